@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { ZIsoDateTime, ZPageQuery, ZUuid } from './common';
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const ZContact = z.object({
+  name: z.string().trim().min(1).max(200),
+  email: z.email().max(320),
+  phone: z.string().trim().max(40).optional(),
+});
+export type TContact = z.infer<typeof ZContact>;
+
+/** Operating Company Number / SHAKEN Service Provider Code: four characters, digits and letters. */
+export const ZOcn = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[0-9A-Z]{4}$/, 'an OCN is four letters or digits, e.g. 1234 or 567F');
+
+/** FCC Registration Number: ten digits; exports that dropped the leading zeros are padded back. */
+export const ZFrn = z
+  .string()
+  .trim()
+  .regex(/^\d{1,10}$/, 'an FRN is up to ten digits')
+  .transform((v) => v.padStart(10, '0'));
+
+export const ZRmdNumber = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^RMD\d{7,}$/, 'an RMD filing number looks like RMD0001234');
+
+export const ZTimeZone = z
+  .string()
+  .trim()
+  .refine(isTimeZone, 'is not an IANA time zone (e.g. America/Chicago)');
+
+export const ZCountry = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z]{2}$/, 'a country is a two-letter ISO 3166 code, e.g. US');
+
+export const ZProviderCreate = z.object({
+  name: z.string().trim().min(1).max(300),
+  dbaNames: z.array(z.string().trim().min(1).max(300)).max(50).default([]),
+  country: ZCountry.default('US'),
+  ocns: z.array(ZOcn).max(100).default([]),
+  frn: ZFrn.optional(),
+  rmdNumber: ZRmdNumber.optional(),
+  timezone: ZTimeZone.optional(),
+  contacts: z.array(ZContact).max(50).default([]),
+  verified: z.boolean().optional(),
+});
+export type TProviderCreate = z.infer<typeof ZProviderCreate>;
+
+export const ZProviderPatch = z
+  .object({
+    name: z.string().trim().min(1).max(300),
+    dbaNames: z.array(z.string().trim().min(1).max(300)).max(50),
+    country: ZCountry,
+    ocns: z.array(ZOcn).max(100),
+    frn: ZFrn.nullable(),
+    rmdNumber: ZRmdNumber.nullable(),
+    timezone: ZTimeZone,
+    contacts: z.array(ZContact).max(50),
+    verified: z.boolean(),
+  })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, 'give at least one field to change');
+export type TProviderPatch = z.infer<typeof ZProviderPatch>;
+
+export const ZProviderListQuery = ZPageQuery.extend({ q: z.string().trim().max(200).optional() });
+
+export const ZProvider = z.object({
+  id: ZUuid,
+  name: z.string(),
+  dbaNames: z.array(z.string()),
+  country: z.string(),
+  ocns: z.array(z.string()),
+  frn: z.string().nullable(),
+  rmdNumber: z.string().nullable(),
+  timezone: z.string(),
+  /** Present only for staff and for the provider's own users. */
+  contacts: z.array(ZContact).optional(),
+  verified: z.boolean(),
+  createdAt: ZIsoDateTime,
+  can: z.object({ update: z.boolean() }),
+});
+export type TProvider = z.infer<typeof ZProvider>;

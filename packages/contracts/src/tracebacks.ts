@@ -1,0 +1,200 @@
+import { z } from 'zod';
+import { ZIsoDateTime, ZPageQuery, ZUuid } from './common';
+import { ZPhoneNumber } from './phone';
+import { ZCountry } from './providers';
+
+export const TRACEBACK_STATUSES = ['open', 'closed'] as const;
+export const OUTCOMES = ['origin_identified', 'foreign_origin', 'non_responsive', 'dead_end', 'cancelled'] as const;
+export const HOP_STATUSES = ['pending', 'answered', 'non_responsive', 'withdrawn'] as const;
+export const ORIGIN_ACTIONS = ['terminated', 'warned', 'blocked', 'investigating', 'none'] as const;
+export const ANSWER_CHANNELS = ['api', 'portal', 'link', 'bulk', 'agent', 'staff'] as const;
+export type TOutcome = (typeof OUTCOMES)[number];
+export type THopStatus = (typeof HOP_STATUSES)[number];
+export type TOriginAction = (typeof ORIGIN_ACTIONS)[number];
+export type TAnswerChannel = (typeof ANSWER_CHANNELS)[number];
+
+/** Before this, no call record anyone could trace exists; also catches two-digit-year mistakes. */
+export const EARLIEST_CALL_TIME = new Date('1990-01-01T00:00:00Z');
+
+export const ZCall = z.object({
+  startedAt: z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-20T15:04:05Z' })
+    .transform((s) => new Date(s))
+    .refine((d) => d >= EARLIEST_CALL_TIME, 'must not be before 1990-01-01'),
+  callingNumber: ZPhoneNumber,
+  calledNumber: ZPhoneNumber,
+});
+
+export const ZTracebackOpen = z.object({
+  call: ZCall,
+  firstProviderId: ZUuid,
+  campaignId: ZUuid.optional(),
+  /** The SIP Identity header the terminating provider received, as text. */
+  identityHeader: z.string().trim().min(1).max(8192).optional(),
+  note: z.string().trim().max(5000).optional(),
+});
+export type TTracebackOpen = z.infer<typeof ZTracebackOpen>;
+
+export const ZNewProvider = z.object({
+  name: z.string().trim().min(1).max(300),
+  country: ZCountry.optional(),
+  contactName: z.string().trim().min(1).max(200).optional(),
+  contactEmail: z.email().max(320),
+  contactPhone: z.string().trim().max(40).optional(),
+});
+
+const comment = z.string().trim().max(5000).optional();
+
+export const ZCustomer = z.object({
+  name: z.string().trim().min(1).max(300),
+  address: z.string().trim().max(1000).optional(),
+  contact: z.string().trim().max(500).optional(),
+  accountRef: z.string().trim().max(200).optional(),
+});
+
+export const ZHopAnswer = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('upstream'),
+      upstreamProviderId: ZUuid.optional(),
+      upstreamProvider: ZNewProvider.optional(),
+      comment,
+    })
+    .superRefine((v, ctx) => {
+      const given = Number(v.upstreamProviderId !== undefined) + Number(v.upstreamProvider !== undefined);
+      if (given !== 1)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstreamProviderId'],
+          message: 'name the upstream provider: either upstreamProviderId from the directory, or upstreamProvider',
+        });
+    }),
+  z.object({ kind: z.literal('origin'), customer: ZCustomer, action: z.enum(ORIGIN_ACTIONS), comment }),
+  z.object({ kind: z.literal('not_found'), comment }),
+]);
+export type THopAnswer = z.infer<typeof ZHopAnswer>;
+
+export const ZTracebackAction = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('cancel'), note: comment }),
+  z.object({ action: z.literal('close'), outcome: z.enum(OUTCOMES), note: comment }),
+  /** Resume the inquiry: with providerId, request a new hop from that provider; without, re-request the last unanswered one. */
+  z.object({ action: z.literal('reopen'), providerId: ZUuid.optional(), note: comment }),
+  z.object({ action: z.literal('reassign'), hopId: ZUuid, providerId: ZUuid, note: comment }),
+]);
+export type TTracebackAction = z.infer<typeof ZTracebackAction>;
+
+export const ZTracebackListQuery = ZPageQuery.extend({
+  status: z.enum(TRACEBACK_STATUSES).optional(),
+  outcome: z.enum(OUTCOMES).optional(),
+  campaignId: ZUuid.optional(),
+  providerId: ZUuid.optional(),
+  /** Calling or called number, in any common format. */
+  number: ZPhoneNumber.optional(),
+});
+export type TTracebackListQuery = z.infer<typeof ZTracebackListQuery>;
+
+export const ZHopListQuery = ZPageQuery.extend({ status: z.enum(HOP_STATUSES).optional() });
+
+const ZCallOut = z.object({ startedAt: ZIsoDateTime, callingNumber: z.string(), calledNumber: z.string() });
+
+export const ZAnswerOut = z.object({
+  kind: z.enum(['upstream', 'origin', 'not_found']),
+  upstreamProviderId: ZUuid.optional(),
+  action: z.enum(ORIGIN_ACTIONS).optional(),
+  comment: z.string().optional(),
+});
+
+export const ZHopSummary = z.object({
+  id: ZUuid,
+  seq: z.number().int(),
+  line: z.string(),
+  providerId: ZUuid,
+  providerName: z.string(),
+  namedByHopId: ZUuid.nullable(),
+  status: z.enum(HOP_STATUSES),
+  requestedAt: ZIsoDateTime,
+  receivedAt: ZIsoDateTime,
+  dueAt: ZIsoDateTime,
+  answeredAt: ZIsoDateTime.nullable(),
+  answeredVia: z.enum(ANSWER_CHANNELS).nullable(),
+  late: z.boolean(),
+  answer: ZAnswerOut.nullable(),
+});
+export type THopSummary = z.infer<typeof ZHopSummary>;
+
+export const ZOrigin = z.object({
+  hopId: ZUuid,
+  providerId: ZUuid,
+  customer: z.object({
+    name: z.string(),
+    address: z.string().nullable(),
+    contact: z.string().nullable(),
+    accountRef: z.string().nullable(),
+  }),
+  action: z.enum(ORIGIN_ACTIONS),
+});
+
+export const ZTracebackActions = z.object({
+  cancel: z.boolean(),
+  close: z.boolean(),
+  reopen: z.boolean(),
+  reassign: z.boolean(),
+});
+
+export const ZTraceback = z.object({
+  id: ZUuid,
+  status: z.enum(TRACEBACK_STATUSES),
+  outcome: z.enum(OUTCOMES).nullable(),
+  flags: z.array(z.string()),
+  call: ZCallOut,
+  campaignId: ZUuid.nullable(),
+  firstProviderId: ZUuid,
+  identityHeader: z.string().nullable(),
+  note: z.string().nullable(),
+  openedAt: ZIsoDateTime,
+  closedAt: ZIsoDateTime.nullable(),
+  hops: z.array(ZHopSummary),
+  /** Customer details of the origin (CPNI): only for consortium staff; every read is recorded. */
+  origin: ZOrigin.optional(),
+  can: ZTracebackActions,
+});
+export type TTraceback = z.infer<typeof ZTraceback>;
+
+export const ZTracebackListItem = ZTraceback.omit({ hops: true, origin: true, identityHeader: true }).extend({
+  hopCount: z.number().int(),
+  currentProviderId: ZUuid.nullable(),
+});
+export type TTracebackListItem = z.infer<typeof ZTracebackListItem>;
+
+/** What a provider sees of a hop addressed to it: enough to answer, nothing of the rest of the path. */
+export const ZHop = z.object({
+  id: ZUuid,
+  tracebackId: ZUuid,
+  seq: z.number().int(),
+  line: z.string(),
+  providerId: ZUuid,
+  status: z.enum(HOP_STATUSES),
+  requestedAt: ZIsoDateTime,
+  receivedAt: ZIsoDateTime,
+  dueAt: ZIsoDateTime,
+  answeredAt: ZIsoDateTime.nullable(),
+  answeredVia: z.enum(ANSWER_CHANNELS).nullable(),
+  late: z.boolean(),
+  answer: ZAnswerOut.extend({ customer: ZOrigin.shape.customer.optional() }).nullable(),
+  call: ZCallOut,
+  campaign: z.object({ name: z.string(), description: z.string(), category: z.string().nullable() }).nullable(),
+  /** The downstream provider whose answer named this provider as its upstream. */
+  namedBy: z.object({ providerId: ZUuid, providerName: z.string() }).nullable(),
+  can: z.object({ answer: z.boolean() }),
+});
+export type THop = z.infer<typeof ZHop>;
+
+export const ZEvent = z.object({
+  id: z.number().int(),
+  at: ZIsoDateTime,
+  type: z.string(),
+  actor: z.string(),
+  hopId: ZUuid.nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type TEvent = z.infer<typeof ZEvent>;

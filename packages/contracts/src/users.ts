@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { ZIsoDateTime, ZUuid } from './common';
+
+export const ROLES = ['admin', 'analyst', 'provider', 'enforcement'] as const;
+export type TRole = (typeof ROLES)[number];
+export const API_KEY_SCOPES = ['api', 'dno'] as const;
+
+export const ZPassword = z.string().min(12, 'must be at least 12 characters').max(256);
+
+export const ZUserCreate = z
+  .object({
+    email: z.email().max(320),
+    name: z.string().trim().min(1).max(200),
+    role: z.enum(ROLES),
+    providerId: ZUuid.optional(),
+    password: ZPassword.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.role === 'provider' && !v.providerId)
+      ctx.addIssue({ code: 'custom', path: ['providerId'], message: 'a provider user must name its provider' });
+    if (v.role !== 'provider' && v.providerId)
+      ctx.addIssue({ code: 'custom', path: ['providerId'], message: 'only provider users are bound to a provider' });
+  });
+export type TUserCreate = z.infer<typeof ZUserCreate>;
+
+export const ZUser = z.object({
+  id: ZUuid,
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  providerId: ZUuid.nullable(),
+  createdAt: ZIsoDateTime,
+});
+export type TUser = z.infer<typeof ZUser>;
+
+export const ZLogin = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(256) });
+
+export const ZApiKeyCreate = z.object({
+  name: z.string().trim().min(1).max(200),
+  scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(2).default(['api']),
+});
+
+export const ZApiKeyCreated = z.object({
+  id: ZUuid,
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.string()),
+  createdAt: ZIsoDateTime,
+  /** The key itself: shown once, stored only as a hash. */
+  key: z.string(),
+});

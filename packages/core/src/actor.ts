@@ -1,0 +1,23 @@
+import type { TAnswerChannel, TRole } from '@hoptrace/contracts';
+
+/** Who is acting, as established by a door (session, API key, link, CLI, simulator). */
+export interface Actor {
+  userId: string | null;
+  role: TRole | 'system';
+  providerId: string | null;
+  /** Human-readable label for the timeline, e.g. an email address or `system:clock`. */
+  label: string;
+  /** How an answer arrives through this door. */
+  channel: TAnswerChannel;
+}
+
+export const systemActor = (label: string): Actor => ({
+  userId: null,
+  role: 'system',
+  providerId: null,
+  label: `system:${label}`,
+  channel: 'staff',
+});
+
+export const isStaff = (actor: Actor): boolean =>
+  actor.role === 'admin' || actor.role === 'analyst' || actor.role === 'system';

@@ -1,0 +1,81 @@
+import type { TTracebackAction } from '@hoptrace/contracts';
+import {
+  appendEvents,
+  findProvider,
+  hopsOf,
+  lockTraceback,
+  updateHop,
+  updateTraceback,
+  type EventInsert,
+  type TracebackRow,
+} from '@hoptrace/db';
+import type { CommandContext } from '../context';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
+import { policy } from '../policies';
+import { decideAction, MAIN_LINE } from '../workflow';
+import { closeTraceback } from './closeTraceback';
+import { requestHop } from './requestHop';
+
+/** Analyst steering: cancel, close with an outcome, reopen, reassign a pending hop. */
+export async function actOnTraceback(
+  ctx: CommandContext & { tracebackId: string; input: TTracebackAction },
+): Promise<TracebackRow> {
+  const { db, clock, actor, tracebackId, input } = ctx;
+  if (!policy.steerTraceback(actor)) throw new NotFoundError('traceback');
+  return db.transaction(async (tx) => {
+    let traceback = await lockTraceback(tx, tracebackId);
+    if (!traceback) throw new NotFoundError('traceback');
+    const hops = await hopsOf(tx, traceback.id);
+    const now = clock.now();
+    if ('providerId' in input && input.providerId && !(await findProvider(tx, input.providerId)))
+      throw InvalidInputError.field('providerId', 'is not a provider in the directory');
+    const decision = decideAction(traceback, hops, input);
+    if (!decision.ok) throw new ConflictError(decision.reason);
+    const events: EventInsert[] = [];
+    const base = { tracebackId: traceback.id, at: now, actorUserId: actor.userId, actor: actor.label };
+    const note = input.note;
+    switch (decision.kind) {
+      case 'close':
+        traceback = await closeTraceback(tx, { traceback, hops, outcome: decision.outcome, now, actor, events, note });
+        break;
+      case 'reopen':
+        traceback = await updateTraceback(tx, traceback.id, { status: 'open', outcome: null, closedAt: null, updatedAt: now });
+        events.push({ ...base, type: 'traceback.reopened', data: note ? { note } : {} });
+        if (decision.request)
+          await requestHop(tx, {
+            tracebackId: traceback.id,
+            providerId: decision.request.providerId,
+            line: MAIN_LINE,
+            namedByHopId: decision.request.namedByHopId,
+            now,
+            actor,
+            events,
+          });
+        break;
+      case 'reassign': {
+        const old = decision.hop;
+        await updateHop(tx, old.id, { status: 'withdrawn', closedAt: now });
+        const replaced = hops.find((h) => h.id === old.id);
+        events.push({
+          ...base,
+          hopId: old.id,
+          type: 'hop.withdrawn',
+          data: { seq: old.seq, line: old.line, providerId: old.providerId, reason: 'reassigned', ...(note ? { note } : {}) },
+        });
+        await requestHop(tx, {
+          tracebackId: traceback.id,
+          providerId: decision.providerId,
+          line: old.line,
+          namedByHopId: replaced?.namedByHopId ?? null,
+          now,
+          actor,
+          events,
+        });
+        traceback = await updateTraceback(tx, traceback.id, { updatedAt: now });
+        break;
+      }
+    }
+    await appendEvents(tx, events);
+    return traceback;
+  });
+}

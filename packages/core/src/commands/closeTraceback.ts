@@ -1,0 +1,40 @@
+import type { TOutcome } from '@hoptrace/contracts';
+import { updateHop, updateTraceback, type EventInsert, type HopRow, type TracebackRow, type Tx } from '@hoptrace/db';
+import type { Actor } from '../actor';
+
+/** Ends a traceback with an outcome; requests still pending on any line are withdrawn with it. */
+export async function closeTraceback(
+  tx: Tx,
+  opts: {
+    traceback: TracebackRow;
+    hops: HopRow[];
+    outcome: TOutcome;
+    now: Date;
+    actor: Actor;
+    events: EventInsert[];
+    note?: string | undefined;
+  },
+): Promise<TracebackRow> {
+  const { traceback, now, actor, events } = opts;
+  for (const hop of opts.hops.filter((h) => h.status === 'pending')) {
+    await updateHop(tx, hop.id, { status: 'withdrawn', closedAt: now });
+    events.push({
+      tracebackId: traceback.id,
+      hopId: hop.id,
+      at: now,
+      actorUserId: actor.userId,
+      actor: actor.label,
+      type: 'hop.withdrawn',
+      data: { seq: hop.seq, line: hop.line, providerId: hop.providerId, reason: `traceback closed: ${opts.outcome}` },
+    });
+  }
+  events.push({
+    tracebackId: traceback.id,
+    at: now,
+    actorUserId: actor.userId,
+    actor: actor.label,
+    type: 'traceback.closed',
+    data: { outcome: opts.outcome, ...(opts.note ? { note: opts.note } : {}) },
+  });
+  return updateTraceback(tx, traceback.id, { status: 'closed', outcome: opts.outcome, closedAt: now, updatedAt: now });
+}

@@ -1,0 +1,54 @@
+import { appendEvents, findHop, findOverdueHops, hopsOf, lockTraceback, updateHop, type EventInsert } from '@hoptrace/db';
+import type { CommandContext } from '../context';
+import { isOverdue, MAIN_LINE } from '../workflow';
+import { closeTraceback } from './closeTraceback';
+
+/**
+ * The clock's command: a hop past its deadline with no answer makes its provider
+ * non-responsive and stops the traceback there. Safe to run twice and from
+ * several workers: a hop already handled is skipped, claimed hops are locked.
+ */
+export async function markNonResponsive(ctx: CommandContext & { hopId: string }): Promise<boolean> {
+  const { db, clock, actor, hopId } = ctx;
+  return db.transaction(async (tx) => {
+    const now = clock.now();
+    // Lock order is always the traceback first, then its hops: read the hop unlocked only to find its traceback.
+    const seen = await findHop(tx, hopId);
+    if (!seen) return false;
+    const traceback = await lockTraceback(tx, seen.tracebackId);
+    if (!traceback) return false;
+    const hops = await hopsOf(tx, traceback.id);
+    const hop = hops.find((h) => h.id === hopId);
+    if (!hop || !isOverdue(hop, now) || traceback.status !== 'open') return false;
+    const events: EventInsert[] = [];
+    await updateHop(tx, hop.id, { status: 'non_responsive', closedAt: now });
+    events.push({
+      tracebackId: traceback.id,
+      hopId: hop.id,
+      at: now,
+      actorUserId: actor.userId,
+      actor: actor.label,
+      type: 'hop.non_responsive',
+      data: { seq: hop.seq, line: hop.line, providerId: hop.providerId, dueAt: hop.dueAt.toISOString() },
+    });
+    if (hop.line === MAIN_LINE)
+      await closeTraceback(tx, {
+        traceback,
+        hops: hops.filter((h) => h.id !== hop.id),
+        outcome: 'non_responsive',
+        now,
+        actor,
+        events,
+      });
+    await appendEvents(tx, events);
+    return true;
+  });
+}
+
+/** Finds overdue hops and marks each in its own transaction; returns how many were marked. */
+export async function sweepOverdueHops(ctx: CommandContext & { batch?: number }): Promise<number> {
+  const overdue = await findOverdueHops(ctx.db, ctx.clock.now(), ctx.batch ?? 500);
+  let marked = 0;
+  for (const hop of overdue) if (await markNonResponsive({ ...ctx, hopId: hop.id })) marked++;
+  return marked;
+}

@@ -1,0 +1,67 @@
+import type { TTracebackOpen } from '@hoptrace/contracts';
+import { appendEvents, findCampaign, findProvider, insertTraceback, type EventInsert, type TracebackRow } from '@hoptrace/db';
+import type { CommandContext } from '../context';
+import { InvalidInputError } from '../errors';
+import { authorize, policy } from '../policies';
+import { MAIN_LINE } from '../workflow';
+import { requestHop } from './requestHop';
+
+/** A call minutes in the future is clock skew between systems; more than that is a mistake. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+export async function openTraceback(ctx: CommandContext & { input: TTracebackOpen }): Promise<TracebackRow> {
+  const { db, clock, actor, input } = ctx;
+  authorize(policy.openTraceback(actor), 'route');
+  const now = clock.now();
+  if (input.call.startedAt.getTime() > now.getTime() + FUTURE_SKEW_MS)
+    throw InvalidInputError.field('call.startedAt', 'is in the future');
+  return db.transaction(async (tx) => {
+    if (!(await findProvider(tx, input.firstProviderId)))
+      throw InvalidInputError.field('firstProviderId', 'is not a provider in the directory');
+    if (input.campaignId && !(await findCampaign(tx, input.campaignId)))
+      throw InvalidInputError.field('campaignId', 'is not a known campaign');
+    const traceback = await insertTraceback(tx, {
+      status: 'open',
+      callStartedAt: input.call.startedAt,
+      callingNumber: input.call.callingNumber,
+      calledNumber: input.call.calledNumber,
+      campaignId: input.campaignId ?? null,
+      firstProviderId: input.firstProviderId,
+      identityHeader: input.identityHeader ?? null,
+      note: input.note ?? null,
+      requestedBy: actor.userId,
+      openedAt: now,
+      updatedAt: now,
+    });
+    const events: EventInsert[] = [
+      {
+        tracebackId: traceback.id,
+        at: now,
+        actorUserId: actor.userId,
+        actor: actor.label,
+        type: 'traceback.opened',
+        data: {
+          call: {
+            startedAt: input.call.startedAt.toISOString(),
+            callingNumber: input.call.callingNumber,
+            calledNumber: input.call.calledNumber,
+          },
+          campaignId: input.campaignId ?? null,
+          ...(input.note ? { note: input.note } : {}),
+        },
+      },
+    ];
+    await requestHop(tx, {
+      tracebackId: traceback.id,
+      providerId: input.firstProviderId,
+      line: MAIN_LINE,
+      namedByHopId: null,
+      now,
+      actor,
+      events,
+      field: 'firstProviderId',
+    });
+    await appendEvents(tx, events);
+    return traceback;
+  });
+}

@@ -1,0 +1,49 @@
+import { findProvider, insertHop, nextSeq, type EventInsert, type HopRow, type Tx } from '@hoptrace/db';
+import type { Actor } from '../actor';
+import { receiptAndDue } from '../deadlines';
+import { InvalidInputError } from '../errors';
+
+/**
+ * Opens a hop: asks one provider who handed it the call. Shared by opening a
+ * traceback, upstream answers, reopening and reassigning, so every request gets
+ * the same deadline and the same timeline entry.
+ */
+export async function requestHop(
+  tx: Tx,
+  opts: {
+    tracebackId: string;
+    providerId: string;
+    line: string;
+    namedByHopId: string | null;
+    now: Date;
+    actor: Actor;
+    events: EventInsert[];
+    field?: string;
+  },
+): Promise<HopRow> {
+  const provider = await findProvider(tx, opts.providerId);
+  if (!provider) throw InvalidInputError.field(opts.field ?? 'providerId', 'is not a provider in the directory');
+  const seq = await nextSeq(tx, opts.tracebackId, opts.line);
+  const { receivedAt, dueAt } = receiptAndDue(opts.now, provider);
+  const hop = await insertHop(tx, {
+    tracebackId: opts.tracebackId,
+    line: opts.line,
+    seq,
+    providerId: provider.id,
+    namedByHopId: opts.namedByHopId,
+    status: 'pending',
+    requestedAt: opts.now,
+    receivedAt,
+    dueAt,
+  });
+  opts.events.push({
+    tracebackId: opts.tracebackId,
+    hopId: hop.id,
+    at: opts.now,
+    actorUserId: opts.actor.userId,
+    actor: opts.actor.label,
+    type: 'hop.requested',
+    data: { seq, line: opts.line, providerId: provider.id, providerName: provider.name, dueAt: dueAt.toISOString() },
+  });
+  return hop;
+}

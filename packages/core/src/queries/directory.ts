@@ -1,0 +1,36 @@
+import type { TCampaign, TProvider } from '@hoptrace/contracts';
+import { findCampaign, findProvider, listCampaigns as listCampaignRows, listProviders as listProviderRows, type Page } from '@hoptrace/db';
+import type { CommandContext } from '../context';
+import { NotFoundError } from '../errors';
+import { policy } from '../policies';
+import { presentCampaign, presentProvider } from './present';
+
+export async function getProvider(ctx: CommandContext & { providerId: string }): Promise<TProvider> {
+  if (!policy.searchDirectory(ctx.actor)) throw new NotFoundError('provider');
+  const row = await findProvider(ctx.db, ctx.providerId);
+  if (!row) throw new NotFoundError('provider');
+  return presentProvider(ctx.actor, row);
+}
+
+export async function listProviders(
+  ctx: CommandContext & { query: { q?: string | undefined; limit: number; cursor?: string | undefined } },
+): Promise<Page<TProvider>> {
+  if (!policy.searchDirectory(ctx.actor)) return { items: [], nextCursor: null };
+  const page = await listProviderRows(ctx.db, ctx.query);
+  return { items: page.items.map((p) => presentProvider(ctx.actor, p)), nextCursor: page.nextCursor };
+}
+
+export async function getCampaign(ctx: CommandContext & { campaignId: string }): Promise<TCampaign> {
+  if (!policy.manageCampaigns(ctx.actor)) throw new NotFoundError('campaign');
+  const row = await findCampaign(ctx.db, ctx.campaignId);
+  if (!row) throw new NotFoundError('campaign');
+  return presentCampaign(row);
+}
+
+export async function listCampaigns(
+  ctx: CommandContext & { query: { limit: number; cursor?: string | undefined } },
+): Promise<Page<TCampaign>> {
+  if (!policy.manageCampaigns(ctx.actor)) throw new NotFoundError('route');
+  const page = await listCampaignRows(ctx.db, ctx.query);
+  return { items: page.items.map(presentCampaign), nextCursor: page.nextCursor };
+}

@@ -1,0 +1,120 @@
+import type { TCampaign, THopSummary, TProvider, TTraceback, TUser } from '@hoptrace/contracts';
+import type { CampaignRow, HopRow, OriginRow, ProviderRow, TracebackRow, UserRow } from '@hoptrace/db';
+import type { Actor } from '../actor';
+import { policy } from '../policies';
+import { decideAction, type ActionRequest } from '../workflow';
+
+/** Presenters: the only shapes that leave the core. Each takes the viewer, so what is shown follows the policy. */
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function presentProvider(actor: Actor, p: ProviderRow): TProvider {
+  return {
+    id: p.id,
+    name: p.name,
+    dbaNames: p.dbaNames,
+    country: p.country,
+    ocns: p.ocns,
+    frn: p.frn,
+    rmdNumber: p.rmdNumber,
+    timezone: p.timezone,
+    ...(policy.readProviderContacts(actor, p.id) ? { contacts: p.contacts } : {}),
+    verified: p.verified,
+    createdAt: iso(p.createdAt),
+    can: { update: policy.updateProvider(actor, p.id) },
+  };
+}
+
+export function presentCampaign(c: CampaignRow): TCampaign {
+  return { id: c.id, name: c.name, description: c.description, category: c.category, createdAt: iso(c.createdAt) };
+}
+
+export function presentUser(u: UserRow): TUser {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, providerId: u.providerId, createdAt: iso(u.createdAt) };
+}
+
+export function presentAnswer(h: HopRow, origin?: OriginRow) {
+  if (!h.answerKind) return null;
+  return {
+    kind: h.answerKind,
+    ...(h.upstreamProviderId ? { upstreamProviderId: h.upstreamProviderId } : {}),
+    ...(origin ? { action: origin.action } : {}),
+    ...(h.comment ? { comment: h.comment } : {}),
+  };
+}
+
+export function presentHopSummary(h: HopRow, providerNames: Map<string, string>, origin?: OriginRow): THopSummary {
+  return {
+    id: h.id,
+    seq: h.seq,
+    line: h.line,
+    providerId: h.providerId,
+    providerName: providerNames.get(h.providerId) ?? '',
+    namedByHopId: h.namedByHopId,
+    status: h.status,
+    requestedAt: iso(h.requestedAt),
+    receivedAt: iso(h.receivedAt),
+    dueAt: iso(h.dueAt),
+    answeredAt: isoOrNull(h.answeredAt),
+    answeredVia: (h.answeredVia as THopSummary['answeredVia']) ?? null,
+    late: h.late,
+    answer: presentAnswer(h, origin?.hopId === h.id ? origin : undefined),
+  };
+}
+
+const PROBES: Record<keyof TTraceback['can'], (hops: HopRow[]) => ActionRequest> = {
+  cancel: () => ({ action: 'cancel' }),
+  close: () => ({ action: 'close', outcome: 'foreign_origin' }),
+  // A probe with a provider asks "could this be reopened at all".
+  reopen: () => ({ action: 'reopen', providerId: 'probe' }),
+  reassign: (hops) => {
+    const pending = hops.find((h) => h.status === 'pending');
+    return { action: 'reassign', hopId: pending?.id ?? 'none', providerId: 'probe' };
+  },
+};
+
+export function tracebackPermissions(actor: Actor, t: TracebackRow, hops: HopRow[]): TTraceback['can'] {
+  const steer = policy.steerTraceback(actor);
+  const can = (k: keyof TTraceback['can']) => steer && decideAction(t, hops, PROBES[k](hops)).ok;
+  return { cancel: can('cancel'), close: can('close'), reopen: can('reopen'), reassign: can('reassign') };
+}
+
+export function presentTraceback(
+  actor: Actor,
+  t: TracebackRow,
+  hops: HopRow[],
+  providerNames: Map<string, string>,
+  origin: OriginRow | undefined,
+): TTraceback {
+  return {
+    id: t.id,
+    status: t.status,
+    outcome: t.outcome,
+    flags: t.flags,
+    call: { startedAt: iso(t.callStartedAt), callingNumber: t.callingNumber, calledNumber: t.calledNumber },
+    campaignId: t.campaignId,
+    firstProviderId: t.firstProviderId,
+    identityHeader: t.identityHeader,
+    note: t.note,
+    openedAt: iso(t.openedAt),
+    closedAt: isoOrNull(t.closedAt),
+    hops: hops.map((h) => presentHopSummary(h, providerNames, origin)),
+    ...(origin
+      ? {
+          origin: {
+            hopId: origin.hopId,
+            providerId: hops.find((h) => h.id === origin.hopId)?.providerId ?? '',
+            customer: {
+              name: origin.customerName,
+              address: origin.customerAddress,
+              contact: origin.customerContact,
+              accountRef: origin.accountRef,
+            },
+            action: origin.action,
+          },
+        }
+      : {}),
+    can: tracebackPermissions(actor, t, hops),
+  };
+}

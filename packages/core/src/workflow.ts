@@ -1,0 +1,138 @@
+import type { THopStatus, TOutcome } from '@hoptrace/contracts';
+
+/**
+ * The traceback state machine as pure decisions: given the state and a request,
+ * what happens. Commands load the state, ask here, and write what is decided.
+ * Nothing here reads a database or a clock.
+ */
+
+export const MAIN_LINE = 'path';
+
+export interface TracebackState {
+  status: 'open' | 'closed';
+  outcome: TOutcome | null;
+}
+
+export interface HopState {
+  id: string;
+  line: string;
+  seq: number;
+  providerId: string;
+  status: THopStatus;
+  dueAt: Date;
+}
+
+export type Refusal = { ok: false; reason: string };
+
+export type AnswerDecision =
+  | Refusal
+  | {
+      ok: true;
+      late: boolean;
+      /** The traceback was closed non-responsive because of this hop and comes back to life. */
+      reopens: boolean;
+      then:
+        | { kind: 'request_upstream'; providerId: string }
+        | { kind: 'loop'; providerId: string }
+        | { kind: 'close'; outcome: 'origin_identified' | 'dead_end' }
+        | { kind: 'record_only' };
+    };
+
+/** Providers already in the main path (withdrawn requests do not count: the provider was never really asked). */
+export function pathProviders(hops: HopState[]): Set<string> {
+  return new Set(hops.filter((h) => h.line === MAIN_LINE && h.status !== 'withdrawn').map((h) => h.providerId));
+}
+
+export function decideAnswer(input: {
+  traceback: TracebackState;
+  hop: HopState;
+  hops: HopState[];
+  answer: { kind: 'upstream'; upstreamProviderId: string } | { kind: 'origin' } | { kind: 'not_found' };
+  now: Date;
+}): AnswerDecision {
+  const { traceback, hop, hops, answer, now } = input;
+  let reopens = false;
+  switch (hop.status) {
+    case 'answered':
+      return { ok: false, reason: 'this hop has already been answered' };
+    case 'withdrawn':
+      return { ok: false, reason: 'this request was withdrawn by the consortium; there is nothing to answer' };
+    case 'non_responsive': {
+      // A late answer is still taken: it can only revive a traceback this very hop stopped.
+      const stoppedHere =
+        traceback.status === 'closed' &&
+        traceback.outcome === 'non_responsive' &&
+        isLastOnLine(hop, hops);
+      if (!stoppedHere) return { ok: false, reason: 'the traceback has moved on since this request; it is closed to answers' };
+      reopens = true;
+      break;
+    }
+    case 'pending':
+      if (traceback.status !== 'open') return { ok: false, reason: 'the traceback is closed' };
+      break;
+  }
+  const late = hop.status === 'non_responsive' || now.getTime() > hop.dueAt.getTime();
+  if (hop.line !== MAIN_LINE) return { ok: true, late, reopens, then: { kind: 'record_only' } };
+  switch (answer.kind) {
+    case 'origin':
+      return { ok: true, late, reopens, then: { kind: 'close', outcome: 'origin_identified' } };
+    case 'not_found':
+      return { ok: true, late, reopens, then: { kind: 'close', outcome: 'dead_end' } };
+    case 'upstream': {
+      const seen = pathProviders(hops);
+      const kind = seen.has(answer.upstreamProviderId) ? 'loop' : 'request_upstream';
+      return { ok: true, late, reopens, then: { kind, providerId: answer.upstreamProviderId } };
+    }
+  }
+}
+
+function isLastOnLine(hop: HopState, hops: HopState[]): boolean {
+  return !hops.some((h) => h.line === hop.line && h.seq > hop.seq);
+}
+
+export type ActionDecision =
+  | Refusal
+  | { ok: true; kind: 'close'; outcome: TOutcome }
+  | { ok: true; kind: 'reopen'; request: { providerId: string; namedByHopId: string | null } | null }
+  | { ok: true; kind: 'reassign'; hop: HopState; providerId: string };
+
+export type ActionRequest =
+  | { action: 'cancel' }
+  | { action: 'close'; outcome: TOutcome }
+  | { action: 'reopen'; providerId?: string | undefined }
+  | { action: 'reassign'; hopId: string; providerId: string };
+
+export function decideAction(traceback: TracebackState, hops: HopState[], req: ActionRequest): ActionDecision {
+  const pendingOnPath = hops.filter((h) => h.line === MAIN_LINE && h.status === 'pending');
+  switch (req.action) {
+    case 'cancel':
+    case 'close':
+      if (traceback.status === 'closed') return { ok: false, reason: 'the traceback is already closed' };
+      return { ok: true, kind: 'close', outcome: req.action === 'cancel' ? 'cancelled' : req.outcome };
+    case 'reopen': {
+      if (traceback.status === 'open' && pendingOnPath.length > 0)
+        return { ok: false, reason: 'the traceback is open and waiting on a provider; reassign that hop instead' };
+      const path = hops.filter((h) => h.line === MAIN_LINE);
+      const last = path[path.length - 1];
+      if (req.providerId) return { ok: true, kind: 'reopen', request: { providerId: req.providerId, namedByHopId: last?.id ?? null } };
+      if (last && (last.status === 'non_responsive' || last.status === 'withdrawn'))
+        return { ok: true, kind: 'reopen', request: { providerId: last.providerId, namedByHopId: null } };
+      if (traceback.status === 'open')
+        return { ok: false, reason: 'name the provider to ask next (providerId)' };
+      return { ok: true, kind: 'reopen', request: null };
+    }
+    case 'reassign': {
+      if (traceback.status !== 'open') return { ok: false, reason: 'the traceback is closed; reopen it first' };
+      const hop = hops.find((h) => h.id === req.hopId);
+      if (!hop) return { ok: false, reason: 'that hop is not part of this traceback' };
+      if (hop.status !== 'pending') return { ok: false, reason: `only a pending hop can be reassigned; this one is ${hop.status}` };
+      if (hop.providerId === req.providerId) return { ok: false, reason: 'the hop is already addressed to that provider' };
+      return { ok: true, kind: 'reassign', hop, providerId: req.providerId };
+    }
+  }
+}
+
+/** A pending hop whose deadline has passed makes the traceback non-responsive. */
+export function isOverdue(hop: HopState, now: Date): boolean {
+  return hop.status === 'pending' && hop.dueAt.getTime() <= now.getTime();
+}

@@ -1,0 +1,178 @@
+import { and, asc, eq, inArray, max, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../client';
+import { events, hops, origins, tracebacks } from '../schema';
+import { decodeCursor, type Page } from './cursor';
+import { pageOf } from './providers';
+
+export type TracebackRow = typeof tracebacks.$inferSelect;
+export type TracebackInsert = typeof tracebacks.$inferInsert;
+export type HopRow = typeof hops.$inferSelect;
+export type HopInsert = typeof hops.$inferInsert;
+export type OriginRow = typeof origins.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+export type EventInsert = typeof events.$inferInsert;
+
+export async function insertTraceback(db: Executor, row: TracebackInsert): Promise<TracebackRow> {
+  const [created] = await db.insert(tracebacks).values(row).returning();
+  if (!created) throw new Error('insert into tracebacks returned no row');
+  return created;
+}
+
+export async function findTraceback(db: Executor, id: string): Promise<TracebackRow | undefined> {
+  const [row] = await db.select().from(tracebacks).where(eq(tracebacks.id, id));
+  return row;
+}
+
+/** Every change to a traceback or its hops takes this lock first, so they serialise per traceback. */
+export async function lockTraceback(db: Executor, id: string): Promise<TracebackRow | undefined> {
+  const [row] = await db.select().from(tracebacks).where(eq(tracebacks.id, id)).for('update');
+  return row;
+}
+
+export async function updateTraceback(
+  db: Executor,
+  id: string,
+  patch: Partial<Omit<TracebackInsert, 'id'>>,
+): Promise<TracebackRow> {
+  const [row] = await db.update(tracebacks).set(patch).where(eq(tracebacks.id, id)).returning();
+  if (!row) throw new Error(`traceback ${id} vanished during update`);
+  return row;
+}
+
+export interface TracebackFilter {
+  status?: 'open' | 'closed' | undefined;
+  outcome?: NonNullable<TracebackRow['outcome']> | undefined;
+  campaignId?: string | undefined;
+  providerId?: string | undefined;
+  number?: string | undefined;
+}
+
+export async function listTracebacks(
+  db: Executor,
+  filter: TracebackFilter,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<TracebackRow>> {
+  const conds: SQL[] = [];
+  if (filter.status) conds.push(eq(tracebacks.status, filter.status));
+  if (filter.outcome) conds.push(eq(tracebacks.outcome, filter.outcome));
+  if (filter.campaignId) conds.push(eq(tracebacks.campaignId, filter.campaignId));
+  if (filter.providerId)
+    conds.push(
+      sql`EXISTS (SELECT 1 FROM ${hops} WHERE ${hops.tracebackId} = ${tracebacks.id} AND ${hops.providerId} = ${filter.providerId})`,
+    );
+  if (filter.number)
+    conds.push(sql`(${tracebacks.callingNumber} = ${filter.number} OR ${tracebacks.calledNumber} = ${filter.number})`);
+  const after = decodeCursor(page.cursor);
+  if (after) conds.push(sql`(${tracebacks.openedAt}, ${tracebacks.id}) < (${after.at}, ${after.id})`);
+  const rows = await db
+    .select()
+    .from(tracebacks)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(sql`${tracebacks.openedAt} DESC, ${tracebacks.id} DESC`)
+    .limit(page.limit + 1);
+  return pageOf(rows, page.limit, (r) => ({ at: r.openedAt, id: r.id }));
+}
+
+export async function insertHop(db: Executor, row: HopInsert): Promise<HopRow> {
+  const [created] = await db.insert(hops).values(row).returning();
+  if (!created) throw new Error('insert into hops returned no row');
+  return created;
+}
+
+export async function findHop(db: Executor, id: string): Promise<HopRow | undefined> {
+  const [row] = await db.select().from(hops).where(eq(hops.id, id));
+  return row;
+}
+
+export async function hopsOf(db: Executor, tracebackId: string): Promise<HopRow[]> {
+  return db.select().from(hops).where(eq(hops.tracebackId, tracebackId)).orderBy(asc(hops.line), asc(hops.seq));
+}
+
+/** Hops of several tracebacks at once, for list pages (one query, not one per row). */
+export async function hopsOfMany(db: Executor, tracebackIds: string[]): Promise<HopRow[]> {
+  if (tracebackIds.length === 0) return [];
+  return db
+    .select()
+    .from(hops)
+    .where(inArray(hops.tracebackId, tracebackIds))
+    .orderBy(asc(hops.tracebackId), asc(hops.line), asc(hops.seq));
+}
+
+export async function nextSeq(db: Executor, tracebackId: string, line: string): Promise<number> {
+  const [row] = await db
+    .select({ last: max(hops.seq) })
+    .from(hops)
+    .where(and(eq(hops.tracebackId, tracebackId), eq(hops.line, line)));
+  return (row?.last ?? 0) + 1;
+}
+
+export async function updateHop(db: Executor, id: string, patch: Partial<Omit<HopInsert, 'id'>>): Promise<HopRow> {
+  const [row] = await db.update(hops).set(patch).where(eq(hops.id, id)).returning();
+  if (!row) throw new Error(`hop ${id} vanished during update`);
+  return row;
+}
+
+export interface HopFilter {
+  providerId?: string | undefined;
+  status?: HopRow['status'] | undefined;
+}
+
+export async function listHops(
+  db: Executor,
+  filter: HopFilter,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<HopRow>> {
+  const conds: SQL[] = [];
+  if (filter.providerId) conds.push(eq(hops.providerId, filter.providerId));
+  if (filter.status) conds.push(eq(hops.status, filter.status));
+  const after = decodeCursor(page.cursor);
+  if (after) conds.push(sql`(${hops.requestedAt}, ${hops.id}) < (${after.at}, ${after.id})`);
+  const rows = await db
+    .select()
+    .from(hops)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(sql`${hops.requestedAt} DESC, ${hops.id} DESC`)
+    .limit(page.limit + 1);
+  return pageOf(rows, page.limit, (r) => ({ at: r.requestedAt, id: r.id }));
+}
+
+/** Pending hops whose deadline has passed, oldest first. */
+export async function findOverdueHops(db: Executor, now: Date, limit: number): Promise<HopRow[]> {
+  return db
+    .select()
+    .from(hops)
+    .where(and(eq(hops.status, 'pending'), sql`${hops.dueAt} <= ${now}`))
+    .orderBy(asc(hops.dueAt))
+    .limit(limit);
+}
+
+export async function insertOrigin(db: Executor, row: typeof origins.$inferInsert): Promise<OriginRow> {
+  const [created] = await db.insert(origins).values(row).returning();
+  if (!created) throw new Error('insert into origins returned no row');
+  return created;
+}
+
+/** CPNI: callers must have checked access and must record the read. */
+export async function unsafeFindOriginOfTraceback(db: Executor, tracebackId: string): Promise<OriginRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(origins)
+    .where(eq(origins.tracebackId, tracebackId))
+    .orderBy(sql`${origins.createdAt} DESC`)
+    .limit(1);
+  return row;
+}
+
+export async function unsafeFindOriginOfHop(db: Executor, hopId: string): Promise<OriginRow | undefined> {
+  const [row] = await db.select().from(origins).where(eq(origins.hopId, hopId));
+  return row;
+}
+
+export async function appendEvents(db: Executor, rows: EventInsert[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insert(events).values(rows);
+}
+
+export async function listEvents(db: Executor, tracebackId: string): Promise<EventRow[]> {
+  return db.select().from(events).where(eq(events.tracebackId, tracebackId)).orderBy(asc(events.id));
+}

@@ -1,0 +1,100 @@
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Executor } from '../client';
+import { apiKeys, idempotencyKeys, sessions, users } from '../schema';
+
+export type UserRow = typeof users.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export async function insertUser(db: Executor, row: typeof users.$inferInsert): Promise<UserRow> {
+  const [created] = await db.insert(users).values(row).returning();
+  if (!created) throw new Error('insert into users returned no row');
+  return created;
+}
+
+export async function findUser(db: Executor, id: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row;
+}
+
+export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.email}) = lower(${email})`);
+  return row;
+}
+
+export async function countUsers(db: Executor): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
+  return row?.n ?? 0;
+}
+
+export async function insertSession(db: Executor, row: typeof sessions.$inferInsert): Promise<void> {
+  await db.insert(sessions).values(row);
+}
+
+export async function findSessionUser(db: Executor, tokenHash: string, now: Date): Promise<UserRow | undefined> {
+  const [row] = await db
+    .select({ user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now), isNull(users.disabledAt)));
+  return row?.user;
+}
+
+export async function deleteSession(db: Executor, tokenHash: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+}
+
+export async function insertApiKey(db: Executor, row: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
+  const [created] = await db.insert(apiKeys).values(row).returning();
+  if (!created) throw new Error('insert into api_keys returned no row');
+  return created;
+}
+
+export async function findApiKeyUser(
+  db: Executor,
+  keyHash: string,
+): Promise<{ user: UserRow; key: ApiKeyRow } | undefined> {
+  const [row] = await db
+    .select({ user: users, key: apiKeys })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), isNull(users.disabledAt)));
+  return row;
+}
+
+export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
+
+/** Claims an idempotency key; returns the existing row when another request already holds it. */
+export async function claimIdempotencyKey(
+  db: Executor,
+  row: { userId: string; key: string; method: string; path: string; requestHash: string },
+): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRow }> {
+  const inserted = await db.insert(idempotencyKeys).values(row).onConflictDoNothing().returning();
+  if (inserted.length > 0) return { claimed: true };
+  const [existing] = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.userId, row.userId), eq(idempotencyKeys.key, row.key)));
+  if (!existing) return claimIdempotencyKey(db, row);
+  return { claimed: false, existing };
+}
+
+export async function completeIdempotencyKey(
+  db: Executor,
+  userId: string,
+  key: string,
+  statusCode: number,
+  responseBody: string,
+): Promise<void> {
+  await db
+    .update(idempotencyKeys)
+    .set({ statusCode, responseBody })
+    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+}
+
+/** A request that failed with a server error may be retried with the same key. */
+export async function releaseIdempotencyKey(db: Executor, userId: string, key: string): Promise<void> {
+  await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+}
