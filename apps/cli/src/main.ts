@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { createUser, systemActor, systemClock, type CommandContext } from '@hoptrace/core';
+import { ZUserCreate } from '@hoptrace/contracts';
+import { openDatabase, type Database } from '@hoptrace/db';
+import { configFromEnv, startServer } from '@hoptrace/server';
+import { importProvidersCsv } from './providerImport';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Exit codes: 0 done, 1 failed, 2 the input was refused. */
+export class UsageError extends Error {}
+
+async function withDatabase<T>(fn: (db: Database, ctx: CommandContext) => Promise<T>): Promise<T> {
+  const cfg = configFromEnv();
+  const database = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
+  try {
+    await database.migrate();
+    return await fn(database, { db: database.db, clock: systemClock, actor: systemActor('cli') });
+  } finally {
+    await database.close();
+  }
+}
+
+export function buildCli(out: (s: string) => void = (s) => process.stdout.write(s)): Command {
+  const program = new Command('hoptrace')
+    .description('Trace illegal robocalls back to where they start.')
+    .version(VERSION)
+    .configureOutput({ writeOut: out, writeErr: (s) => process.stderr.write(s) })
+    .exitOverride();
+
+  program
+    .command('start')
+    .description('Run hoptrace: migrate the database, then serve the API (and, later, the portal and workers)')
+    .option('-p, --port <port>', 'port to listen on (env PORT, default 3000)')
+    .option('--host <host>', 'address to bind (env HOST, default 127.0.0.1)')
+    .option('--no-demo', 'do not load demo data into an empty database')
+    .addOption(new Option('--role <role>', 'process role').choices(['web', 'worker', 'all']).default('all'))
+    .action(async (opts: { port?: string; host?: string; demo: boolean; role: string }) => {
+      const cfg = configFromEnv();
+      if (opts.port !== undefined) {
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${opts.port}"`);
+        cfg.port = port;
+      }
+      if (opts.host) cfg.host = opts.host;
+      const server = await startServer(cfg);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.stdout.write(`\n${signal}: shutting down\n`);
+          server.close().then(resolve, resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  program
+    .command('migrate')
+    .description('Apply database migrations and exit')
+    .action(async () => {
+      await withDatabase(async (db) => out(`migrations applied (${db.kind})\n`));
+    });
+
+  const user = program.command('user').description('Manage users');
+  user
+    .command('create')
+    .description('Create a user')
+    .requiredOption('--email <email>', 'email address (the login)')
+    .requiredOption('--role <role>', 'admin, analyst, provider or enforcement')
+    .option('--name <name>', 'display name (default: the email)')
+    .option('--provider <id>', 'the provider a provider user speaks for')
+    .option('--password <password>', 'password (at least 12 characters); without it the user signs in with API keys only')
+    .action(async (opts: { email: string; role: string; name?: string; provider?: string; password?: string }) => {
+      const parsed = ZUserCreate.safeParse({
+        email: opts.email,
+        role: opts.role,
+        name: opts.name ?? opts.email,
+        providerId: opts.provider,
+        password: opts.password,
+      });
+      if (!parsed.success)
+        throw new UsageError(parsed.error.issues.map((i) => `--${String(i.path[0] ?? 'input').replace('providerId', 'provider')}: ${i.message}`).join('\n'));
+      const created = await withDatabase((_db, ctx) => createUser({ ...ctx, input: parsed.data }));
+      out(`created ${created.role} ${created.email} (${created.id})\n`);
+    });
+
+  const provider = program.command('provider').description('Manage the provider directory');
+  provider
+    .command('import <file>')
+    .description('Import providers from a CSV file (columns: name, dba_names, country, ocns, frn, rmd_number, timezone, contact_name, contact_email, contact_phone)')
+    .option('--skip-invalid', 'import the valid rows even when some rows are invalid')
+    .action(async (file: string, opts: { skipInvalid?: boolean }) => {
+      const result = await withDatabase((_db, ctx) => importProvidersCsv(ctx, file, { skipInvalid: opts.skipInvalid ?? false }));
+      if (result.fileError) throw new UsageError(`${file}: ${result.fileError}`);
+      for (const r of result.rows) out(`line ${r.line}: ${r.status} ${r.name}${r.detail ? ` — ${r.detail}` : ''}\n`);
+      const count = (s: string) => result.rows.filter((r) => r.status === s).length;
+      out(`${count('created')} created, ${count('skipped')} skipped, ${count('invalid')} invalid${result.written ? '' : '; nothing written'}\n`);
+      if (!result.written) throw new UsageError('the file was refused: fix the invalid rows or pass --skip-invalid');
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildCli();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UsageError) {
+      process.stderr.write(`hoptrace: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof Error && 'kind' in err) {
+      process.stderr.write(`hoptrace: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`hoptrace: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}

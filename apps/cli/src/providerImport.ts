@@ -1,0 +1,117 @@
+import { createReadStream } from 'node:fs';
+import { parse } from 'csv-parse';
+import { createProvider, type CommandContext } from '@hoptrace/core';
+import { ZProviderCreate, type TProviderCreate } from '@hoptrace/contracts';
+import { listProviders, type Db } from '@hoptrace/db';
+
+export const PROVIDER_CSV_COLUMNS = [
+  'name',
+  'dba_names',
+  'country',
+  'ocns',
+  'frn',
+  'rmd_number',
+  'timezone',
+  'contact_name',
+  'contact_email',
+  'contact_phone',
+] as const;
+
+export interface ImportRowReport {
+  line: number;
+  status: 'created' | 'skipped' | 'invalid';
+  name: string;
+  detail?: string;
+}
+
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(/[;|]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function rowToInput(row: Record<string, string>): unknown {
+  const contact = row.contact_email?.trim()
+    ? [{ name: row.contact_name?.trim() || row.name?.trim() || '', email: row.contact_email.trim(), ...(row.contact_phone?.trim() ? { phone: row.contact_phone.trim() } : {}) }]
+    : [];
+  const opt = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
+  return {
+    name: row.name ?? '',
+    dbaNames: list(row.dba_names),
+    country: opt(row.country) ?? 'US',
+    ocns: list(row.ocns),
+    frn: opt(row.frn),
+    rmdNumber: opt(row.rmd_number),
+    timezone: opt(row.timezone),
+    contacts: contact,
+  };
+}
+
+/**
+ * Reads a directory CSV (header row; columns as PROVIDER_CSV_COLUMNS, lists
+ * separated by `;`). Every row is checked first; unless `skipInvalid`, one bad
+ * row refuses the whole file and nothing is written. A provider already in the
+ * directory (same OCN, or same name and country) is skipped, so a repeated
+ * import changes nothing.
+ */
+export async function importProvidersCsv(
+  ctx: CommandContext,
+  file: string,
+  opts: { skipInvalid: boolean },
+): Promise<{ rows: ImportRowReport[]; written: boolean; fileError?: string }> {
+  const records: Array<{ line: number; row: Record<string, string> }> = [];
+  try {
+    const parser = createReadStream(file).pipe(
+      parse({ columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), bom: true, skip_empty_lines: true, trim: false, info: true }),
+    );
+    for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      records.push({ line: rec.info.lines, row: rec.record });
+    }
+  } catch (err) {
+    return { rows: [], written: false, fileError: err instanceof Error ? err.message : String(err) };
+  }
+  const first = records[0];
+  if (first && !('name' in first.row))
+    return { rows: [], written: false, fileError: `the header has no "name" column; expected columns: ${PROVIDER_CSV_COLUMNS.join(', ')}` };
+
+  const reports: ImportRowReport[] = [];
+  const valid: Array<{ line: number; input: TProviderCreate }> = [];
+  for (const { line, row } of records) {
+    const parsed = ZProviderCreate.safeParse(rowToInput(row));
+    if (parsed.success) valid.push({ line, input: parsed.data });
+    else
+      reports.push({
+        line,
+        status: 'invalid',
+        name: row.name ?? '',
+        detail: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; '),
+      });
+  }
+  if (reports.length && !opts.skipInvalid) return { rows: reports, written: false };
+
+  await ctx.db.transaction(async (tx) => {
+    const txCtx = { ...ctx, db: tx as unknown as Db };
+    for (const { line, input } of valid) {
+      const existing = await findExisting(txCtx.db, input);
+      if (existing) {
+        reports.push({ line, status: 'skipped', name: input.name, detail: `already in the directory as ${existing}` });
+        continue;
+      }
+      await createProvider({ ...txCtx, input });
+      reports.push({ line, status: 'created', name: input.name });
+    }
+  });
+  reports.sort((a, b) => a.line - b.line);
+  return { rows: reports, written: true };
+}
+
+async function findExisting(db: Db, input: TProviderCreate): Promise<string | undefined> {
+  for (const ocn of input.ocns) {
+    const hit = (await listProviders(db, { q: ocn, limit: 5 })).items.find((p) => p.ocns.includes(ocn));
+    if (hit) return hit.id;
+  }
+  const byName = (await listProviders(db, { q: input.name, limit: 20 })).items.find(
+    (p) => p.name.toLowerCase() === input.name.toLowerCase() && p.country === input.country,
+  );
+  return byName?.id;
+}

@@ -1,0 +1,91 @@
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Clock } from '@hoptrace/core';
+import type { Db } from '@hoptrace/db';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import authPlugin from './plugins/auth';
+import idempotency from './plugins/idempotency';
+import problems from './plugins/problems';
+import authRoutes from './routes/auth';
+import directoryRoutes from './routes/directory';
+import healthRoutes from './routes/health';
+import tracebackRoutes from './routes/tracebacks';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    clock: Clock;
+  }
+}
+
+export interface AppOptions {
+  db: Db;
+  clock: Clock;
+  logger?: FastifyServerOptions['logger'];
+  /** Set the Secure flag on the session cookie (behind HTTPS). */
+  secureCookies?: boolean;
+  version?: string;
+}
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The whole HTTP surface as one Fastify instance: external plugins first, then
+ * our decorators and hooks, then routes. `server.ts` only listens and shuts down.
+ */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: process.env.HOPTRACE_TRUST_PROXY === 'true',
+    ajv: { customOptions: { coerceTypes: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('db', opts.db);
+  app.decorate('clock', opts.clock);
+
+  await app.register(problems);
+  // The API serves JSON only; the portal's own CSP arrives with the web app.
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'hoptrace API',
+        version: opts.version ?? '0.0.0',
+        description:
+          'Traceback of illegal robocalls, hop by hop. Authenticate with `Authorization: Bearer <api key>` or the session cookie from `POST /api/v1/auth/login`. Errors are `application/problem+json`. Lists are cursor-paginated: pass `nextCursor` back as `cursor`. POSTs honour an `Idempotency-Key` header.',
+      },
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer' },
+          cookieAuth: { type: 'apiKey', in: 'cookie', name: 'hoptrace_session' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  await app.register(
+    async (api) => {
+      await api.register(authPlugin, { db: opts.db, clock: opts.clock });
+      await api.register(idempotency, { db: opts.db });
+      api.register(healthRoutes);
+      api.register(authRoutes, { secureCookies: opts.secureCookies ?? false });
+      api.register(directoryRoutes);
+      api.register(tracebackRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

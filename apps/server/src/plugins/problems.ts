@@ -1,0 +1,107 @@
+import { DomainError, type FieldError } from '@hoptrace/core';
+import { InvalidCursorError } from '@hoptrace/db';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const TITLES: Record<number, [slug: string, title: string]> = {
+  400: ['invalid-request', 'The request is not valid'],
+  401: ['unauthenticated', 'Sign in or send an API key'],
+  403: ['forbidden', 'Not allowed'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  409: ['conflict', 'The request conflicts with the current state'],
+  413: ['payload-too-large', 'The request body is too large'],
+  415: ['unsupported-media-type', 'Unsupported content type'],
+  422: ['unprocessable', 'The request cannot be processed'],
+  429: ['rate-limited', 'Too many requests'],
+  500: ['internal', 'Something went wrong on our side'],
+};
+
+/** RFC 9457 problem details; every error the API gives has this shape. */
+export function sendProblem(
+  reply: FastifyReply,
+  status: number,
+  detail?: string,
+  errors?: FieldError[],
+): FastifyReply {
+  const [slug, title] = TITLES[status] ?? TITLES[status >= 500 ? 500 : 400]!;
+  return reply
+    .code(status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send({
+      type: `urn:hoptrace:problem:${slug}`,
+      title,
+      status,
+      ...(detail ? { detail } : {}),
+      ...(errors?.length ? { errors } : {}),
+    });
+}
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    detail: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(detail);
+  }
+}
+
+const CONTEXT_PREFIX: Record<string, string> = { body: '', querystring: 'query.', params: 'path.', headers: 'header.' };
+
+function issuePath(context: string | undefined, instancePath: string): string {
+  const inner = instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
+  const prefix = CONTEXT_PREFIX[context ?? 'body'] ?? '';
+  return inner ? `${prefix}${inner}` : prefix.replace(/\.$/, '') || '(body)';
+}
+
+function fieldErrorsOf(error: FastifyError): FieldError[] {
+  if (!hasZodFastifySchemaValidationErrors(error)) return [];
+  return error.validation.map((v) => ({
+    path: issuePath(error.validationContext, v.instancePath),
+    message: v.message ?? 'is not valid',
+  }));
+}
+
+export default fp(function problems(app: FastifyInstance) {
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`));
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof HttpProblem) return sendProblem(reply, error.status, error.message, error.errors);
+    if (error instanceof DomainError) {
+      switch (error.kind) {
+        case 'not_found':
+          return sendProblem(reply, 404, error.message);
+        case 'conflict':
+          return sendProblem(reply, 409, error.message);
+        case 'invalid':
+          return sendProblem(reply, 400, error.message, 'errors' in error ? (error.errors as FieldError[]) : []);
+      }
+    }
+    if (error instanceof InvalidCursorError)
+      return sendProblem(reply, 400, error.message, [{ path: 'query.cursor', message: error.message }]);
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const errors = fieldErrorsOf(error);
+      return sendProblem(reply, 400, errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendProblem(reply, 413, `the body is larger than the ${request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit} bytes this route accepts`);
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendProblem(reply, 415, `send the body as application/json (got ${request.headers['content-type'] ?? 'none'})`);
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return sendProblem(reply, 400, 'the body is empty; send a JSON object', [{ path: '(body)', message: 'is empty' }]);
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return sendProblem(reply, 400, `the body is not valid JSON: ${error.message}`, [{ path: '(body)', message: 'is not valid JSON' }]);
+    }
+    if (error instanceof SyntaxError && (error as FastifyError).statusCode === 400)
+      return sendProblem(reply, 400, `the body is not valid JSON: ${error.message}`, [{ path: '(body)', message: 'is not valid JSON' }]);
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return sendProblem(reply, status, error.message);
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, 500, 'the error has been logged');
+  });
+});

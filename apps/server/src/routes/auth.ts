@@ -1,0 +1,86 @@
+import { createApiKey, createUser, login, logout, presentUser } from '@hoptrace/core';
+import { ZApiKeyCreate, ZApiKeyCreated, ZIdParams, ZLogin, ZUser, ZUserCreate } from '@hoptrace/contracts';
+import { findUser } from '@hoptrace/db';
+import { z } from 'zod';
+import { bearer, ctxOf, typed, type App } from '../context';
+import { requireActor, SESSION_COOKIE } from '../plugins/auth';
+import { HttpProblem } from '../plugins/problems';
+
+export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
+  const r = typed(app);
+  r.post(
+    '/auth/login',
+    {
+      config: { public: true, rateLimit: { max: 10, timeWindow: '1 minute' } },
+      schema: { tags: ['auth'], summary: 'Sign in; sets the session cookie', body: ZLogin, response: { 200: z.object({ user: ZUser }) } },
+    },
+    async (request, reply) => {
+      const session = await login(app, request.body.email, request.body.password);
+      if (!session) throw new HttpProblem(401, 'the email or the password is wrong');
+      reply.setCookie(SESSION_COOKIE, session.token, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: opts.secureCookies,
+        expires: session.expiresAt,
+      });
+      return { user: presentUser(session.user) };
+    },
+  );
+  r.post('/auth/logout', { config: { public: true }, schema: { tags: ['auth'], summary: 'Sign out' } }, async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) await logout(app, token);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.code(204).send();
+  });
+  r.get(
+    '/auth/me',
+    { schema: { tags: ['auth'], summary: 'The signed-in user', security: bearer, response: { 200: z.object({ user: ZUser }) } } },
+    async (request) => {
+      const actor = requireActor(request);
+      const user = actor.userId ? await findUser(app.db, actor.userId) : undefined;
+      if (!user) throw new HttpProblem(401, 'no user behind this session');
+      return { user: presentUser(user) };
+    },
+  );
+  r.post(
+    '/users',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Create a user (admin)',
+        security: bearer,
+        body: ZUserCreate,
+        response: { 201: z.object({ user: ZUser }) },
+      },
+    },
+    async (request, reply) => {
+      const user = await createUser({ ...ctxOf(app, request), input: request.body });
+      return reply.code(201).send({ user: presentUser(user) });
+    },
+  );
+  r.post(
+    '/users/:id/api-keys',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Create an API key for a user (admin, or the user itself); the key is shown once',
+        security: bearer,
+        params: ZIdParams,
+        body: ZApiKeyCreate,
+        response: { 201: ZApiKeyCreated },
+      },
+    },
+    async (request, reply) => {
+      const { row, key } = await createApiKey({ ...ctxOf(app, request), userId: request.params.id, input: request.body });
+      return reply.code(201).send({
+        id: row.id,
+        name: row.name,
+        prefix: row.prefix,
+        scopes: row.scopes,
+        createdAt: row.createdAt.toISOString(),
+        key,
+      });
+    },
+  );
+}

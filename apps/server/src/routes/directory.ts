@@ -1,0 +1,92 @@
+import {
+  createCampaign,
+  createProvider,
+  getCampaign,
+  getProvider,
+  listCampaigns,
+  listProviders,
+  presentCampaign,
+  presentProvider,
+  updateProvider,
+} from '@hoptrace/core';
+import {
+  ZCampaign,
+  ZCampaignCreate,
+  ZIdParams,
+  ZPage,
+  ZPageQuery,
+  ZProvider,
+  ZProviderCreate,
+  ZProviderListQuery,
+  ZProviderPatch,
+} from '@hoptrace/contracts';
+import { bearer, ctxOf, typed, type App } from '../context';
+
+export default function directoryRoutes(app: App) {
+  const r = typed(app);
+  r.post(
+    '/providers',
+    {
+      schema: { tags: ['providers'], summary: 'Add a provider to the directory (staff)', security: bearer, body: ZProviderCreate, response: { 201: ZProvider } },
+    },
+    async (request, reply) => {
+      const ctx = ctxOf(app, request);
+      const row = await createProvider({ ...ctx, input: request.body });
+      return reply.code(201).send(presentProvider(ctx.actor, row));
+    },
+  );
+  r.get(
+    '/providers',
+    {
+      schema: {
+        tags: ['providers'],
+        summary: 'Search the directory by name, DBA name, OCN, FRN or RMD filing number',
+        security: bearer,
+        querystring: ZProviderListQuery,
+        response: { 200: ZPage(ZProvider) },
+      },
+    },
+    (request) => listProviders({ ...ctxOf(app, request), query: request.query }),
+  );
+  r.get(
+    '/providers/:id',
+    { schema: { tags: ['providers'], summary: 'One provider', security: bearer, params: ZIdParams, response: { 200: ZProvider } } },
+    (request) => getProvider({ ...ctxOf(app, request), providerId: request.params.id }),
+  );
+  r.patch(
+    '/providers/:id',
+    {
+      schema: {
+        tags: ['providers'],
+        summary: "Change a provider (staff; a provider's own users may change its contacts and time zone)",
+        security: bearer,
+        params: ZIdParams,
+        body: ZProviderPatch,
+        response: { 200: ZProvider },
+      },
+    },
+    async (request) => {
+      const ctx = ctxOf(app, request);
+      const row = await updateProvider({ ...ctx, providerId: request.params.id, input: request.body });
+      return presentProvider(ctx.actor, row);
+    },
+  );
+  r.post(
+    '/campaigns',
+    { schema: { tags: ['campaigns'], summary: 'Create a campaign (staff)', security: bearer, body: ZCampaignCreate, response: { 201: ZCampaign } } },
+    async (request, reply) => {
+      const row = await createCampaign({ ...ctxOf(app, request), input: request.body });
+      return reply.code(201).send(presentCampaign(row));
+    },
+  );
+  r.get(
+    '/campaigns',
+    { schema: { tags: ['campaigns'], summary: 'Campaigns, newest first (staff)', security: bearer, querystring: ZPageQuery, response: { 200: ZPage(ZCampaign) } } },
+    (request) => listCampaigns({ ...ctxOf(app, request), query: request.query }),
+  );
+  r.get(
+    '/campaigns/:id',
+    { schema: { tags: ['campaigns'], summary: 'One campaign (staff)', security: bearer, params: ZIdParams, response: { 200: ZCampaign } } },
+    (request) => getCampaign({ ...ctxOf(app, request), campaignId: request.params.id }),
+  );
+}
