@@ -10,7 +10,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'], exclude: ['**/*.db.test.ts', '**/*.http.test.ts', '**/node_modules/**'] },
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
+          exclude: ['**/*.db.test.ts', '**/*.http.test.ts', '**/node_modules/**'],
+        },
       },
       {
         extends: true,

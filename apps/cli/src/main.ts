@@ -6,7 +6,9 @@ import { openDatabase, type Database } from '@hoptrace/db';
 import { configFromEnv, startServer } from '@hoptrace/server';
 import { importProvidersCsv } from './providerImport';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** Exit codes: 0 done, 1 failed, 2 the input was refused. */
 export class UsageError extends Error {}
@@ -31,7 +33,9 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
 
   program
     .command('start')
-    .description('Run hoptrace: migrate the database, then serve the API (and, later, the portal and workers)')
+    .description(
+      'Run hoptrace: migrate the database, then serve the API (and, later, the portal and workers)',
+    )
     .option('-p, --port <port>', 'port to listen on (env PORT, default 3000)')
     .option('--host <host>', 'address to bind (env HOST, default 127.0.0.1)')
     .option('--no-demo', 'do not load demo data into an empty database')
@@ -40,7 +44,8 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
       const cfg = configFromEnv();
       if (opts.port !== undefined) {
         const port = Number(opts.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${opts.port}"`);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new UsageError(`--port must be a port number, got "${opts.port}"`);
         cfg.port = port;
       }
       if (opts.host) cfg.host = opts.host;
@@ -59,7 +64,8 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
     .command('migrate')
     .description('Apply database migrations and exit')
     .action(async () => {
-      await withDatabase(async (db) => out(`migrations applied (${db.kind})\n`));
+      const kind = await withDatabase((db) => Promise.resolve(db.kind));
+      out(`migrations applied (${kind})\n`);
     });
 
   const user = program.command('user').description('Manage users');
@@ -70,33 +76,50 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
     .requiredOption('--role <role>', 'admin, analyst, provider or enforcement')
     .option('--name <name>', 'display name (default: the email)')
     .option('--provider <id>', 'the provider a provider user speaks for')
-    .option('--password <password>', 'password (at least 12 characters); without it the user signs in with API keys only')
-    .action(async (opts: { email: string; role: string; name?: string; provider?: string; password?: string }) => {
-      const parsed = ZUserCreate.safeParse({
-        email: opts.email,
-        role: opts.role,
-        name: opts.name ?? opts.email,
-        providerId: opts.provider,
-        password: opts.password,
-      });
-      if (!parsed.success)
-        throw new UsageError(parsed.error.issues.map((i) => `--${String(i.path[0] ?? 'input').replace('providerId', 'provider')}: ${i.message}`).join('\n'));
-      const created = await withDatabase((_db, ctx) => createUser({ ...ctx, input: parsed.data }));
-      out(`created ${created.role} ${created.email} (${created.id})\n`);
-    });
+    .option(
+      '--password <password>',
+      'password (at least 12 characters); without it the user signs in with API keys only',
+    )
+    .action(
+      async (opts: { email: string; role: string; name?: string; provider?: string; password?: string }) => {
+        const parsed = ZUserCreate.safeParse({
+          email: opts.email,
+          role: opts.role,
+          name: opts.name ?? opts.email,
+          providerId: opts.provider,
+          password: opts.password,
+        });
+        if (!parsed.success)
+          throw new UsageError(
+            parsed.error.issues
+              .map((i) => `--${String(i.path[0] ?? 'input').replace('providerId', 'provider')}: ${i.message}`)
+              .join('\n'),
+          );
+        const created = await withDatabase((_db, ctx) => createUser({ ...ctx, input: parsed.data }));
+        out(`created ${created.role} ${created.email} (${created.id})\n`);
+      },
+    );
 
   const provider = program.command('provider').description('Manage the provider directory');
   provider
     .command('import <file>')
-    .description('Import providers from a CSV file (columns: name, dba_names, country, ocns, frn, rmd_number, timezone, contact_name, contact_email, contact_phone)')
+    .description(
+      'Import providers from a CSV file (columns: name, dba_names, country, ocns, frn, rmd_number, timezone, contact_name, contact_email, contact_phone)',
+    )
     .option('--skip-invalid', 'import the valid rows even when some rows are invalid')
     .action(async (file: string, opts: { skipInvalid?: boolean }) => {
-      const result = await withDatabase((_db, ctx) => importProvidersCsv(ctx, file, { skipInvalid: opts.skipInvalid ?? false }));
+      const result = await withDatabase((_db, ctx) =>
+        importProvidersCsv(ctx, file, { skipInvalid: opts.skipInvalid ?? false }),
+      );
       if (result.fileError) throw new UsageError(`${file}: ${result.fileError}`);
-      for (const r of result.rows) out(`line ${r.line}: ${r.status} ${r.name}${r.detail ? ` — ${r.detail}` : ''}\n`);
+      for (const r of result.rows)
+        out(`line ${r.line}: ${r.status} ${r.name}${r.detail ? ` — ${r.detail}` : ''}\n`);
       const count = (s: string) => result.rows.filter((r) => r.status === s).length;
-      out(`${count('created')} created, ${count('skipped')} skipped, ${count('invalid')} invalid${result.written ? '' : '; nothing written'}\n`);
-      if (!result.written) throw new UsageError('the file was refused: fix the invalid rows or pass --skip-invalid');
+      out(
+        `${count('created')} created, ${count('skipped')} skipped, ${count('invalid')} invalid${result.written ? '' : '; nothing written'}\n`,
+      );
+      if (!result.written)
+        throw new UsageError('the file was refused: fix the invalid rows or pass --skip-invalid');
     });
   return program;
 }

@@ -32,7 +32,13 @@ const list = (v: string | undefined) =>
 
 function rowToInput(row: Record<string, string>): unknown {
   const contact = row.contact_email?.trim()
-    ? [{ name: row.contact_name?.trim() || row.name?.trim() || '', email: row.contact_email.trim(), ...(row.contact_phone?.trim() ? { phone: row.contact_phone.trim() } : {}) }]
+    ? [
+        {
+          name: row.contact_name?.trim() || row.name?.trim() || '',
+          email: row.contact_email.trim(),
+          ...(row.contact_phone?.trim() ? { phone: row.contact_phone.trim() } : {}),
+        },
+      ]
     : [];
   const opt = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
   return {
@@ -61,10 +67,21 @@ export async function importProvidersCsv(
 ): Promise<{ rows: ImportRowReport[]; written: boolean; fileError?: string }> {
   const records: Array<{ line: number; row: Record<string, string> }> = [];
   try {
-    const parser = createReadStream(file).pipe(
-      parse({ columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), bom: true, skip_empty_lines: true, trim: false, info: true }),
+    const input = createReadStream(file);
+    const parser = input.pipe(
+      parse({
+        columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+        bom: true,
+        skip_empty_lines: true,
+        info: true,
+      }),
     );
-    for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    // pipe() does not forward a read error (a missing file): hand it to the parser so the loop below sees it.
+    input.on('error', (err) => parser.destroy(err));
+    for await (const rec of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
       records.push({ line: rec.info.lines, row: rec.record });
     }
   } catch (err) {
@@ -72,7 +89,11 @@ export async function importProvidersCsv(
   }
   const first = records[0];
   if (first && !('name' in first.row))
-    return { rows: [], written: false, fileError: `the header has no "name" column; expected columns: ${PROVIDER_CSV_COLUMNS.join(', ')}` };
+    return {
+      rows: [],
+      written: false,
+      fileError: `the header has no "name" column; expected columns: ${PROVIDER_CSV_COLUMNS.join(', ')}`,
+    };
 
   const reports: ImportRowReport[] = [];
   const valid: Array<{ line: number; input: TProviderCreate }> = [];
@@ -94,7 +115,12 @@ export async function importProvidersCsv(
     for (const { line, input } of valid) {
       const existing = await findExisting(txCtx.db, input);
       if (existing) {
-        reports.push({ line, status: 'skipped', name: input.name, detail: `already in the directory as ${existing}` });
+        reports.push({
+          line,
+          status: 'skipped',
+          name: input.name,
+          detail: `already in the directory as ${existing}`,
+        });
         continue;
       }
       await createProvider({ ...txCtx, input });

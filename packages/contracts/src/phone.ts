@@ -12,7 +12,8 @@ export type PhoneParse = { ok: true; e164: string } | { ok: false; reason: strin
 export function normalizePhoneNumber(input: string, defaultCountry: 'US' = 'US'): PhoneParse {
   const trimmed = input.trim();
   if (trimmed === '') return { ok: false, reason: 'is empty' };
-  if (!/^[\d\s+().\-/]+$/.test(trimmed)) return { ok: false, reason: 'contains characters a phone number cannot have' };
+  if (!/^[\d\s+().\-/]+$/.test(trimmed))
+    return { ok: false, reason: 'contains characters a phone number cannot have' };
   const digits = trimmed.replace(/\D/g, '');
   if (digits.length < 7) return { ok: false, reason: 'has too few digits to be a phone number' };
   if (digits.length > 15) return { ok: false, reason: 'has more than 15 digits (the E.164 maximum)' };

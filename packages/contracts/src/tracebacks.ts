@@ -4,7 +4,13 @@ import { ZPhoneNumber } from './phone';
 import { ZCountry } from './providers';
 
 export const TRACEBACK_STATUSES = ['open', 'closed'] as const;
-export const OUTCOMES = ['origin_identified', 'foreign_origin', 'non_responsive', 'dead_end', 'cancelled'] as const;
+export const OUTCOMES = [
+  'origin_identified',
+  'foreign_origin',
+  'non_responsive',
+  'dead_end',
+  'cancelled',
+] as const;
 export const HOP_STATUSES = ['pending', 'answered', 'non_responsive', 'withdrawn'] as const;
 export const ORIGIN_ACTIONS = ['terminated', 'warned', 'blocked', 'investigating', 'none'] as const;
 export const ANSWER_CHANNELS = ['api', 'portal', 'link', 'bulk', 'agent', 'staff'] as const;
@@ -66,7 +72,8 @@ export const ZHopAnswer = z.discriminatedUnion('kind', [
         ctx.addIssue({
           code: 'custom',
           path: ['upstreamProviderId'],
-          message: 'name the upstream provider: either upstreamProviderId from the directory, or upstreamProvider',
+          message:
+            'name the upstream provider: either upstreamProviderId from the directory, or upstreamProvider',
         });
     }),
   z.object({ kind: z.literal('origin'), customer: ZCustomer, action: z.enum(ORIGIN_ACTIONS), comment }),
@@ -182,7 +189,9 @@ export const ZHop = z.object({
   late: z.boolean(),
   answer: ZAnswerOut.extend({ customer: ZOrigin.shape.customer.optional() }).nullable(),
   call: ZCallOut,
-  campaign: z.object({ name: z.string(), description: z.string(), category: z.string().nullable() }).nullable(),
+  campaign: z
+    .object({ name: z.string(), description: z.string(), category: z.string().nullable() })
+    .nullable(),
   /** The downstream provider whose answer named this provider as its upstream. */
   namedBy: z.object({ providerId: ZUuid, providerName: z.string() }).nullable(),
   can: z.object({ answer: z.boolean() }),

@@ -17,9 +17,17 @@ export const ZUserCreate = z
   })
   .superRefine((v, ctx) => {
     if (v.role === 'provider' && !v.providerId)
-      ctx.addIssue({ code: 'custom', path: ['providerId'], message: 'a provider user must name its provider' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['providerId'],
+        message: 'a provider user must name its provider',
+      });
     if (v.role !== 'provider' && v.providerId)
-      ctx.addIssue({ code: 'custom', path: ['providerId'], message: 'only provider users are bound to a provider' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['providerId'],
+        message: 'only provider users are bound to a provider',
+      });
   });
 export type TUserCreate = z.infer<typeof ZUserCreate>;
 
@@ -33,7 +41,10 @@ export const ZUser = z.object({
 });
 export type TUser = z.infer<typeof ZUser>;
 
-export const ZLogin = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(256) });
+export const ZLogin = z.object({
+  email: z.string().trim().min(1).max(320),
+  password: z.string().min(1).max(256),
+});
 
 export const ZApiKeyCreate = z.object({
   name: z.string().trim().min(1).max(200),

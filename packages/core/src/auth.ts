@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
-import type { TRole } from '@hoptrace/contracts';
 import {
   deleteSession,
   findApiKeyUser,
@@ -44,7 +43,7 @@ export function generatePassword(): string {
 export function actorFor(user: UserRow, channel: Actor['channel']): Actor {
   return {
     userId: user.id,
-    role: user.role as TRole,
+    role: user.role,
     providerId: user.providerId,
     label: user.email,
     channel,
@@ -78,7 +77,10 @@ export async function logout(opts: { db: Db }, token: string): Promise<void> {
   await deleteSession(opts.db, hashSecret(token));
 }
 
-export async function authenticateSession(opts: { db: Db; clock: Clock }, token: string): Promise<Actor | null> {
+export async function authenticateSession(
+  opts: { db: Db; clock: Clock },
+  token: string,
+): Promise<Actor | null> {
   const user = await findSessionUser(opts.db, hashSecret(token), opts.clock.now());
   return user ? actorFor(user, 'portal') : null;
 }

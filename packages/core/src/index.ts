@@ -1,6 +1,6 @@
 export * from './actor';
 export * from './auth';
-export * from './clock/clock';
+export * from './clock/index';
 export * from './context';
 export * from './deadlines';
 export * from './errors';

@@ -27,7 +27,8 @@ export const policy = {
   /** Provider users search the directory to name their upstream. */
   searchDirectory: (_a: Actor) => true,
   manageUsers: (a: Actor) => a.role === 'admin' || a.role === 'system',
-  createApiKey: (a: Actor, userId: string) => a.role === 'admin' || a.role === 'system' || a.userId === userId,
+  createApiKey: (a: Actor, userId: string) =>
+    a.role === 'admin' || a.role === 'system' || a.userId === userId,
 };
 
 export function authorize(allowed: boolean, what: string): asserts allowed {

@@ -40,7 +40,9 @@ export type AnswerDecision =
 
 /** Providers already in the main path (withdrawn requests do not count: the provider was never really asked). */
 export function pathProviders(hops: HopState[]): Set<string> {
-  return new Set(hops.filter((h) => h.line === MAIN_LINE && h.status !== 'withdrawn').map((h) => h.providerId));
+  return new Set(
+    hops.filter((h) => h.line === MAIN_LINE && h.status !== 'withdrawn').map((h) => h.providerId),
+  );
 }
 
 export function decideAnswer(input: {
@@ -56,14 +58,19 @@ export function decideAnswer(input: {
     case 'answered':
       return { ok: false, reason: 'this hop has already been answered' };
     case 'withdrawn':
-      return { ok: false, reason: 'this request was withdrawn by the consortium; there is nothing to answer' };
+      return {
+        ok: false,
+        reason: 'this request was withdrawn by the consortium; there is nothing to answer',
+      };
     case 'non_responsive': {
       // A late answer is still taken: it can only revive a traceback this very hop stopped.
       const stoppedHere =
-        traceback.status === 'closed' &&
-        traceback.outcome === 'non_responsive' &&
-        isLastOnLine(hop, hops);
-      if (!stoppedHere) return { ok: false, reason: 'the traceback has moved on since this request; it is closed to answers' };
+        traceback.status === 'closed' && traceback.outcome === 'non_responsive' && isLastOnLine(hop, hops);
+      if (!stoppedHere)
+        return {
+          ok: false,
+          reason: 'the traceback has moved on since this request; it is closed to answers',
+        };
       reopens = true;
       break;
     }
@@ -102,7 +109,11 @@ export type ActionRequest =
   | { action: 'reopen'; providerId?: string | undefined }
   | { action: 'reassign'; hopId: string; providerId: string };
 
-export function decideAction(traceback: TracebackState, hops: HopState[], req: ActionRequest): ActionDecision {
+export function decideAction(
+  traceback: TracebackState,
+  hops: HopState[],
+  req: ActionRequest,
+): ActionDecision {
   const pendingOnPath = hops.filter((h) => h.line === MAIN_LINE && h.status === 'pending');
   switch (req.action) {
     case 'cancel':
@@ -111,10 +122,18 @@ export function decideAction(traceback: TracebackState, hops: HopState[], req: A
       return { ok: true, kind: 'close', outcome: req.action === 'cancel' ? 'cancelled' : req.outcome };
     case 'reopen': {
       if (traceback.status === 'open' && pendingOnPath.length > 0)
-        return { ok: false, reason: 'the traceback is open and waiting on a provider; reassign that hop instead' };
+        return {
+          ok: false,
+          reason: 'the traceback is open and waiting on a provider; reassign that hop instead',
+        };
       const path = hops.filter((h) => h.line === MAIN_LINE);
       const last = path[path.length - 1];
-      if (req.providerId) return { ok: true, kind: 'reopen', request: { providerId: req.providerId, namedByHopId: last?.id ?? null } };
+      if (req.providerId)
+        return {
+          ok: true,
+          kind: 'reopen',
+          request: { providerId: req.providerId, namedByHopId: last?.id ?? null },
+        };
       if (last && (last.status === 'non_responsive' || last.status === 'withdrawn'))
         return { ok: true, kind: 'reopen', request: { providerId: last.providerId, namedByHopId: null } };
       if (traceback.status === 'open')
@@ -122,11 +141,14 @@ export function decideAction(traceback: TracebackState, hops: HopState[], req: A
       return { ok: true, kind: 'reopen', request: null };
     }
     case 'reassign': {
-      if (traceback.status !== 'open') return { ok: false, reason: 'the traceback is closed; reopen it first' };
+      if (traceback.status !== 'open')
+        return { ok: false, reason: 'the traceback is closed; reopen it first' };
       const hop = hops.find((h) => h.id === req.hopId);
       if (!hop) return { ok: false, reason: 'that hop is not part of this traceback' };
-      if (hop.status !== 'pending') return { ok: false, reason: `only a pending hop can be reassigned; this one is ${hop.status}` };
-      if (hop.providerId === req.providerId) return { ok: false, reason: 'the hop is already addressed to that provider' };
+      if (hop.status !== 'pending')
+        return { ok: false, reason: `only a pending hop can be reassigned; this one is ${hop.status}` };
+      if (hop.providerId === req.providerId)
+        return { ok: false, reason: 'the hop is already addressed to that provider' };
       return { ok: true, kind: 'reassign', hop, providerId: req.providerId };
     }
   }

@@ -57,13 +57,13 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
 // Any fixed number works; it only has to be the same for every hoptrace process.
 const MIGRATION_LOCK_KEY = 7_461_530_215;
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+function openPostgres(url: string, poolSize: number): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // A pool error on an idle client must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = drizzlePg(pool, { schema });
   return {
-    db: db as unknown as Db,
+    db: db,
     kind: 'postgres',
     async migrate() {
       // Several web and worker processes may start together: one migrates, the others wait.

@@ -27,13 +27,22 @@ export const providers = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     name: text('name').notNull(),
-    dbaNames: text('dba_names').array().notNull().default(sql`'{}'::text[]`),
+    dbaNames: text('dba_names')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     country: text('country').notNull().default('US'),
-    ocns: text('ocns').array().notNull().default(sql`'{}'::text[]`),
+    ocns: text('ocns')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     frn: text('frn'),
     rmdNumber: text('rmd_number'),
     timezone: text('timezone').notNull().default('America/New_York'),
-    contacts: jsonb('contacts').$type<ContactRow[]>().notNull().default(sql`'[]'::jsonb`),
+    contacts: jsonb('contacts')
+      .$type<ContactRow[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     verified: boolean('verified').notNull().default(false),
     createdBy: uuid('created_by'),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -90,7 +99,10 @@ export const apiKeys = pgTable(
     name: text('name').notNull(),
     prefix: text('prefix').notNull(),
     keyHash: text('key_hash').notNull(),
-    scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
+    scopes: text('scopes')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     createdAt: ts('created_at').notNull().defaultNow(),
     lastUsedAt: ts('last_used_at'),
     revokedAt: ts('revoked_at'),
@@ -119,7 +131,10 @@ export const tracebacks = pgTable(
     outcome: text('outcome', {
       enum: ['origin_identified', 'foreign_origin', 'non_responsive', 'dead_end', 'cancelled'],
     }),
-    flags: text('flags').array().notNull().default(sql`'{}'::text[]`),
+    flags: text('flags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     callStartedAt: ts('call_started_at').notNull(),
     callingNumber: text('calling_number').notNull(),
     calledNumber: text('called_number').notNull(),
@@ -188,10 +203,7 @@ export const hops = pgTable(
       'hops_answer_check',
       sql`(${t.status} = 'answered') = (${t.answerKind} is not null and ${t.answeredAt} is not null)`,
     ),
-    check(
-      'hops_upstream_check',
-      sql`(${t.answerKind} = 'upstream') = (${t.upstreamProviderId} is not null)`,
-    ),
+    check('hops_upstream_check', sql`(${t.answerKind} = 'upstream') = (${t.upstreamProviderId} is not null)`),
   ],
 );
 
@@ -222,7 +234,10 @@ export const events = pgTable(
     actorUserId: uuid('actor_user_id'),
     actor: text('actor').notNull(),
     type: text('type').notNull(),
-    data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    data: jsonb('data')
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
   },
   (t) => [index('events_traceback_idx').on(t.tracebackId, t.id)],
 );

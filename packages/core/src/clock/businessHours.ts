@@ -62,8 +62,7 @@ export interface ValidationError {
 }
 
 export type BusinessCalendarValidation =
-  | { ok: true; value: BusinessCalendar }
-  | { ok: false; errors: ValidationError[] };
+  { ok: true; value: BusinessCalendar } | { ok: false; errors: ValidationError[] };
 
 const KNOWN_FIELDS = new Set(['timezone', 'days', 'open', 'close', 'holidays', 'extraClosedDates']);
 const MINUTES_PER_DAY = 24 * 60;
@@ -79,6 +78,10 @@ function parseClockTime(text: string, allowEndOfDay: boolean): number | undefine
   const total = hours * 60 + minutes;
   if (total < MINUTES_PER_DAY || (allowEndOfDay && total === MINUTES_PER_DAY)) return total;
   return undefined;
+}
+
+function hhmm(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
 /**
@@ -137,7 +140,7 @@ export function validateBusinessCalendar(input: unknown): BusinessCalendarValida
   if (openMinutes !== undefined && closeMinutes !== undefined && closeMinutes <= openMinutes) {
     errors.push({
       path: 'close',
-      message: `must be after open (${String(open)}); hours that cross midnight are not supported`,
+      message: `must be after open (${hhmm(openMinutes)}); hours that cross midnight are not supported`,
     });
   }
 
@@ -302,10 +305,7 @@ export function formatLocal(at: Date, timezone: string): string {
   if (Number.isNaN(t)) throw new RangeError('formatLocal: invalid Date');
   const zone = ianaZone(timezone);
   const { epochDay, msOfDay } = wallAt(zone, t);
-  const minutes = Math.floor(msOfDay / 60_000);
-  const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
-  const mm = String(minutes % 60).padStart(2, '0');
   const weekday = WEEKDAY_NAMES[isoWeekdayOfEpochDay(epochDay) - 1] ?? '';
   const abbreviation = zone.offsetName(t, { format: 'short', locale: 'en-US' }) ?? '';
-  return `${weekday} ${formatEpochDay(epochDay)} ${hh}:${mm} ${abbreviation}`.trimEnd();
+  return `${weekday} ${formatEpochDay(epochDay)} ${hhmm(Math.floor(msOfDay / 60_000))} ${abbreviation}`.trimEnd();
 }

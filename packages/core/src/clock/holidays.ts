@@ -50,11 +50,7 @@ function observedDay(epochDay: number): number {
 
 /** The federal holidays whose legal date falls in `year`, in date order. */
 export function usFederalHolidays(year: number): FederalHoliday[] {
-  if (
-    !Number.isInteger(year) ||
-    year < FIRST_COMPUTED_HOLIDAY_YEAR ||
-    year > LAST_COMPUTED_HOLIDAY_YEAR
-  ) {
+  if (!Number.isInteger(year) || year < FIRST_COMPUTED_HOLIDAY_YEAR || year > LAST_COMPUTED_HOLIDAY_YEAR) {
     throw new RangeError(
       `US federal holidays are computed for the years ${FIRST_COMPUTED_HOLIDAY_YEAR}-${LAST_COMPUTED_HOLIDAY_YEAR}, not ${year}`,
     );
@@ -98,9 +94,7 @@ function federalClosedDates(year: number): ReadonlySet<string> {
     const holidays = usFederalHolidays(year);
     if (year < LAST_COMPUTED_HOLIDAY_YEAR) holidays.push(...usFederalHolidays(year + 1));
     const prefix = `${String(year).padStart(4, '0')}-`;
-    dates = new Set(
-      holidays.flatMap((h) => [h.date, h.observed]).filter((date) => date.startsWith(prefix)),
-    );
+    dates = new Set(holidays.flatMap((h) => [h.date, h.observed]).filter((date) => date.startsWith(prefix)));
     closedDatesByYear.set(year, dates);
   }
   return dates;

@@ -47,7 +47,11 @@ export function noticesFor(
   // Largest lead first gives time order; duplicates would send the same reminder twice.
   const leads = [...new Set(schedule.beforeDueHours)].sort((a, b) => b - a);
   const notices: HopNotice[] = leads
-    .map((hours) => ({ kind: 'reminder' as const, at: new Date(due - hours * HOUR_MS), hoursBeforeDue: hours }))
+    .map((hours) => ({
+      kind: 'reminder' as const,
+      at: new Date(due - hours * HOUR_MS),
+      hoursBeforeDue: hours,
+    }))
     .filter((notice) => notice.at.getTime() >= requested);
   if (schedule.escalateAtDue) notices.push({ kind: 'escalation', at: new Date(due), hoursBeforeDue: 0 });
   return notices;

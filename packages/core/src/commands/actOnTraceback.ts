@@ -36,10 +36,23 @@ export async function actOnTraceback(
     const note = input.note;
     switch (decision.kind) {
       case 'close':
-        traceback = await closeTraceback(tx, { traceback, hops, outcome: decision.outcome, now, actor, events, note });
+        traceback = await closeTraceback(tx, {
+          traceback,
+          hops,
+          outcome: decision.outcome,
+          now,
+          actor,
+          events,
+          note,
+        });
         break;
       case 'reopen':
-        traceback = await updateTraceback(tx, traceback.id, { status: 'open', outcome: null, closedAt: null, updatedAt: now });
+        traceback = await updateTraceback(tx, traceback.id, {
+          status: 'open',
+          outcome: null,
+          closedAt: null,
+          updatedAt: now,
+        });
         events.push({ ...base, type: 'traceback.reopened', data: note ? { note } : {} });
         if (decision.request)
           await requestHop(tx, {
@@ -60,7 +73,13 @@ export async function actOnTraceback(
           ...base,
           hopId: old.id,
           type: 'hop.withdrawn',
-          data: { seq: old.seq, line: old.line, providerId: old.providerId, reason: 'reassigned', ...(note ? { note } : {}) },
+          data: {
+            seq: old.seq,
+            line: old.line,
+            providerId: old.providerId,
+            reason: 'reassigned',
+            ...(note ? { note } : {}),
+          },
         });
         await requestHop(tx, {
           tracebackId: traceback.id,

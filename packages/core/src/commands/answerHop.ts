@@ -27,7 +27,9 @@ export interface AnswerResult {
 }
 
 /** A provider says who handed it the call (upstream), that it originated it (origin), or that it has no record. */
-export async function answerHop(ctx: CommandContext & { hopId: string; input: THopAnswer }): Promise<AnswerResult> {
+export async function answerHop(
+  ctx: CommandContext & { hopId: string; input: THopAnswer },
+): Promise<AnswerResult> {
   const { db, clock, actor, hopId, input } = ctx;
   return db.transaction(async (tx) => {
     const seen = await findHop(tx, hopId);
@@ -65,7 +67,9 @@ export async function answerHop(ctx: CommandContext & { hopId: string; input: TH
       const created = await insertProvider(tx, {
         name: named.name,
         country: named.country ?? 'US',
-        contacts: [{ name: named.contactName ?? named.name, email: named.contactEmail, phone: named.contactPhone }],
+        contacts: [
+          { name: named.contactName ?? named.name, email: named.contactEmail, phone: named.contactPhone },
+        ],
         verified: false,
         createdBy: actor.userId,
       });
@@ -79,8 +83,17 @@ export async function answerHop(ctx: CommandContext & { hopId: string; input: TH
     }
 
     if (decision.reopens) {
-      traceback = await updateTraceback(tx, traceback.id, { status: 'open', outcome: null, closedAt: null, updatedAt: now });
-      events.push({ ...base, type: 'traceback.reopened', data: { reason: 'late answer from the non-responsive provider' } });
+      traceback = await updateTraceback(tx, traceback.id, {
+        status: 'open',
+        outcome: null,
+        closedAt: null,
+        updatedAt: now,
+      });
+      events.push({
+        ...base,
+        type: 'traceback.reopened',
+        data: { reason: 'late answer from the non-responsive provider' },
+      });
     }
     const answered = await updateHop(tx, hop.id, {
       status: 'answered',
@@ -138,12 +151,19 @@ export async function answerHop(ctx: CommandContext & { hopId: string; input: TH
         break;
       case 'loop':
         if (!traceback.flags.includes('loop'))
-          traceback = await updateTraceback(tx, traceback.id, { flags: [...traceback.flags, 'loop'], updatedAt: now });
+          traceback = await updateTraceback(tx, traceback.id, {
+            flags: [...traceback.flags, 'loop'],
+            updatedAt: now,
+          });
         events.push({
           ...base,
           hopId: hop.id,
           type: 'traceback.flagged',
-          data: { flag: 'loop', providerId: then.providerId, detail: 'the named upstream is already in the path' },
+          data: {
+            flag: 'loop',
+            providerId: then.providerId,
+            detail: 'the named upstream is already in the path',
+          },
         });
         break;
       case 'close':

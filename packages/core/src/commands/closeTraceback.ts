@@ -1,5 +1,12 @@
 import type { TOutcome } from '@hoptrace/contracts';
-import { updateHop, updateTraceback, type EventInsert, type HopRow, type TracebackRow, type Tx } from '@hoptrace/db';
+import {
+  updateHop,
+  updateTraceback,
+  type EventInsert,
+  type HopRow,
+  type TracebackRow,
+  type Tx,
+} from '@hoptrace/db';
 import type { Actor } from '../actor';
 
 /** Ends a traceback with an outcome; requests still pending on any line are withdrawn with it. */
@@ -25,7 +32,12 @@ export async function closeTraceback(
       actorUserId: actor.userId,
       actor: actor.label,
       type: 'hop.withdrawn',
-      data: { seq: hop.seq, line: hop.line, providerId: hop.providerId, reason: `traceback closed: ${opts.outcome}` },
+      data: {
+        seq: hop.seq,
+        line: hop.line,
+        providerId: hop.providerId,
+        reason: `traceback closed: ${opts.outcome}`,
+      },
     });
   }
   events.push({
@@ -36,5 +48,10 @@ export async function closeTraceback(
     type: 'traceback.closed',
     data: { outcome: opts.outcome, ...(opts.note ? { note: opts.note } : {}) },
   });
-  return updateTraceback(tx, traceback.id, { status: 'closed', outcome: opts.outcome, closedAt: now, updatedAt: now });
+  return updateTraceback(tx, traceback.id, {
+    status: 'closed',
+    outcome: opts.outcome,
+    closedAt: now,
+    updatedAt: now,
+  });
 }

@@ -1,4 +1,12 @@
-import { appendEvents, findHop, findOverdueHops, hopsOf, lockTraceback, updateHop, type EventInsert } from '@hoptrace/db';
+import {
+  appendEvents,
+  findHop,
+  findOverdueHops,
+  hopsOf,
+  lockTraceback,
+  updateHop,
+  type EventInsert,
+} from '@hoptrace/db';
 import type { CommandContext } from '../context';
 import { isOverdue, MAIN_LINE } from '../workflow';
 import { closeTraceback } from './closeTraceback';

@@ -1,5 +1,12 @@
 import type { TTracebackOpen } from '@hoptrace/contracts';
-import { appendEvents, findCampaign, findProvider, insertTraceback, type EventInsert, type TracebackRow } from '@hoptrace/db';
+import {
+  appendEvents,
+  findCampaign,
+  findProvider,
+  insertTraceback,
+  type EventInsert,
+  type TracebackRow,
+} from '@hoptrace/db';
 import type { CommandContext } from '../context';
 import { InvalidInputError } from '../errors';
 import { authorize, policy } from '../policies';

@@ -1,5 +1,10 @@
 import type { TProviderCreate, TProviderPatch } from '@hoptrace/contracts';
-import { findProvider, insertProvider, updateProvider as updateProviderRow, type ProviderRow } from '@hoptrace/db';
+import {
+  findProvider,
+  insertProvider,
+  updateProvider as updateProviderRow,
+  type ProviderRow,
+} from '@hoptrace/db';
 import type { CommandContext } from '../context';
 import { InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy, PROVIDER_SELF_SERVICE_FIELDS } from '../policies';

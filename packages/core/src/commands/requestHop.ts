@@ -1,6 +1,6 @@
 import { findProvider, insertHop, nextSeq, type EventInsert, type HopRow, type Tx } from '@hoptrace/db';
 import type { Actor } from '../actor';
-import { receiptAndDue } from '../deadlines';
+import { hopDeadline } from '../deadlines';
 import { InvalidInputError } from '../errors';
 
 /**
@@ -22,9 +22,10 @@ export async function requestHop(
   },
 ): Promise<HopRow> {
   const provider = await findProvider(tx, opts.providerId);
-  if (!provider) throw InvalidInputError.field(opts.field ?? 'providerId', 'is not a provider in the directory');
+  if (!provider)
+    throw InvalidInputError.field(opts.field ?? 'providerId', 'is not a provider in the directory');
   const seq = await nextSeq(tx, opts.tracebackId, opts.line);
-  const { receivedAt, dueAt } = receiptAndDue(opts.now, provider);
+  const { receivedAt, dueAt } = hopDeadline(opts.now, provider);
   const hop = await insertHop(tx, {
     tracebackId: opts.tracebackId,
     line: opts.line,
@@ -43,7 +44,13 @@ export async function requestHop(
     actorUserId: opts.actor.userId,
     actor: opts.actor.label,
     type: 'hop.requested',
-    data: { seq, line: opts.line, providerId: provider.id, providerName: provider.name, dueAt: dueAt.toISOString() },
+    data: {
+      seq,
+      line: opts.line,
+      providerId: provider.id,
+      providerName: provider.name,
+      dueAt: dueAt.toISOString(),
+    },
   });
   return hop;
 }

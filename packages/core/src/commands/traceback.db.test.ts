@@ -18,7 +18,11 @@ afterAll(async () => {
   await env.close();
 });
 
-const call = { startedAt: new Date('2026-11-01T14:03:00Z'), callingNumber: '+12025550143', calledNumber: '+13125550188' };
+const call = {
+  startedAt: new Date('2026-11-01T14:03:00Z'),
+  callingNumber: '+12025550143',
+  calledNumber: '+13125550188',
+};
 
 async function open(firstProviderId: string) {
   return openTraceback({ ...env.ctx(env.analyst), input: { call, firstProviderId } });
@@ -46,7 +50,11 @@ describe('a traceback through six providers', () => {
     const r = await answerHop({
       ...env.ctx(ps[5]!.actor),
       hopId: last.id,
-      input: { kind: 'origin', customer: { name: 'Fictional Dialer LLC', accountRef: 'A-1' }, action: 'terminated' },
+      input: {
+        kind: 'origin',
+        customer: { name: 'Fictional Dialer LLC', accountRef: 'A-1' },
+        action: 'terminated',
+      },
     });
     expect(r.traceback).toMatchObject({ status: 'closed', outcome: 'origin_identified' });
     const view = await getTraceback({ ...env.ctx(env.analyst), tracebackId: tb.id });
@@ -66,14 +74,14 @@ describe('answers and their refusals', () => {
     const b = await env.provider();
     const tb = await open(a.provider.id);
     const hopId = (await getTraceback({ ...env.ctx(env.analyst), tracebackId: tb.id })).hops[0]!.id;
-    await expect(answerHop({ ...env.ctx(b.actor), hopId, input: { kind: 'not_found' } })).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await expect(
+      answerHop({ ...env.ctx(b.actor), hopId, input: { kind: 'not_found' } }),
+    ).rejects.toBeInstanceOf(NotFoundError);
     await expect(getHop({ ...env.ctx(b.actor), hopId })).rejects.toBeInstanceOf(NotFoundError);
     await answerHop({ ...env.ctx(a.actor), hopId, input: { kind: 'not_found' } });
-    await expect(answerHop({ ...env.ctx(a.actor), hopId, input: { kind: 'not_found' } })).rejects.toBeInstanceOf(
-      ConflictError,
-    );
+    await expect(
+      answerHop({ ...env.ctx(a.actor), hopId, input: { kind: 'not_found' } }),
+    ).rejects.toBeInstanceOf(ConflictError);
     const view = await getTraceback({ ...env.ctx(env.analyst), tracebackId: tb.id });
     expect(view).toMatchObject({ status: 'closed', outcome: 'dead_end' });
   });
@@ -85,9 +93,15 @@ describe('answers and their refusals', () => {
     const r = await answerHop({
       ...env.ctx(a.actor),
       hopId,
-      input: { kind: 'upstream', upstreamProvider: { name: 'Unlisted Voice Co', contactEmail: 'ops@unlisted.example' } },
+      input: {
+        kind: 'upstream',
+        upstreamProvider: { name: 'Unlisted Voice Co', contactEmail: 'ops@unlisted.example' },
+      },
     });
-    const [created] = await env.db.select().from(schema.providers).where(sql`id = ${r.nextHop!.providerId}`);
+    const [created] = await env.db
+      .select()
+      .from(schema.providers)
+      .where(sql`id = ${r.nextHop!.providerId}`);
     expect(created).toMatchObject({ name: 'Unlisted Voice Co', verified: false });
   });
 
@@ -96,14 +110,26 @@ describe('answers and their refusals', () => {
     const b = await env.provider();
     const tb = await open(a.provider.id);
     let hopId = (await getTraceback({ ...env.ctx(env.analyst), tracebackId: tb.id })).hops[0]!.id;
-    const r = await answerHop({ ...env.ctx(a.actor), hopId, input: { kind: 'upstream', upstreamProviderId: b.provider.id } });
+    const r = await answerHop({
+      ...env.ctx(a.actor),
+      hopId,
+      input: { kind: 'upstream', upstreamProviderId: b.provider.id },
+    });
     hopId = r.nextHop!.id;
-    const r2 = await answerHop({ ...env.ctx(b.actor), hopId, input: { kind: 'upstream', upstreamProviderId: a.provider.id } });
+    const r2 = await answerHop({
+      ...env.ctx(b.actor),
+      hopId,
+      input: { kind: 'upstream', upstreamProviderId: a.provider.id },
+    });
     expect(r2.nextHop).toBeNull();
     expect(r2.traceback).toMatchObject({ status: 'open', flags: ['loop'] });
     // The analyst resumes the inquiry with another provider.
     const c = await env.provider();
-    await actOnTraceback({ ...env.ctx(env.analyst), tracebackId: tb.id, input: { action: 'reopen', providerId: c.provider.id } });
+    await actOnTraceback({
+      ...env.ctx(env.analyst),
+      tracebackId: tb.id,
+      input: { action: 'reopen', providerId: c.provider.id },
+    });
     const view = await getTraceback({ ...env.ctx(env.analyst), tracebackId: tb.id });
     expect(view.hops.at(-1)).toMatchObject({ providerId: c.provider.id, status: 'pending', seq: 3 });
   });
@@ -140,7 +166,11 @@ describe('the clock and late answers', () => {
       outcome: 'non_responsive',
     });
     env.clock.advance(5 * HOUR_MS);
-    const r = await answerHop({ ...env.ctx(a.actor), hopId, input: { kind: 'upstream', upstreamProviderId: b.provider.id } });
+    const r = await answerHop({
+      ...env.ctx(a.actor),
+      hopId,
+      input: { kind: 'upstream', upstreamProviderId: b.provider.id },
+    });
     expect(r.hop.late).toBe(true);
     expect(r.traceback).toMatchObject({ status: 'open', outcome: null });
     expect(r.nextHop?.providerId).toBe(b.provider.id);

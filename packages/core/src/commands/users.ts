@@ -1,5 +1,13 @@
 import type { TUserCreate } from '@hoptrace/contracts';
-import { findProvider, findUser, findUserByEmail, insertApiKey, insertUser, type ApiKeyRow, type UserRow } from '@hoptrace/db';
+import {
+  findProvider,
+  findUser,
+  findUserByEmail,
+  insertApiKey,
+  insertUser,
+  type ApiKeyRow,
+  type UserRow,
+} from '@hoptrace/db';
 import { generateSecret, hashPassword, hashSecret } from '../auth';
 import type { CommandContext } from '../context';
 import { pgErrorCode } from '../context';
@@ -11,7 +19,8 @@ export async function createUser(ctx: CommandContext & { input: TUserCreate }): 
   authorize(policy.manageUsers(actor), 'route');
   if (input.providerId && !(await findProvider(db, input.providerId)))
     throw InvalidInputError.field('providerId', 'is not a provider in the directory');
-  if (await findUserByEmail(db, input.email)) throw new ConflictError(`a user with email ${input.email} already exists`);
+  if (await findUserByEmail(db, input.email))
+    throw new ConflictError(`a user with email ${input.email} already exists`);
   try {
     return await insertUser(db, {
       email: input.email.toLowerCase(),
@@ -22,7 +31,8 @@ export async function createUser(ctx: CommandContext & { input: TUserCreate }): 
       createdAt: ctx.clock.now(),
     });
   } catch (err) {
-    if (pgErrorCode(err) === '23505') throw new ConflictError(`a user with email ${input.email} already exists`);
+    if (pgErrorCode(err) === '23505')
+      throw new ConflictError(`a user with email ${input.email} already exists`);
     throw err;
   }
 }

@@ -1,5 +1,11 @@
 import type { TCampaign, TProvider } from '@hoptrace/contracts';
-import { findCampaign, findProvider, listCampaigns as listCampaignRows, listProviders as listProviderRows, type Page } from '@hoptrace/db';
+import {
+  findCampaign,
+  findProvider,
+  listCampaigns as listCampaignRows,
+  listProviders as listProviderRows,
+  type Page,
+} from '@hoptrace/db';
 import type { CommandContext } from '../context';
 import { NotFoundError } from '../errors';
 import { policy } from '../policies';

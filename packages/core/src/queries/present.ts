@@ -27,11 +27,24 @@ export function presentProvider(actor: Actor, p: ProviderRow): TProvider {
 }
 
 export function presentCampaign(c: CampaignRow): TCampaign {
-  return { id: c.id, name: c.name, description: c.description, category: c.category, createdAt: iso(c.createdAt) };
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    category: c.category,
+    createdAt: iso(c.createdAt),
+  };
 }
 
 export function presentUser(u: UserRow): TUser {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, providerId: u.providerId, createdAt: iso(u.createdAt) };
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    providerId: u.providerId,
+    createdAt: iso(u.createdAt),
+  };
 }
 
 export function presentAnswer(h: HopRow, origin?: OriginRow) {
@@ -44,7 +57,11 @@ export function presentAnswer(h: HopRow, origin?: OriginRow) {
   };
 }
 
-export function presentHopSummary(h: HopRow, providerNames: Map<string, string>, origin?: OriginRow): THopSummary {
+export function presentHopSummary(
+  h: HopRow,
+  providerNames: Map<string, string>,
+  origin?: OriginRow,
+): THopSummary {
   return {
     id: h.id,
     seq: h.seq,

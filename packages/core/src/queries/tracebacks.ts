@@ -31,7 +31,10 @@ export async function getTraceback(ctx: CommandContext & { tracebackId: string }
   const t = await findTraceback(db, ctx.tracebackId);
   if (!t) throw new NotFoundError('traceback');
   const hops = await hopsOf(db, t.id);
-  const names = await namesOf(ctx, hops.map((h) => h.providerId));
+  const names = await namesOf(
+    ctx,
+    hops.map((h) => h.providerId),
+  );
   let origin;
   if (policy.readOrigin(actor)) {
     origin = await unsafeFindOriginOfTraceback(db, t.id);
@@ -58,7 +61,10 @@ export async function listTracebacks(
   const { actor, db, query } = ctx;
   if (!policy.readTraceback(actor)) return { items: [], nextCursor: null };
   const page = await listTracebackRows(db, query, query);
-  const hops = await hopsOfMany(db, page.items.map((t) => t.id));
+  const hops = await hopsOfMany(
+    db,
+    page.items.map((t) => t.id),
+  );
   return {
     nextCursor: page.nextCursor,
     items: page.items.map((t) => {
@@ -70,7 +76,11 @@ export async function listTracebacks(
         status: t.status,
         outcome: t.outcome,
         flags: t.flags,
-        call: { startedAt: t.callStartedAt.toISOString(), callingNumber: t.callingNumber, calledNumber: t.calledNumber },
+        call: {
+          startedAt: t.callStartedAt.toISOString(),
+          callingNumber: t.callingNumber,
+          calledNumber: t.calledNumber,
+        },
         campaignId: t.campaignId,
         firstProviderId: t.firstProviderId,
         note: t.note,
@@ -141,8 +151,14 @@ export async function getHop(ctx: CommandContext & { hopId: string }): Promise<T
             },
           }
         : answer,
-    call: { startedAt: t.callStartedAt.toISOString(), callingNumber: t.callingNumber, calledNumber: t.calledNumber },
-    campaign: campaign ? { name: campaign.name, description: campaign.description, category: campaign.category } : null,
+    call: {
+      startedAt: t.callStartedAt.toISOString(),
+      callingNumber: t.callingNumber,
+      calledNumber: t.calledNumber,
+    },
+    campaign: campaign
+      ? { name: campaign.name, description: campaign.description, category: campaign.category }
+      : null,
     namedBy: namedByHop
       ? { providerId: namedByHop.providerId, providerName: names.get(namedByHop.providerId) ?? '' }
       : null,
@@ -151,7 +167,9 @@ export async function getHop(ctx: CommandContext & { hopId: string }): Promise<T
 }
 
 export async function listHops(
-  ctx: CommandContext & { query: { status?: THop['status'] | undefined; limit: number; cursor?: string | undefined } },
+  ctx: CommandContext & {
+    query: { status?: THop['status'] | undefined; limit: number; cursor?: string | undefined };
+  },
 ): Promise<Page<THop>> {
   const { actor, query } = ctx;
   const staff = policy.readTraceback(actor);

@@ -14,11 +14,17 @@ export async function setupCore(start = '2026-11-02T15:00:00Z') {
   const system = systemActor('test');
   const ctx = (actor: Actor): CommandContext => ({ db: database.db, clock, actor });
   const admin = actorFor(
-    await createUser({ ...ctx(system), input: { email: 'admin@example.test', name: 'Admin', role: 'admin' } }),
+    await createUser({
+      ...ctx(system),
+      input: { email: 'admin@example.test', name: 'Admin', role: 'admin' },
+    }),
     'portal',
   );
   const analyst = actorFor(
-    await createUser({ ...ctx(system), input: { email: 'analyst@example.test', name: 'Ana Lyst', role: 'analyst' } }),
+    await createUser({
+      ...ctx(system),
+      input: { email: 'analyst@example.test', name: 'Ana Lyst', role: 'analyst' },
+    }),
     'portal',
   );
   let n = 0;
@@ -37,9 +43,24 @@ export async function setupCore(start = '2026-11-02T15:00:00Z') {
     });
     const user = await createUser({
       ...ctx(system),
-      input: { email: `tb@provider${n}.example`, name: `Provider ${n} contact`, role: 'provider', providerId: p.id },
+      input: {
+        email: `tb@provider${n}.example`,
+        name: `Provider ${n} contact`,
+        role: 'provider',
+        providerId: p.id,
+      },
     });
     return { provider: p, actor: actorFor(user, 'api') };
   }
-  return { database, db: database.db, clock, ctx, system, admin, analyst, provider, close: () => database.close() };
+  return {
+    database,
+    db: database.db,
+    clock,
+    ctx,
+    system,
+    admin,
+    analyst,
+    provider,
+    close: () => database.close(),
+  };
 }

@@ -10,17 +10,30 @@ export function encodeCursor(key: { at: Date; id: string }): string {
 
 export class InvalidCursorError extends Error {}
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * True only for the exact `toISOString()` form of a real instant in years
+ * 0001–9999 (no `2026-02-31`, no bare `1`, no year 0, which PostgreSQL lacks).
+ */
+function isCanonicalInstant(s: string): boolean {
+  if (!/^\d{4}-/.test(s) || s.startsWith('0000')) return false;
+  const ms = Date.parse(s);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === s;
+}
+
 export function decodeCursor(cursor: string | undefined): { at: string; id: string } | undefined {
   if (!cursor) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    // Exactly what encodeCursor writes: anything looser reaches PostgreSQL as a cast error (a 500).
     if (
       Array.isArray(value) &&
       value.length === 2 &&
       typeof value[0] === 'string' &&
       typeof value[1] === 'string' &&
-      !Number.isNaN(Date.parse(value[0])) &&
-      /^[0-9a-f-]{36}$/i.test(value[1])
+      isCanonicalInstant(value[0]) &&
+      UUID.test(value[1])
     ) {
       return { at: value[0], id: value[1] };
     }

@@ -61,7 +61,9 @@ export async function listTracebacks(
       sql`EXISTS (SELECT 1 FROM ${hops} WHERE ${hops.tracebackId} = ${tracebacks.id} AND ${hops.providerId} = ${filter.providerId})`,
     );
   if (filter.number)
-    conds.push(sql`(${tracebacks.callingNumber} = ${filter.number} OR ${tracebacks.calledNumber} = ${filter.number})`);
+    conds.push(
+      sql`(${tracebacks.callingNumber} = ${filter.number} OR ${tracebacks.calledNumber} = ${filter.number})`,
+    );
   const after = decodeCursor(page.cursor);
   if (after) conds.push(sql`(${tracebacks.openedAt}, ${tracebacks.id}) < (${after.at}, ${after.id})`);
   const rows = await db
@@ -85,7 +87,11 @@ export async function findHop(db: Executor, id: string): Promise<HopRow | undefi
 }
 
 export async function hopsOf(db: Executor, tracebackId: string): Promise<HopRow[]> {
-  return db.select().from(hops).where(eq(hops.tracebackId, tracebackId)).orderBy(asc(hops.line), asc(hops.seq));
+  return db
+    .select()
+    .from(hops)
+    .where(eq(hops.tracebackId, tracebackId))
+    .orderBy(asc(hops.line), asc(hops.seq));
 }
 
 /** Hops of several tracebacks at once, for list pages (one query, not one per row). */
@@ -106,7 +112,11 @@ export async function nextSeq(db: Executor, tracebackId: string, line: string): 
   return (row?.last ?? 0) + 1;
 }
 
-export async function updateHop(db: Executor, id: string, patch: Partial<Omit<HopInsert, 'id'>>): Promise<HopRow> {
+export async function updateHop(
+  db: Executor,
+  id: string,
+  patch: Partial<Omit<HopInsert, 'id'>>,
+): Promise<HopRow> {
   const [row] = await db.update(hops).set(patch).where(eq(hops.id, id)).returning();
   if (!row) throw new Error(`hop ${id} vanished during update`);
   return row;
@@ -153,7 +163,10 @@ export async function insertOrigin(db: Executor, row: typeof origins.$inferInser
 }
 
 /** CPNI: callers must have checked access and must record the read. */
-export async function unsafeFindOriginOfTraceback(db: Executor, tracebackId: string): Promise<OriginRow | undefined> {
+export async function unsafeFindOriginOfTraceback(
+  db: Executor,
+  tracebackId: string,
+): Promise<OriginRow | undefined> {
   const [row] = await db
     .select()
     .from(origins)

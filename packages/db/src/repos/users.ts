@@ -33,7 +33,11 @@ export async function insertSession(db: Executor, row: typeof sessions.$inferIns
   await db.insert(sessions).values(row);
 }
 
-export async function findSessionUser(db: Executor, tokenHash: string, now: Date): Promise<UserRow | undefined> {
+export async function findSessionUser(
+  db: Executor,
+  tokenHash: string,
+  now: Date,
+): Promise<UserRow | undefined> {
   const [row] = await db
     .select({ user: users })
     .from(sessions)
@@ -96,5 +100,7 @@ export async function completeIdempotencyKey(
 
 /** A request that failed with a server error may be retried with the same key. */
 export async function releaseIdempotencyKey(db: Executor, userId: string, key: string): Promise<void> {
-  await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+  await db
+    .delete(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
 }

@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decideAction,
+  decideAnswer,
+  isOverdue,
+  pathProviders,
+  type HopState,
+  type TracebackState,
+} from './workflow';
+
+const now = new Date('2026-11-02T12:00:00Z');
+const due = new Date('2026-11-03T12:00:00Z');
+const open: TracebackState = { status: 'open', outcome: null };
+const hop = (over: Partial<HopState> = {}): HopState => ({
+  id: 'h1',
+  line: 'path',
+  seq: 1,
+  providerId: 'p1',
+  status: 'pending',
+  dueAt: due,
+  ...over,
+});
+
+describe('decideAnswer', () => {
+  const upstream = (id: string) => ({ kind: 'upstream' as const, upstreamProviderId: id });
+
+  it('an upstream answer requests the named provider', () => {
+    const h = hop();
+    expect(decideAnswer({ traceback: open, hop: h, hops: [h], answer: upstream('p2'), now })).toEqual({
+      ok: true,
+      late: false,
+      reopens: false,
+      then: { kind: 'request_upstream', providerId: 'p2' },
+    });
+  });
+
+  it('origin closes origin_identified, not_found closes dead_end', () => {
+    const h = hop();
+    const origin = decideAnswer({ traceback: open, hop: h, hops: [h], answer: { kind: 'origin' }, now });
+    expect(origin.ok && origin.then).toEqual({ kind: 'close', outcome: 'origin_identified' });
+    const nf = decideAnswer({ traceback: open, hop: h, hops: [h], answer: { kind: 'not_found' }, now });
+    expect(nf.ok && nf.then).toEqual({ kind: 'close', outcome: 'dead_end' });
+  });
+
+  it('naming a provider already in the path is a loop; naming itself too', () => {
+    const first = hop({ id: 'h1', providerId: 'p1', status: 'answered' });
+    const second = hop({ id: 'h2', seq: 2, providerId: 'p2' });
+    const hops = [first, second];
+    const d = decideAnswer({ traceback: open, hop: second, hops, answer: upstream('p1'), now });
+    expect(d.ok && d.then).toEqual({ kind: 'loop', providerId: 'p1' });
+    const self = decideAnswer({ traceback: open, hop: second, hops, answer: upstream('p2'), now });
+    expect(self.ok && self.then.kind).toBe('loop');
+  });
+
+  it('a provider whose request was withdrawn is not counted in the path', () => {
+    const withdrawn = hop({ id: 'h1', providerId: 'p1', status: 'withdrawn' });
+    const current = hop({ id: 'h2', seq: 2, providerId: 'p3' });
+    expect(pathProviders([withdrawn, current])).toEqual(new Set(['p3']));
+    const d = decideAnswer({
+      traceback: open,
+      hop: current,
+      hops: [withdrawn, current],
+      answer: upstream('p1'),
+      now,
+    });
+    expect(d.ok && d.then.kind).toBe('request_upstream');
+  });
+
+  it('an answer after the deadline is late but accepted', () => {
+    const h = hop();
+    const d = decideAnswer({
+      traceback: open,
+      hop: h,
+      hops: [h],
+      answer: { kind: 'not_found' },
+      now: new Date(due.getTime() + 1),
+    });
+    expect(d).toMatchObject({ ok: true, late: true, reopens: false });
+  });
+
+  it('refuses a second answer, an answer to a withdrawn hop, and a pending hop of a closed traceback', () => {
+    for (const [status, tb] of [
+      ['answered', open],
+      ['withdrawn', open],
+      ['pending', { status: 'closed', outcome: 'cancelled' }],
+    ] as const) {
+      const h = hop({ status });
+      expect(decideAnswer({ traceback: tb, hop: h, hops: [h], answer: { kind: 'not_found' }, now }).ok).toBe(
+        false,
+      );
+    }
+  });
+
+  it('a late answer from the non-responsive hop that stopped the traceback reopens it', () => {
+    const h = hop({ status: 'non_responsive' });
+    const d = decideAnswer({
+      traceback: { status: 'closed', outcome: 'non_responsive' },
+      hop: h,
+      hops: [h],
+      answer: upstream('p2'),
+      now,
+    });
+    expect(d).toMatchObject({ ok: true, late: true, reopens: true, then: { kind: 'request_upstream' } });
+  });
+
+  it('a late answer cannot revive a traceback closed for another reason or already moved on', () => {
+    const h = hop({ status: 'non_responsive' });
+    const cancelled = decideAnswer({
+      traceback: { status: 'closed', outcome: 'cancelled' },
+      hop: h,
+      hops: [h],
+      answer: { kind: 'not_found' },
+      now,
+    });
+    expect(cancelled.ok).toBe(false);
+    const retried = hop({ id: 'h2', seq: 2, status: 'pending' });
+    const movedOn = decideAnswer({
+      traceback: open,
+      hop: h,
+      hops: [h, retried],
+      answer: { kind: 'not_found' },
+      now,
+    });
+    expect(movedOn.ok).toBe(false);
+  });
+
+  it('answers on another line of inquiry are recorded without steering the main path', () => {
+    const signer = hop({ id: 's1', line: 'signer' });
+    const d = decideAnswer({
+      traceback: open,
+      hop: signer,
+      hops: [hop(), signer],
+      answer: { kind: 'origin' },
+      now,
+    });
+    expect(d.ok && d.then).toEqual({ kind: 'record_only' });
+  });
+});
+
+describe('decideAction', () => {
+  const pending = hop();
+  it('cancel and close end an open traceback and are refused on a closed one', () => {
+    expect(decideAction(open, [pending], { action: 'cancel' })).toEqual({
+      ok: true,
+      kind: 'close',
+      outcome: 'cancelled',
+    });
+    expect(decideAction(open, [pending], { action: 'close', outcome: 'foreign_origin' })).toEqual({
+      ok: true,
+      kind: 'close',
+      outcome: 'foreign_origin',
+    });
+    const closed: TracebackState = { status: 'closed', outcome: 'dead_end' };
+    expect(decideAction(closed, [], { action: 'cancel' }).ok).toBe(false);
+    expect(decideAction(closed, [], { action: 'close', outcome: 'dead_end' }).ok).toBe(false);
+  });
+
+  it('reopen re-requests the last unanswered provider, or the provider named', () => {
+    const closed: TracebackState = { status: 'closed', outcome: 'non_responsive' };
+    const stopped = hop({ status: 'non_responsive' });
+    expect(decideAction(closed, [stopped], { action: 'reopen' })).toEqual({
+      ok: true,
+      kind: 'reopen',
+      request: { providerId: 'p1', namedByHopId: null },
+    });
+    expect(decideAction(closed, [stopped], { action: 'reopen', providerId: 'p9' })).toEqual({
+      ok: true,
+      kind: 'reopen',
+      request: { providerId: 'p9', namedByHopId: 'h1' },
+    });
+  });
+
+  it('reopen is refused while a provider is still being asked; an open traceback waiting for review needs a provider', () => {
+    expect(decideAction(open, [pending], { action: 'reopen', providerId: 'p9' }).ok).toBe(false);
+    const answered = hop({ status: 'answered' });
+    expect(decideAction(open, [answered], { action: 'reopen' }).ok).toBe(false);
+    expect(decideAction(open, [answered], { action: 'reopen', providerId: 'p9' }).ok).toBe(true);
+  });
+
+  it('reassign moves only a pending hop of an open traceback to another provider', () => {
+    expect(
+      decideAction(open, [pending], { action: 'reassign', hopId: 'h1', providerId: 'p2' }),
+    ).toMatchObject({
+      ok: true,
+      kind: 'reassign',
+      providerId: 'p2',
+    });
+    expect(decideAction(open, [pending], { action: 'reassign', hopId: 'h1', providerId: 'p1' }).ok).toBe(
+      false,
+    );
+    expect(decideAction(open, [pending], { action: 'reassign', hopId: 'nope', providerId: 'p2' }).ok).toBe(
+      false,
+    );
+    expect(
+      decideAction(open, [hop({ status: 'answered' })], { action: 'reassign', hopId: 'h1', providerId: 'p2' })
+        .ok,
+    ).toBe(false);
+    expect(
+      decideAction({ status: 'closed', outcome: 'cancelled' }, [pending], {
+        action: 'reassign',
+        hopId: 'h1',
+        providerId: 'p2',
+      }).ok,
+    ).toBe(false);
+  });
+});
+
+describe('isOverdue', () => {
+  it('is true from the deadline on, and only for pending hops', () => {
+    expect(isOverdue(hop(), new Date(due.getTime() - 1))).toBe(false);
+    expect(isOverdue(hop(), due)).toBe(true);
+    expect(isOverdue(hop({ status: 'answered' }), new Date(due.getTime() + 1))).toBe(false);
+  });
+});
