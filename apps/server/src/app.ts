@@ -44,6 +44,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: process.env.HOPTRACE_TRUST_PROXY === 'true',
     ajv: { customOptions: { coerceTypes: false } },
   });
+  // Bodies are JSON only: Fastify's default text/plain parser would hand a route a string to validate (a
+  // misleading 400 "expected object") where the answer is 415.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('db', opts.db);

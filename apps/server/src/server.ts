@@ -78,7 +78,9 @@ export async function startServer(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : cfg.port;
   const url = `http://${cfg.host === '0.0.0.0' ? 'localhost' : cfg.host}:${port}`;
-  print(`hoptrace is up at ${url} (database: ${database.kind === 'pglite' ? `embedded, ${cfg.dataDir}` : 'PostgreSQL'})`);
+  print(
+    `hoptrace is up at ${url} (database: ${database.kind === 'pglite' ? `embedded, ${cfg.dataDir}` : 'PostgreSQL'})`,
+  );
   print(`  API reference: ${url}/api/docs`);
   let closing: Promise<void> | undefined;
   return {

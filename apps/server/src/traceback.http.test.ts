@@ -28,7 +28,15 @@ describe('a full traceback over six providers through the API', () => {
       const body =
         i < 5
           ? { kind: 'upstream', upstreamProviderId: ps[i + 1]!.id }
-          : { kind: 'origin', customer: { name: 'Fictional Dialer LLC', address: '1 Main St, Springfield', accountRef: 'ACCT-9' }, action: 'terminated' };
+          : {
+              kind: 'origin',
+              customer: {
+                name: 'Fictional Dialer LLC',
+                address: '1 Main St, Springfield',
+                accountRef: 'ACCT-9',
+              },
+              action: 'terminated',
+            };
       const answered = await ps[i]!.user.post(`/api/v1/hops/${hop!.id}/answer`, body);
       expect(answered.statusCode, answered.body).toBe(200);
       expect(answered.json<THop>().status).toBe('answered');
@@ -37,7 +45,12 @@ describe('a full traceback over six providers through the API', () => {
     expect(final).toMatchObject({ status: 'closed', outcome: 'origin_identified' });
     expect(final.hops.map((x) => x.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(final.hops.map((x) => x.providerId)).toEqual(ps.map((p) => p.id));
-    for (const hop of final.hops) expect(Date.parse(hop.answeredAt!)).toBeGreaterThan(Date.parse(hop.requestedAt));
-    expect(final.origin).toMatchObject({ providerId: ps[5]!.id, customer: { name: 'Fictional Dialer LLC' }, action: 'terminated' });
+    for (const hop of final.hops)
+      expect(Date.parse(hop.answeredAt!)).toBeGreaterThan(Date.parse(hop.requestedAt));
+    expect(final.origin).toMatchObject({
+      providerId: ps[5]!.id,
+      customer: { name: 'Fictional Dialer LLC' },
+      action: 'terminated',
+    });
   });
 });

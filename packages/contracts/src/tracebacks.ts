@@ -187,7 +187,8 @@ export const ZHop = z.object({
   answeredAt: ZIsoDateTime.nullable(),
   answeredVia: z.enum(ANSWER_CHANNELS).nullable(),
   late: z.boolean(),
-  answer: ZAnswerOut.extend({ customer: ZOrigin.shape.customer.optional() }).nullable(),
+  /** The provider's own answer; for an origin answer, the action taken but never the customer (CPNI). */
+  answer: ZAnswerOut.nullable(),
   call: ZCallOut,
   campaign: z
     .object({ name: z.string(), description: z.string(), category: z.string().nullable() })

@@ -20,7 +20,8 @@ declare module 'fastify' {
 
 /** Every route that is not explicitly public calls this first. */
 export function requireActor(request: FastifyRequest): Actor {
-  if (!request.actor) throw new HttpProblem(401, 'send `Authorization: Bearer <api key>` or sign in for a session cookie');
+  if (!request.actor)
+    throw new HttpProblem(401, 'send `Authorization: Bearer <api key>` or sign in for a session cookie');
   return request.actor;
 }
 

@@ -31,7 +31,13 @@ export default fp(function idempotency(app: FastifyInstance, opts: { db: Db }) {
       .update(`${request.method} ${path}\n${JSON.stringify(request.body ?? null)}`)
       .digest('hex');
     const userId = request.actor.userId;
-    const claim = await claimIdempotencyKey(opts.db, { userId, key, method: request.method, path, requestHash });
+    const claim = await claimIdempotencyKey(opts.db, {
+      userId,
+      key,
+      method: request.method,
+      path,
+      requestHash,
+    });
     if (claim.claimed) {
       request.idempotency = { userId, key };
       return;
@@ -40,7 +46,11 @@ export default fp(function idempotency(app: FastifyInstance, opts: { db: Db }) {
     if (existing.requestHash !== requestHash)
       return sendProblem(reply, 422, 'this Idempotency-Key was already used for a different request');
     if (existing.statusCode === null || existing.responseBody === null)
-      return sendProblem(reply, 409, 'a request with this Idempotency-Key is still being processed; retry shortly');
+      return sendProblem(
+        reply,
+        409,
+        'a request with this Idempotency-Key is still being processed; retry shortly',
+      );
     return reply
       .code(existing.statusCode)
       .header('idempotent-replayed', 'true')

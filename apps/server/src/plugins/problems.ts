@@ -50,7 +50,12 @@ export class HttpProblem extends Error {
   }
 }
 
-const CONTEXT_PREFIX: Record<string, string> = { body: '', querystring: 'query.', params: 'path.', headers: 'header.' };
+const CONTEXT_PREFIX: Record<string, string> = {
+  body: '',
+  querystring: 'query.',
+  params: 'path.',
+  headers: 'header.',
+};
 
 function issuePath(context: string | undefined, instancePath: string): string {
   const inner = instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
@@ -67,7 +72,9 @@ function fieldErrorsOf(error: FastifyError): FieldError[] {
 }
 
 export default fp(function problems(app: FastifyInstance) {
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`),
+  );
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpProblem) return sendProblem(reply, error.status, error.message, error.errors);
@@ -78,7 +85,12 @@ export default fp(function problems(app: FastifyInstance) {
         case 'conflict':
           return sendProblem(reply, 409, error.message);
         case 'invalid':
-          return sendProblem(reply, 400, error.message, 'errors' in error ? (error.errors as FieldError[]) : []);
+          return sendProblem(
+            reply,
+            400,
+            error.message,
+            'errors' in error ? (error.errors as FieldError[]) : [],
+          );
       }
     }
     if (error instanceof InvalidCursorError)
@@ -89,16 +101,30 @@ export default fp(function problems(app: FastifyInstance) {
     }
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return sendProblem(reply, 413, `the body is larger than the ${request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit} bytes this route accepts`);
+        return sendProblem(
+          reply,
+          413,
+          `the body is larger than the ${request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit} bytes this route accepts`,
+        );
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return sendProblem(reply, 415, `send the body as application/json (got ${request.headers['content-type'] ?? 'none'})`);
+        return sendProblem(
+          reply,
+          415,
+          `send the body as application/json (got ${request.headers['content-type'] ?? 'none'})`,
+        );
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return sendProblem(reply, 400, 'the body is empty; send a JSON object', [{ path: '(body)', message: 'is empty' }]);
+        return sendProblem(reply, 400, 'the body is empty; send a JSON object', [
+          { path: '(body)', message: 'is empty' },
+        ]);
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        return sendProblem(reply, 400, `the body is not valid JSON: ${error.message}`, [{ path: '(body)', message: 'is not valid JSON' }]);
+        return sendProblem(reply, 400, `the body is not valid JSON: ${error.message}`, [
+          { path: '(body)', message: 'is not valid JSON' },
+        ]);
     }
-    if (error instanceof SyntaxError && (error as FastifyError).statusCode === 400)
-      return sendProblem(reply, 400, `the body is not valid JSON: ${error.message}`, [{ path: '(body)', message: 'is not valid JSON' }]);
+    if (error instanceof SyntaxError && error.statusCode === 400)
+      return sendProblem(reply, 400, `the body is not valid JSON: ${error.message}`, [
+        { path: '(body)', message: 'is not valid JSON' },
+      ]);
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return sendProblem(reply, status, error.message);
     request.log.error({ err: error }, 'unhandled error');

@@ -12,7 +12,12 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
     '/auth/login',
     {
       config: { public: true, rateLimit: { max: 10, timeWindow: '1 minute' } },
-      schema: { tags: ['auth'], summary: 'Sign in; sets the session cookie', body: ZLogin, response: { 200: z.object({ user: ZUser }) } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in; sets the session cookie',
+        body: ZLogin,
+        response: { 200: z.object({ user: ZUser }) },
+      },
     },
     async (request, reply) => {
       const session = await login(app, request.body.email, request.body.password);
@@ -27,15 +32,26 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
       return { user: presentUser(session.user) };
     },
   );
-  r.post('/auth/logout', { config: { public: true }, schema: { tags: ['auth'], summary: 'Sign out' } }, async (request, reply) => {
-    const token = request.cookies[SESSION_COOKIE];
-    if (token) await logout(app, token);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.code(204).send();
-  });
+  r.post(
+    '/auth/logout',
+    { config: { public: true }, schema: { tags: ['auth'], summary: 'Sign out' } },
+    async (request, reply) => {
+      const token = request.cookies[SESSION_COOKIE];
+      if (token) await logout(app, token);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  );
   r.get(
     '/auth/me',
-    { schema: { tags: ['auth'], summary: 'The signed-in user', security: bearer, response: { 200: z.object({ user: ZUser }) } } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in user',
+        security: bearer,
+        response: { 200: z.object({ user: ZUser }) },
+      },
+    },
     async (request) => {
       const actor = requireActor(request);
       const user = actor.userId ? await findUser(app.db, actor.userId) : undefined;
@@ -72,7 +88,11 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
       },
     },
     async (request, reply) => {
-      const { row, key } = await createApiKey({ ...ctxOf(app, request), userId: request.params.id, input: request.body });
+      const { row, key } = await createApiKey({
+        ...ctxOf(app, request),
+        userId: request.params.id,
+        input: request.body,
+      });
       return reply.code(201).send({
         id: row.id,
         name: row.name,

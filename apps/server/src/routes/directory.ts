@@ -27,7 +27,13 @@ export default function directoryRoutes(app: App) {
   r.post(
     '/providers',
     {
-      schema: { tags: ['providers'], summary: 'Add a provider to the directory (staff)', security: bearer, body: ZProviderCreate, response: { 201: ZProvider } },
+      schema: {
+        tags: ['providers'],
+        summary: 'Add a provider to the directory (staff)',
+        security: bearer,
+        body: ZProviderCreate,
+        response: { 201: ZProvider },
+      },
     },
     async (request, reply) => {
       const ctx = ctxOf(app, request);
@@ -50,7 +56,15 @@ export default function directoryRoutes(app: App) {
   );
   r.get(
     '/providers/:id',
-    { schema: { tags: ['providers'], summary: 'One provider', security: bearer, params: ZIdParams, response: { 200: ZProvider } } },
+    {
+      schema: {
+        tags: ['providers'],
+        summary: 'One provider',
+        security: bearer,
+        params: ZIdParams,
+        response: { 200: ZProvider },
+      },
+    },
     (request) => getProvider({ ...ctxOf(app, request), providerId: request.params.id }),
   );
   r.patch(
@@ -73,7 +87,15 @@ export default function directoryRoutes(app: App) {
   );
   r.post(
     '/campaigns',
-    { schema: { tags: ['campaigns'], summary: 'Create a campaign (staff)', security: bearer, body: ZCampaignCreate, response: { 201: ZCampaign } } },
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'Create a campaign (staff)',
+        security: bearer,
+        body: ZCampaignCreate,
+        response: { 201: ZCampaign },
+      },
+    },
     async (request, reply) => {
       const row = await createCampaign({ ...ctxOf(app, request), input: request.body });
       return reply.code(201).send(presentCampaign(row));
@@ -81,12 +103,28 @@ export default function directoryRoutes(app: App) {
   );
   r.get(
     '/campaigns',
-    { schema: { tags: ['campaigns'], summary: 'Campaigns, newest first (staff)', security: bearer, querystring: ZPageQuery, response: { 200: ZPage(ZCampaign) } } },
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'Campaigns, newest first (staff)',
+        security: bearer,
+        querystring: ZPageQuery,
+        response: { 200: ZPage(ZCampaign) },
+      },
+    },
     (request) => listCampaigns({ ...ctxOf(app, request), query: request.query }),
   );
   r.get(
     '/campaigns/:id',
-    { schema: { tags: ['campaigns'], summary: 'One campaign (staff)', security: bearer, params: ZIdParams, response: { 200: ZCampaign } } },
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'One campaign (staff)',
+        security: bearer,
+        params: ZIdParams,
+        response: { 200: ZCampaign },
+      },
+    },
     (request) => getCampaign({ ...ctxOf(app, request), campaignId: request.params.id }),
   );
 }

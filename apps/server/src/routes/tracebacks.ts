@@ -1,4 +1,13 @@
-import { actOnTraceback, answerHop, getHop, getTimeline, getTraceback, listHops, listTracebacks, openTraceback } from '@hoptrace/core';
+import {
+  actOnTraceback,
+  answerHop,
+  getHop,
+  getTimeline,
+  getTraceback,
+  listHops,
+  listTracebacks,
+  openTraceback,
+} from '@hoptrace/core';
 import {
   ZEvent,
   ZHop,
@@ -71,7 +80,9 @@ export default function tracebackRoutes(app: App) {
         response: { 200: z.object({ items: z.array(ZEvent) }) },
       },
     },
-    async (request) => ({ items: await getTimeline({ ...ctxOf(app, request), tracebackId: request.params.id }) }),
+    async (request) => ({
+      items: await getTimeline({ ...ctxOf(app, request), tracebackId: request.params.id }),
+    }),
   );
   r.post(
     '/tracebacks/:id/actions',
@@ -106,7 +117,15 @@ export default function tracebackRoutes(app: App) {
   );
   r.get(
     '/hops/:id',
-    { schema: { tags: ['hops'], summary: 'One hop, as its provider sees it', security: bearer, params: ZIdParams, response: { 200: ZHop } } },
+    {
+      schema: {
+        tags: ['hops'],
+        summary: 'One hop, as its provider sees it',
+        security: bearer,
+        params: ZIdParams,
+        response: { 200: ZHop },
+      },
+    },
     (request) => getHop({ ...ctxOf(app, request), hopId: request.params.id }),
   );
   r.post(
@@ -114,7 +133,8 @@ export default function tracebackRoutes(app: App) {
     {
       schema: {
         tags: ['hops'],
-        summary: 'Answer a hop: upstream (a listed provider or a new one), origin (with the customer), or not_found',
+        summary:
+          'Answer a hop: upstream (a listed provider or a new one), origin (with the customer), or not_found',
         security: bearer,
         params: ZIdParams,
         body: ZHopAnswer,

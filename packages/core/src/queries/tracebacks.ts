@@ -118,9 +118,9 @@ export async function getHop(ctx: CommandContext & { hopId: string }): Promise<T
   const campaign = t.campaignId ? await findCampaign(db, t.campaignId) : undefined;
   const namedByHop = hop.namedByHopId ? await findHop(db, hop.namedByHopId) : undefined;
   const names = await namesOf(ctx, namedByHop ? [namedByHop.providerId] : []);
-  // The provider gave these details itself; showing them back to it is not a disclosure.
+  // Only the action taken is read here. Customer details (CPNI) leave the core only through getTraceback,
+  // for staff, where each read is recorded; a hop view (lists, answer replies) would hand them out unrecorded.
   const origin = hop.answerKind === 'origin' ? await unsafeFindOriginOfHop(db, hop.id) : undefined;
-  const answer = presentAnswer(hop, origin);
   const siblings = hop.status === 'pending' || hop.status === 'non_responsive' ? await hopsOf(db, t.id) : [];
   const answerable =
     policy.answerHop(actor, hop) &&
@@ -139,18 +139,7 @@ export async function getHop(ctx: CommandContext & { hopId: string }): Promise<T
     answeredAt: hop.answeredAt ? hop.answeredAt.toISOString() : null,
     answeredVia: (hop.answeredVia as THop['answeredVia']) ?? null,
     late: hop.late,
-    answer:
-      answer && origin
-        ? {
-            ...answer,
-            customer: {
-              name: origin.customerName,
-              address: origin.customerAddress,
-              contact: origin.customerContact,
-              accountRef: origin.accountRef,
-            },
-          }
-        : answer,
+    answer: presentAnswer(hop, origin),
     call: {
       startedAt: t.callStartedAt.toISOString(),
       callingNumber: t.callingNumber,

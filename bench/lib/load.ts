@@ -1,0 +1,38 @@
+import { Worker } from 'node:worker_threads';
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Sends the requests with `concurrency` keep-alive connections from a worker thread; latencies in ms. */
+export function runLoad(job: {
+  port: number;
+  concurrency: number;
+  requests: Array<{ method: string; path: string; body?: string; headers?: Record<string, string> }>;
+}): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    // The worker is TypeScript too: load it through tsx like the rest.
+    const worker = new Worker(new URL('./loadWorker.js', import.meta.url), { workerData: job });
+    worker.once('error', reject);
+    worker.once('message', (m: { seconds: number; latencies: number[]; errors: number }) => {
+      const sorted = [...m.latencies].sort((a, b) => a - b);
+      resolve({
+        requests: job.requests.length,
+        errors: m.errors,
+        perSecond: job.requests.length / m.seconds,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+      });
+      void worker.terminate();
+    });
+  });
+}

@@ -1,0 +1,136 @@
+import Fastify from 'fastify';
+import {
+  createApiKey,
+  createProvider,
+  createUser,
+  openTraceback,
+  systemActor,
+  systemClock,
+  actorFor,
+} from '@hoptrace/core';
+import { hopsOfMany, openDatabase } from '@hoptrace/db';
+import { buildApp } from '@hoptrace/server';
+import { runLoad } from '../lib/load';
+import { scratchPostgres } from '../lib/postgres';
+import type { BenchResult } from '../lib/types';
+
+/**
+ * Hop answers through the HTTP API under concurrency, on real PostgreSQL, with
+ * a bare Fastify route on the same machine as the baseline. Each answer names
+ * an upstream, so it writes the hop, opens the next hop and appends events.
+ */
+export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
+  const pgdb = await scratchPostgres();
+  if (!pgdb)
+    return [
+      { name: 'api: hop answers', value: NaN, unit: 'answers/s', notes: 'skipped: no PostgreSQL reachable' },
+    ];
+  const total = opts.quick ? 1000 : 5000;
+  const concurrency = 32;
+  const database = await openDatabase({ url: pgdb.url, poolSize: 20 });
+  try {
+    await database.migrate();
+    const sys = { db: database.db, clock: systemClock, actor: systemActor('bench') };
+    const analyst = actorFor(
+      await createUser({ ...sys, input: { email: 'bench@example.test', name: 'bench', role: 'analyst' } }),
+      'api',
+    );
+    const a = await createProvider({
+      ...sys,
+      actor: analyst,
+      input: { name: 'Bench Carrier A', dbaNames: [], country: 'US', ocns: ['0001'], contacts: [] },
+    });
+    const b = await createProvider({
+      ...sys,
+      actor: analyst,
+      input: { name: 'Bench Carrier B', dbaNames: [], country: 'US', ocns: ['0002'], contacts: [] },
+    });
+    const user = await createUser({
+      ...sys,
+      input: { email: 'agent@a.example', name: 'agent', role: 'provider', providerId: a.id },
+    });
+    const { key } = await createApiKey({
+      ...sys,
+      userId: user.id,
+      input: { name: 'bench', scopes: ['api'] },
+    });
+    const hopIds: string[] = [];
+    const call = {
+      startedAt: new Date(Date.now() - 3_600_000),
+      callingNumber: '+12025550143',
+      calledNumber: '+13125550188',
+    };
+    for (let i = 0; i < total; i++) {
+      const tb = await openTraceback({ ...sys, actor: analyst, input: { call, firstProviderId: a.id } });
+      hopIds.push(tb.id);
+    }
+    // Resolve the pending hop of each traceback once, outside the measurement.
+    const hops = await hopsOfMany(database.db, hopIds);
+
+    const app = await buildApp({ db: database.db, clock: systemClock });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    const body = JSON.stringify({ kind: 'upstream', upstreamProviderId: b.id });
+    const answers = await runLoad({
+      port,
+      concurrency,
+      requests: hops.map((h) => ({
+        method: 'POST',
+        path: `/api/v1/hops/${h.id}/answer`,
+        body,
+        headers: { authorization: `Bearer ${key}` },
+      })),
+    });
+    await app.close();
+
+    const bare = Fastify();
+    bare.post('/echo', (req) => ({ ok: true, got: req.body }));
+    await bare.listen({ port: 0, host: '127.0.0.1' });
+    const barePort = (bare.server.address() as { port: number }).port;
+    const baseline = await runLoad({
+      port: barePort,
+      concurrency,
+      requests: Array.from({ length: Math.max(total, 5000) }, () => ({
+        method: 'POST',
+        path: '/echo',
+        body,
+      })),
+    });
+    await bare.close();
+
+    const notes = `${total} answers, ${concurrency} connections, PostgreSQL; errors ${answers.errors}`;
+    return [
+      {
+        name: 'api: hop answers (upstream, opens next hop)',
+        value: round(answers.perSecond),
+        unit: 'answers/s',
+        target: '≥ 1000',
+        notes,
+      },
+      { name: 'api: hop answer latency p50', value: round(answers.p50, 2), unit: 'ms', notes },
+      {
+        name: 'api: hop answer latency p99',
+        value: round(answers.p99, 2),
+        unit: 'ms',
+        target: '< 50',
+        notes,
+      },
+      {
+        name: 'api: bare Fastify POST route',
+        value: round(baseline.perSecond),
+        unit: 'req/s',
+        notes: `baseline, p99 ${round(baseline.p99, 2)} ms`,
+      },
+      {
+        name: 'api: answers as a share of the bare route',
+        value: round(answers.perSecond / baseline.perSecond, 3),
+        unit: 'ratio',
+      },
+    ];
+  } finally {
+    await database.close();
+    await pgdb.drop();
+  }
+}
+
+const round = (v: number, d = 0) => Math.round(v * 10 ** d) / 10 ** d;
