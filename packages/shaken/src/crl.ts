@@ -1,20 +1,14 @@
-import { verify, type KeyObject } from 'node:crypto';
+import { AsnParser } from '@peculiar/asn1-schema';
+import * as asn1X509 from '@peculiar/asn1-x509';
+import { x509 } from './peculiar';
 import {
-  DerError,
-  Tag,
-  decodeBitString,
-  decodeInteger,
-  decodeOid,
-  decodeTime,
-  encoded,
-  expectSequence,
-  expectUniversal,
-  isContext,
-  isUniversal,
-  readRoot,
-  type DerNode,
-} from './der';
-import { describeError, parseName, type DistinguishedName } from './x509';
+  describeError,
+  integerValue,
+  pemDecode,
+  serialKey,
+  toDistinguishedName,
+  type DistinguishedName,
+} from './x509';
 
 export interface ParsedCrl {
   issuer: DistinguishedName;
@@ -22,78 +16,41 @@ export interface ParsedCrl {
   nextUpdate: Date | null;
   /** Serial (upper-case hex magnitude) → revocation date. */
   revoked: Map<string, Date>;
-  tbsDer: Uint8Array;
-  signatureAlgorithm: string;
-  signature: Uint8Array;
+  /** @peculiar/x509's view, which checks the signature. */
+  x509: x509.X509Crl;
 }
 
 export type CrlParse = { ok: true; crl: ParsedCrl } | { ok: false; reason: string };
 
-const HASH_FOR_SIGNATURE: Record<string, string> = {
-  '1.2.840.10045.4.3.2': 'sha256',
-  '1.2.840.10045.4.3.3': 'sha384',
-  '1.2.840.10045.4.3.4': 'sha512',
-  '1.2.840.113549.1.1.11': 'sha256',
-  '1.2.840.113549.1.1.12': 'sha384',
-  '1.2.840.113549.1.1.13': 'sha512',
-};
-
-function isTime(node: DerNode | undefined): node is DerNode {
-  return node !== undefined && (isUniversal(node, Tag.utcTime) || isUniversal(node, Tag.generalizedTime));
-}
-
-export function serialKey(serial: bigint): string {
-  return (serial < 0n ? -serial : serial).toString(16).toUpperCase().padStart(2, '0');
-}
-
-/** Parses a CRL in DER or PEM (`X509 CRL`) form. */
+/** Parses a CRL in DER or PEM (`X509 CRL`) form with @peculiar/x509. */
 export function parseCrl(input: Uint8Array): CrlParse {
   try {
-    let derBytes = input;
+    if (!(input instanceof Uint8Array)) throw new TypeError('expected DER or PEM bytes');
+    let der = input;
     const head = Buffer.from(input.subarray(0, 64)).toString('latin1');
     if (head.includes('-----BEGIN')) {
-      const match = /-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/.exec(
-        Buffer.from(input).toString('latin1'),
-      );
-      if (!match) return { ok: false, reason: 'no X509 CRL block in the PEM text' };
-      derBytes = new Uint8Array(Buffer.from((match[1] ?? '').replace(/\s+/g, ''), 'base64'));
+      const [block] = pemDecode(Buffer.from(input).toString('latin1'), x509.PemConverter.CrlTag);
+      if (!block) return { ok: false, reason: 'no X509 CRL block in the PEM text' };
+      der = block;
     }
-    const [tbs, sigAlg, sigValue] = expectSequence(readRoot(derBytes), 'a CertificateList');
-    if (!tbs || !sigAlg || !sigValue) throw new DerError('CertificateList needs three parts');
-    const fields = expectSequence(tbs, 'a TBSCertList');
-    let i = 0;
-    if (fields[i] && isUniversal(fields[i] as DerNode, Tag.integer)) i++;
-    expectSequence(fields[i++], 'the CRL signature algorithm');
-    const issuer = parseName(fields[i++]);
-    const thisUpdateNode = fields[i++];
-    if (!isTime(thisUpdateNode)) throw new DerError('missing thisUpdate');
-    const thisUpdate = decodeTime(thisUpdateNode);
-    let nextUpdate: Date | null = null;
-    if (isTime(fields[i])) nextUpdate = decodeTime(fields[i++] as DerNode);
+    // asn1js stops at 10,000 nodes by default, about 3,300 revoked entries; the byte cap of the
+    // fetch bounds the work instead (every node takes at least two bytes).
+    const asn = AsnParser.parse(der, asn1X509.CertificateList, {
+      berOptions: { maxNodes: Math.max(10_000, Math.ceil(der.length / 2)) },
+    });
+    const tbs = asn.tbsCertList;
     const revoked = new Map<string, Date>();
-    const maybeList = fields[i];
-    if (maybeList && isUniversal(maybeList, Tag.sequence)) {
-      for (const entry of expectSequence(maybeList, 'revokedCertificates')) {
-        const [serialNode, dateNode] = expectSequence(entry, 'a revoked certificate');
-        const serial = decodeInteger(expectUniversal(serialNode, Tag.integer, 'userCertificate'));
-        if (!isTime(dateNode)) throw new DerError('missing revocationDate');
-        revoked.set(serialKey(serial), decodeTime(dateNode));
-      }
-      i++;
+    for (const entry of tbs.revokedCertificates ?? []) {
+      revoked.set(serialKey(integerValue(entry.userCertificate)), entry.revocationDate.getTime());
     }
-    const rest = fields[i];
-    if (rest && !isContext(rest, 0)) throw new DerError('unexpected field in TBSCertList');
-    const [algOid] = expectSequence(sigAlg, 'the signature algorithm');
     return {
       ok: true,
       crl: {
-        issuer,
-        thisUpdate,
-        nextUpdate,
+        issuer: toDistinguishedName(tbs.issuer),
+        thisUpdate: tbs.thisUpdate.getTime(),
+        nextUpdate: tbs.nextUpdate ? tbs.nextUpdate.getTime() : null,
         revoked,
-        tbsDer: encoded(tbs),
-        signatureAlgorithm: decodeOid(algOid as DerNode),
-        signature: decodeBitString(sigValue).bytes,
+        x509: new x509.X509Crl(asn),
       },
     };
   } catch (error) {
@@ -101,11 +58,10 @@ export function parseCrl(input: Uint8Array): CrlParse {
   }
 }
 
-export function crlSignedBy(crl: ParsedCrl, key: KeyObject): boolean {
-  const hash = HASH_FOR_SIGNATURE[crl.signatureAlgorithm];
-  if (!hash) return false;
+/** Whether the CRL's signature verifies with the certificate's key (@peculiar/x509, WebCrypto). */
+export async function crlSignedBy(crl: ParsedCrl, signer: x509.X509Certificate): Promise<boolean> {
   try {
-    return verify(hash, crl.tbsDer, key, crl.signature);
+    return await crl.x509.verify({ publicKey: signer.publicKey });
   } catch {
     return false;
   }

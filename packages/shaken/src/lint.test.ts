@@ -1,5 +1,6 @@
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { ExtendedKeyUsage, id_kp_serverAuth } from '@peculiar/asn1-x509';
 import { describe, expect, it } from 'vitest';
-import { der } from './der';
 import { SHAKEN_LINT_RULES, lintShakenCertificate, type LintResult } from './lint';
 import { createTestPki, issueTestCertificate, type IssueOptions } from './test-pki';
 import { encodeTnAuthList } from './tn-auth-list';
@@ -107,7 +108,14 @@ describe('lintShakenCertificate', () => {
     ['a 56-bit serial', { serial: Uint8Array.of(0x80, 0, 0, 0, 0, 0, 1) }, ['e_atis_serial_number']],
     [
       'an extra extension',
-      { extraExtensions: [{ oid: '2.5.29.37', value: der.sequence(der.oid('1.3.6.1.5.5.7.3.1')) }] },
+      {
+        extraExtensions: [
+          {
+            oid: '2.5.29.37',
+            value: new Uint8Array(AsnConvert.serialize(new ExtendedKeyUsage([id_kp_serverAuth]))),
+          },
+        ],
+      },
       ['e_atis_extension_unknown'],
     ],
   ])('a leaf with %s fails exactly %j', (_name, change, expected) => {

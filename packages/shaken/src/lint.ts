@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { spcFromExtensionValue, decodeTnAuthList } from './tn-auth-list';
+import { spcFromExtensionValue, decodeTnAuthList, type SpcResult } from './tn-auth-list';
 import {
   Oid,
   ShakenPolicy,
@@ -20,6 +20,7 @@ import {
   type DistributionPoint,
   type KeyUsageName,
   type ParsedCertificate,
+  type RawExtension,
 } from './x509';
 
 /**
@@ -116,12 +117,12 @@ class Context {
     this.role = role;
   }
 
-  private decode<T>(oid: string, decoder: (value: Uint8Array) => T): T | undefined | Error {
+  private decode<T>(oid: string, decoder: (ext: RawExtension) => T): T | undefined | Error {
     if (this.memo.has(oid)) return this.memo.get(oid) as T | undefined | Error;
     const ext = getExtension(this.cert, oid);
     let out: T | undefined | Error;
     try {
-      out = ext ? decoder(ext.value) : undefined;
+      out = ext ? decoder(ext) : undefined;
     } catch (error) {
       out = new Error(describeError(error));
     }
@@ -144,18 +145,19 @@ class Context {
   distributionPoints(): DistributionPoint[] | undefined | Error {
     return this.decode(Oid.crlDistributionPoints, decodeCrlDistributionPoints);
   }
-  authorityKeyId(): Uint8Array | null | undefined | Error {
+  authorityKeyId(): string | null | undefined | Error {
     return this.decode(Oid.authorityKeyIdentifier, decodeAuthorityKeyIdentifier);
   }
-  subjectKeyId(): Uint8Array | undefined | Error {
+  subjectKeyId(): string | undefined | Error {
     return this.decode(Oid.subjectKeyIdentifier, decodeSubjectKeyIdentifier);
   }
   hasPolicy(oid: string): boolean {
     const policies = this.policies();
     return Array.isArray(policies) && policies.includes(oid);
   }
-  spc(): { ok: true; spc: string } | { ok: false; reason: string } {
-    return spcFromExtensionValue(this.ext(Oid.tnAuthList)?.value);
+  private spcResult: SpcResult | undefined;
+  spc(): SpcResult {
+    return (this.spcResult ??= spcFromExtensionValue(this.ext(Oid.tnAuthList)?.value));
   }
 }
 
@@ -197,9 +199,8 @@ function publicKeyRule(ctx: Context): Outcome {
   if (publicKeyAlgorithm !== Oid.ecPublicKey) {
     return fail(`Public Key Algorithm must be id-ecPublicKey (found ${publicKeyAlgorithm})`);
   }
-  if (publicKeyCurve === Oid.prime256v1) return pass;
-  if (publicKeyCurve === Oid.secp384r1 && ctx.role !== 'leaf' && ctx.hasPolicy(ShakenPolicy.v1_4))
-    return pass;
+  if (publicKeyCurve === 'P-256') return pass;
+  if (publicKeyCurve === 'P-384' && ctx.role !== 'leaf' && ctx.hasPolicy(ShakenPolicy.v1_4)) return pass;
   return fail(`the public key must be a 256-bit P-256 key (curve ${publicKeyCurve ?? 'unknown'})`);
 }
 
@@ -409,7 +410,8 @@ const RULES: readonly RuleDefinition[] = [
     check(ctx) {
       const ski = ctx.subjectKeyId();
       if (ski === undefined || ski instanceof Error) return na('no readable Subject Key Identifier');
-      return ski.length === 20 ? pass : fail(`the Subject Key Identifier is ${ski.length} bytes, not 20`);
+      const bytes = ski.length / 2;
+      return bytes === 20 ? pass : fail(`the Subject Key Identifier is ${bytes} bytes, not 20`);
     },
   },
   // ---- end-entity certificates
@@ -851,7 +853,7 @@ const RULES: readonly RuleDefinition[] = [
       const ski = ctx.subjectKeyId();
       if (aki instanceof Error || aki === null)
         return fail('Authority Key Identifier shall contain a keyIdentifier field');
-      if (!(ski instanceof Uint8Array) || Buffer.compare(aki, ski) !== 0) {
+      if (typeof ski !== 'string' || aki.toLowerCase() !== ski.toLowerCase()) {
         return fail(
           'Authority Key Identifier shall contain a keyIdentifier field with a value that matches the Subject Key Identifier',
         );
@@ -891,6 +893,11 @@ export const SHAKEN_LINT_RULES: readonly LintRule[] = RULES.map((r): LintRule =>
   catalog: r.catalog,
 }));
 
+/**
+ * Whether the certificate verifies with its own key. @peculiar/x509's `isSelfSigned` goes through
+ * WebCrypto and is asynchronous, while the linter is synchronous, so this one signature check is
+ * node:crypto's (OpenSSL's X509_verify).
+ */
 function isSelfSigned(cert: ParsedCertificate): boolean {
   if (!sameName(cert.subject, cert.issuer)) return false;
   try {
@@ -905,7 +912,7 @@ export function inferRole(cert: ParsedCertificate): CertificateRole {
   let bc: BasicConstraints | undefined;
   try {
     const ext = getExtension(cert, Oid.basicConstraints);
-    bc = ext ? decodeBasicConstraints(ext.value) : undefined;
+    bc = ext ? decodeBasicConstraints(ext) : undefined;
   } catch {
     bc = undefined;
   }

@@ -107,6 +107,9 @@ function toKeyObject(key: SigningKey): KeyObject {
 /**
  * Signs any header/payload pair with ES256 (the signing side is trusted input: a bad key throws).
  * Tests and the simulator use it to mint deliberately wrong PASSporTs.
+ *
+ * node:crypto, not jose's CompactSign: signing is synchronous in this API (signPassport returns
+ * the token), CompactSign returns a promise, and it would refuse the malformed headers tests need.
  */
 export function signJws(
   header: Record<string, unknown>,

@@ -1,13 +1,21 @@
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { der, decodeBitString, expectSequence, readRoot } from './der';
+import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
+import * as asn1X509 from '@peculiar/asn1-x509';
+import { x509 } from './peculiar';
 import { encodeTnAuthList } from './tn-auth-list';
-import { KeyUsageBit, Oid, ShakenPolicy, keyIdentifierFor, toPem, type KeyUsageName } from './x509';
+import { Oid, ShakenPolicy, keyIdentifierFor, keyUsageFlags, toPem, type KeyUsageName } from './x509';
 
 /**
  * A throwaway SHAKEN PKI for tests and the call simulator: an STI-CA root, an intermediate, SP
  * leaf certificates with a TNAuthList SPC, and an STI-PA that signs the CRL (as in the real
- * SHAKEN ecosystem, where CRLs name the STI-PA as cRLIssuer). Certificates are built directly in
- * DER so that tests can also mint ones that break a single profile rule. Never use these outside tests.
+ * SHAKEN ecosystem, where CRLs name the STI-PA as cRLIssuer). Never use these outside tests.
+ *
+ * Certificates and CRLs are @peculiar/asn1-x509 structures with @peculiar/x509's extension
+ * classes, assembled the way `X509CertificateGenerator` and `X509CrlGenerator` assemble them, but
+ * signed with node:crypto's synchronous `sign`: the generators sign through WebCrypto and return
+ * promises, while this API (and the simulator and benchmark built on it) is synchronous. Assembling
+ * the structures ourselves also lets tests mint certificates that break one rule (odd serials,
+ * missing extensions, extra ones).
  */
 
 export interface TestKeyPair {
@@ -71,37 +79,19 @@ export function generateTestKeyPair(): TestKeyPair {
   return generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 }
 
+/** The subject Name, one attribute per RDN, with the string types openssl uses. */
 export function encodeName(spec: NameSpec): Uint8Array {
-  const rdns: Uint8Array[] = [];
-  const add = (oid: string, value: Uint8Array) => rdns.push(der.set(der.sequence(der.oid(oid), value)));
-  if (spec.country !== undefined) add(Oid.country, der.printable(spec.country));
-  if (spec.organization !== undefined) add(Oid.organization, der.utf8(spec.organization));
-  if (spec.commonName !== undefined) add(Oid.commonName, der.utf8(spec.commonName));
-  if (spec.serialNumber !== undefined) add(Oid.serialNumber, der.printable(spec.serialNumber));
-  if (spec.emailAddress !== undefined) add(Oid.emailAddress, der.ia5(spec.emailAddress));
-  return der.sequence(...rdns);
+  const rdns: x509.JsonNameParams = [];
+  if (spec.country !== undefined) rdns.push({ [Oid.country]: [{ printableString: spec.country }] });
+  if (spec.organization !== undefined) rdns.push({ [Oid.organization]: [{ utf8String: spec.organization }] });
+  if (spec.commonName !== undefined) rdns.push({ [Oid.commonName]: [{ utf8String: spec.commonName }] });
+  if (spec.serialNumber !== undefined)
+    rdns.push({ [Oid.serialNumber]: [{ printableString: spec.serialNumber }] });
+  if (spec.emailAddress !== undefined) rdns.push({ [Oid.emailAddress]: [{ ia5String: spec.emailAddress }] });
+  return new Uint8Array(new x509.Name(rdns).toArrayBuffer());
 }
 
-function publicKeyBits(spki: Uint8Array): Uint8Array {
-  const [, bits] = expectSequence(readRoot(spki), 'SubjectPublicKeyInfo');
-  return decodeBitString(bits as NonNullable<typeof bits>).bytes;
-}
-
-function keyUsageValue(usages: readonly KeyUsageName[]): Uint8Array {
-  const bits = usages.map((u) => KeyUsageBit[u]);
-  const highest = Math.max(...bits);
-  const bytes = new Uint8Array((highest >> 3) + 1);
-  for (const bit of bits) bytes[bit >> 3] = (bytes[bit >> 3] as number) | (0x80 >> (bit & 7));
-  return der.bitString(bytes, 7 - (highest & 7));
-}
-
-function extension(oid: string, critical: boolean, value: Uint8Array): Uint8Array {
-  return critical
-    ? der.sequence(der.oid(oid), der.boolean(true), der.octetString(value))
-    : der.sequence(der.oid(oid), der.octetString(value));
-}
-
-const ECDSA_SHA256 = der.sequence(der.oid(Oid.ecdsaWithSha256));
+const ECDSA_SHA256 = new asn1X509.AlgorithmIdentifier({ algorithm: Oid.ecdsaWithSha256 });
 const DAY = 86_400_000;
 
 function randomSerial(): Uint8Array {
@@ -110,82 +100,92 @@ function randomSerial(): Uint8Array {
   return new Uint8Array(bytes);
 }
 
+/** INTEGER content octets for a non-negative magnitude: no leading zeros, one if the top bit is set. */
+function positiveInteger(magnitude: Uint8Array): ArrayBuffer {
+  let start = 0;
+  while (start < magnitude.length - 1 && magnitude[start] === 0) start++;
+  const trimmed = magnitude.subarray(start);
+  const octets = ((trimmed[0] ?? 0) & 0x80) !== 0 ? [0, ...trimmed] : trimmed.length ? [...trimmed] : [0];
+  return Uint8Array.from(octets).buffer;
+}
+
+function toAsn(extension: x509.Extension): asn1X509.Extension {
+  return AsnParser.parse(extension.rawData, asn1X509.Extension);
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+function signed(tbs: ArrayBuffer, key: KeyObject): ArrayBuffer {
+  return new Uint8Array(sign('sha256', new Uint8Array(tbs), key)).buffer;
+}
+
 export function issueTestCertificate(options: IssueOptions): TestCertificate {
   const keyPair = options.keyPair ?? generateTestKeyPair();
   const spki = new Uint8Array(keyPair.publicKey.export({ type: 'spki', format: 'der' }));
-  const keyId = keyIdentifierFor(publicKeyBits(spki));
+  const keyId = keyIdentifierFor(spki);
   const name = encodeName(options.subject);
   const issuerName = options.issuer?.name ?? name;
   const signingKey = options.issuer?.privateKey ?? keyPair.privateKey;
   const serial = options.serial ?? randomSerial();
-  const notBefore = options.notBefore ?? new Date(Date.now() - DAY);
-  const notAfter = options.notAfter ?? new Date(Date.now() + 365 * DAY);
 
-  const extensions: Uint8Array[] = [];
-  if (options.ca !== null && options.ca !== undefined) {
-    extensions.push(
-      extension(Oid.basicConstraints, true, options.ca ? der.sequence(der.boolean(true)) : der.sequence()),
-    );
-  }
-  if (options.keyUsage) extensions.push(extension(Oid.keyUsage, true, keyUsageValue(options.keyUsage)));
-  if (options.policies) {
-    extensions.push(
-      extension(
-        Oid.certificatePolicies,
-        false,
-        der.sequence(...options.policies.map((p) => der.sequence(der.oid(p)))),
-      ),
-    );
-  }
-  if (options.subjectKeyId ?? true)
-    extensions.push(extension(Oid.subjectKeyIdentifier, false, der.octetString(keyId)));
-  if (options.authorityKeyId ?? options.issuer !== undefined) {
-    const authorityKeyId = options.issuer?.keyId ?? keyId;
-    extensions.push(
-      extension(Oid.authorityKeyIdentifier, false, der.sequence(der.context(0, false, authorityKeyId))),
-    );
-  }
+  const extensions: x509.Extension[] = [];
+  if (options.ca !== null && options.ca !== undefined)
+    extensions.push(new x509.BasicConstraintsExtension(options.ca, undefined, true));
+  if (options.keyUsage) extensions.push(new x509.KeyUsagesExtension(keyUsageFlags(options.keyUsage), true));
+  if (options.policies) extensions.push(new x509.CertificatePolicyExtension([...options.policies], false));
+  if (options.subjectKeyId ?? true) extensions.push(new x509.SubjectKeyIdentifierExtension(hex(keyId)));
+  if (options.authorityKeyId ?? options.issuer !== undefined)
+    extensions.push(new x509.AuthorityKeyIdentifierExtension(hex(options.issuer?.keyId ?? keyId)));
   if (options.crl) {
-    const fullName = der.context(
-      0,
-      true,
-      der.context(0, true, der.context(6, false, new TextEncoder().encode(options.crl.url))),
-    );
-    const parts = [fullName];
+    const point = new asn1X509.DistributionPoint({
+      distributionPoint: new asn1X509.DistributionPointName({
+        fullName: [new asn1X509.GeneralName({ uniformResourceIdentifier: options.crl.url })],
+      }),
+    });
     if (options.crl.issuerName)
-      parts.push(der.context(2, true, der.context(4, true, options.crl.issuerName)));
-    extensions.push(extension(Oid.crlDistributionPoints, false, der.sequence(der.sequence(...parts))));
+      point.cRLIssuer = [
+        new asn1X509.GeneralName({ directoryName: AsnParser.parse(options.crl.issuerName, asn1X509.Name) }),
+      ];
+    extensions.push(new x509.CRLDistributionPointsExtension([point]));
   }
   const tnAuthList =
     options.tnAuthListValue ??
     (options.spc === null || options.spc === undefined
       ? null
       : encodeTnAuthList([{ type: 'spc', spc: options.spc }]));
-  if (tnAuthList) extensions.push(extension(Oid.tnAuthList, false, tnAuthList));
+  if (tnAuthList) extensions.push(new x509.Extension(Oid.tnAuthList, false, tnAuthList));
   for (const extra of options.extraExtensions ?? [])
-    extensions.push(extension(extra.oid, extra.critical ?? false, extra.value));
+    extensions.push(new x509.Extension(extra.oid, extra.critical ?? false, extra.value));
 
-  const tbs = der.sequence(
-    der.context(0, true, der.smallInteger(2)),
-    der.unsignedInteger(serial),
-    ECDSA_SHA256,
-    issuerName,
-    der.sequence(der.time(notBefore), der.time(notAfter)),
-    name,
-    spki,
-    ...(extensions.length > 0 ? [der.context(3, true, der.sequence(...extensions))] : []),
-  );
-  const signature = sign('sha256', tbs, signingKey);
-  const certDer = der.sequence(tbs, ECDSA_SHA256, der.bitString(new Uint8Array(signature)));
+  const tbs = new asn1X509.TBSCertificate({
+    version: asn1X509.Version.v3,
+    serialNumber: positiveInteger(serial),
+    signature: ECDSA_SHA256,
+    issuer: AsnParser.parse(issuerName, asn1X509.Name),
+    validity: new asn1X509.Validity({
+      notBefore: options.notBefore ?? new Date(Date.now() - DAY),
+      notAfter: options.notAfter ?? new Date(Date.now() + 365 * DAY),
+    }),
+    subject: AsnParser.parse(name, asn1X509.Name),
+    subjectPublicKeyInfo: AsnParser.parse(spki, asn1X509.SubjectPublicKeyInfo),
+  });
+  if (extensions.length > 0) tbs.extensions = new asn1X509.Extensions(extensions.map(toAsn));
+  const certificate = new asn1X509.Certificate({
+    tbsCertificate: tbs,
+    signatureAlgorithm: ECDSA_SHA256,
+    signatureValue: signed(AsnConvert.serialize(tbs), signingKey),
+  });
+  const der = new Uint8Array(AsnConvert.serialize(certificate));
   return {
-    der: certDer,
-    pem: toPem(certDer),
+    der,
+    pem: toPem(der),
     privateKey: keyPair.privateKey,
     publicKey: keyPair.publicKey,
     privateKeyPem: keyPair.privateKey.export({ type: 'sec1', format: 'pem' }).toString(),
     name,
-    serialHex: Buffer.from(serial)
-      .toString('hex')
+    serialHex: hex(serial)
       .toUpperCase()
       .replace(/^0+(?=.)/, ''),
     keyId,
@@ -293,34 +293,41 @@ export function createTestCrl(
 ): { der: Uint8Array; pem: string } {
   const thisUpdate = options.thisUpdate ?? new Date(Date.now() - 60_000);
   const nextUpdate = options.nextUpdate ?? new Date(Date.now() + 7 * DAY);
-  const entries = (options.revoked ?? []).map((entry) =>
-    der.sequence(
-      der.unsignedInteger(
-        Buffer.from(entry.serialHex.length % 2 ? `0${entry.serialHex}` : entry.serialHex, 'hex'),
-      ),
-      der.time(entry.revokedAt ?? thisUpdate),
+  const tbs = new asn1X509.TBSCertList({
+    version: asn1X509.Version.v2,
+    signature: ECDSA_SHA256,
+    issuer: AsnParser.parse(signer.name, asn1X509.Name),
+    thisUpdate: new asn1X509.Time(thisUpdate),
+    nextUpdate: new asn1X509.Time(nextUpdate),
+    crlExtensions: new asn1X509.Extensions(
+      [
+        new x509.AuthorityKeyIdentifierExtension(hex(signer.keyId)),
+        new x509.Extension(
+          asn1X509.id_ce_cRLNumber,
+          false,
+          AsnConvert.serialize(new asn1X509.CRLNumber(Math.floor(thisUpdate.getTime() / 1000))),
+        ),
+      ].map(toAsn),
     ),
-  );
-  const crlExtensions = der.context(
-    0,
-    true,
-    der.sequence(
-      extension(Oid.authorityKeyIdentifier, false, der.sequence(der.context(0, false, signer.keyId))),
-      extension(Oid.crlNumber, false, der.smallInteger(Math.floor(thisUpdate.getTime() / 1000))),
-    ),
-  );
-  const tbs = der.sequence(
-    der.smallInteger(1),
-    ECDSA_SHA256,
-    signer.name,
-    der.time(thisUpdate),
-    der.time(nextUpdate),
-    ...(entries.length > 0 ? [der.sequence(...entries)] : []),
-    crlExtensions,
-  );
-  const signature = sign('sha256', tbs, signer.privateKey);
-  const crlDer = der.sequence(tbs, ECDSA_SHA256, der.bitString(new Uint8Array(signature)));
-  return { der: crlDer, pem: toPem(crlDer, 'X509 CRL') };
+  });
+  if (options.revoked?.length) {
+    tbs.revokedCertificates = options.revoked.map(
+      (entry) =>
+        new asn1X509.RevokedCertificate({
+          userCertificate: positiveInteger(
+            Buffer.from(entry.serialHex.length % 2 ? `0${entry.serialHex}` : entry.serialHex, 'hex'),
+          ),
+          revocationDate: new asn1X509.Time(entry.revokedAt ?? thisUpdate),
+        }),
+    );
+  }
+  const crl = new asn1X509.CertificateList({
+    tbsCertList: tbs,
+    signatureAlgorithm: ECDSA_SHA256,
+    signature: signed(AsnConvert.serialize(tbs), signer.privateKey),
+  });
+  const der = new Uint8Array(AsnConvert.serialize(crl));
+  return { der, pem: toPem(der, x509.PemConverter.CrlTag) };
 }
 
 export interface TestPki {

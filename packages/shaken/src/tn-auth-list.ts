@@ -1,16 +1,13 @@
 import {
-  DerError,
-  Tag,
-  children,
-  decodeInteger,
-  decodeString,
-  der,
-  expectSequence,
-  isContext,
-  isUniversal,
-  readRoot,
-} from './der';
-import { Oid, getExtension, parseCertificateDer, pemCertificates, describeError } from './x509';
+  AsnArray,
+  AsnParser,
+  AsnProp,
+  AsnPropTypes,
+  AsnSerializer,
+  AsnType,
+  AsnTypeTypes,
+} from '@peculiar/asn1-schema';
+import { Oid, describeError, getExtension, parseCertificateDer, pemCertificates } from './x509';
 
 /**
  * RFC 8226 §9 (module TN-Module-2016, EXPLICIT TAGS):
@@ -20,7 +17,35 @@ import { Oid, getExtension, parseCertificateDer, pemCertificates, describeError 
  *     spc   [0] ServiceProviderCode,        -- IA5String
  *     range [1] TelephoneNumberRange,       -- SEQUENCE { start TelephoneNumber, count INTEGER }
  *     one   [2] TelephoneNumber }           -- IA5String (SIZE (1..15)) FROM ("0123456789#*")
+ *
+ * The schema below is @peculiar/asn1-schema's, declared by applying its decorator factories as
+ * plain functions (which is what TypeScript's legacy decorator emit does). Decorator syntax would
+ * need `experimentalDecorators` in whichever tsconfig the consumer's transpiler happens to find:
+ * this package ships TypeScript sources, and tsx looks the tsconfig up from the working directory,
+ * so `@AsnProp` would break as soon as the CLI runs from another directory. See
+ * docs/decisions/0006-shaken-asn1.md.
  */
+class TelephoneNumberRangeAsn {
+  start = '';
+  count = 0;
+}
+AsnProp({ type: AsnPropTypes.IA5String })(TelephoneNumberRangeAsn.prototype, 'start');
+AsnProp({ type: AsnPropTypes.Integer })(TelephoneNumberRangeAsn.prototype, 'count');
+AsnType({ type: AsnTypeTypes.Sequence })(TelephoneNumberRangeAsn);
+
+class TnEntryAsn {
+  spc?: string;
+  range?: TelephoneNumberRangeAsn;
+  one?: string;
+}
+AsnProp({ type: AsnPropTypes.IA5String, context: 0 })(TnEntryAsn.prototype, 'spc');
+AsnProp({ type: TelephoneNumberRangeAsn, context: 1 })(TnEntryAsn.prototype, 'range');
+AsnProp({ type: AsnPropTypes.IA5String, context: 2 })(TnEntryAsn.prototype, 'one');
+AsnType({ type: AsnTypeTypes.Choice })(TnEntryAsn);
+
+class TnAuthorizationListAsn extends AsnArray<TnEntryAsn> {}
+AsnType({ type: AsnTypeTypes.Sequence, itemType: TnEntryAsn })(TnAuthorizationListAsn);
+
 export type TnEntry =
   | { type: 'spc'; spc: string }
   | { type: 'range'; start: string; count: number }
@@ -28,35 +53,17 @@ export type TnEntry =
 
 export type TnAuthListResult = { ok: true; entries: TnEntry[] } | { ok: false; reason: string };
 
+function fromAsn(entry: TnEntryAsn): TnEntry {
+  if (entry.spc !== undefined) return { type: 'spc', spc: entry.spc };
+  if (entry.one !== undefined) return { type: 'one', tn: entry.one };
+  if (entry.range !== undefined) return { type: 'range', start: entry.range.start, count: entry.range.count };
+  throw new Error('TNEntry must be an explicitly tagged spc [0], range [1] or one [2]');
+}
+
 export function decodeTnAuthList(value: Uint8Array): TnAuthListResult {
   try {
-    const root = readRoot(value);
-    if (!isUniversal(root, Tag.sequence) || !root.constructed) {
-      return { ok: false, reason: 'TNAuthList is not a SEQUENCE (not RFC 8226 encoded)' };
-    }
-    const entries = expectSequence(root, 'TNAuthorizationList').map((entry): TnEntry => {
-      if (!entry.constructed || entry.tagClass !== 2)
-        throw new DerError('TNEntry must be an explicitly tagged choice');
-      const inner = children(entry);
-      if (inner.length !== 1) throw new DerError('TNEntry must hold exactly one value');
-      const value = inner[0];
-      if (!value) throw new DerError('empty TNEntry');
-      if (isContext(entry, 0)) {
-        if (!isUniversal(value, Tag.ia5String)) throw new DerError('SPC must be an IA5String');
-        return { type: 'spc', spc: decodeString(value) };
-      }
-      if (isContext(entry, 1)) {
-        const [start, count] = expectSequence(value, 'TelephoneNumberRange');
-        if (!start || !count || !isUniversal(count, Tag.integer))
-          throw new DerError('bad TelephoneNumberRange');
-        return { type: 'range', start: decodeString(start), count: Number(decodeInteger(count)) };
-      }
-      if (isContext(entry, 2)) {
-        if (!isUniversal(value, Tag.ia5String)) throw new DerError('TelephoneNumber must be an IA5String');
-        return { type: 'one', tn: decodeString(value) };
-      }
-      throw new DerError(`unknown TNEntry tag [${entry.tag}]`);
-    });
+    if (!(value instanceof Uint8Array)) throw new TypeError('expected DER bytes');
+    const entries = AsnParser.parse(value, TnAuthorizationListAsn).map(fromAsn);
     if (entries.length === 0) return { ok: false, reason: 'TNAuthList has no entries' };
     return { ok: true, entries };
   } catch (error) {
@@ -65,18 +72,17 @@ export function decodeTnAuthList(value: Uint8Array): TnAuthListResult {
 }
 
 export function encodeTnAuthList(entries: readonly TnEntry[]): Uint8Array {
-  return der.sequence(
-    ...entries.map((entry) => {
-      switch (entry.type) {
-        case 'spc':
-          return der.context(0, true, der.ia5(entry.spc));
-        case 'one':
-          return der.context(2, true, der.ia5(entry.tn));
-        case 'range':
-          return der.context(1, true, der.sequence(der.ia5(entry.start), der.smallInteger(entry.count)));
-      }
+  const list = new TnAuthorizationListAsn(
+    entries.map((entry) => {
+      const asn = new TnEntryAsn();
+      if (entry.type === 'spc') asn.spc = entry.spc;
+      else if (entry.type === 'one') asn.one = entry.tn;
+      else
+        asn.range = Object.assign(new TelephoneNumberRangeAsn(), { start: entry.start, count: entry.count });
+      return asn;
     }),
   );
+  return new Uint8Array(AsnSerializer.serialize(list));
 }
 
 export type SpcResult = { ok: true; spc: string } | { ok: false; reason: string };
@@ -90,10 +96,9 @@ export function extractSpc(certificate: string | Uint8Array): SpcResult {
     return { ok: false, reason: 'expected PEM text or DER bytes' };
   }
   let derBytes: Uint8Array | undefined;
-  if (typeof certificate === 'string') derBytes = pemCertificates(certificate)[0];
-  else derBytes = certificate;
-  if (!derBytes) return { ok: false, reason: 'no certificate found' };
   try {
+    derBytes = typeof certificate === 'string' ? pemCertificates(certificate)[0] : certificate;
+    if (!derBytes) return { ok: false, reason: 'no certificate found' };
     return spcFromExtensionValue(getExtension(parseCertificateDer(derBytes), Oid.tnAuthList)?.value);
   } catch (error) {
     return { ok: false, reason: `not a valid X.509 certificate (${describeError(error)})` };

@@ -1,6 +1,6 @@
 import { verify as verifySignature } from 'node:crypto';
 import { buildPath, type ChainResult } from './chain';
-import { crlSignedBy, parseCrl, serialKey, type CrlParse } from './crl';
+import { crlSignedBy, parseCrl, type CrlParse, type ParsedCrl } from './crl';
 import {
   createGuardedFetcher,
   type CredentialFetcher,
@@ -30,6 +30,7 @@ import {
   getExtension,
   parseCertificates,
   sameName,
+  serialKey,
   type Certificate,
   type DistinguishedName,
 } from './x509';
@@ -83,7 +84,7 @@ interface CredentialEvaluation {
 interface CrlEvaluation {
   parse: CrlParse;
   /** Issuing certificate fingerprint → whether a candidate signer's key verifies this CRL. */
-  signedFor: Map<string, boolean>;
+  signedFor: Map<string, Promise<boolean>>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -169,12 +170,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   // Keyed by the fetched body: the fetcher hands out the same bytes while its cache entry lives,
   // so chain building, profile linting and CRL parsing run once per credential, not once per call.
-  const credentials = new WeakMap<Uint8Array, CredentialEvaluation>();
+  const credentials = new WeakMap<Uint8Array, Promise<CredentialEvaluation>>();
   const crls = new WeakMap<Uint8Array, CrlEvaluation>();
 
-  function evaluateCredential(body: Uint8Array): CredentialEvaluation {
-    const cached = credentials.get(body);
-    if (cached) return cached;
+  function evaluateCredential(body: Uint8Array): Promise<CredentialEvaluation> {
+    let evaluation = credentials.get(body);
+    if (!evaluation) {
+      evaluation = evaluate(body);
+      credentials.set(body, evaluation);
+    }
+    return evaluation;
+  }
+
+  async function evaluate(body: Uint8Array): Promise<CredentialEvaluation> {
     const parsed = parseCertificates(body);
     let evaluation: CredentialEvaluation;
     if (!parsed.ok) {
@@ -188,7 +196,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       };
     } else {
       const [leaf, ...extras] = parsed.certificates as [Certificate, ...Certificate[]];
-      const chain = buildPath(leaf, [...extras, ...trust.intermediates], trust.anchors);
+      const chain = await buildPath(leaf, [...extras, ...trust.intermediates], trust.anchors);
       const toLint = chain.ok ? chain.path.slice(0, -1) : [leaf];
       const profileErrors = toLint.flatMap((cert, i) =>
         lintParsedCertificate(cert.parsed, { role: i === 0 ? 'leaf' : 'ca' })
@@ -211,7 +219,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
         },
       };
     }
-    credentials.set(body, evaluation);
     return evaluation;
   }
 
@@ -222,6 +229,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
       crls.set(body, evaluation);
     }
     return evaluation;
+  }
+
+  async function anySigner(crl: ParsedCrl, candidates: readonly Certificate[]): Promise<boolean> {
+    for (const signer of candidates) {
+      if (sameName(signer.parsed.subject, crl.issuer) && (await crlSignedBy(crl, signer.parsed.x509)))
+        return true;
+    }
+    return false;
   }
 
   type RevocationOutcome = { status: CheckStatus; detail: string; revoked: boolean | null };
@@ -235,7 +250,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const ext = getExtension(cert.parsed, Oid.crlDistributionPoints);
     if (ext) {
       try {
-        const [point] = decodeCrlDistributionPoints(ext.value);
+        const [point] = decodeCrlDistributionPoints(ext);
         pointer = {
           url: point?.uris.find((u) => /^https?:\/\//i.test(u)),
           expectedIssuer: point?.crlIssuers[0] ?? cert.parsed.issuer,
@@ -279,14 +294,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
       };
     }
     // Who may sign depends only on the issuing certificate, so the answer is kept per CRL body.
-    let signed = evaluation.signedFor.get(issuer.fingerprint);
-    if (signed === undefined) {
-      signed = [issuer, ...trust.anchors, ...trust.intermediates, ...trust.crlSigners].some(
-        (signer) => sameName(signer.parsed.subject, crl.issuer) && crlSignedBy(crl, signer.publicKey),
-      );
-      evaluation.signedFor.set(issuer.fingerprint, signed);
+    let signedBy = evaluation.signedFor.get(issuer.fingerprint);
+    if (signedBy === undefined) {
+      signedBy = anySigner(crl, [issuer, ...trust.anchors, ...trust.intermediates, ...trust.crlSigners]);
+      evaluation.signedFor.set(issuer.fingerprint, signedBy);
     }
-    if (!signed)
+    if (!(await signedBy))
       return {
         status: 'fail',
         detail: `CRL ${url}: signature does not verify with a known key of ${formatName(crl.issuer)}`,
@@ -504,7 +517,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return;
     }
     checks.pass('cert.fetch', fetched.fromCache ? 'from cache' : 'fetched');
-    const credential = evaluateCredential(fetched.body);
+    const credential = await evaluateCredential(fetched.body);
     if (!credential.parse.ok) {
       checks.fail('cert.parse', 436, credential.parse.reason);
       return;
@@ -563,6 +576,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       );
       return;
     }
+    // node:crypto rather than jose's compactVerify: jose validates the protected header first
+    // (crit, b64, alg allow-list) and throws before it looks at the signature, so a PASSporT with
+    // a header we reject (already reported by passport.typ) would no longer say whether its
+    // signature is valid. The header checks above are ours; this check is the signature alone.
     let valid = false;
     if (passport.signature.length === 64) {
       try {

@@ -1,45 +1,32 @@
-import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
-import {
-  DerError,
-  Tag,
-  children,
-  content,
-  decodeBitString,
-  decodeBoolean,
-  decodeInteger,
-  decodeOid,
-  decodeString,
-  decodeTime,
-  encoded,
-  expectSequence,
-  expectUniversal,
-  isContext,
-  isUniversal,
-  readRoot,
-  type DerNode,
-} from './der';
+import { createHash, createPublicKey, type KeyObject, type webcrypto } from 'node:crypto';
+import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
+import * as asn1X509 from '@peculiar/asn1-x509';
+import { x509 } from './peculiar';
+
+/**
+ * Certificates as this package sees them. @peculiar/asn1-x509 parses the DER; @peculiar/x509
+ * wraps the result for names, keys, extensions, signatures and chains. The profile linter needs
+ * a few facts that @peculiar/x509's `X509Certificate` does not expose (the version, the serial as
+ * encoded, possibly negative, and the extension list even when one extension is malformed: its
+ * `extensions` getter decodes every known extension and throws on the first bad one), so we keep
+ * the asn1-x509 `Certificate` it was built from. See docs/decisions/0006-shaken-asn1.md.
+ */
 
 export const Oid = {
   ecPublicKey: '1.2.840.10045.2.1',
-  prime256v1: '1.2.840.10045.3.1.7',
-  secp384r1: '1.3.132.0.34',
-  ecdsaWithSha1: '1.2.840.10045.4.1',
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
   ecdsaWithSha384: '1.2.840.10045.4.3.3',
   commonName: '2.5.4.3',
   serialNumber: '2.5.4.5',
   country: '2.5.4.6',
   organization: '2.5.4.10',
-  organizationalUnit: '2.5.4.11',
   emailAddress: '1.2.840.113549.1.9.1',
-  subjectKeyIdentifier: '2.5.29.14',
-  keyUsage: '2.5.29.15',
-  basicConstraints: '2.5.29.19',
-  crlNumber: '2.5.29.20',
-  crlDistributionPoints: '2.5.29.31',
-  certificatePolicies: '2.5.29.32',
-  authorityKeyIdentifier: '2.5.29.35',
-  extendedKeyUsage: '2.5.29.37',
+  subjectKeyIdentifier: asn1X509.id_ce_subjectKeyIdentifier,
+  keyUsage: asn1X509.id_ce_keyUsage,
+  basicConstraints: asn1X509.id_ce_basicConstraints,
+  crlDistributionPoints: asn1X509.id_ce_cRLDistributionPoints,
+  certificatePolicies: asn1X509.id_ce_certificatePolicies,
+  authorityKeyIdentifier: asn1X509.id_ce_authorityKeyIdentifier,
   tnAuthList: '1.3.6.1.5.5.7.1.26',
 } as const;
 
@@ -51,16 +38,8 @@ export const ShakenPolicy = {
   v1_4: '2.16.840.1.114569.1.1.4',
 } as const;
 
-const ATTRIBUTE_NAMES: Record<string, string> = {
-  [Oid.commonName]: 'CN',
-  [Oid.serialNumber]: 'serialNumber',
-  [Oid.country]: 'C',
-  [Oid.organization]: 'O',
-  [Oid.organizationalUnit]: 'OU',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  [Oid.emailAddress]: 'emailAddress',
-};
+/** Labels @peculiar/x509's `Name` lacks (it knows CN, O, OU, C, L, ST, E, ...). */
+const NAME_LABELS = { serialNumber: Oid.serialNumber, emailAddress: Oid.emailAddress };
 
 export interface NameAttribute {
   oid: string;
@@ -72,135 +51,101 @@ export interface DistinguishedName {
   attributes: NameAttribute[];
   /** The encoded Name, used for issuer/subject matching. */
   der: Uint8Array;
+  /** The name as text (`C=US, O=..., CN=...`), formatted by @peculiar/x509. */
+  text: string;
+}
+
+export function toDistinguishedName(name: asn1X509.Name): DistinguishedName {
+  let der: Uint8Array | undefined;
+  let text: string | undefined;
+  return {
+    attributes: name.flatMap((rdn) => rdn.map((atv) => ({ oid: atv.type, value: atv.value.toString() }))),
+    // Encoded and formatted on first use: most names are only ever compared by attributes.
+    get der() {
+      return (der ??= new Uint8Array(AsnConvert.serialize(name)));
+    },
+    get text() {
+      return (text ??= new x509.Name(name, NAME_LABELS).toString());
+    },
+  };
 }
 
 export interface RawExtension {
   oid: string;
   critical: boolean;
+  /** The extnValue contents. */
   value: Uint8Array;
+  asn: asn1X509.Extension;
 }
 
 export interface ParsedCertificate {
   der: Uint8Array;
-  tbsDer: Uint8Array;
+  asn: asn1X509.Certificate;
+  x509: x509.X509Certificate;
   /** X.509 version as written (1, 2 or 3). */
   version: number;
-  /** Content octets of the serialNumber INTEGER, two's complement, as encoded. */
-  serialBytes: Uint8Array;
+  /** The serialNumber INTEGER as encoded (two's complement), so negative serials stay negative. */
   serial: bigint;
   /** Upper-case hex of the serial's magnitude (how CRLs and people refer to it). */
   serialHex: string;
   signatureAlgorithm: string;
-  tbsSignatureAlgorithm: string;
-  signature: Uint8Array;
+  publicKeyAlgorithm: string;
+  /** WebCrypto curve name for EC keys ('P-256', 'P-384', ...), null otherwise or when unreadable. */
+  publicKeyCurve: string | null;
   issuer: DistinguishedName;
   subject: DistinguishedName;
   notBefore: Date;
   notAfter: Date;
-  publicKeyAlgorithm: string;
-  /** Named curve OID for EC keys. */
-  publicKeyCurve: string | null;
-  /** The subjectPublicKey BIT STRING contents. */
-  publicKeyBits: Uint8Array;
-  spkiDer: Uint8Array;
   extensions: RawExtension[];
 }
 
-function parseAlgorithm(
-  node: DerNode | undefined,
-  what: string,
-): { oid: string; params: DerNode | undefined } {
-  const parts = expectSequence(node, what);
-  const oidNode = parts[0];
-  if (!oidNode) throw new DerError(`${what} has no OID`);
-  return { oid: decodeOid(oidNode), params: parts[1] };
+/** An INTEGER's content octets (two's complement, as asn1-schema hands them over) as a bigint. */
+export function integerValue(content: ArrayBuffer): bigint {
+  const bytes = new Uint8Array(content);
+  if (bytes.length === 0) throw new Error('empty INTEGER');
+  const magnitude = BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+  return ((bytes[0] as number) & 0x80) !== 0 ? magnitude - (1n << BigInt(bytes.length * 8)) : magnitude;
 }
 
-export function parseName(node: DerNode | undefined): DistinguishedName {
-  const rdns = expectSequence(node, 'a Name');
-  const attributes: NameAttribute[] = [];
-  for (const rdn of rdns) {
-    if (!isUniversal(rdn, Tag.set)) throw new DerError('RDN must be a SET');
-    for (const atv of children(rdn)) {
-      const [type, value] = expectSequence(atv, 'an AttributeTypeAndValue');
-      if (!type || !value) throw new DerError('incomplete AttributeTypeAndValue');
-      attributes.push({ oid: decodeOid(type), value: decodeString(value) });
-    }
+/** Upper-case hex of a serial's magnitude, the key CRL entries and certificates are matched by. */
+export function serialKey(serial: bigint): string {
+  return (serial < 0n ? -serial : serial).toString(16).toUpperCase().padStart(2, '0');
+}
+
+function curveOf(spki: asn1X509.SubjectPublicKeyInfo): string | null {
+  try {
+    const algorithm = new x509.PublicKey(spki).algorithm as Partial<webcrypto.EcKeyAlgorithm>;
+    return typeof algorithm.namedCurve === 'string' ? algorithm.namedCurve : null;
+  } catch {
+    return null;
   }
-  return { attributes, der: encoded(node as DerNode) };
 }
 
+/** Parses one DER certificate. Throws on malformed input; the exported entry points wrap it. */
 export function parseCertificateDer(der: Uint8Array): ParsedCertificate {
-  const root = readRoot(der);
-  const [tbs, sigAlg, sigValue] = expectSequence(root, 'a Certificate');
-  if (!tbs || !sigAlg || !sigValue) throw new DerError('Certificate needs three parts');
-  const fields = expectSequence(tbs, 'a TBSCertificate');
-  let index = 0;
-  let version = 1;
-  const first = fields[0];
-  if (first && isContext(first, 0)) {
-    const [versionNode] = children(first);
-    const value = decodeInteger(expectUniversal(versionNode, Tag.integer, 'a version INTEGER'));
-    if (value < 0n || value > 2n) throw new DerError('unknown certificate version');
-    version = Number(value) + 1;
-    index++;
-  }
-  const serialNode = expectUniversal(fields[index++], Tag.integer, 'a serialNumber');
-  const tbsSig = parseAlgorithm(fields[index++], 'the TBS signature algorithm');
-  const issuer = parseName(fields[index++]);
-  const validity = expectSequence(fields[index++], 'a Validity');
-  const [nb, na] = validity;
-  if (!nb || !na) throw new DerError('Validity needs two times');
-  const subject = parseName(fields[index++]);
-  const spkiNode = fields[index++];
-  const [spkiAlgNode, spkiKey] = expectSequence(spkiNode, 'a SubjectPublicKeyInfo');
-  const spkiAlg = parseAlgorithm(spkiAlgNode, 'the key algorithm');
-  let publicKeyCurve: string | null = null;
-  if (spkiAlg.oid === Oid.ecPublicKey && spkiAlg.params && isUniversal(spkiAlg.params, Tag.oid)) {
-    publicKeyCurve = decodeOid(spkiAlg.params);
-  }
-  const publicKeyBits = decodeBitString(expectUniversal(spkiKey, Tag.bitString, 'a subjectPublicKey')).bytes;
-  const extensions: RawExtension[] = [];
-  for (; index < fields.length; index++) {
-    const field = fields[index] as DerNode;
-    if (isContext(field, 1) || isContext(field, 2)) continue;
-    if (!isContext(field, 3)) throw new DerError('unexpected field in TBSCertificate');
-    const [list] = children(field);
-    for (const ext of expectSequence(list, 'Extensions')) {
-      const parts = expectSequence(ext, 'an Extension');
-      const oid = decodeOid(parts[0] as DerNode);
-      let critical = false;
-      let valueNode = parts[1];
-      if (valueNode && isUniversal(valueNode, Tag.boolean)) {
-        critical = decodeBoolean(valueNode);
-        valueNode = parts[2];
-      }
-      const value = content(expectUniversal(valueNode, Tag.octetString, 'an extnValue'));
-      extensions.push({ oid, critical, value });
-    }
-  }
-  const serialBytes = content(serialNode);
-  const serial = decodeInteger(serialNode);
-  const magnitude = serial < 0n ? -serial : serial;
+  const asn = AsnParser.parse(der, asn1X509.Certificate);
+  const tbs = asn.tbsCertificate;
+  const serial = integerValue(tbs.serialNumber);
   return {
     der,
-    tbsDer: encoded(tbs),
-    version,
-    serialBytes,
+    asn,
+    x509: new x509.X509Certificate(asn),
+    version: tbs.version + 1,
     serial,
-    serialHex: magnitude.toString(16).toUpperCase().padStart(2, '0'),
-    signatureAlgorithm: parseAlgorithm(sigAlg, 'the signature algorithm').oid,
-    tbsSignatureAlgorithm: tbsSig.oid,
-    signature: decodeBitString(sigValue).bytes,
-    issuer,
-    subject,
-    notBefore: decodeTime(nb),
-    notAfter: decodeTime(na),
-    publicKeyAlgorithm: spkiAlg.oid,
-    publicKeyCurve,
-    publicKeyBits,
-    spkiDer: encoded(spkiNode as DerNode),
-    extensions,
+    serialHex: serialKey(serial),
+    signatureAlgorithm: asn.signatureAlgorithm.algorithm,
+    publicKeyAlgorithm: tbs.subjectPublicKeyInfo.algorithm.algorithm,
+    publicKeyCurve: curveOf(tbs.subjectPublicKeyInfo),
+    issuer: toDistinguishedName(tbs.issuer),
+    subject: toDistinguishedName(tbs.subject),
+    notBefore: tbs.validity.notBefore.getTime(),
+    notAfter: tbs.validity.notAfter.getTime(),
+    extensions: (tbs.extensions ?? []).map((ext) => ({
+      oid: ext.extnID,
+      critical: ext.critical,
+      value: new Uint8Array(ext.extnValue.buffer),
+      asn: ext,
+    })),
   };
 }
 
@@ -212,17 +157,8 @@ export function nameAttribute(name: DistinguishedName, oid: string): string[] {
   return name.attributes.filter((a) => a.oid === oid).map((a) => a.value);
 }
 
-const formattedNames = new WeakMap<DistinguishedName, string>();
-
 export function formatName(name: DistinguishedName): string {
-  let text = formattedNames.get(name);
-  if (text === undefined) {
-    text = name.attributes
-      .map((a) => `${ATTRIBUTE_NAMES[a.oid] ?? a.oid}=${a.value.replace(/([,+"\\<>;])/g, '\\$1')}`)
-      .join(', ');
-    formattedNames.set(name, text);
-  }
-  return text;
+  return name.text;
 }
 
 export function sameName(a: DistinguishedName, b: DistinguishedName): boolean {
@@ -244,151 +180,126 @@ function normaliseDnValue(value: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Extension decoders. Each throws DerError on malformed input; callers catch.
+// Extensions, decoded by @peculiar/x509's extension classes. Each throws on malformed input;
+// callers catch.
+
+type ExtensionClass<T> = new (raw: ArrayBuffer) => T;
+
+function decodeWith<T>(ext: RawExtension, type: ExtensionClass<T>): T {
+  return new type(AsnConvert.serialize(ext.asn));
+}
 
 export interface BasicConstraints {
   ca: boolean;
   pathLength: number | null;
 }
 
-export function decodeBasicConstraints(value: Uint8Array): BasicConstraints {
-  const parts = expectSequence(readRoot(value), 'BasicConstraints');
-  let ca = false;
-  let pathLength: number | null = null;
-  for (const part of parts) {
-    if (isUniversal(part, Tag.boolean)) ca = decodeBoolean(part);
-    else if (isUniversal(part, Tag.integer)) pathLength = Number(decodeInteger(part));
-    else throw new DerError('unexpected BasicConstraints field');
-  }
-  return { ca, pathLength };
+export function decodeBasicConstraints(ext: RawExtension): BasicConstraints {
+  const bc = decodeWith(ext, x509.BasicConstraintsExtension);
+  return { ca: bc.ca, pathLength: bc.pathLength ?? null };
 }
 
-export const KeyUsageBit = {
-  digitalSignature: 0,
-  nonRepudiation: 1,
-  keyEncipherment: 2,
-  dataEncipherment: 3,
-  keyAgreement: 4,
-  keyCertSign: 5,
-  cRLSign: 6,
-  encipherOnly: 7,
-  decipherOnly: 8,
-} as const;
+export type KeyUsageName = keyof typeof x509.KeyUsageFlags;
 
-export type KeyUsageName = keyof typeof KeyUsageBit;
+const KEY_USAGE_NAMES = Object.keys(x509.KeyUsageFlags).filter((k) =>
+  Number.isNaN(Number(k)),
+) as KeyUsageName[];
 
-export function decodeKeyUsage(value: Uint8Array): Set<KeyUsageName> {
-  const bits = decodeBitString(readRoot(value));
-  const set = new Set<KeyUsageName>();
-  for (const [name, bit] of Object.entries(KeyUsageBit) as [KeyUsageName, number][]) {
-    const byte = bits.bytes[bit >> 3];
-    if (byte !== undefined && (byte & (0x80 >> (bit & 7))) !== 0) set.add(name);
-  }
-  return set;
+export function keyUsageFlags(usages: readonly KeyUsageName[]): x509.KeyUsageFlags {
+  return usages.reduce<number>((flags, name) => flags | x509.KeyUsageFlags[name], 0);
 }
 
-export function decodeCertificatePolicies(value: Uint8Array): string[] {
-  return expectSequence(readRoot(value), 'CertificatePolicies').map((info) => {
-    const [oid] = expectSequence(info, 'PolicyInformation');
-    return decodeOid(oid as DerNode);
-  });
+export function decodeKeyUsage(ext: RawExtension): Set<KeyUsageName> {
+  const { usages } = decodeWith(ext, x509.KeyUsagesExtension);
+  return new Set(KEY_USAGE_NAMES.filter((name) => (usages & x509.KeyUsageFlags[name]) !== 0));
+}
+
+export function decodeCertificatePolicies(ext: RawExtension): string[] {
+  return [...decodeWith(ext, x509.CertificatePolicyExtension).policies];
 }
 
 export interface DistributionPoint {
   /** uniformResourceIdentifier names of the fullName form. */
   uris: string[];
-  hasOtherNames: boolean;
   /** directoryName entries of cRLIssuer. */
   crlIssuers: DistinguishedName[];
-  hasCrlIssuerField: boolean;
 }
 
-export function decodeCrlDistributionPoints(value: Uint8Array): DistributionPoint[] {
-  return expectSequence(readRoot(value), 'CRLDistributionPoints').map((dp) => {
-    const point: DistributionPoint = {
-      uris: [],
-      hasOtherNames: false,
-      crlIssuers: [],
-      hasCrlIssuerField: false,
-    };
-    for (const field of expectSequence(dp, 'DistributionPoint')) {
-      if (isContext(field, 0)) {
-        const [nameChoice] = children(field);
-        if (!nameChoice || !isContext(nameChoice, 0)) {
-          point.hasOtherNames = true;
-          continue;
-        }
-        for (const generalName of children(nameChoice)) {
-          if (isContext(generalName, 6) && !generalName.constructed) {
-            point.uris.push(new TextDecoder('latin1').decode(content(generalName)));
-          } else {
-            point.hasOtherNames = true;
-          }
-        }
-      } else if (isContext(field, 2)) {
-        point.hasCrlIssuerField = true;
-        for (const generalName of children(field)) {
-          if (isContext(generalName, 4)) point.crlIssuers.push(parseName(children(generalName)[0]));
-        }
-      }
-    }
-    return point;
-  });
+export function decodeCrlDistributionPoints(ext: RawExtension): DistributionPoint[] {
+  return decodeWith(ext, x509.CRLDistributionPointsExtension).distributionPoints.map((dp) => ({
+    uris: (dp.distributionPoint?.fullName ?? []).flatMap((n) =>
+      n.uniformResourceIdentifier ? [n.uniformResourceIdentifier] : [],
+    ),
+    crlIssuers: (dp.cRLIssuer ?? []).flatMap((n) =>
+      n.directoryName ? [toDistinguishedName(n.directoryName)] : [],
+    ),
+  }));
 }
 
-export function decodeAuthorityKeyIdentifier(value: Uint8Array): Uint8Array | null {
-  for (const field of expectSequence(readRoot(value), 'AuthorityKeyIdentifier')) {
-    if (isContext(field, 0) && !field.constructed) return content(field);
-  }
-  return null;
+/** The keyIdentifier of an Authority Key Identifier, as hex; null when it has none. */
+export function decodeAuthorityKeyIdentifier(ext: RawExtension): string | null {
+  return decodeWith(ext, x509.AuthorityKeyIdentifierExtension).keyId ?? null;
 }
 
-export function decodeSubjectKeyIdentifier(value: Uint8Array): Uint8Array {
-  return content(expectUniversal(readRoot(value), Tag.octetString, 'SubjectKeyIdentifier'));
+/** The Subject Key Identifier as hex. */
+export function decodeSubjectKeyIdentifier(ext: RawExtension): string {
+  return decodeWith(ext, x509.SubjectKeyIdentifierExtension).keyId;
 }
 
-/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
-export function keyIdentifierFor(publicKeyBits: Uint8Array): Uint8Array {
-  return createHash('sha1').update(publicKeyBits).digest();
+/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits of a DER SubjectPublicKeyInfo. */
+export function keyIdentifierFor(spki: Uint8Array): Uint8Array {
+  const { subjectPublicKey } = AsnParser.parse(spki, asn1X509.SubjectPublicKeyInfo);
+  return new Uint8Array(createHash('sha1').update(new Uint8Array(subjectPublicKey)).digest());
 }
 
 // ---------------------------------------------------------------------------------------------
 // PEM
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
-
-/** DER blocks of every CERTIFICATE in a PEM text; bodies that are not base64 are skipped. */
-export function pemCertificates(text: string): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (const match of text.matchAll(PEM_CERT)) {
-    const body = (match[1] ?? '').replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length === 0) continue;
-    out.push(new Uint8Array(Buffer.from(body, 'base64')));
-  }
-  return out;
+/**
+ * DER of every PEM block with the given label, decoded by @peculiar/x509's PemConverter. Its
+ * grammar wants each base64 line bare, so indentation and trailing blanks are dropped first, and
+ * each block is decoded on its own so that one it cannot read (not base64) is skipped, not fatal.
+ */
+export function pemDecode(text: string, label: string): Uint8Array[] {
+  return text
+    .replace(/^[ \t]+|[ \t]+$/gm, '')
+    .split(/(?<=-----END [^-\n]+-----)/)
+    .flatMap((block) => {
+      try {
+        return x509.PemConverter.decodeWithHeaders(block)
+          .filter((pem) => pem.type === label)
+          .map((pem) => new Uint8Array(pem.rawData));
+      } catch {
+        return [];
+      }
+    });
 }
 
-export function toPem(der: Uint8Array, label = 'CERTIFICATE'): string {
-  const b64 = Buffer.from(der).toString('base64');
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+export function pemCertificates(text: string): Uint8Array[] {
+  return pemDecode(text, x509.PemConverter.CertificateTag);
+}
+
+export function toPem(der: Uint8Array, label = x509.PemConverter.CertificateTag): string {
+  return `${x509.PemConverter.encode(der, label)}\n`;
 }
 
 /**
- * A certificate parsed both ways: our DER view for the profile and Node's for signatures and keys.
- * Throws on malformed input; the exported entry points wrap it.
+ * A certificate ready for the verifier: its parsed view, Node's KeyObject for the PASSporT
+ * signature (checked with node:crypto in verify.ts) and the SHA-256 fingerprint.
  */
 export interface Certificate {
   parsed: ParsedCertificate;
-  node: X509Certificate;
   publicKey: KeyObject;
   fingerprint: string;
 }
 
 export function loadCertificate(der: Uint8Array): Certificate {
   const parsed = parseCertificateDer(der);
-  const node = new X509Certificate(der);
-  return { parsed, node, publicKey: node.publicKey, fingerprint: node.fingerprint256 };
+  const spki = Buffer.from(parsed.x509.publicKey.rawData);
+  const fingerprint = (createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g) ?? []).join(
+    ':',
+  );
+  return { parsed, publicKey: createPublicKey({ key: spki, format: 'der', type: 'spki' }), fingerprint };
 }
 
 export type ParseCertificatesResult =
