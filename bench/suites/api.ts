@@ -38,12 +38,26 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
     const a = await createProvider({
       ...sys,
       actor: analyst,
-      input: { name: 'Bench Carrier A', dbaNames: [], country: 'US', ocns: ['0001'], contacts: [] },
+      input: {
+        name: 'Bench Carrier A',
+        dbaNames: [],
+        country: 'US',
+        ocns: ['0001'],
+        contacts: [],
+        escalationContacts: [],
+      },
     });
     const b = await createProvider({
       ...sys,
       actor: analyst,
-      input: { name: 'Bench Carrier B', dbaNames: [], country: 'US', ocns: ['0002'], contacts: [] },
+      input: {
+        name: 'Bench Carrier B',
+        dbaNames: [],
+        country: 'US',
+        ocns: ['0002'],
+        contacts: [],
+        escalationContacts: [],
+      },
     });
     const user = await createUser({
       ...sys,

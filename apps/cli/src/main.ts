@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createUser, systemActor, systemClock, type CommandContext } from '@hoptrace/core';
 import { ZUserCreate } from '@hoptrace/contracts';
 import { openDatabase, type Database } from '@hoptrace/db';
-import { configFromEnv, startServer } from '@hoptrace/server';
+import { ConfigError, configFromEnv, startServer } from '@hoptrace/server';
 import { importProvidersCsv } from './providerImport';
 
 const VERSION = (
@@ -34,13 +34,13 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
   program
     .command('start')
     .description(
-      'Run hoptrace: migrate the database, then serve the API (and, later, the portal and workers)',
+      'Run hoptrace: migrate the database, then serve the API and portal (web) and run the clock and notices (worker)',
     )
     .option('-p, --port <port>', 'port to listen on (env PORT, default 3000)')
     .option('--host <host>', 'address to bind (env HOST, default 127.0.0.1)')
     .option('--no-demo', 'do not load demo data into an empty database')
     .addOption(new Option('--role <role>', 'process role').choices(['web', 'worker', 'all']).default('all'))
-    .action(async (opts: { port?: string; host?: string; demo: boolean; role: string }) => {
+    .action(async (opts: { port?: string; host?: string; demo: boolean; role: 'web' | 'worker' | 'all' }) => {
       const cfg = configFromEnv();
       if (opts.port !== undefined) {
         const port = Number(opts.port);
@@ -49,6 +49,7 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
         cfg.port = port;
       }
       if (opts.host) cfg.host = opts.host;
+      cfg.role = opts.role;
       const server = await startServer(cfg);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
@@ -131,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
       process.stderr.write(`hoptrace: ${err.message}\n`);
       return 2;
     }

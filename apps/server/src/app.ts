@@ -3,22 +3,28 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Clock } from '@hoptrace/core';
+import type { Clock, CoreSettings } from '@hoptrace/core';
 import type { Db } from '@hoptrace/db';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import authPlugin from './plugins/auth';
 import idempotency from './plugins/idempotency';
 import problems from './plugins/problems';
+import web from './plugins/web';
 import authRoutes from './routes/auth';
 import directoryRoutes from './routes/directory';
+import dnoRoutes from './routes/dno';
 import healthRoutes from './routes/health';
+import portalRoutes from './routes/portal';
+import notificationRoutes from './routes/notifications';
 import tracebackRoutes from './routes/tracebacks';
+import type { WebhookPolicy } from './worker/webhooks';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     clock: Clock;
+    settings: CoreSettings;
   }
 }
 
@@ -28,6 +34,9 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Set the Secure flag on the session cookie (behind HTTPS). */
   secureCookies?: boolean;
+  settings?: CoreSettings;
+  /** Who may receive webhooks: https only and public addresses, unless relaxed for tests or a closed network. */
+  webhookPolicy?: WebhookPolicy;
   version?: string;
 }
 
@@ -51,6 +60,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('db', opts.db);
   app.decorate('clock', opts.clock);
+  app.decorate('settings', opts.settings ?? {});
 
   await app.register(problems);
   // The API serves JSON only; the portal's own CSP arrives with the web app.
@@ -86,9 +96,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       api.register(healthRoutes);
       api.register(authRoutes, { secureCookies: opts.secureCookies ?? false });
       api.register(directoryRoutes);
+      await api.register(dnoRoutes);
       api.register(tracebackRoutes);
+      api.register(notificationRoutes, {
+        webhookPolicy: opts.webhookPolicy ?? { allowHttp: false, allowPrivateNetworks: false },
+      });
+      api.register(portalRoutes);
     },
     { prefix: '/api/v1' },
   );
+  await app.register(web, {});
   return app;
 }

@@ -8,7 +8,7 @@ export const typed = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvi
 
 /** The command context for an authenticated request: who, which database, which clock. */
 export function ctxOf(app: FastifyInstance, request: FastifyRequest): CommandContext {
-  return { db: app.db, clock: app.clock, actor: requireActor(request) };
+  return { db: app.db, clock: app.clock, actor: requireActor(request), settings: app.settings };
 }
 
 export const bearer: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { cookieAuth: [] }];

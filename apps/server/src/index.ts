@@ -1,2 +1,3 @@
 export * from './app';
 export * from './server';
+export * from './webBuild';

@@ -1,7 +1,20 @@
-import { createUser, generatePassword, systemActor, systemClock, type Clock } from '@hoptrace/core';
+import {
+  createUser,
+  DEFAULT_REMINDER_SCHEDULE,
+  generatePassword,
+  systemActor,
+  systemClock,
+  type Clock,
+  type ReminderSchedule,
+} from '@hoptrace/core';
 import { countUsers, openDatabase, type Database } from '@hoptrace/db';
 import type { FastifyInstance } from 'fastify';
+import { join } from 'node:path';
 import { buildApp } from './app';
+import { ensureWebBuild } from './webBuild';
+import { createEmailTransport } from './worker/email';
+import { startWorker, type RunningWorker } from './worker/jobs';
+import type { WebhookPolicy } from './worker/webhooks';
 
 export interface ServerConfig {
   port: number;
@@ -13,6 +26,36 @@ export interface ServerConfig {
   secureCookies: boolean;
   logLevel: string;
   version: string;
+  /** `web` serves HTTP, `worker` runs the clock sweeps and the notice dispatcher, `all` does both. */
+  role: 'web' | 'worker' | 'all';
+  /** Where links in emails point (the portal's address as providers reach it). */
+  publicUrl?: string | undefined;
+  smtpUrl?: string | undefined;
+  mailFrom: string;
+  webhookPolicy: WebhookPolicy;
+  outboxLeaseMs?: number | undefined;
+  reminders: ReminderSchedule;
+  outboxRetryBaseMs?: number | undefined;
+}
+
+/** A setting in the environment that cannot be used; the CLI prints it and exits 2. */
+export class ConfigError extends Error {}
+
+/** `HOPTRACE_REMINDER_HOURS=12,2` (hours before due) and `HOPTRACE_ESCALATE_AT_DUE=false`. */
+export function reminderScheduleFromEnv(env: NodeJS.ProcessEnv): ReminderSchedule {
+  const raw = env.HOPTRACE_REMINDER_HOURS;
+  const hours =
+    raw === undefined
+      ? DEFAULT_REMINDER_SCHEDULE.beforeDueHours
+      : raw
+          .split(',')
+          .filter((h) => h.trim() !== '')
+          .map(Number);
+  if (hours.some((h) => !Number.isFinite(h) || h <= 0 || h > 24))
+    throw new ConfigError(
+      `HOPTRACE_REMINDER_HOURS must be hours before the deadline between 0 and 24, comma-separated (got "${raw}")`,
+    );
+  return { beforeDueHours: hours, escalateAtDue: env.HOPTRACE_ESCALATE_AT_DUE !== 'false' };
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -26,6 +69,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     secureCookies: env.HOPTRACE_SECURE_COOKIES === 'true',
     logLevel: env.LOG_LEVEL ?? 'info',
     version: env.npm_package_version ?? '0.1.0',
+    role: 'all',
+    publicUrl: env.HOPTRACE_PUBLIC_URL || undefined,
+    smtpUrl: env.SMTP_URL || undefined,
+    mailFrom: env.HOPTRACE_MAIL_FROM ?? 'hoptrace <no-reply@hoptrace.local>',
+    reminders: reminderScheduleFromEnv(env),
+    outboxLeaseMs: env.HOPTRACE_OUTBOX_LEASE_MS ? Number(env.HOPTRACE_OUTBOX_LEASE_MS) : undefined,
+    outboxRetryBaseMs: env.HOPTRACE_OUTBOX_RETRY_MS ? Number(env.HOPTRACE_OUTBOX_RETRY_MS) : undefined,
+    webhookPolicy: {
+      allowHttp: env.HOPTRACE_WEBHOOK_ALLOW_HTTP === 'true',
+      allowPrivateNetworks: env.HOPTRACE_WEBHOOK_ALLOW_PRIVATE === 'true',
+    },
   };
 }
 
@@ -53,9 +107,10 @@ export async function ensureAdmin(
 }
 
 export interface RunningServer {
-  app: FastifyInstance;
+  app: FastifyInstance | null;
+  worker: RunningWorker | null;
   database: Database;
-  url: string;
+  url: string | null;
   close(): Promise<void>;
 }
 
@@ -67,29 +122,65 @@ export async function startServer(
   await database.migrate();
   const clock = systemClock;
   await ensureAdmin(database, clock, cfg, print);
-  const app = await buildApp({
-    db: database.db,
-    clock,
-    secureCookies: cfg.secureCookies,
-    version: cfg.version,
-    logger: { level: cfg.logLevel },
-  });
-  await app.listen({ port: cfg.port, host: cfg.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : cfg.port;
-  const url = `http://${cfg.host === '0.0.0.0' ? 'localhost' : cfg.host}:${port}`;
-  print(
-    `hoptrace is up at ${url} (database: ${database.kind === 'pglite' ? `embedded, ${cfg.dataDir}` : 'PostgreSQL'})`,
-  );
-  print(`  API reference: ${url}/api/docs`);
+  const log = (msg: string, extra?: Record<string, unknown>) =>
+    print(`${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`);
+  let app: FastifyInstance | null = null;
+  let url: string | null = null;
+  if (cfg.role !== 'worker') {
+    await ensureWebBuild(print);
+    app = await buildApp({
+      db: database.db,
+      clock,
+      secureCookies: cfg.secureCookies,
+      version: cfg.version,
+      logger: { level: cfg.logLevel },
+      webhookPolicy: cfg.webhookPolicy,
+      settings: { reminders: cfg.reminders },
+    });
+    await app.listen({ port: cfg.port, host: cfg.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : cfg.port;
+    url = `http://${cfg.host === '0.0.0.0' ? 'localhost' : cfg.host}:${port}`;
+    print(
+      `hoptrace is up at ${url} (database: ${database.kind === 'pglite' ? `embedded, ${cfg.dataDir}` : 'PostgreSQL'})`,
+    );
+    print(`  API reference: ${url}/api/docs`);
+  }
+  let worker: RunningWorker | null = null;
+  if (cfg.role !== 'web') {
+    const email = createEmailTransport({ smtpUrl: cfg.smtpUrl, mailDir: join(cfg.dataDir, 'mail') });
+    worker = startWorker(
+      {
+        db: database.db,
+        clock,
+        dispatcher: {
+          db: database.db,
+          clock,
+          email,
+          mailFrom: cfg.mailFrom,
+          publicUrl: cfg.publicUrl ?? url ?? `http://localhost:${cfg.port}`,
+          webhookPolicy: cfg.webhookPolicy,
+          leaseMs: cfg.outboxLeaseMs,
+          retryBaseMs: cfg.outboxRetryBaseMs,
+          log,
+        },
+      },
+      { log },
+    );
+    print(
+      `  worker: clock sweeps and notices (${email.kind === 'smtp' ? 'SMTP' : `email to ${join(cfg.dataDir, 'mail')}`})`,
+    );
+  }
   let closing: Promise<void> | undefined;
   return {
     app,
+    worker,
     database,
     url,
     close() {
       closing ??= (async () => {
-        await app.close();
+        await worker?.stop();
+        await app?.close();
         await database.close();
       })();
       return closing;

@@ -4,3 +4,6 @@ export * from './providers';
 export * from './campaigns';
 export * from './tracebacks';
 export * from './users';
+export * from './portal';
+export * from './notifications';
+export * from './dno';

@@ -37,10 +37,30 @@ export const ZRmdNumber = z
   .toUpperCase()
   .regex(/^RMD\d{7,}$/, 'an RMD filing number looks like RMD0001234');
 
+/** Area/Location names only: abbreviations such as EST are fixed offsets that ignore daylight saving. */
 export const ZTimeZone = z
   .string()
   .trim()
-  .refine(isTimeZone, 'is not an IANA time zone (e.g. America/Chicago)');
+  .refine(
+    (tz) => (tz === 'UTC' || /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(tz)) && isTimeZone(tz),
+    'is not an IANA time zone (e.g. America/Chicago)',
+  );
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** Business hours for the 24-hour rule; omitted fields take the default (Mon–Fri 08:00–17:00, US federal holidays). */
+export const ZBusinessHours = z
+  .object({
+    days: z.array(z.number().int().min(1).max(7)).min(1).max(7).default([1, 2, 3, 4, 5]),
+    open: z.string().regex(HHMM, 'is a time as HH:MM').default('08:00'),
+    close: z
+      .string()
+      .regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'is a time as HH:MM (24:00 for midnight)')
+      .default('17:00'),
+    holidays: z.enum(['us-federal', 'none']).default('us-federal'),
+    extraClosedDates: z.array(z.iso.date()).max(366).optional(),
+  })
+  .refine((b) => b.close === '24:00' || b.close > b.open, { path: ['close'], message: 'must be after open' });
+export type TBusinessHours = z.infer<typeof ZBusinessHours>;
 
 export const ZCountry = z
   .string()
@@ -57,6 +77,9 @@ export const ZProviderCreate = z.object({
   rmdNumber: ZRmdNumber.optional(),
   timezone: ZTimeZone.optional(),
   contacts: z.array(ZContact).max(50).default([]),
+  escalationContacts: z.array(ZContact).max(50).default([]),
+  businessHours: ZBusinessHours.optional(),
+  allowLinkAnswers: z.boolean().optional(),
   verified: z.boolean().optional(),
 });
 export type TProviderCreate = z.infer<typeof ZProviderCreate>;
@@ -71,6 +94,9 @@ export const ZProviderPatch = z
     rmdNumber: ZRmdNumber.nullable(),
     timezone: ZTimeZone,
     contacts: z.array(ZContact).max(50),
+    escalationContacts: z.array(ZContact).max(50),
+    businessHours: ZBusinessHours.nullable(),
+    allowLinkAnswers: z.boolean(),
     verified: z.boolean(),
   })
   .partial()
@@ -90,6 +116,16 @@ export const ZProvider = z.object({
   timezone: z.string(),
   /** Present only for staff and for the provider's own users. */
   contacts: z.array(ZContact).optional(),
+  escalationContacts: z.array(ZContact).optional(),
+  /** The calendar the 24-hour rule uses for this provider (defaults filled in). */
+  businessHours: z.object({
+    days: z.array(z.number().int()),
+    open: z.string(),
+    close: z.string(),
+    holidays: z.enum(['us-federal', 'none']),
+    extraClosedDates: z.array(z.string()).optional(),
+  }),
+  allowLinkAnswers: z.boolean(),
   verified: z.boolean(),
   createdAt: ZIsoDateTime,
   can: z.object({ update: z.boolean() }),

@@ -90,6 +90,12 @@ export const ZTracebackAction = z.discriminatedUnion('action', [
 ]);
 export type TTracebackAction = z.infer<typeof ZTracebackAction>;
 
+// PostgreSQL has no year 0, which an ISO string with a negative offset can reach.
+const ZInstant = ZIsoDateTime.transform((s) => new Date(s)).refine(
+  (d) => d.getUTCFullYear() >= 1000,
+  'must be after the year 1000',
+);
+
 export const ZTracebackListQuery = ZPageQuery.extend({
   status: z.enum(TRACEBACK_STATUSES).optional(),
   outcome: z.enum(OUTCOMES).optional(),
@@ -97,6 +103,10 @@ export const ZTracebackListQuery = ZPageQuery.extend({
   providerId: ZUuid.optional(),
   /** Calling or called number, in any common format. */
   number: ZPhoneNumber.optional(),
+  /** Opened at or after this instant. */
+  openedFrom: ZInstant.optional(),
+  /** Opened before this instant. */
+  openedBefore: ZInstant.optional(),
 });
 export type TTracebackListQuery = z.infer<typeof ZTracebackListQuery>;
 

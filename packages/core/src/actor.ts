@@ -9,6 +9,8 @@ export interface Actor {
   label: string;
   /** How an answer arrives through this door. */
   channel: TAnswerChannel;
+  /** A one-hop link acts for its provider on this hop only. */
+  hopScope?: string;
 }
 
 export const systemActor = (label: string): Actor => ({

@@ -1,12 +1,20 @@
 import type { Db } from '@hoptrace/db';
 import type { Actor } from './actor';
 import type { Clock } from './clock/clock';
+import type { ReminderSchedule } from './clock/reminders';
 
 /** What every command needs: one options object, so doors call them alike. */
+/** Deployment settings that shape what commands do (not who may do it). */
+export interface CoreSettings {
+  /** When reminders and the escalation go out for a hop (default: 12 h and 2 h before due, escalation at due). */
+  reminders?: ReminderSchedule;
+}
+
 export interface CommandContext {
   db: Db;
   clock: Clock;
   actor: Actor;
+  settings?: CoreSettings;
 }
 
 /** The PostgreSQL error code behind a driver error (drizzle wraps the driver's error in `cause`). */

@@ -1,15 +1,22 @@
-import { HOUR_MS } from './clock/clock';
+import type { ProviderRow } from '@hoptrace/db';
+import { DEFAULT_BUSINESS_CALENDAR, receiptAndDue, type BusinessCalendar } from './clock/businessHours';
 
 export const ANSWER_WINDOW_HOURS = 24;
 
+export function calendarOf(provider: Pick<ProviderRow, 'timezone' | 'businessHours'>): BusinessCalendar {
+  return { ...DEFAULT_BUSINESS_CALENDAR, ...(provider.businessHours ?? {}), timezone: provider.timezone };
+}
+
 /**
- * When a request counts as received and when its answer is due. For now every
- * request is received when it is made and due 24 hours later; the business-hours
- * rule of 47 CFR 64.1200(n)(1) replaces this in one place.
+ * When a request counts as received and when its answer is due, under 47 CFR
+ * 64.1200(n)(1): outside the provider's business hours a request counts as
+ * received at opening time on its next business day; the answer is due 24 hours
+ * after receipt.
  */
 export function hopDeadline(
   requestedAt: Date,
-  _provider: { timezone: string },
+  provider: Pick<ProviderRow, 'timezone' | 'businessHours'>,
 ): { receivedAt: Date; dueAt: Date } {
-  return { receivedAt: requestedAt, dueAt: new Date(requestedAt.getTime() + ANSWER_WINDOW_HOURS * HOUR_MS) };
+  const { receivedAt, dueAt } = receiptAndDue(requestedAt, calendarOf(provider), ANSWER_WINDOW_HOURS);
+  return { receivedAt, dueAt };
 }

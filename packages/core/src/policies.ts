@@ -7,28 +7,47 @@ import { NotFoundError } from './errors';
  * queries call these before touching anything. A refused read and a missing
  * row get the same NotFoundError.
  */
+/** A signed-in user (or key) of this provider; a one-hop link is not a member, it speaks for one hop only. */
+const memberOf = (a: Actor, providerId: string) =>
+  a.role === 'provider' && a.providerId === providerId && !a.hopScope;
+/** The provider's users, or a link scoped to exactly this hop. */
+const actsForHop = (a: Actor, hop: { id: string; providerId: string }) =>
+  a.role === 'provider' && a.providerId === hop.providerId && (!a.hopScope || a.hopScope === hop.id);
+
 export const policy = {
   openTraceback: (a: Actor) => isStaff(a),
   steerTraceback: (a: Actor) => isStaff(a),
   /** Referrals to agencies arrive with the enforcement issue; until then enforcement users see no traceback. */
   readTraceback: (a: Actor) => isStaff(a),
   readOrigin: (a: Actor) => isStaff(a),
-  readHop: (a: Actor, hop: { providerId: string }) =>
-    isStaff(a) || (a.role === 'provider' && a.providerId === hop.providerId),
-  answerHop: (a: Actor, hop: { providerId: string }) =>
-    isStaff(a) || (a.role === 'provider' && a.providerId === hop.providerId),
+  readHop: (a: Actor, hop: { id: string; providerId: string }) => isStaff(a) || actsForHop(a, hop),
+  answerHop: (a: Actor, hop: { id: string; providerId: string }) => isStaff(a) || actsForHop(a, hop),
+  /** Listing hops is for the provider's own users; a link sees its one hop only. */
+  listOwnHops: (a: Actor) => a.role === 'provider' && !a.hopScope,
   manageCampaigns: (a: Actor) => isStaff(a),
   createProvider: (a: Actor) => isStaff(a),
   /** Staff edit any provider; a provider's own users keep its contacts and time zone current. */
-  updateProvider: (a: Actor, providerId: string) =>
-    isStaff(a) || (a.role === 'provider' && a.providerId === providerId),
-  readProviderContacts: (a: Actor, providerId: string) =>
-    isStaff(a) || (a.role === 'provider' && a.providerId === providerId),
+  updateProvider: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),
+  readProviderContacts: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),
+  /** Webhooks, their secrets and delivery logs: staff, and the provider's own users. */
+  manageWebhooks: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),
+  readNotifications: (a: Actor) => isStaff(a),
   /** Provider users search the directory to name their upstream. */
   searchDirectory: (_a: Actor) => true,
   manageUsers: (a: Actor) => a.role === 'admin' || a.role === 'system',
   createApiKey: (a: Actor, userId: string) =>
     a.role === 'admin' || a.role === 'system' || a.userId === userId,
+  readApiKeys: (a: Actor, userId: string) => a.role === 'admin' || a.role === 'system' || a.userId === userId,
+  /** Consortium-wide statistics describe every provider: staff only, whatever else a role may read. */
+  readStatistics: (a: Actor) => isStaff(a),
+  /** A provider's response-time history: staff, and the provider's own users (their scorecard). */
+  readProviderHistory: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),
+  /** RMD imports and the matches they propose: admins (and the CLI's system actor). */
+  importRmd: (a: Actor) => a.role === 'admin' || a.role === 'system',
+  /** The DNO list is kept by consortium staff. */
+  manageDno: (a: Actor) => isStaff(a),
+  /** DNO subscribers are providers' networks: staff and provider users (not a one-hop link) read the list. */
+  readDno: (a: Actor) => isStaff(a) || (a.role === 'provider' && !a.hopScope),
 };
 
 export function authorize(allowed: boolean, what: string): asserts allowed {
@@ -36,4 +55,10 @@ export function authorize(allowed: boolean, what: string): asserts allowed {
 }
 
 /** Fields of a provider record that its own users may change; the rest is the consortium's to keep. */
-export const PROVIDER_SELF_SERVICE_FIELDS = ['contacts', 'timezone'] as const;
+export const PROVIDER_SELF_SERVICE_FIELDS = [
+  'contacts',
+  'escalationContacts',
+  'timezone',
+  'businessHours',
+  'allowLinkAnswers',
+] as const;

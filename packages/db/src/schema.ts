@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -20,6 +21,14 @@ export interface ContactRow {
   name: string;
   email: string;
   phone?: string | undefined;
+}
+
+export interface BusinessHoursRow {
+  days: number[];
+  open: string;
+  close: string;
+  holidays: 'us-federal' | 'none';
+  extraClosedDates?: string[] | undefined;
 }
 
 export const providers = pgTable(
@@ -44,6 +53,15 @@ export const providers = pgTable(
       .notNull()
       .default(sql`'[]'::jsonb`),
     verified: boolean('verified').notNull().default(false),
+    /** Business hours for the 24-hour rule (days, open, close, holidays); null means the default Mon–Fri 08:00–17:00. */
+    businessHours: jsonb('business_hours').$type<BusinessHoursRow | null>(),
+    /** Told when a hop reaches its deadline unanswered. */
+    escalationContacts: jsonb('escalation_contacts')
+      .$type<ContactRow[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    /** Whether a one-hop email link may answer without signing in. */
+    allowLinkAnswers: boolean('allow_link_answers').notNull().default(true),
     createdBy: uuid('created_by'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
@@ -255,4 +273,285 @@ export const idempotencyKeys = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_created_idx').on(t.createdAt)],
+);
+
+/** Reminders and escalations planned when a hop is requested; a sweep turns due ones into notices. */
+export const scheduledNotices = pgTable(
+  'scheduled_notices',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    hopId: uuid('hop_id')
+      .notNull()
+      .references(() => hops.id),
+    kind: text('kind', { enum: ['reminder', 'escalation'] }).notNull(),
+    dueAt: ts('due_at').notNull(),
+    hoursBeforeDue: integer('hours_before_due').notNull(),
+    doneAt: ts('done_at'),
+  },
+  (t) => [
+    uniqueIndex('scheduled_notices_hop_kind_due_key').on(t.hopId, t.kind, t.dueAt),
+    index('scheduled_notices_due_idx')
+      .on(t.dueAt)
+      .where(sql`${t.doneAt} is null`),
+  ],
+);
+
+/**
+ * The transactional outbox: a notice is written in the same transaction as the
+ * change that caused it, and dispatched afterwards. `dedupeKey` makes enqueueing
+ * idempotent; `messageId` stays the same across retries.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    channel: text('channel', { enum: ['email', 'webhook'] }).notNull(),
+    topic: text('topic').notNull(),
+    dedupeKey: text('dedupe_key').notNull(),
+    recipient: text('recipient').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    /** One-hop link tokens in plain text, needed until the message is sent, then erased. */
+    secrets: jsonb('secrets').$type<Record<string, string> | null>(),
+    messageId: text('message_id').notNull(),
+    status: text('status', { enum: ['pending', 'sent', 'dead'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    lockedUntil: ts('locked_until'),
+    lastError: text('last_error'),
+    tracebackId: uuid('traceback_id'),
+    hopId: uuid('hop_id'),
+    providerId: uuid('provider_id'),
+    endpointId: uuid('endpoint_id'),
+    createdAt: ts('created_at').notNull(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [
+    uniqueIndex('outbox_dedupe_key').on(t.dedupeKey),
+    index('outbox_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
+    index('outbox_created_idx').on(t.createdAt, t.id),
+  ],
+);
+
+/** One-hop links: a random token, stored hashed, that lets its holder see and answer one hop. */
+export const hopLinks = pgTable(
+  'hop_links',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    hopId: uuid('hop_id')
+      .notNull()
+      .references(() => hops.id),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: ts('created_at').notNull(),
+    /** Set when the hop closes: the link lives seven days past that. */
+    expiresAt: ts('expires_at'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('hop_links_token_hash_key').on(t.tokenHash), index('hop_links_hop_idx').on(t.hopId)],
+);
+
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    providerId: uuid('provider_id')
+      .notNull()
+      .references(() => providers.id),
+    url: text('url').notNull(),
+    /** Shared HMAC secret: kept as is, since signing needs it. */
+    secret: text('secret').notNull(),
+    events: text('events').array().notNull(),
+    active: boolean('active').notNull().default(true),
+    createdBy: uuid('created_by'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('webhook_endpoints_provider_idx').on(t.providerId)],
+);
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    outboxId: uuid('outbox_id').notNull(),
+    endpointId: uuid('endpoint_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    at: ts('at').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.id)],
+);
+
+export type DnoCategoryRow = 'subscriber_requested' | 'invalid' | 'unallocated' | 'allocated_unused';
+
+/**
+ * Do-Not-Originate entries: a single number (start = end) or an inclusive E.164 range. Retiring
+ * sets `removedAt`; rows are never deleted, so the list at any version can be rebuilt.
+ */
+export const dnoEntries = pgTable(
+  'dno_entries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    category: text('category', {
+      enum: ['subscriber_requested', 'invalid', 'unallocated', 'allocated_unused'],
+    }).notNull(),
+    start: text('start').notNull(),
+    end: text('end').notNull(),
+    source: text('source'),
+    reason: text('reason'),
+    organisation: text('organisation'),
+    evidence: text('evidence'),
+    addedAt: ts('added_at').notNull(),
+    removedAt: ts('removed_at'),
+    addedBy: uuid('added_by'),
+    removedBy: uuid('removed_by'),
+    versionAdded: bigint('version_added', { mode: 'number' }).notNull(),
+    versionRemoved: bigint('version_removed', { mode: 'number' }),
+  },
+  (t) => [
+    check(
+      'dno_entries_category_check',
+      sql`${t.category} in ('subscriber_requested', 'invalid', 'unallocated', 'allocated_unused')`,
+    ),
+    check('dno_entries_range_check', sql`length(${t.start}) = length(${t.end}) and ${t.start} <= ${t.end}`),
+    check('dno_entries_removed_check', sql`(${t.removedAt} is null) = (${t.versionRemoved} is null)`),
+    // One live entry per range and category: a repeated import finds it and adds nothing.
+    uniqueIndex('dno_entries_live_key')
+      .on(t.start, t.end, t.category)
+      .where(sql`${t.removedAt} is null`),
+    index('dno_entries_version_idx').on(t.versionAdded),
+  ],
+);
+
+/**
+ * The DNO list's change log and version: each change is one row, its `version` is the list version
+ * after it. Append-only (trigger). Writers take an exclusive lock on this table and number changes
+ * max + 1, so versions are gap-free and commit in order: a reader of "changes since N" never misses
+ * one committed late (a sequence would hand out numbers that commit out of order).
+ */
+export const dnoChanges = pgTable(
+  'dno_changes',
+  {
+    version: bigint('version', { mode: 'number' }).primaryKey(),
+    entryId: uuid('entry_id')
+      .notNull()
+      .references(() => dnoEntries.id),
+    kind: text('kind', { enum: ['added', 'removed'] }).notNull(),
+    at: ts('at').notNull(),
+    actorUserId: uuid('actor_user_id'),
+    actor: text('actor').notNull(),
+    data: jsonb('data')
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+  },
+  (t) => [
+    check('dno_changes_kind_check', sql`${t.kind} in ('added', 'removed')`),
+    index('dno_changes_entry_idx').on(t.entryId),
+  ],
+);
+
+/** One run of `importRmd`: what was read and what it changed. */
+export const rmdImports = pgTable('rmd_imports', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  fileName: text('file_name'),
+  keyedBy: text('keyed_by', { enum: ['filingNumber', 'frn'] }).notNull(),
+  /** Normalised field → header, as the parser understood the export. */
+  columns: jsonb('columns').$type<Record<string, string>>().notNull(),
+  rows: integer('rows').notNull(),
+  records: integer('records').notNull(),
+  added: integer('added').notNull(),
+  changed: integer('changed').notNull(),
+  removed: integer('removed').notNull(),
+  unchanged: integer('unchanged').notNull(),
+  rowProblems: integer('row_problems').notNull(),
+  /** When the export was taken (the date removals are recorded with). */
+  noticedAt: ts('noticed_at').notNull(),
+  importedAt: ts('imported_at').notNull(),
+  importedBy: uuid('imported_by'),
+});
+
+/** RMD filings as last seen, normalised by @hoptrace/registry; a filing gone from an export gets `removedAt`. */
+export const rmdFilings = pgTable(
+  'rmd_filings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    filingNumber: text('filing_number'),
+    frn: text('frn'),
+    businessName: text('business_name'),
+    implementation: text('implementation', { enum: ['complete', 'partial', 'none', 'unknown'] }).notNull(),
+    /** The whole normalised filing (RmdFiling). */
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    /** In the first export ever imported: filed before anything we know of, so "filed" at any earlier call. */
+    inBaseline: boolean('in_baseline').notNull(),
+    firstSeenAt: ts('first_seen_at').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull(),
+    removedAt: ts('removed_at'),
+  },
+  (t) => [index('rmd_filings_filing_number_idx').on(t.filingNumber), index('rmd_filings_frn_idx').on(t.frn)],
+);
+
+/** What each import changed, per filing. */
+export const rmdChanges = pgTable(
+  'rmd_changes',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    importId: uuid('import_id')
+      .notNull()
+      .references(() => rmdImports.id),
+    filingId: uuid('filing_id')
+      .notNull()
+      .references(() => rmdFilings.id),
+    key: text('key').notNull(),
+    kind: text('kind', { enum: ['added', 'changed', 'removed'] }).notNull(),
+    /** For `changed`: [{ field, before, after }]. */
+    fields: jsonb('fields').$type<unknown[]>().notNull(),
+    at: ts('at').notNull(),
+  },
+  (t) => [index('rmd_changes_import_idx').on(t.importId), index('rmd_changes_filing_idx').on(t.filingId)],
+);
+
+/** A directory provider's RMD filing: strong matches (filing number, FRN) or weak ones an admin accepted. */
+export const providerRmdLinks = pgTable('provider_rmd_links', {
+  providerId: uuid('provider_id')
+    .primaryKey()
+    .references(() => providers.id),
+  filingId: uuid('filing_id')
+    .notNull()
+    .references(() => rmdFilings.id),
+  strength: text('strength', { enum: ['strong', 'confirmed'] }).notNull(),
+  reasons: jsonb('reasons').$type<unknown[]>().notNull(),
+  linkedAt: ts('linked_at').notNull(),
+  linkedBy: uuid('linked_by'),
+});
+
+/** Weak matches waiting for an admin: never linked until accepted. */
+export const rmdMatchProposals = pgTable(
+  'rmd_match_proposals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    filingId: uuid('filing_id')
+      .notNull()
+      .references(() => rmdFilings.id),
+    providerId: uuid('provider_id')
+      .notNull()
+      .references(() => providers.id),
+    importId: uuid('import_id').references(() => rmdImports.id),
+    score: doublePrecision('score').notNull(),
+    reasons: jsonb('reasons').$type<unknown[]>().notNull(),
+    status: text('status', { enum: ['pending', 'accepted', 'rejected'] })
+      .notNull()
+      .default('pending'),
+    createdAt: ts('created_at').notNull(),
+    decidedAt: ts('decided_at'),
+    decidedBy: uuid('decided_by'),
+  },
+  (t) => [
+    uniqueIndex('rmd_match_proposals_pair_key').on(t.filingId, t.providerId),
+    index('rmd_match_proposals_status_idx').on(t.status, t.createdAt),
+  ],
 );

@@ -1,4 +1,11 @@
-import { authenticateApiKey, authenticateSession, type Actor, type Clock } from '@hoptrace/core';
+import {
+  authenticateApiKey,
+  authenticateSession,
+  recordLinkUse,
+  resolveHopLink,
+  type Actor,
+  type Clock,
+} from '@hoptrace/core';
 import type { Db } from '@hoptrace/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -25,14 +32,50 @@ export function requireActor(request: FastifyRequest): Actor {
   return request.actor;
 }
 
+/** What a one-hop link may reach: its hop, its answer, and the directory (to name an upstream). */
+const LINK_ROUTES = new Set([
+  'GET /api/v1/hops/:id',
+  'POST /api/v1/hops/:id/answer',
+  'GET /api/v1/providers',
+  'GET /api/v1/providers/:id',
+]);
+
 export default fp(function auth(app: FastifyInstance, opts: { db: Db; clock: Clock }) {
+  // Link tokens are guessed at nowhere near this rate, but a bad client should not be able to hammer the lookup.
+  const linkLimit = app.rateLimit({ max: 120, timeWindow: '1 minute' });
   app.decorateRequest('actor', null);
   app.decorateRequest('apiKeyScopes', null);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const header = request.headers.authorization;
+    const link = header ? /^HopLink\s+(\S+)$/i.exec(header) : null;
+    if (link?.[1]) {
+      await linkLimit.call(app, request, reply);
+      if (reply.sent) return;
+      const resolved = await resolveHopLink(opts, link[1]);
+      if (!resolved.ok) throw new HttpProblem(resolved.status, resolved.reason);
+      const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+      const params = request.params as { id?: string } | undefined;
+      const hopRoute = route.includes('/hops/');
+      if (!LINK_ROUTES.has(route) || (hopRoute && params?.id !== resolved.hopId))
+        throw new HttpProblem(404, 'a one-hop link reaches its own hop only');
+      request.actor = resolved.actor;
+      if (hopRoute)
+        await recordLinkUse(opts, {
+          tracebackId: resolved.tracebackId,
+          hopId: resolved.hopId,
+          linkId: resolved.linkId,
+          action: request.method === 'POST' ? 'answer' : 'view',
+          ip: request.ip,
+        });
+      return;
+    }
     if (header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!match?.[1]) throw new HttpProblem(401, 'the Authorization header must be `Bearer <api key>`');
+      if (!match?.[1])
+        throw new HttpProblem(
+          401,
+          'the Authorization header must be `Bearer <api key>` (or `HopLink <token>` from a one-hop link)',
+        );
       const found = await authenticateApiKey(opts, match[1]);
       if (!found) throw new HttpProblem(401, 'the API key is not valid or has been revoked');
       // A key scoped only to the DNO list cannot drive tracebacks.

@@ -39,7 +39,7 @@ export default function tracebackRoutes(app: App) {
     },
     async (request, reply) => {
       const ctx = ctxOf(app, request);
-      const tb = await openTraceback({ ...ctx, input: request.body });
+      const tb = await openTraceback({ ...ctx, input: request.body, dno: await app.dno.current() });
       return reply.code(201).send(await getTraceback({ ...ctx, tracebackId: tb.id }));
     },
   );

@@ -4,7 +4,7 @@ import { schema } from '@hoptrace/db';
 import { createTestDatabase } from '@hoptrace/db/testing';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { buildApp } from '../app';
+import { buildApp, type AppOptions } from '../app';
 
 export interface Caller {
   userId: string;
@@ -21,10 +21,10 @@ export interface Caller {
  * An app on a fresh database with a manual clock, and callers for each role
  * that talk to it through `app.inject` with their own API keys.
  */
-export async function createHarness(start = '2026-11-02T15:00:00Z') {
+export async function createHarness(start = '2026-11-02T15:00:00Z', opts: Partial<AppOptions> = {}) {
   const database = await createTestDatabase();
   const clock = new ManualClock(start);
-  const app = await buildApp({ db: database.db, clock });
+  const app = await buildApp({ db: database.db, clock, ...opts });
   await app.ready();
   const system = { db: database.db, clock, actor: systemActor('test') };
   let n = 0;

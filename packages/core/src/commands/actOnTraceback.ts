@@ -12,6 +12,7 @@ import {
 import type { CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { policy } from '../policies';
+import { noticeHopClosed } from '../notify/notices';
 import { decideAction, MAIN_LINE } from '../workflow';
 import { closeTraceback } from './closeTraceback';
 import { requestHop } from './requestHop';
@@ -56,7 +57,8 @@ export async function actOnTraceback(
         events.push({ ...base, type: 'traceback.reopened', data: note ? { note } : {} });
         if (decision.request)
           await requestHop(tx, {
-            tracebackId: traceback.id,
+            schedule: ctx.settings?.reminders,
+            traceback,
             providerId: decision.request.providerId,
             line: MAIN_LINE,
             namedByHopId: decision.request.namedByHopId,
@@ -67,8 +69,9 @@ export async function actOnTraceback(
         break;
       case 'reassign': {
         const old = decision.hop;
-        await updateHop(tx, old.id, { status: 'withdrawn', closedAt: now });
         const replaced = hops.find((h) => h.id === old.id);
+        if (replaced) await noticeHopClosed(tx, { traceback, hop: replaced, now, status: 'withdrawn' });
+        await updateHop(tx, old.id, { status: 'withdrawn', closedAt: now });
         events.push({
           ...base,
           hopId: old.id,
@@ -82,7 +85,8 @@ export async function actOnTraceback(
           },
         });
         await requestHop(tx, {
-          tracebackId: traceback.id,
+          schedule: ctx.settings?.reminders,
+          traceback,
           providerId: decision.providerId,
           line: old.line,
           namedByHopId: replaced?.namedByHopId ?? null,

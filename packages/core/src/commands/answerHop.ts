@@ -16,6 +16,7 @@ import {
 import type { CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { policy } from '../policies';
+import { noticeHopClosed } from '../notify/notices';
 import { decideAnswer } from '../workflow';
 import { closeTraceback } from './closeTraceback';
 import { requestHop } from './requestHop';
@@ -106,6 +107,7 @@ export async function answerHop(
       late: decision.late,
       closedAt: now,
     });
+    await noticeHopClosed(tx, { traceback, hop: answered, now, status: 'answered', late: decision.late });
     if (input.kind === 'origin') {
       await insertOrigin(tx, {
         hopId: hop.id,
@@ -139,7 +141,8 @@ export async function answerHop(
     switch (then.kind) {
       case 'request_upstream':
         nextHop = await requestHop(tx, {
-          tracebackId: traceback.id,
+          schedule: ctx.settings?.reminders,
+          traceback,
           providerId: upstreamId ?? then.providerId,
           line: hop.line,
           namedByHopId: hop.id,

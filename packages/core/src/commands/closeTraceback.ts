@@ -1,5 +1,6 @@
 import type { TOutcome } from '@hoptrace/contracts';
 import {
+  hopsOf,
   updateHop,
   updateTraceback,
   type EventInsert,
@@ -8,6 +9,7 @@ import {
   type Tx,
 } from '@hoptrace/db';
 import type { Actor } from '../actor';
+import { noticeHopClosed, noticeTracebackClosed } from '../notify/notices';
 
 /** Ends a traceback with an outcome; requests still pending on any line are withdrawn with it. */
 export async function closeTraceback(
@@ -25,6 +27,7 @@ export async function closeTraceback(
   const { traceback, now, actor, events } = opts;
   for (const hop of opts.hops.filter((h) => h.status === 'pending')) {
     await updateHop(tx, hop.id, { status: 'withdrawn', closedAt: now });
+    await noticeHopClosed(tx, { traceback, hop, now, status: 'withdrawn' });
     events.push({
       tracebackId: traceback.id,
       hopId: hop.id,
@@ -48,10 +51,12 @@ export async function closeTraceback(
     type: 'traceback.closed',
     data: { outcome: opts.outcome, ...(opts.note ? { note: opts.note } : {}) },
   });
-  return updateTraceback(tx, traceback.id, {
+  const closed = await updateTraceback(tx, traceback.id, {
     status: 'closed',
     outcome: opts.outcome,
     closedAt: now,
     updatedAt: now,
   });
+  await noticeTracebackClosed(tx, { traceback: closed, hops: await hopsOf(tx, traceback.id), now });
+  return closed;
 }

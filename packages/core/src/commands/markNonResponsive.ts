@@ -8,6 +8,7 @@ import {
   type EventInsert,
 } from '@hoptrace/db';
 import type { CommandContext } from '../context';
+import { noticeHopClosed } from '../notify/notices';
 import { isOverdue, MAIN_LINE } from '../workflow';
 import { closeTraceback } from './closeTraceback';
 
@@ -30,6 +31,7 @@ export async function markNonResponsive(ctx: CommandContext & { hopId: string })
     if (!hop || !isOverdue(hop, now) || traceback.status !== 'open') return false;
     const events: EventInsert[] = [];
     await updateHop(tx, hop.id, { status: 'non_responsive', closedAt: now });
+    await noticeHopClosed(tx, { traceback, hop, now, status: 'non_responsive' });
     events.push({
       tracebackId: traceback.id,
       hopId: hop.id,

@@ -16,8 +16,17 @@ import { requestHop } from './requestHop';
 /** A call minutes in the future is clock skew between systems; more than that is a mistake. */
 const FUTURE_SKEW_MS = 5 * 60_000;
 
-export async function openTraceback(ctx: CommandContext & { input: TTracebackOpen }): Promise<TracebackRow> {
+/** What openTraceback needs of the DNO list: the entry that lists a calling number, if any. */
+export interface DnoCheck {
+  check(e164: string): { id: string; category: string; start: string; end: string } | null;
+}
+
+export async function openTraceback(
+  ctx: CommandContext & { input: TTracebackOpen; dno?: DnoCheck | undefined },
+): Promise<TracebackRow> {
   const { db, clock, actor, input } = ctx;
+  // A caller ID on the Do-Not-Originate list is spoofed by definition.
+  const dnoEntry = ctx.dno?.check(input.call.callingNumber) ?? null;
   authorize(policy.openTraceback(actor), 'route');
   const now = clock.now();
   if (input.call.startedAt.getTime() > now.getTime() + FUTURE_SKEW_MS)
@@ -29,6 +38,7 @@ export async function openTraceback(ctx: CommandContext & { input: TTracebackOpe
       throw InvalidInputError.field('campaignId', 'is not a known campaign');
     const traceback = await insertTraceback(tx, {
       status: 'open',
+      ...(dnoEntry ? { flags: ['spoofed_dno'] } : {}),
       callStartedAt: input.call.startedAt,
       callingNumber: input.call.callingNumber,
       calledNumber: input.call.calledNumber,
@@ -58,8 +68,27 @@ export async function openTraceback(ctx: CommandContext & { input: TTracebackOpe
         },
       },
     ];
+    if (dnoEntry)
+      events.push({
+        tracebackId: traceback.id,
+        at: now,
+        actorUserId: actor.userId,
+        actor: actor.label,
+        type: 'traceback.flagged',
+        data: {
+          flag: 'spoofed_dno',
+          number: input.call.callingNumber,
+          dnoEntry: {
+            id: dnoEntry.id,
+            category: dnoEntry.category,
+            start: dnoEntry.start,
+            end: dnoEntry.end,
+          },
+        },
+      });
     await requestHop(tx, {
-      tracebackId: traceback.id,
+      schedule: ctx.settings?.reminders,
+      traceback,
       providerId: input.firstProviderId,
       line: MAIN_LINE,
       namedByHopId: null,

@@ -24,6 +24,9 @@ export async function createProvider(ctx: CommandContext & { input: TProviderCre
     rmdNumber: input.rmdNumber ?? null,
     timezone: input.timezone ?? DEFAULT_PROVIDER_TIMEZONE,
     contacts: input.contacts,
+    escalationContacts: input.escalationContacts,
+    businessHours: input.businessHours ?? null,
+    allowLinkAnswers: input.allowLinkAnswers ?? true,
     // A provider entered by staff is vouched for unless they say otherwise.
     verified: input.verified ?? true,
     createdBy: actor.userId,

@@ -1,7 +1,17 @@
-import { findProvider, insertHop, nextSeq, type EventInsert, type HopRow, type Tx } from '@hoptrace/db';
+import {
+  findProvider,
+  insertHop,
+  nextSeq,
+  type EventInsert,
+  type HopRow,
+  type TracebackRow,
+  type Tx,
+} from '@hoptrace/db';
 import type { Actor } from '../actor';
 import { hopDeadline } from '../deadlines';
 import { InvalidInputError } from '../errors';
+import type { ReminderSchedule } from '../clock/reminders';
+import { noticeHopAssigned } from '../notify/notices';
 
 /**
  * Opens a hop: asks one provider who handed it the call. Shared by opening a
@@ -11,23 +21,24 @@ import { InvalidInputError } from '../errors';
 export async function requestHop(
   tx: Tx,
   opts: {
-    tracebackId: string;
+    traceback: TracebackRow;
     providerId: string;
     line: string;
     namedByHopId: string | null;
     now: Date;
     actor: Actor;
     events: EventInsert[];
+    schedule?: ReminderSchedule | undefined;
     field?: string;
   },
 ): Promise<HopRow> {
   const provider = await findProvider(tx, opts.providerId);
   if (!provider)
     throw InvalidInputError.field(opts.field ?? 'providerId', 'is not a provider in the directory');
-  const seq = await nextSeq(tx, opts.tracebackId, opts.line);
+  const seq = await nextSeq(tx, opts.traceback.id, opts.line);
   const { receivedAt, dueAt } = hopDeadline(opts.now, provider);
   const hop = await insertHop(tx, {
-    tracebackId: opts.tracebackId,
+    tracebackId: opts.traceback.id,
     line: opts.line,
     seq,
     providerId: provider.id,
@@ -38,7 +49,7 @@ export async function requestHop(
     dueAt,
   });
   opts.events.push({
-    tracebackId: opts.tracebackId,
+    tracebackId: opts.traceback.id,
     hopId: hop.id,
     at: opts.now,
     actorUserId: opts.actor.userId,
@@ -51,6 +62,14 @@ export async function requestHop(
       providerName: provider.name,
       dueAt: dueAt.toISOString(),
     },
+  });
+  // The provider hears of the request in the same transaction that makes it.
+  await noticeHopAssigned(tx, {
+    traceback: opts.traceback,
+    hop,
+    provider,
+    now: opts.now,
+    schedule: opts.schedule,
   });
   return hop;
 }

@@ -1,6 +1,7 @@
 import type { TCampaign, THopSummary, TProvider, TTraceback, TUser } from '@hoptrace/contracts';
 import type { CampaignRow, HopRow, OriginRow, ProviderRow, TracebackRow, UserRow } from '@hoptrace/db';
 import type { Actor } from '../actor';
+import { calendarOf } from '../deadlines';
 import { policy } from '../policies';
 import { decideAction, type ActionRequest } from '../workflow';
 
@@ -19,7 +20,11 @@ export function presentProvider(actor: Actor, p: ProviderRow): TProvider {
     frn: p.frn,
     rmdNumber: p.rmdNumber,
     timezone: p.timezone,
-    ...(policy.readProviderContacts(actor, p.id) ? { contacts: p.contacts } : {}),
+    ...(policy.readProviderContacts(actor, p.id)
+      ? { contacts: p.contacts, escalationContacts: p.escalationContacts }
+      : {}),
+    businessHours: (({ timezone: _tz, ...hours }) => hours)(calendarOf(p)),
+    allowLinkAnswers: p.allowLinkAnswers,
     verified: p.verified,
     createdAt: iso(p.createdAt),
     can: { update: policy.updateProvider(actor, p.id) },

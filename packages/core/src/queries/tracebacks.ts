@@ -162,7 +162,7 @@ export async function listHops(
 ): Promise<Page<THop>> {
   const { actor, query } = ctx;
   const staff = policy.readTraceback(actor);
-  if (!staff && actor.role !== 'provider') return { items: [], nextCursor: null };
+  if (!staff && !policy.listOwnHops(actor)) return { items: [], nextCursor: null };
   const providerId = staff ? undefined : (actor.providerId ?? undefined);
   const page = await listHopRows(ctx.db, { providerId, status: query.status }, query);
   const items: THop[] = [];

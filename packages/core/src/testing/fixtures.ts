@@ -38,6 +38,7 @@ export async function setupCore(start = '2026-11-02T15:00:00Z') {
         country: 'US',
         ocns: [String(1000 + n)],
         contacts: [{ name: 'NOC', email: `noc${n}@provider${n}.example` }],
+        escalationContacts: [],
         timezone: 'America/Chicago',
       },
     });

@@ -45,6 +45,8 @@ export interface TracebackFilter {
   campaignId?: string | undefined;
   providerId?: string | undefined;
   number?: string | undefined;
+  openedFrom?: Date | undefined;
+  openedBefore?: Date | undefined;
 }
 
 export async function listTracebacks(
@@ -64,6 +66,8 @@ export async function listTracebacks(
     conds.push(
       sql`(${tracebacks.callingNumber} = ${filter.number} OR ${tracebacks.calledNumber} = ${filter.number})`,
     );
+  if (filter.openedFrom) conds.push(sql`${tracebacks.openedAt} >= ${filter.openedFrom.toISOString()}`);
+  if (filter.openedBefore) conds.push(sql`${tracebacks.openedAt} < ${filter.openedBefore.toISOString()}`);
   const after = decodeCursor(page.cursor);
   if (after) conds.push(sql`(${tracebacks.openedAt}, ${tracebacks.id}) < (${after.at}, ${after.id})`);
   const rows = await db

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { ZIsoDateTime, ZPageQuery, ZUuid } from './common';
+import { OUTCOMES } from './tracebacks';
+import { ROLES } from './users';
+
+/** Reads the portal needs beyond the workflow API: statistics, histories, user and key listings. */
+
+export const DUE_SOON_HOURS = 2;
+
+export const ZWeeksQuery = z.object({
+  /** How many weeks back, counting the current one. */
+  weeks: z.coerce.number().int().min(1).max(104).default(12),
+});
+export type TWeeksQuery = z.infer<typeof ZWeeksQuery>;
+
+const count = z.number().int().min(0);
+const hours = z.number().min(0).nullable();
+
+export const ZProviderCount = z.object({ providerId: ZUuid, providerName: z.string(), count });
+export type TProviderCount = z.infer<typeof ZProviderCount>;
+
+/** A pending hop that is past its deadline or due within DUE_SOON_HOURS. */
+export const ZAttentionHop = z.object({
+  hopId: ZUuid,
+  tracebackId: ZUuid,
+  seq: z.number().int(),
+  providerId: ZUuid,
+  providerName: z.string(),
+  dueAt: ZIsoDateTime,
+});
+export type TAttentionHop = z.infer<typeof ZAttentionHop>;
+
+export const ZDashboard = z.object({
+  generatedAt: ZIsoDateTime,
+  weeks: z.number().int(),
+  openTracebacks: count,
+  hopsOverdue: count,
+  /** Pending, not yet overdue, due within DUE_SOON_HOURS. */
+  hopsDueSoon: count,
+  /** The most urgent of those hops, soonest deadline first (at most 10). */
+  attention: z.array(ZAttentionHop),
+  /** Weeks start on Monday 00:00 UTC; oldest first, every week present. */
+  perWeek: z.array(z.object({ weekStart: ZIsoDateTime, opened: count, closed: count })),
+  /** Over tracebacks closed in the period, cancelled ones left out (they say nothing about tracing speed). */
+  timeToClose: z.object({ closed: count, medianHours: hours, p90Hours: hours }),
+  /** Tracebacks closed in the period, by outcome; every outcome present. */
+  outcomes: z.array(z.object({ outcome: z.enum(OUTCOMES), count })),
+  /** Providers that answered "origin" most often in the period. */
+  topOrigins: z.array(ZProviderCount),
+  /** Providers with the most requests left unanswered past their deadline in the period (marked non-responsive or still pending). */
+  topNonResponsive: z.array(ZProviderCount),
+});
+export type TDashboard = z.infer<typeof ZDashboard>;
+
+const ZResponseCounts = z.object({
+  requested: count,
+  answered: count,
+  late: count,
+  /** Past the deadline with no answer: marked non-responsive, or still pending. */
+  unanswered: count,
+  /** Hours from receipt to answer, over answered requests. */
+  medianHours: hours,
+  p90Hours: hours,
+});
+
+export const ZResponseTimes = z.object({
+  providerId: ZUuid,
+  weeks: z.number().int(),
+  summary: ZResponseCounts,
+  /** By week of the request (Monday 00:00 UTC), oldest first, every week present. */
+  perWeek: z.array(ZResponseCounts.extend({ weekStart: ZIsoDateTime })),
+});
+export type TResponseTimes = z.infer<typeof ZResponseTimes>;
+
+/** `ids=uuid,uuid,…`: names for ids seen in other answers (list rows carry ids only). */
+export const ZProviderNamesQuery = z.object({
+  ids: z
+    .string()
+    .max(100 * 37)
+    .transform((s) => [...new Set(s.split(',').map((x) => x.trim()))].filter(Boolean))
+    .pipe(z.array(ZUuid).min(1, 'give at least one provider id').max(100)),
+});
+export const ZProviderNames = z.object({ items: z.array(z.object({ id: ZUuid, name: z.string() })) });
+export type TProviderNames = z.infer<typeof ZProviderNames>;
+
+export const ZUserListQuery = ZPageQuery.extend({
+  role: z.enum(ROLES).optional(),
+  /** Part of the email or the name. */
+  q: z.string().trim().max(200).optional(),
+});
+export type TUserListQuery = z.infer<typeof ZUserListQuery>;
+
+export const ZUserListItem = z.object({
+  id: ZUuid,
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  providerId: ZUuid.nullable(),
+  providerName: z.string().nullable(),
+  disabled: z.boolean(),
+  createdAt: ZIsoDateTime,
+});
+export type TUserListItem = z.infer<typeof ZUserListItem>;
+
+/** An API key as listed: never the key itself, which is shown once at creation. */
+export const ZApiKey = z.object({
+  id: ZUuid,
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.string()),
+  createdAt: ZIsoDateTime,
+  revokedAt: ZIsoDateTime.nullable(),
+});
+export type TApiKey = z.infer<typeof ZApiKey>;
+export const ZApiKeyList = z.object({ items: z.array(ZApiKey) });

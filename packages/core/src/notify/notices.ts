@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import {
+  endpointsFor,
+  enqueueOutbox,
+  expireHopLinks,
+  findCampaign,
+  findProviders,
+  insertHopLink,
+  insertScheduledNotices,
+  staffEmails,
+  type HopRow,
+  type OutboxInsert,
+  type ProviderRow,
+  type ScheduledNoticeRow,
+  type TracebackRow,
+  type Tx,
+} from '@hoptrace/db';
+import { generateSecret, hashSecret } from '../auth';
+import { DEFAULT_REMINDER_SCHEDULE, noticesFor, type ReminderSchedule } from '../clock/reminders';
+import type { EmailPayload } from './templates';
+
+/**
+ * Notices are written to the outbox inside the transaction of the change that
+ * causes them, so a change and its notices commit together or not at all. The
+ * dispatcher sends them afterwards. Every row has a dedupe key: running a
+ * handler twice enqueues nothing new.
+ */
+
+export const LINK_LIFETIME_AFTER_CLOSE_MS = 7 * 24 * 3_600_000;
+
+export const WEBHOOK_EVENTS = ['hop.assigned', 'hop.reminder', 'hop.closed', 'traceback.closed'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+const messageId = () => `<${randomUUID()}@hoptrace>`;
+
+async function hopPayload(
+  tx: Tx,
+  traceback: TracebackRow,
+  hop: HopRow,
+  provider: ProviderRow,
+): Promise<EmailPayload> {
+  const campaign = traceback.campaignId ? await findCampaign(tx, traceback.campaignId) : undefined;
+  return {
+    hopId: hop.id,
+    tracebackId: traceback.id,
+    seq: hop.seq,
+    providerName: provider.name,
+    timezone: provider.timezone,
+    call: {
+      startedAt: traceback.callStartedAt.toISOString(),
+      callingNumber: traceback.callingNumber,
+      calledNumber: traceback.calledNumber,
+    },
+    campaign: campaign ? { name: campaign.name, description: campaign.description } : null,
+    requestedAt: hop.requestedAt.toISOString(),
+    receivedAt: hop.receivedAt.toISOString(),
+    dueAt: hop.dueAt.toISOString(),
+  };
+}
+
+/** What a provider's webhook may carry about its own hop: the call and the deadline, nothing of the path. */
+function hopWebhookData(p: EmailPayload) {
+  return {
+    hopId: p.hopId,
+    tracebackId: p.tracebackId,
+    call: p.call,
+    campaign: p.campaign,
+    receivedAt: p.receivedAt,
+    dueAt: p.dueAt,
+  };
+}
+
+async function webhookRows(
+  tx: Tx,
+  opts: {
+    providerIds: string[];
+    event: WebhookEvent;
+    key: string;
+    now: Date;
+    data: (providerId: string) => unknown;
+    hop?: HopRow;
+    tracebackId: string;
+  },
+): Promise<OutboxInsert[]> {
+  const endpoints = await endpointsFor(tx, opts.providerIds, opts.event);
+  return endpoints.map((e) => ({
+    channel: 'webhook' as const,
+    topic: opts.event,
+    dedupeKey: `webhook:${opts.event}:${opts.key}:${e.id}`,
+    recipient: e.url,
+    payload: {
+      event: opts.event,
+      occurredAt: opts.now.toISOString(),
+      data: opts.data(e.providerId) as Record<string, unknown>,
+    },
+    messageId: messageId(),
+    nextAttemptAt: opts.now,
+    createdAt: opts.now,
+    tracebackId: opts.tracebackId,
+    hopId: opts.hop?.id ?? null,
+    providerId: e.providerId,
+    endpointId: e.id,
+  }));
+}
+
+function emailRows(
+  recipients: string[],
+  opts: {
+    topic: string;
+    key: string;
+    now: Date;
+    payload: EmailPayload | Record<string, unknown>;
+    secrets?: Record<string, string>;
+    hop?: HopRow;
+    tracebackId: string;
+    providerId?: string;
+  },
+): OutboxInsert[] {
+  return [...new Set(recipients.map((r) => r.toLowerCase()))].map((recipient) => ({
+    channel: 'email' as const,
+    topic: opts.topic,
+    dedupeKey: `email:${opts.topic}:${opts.key}:${recipient}`,
+    recipient,
+    payload: opts.payload as Record<string, unknown>,
+    secrets: opts.secrets ?? null,
+    messageId: messageId(),
+    nextAttemptAt: opts.now,
+    createdAt: opts.now,
+    tracebackId: opts.tracebackId,
+    hopId: opts.hop?.id ?? null,
+    providerId: opts.providerId ?? null,
+  }));
+}
+
+/** A one-hop link for an email: the token travels only in the message; the database keeps its hash. */
+async function newLink(tx: Tx, hop: HopRow, now: Date): Promise<Record<string, string>> {
+  const token = generateSecret('hl');
+  await insertHopLink(tx, { hopId: hop.id, tokenHash: hashSecret(token), createdAt: now });
+  return { linkToken: token };
+}
+
+export async function noticeHopAssigned(
+  tx: Tx,
+  opts: {
+    traceback: TracebackRow;
+    hop: HopRow;
+    provider: ProviderRow;
+    now: Date;
+    schedule?: ReminderSchedule | undefined;
+  },
+): Promise<void> {
+  const { traceback, hop, provider, now } = opts;
+  const payload = await hopPayload(tx, traceback, hop, provider);
+  const rows = emailRows(
+    provider.contacts.map((c) => c.email),
+    {
+      topic: 'hop.assigned',
+      key: hop.id,
+      now,
+      payload,
+      secrets: await newLink(tx, hop, now),
+      hop,
+      tracebackId: traceback.id,
+      providerId: provider.id,
+    },
+  );
+  rows.push(
+    ...(await webhookRows(tx, {
+      providerIds: [provider.id],
+      event: 'hop.assigned',
+      key: hop.id,
+      now,
+      data: () => hopWebhookData(payload),
+      hop,
+      tracebackId: traceback.id,
+    })),
+  );
+  await enqueueOutbox(tx, rows);
+  const planned = noticesFor(hop, opts.schedule ?? DEFAULT_REMINDER_SCHEDULE);
+  await insertScheduledNotices(
+    tx,
+    planned.map((n) => ({ hopId: hop.id, kind: n.kind, dueAt: n.at, hoursBeforeDue: n.hoursBeforeDue })),
+  );
+}
+
+/** A due reminder or escalation, turned into messages if the hop is still waiting. */
+export async function noticeScheduled(
+  tx: Tx,
+  opts: {
+    notice: ScheduledNoticeRow;
+    traceback: TracebackRow;
+    hop: HopRow;
+    provider: ProviderRow;
+    now: Date;
+  },
+): Promise<void> {
+  const { notice, traceback, hop, provider, now } = opts;
+  // A reminder is moot once the hop stopped waiting; an escalation is not when the reason is that it ran out of time.
+  if (hop.status !== 'pending' && !(notice.kind === 'escalation' && hop.status === 'non_responsive')) return;
+  const payload = {
+    ...(await hopPayload(tx, traceback, hop, provider)),
+    hoursBeforeDue: notice.hoursBeforeDue,
+  };
+  const key = `${hop.id}:${notice.id}`;
+  if (notice.kind === 'reminder') {
+    const rows = emailRows(
+      provider.contacts.map((c) => c.email),
+      {
+        topic: 'hop.reminder',
+        key,
+        now,
+        payload,
+        secrets: await newLink(tx, hop, now),
+        hop,
+        tracebackId: traceback.id,
+        providerId: provider.id,
+      },
+    );
+    rows.push(
+      ...(await webhookRows(tx, {
+        providerIds: [provider.id],
+        event: 'hop.reminder',
+        key,
+        now,
+        data: () => ({ ...hopWebhookData(payload), hoursBeforeDue: notice.hoursBeforeDue }),
+        hop,
+        tracebackId: traceback.id,
+      })),
+    );
+    await enqueueOutbox(tx, rows);
+    return;
+  }
+  const escalation = provider.escalationContacts.length ? provider.escalationContacts : provider.contacts;
+  await enqueueOutbox(
+    tx,
+    emailRows(
+      escalation.map((c) => c.email),
+      {
+        topic: 'hop.escalation',
+        key,
+        now,
+        payload,
+        secrets: await newLink(tx, hop, now),
+        hop,
+        tracebackId: traceback.id,
+        providerId: provider.id,
+      },
+    ),
+  );
+}
+
+/** A hop stopped waiting (answered, withdrawn, non-responsive): tell its provider's webhooks, start the link's last week. */
+export async function noticeHopClosed(
+  tx: Tx,
+  opts: { traceback: TracebackRow; hop: HopRow; now: Date; status: HopRow['status']; late?: boolean },
+): Promise<void> {
+  const { traceback, hop, now } = opts;
+  await expireHopLinks(tx, hop.id, new Date(now.getTime() + LINK_LIFETIME_AFTER_CLOSE_MS));
+  await enqueueOutbox(
+    tx,
+    await webhookRows(tx, {
+      providerIds: [hop.providerId],
+      event: 'hop.closed',
+      key: hop.id,
+      now,
+      hop,
+      tracebackId: traceback.id,
+      data: () => ({
+        hopId: hop.id,
+        tracebackId: traceback.id,
+        status: opts.status,
+        late: opts.late ?? false,
+        closedAt: now.toISOString(),
+      }),
+    }),
+  );
+}
+
+/**
+ * A traceback ended: each provider in the path learns the outcome and which of
+ * its hops it concerns (so it can act on its upstream); nobody learns the origin
+ * customer this way. Staff are told when the end is non-responsive.
+ */
+export async function noticeTracebackClosed(
+  tx: Tx,
+  opts: { traceback: TracebackRow; hops: HopRow[]; now: Date },
+): Promise<void> {
+  const { traceback, hops, now } = opts;
+  // Everyone who was asked, including providers whose request was withdrawn: they may still be holding records.
+  const asked = hops;
+  const providerIds = [...new Set(asked.map((h) => h.providerId))];
+  const key = `${traceback.id}:${now.getTime()}`;
+  const rows = await webhookRows(tx, {
+    providerIds,
+    event: 'traceback.closed',
+    key,
+    now,
+    tracebackId: traceback.id,
+    data: (providerId) => ({
+      tracebackId: traceback.id,
+      outcome: traceback.outcome,
+      closedAt: now.toISOString(),
+      yourHopIds: asked.filter((h) => h.providerId === providerId).map((h) => h.id),
+    }),
+  });
+  if (traceback.outcome === 'non_responsive') {
+    const stuck = asked.find((h) => h.status === 'non_responsive');
+    const [provider] = stuck ? await findProviders(tx, [stuck.providerId]) : [];
+    rows.push(
+      ...emailRows(await staffEmails(tx), {
+        topic: 'traceback.non_responsive',
+        key,
+        now,
+        tracebackId: traceback.id,
+        payload: {
+          tracebackId: traceback.id,
+          hopId: stuck?.id ?? null,
+          providerName: provider?.name ?? 'unknown provider',
+          timezone: provider?.timezone ?? 'UTC',
+          dueAt: stuck?.dueAt.toISOString() ?? null,
+          call: {
+            startedAt: traceback.callStartedAt.toISOString(),
+            callingNumber: traceback.callingNumber,
+            calledNumber: traceback.calledNumber,
+          },
+        },
+      }),
+    );
+  }
+  await enqueueOutbox(tx, rows);
+}

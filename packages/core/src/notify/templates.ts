@@ -1,0 +1,113 @@
+import { formatLocal } from '../clock/businessHours';
+
+/** The structured content of a hop notice; rendered to text and HTML when the message is sent. */
+export interface EmailPayload {
+  hopId: string;
+  tracebackId: string;
+  seq: number;
+  providerName: string;
+  timezone: string;
+  call: { startedAt: string; callingNumber: string; calledNumber: string };
+  campaign: { name: string; description: string } | null;
+  requestedAt: string;
+  receivedAt: string;
+  dueAt: string;
+  hoursBeforeDue?: number;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const esc = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+
+const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+/** A deadline is read by the provider's on-call engineer: local time first, UTC beside it. */
+const both = (iso: string, tz: string) => `${formatLocal(new Date(iso), tz)} (${utc(iso)})`;
+
+export function hopLinkUrl(publicUrl: string, hopId: string, token: string): string {
+  // The token rides in the fragment: browsers never send it to servers or proxies, so it stays out of access logs.
+  return `${publicUrl.replace(/\/$/, '')}/hop/${hopId}#t=${encodeURIComponent(token)}`;
+}
+
+const INTRO: Record<string, (p: EmailPayload) => string> = {
+  'hop.assigned': (p) =>
+    `${p.providerName}: a traceback asks who handed you this call. Please answer within 24 hours of receipt (47 CFR 64.1200(n)(1)).`,
+  'hop.reminder': (p) =>
+    `${p.providerName}: reminder — this traceback request is still unanswered and is due in ${p.hoursBeforeDue ?? '?'} hours.`,
+  'hop.escalation': (p) =>
+    `${p.providerName}: this traceback request has reached its deadline without an answer. You are listed as an escalation contact. A late answer is still accepted.`,
+};
+
+const SUBJECT: Record<string, (p: EmailPayload) => string> = {
+  'hop.assigned': (p) => `Traceback request: call from ${p.call.callingNumber} — answer due ${utc(p.dueAt)}`,
+  'hop.reminder': (p) =>
+    `Reminder: traceback request due in ${p.hoursBeforeDue ?? '?'} h (call from ${p.call.callingNumber})`,
+  'hop.escalation': (p) => `Overdue traceback request: call from ${p.call.callingNumber}`,
+};
+
+export function renderHopEmail(topic: string, p: EmailPayload, link: string | null): RenderedEmail {
+  const intro = (INTRO[topic] ?? INTRO['hop.assigned']!)(p);
+  const subject = (SUBJECT[topic] ?? SUBJECT['hop.assigned']!)(p);
+  const facts: Array<[string, string]> = [
+    ['Call time', both(p.call.startedAt, p.timezone)],
+    ['Calling number (caller ID)', p.call.callingNumber],
+    ['Called number', p.call.calledNumber],
+    ['Campaign', p.campaign ? `${p.campaign.name} — ${p.campaign.description}` : 'not assigned'],
+    ['Received', both(p.receivedAt, p.timezone)],
+    ['Answer due', both(p.dueAt, p.timezone)],
+  ];
+  const how = link
+    ? `Answer with this link (it works for this request only; no password needed):\n${link}`
+    : 'Sign in to hoptrace to answer this request.';
+  const text = [
+    intro,
+    '',
+    ...facts.map(([k, v]) => `${k}: ${v}`),
+    '',
+    how,
+    '',
+    'Answer "upstream" with the provider that handed you the call, "origin" if your customer placed it, or "not found".',
+    `Reference: traceback ${p.tracebackId}, hop ${p.seq} (${p.hopId}).`,
+  ].join('\n');
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1a1a1a">
+<p>${esc(intro)}</p>
+<table cellpadding="4" style="border-collapse:collapse">${facts.map(([k, v]) => `<tr><th align="left" style="padding-right:12px">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
+<p>${link ? `<a href="${esc(link)}" style="background:#1c4e80;color:#fff;padding:10px 16px;border-radius:4px;text-decoration:none">Answer this request</a><br><small>The link works for this request only; no password needed.</small>` : 'Sign in to hoptrace to answer this request.'}</p>
+<p>Answer <b>upstream</b> with the provider that handed you the call, <b>origin</b> if your customer placed it, or <b>not found</b>.</p>
+<p><small>Reference: traceback ${esc(p.tracebackId)}, hop ${p.seq} (${esc(p.hopId)}).</small></p>
+</body></html>`;
+  return { subject, text, html };
+}
+
+export function renderStaffEmail(
+  p: {
+    tracebackId: string;
+    providerName: string;
+    timezone: string;
+    dueAt: string | null;
+    call: EmailPayload['call'];
+  },
+  publicUrl: string,
+): RenderedEmail {
+  const url = `${publicUrl.replace(/\/$/, '')}/tracebacks/${p.tracebackId}`;
+  const subject = `Non-responsive: ${p.providerName} did not answer a traceback (call from ${p.call.callingNumber})`;
+  const lines = [
+    `${p.providerName} did not answer its traceback request by ${p.dueAt ? both(p.dueAt, p.timezone) : 'its deadline'}.`,
+    'The traceback is closed as non-responsive; a late answer will reopen it.',
+    '',
+    `Call: ${utc(p.call.startedAt)}, from ${p.call.callingNumber} to ${p.call.calledNumber}`,
+    `Traceback: ${url}`,
+  ];
+  return {
+    subject,
+    text: lines.join('\n'),
+    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif">${lines.map((l) => (l ? `<p>${esc(l)}</p>` : '')).join('')}</body></html>`,
+  };
+}
