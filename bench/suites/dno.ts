@@ -59,6 +59,12 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
       concurrency,
       requests: numbers.map(() => ({ method: 'GET', path: '/api/v1/health' })),
     });
+    // The same public route with the key sent: the auth plugin looks the key up on every request.
+    const authed = await runLoad({
+      port,
+      concurrency,
+      requests: numbers.map(() => ({ method: 'GET', path: '/api/v1/health', headers })),
+    });
     const batchBody = JSON.stringify({ numbers: numbers.slice(0, 10_000) });
     const batches = opts.quick ? 10 : 40;
     const batch = await runLoad({
@@ -79,6 +85,12 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
         value: round(health.p99, 2),
         unit: 'ms p99',
         notes: `${round(health.perSecond)} req/s, p50 ${round(health.p50, 2)} ms`,
+      },
+      {
+        name: 'dno: health route with an API key, same load (auth baseline)',
+        value: round(authed.p99, 2),
+        unit: 'ms p99',
+        notes: `${round(authed.perSecond)} req/s, p50 ${round(authed.p50, 2)} ms`,
       },
       { name: 'dno: API single check throughput', value: round(single.perSecond), unit: 'req/s', notes },
       { name: 'dno: API single check latency p50', value: round(single.p50, 2), unit: 'ms', notes },

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { systemClock } from '@hoptrace/core';
-import { countOutbox, enqueueOutbox, openDatabase, type OutboxInsert } from '@hoptrace/db';
+import { countOutbox, enqueueOutbox, openDatabase } from '@hoptrace/db';
 import { dispatchOnce } from '@hoptrace/server/worker/dispatcher';
 import { createEmailTransport } from '@hoptrace/server/worker/email';
 import { startMailbox } from '@hoptrace/server/testing/mailbox';
+import { queuedEmails } from '@hoptrace/server/testing/outboxFixtures';
 import { scratchPostgres } from '../lib/postgres';
 import type { BenchResult } from '../lib/types';
 
@@ -25,28 +25,7 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
   try {
     await database.migrate();
     const now = new Date();
-    const rows: OutboxInsert[] = Array.from({ length: n }, (_, i) => ({
-      channel: 'email',
-      topic: 'hop.assigned',
-      dedupeKey: `bench:${i}`,
-      recipient: `desk${i}@bench.example`,
-      payload: {
-        hopId: randomUUID(),
-        tracebackId: randomUUID(),
-        seq: 1,
-        providerName: `Bench Carrier ${i}`,
-        timezone: 'America/Chicago',
-        call: { startedAt: now.toISOString(), callingNumber: '+12025550143', calledNumber: '+13125550188' },
-        campaign: null,
-        requestedAt: now.toISOString(),
-        receivedAt: now.toISOString(),
-        dueAt: now.toISOString(),
-      },
-      secrets: { linkToken: `hl_bench_${i}` },
-      messageId: `<${randomUUID()}@hoptrace>`,
-      nextAttemptAt: now,
-      createdAt: now,
-    }));
+    const rows = queuedEmails(n, 'bench', now);
     for (let i = 0; i < rows.length; i += 500) await enqueueOutbox(database.db, rows.slice(i, i + 500));
     const email = createEmailTransport({ smtpUrl: mailbox.url, mailDir: '/nonexistent' });
     const o = {

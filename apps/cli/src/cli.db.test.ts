@@ -25,7 +25,8 @@ async function hoptrace(...args: string[]): Promise<{ code: number; stdout: stri
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('the hoptrace command', () => {
+// Each case starts the real binary several times (tsx and PGlite boot each time): slow on a loaded machine.
+describe('the hoptrace command', { timeout: 180_000 }, () => {
   it('prints its version and help', async () => {
     expect((await hoptrace('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const help = await hoptrace('--help');

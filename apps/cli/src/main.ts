@@ -5,6 +5,10 @@ import { ZUserCreate } from '@hoptrace/contracts';
 import { openDatabase, type Database } from '@hoptrace/db';
 import { ConfigError, configFromEnv, startServer } from '@hoptrace/server';
 import { importProvidersCsv } from './providerImport';
+import { registerAgentCommand } from './agentCommand';
+import { registerSimulateCommand } from './simulateCommand';
+import { importRmdFile } from './rmdImport';
+import { registerShaken } from './shakenCommand';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -50,6 +54,7 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
       }
       if (opts.host) cfg.host = opts.host;
       cfg.role = opts.role;
+      cfg.demo = opts.demo;
       const server = await startServer(cfg);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
@@ -122,6 +127,27 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
       if (!result.written)
         throw new UsageError('the file was refused: fix the invalid rows or pass --skip-invalid');
     });
+
+  const rmd = program.command('rmd').description("The FCC's Robocall Mitigation Database");
+  rmd
+    .command('import <file>')
+    .description(
+      'Import an RMD CSV export: records new, changed and removed filings, links providers by filing number or FRN, proposes weak matches',
+    )
+    .option('--noticed-at <date>', 'when the export was taken (ISO date); removals are recorded with it')
+    .action(async (file: string, opts: { noticedAt?: string }) => {
+      const noticedAt = opts.noticedAt ? new Date(opts.noticedAt) : undefined;
+      if (noticedAt && Number.isNaN(noticedAt.getTime()))
+        throw new UsageError(`--noticed-at must be a date, got "${opts.noticedAt}"`);
+      const result = await withDatabase((_db, ctx) => importRmdFile(ctx, file, { noticedAt, out }));
+      if ('refused' in result)
+        throw new UsageError(`the file was refused, nothing imported: ${result.refused}`);
+    });
+  registerAgentCommand(program);
+  registerSimulateCommand(program, out);
+  registerShaken(program, out, (message) => {
+    throw new UsageError(message);
+  });
   return program;
 }
 
@@ -129,7 +155,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildCli();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command may set a non-zero exit code for a result that is not an error (e.g. a header that fails verification).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof UsageError || err instanceof ConfigError) {

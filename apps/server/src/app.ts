@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Clock, CoreSettings } from '@hoptrace/core';
+import { createVerifier, emptyTrustStore, type Verifier } from '@hoptrace/shaken';
 import type { Db } from '@hoptrace/db';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -12,11 +13,14 @@ import idempotency from './plugins/idempotency';
 import problems from './plugins/problems';
 import web from './plugins/web';
 import authRoutes from './routes/auth';
+import bulkRoutes from './routes/bulk';
 import directoryRoutes from './routes/directory';
 import dnoRoutes from './routes/dno';
+import rmdRoutes from './routes/rmd';
 import healthRoutes from './routes/health';
 import portalRoutes from './routes/portal';
 import notificationRoutes from './routes/notifications';
+import shakenRoutes from './routes/shaken';
 import tracebackRoutes from './routes/tracebacks';
 import type { WebhookPolicy } from './worker/webhooks';
 
@@ -35,6 +39,8 @@ export interface AppOptions {
   /** Set the Secure flag on the session cookie (behind HTTPS). */
   secureCookies?: boolean;
   settings?: CoreSettings;
+  /** Verifies Identity headers (POST /shaken/verify); default: no trust anchors, public https only. */
+  verifier?: Verifier;
   /** Who may receive webhooks: https only and public addresses, unless relaxed for tests or a closed network. */
   webhookPolicy?: WebhookPolicy;
   version?: string;
@@ -63,8 +69,25 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('settings', opts.settings ?? {});
 
   await app.register(problems);
-  // The API serves JSON only; the portal's own CSP arrives with the web app.
-  await app.register(helmet, { contentSecurityPolicy: false });
+  // Scripts only from this origin, no eval, no inline script (the portal and the API docs need none). Inline
+  // styles stay allowed: Mantine sets CSS variables and positions popovers through style attributes.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
@@ -97,7 +120,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       api.register(authRoutes, { secureCookies: opts.secureCookies ?? false });
       api.register(directoryRoutes);
       await api.register(dnoRoutes);
+      api.register(rmdRoutes);
       api.register(tracebackRoutes);
+      api.register(shakenRoutes, {
+        verifier: opts.verifier ?? createVerifier({ trust: emptyTrustStore() }),
+      });
+      api.register(bulkRoutes);
       api.register(notificationRoutes, {
         webhookPolicy: opts.webhookPolicy ?? { allowHttp: false, allowPrivateNetworks: false },
       });

@@ -8,6 +8,8 @@ import {
   type ReminderSchedule,
 } from '@hoptrace/core';
 import { countUsers, openDatabase, type Database } from '@hoptrace/db';
+import { createVerifier, emptyTrustStore, readTrustStoreFile, type TrustStore } from '@hoptrace/shaken';
+import { loadDemo } from '@hoptrace/sim';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { buildApp } from './app';
@@ -33,13 +35,25 @@ export interface ServerConfig {
   smtpUrl?: string | undefined;
   mailFrom: string;
   webhookPolicy: WebhookPolicy;
+  /** PEM bundle (or STI-PA trust list) of the STI-CA roots that Identity headers must chain to. */
+  stiTrustAnchors?: string | undefined;
   outboxLeaseMs?: number | undefined;
   reminders: ReminderSchedule;
   outboxRetryBaseMs?: number | undefined;
+  /** Load the simulated demo history into an empty embedded database (`hoptrace start --no-demo` turns it off). */
+  demo?: boolean | undefined;
 }
 
 /** A setting in the environment that cannot be used; the CLI prints it and exits 2. */
 export class ConfigError extends Error {}
+
+/** The STI-CA trust anchors from a file; none configured means no signature can be fully trusted (and results say so). */
+export async function loadTrustAnchors(path: string | undefined): Promise<TrustStore> {
+  if (!path) return emptyTrustStore();
+  const parsed = await readTrustStoreFile(path);
+  if (!parsed.ok) throw new ConfigError(`HOPTRACE_STI_TRUST_ANCHORS: ${parsed.reason}`);
+  return parsed.store;
+}
 
 /** `HOPTRACE_REMINDER_HOURS=12,2` (hours before due) and `HOPTRACE_ESCALATE_AT_DUE=false`. */
 export function reminderScheduleFromEnv(env: NodeJS.ProcessEnv): ReminderSchedule {
@@ -74,6 +88,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     smtpUrl: env.SMTP_URL || undefined,
     mailFrom: env.HOPTRACE_MAIL_FROM ?? 'hoptrace <no-reply@hoptrace.local>',
     reminders: reminderScheduleFromEnv(env),
+    stiTrustAnchors: env.HOPTRACE_STI_TRUST_ANCHORS || undefined,
     outboxLeaseMs: env.HOPTRACE_OUTBOX_LEASE_MS ? Number(env.HOPTRACE_OUTBOX_LEASE_MS) : undefined,
     outboxRetryBaseMs: env.HOPTRACE_OUTBOX_RETRY_MS ? Number(env.HOPTRACE_OUTBOX_RETRY_MS) : undefined,
     webhookPolicy: {
@@ -121,6 +136,13 @@ export async function startServer(
   const database = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
   await database.migrate();
   const clock = systemClock;
+  if (cfg.demo && database.kind === 'pglite')
+    await loadDemo({
+      db: database.db,
+      settings: { reminders: cfg.reminders },
+      print,
+      admin: { email: cfg.adminEmail, password: cfg.adminPassword },
+    });
   await ensureAdmin(database, clock, cfg, print);
   const log = (msg: string, extra?: Record<string, unknown>) =>
     print(`${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`);
@@ -136,6 +158,7 @@ export async function startServer(
       logger: { level: cfg.logLevel },
       webhookPolicy: cfg.webhookPolicy,
       settings: { reminders: cfg.reminders },
+      verifier: createVerifier({ trust: await loadTrustAnchors(cfg.stiTrustAnchors) }),
     });
     await app.listen({ port: cfg.port, host: cfg.host });
     const address = app.server.address();

@@ -7,3 +7,5 @@ export * from './users';
 export * from './portal';
 export * from './notifications';
 export * from './dno';
+export * from './rmd';
+export * from './shaken';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ZIsoDateTime, ZPageQuery, ZUuid } from './common';
+import { ZProviderRmd } from './rmd';
 
 export function isTimeZone(tz: string): boolean {
   try {
@@ -129,5 +130,7 @@ export const ZProvider = z.object({
   verified: z.boolean(),
   createdAt: ZIsoDateTime,
   can: z.object({ update: z.boolean() }),
+  /** The provider's RMD filing (issue 7); absent from responses that did not look it up. */
+  rmd: ZProviderRmd.optional(),
 });
 export type TProvider = z.infer<typeof ZProvider>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ZIsoDateTime, ZPageQuery, ZUuid } from './common';
 import { ZPhoneNumber } from './phone';
 import { ZCountry } from './providers';
+import { ZHopRmd } from './rmd';
 
 export const TRACEBACK_STATUSES = ['open', 'closed'] as const;
 export const OUTCOMES = [
@@ -136,6 +137,8 @@ export const ZHopSummary = z.object({
   answeredVia: z.enum(ANSWER_CHANNELS).nullable(),
   late: z.boolean(),
   answer: ZAnswerOut.nullable(),
+  /** The provider's RMD standing at the time of the call; present once an RMD export has been imported. */
+  rmd: ZHopRmd.optional(),
 });
 export type THopSummary = z.infer<typeof ZHopSummary>;
 

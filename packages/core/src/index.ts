@@ -26,3 +26,5 @@ export * from './dnoList';
 export * from './commands/dno';
 export * from './queries/dno';
 export * from './commands/rmd';
+export * from './queries/rmd';
+export * from './commands/bulkAnswers';

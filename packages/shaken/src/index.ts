@@ -37,7 +37,7 @@ export type {
   GuardedFetcherOptions,
 } from './fetcher';
 
-export { parseTrustStore, readTrustStoreFile } from './trust';
+export { emptyTrustStore, parseTrustStore, readTrustStoreFile } from './trust';
 export type { TrustStore, TrustStoreInput, TrustStoreParse, CertificateSource } from './trust';
 
 export { lintShakenCertificate, SHAKEN_LINT_RULES } from './lint';

@@ -123,3 +123,8 @@ export async function readTrustStoreFile(path: string): Promise<TrustStoreParse>
   }
   return parseTrustStore(text);
 }
+
+/** No anchors at all: every chain fails `cert.chain` and says so. For deployments that have not configured STI-CA roots yet. */
+export function emptyTrustStore(): TrustStore {
+  return { anchors: [], intermediates: [], crlSigners: [] };
+}

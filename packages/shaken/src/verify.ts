@@ -11,6 +11,7 @@ import { parseIdentityHeader, DEFAULT_MAX_IDENTITY_LENGTH } from './identity-hea
 import { lintParsedCertificate } from './lint';
 import { decodePassport, type DecodedPassport } from './passport';
 import {
+  CHECK_CODES,
   decide,
   type Check,
   type CheckCode,
@@ -112,35 +113,8 @@ class CheckList {
   }
 }
 
-const IDENTITY_ORDER: readonly CheckCode[] = [
-  'identity.present',
-  'identity.syntax',
-  'identity.info',
-  'identity.alg',
-  'identity.ppt',
-  'passport.encoding',
-  'passport.alg',
-  'passport.typ',
-  'passport.ppt',
-  'passport.x5u',
-  'identity.info_matches_x5u',
-  'passport.iat',
-  'passport.attest',
-  'passport.orig',
-  'passport.dest',
-  'passport.origid',
-  'call.time',
-  'call.orig',
-  'call.dest',
-  'cert.fetch',
-  'cert.parse',
-  'cert.chain',
-  'cert.validity',
-  'cert.revocation',
-  'cert.profile',
-  'cert.spc',
-  'passport.signature',
-];
+// Every check but `internal`, which only reports a verifier fault.
+const IDENTITY_ORDER: readonly CheckCode[] = CHECK_CODES.filter((c) => c !== 'internal');
 
 function emptyResult(): Omit<VerificationResult, 'ok' | 'verstat' | 'sip' | 'checks' | 'problems'> {
   return {

@@ -94,7 +94,11 @@ export function generateCalls(network: SimNetwork, opts: CallOptions): CallSet {
   const background = opts.backgroundPerProvider ?? 20;
   for (const p of network.providers)
     for (let i = 0; i < background; i++) {
-      const inbound = rnd.pick([...Object.values(p.trunkFrom), ...p.customers.map((c) => c.trunk), 'TG-LOCAL']);
+      const inbound = rnd.pick([
+        ...Object.values(p.trunkFrom),
+        ...p.customers.map((c) => c.trunk),
+        'TG-LOCAL',
+      ]);
       records.get(p.key)!.push({
         startTime: new Date(opts.from.getTime() + rnd.next() * span).toISOString(),
         callingNumber: formatNumber(fictionalNumber(rnd), p.numberFormat),
@@ -107,7 +111,12 @@ export function generateCalls(network: SimNetwork, opts: CallOptions): CallSet {
   return { calls, records };
 }
 
-function recordCall(network: SimNetwork, rnd: Random, call: SimCall, records: Map<string, CdrRecord[]>): void {
+function recordCall(
+  network: SimNetwork,
+  rnd: Random,
+  call: SimCall,
+  records: Map<string, CdrRecord[]>,
+): void {
   let setupMs = 0;
   call.path.forEach((key, idx) => {
     if (key === call.missingAt) return;
@@ -170,9 +179,20 @@ function routeFrom(network: SimNetwork, rnd: Random, origin: SimProvider): strin
           .filter((q) => q.kind === 'terminating');
         current = rnd.pick(terminatingPeers);
       }
-    } else current = rnd.pick(next);
+    } else current = pickPeer(rnd, next);
     path.push(current.key);
     if (current.kind === 'terminating') return path;
     if (current.kind === 'intermediate') intermediates++;
   }
+}
+
+/**
+ * Providers that ignore tracebacks carry less of the traffic (they are small), so a share of
+ * silent providers stops a smaller share of tracebacks, as in the ITG's figures.
+ */
+const TRAFFIC_WEIGHT = { agent: 1, manual: 1, late: 0.3, never: 0.05 } as const;
+
+function pickPeer(rnd: Random, peers: SimProvider[]): SimProvider {
+  const key = rnd.weighted(peers.map((p) => [p.key, TRAFFIC_WEIGHT[p.answerMode]] as const));
+  return peers.find((p) => p.key === key)!;
 }

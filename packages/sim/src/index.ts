@@ -6,3 +6,5 @@ export * from './scenario';
 export * from './agent/decide';
 export * from './agent/records';
 export * from './agent/agent';
+export * from './demo';
+export * from './agent/inject';

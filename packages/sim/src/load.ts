@@ -76,7 +76,9 @@ export async function loadNetwork(
     });
     const loaded: LoadedProvider = { key: p.key, id: row.id, user, actor: actorFor(user, 'portal') };
     if (opts.apiKeys)
-      loaded.apiKey = (await createApiKey({ ...ctx, userId: user.id, input: { name: 'agent', scopes: ['api'] } })).key;
+      loaded.apiKey = (
+        await createApiKey({ ...ctx, userId: user.id, input: { name: 'agent', scopes: ['api'] } })
+      ).key;
     providers.set(p.key, loaded);
     keyOf.set(row.id, p.key);
   }
@@ -99,7 +101,15 @@ export async function loadNetwork(
 }
 
 /** Gives every provider its traceback contact (after a history was loaded without sending mail). */
-export async function addContacts(ctx: CommandContext, network: SimNetwork, loaded: LoadedNetwork): Promise<void> {
+export async function addContacts(
+  ctx: CommandContext,
+  network: SimNetwork,
+  loaded: LoadedNetwork,
+): Promise<void> {
   for (const p of network.providers)
-    await updateProvider({ ...ctx, providerId: loaded.providers.get(p.key)!.id, input: { contacts: [contactOf(p)] } });
+    await updateProvider({
+      ...ctx,
+      providerId: loaded.providers.get(p.key)!.id,
+      input: { contacts: [contactOf(p)] },
+    });
 }

@@ -296,7 +296,8 @@ export function buildNetwork(partial: Partial<SimConfig> = {}): SimNetwork {
   for (let i = 0; i < config.campaigns; i++) {
     // A deterministic share, not a coin per campaign: small networks keep the configured mix.
     const foreign =
-      foreignOrigins.length > 0 && Math.floor((i + 1) * config.foreignShare) > Math.floor(i * config.foreignShare);
+      foreignOrigins.length > 0 &&
+      Math.floor((i + 1) * config.foreignShare) > Math.floor(i * config.foreignShare);
     const origin = rnd.pick(foreign ? foreignOrigins : domesticOrigins);
     const customer = rnd.pick(origin.customers);
     const script = SCRIPTS[i % SCRIPTS.length]!;
@@ -319,7 +320,12 @@ export function buildNetwork(partial: Partial<SimConfig> = {}): SimNetwork {
 /** Gives each mode its configured share of the providers, rounded, in a seeded order. */
 function assignAnswerModes(rnd: Random, providers: SimProvider[], shares: Record<AnswerMode, number>): void {
   const total = ANSWER_MODES.reduce((s, m) => s + shares[m], 0);
-  const shuffled = rnd.shuffle(providers);
+  // Terminating providers asked for the traceback come first, into the responsive modes: the first
+  // hop goes to the provider that reported the call.
+  const shuffled = [
+    ...rnd.shuffle(providers.filter((p) => p.kind === 'terminating')),
+    ...rnd.shuffle(providers.filter((p) => p.kind !== 'terminating')),
+  ];
   let assigned = 0;
   let cumulative = 0;
   for (const mode of ANSWER_MODES) {

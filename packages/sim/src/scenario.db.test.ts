@@ -21,7 +21,10 @@ describe('a simulated scenario through the core', () => {
     const network = buildNetwork({ seed: 42 });
     const loaded = await loadNetwork(ctx, network);
     const analyst = actorFor(
-      await createUser({ ...ctx, input: { email: 'analyst@sim.example', name: 'Sim Analyst', role: 'analyst' } }),
+      await createUser({
+        ...ctx,
+        input: { email: 'analyst@sim.example', name: 'Sim Analyst', role: 'analyst' },
+      }),
       'portal',
     );
     const callSet = generateCalls(network, {

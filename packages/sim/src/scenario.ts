@@ -45,6 +45,8 @@ export interface ScenarioOptions {
   until?: Date;
   agentLog?: AgentLog;
   seed?: number;
+  /** Share of tracebacks staff withdraw a day or two after opening (if still open). */
+  cancelShare?: number;
 }
 
 export interface TracebackResult {
@@ -67,7 +69,8 @@ type SimEvent =
   | { at: number; kind: 'open'; call: SimCall; index: number }
   | { at: number; kind: 'agent' | 'person'; hopId: string; tracebackId: string; providerKey: string }
   | { at: number; kind: 'deadline'; hopId: string; tracebackId: string }
-  | { at: number; kind: 'foreign'; hopId: string; tracebackId: string };
+  | { at: number; kind: 'foreign'; hopId: string; tracebackId: string }
+  | { at: number; kind: 'cancel'; tracebackId: string };
 
 /** A min-heap of events by time; ties keep insertion order. */
 class EventQueue {
@@ -175,7 +178,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     return agent;
   }
 
-  calls.forEach((call, index) => queue.push({ at: opts.openAt(call, index).getTime(), kind: 'open', call, index }));
+  calls.forEach((call, index) =>
+    queue.push({ at: opts.openAt(call, index).getTime(), kind: 'open', call, index }),
+  );
 
   async function refresh(tracebackId: string): Promise<void> {
     const now = clock.now().getTime();
@@ -188,18 +193,32 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
       if (!provider || !providerKey) continue;
       const base = { hopId: hop.id, tracebackId, providerKey };
       if (provider.kind === 'foreign') {
-        queue.push({ at: now + rnd.logUniform(1 * HOUR, 8 * HOUR), kind: 'foreign', hopId: hop.id, tracebackId });
+        queue.push({
+          at: now + rnd.logUniform(1 * HOUR, 8 * HOUR),
+          kind: 'foreign',
+          hopId: hop.id,
+          tracebackId,
+        });
         continue;
       }
       const mode: AnswerMode = provider.answerMode;
       if (mode === 'agent') queue.push({ at: now + agentLatency, kind: 'agent', ...base });
-      else if (mode === 'manual') queue.push({ at: now + rnd.logUniform(5 * MINUTE, 20 * HOUR), kind: 'person', ...base });
+      else if (mode === 'manual')
+        queue.push({ at: now + rnd.logUniform(5 * MINUTE, 20 * HOUR), kind: 'person', ...base });
       else if (mode === 'late')
-        queue.push({ at: hop.dueAt.getTime() + rnd.logUniform(1 * HOUR, 72 * HOUR), kind: 'person', ...base });
+        queue.push({
+          at: hop.dueAt.getTime() + rnd.logUniform(1 * HOUR, 72 * HOUR),
+          kind: 'person',
+          ...base,
+        });
     }
   }
 
-  async function personAnswers(e: { hopId: string; tracebackId: string; providerKey: string }): Promise<void> {
+  async function personAnswers(e: {
+    hopId: string;
+    tracebackId: string;
+    providerKey: string;
+  }): Promise<void> {
     const call = callOf.get(e.tracebackId)!;
     const truth = truthFor(network, call, e.providerKey);
     const lp = loaded.providers.get(e.providerKey)!;
@@ -217,7 +236,11 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
             }
           : { kind: 'not_found' as const };
     try {
-      await answerHop({ ...ctxFor({ ...lp.actor, channel: late ? 'link' : 'portal' }), hopId: e.hopId, input });
+      await answerHop({
+        ...ctxFor({ ...lp.actor, channel: late ? 'link' : 'portal' }),
+        hopId: e.hopId,
+        input,
+      });
       if (late) answers.late++;
       else answers.person++;
     } catch {
@@ -241,6 +264,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
           },
         });
         callOf.set(tb.id, c);
+        if (rnd.chance(opts.cancelShare ?? 0))
+          queue.push({ at: e.at + rnd.logUniform(2 * HOUR, 48 * HOUR), kind: 'cancel', tracebackId: tb.id });
         await refresh(tb.id);
         break;
       }
@@ -262,7 +287,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
           const truth = truthFor(network, call, e.providerKey);
           if (
             a?.kind === 'upstream' &&
-            (truth.kind !== 'upstream' || loaded.providers.get(truth.providerKey)!.id !== a.upstreamProviderId)
+            (truth.kind !== 'upstream' ||
+              loaded.providers.get(truth.providerKey)!.id !== a.upstreamProviderId)
           )
             answers.wrong_upstream++;
         } else if (handled.outcome === 'ask_person' || handled.outcome === 'refused') {
@@ -279,6 +305,16 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
         if (hop?.status === 'pending') await markNonResponsive({ ...ctxFor(clockActor), hopId: e.hopId });
         break;
       }
+      case 'cancel': {
+        const tb = await findTraceback(db, e.tracebackId);
+        if (tb?.status === 'open')
+          await actOnTraceback({
+            ...ctxFor(opts.analyst),
+            tracebackId: e.tracebackId,
+            input: { action: 'cancel', note: 'Withdrawn: duplicate of another traceback (simulated).' },
+          });
+        break;
+      }
       case 'foreign': {
         const tb = await findTraceback(db, e.tracebackId);
         const hop = await findHop(db, e.hopId);
@@ -287,7 +323,11 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
           await actOnTraceback({
             ...ctxFor(opts.analyst),
             tracebackId: e.tracebackId,
-            input: { action: 'close', outcome: 'foreign_origin', note: 'Upstream provider is abroad (simulated).' },
+            input: {
+              action: 'close',
+              outcome: 'foreign_origin',
+              note: 'Upstream provider is abroad (simulated).',
+            },
           });
         break;
       }
@@ -301,17 +341,24 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     tracebacks.push({
       tracebackId,
       callId: call.id,
-      status: tb.status as 'open' | 'closed',
-      outcome: tb.outcome as TOutcome | null,
+      status: tb.status,
+      outcome: tb.outcome,
       openedAt: tb.openedAt,
       closedAt: tb.closedAt,
-      hops: (await hopsOf(db, tracebackId)).filter((h) => h.line === 'path' && h.status !== 'withdrawn').length,
+      hops: (await hopsOf(db, tracebackId)).filter((h) => h.line === 'path' && h.status !== 'withdrawn')
+        .length,
     });
   }
   return { tracebacks, answers };
 }
 
-const clockActor: Actor = { userId: null, role: 'system', providerId: null, label: 'system:clock', channel: 'staff' };
+const clockActor: Actor = {
+  userId: null,
+  role: 'system',
+  providerId: null,
+  label: 'system:clock',
+  channel: 'staff',
+};
 
 function customerInput(network: SimNetwork, providerKey: string, customerKey: string) {
   const c = network.byKey.get(providerKey)!.customers.find((x) => x.key === customerKey);
@@ -332,7 +379,8 @@ export function summarize(result: ScenarioResult) {
     if (t.closedAt) durations.push(t.closedAt.getTime() - t.openedAt.getTime());
   }
   durations.sort((a, b) => a - b);
-  const q = (p: number) => (durations.length ? durations[Math.min(durations.length - 1, Math.floor(p * durations.length))]! : NaN);
+  const q = (p: number) =>
+    durations.length ? durations[Math.min(durations.length - 1, Math.floor(p * durations.length))]! : NaN;
   return {
     tracebacks: result.tracebacks.length,
     outcomes,

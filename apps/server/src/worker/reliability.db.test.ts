@@ -1,44 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@hoptrace/core';
-import { countOutbox, enqueueOutbox, type Db, type OutboxInsert } from '@hoptrace/db';
+import { countOutbox, enqueueOutbox, type Db } from '@hoptrace/db';
 import { createTestDatabase } from '@hoptrace/db/testing';
 import { startMailbox } from '../testing/mailbox';
+import { queuedEmails } from '../testing/outboxFixtures';
 import { dispatchOnce } from './dispatcher';
 import { createEmailTransport } from './email';
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/hoptrace.js', import.meta.url));
 const onPostgres = Boolean(process.env.DATABASE_URL);
-
-function emails(n: number, tag: string, now: Date): OutboxInsert[] {
-  return Array.from({ length: n }, (_, i) => ({
-    channel: 'email' as const,
-    topic: 'hop.assigned',
-    dedupeKey: `test:${tag}:${i}`,
-    recipient: `desk${i}@${tag}.example`,
-    payload: {
-      hopId: randomUUID(),
-      tracebackId: randomUUID(),
-      seq: 1,
-      providerName: `Fictional Carrier ${i}`,
-      timezone: 'America/Chicago',
-      call: { startedAt: now.toISOString(), callingNumber: '+12025550143', calledNumber: '+13125550188' },
-      campaign: null,
-      requestedAt: now.toISOString(),
-      receivedAt: now.toISOString(),
-      dueAt: now.toISOString(),
-    },
-    secrets: { linkToken: `hl_test_${i}` },
-    messageId: `<${randomUUID()}@hoptrace>`,
-    nextAttemptAt: now,
-    createdAt: now,
-  }));
-}
 
 async function waitFor(
   cond: () => Promise<boolean> | boolean,
@@ -58,7 +33,7 @@ describe('SMTP down for a while', () => {
     const mailbox = await startMailbox();
     const clock = new ManualClock('2026-11-23T15:00:00Z');
     try {
-      await enqueueOutbox(database.db, emails(200, 'down', clock.now()));
+      await enqueueOutbox(database.db, queuedEmails(200, 'down', clock.now()));
       await mailbox.stop();
       const o = {
         db: database.db,
@@ -129,7 +104,7 @@ describe.skipIf(!onPostgres)(
 
     it('a worker killed with SIGKILL mid-dispatch of 1,000 messages, then restarted: every message delivered, duplicates keep their Message-ID', async () => {
       mailbox.received.length = 0;
-      await enqueueOutbox(db, emails(1000, 'kill', new Date()));
+      await enqueueOutbox(db, queuedEmails(1000, 'kill', new Date()));
       const first = workerProcess(database.url!, mailbox.url, dataDir);
       await waitFor(() => mailbox.received.length >= 250, 60_000, '250 deliveries before the kill');
       first.kill('SIGKILL');
@@ -160,7 +135,7 @@ describe.skipIf(!onPostgres)(
 
     it('two worker processes on one PostgreSQL send 1,000 notices: each exactly once', async () => {
       mailbox.received.length = 0;
-      await enqueueOutbox(db, emails(1000, 'pair', new Date()));
+      await enqueueOutbox(db, queuedEmails(1000, 'pair', new Date()));
       const workers = [
         workerProcess(database.url!, mailbox.url, dataDir),
         workerProcess(database.url!, mailbox.url, dataDir),

@@ -58,7 +58,11 @@ const filingOf = (row: RmdFilingRow): RmdFiling => row.data as unknown as RmdFil
  * carries, so the 7-column listing does not erase provider types or the filing number.
  */
 function merge(stored: RmdFiling, next: RmdFiling, fields: readonly RmdField[]): RmdFiling {
-  const out: RmdFiling = { ...stored, providerTypes: { ...stored.providerTypes }, contact: { ...stored.contact } };
+  const out: RmdFiling = {
+    ...stored,
+    providerTypes: { ...stored.providerTypes },
+    contact: { ...stored.contact },
+  };
   const has = new Set(fields);
   const copy = <K extends keyof RmdFiling>(k: K) => {
     if (has.has(k as RmdField)) out[k] = next[k];
@@ -147,7 +151,7 @@ export async function importRmd(
     const imp = await insertRmdImport(tx, {
       fileName: ctx.fileName ?? ('file' in ctx.input ? ctx.input.file.split('/').pop() : null) ?? null,
       keyedBy: diff.keyedBy,
-      columns: shape.columns as Record<string, string>,
+      columns: shape.columns,
       rows: parsed.stats.rows,
       records: parsed.records.length,
       added: diff.added.length,
@@ -173,7 +177,14 @@ export async function importRmd(
           removedAt: null,
           lastSeenAt: noticedAt,
         });
-        changes.push({ importId: imp.id, filingId: back.id, key: keyOf(f), kind: 'added', fields: [], at: noticedAt });
+        changes.push({
+          importId: imp.id,
+          filingId: back.id,
+          key: keyOf(f),
+          kind: 'added',
+          fields: [],
+          at: noticedAt,
+        });
       } else fresh.push(f);
     }
     const inserted = await insertRmdFilings(
@@ -203,7 +214,14 @@ export async function importRmd(
       if (!row) throw new Error(`changed filing ${c.key} is not a stored filing`);
       const merged = merge(c.before, c.after, fields);
       await updateRmdFiling(tx, row.id, { ...columnsOf(merged), lastSeenAt: noticedAt });
-      changes.push({ importId: imp.id, filingId: row.id, key: c.key, kind: 'changed', fields: c.fields, at: noticedAt });
+      changes.push({
+        importId: imp.id,
+        filingId: row.id,
+        key: c.key,
+        kind: 'changed',
+        fields: c.fields,
+        at: noticedAt,
+      });
       nowFilings.set(row.id, { id: row.id, filing: merged });
     }
     const removedIds = new Set<string>();
@@ -212,7 +230,14 @@ export async function importRmd(
       if (!row) throw new Error(`removed filing ${keyOf(f)} is not a stored filing`);
       await updateRmdFiling(tx, row.id, { removedAt: noticedAt });
       removedIds.add(row.id);
-      changes.push({ importId: imp.id, filingId: row.id, key: keyOf(f), kind: 'removed', fields: [], at: noticedAt });
+      changes.push({
+        importId: imp.id,
+        filingId: row.id,
+        key: keyOf(f),
+        kind: 'removed',
+        fields: [],
+        at: noticedAt,
+      });
     }
     for (const r of live)
       if (!removedIds.has(r.id) && !nowFilings.has(r.id)) {
@@ -241,7 +266,14 @@ export async function importRmd(
             linkedAt: now,
             linkedBy: actor.userId,
           });
-          links.set(m.providerId, { providerId: m.providerId, filingId: id, strength: 'strong', reasons: m.reasons, linkedAt: now, linkedBy: actor.userId });
+          links.set(m.providerId, {
+            providerId: m.providerId,
+            filingId: id,
+            strength: 'strong',
+            reasons: m.reasons,
+            linkedAt: now,
+            linkedBy: actor.userId,
+          });
           linked++;
         } else if (!links.has(m.providerId))
           proposals.push({ filingId: id, providerId: m.providerId, score: m.score, reasons: m.reasons });

@@ -139,6 +139,48 @@ async function newLink(tx: Tx, hop: HopRow, now: Date): Promise<Record<string, s
   return { linkToken: token };
 }
 
+/** One hop notice to a provider: email to its traceback contacts (each message with a one-hop link) and its webhooks. */
+async function toProvider(
+  tx: Tx,
+  opts: {
+    topic: 'hop.assigned' | 'hop.reminder';
+    key: string;
+    traceback: TracebackRow;
+    hop: HopRow;
+    provider: ProviderRow;
+    now: Date;
+    payload: EmailPayload;
+    webhookData: unknown;
+  },
+): Promise<void> {
+  const { topic, key, traceback, hop, provider, now, payload } = opts;
+  const rows = emailRows(
+    provider.contacts.map((c) => c.email),
+    {
+      topic,
+      key,
+      now,
+      payload,
+      secrets: await newLink(tx, hop, now),
+      hop,
+      tracebackId: traceback.id,
+      providerId: provider.id,
+    },
+  );
+  rows.push(
+    ...(await webhookRows(tx, {
+      providerIds: [provider.id],
+      event: topic,
+      key,
+      now,
+      data: () => opts.webhookData,
+      hop,
+      tracebackId: traceback.id,
+    })),
+  );
+  await enqueueOutbox(tx, rows);
+}
+
 export async function noticeHopAssigned(
   tx: Tx,
   opts: {
@@ -151,31 +193,16 @@ export async function noticeHopAssigned(
 ): Promise<void> {
   const { traceback, hop, provider, now } = opts;
   const payload = await hopPayload(tx, traceback, hop, provider);
-  const rows = emailRows(
-    provider.contacts.map((c) => c.email),
-    {
-      topic: 'hop.assigned',
-      key: hop.id,
-      now,
-      payload,
-      secrets: await newLink(tx, hop, now),
-      hop,
-      tracebackId: traceback.id,
-      providerId: provider.id,
-    },
-  );
-  rows.push(
-    ...(await webhookRows(tx, {
-      providerIds: [provider.id],
-      event: 'hop.assigned',
-      key: hop.id,
-      now,
-      data: () => hopWebhookData(payload),
-      hop,
-      tracebackId: traceback.id,
-    })),
-  );
-  await enqueueOutbox(tx, rows);
+  await toProvider(tx, {
+    topic: 'hop.assigned',
+    key: hop.id,
+    traceback,
+    hop,
+    provider,
+    now,
+    payload,
+    webhookData: hopWebhookData(payload),
+  });
   const planned = noticesFor(hop, opts.schedule ?? DEFAULT_REMINDER_SCHEDULE);
   await insertScheduledNotices(
     tx,
@@ -203,31 +230,16 @@ export async function noticeScheduled(
   };
   const key = `${hop.id}:${notice.id}`;
   if (notice.kind === 'reminder') {
-    const rows = emailRows(
-      provider.contacts.map((c) => c.email),
-      {
-        topic: 'hop.reminder',
-        key,
-        now,
-        payload,
-        secrets: await newLink(tx, hop, now),
-        hop,
-        tracebackId: traceback.id,
-        providerId: provider.id,
-      },
-    );
-    rows.push(
-      ...(await webhookRows(tx, {
-        providerIds: [provider.id],
-        event: 'hop.reminder',
-        key,
-        now,
-        data: () => ({ ...hopWebhookData(payload), hoursBeforeDue: notice.hoursBeforeDue }),
-        hop,
-        tracebackId: traceback.id,
-      })),
-    );
-    await enqueueOutbox(tx, rows);
+    await toProvider(tx, {
+      topic: 'hop.reminder',
+      key,
+      traceback,
+      hop,
+      provider,
+      now,
+      payload,
+      webhookData: { ...hopWebhookData(payload), hoursBeforeDue: notice.hoursBeforeDue },
+    });
     return;
   }
   const escalation = provider.escalationContacts.length ? provider.escalationContacts : provider.contacts;

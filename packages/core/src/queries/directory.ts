@@ -4,6 +4,7 @@ import {
   findProvider,
   listCampaigns as listCampaignRows,
   listProviders as listProviderRows,
+  rmdFilingsOfProviders,
   type Page,
 } from '@hoptrace/db';
 import type { CommandContext } from '../context';
@@ -15,7 +16,8 @@ export async function getProvider(ctx: CommandContext & { providerId: string }):
   if (!policy.searchDirectory(ctx.actor)) throw new NotFoundError('provider');
   const row = await findProvider(ctx.db, ctx.providerId);
   if (!row) throw new NotFoundError('provider');
-  return presentProvider(ctx.actor, row);
+  const rmd = await rmdFilingsOfProviders(ctx.db, [row.id]);
+  return presentProvider(ctx.actor, row, { filing: rmd.get(row.id) });
 }
 
 export async function listProviders(
@@ -23,7 +25,14 @@ export async function listProviders(
 ): Promise<Page<TProvider>> {
   if (!policy.searchDirectory(ctx.actor)) return { items: [], nextCursor: null };
   const page = await listProviderRows(ctx.db, ctx.query);
-  return { items: page.items.map((p) => presentProvider(ctx.actor, p)), nextCursor: page.nextCursor };
+  const rmd = await rmdFilingsOfProviders(
+    ctx.db,
+    page.items.map((p) => p.id),
+  );
+  return {
+    items: page.items.map((p) => presentProvider(ctx.actor, p, { filing: rmd.get(p.id) })),
+    nextCursor: page.nextCursor,
+  };
 }
 
 export async function getCampaign(ctx: CommandContext & { campaignId: string }): Promise<TCampaign> {

@@ -1,16 +1,30 @@
 import type { TCampaign, THopSummary, TProvider, TTraceback, TUser } from '@hoptrace/contracts';
-import type { CampaignRow, HopRow, OriginRow, ProviderRow, TracebackRow, UserRow } from '@hoptrace/db';
+import type {
+  CampaignRow,
+  HopRow,
+  OriginRow,
+  ProviderRow,
+  RmdFilingRow,
+  TracebackRow,
+  UserRow,
+} from '@hoptrace/db';
 import type { Actor } from '../actor';
 import { calendarOf } from '../deadlines';
 import { policy } from '../policies';
 import { decideAction, type ActionRequest } from '../workflow';
+import { presentProviderRmd } from './rmd';
 
 /** Presenters: the only shapes that leave the core. Each takes the viewer, so what is shown follows the policy. */
 
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function presentProvider(actor: Actor, p: ProviderRow): TProvider {
+/** `rmd`: the provider's linked filing (undefined when the caller did not look it up: no `rmd` field). */
+export function presentProvider(
+  actor: Actor,
+  p: ProviderRow,
+  rmd?: { filing: RmdFilingRow | undefined },
+): TProvider {
   return {
     id: p.id,
     name: p.name,
@@ -28,6 +42,7 @@ export function presentProvider(actor: Actor, p: ProviderRow): TProvider {
     verified: p.verified,
     createdAt: iso(p.createdAt),
     can: { update: policy.updateProvider(actor, p.id) },
+    ...(rmd ? { rmd: presentProviderRmd(rmd.filing) } : {}),
   };
 }
 

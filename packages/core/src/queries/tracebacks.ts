@@ -1,6 +1,8 @@
 import type { TEvent, THop, TTraceback, TTracebackListItem, TTracebackListQuery } from '@hoptrace/contracts';
 import {
   appendEvents,
+  countRmdImports,
+  rmdFilingsOfProviders,
   findCampaign,
   findHop,
   findProviders,
@@ -19,6 +21,7 @@ import { NotFoundError } from '../errors';
 import { policy } from '../policies';
 import { decideAnswer } from '../workflow';
 import { presentAnswer, presentTraceback, tracebackPermissions } from './present';
+import { hopRmdAt } from './rmd';
 
 async function namesOf(ctx: CommandContext, ids: string[]): Promise<Map<string, string>> {
   const rows = await findProviders(ctx.db, [...new Set(ids)]);
@@ -52,7 +55,17 @@ export async function getTraceback(ctx: CommandContext & { tracebackId: string }
         },
       ]);
   }
-  return presentTraceback(actor, t, hops, names, origin);
+  const view = presentTraceback(actor, t, hops, names, origin);
+  // Without an RMD import there is nothing to say about a hop's provider; with one, say it per hop.
+  if ((await countRmdImports(db)) === 0) return view;
+  const rmd = await rmdFilingsOfProviders(
+    db,
+    hops.map((h) => h.providerId),
+  );
+  return {
+    ...view,
+    hops: view.hops.map((h) => ({ ...h, rmd: hopRmdAt(rmd.get(h.providerId), t.callStartedAt) })),
+  };
 }
 
 export async function listTracebacks(

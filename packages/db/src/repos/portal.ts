@@ -196,7 +196,10 @@ function responseCounts(now: Date) {
     answered: sql<number>`count(*) FILTER (WHERE ${hops.status} = 'answered')::int`,
     late: sql<number>`count(*) FILTER (WHERE ${hops.status} = 'answered' AND ${hops.late})::int`,
     unanswered: sql<number>`count(*) FILTER (WHERE ${unanswered(now)})::int`,
-    ...percentilesOf(sql`extract(epoch from ${hops.answeredAt} - ${hops.receivedAt})`),
+    // An answer given before the request counts as received (outside business hours) took no time on the clock.
+    ...percentilesOf(
+      sql`CASE WHEN ${hops.answeredAt} IS NOT NULL THEN greatest(0, extract(epoch from ${hops.answeredAt} - ${hops.receivedAt})) END`,
+    ),
   };
 }
 

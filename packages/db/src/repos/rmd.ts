@@ -1,6 +1,13 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../client';
-import { providerRmdLinks, providers, rmdChanges, rmdFilings, rmdImports, rmdMatchProposals } from '../schema';
+import {
+  providerRmdLinks,
+  providers,
+  rmdChanges,
+  rmdFilings,
+  rmdImports,
+  rmdMatchProposals,
+} from '../schema';
 
 export type RmdFilingRow = typeof rmdFilings.$inferSelect;
 export type RmdFilingInsert = typeof rmdFilings.$inferInsert;
@@ -24,7 +31,10 @@ export async function allRmdFilings(db: Executor): Promise<RmdFilingRow[]> {
   return db.select().from(rmdFilings).orderBy(asc(rmdFilings.firstSeenAt), asc(rmdFilings.id));
 }
 
-export async function insertRmdImport(db: Executor, row: typeof rmdImports.$inferInsert): Promise<RmdImportRow> {
+export async function insertRmdImport(
+  db: Executor,
+  row: typeof rmdImports.$inferInsert,
+): Promise<RmdImportRow> {
   const [created] = await db.insert(rmdImports).values(row).returning();
   if (!created) throw new Error('insert into rmd_imports returned no row');
   return created;
@@ -33,7 +43,12 @@ export async function insertRmdImport(db: Executor, row: typeof rmdImports.$infe
 export async function insertRmdFilings(db: Executor, rows: RmdFilingInsert[]): Promise<RmdFilingRow[]> {
   const out: RmdFilingRow[] = [];
   for (let i = 0; i < rows.length; i += CHUNK)
-    out.push(...(await db.insert(rmdFilings).values(rows.slice(i, i + CHUNK)).returning()));
+    out.push(
+      ...(await db
+        .insert(rmdFilings)
+        .values(rows.slice(i, i + CHUNK))
+        .returning()),
+    );
   return out;
 }
 
@@ -98,7 +113,11 @@ export async function insertRmdProposals(db: Executor, rows: Array<typeof rmdMat
       .onConflictDoNothing();
 }
 
-export async function listRmdProposals(db: Executor, status: RmdProposalRow['status'] | undefined, limit: number) {
+export async function listRmdProposals(
+  db: Executor,
+  status: RmdProposalRow['status'] | undefined,
+  limit: number,
+) {
   return db
     .select({ proposal: rmdMatchProposals, filing: rmdFilings, providerName: providers.name })
     .from(rmdMatchProposals)
@@ -142,6 +161,10 @@ export async function rmdFilingsOfProviders(
 }
 
 export async function hasLiveRmdFilings(db: Executor): Promise<boolean> {
-  const [row] = await db.select({ id: rmdFilings.id }).from(rmdFilings).where(isNull(rmdFilings.removedAt)).limit(1);
+  const [row] = await db
+    .select({ id: rmdFilings.id })
+    .from(rmdFilings)
+    .where(isNull(rmdFilings.removedAt))
+    .limit(1);
   return row !== undefined;
 }

@@ -87,7 +87,12 @@ export class ProviderAgent {
       const qs = `status=pending&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const res = await this.#opts.transport({ method: 'GET', path: `/hops?${qs}` });
       if (res.status !== 200) {
-        this.#opts.log({ level: 'error', msg: 'listing pending hops failed', status: res.status, body: res.body });
+        this.#opts.log({
+          level: 'error',
+          msg: 'listing pending hops failed',
+          status: res.status,
+          body: res.body,
+        });
         return out;
       }
       const page = res.body as { items: AgentHop[]; nextCursor: string | null };
@@ -119,7 +124,13 @@ export class ProviderAgent {
     if (decision.action === 'ask_person') {
       this.#seen.add(hop.id);
       // The API has no way to comment without answering: the person learns of it from this log line.
-      log({ level: 'warn', msg: 'left for a person', ...base, reason: decision.reason, detail: decision.detail });
+      log({
+        level: 'warn',
+        msg: 'left for a person',
+        ...base,
+        reason: decision.reason,
+        detail: decision.detail,
+      });
       return { hopId: hop.id, outcome: 'ask_person', decision };
     }
     if (this.#opts.dryRun) {
@@ -139,7 +150,9 @@ export class ProviderAgent {
       return { hopId: hop.id, outcome: 'answered', decision };
     }
     const detail =
-      typeof res.body === 'object' && res.body && 'detail' in res.body ? String(res.body.detail) : String(res.body);
+      typeof res.body === 'object' && res.body && 'detail' in res.body
+        ? String(res.body.detail)
+        : String(res.body);
     // A 4xx will not improve by retrying; a 5xx or a network error is retried on the next poll.
     if (res.status < 500) this.#seen.add(hop.id);
     log({ level: 'error', msg: 'answer refused', ...base, status: res.status, detail });
@@ -155,7 +168,13 @@ function redact(decision: Decision): Record<string, unknown> | undefined {
 }
 
 /** Checks `Hoptrace-Signature: t=…,v1=…` (HMAC-SHA256 of `t.body`) as the server signs webhooks. */
-export function verifySignature(secret: string, body: string, header: string, now: Date, toleranceSeconds = 300) {
+export function verifySignature(
+  secret: string,
+  body: string,
+  header: string,
+  now: Date,
+  toleranceSeconds = 300,
+) {
   const parts = Object.fromEntries(
     header.split(',').map((kv) => {
       const i = kv.indexOf('=');
@@ -163,7 +182,8 @@ export function verifySignature(secret: string, body: string, header: string, no
     }),
   );
   const t = Number(parts.t);
-  if (!Number.isInteger(t) || !parts.v1 || Math.abs(now.getTime() / 1000 - t) > toleranceSeconds) return false;
+  if (!Number.isInteger(t) || !parts.v1 || Math.abs(now.getTime() / 1000 - t) > toleranceSeconds)
+    return false;
   const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
   const given = Buffer.from(String(parts.v1), 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);

@@ -87,7 +87,11 @@ export function findCandidates(
  * call itself could not be read). It never guesses: records that point at different peers,
  * or a peer it cannot place, go to a person.
  */
-export function decide(candidates: AgentRecord[] | null, peerMap: TPeerMap, toleranceSeconds: number): Decision {
+export function decide(
+  candidates: AgentRecord[] | null,
+  peerMap: TPeerMap,
+  toleranceSeconds: number,
+): Decision {
   if (candidates === null)
     return {
       action: 'ask_person',

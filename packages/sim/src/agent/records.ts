@@ -42,7 +42,12 @@ export class RecordFileError extends Error {}
 export function readRecordsCsv(text: string): AgentRecord[] {
   let rows: Record<string, string>[];
   try {
-    rows = parse(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true });
+    rows = parse(text, {
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+    });
   } catch (err) {
     throw new RecordFileError(`the records file is not valid CSV: ${(err as Error).message}`);
   }

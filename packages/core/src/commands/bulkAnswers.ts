@@ -1,0 +1,287 @@
+import { ZHopAnswer, ZUuid, type THopAnswer } from '@hoptrace/contracts';
+import { findHop, findProvider, listHops, unsafeFindOriginOfHop, type HopRow } from '@hoptrace/db';
+import type { CommandContext } from '../context';
+import { DomainError, InvalidInputError, type FieldError } from '../errors';
+import { policy } from '../policies';
+import { answerHop } from './answerHop';
+
+/** The columns of an answers file; the export of pending hops carries them too, empty, to fill in. */
+export const BULK_ANSWER_COLUMNS = [
+  'hop_id',
+  'kind',
+  'upstream_provider_id',
+  'upstream_name',
+  'upstream_contact_email',
+  'upstream_country',
+  'customer_name',
+  'customer_address',
+  'customer_contact',
+  'customer_account_ref',
+  'action',
+  'comment',
+] as const;
+
+/** Where each field of the answer contract comes from in a row, to name the column in an error. */
+const COLUMN_OF: Record<string, string> = {
+  kind: 'kind',
+  upstreamProviderId: 'upstream_provider_id',
+  'upstreamProvider.name': 'upstream_name',
+  'upstreamProvider.contactEmail': 'upstream_contact_email',
+  'upstreamProvider.country': 'upstream_country',
+  'customer.name': 'customer_name',
+  'customer.address': 'customer_address',
+  'customer.contact': 'customer_contact',
+  'customer.accountRef': 'customer_account_ref',
+  action: 'action',
+  comment: 'comment',
+};
+
+export const BULK_MAX_ROWS = 100_000;
+
+export interface BulkRowResult {
+  /** The line of the file (the header is line 1). */
+  line: number;
+  hopId: string | null;
+  status: 'applied' | 'unchanged' | 'refused';
+  reason?: string;
+  errors?: FieldError[];
+}
+
+export interface BulkResult {
+  total: number;
+  applied: number;
+  unchanged: number;
+  refused: number;
+  rows: BulkRowResult[];
+}
+
+/**
+ * Splits CSV text (RFC 4180: quoted fields, doubled quotes, CRLF or LF) into records with
+ * the line each starts on. Pure, so the core stays free of I/O.
+ */
+export function parseCsv(text: string): Array<{ line: number; cells: string[] }> {
+  const out: Array<{ line: number; cells: string[] }> = [];
+  let cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let line = 1;
+  let start = 1;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else quoted = false;
+      } else {
+        if (ch === '\n') line++;
+        cell += ch;
+      }
+    } else if (ch === '"' && cell === '') quoted = true;
+    else if (ch === ',') {
+      cells.push(cell);
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      cells.push(cell);
+      if (cells.length > 1 || cells[0] !== '') out.push({ line: start, cells });
+      cells = [];
+      cell = '';
+      line++;
+      start = line;
+    } else cell += ch;
+  }
+  if (cell !== '' || cells.length) {
+    cells.push(cell);
+    out.push({ line: start, cells });
+  }
+  return out;
+}
+
+/** A row's answer, built from its columns and checked with the same contract as the API. */
+function answerOf(
+  row: Record<string, string>,
+): { ok: true; answer: THopAnswer } | { ok: false; errors: FieldError[] } {
+  const v = (c: string) => (row[c] ?? '').trim() || undefined;
+  const kind = v('kind');
+  const candidate: Record<string, unknown> = { kind, comment: v('comment') };
+  if (kind === 'upstream') {
+    candidate.upstreamProviderId = v('upstream_provider_id');
+    if (v('upstream_name') || v('upstream_contact_email'))
+      candidate.upstreamProvider = {
+        name: v('upstream_name'),
+        contactEmail: v('upstream_contact_email'),
+        country: v('upstream_country'),
+      };
+  } else if (kind === 'origin') {
+    candidate.customer = {
+      name: v('customer_name'),
+      address: v('customer_address'),
+      contact: v('customer_contact'),
+      accountRef: v('customer_account_ref'),
+    };
+    candidate.action = v('action');
+  }
+  const parsed = ZHopAnswer.safeParse(candidate);
+  if (parsed.success) return { ok: true, answer: parsed.data };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((i) => {
+      const path = i.path.join('.');
+      return {
+        path: COLUMN_OF[path] ?? (path || 'kind'),
+        message: path === 'kind' || !path ? 'must be one of upstream, origin, not_found' : i.message,
+      };
+    }),
+  };
+}
+
+const sameAnswer = (a: THopAnswer, b: THopAnswer) => JSON.stringify(a) === JSON.stringify(b);
+
+/** An answered hop given the same answer again is "unchanged"; any other answer to it is refused. */
+async function isSameAsRecorded(ctx: CommandContext, hop: HopRow, answer: THopAnswer): Promise<boolean> {
+  if (hop.answerKind !== answer.kind) return false;
+  if (answer.kind === 'upstream') {
+    if (answer.upstreamProviderId) return hop.upstreamProviderId === answer.upstreamProviderId;
+    const named = hop.upstreamProviderId ? await findProvider(ctx.db, hop.upstreamProviderId) : undefined;
+    return named?.name === answer.upstreamProvider?.name;
+  }
+  if (answer.kind === 'origin') {
+    // The provider compares its own answer: not a CPNI disclosure.
+    const origin = await unsafeFindOriginOfHop(ctx.db, hop.id);
+    return origin?.customerName === answer.customer.name && origin.action === answer.action;
+  }
+  return true;
+}
+
+/**
+ * Applies a file of hop answers row by row: each row is checked with the answer contract and
+ * applied with `answerHop` (channel `bulk`) in its own transaction, so one bad row never blocks
+ * the good ones, and a repeated file changes nothing.
+ */
+export async function applyBulkAnswers(ctx: CommandContext & { csv: string }): Promise<BulkResult> {
+  const records = parseCsv(ctx.csv);
+  const header = records.shift();
+  if (!header) throw InvalidInputError.field('(body)', 'is empty: expected a CSV with a header line');
+  const columns = header.cells.map((c) => c.trim().toLowerCase());
+  const missing = ['hop_id', 'kind'].filter((c) => !columns.includes(c));
+  if (missing.length)
+    throw new InvalidInputError(
+      `the header lacks the column(s) ${missing.join(', ')}`,
+      missing.map((c) => ({ path: `header.${c}`, message: 'is a required column' })),
+    );
+  if (records.length > BULK_MAX_ROWS)
+    throw InvalidInputError.field('(body)', `has ${records.length} rows; at most ${BULK_MAX_ROWS} per file`);
+
+  const actor = { ...ctx.actor, channel: 'bulk' as const };
+  const results: BulkRowResult[] = [];
+  const parsed: Array<{ line: number; hopId: string; answer: THopAnswer }> = [];
+  for (const rec of records) {
+    const row: Record<string, string> = {};
+    columns.forEach((c, i) => (row[c] = rec.cells[i] ?? ''));
+    const hopId = (row.hop_id ?? '').trim();
+    if (rec.cells.length !== columns.length) {
+      results.push(
+        refused(rec.line, hopId || null, `has ${rec.cells.length} fields; the header has ${columns.length}`),
+      );
+      continue;
+    }
+    if (!ZUuid.safeParse(hopId).success) {
+      results.push(
+        refused(rec.line, hopId || null, 'hop_id is not a hop id', [
+          { path: 'hop_id', message: 'must be a hop id (UUID)' },
+        ]),
+      );
+      continue;
+    }
+    const a = answerOf(row);
+    if (!a.ok) {
+      results.push({ ...refused(rec.line, hopId, 'the answer is not valid'), errors: a.errors });
+      continue;
+    }
+    parsed.push({ line: rec.line, hopId, answer: a.answer });
+  }
+
+  const hops = await hopsFor(ctx, [...new Set(parsed.map((p) => p.hopId))]);
+  const firstLine = new Map<string, { line: number; answer: THopAnswer }>();
+  for (const p of parsed) {
+    const earlier = firstLine.get(p.hopId);
+    if (earlier) {
+      results.push(
+        sameAnswer(earlier.answer, p.answer)
+          ? {
+              line: p.line,
+              hopId: p.hopId,
+              status: 'unchanged',
+              reason: `same answer as line ${earlier.line}`,
+            }
+          : refused(p.line, p.hopId, `conflicts with the answer on line ${earlier.line} for the same hop`),
+      );
+      continue;
+    }
+    firstLine.set(p.hopId, { line: p.line, answer: p.answer });
+    const hop = hops.get(p.hopId);
+    // Another provider's hop and a missing one get the same answer: nobody learns what exists.
+    if (!hop || !policy.answerHop(actor, hop)) {
+      results.push(refused(p.line, p.hopId, 'hop not found'));
+      continue;
+    }
+    if (hop.status === 'answered') {
+      results.push(
+        (await isSameAsRecorded(ctx, hop, p.answer))
+          ? { line: p.line, hopId: p.hopId, status: 'unchanged', reason: 'already answered with this answer' }
+          : refused(p.line, p.hopId, `the hop was already answered (${hop.answerKind ?? 'answered'})`),
+      );
+      continue;
+    }
+    try {
+      await answerHop({ ...ctx, actor, hopId: p.hopId, input: p.answer });
+      results.push({ line: p.line, hopId: p.hopId, status: 'applied' });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      results.push({
+        ...refused(p.line, p.hopId, err.message),
+        ...(err instanceof InvalidInputError && err.errors.length
+          ? { errors: err.errors.map((e) => ({ path: COLUMN_OF[e.path] ?? e.path, message: e.message })) }
+          : {}),
+      });
+    }
+  }
+  results.sort((a, b) => a.line - b.line);
+  const count = (s: BulkRowResult['status']) => results.filter((r) => r.status === s).length;
+  return {
+    total: results.length,
+    applied: count('applied'),
+    unchanged: count('unchanged'),
+    refused: count('refused'),
+    rows: results,
+  };
+}
+
+function refused(line: number, hopId: string | null, reason: string, errors?: FieldError[]): BulkRowResult {
+  return { line, hopId, status: 'refused', reason, ...(errors ? { errors } : {}) };
+}
+
+/** The hops a file names: a provider's own hops read page by page (one query per thousand), staff one by one. */
+async function hopsFor(ctx: CommandContext, ids: string[]): Promise<Map<string, HopRow>> {
+  const out = new Map<string, HopRow>();
+  if (ids.length === 0) return out;
+  const { actor } = ctx;
+  if (actor.role === 'provider' && actor.providerId && !actor.hopScope && ids.length > 50) {
+    const wanted = new Set(ids);
+    let cursor: string | undefined;
+    do {
+      const page = await listHops(ctx.db, { providerId: actor.providerId }, { limit: 1000, cursor });
+      for (const h of page.items) if (wanted.has(h.id)) out.set(h.id, h);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && out.size < wanted.size);
+    return out;
+  }
+  for (const id of ids) {
+    const h = await findHop(ctx.db, id);
+    if (h) out.set(id, h);
+  }
+  return out;
+}

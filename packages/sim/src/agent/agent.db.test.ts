@@ -1,0 +1,167 @@
+import { systemActor } from '@hoptrace/core';
+import { createHarness, type Harness } from '@hoptrace/server/testing/harness';
+import { signWebhook } from '@hoptrace/server/worker/webhooks';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateCalls, truthFor, type CallSet, type SimCall } from '../calls';
+import { loadNetwork, type LoadedNetwork } from '../load';
+import { buildNetwork, type SimNetwork } from '../network';
+import { ProviderAgent, startWebhookReceiver, type HandledHop } from './agent';
+import { injectTransport } from './inject';
+import { MemoryRecords } from './records';
+
+const HOUR = 3_600_000;
+
+describe('the provider agent against simulated call records, through the API', () => {
+  let h: Harness;
+  let network: SimNetwork;
+  let loaded: LoadedNetwork;
+  let callSet: CallSet;
+  const callOf = new Map<string, SimCall>();
+  const agents = new Map<string, ProviderAgent>();
+  const logs: Array<Record<string, unknown>> = [];
+
+  const agentFor = (key: string, dryRun = false) =>
+    new ProviderAgent({
+      transport: injectTransport(h.app, loaded.providers.get(key)!.apiKey!),
+      records: new MemoryRecords(callSet.records.get(key) ?? []),
+      peerMap: loaded.peerMaps.get(key)!,
+      toleranceSeconds: 10,
+      dryRun,
+      log: (e) => logs.push(e),
+    });
+
+  async function open(call: SimCall) {
+    const res = await h.analyst.post('/api/v1/tracebacks', {
+      call: {
+        startedAt: call.startedAt.toISOString(),
+        callingNumber: call.callingNumber,
+        calledNumber: call.calledNumber,
+      },
+      firstProviderId: loaded.providers.get(call.path[call.path.length - 1]!)!.id,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const tb = res.json<{ id: string; hops: Array<{ id: string }> }>();
+    callOf.set(tb.id, call);
+    return tb.hops[0]!.id;
+  }
+
+  beforeAll(async () => {
+    h = await createHarness('2026-11-10T15:00:00Z');
+    network = buildNetwork({ seed: 7, ambiguousShare: 0.2, missingRecordShare: 0.1, unknownPeerShare: 0.1 });
+    loaded = await loadNetwork({ db: h.db, clock: h.clock, actor: systemActor('test') }, network, {
+      apiKeys: true,
+    });
+    const now = h.clock.now().getTime();
+    callSet = generateCalls(network, {
+      count: 40,
+      from: new Date(now - 5 * 24 * HOUR),
+      to: new Date(now - HOUR),
+    });
+    for (const p of network.providers) if (p.kind !== 'foreign') agents.set(p.key, agentFor(p.key));
+  });
+  afterAll(() => h.close());
+
+  it('answers the clean cases right, asks a person about the rest, and never names a wrong upstream', async () => {
+    for (const call of callSet.calls) await open(call);
+    const handled: Array<HandledHop & { providerKey: string }> = [];
+    for (let round = 0; round < 12; round++) {
+      let any = false;
+      for (const [key, agent] of agents)
+        for (const r of await agent.pollOnce()) {
+          handled.push({ ...r, providerKey: key });
+          any = true;
+        }
+      if (!any) break;
+    }
+    const hopsRes = await h.analyst.get('/api/v1/hops?limit=200');
+    expect(hopsRes.statusCode).toBe(200);
+    const counts: Record<string, number> = {};
+    for (const r of handled) {
+      expect(r.outcome, JSON.stringify(r)).not.toBe('refused');
+      if (r.outcome === 'skipped') continue;
+      const kind = r.decision.action === 'answer' ? r.decision.answer.kind : r.decision.reason;
+      counts[kind] = (counts[kind] ?? 0) + 1;
+    }
+    // Ground truth for every answer: find the traceback of the hop through the log lines.
+    for (const line of logs.filter((l) => l.msg === 'answered')) {
+      const call = callOf.get(line.tracebackId as string)!;
+      const providerKey = handled.find((r) => r.hopId === line.hopId)!.providerKey;
+      const truth = truthFor(network, call, providerKey);
+      const answer = line.answer as { kind: string; upstreamProviderId?: string };
+      if (answer.kind === 'upstream') {
+        expect(truth.kind).toBe('upstream');
+        if (truth.kind === 'upstream')
+          expect(answer.upstreamProviderId).toBe(loaded.providers.get(truth.providerKey)!.id);
+      } else expect(answer.kind).toBe(truth.kind);
+    }
+    for (const line of logs.filter((l) => l.msg === 'left for a person')) {
+      const call = callOf.get(line.tracebackId as string)!;
+      const providerKey = handled.find((r) => r.hopId === line.hopId)!.providerKey;
+      const p = network.byKey.get(providerKey)!;
+      const mapped = Object.keys(loaded.peerMaps.get(providerKey)!.peers).length;
+      // Only the cases a person must look at: two candidate records, or a trunk missing from the map.
+      expect(
+        call.ambiguousAt === providerKey || mapped < Object.keys(p.trunkFrom).length,
+        JSON.stringify(line),
+      ).toBe(true);
+    }
+    expect(counts.upstream).toBeGreaterThan(0);
+    expect(counts.origin).toBeGreaterThan(0);
+    expect(counts.not_found).toBeGreaterThan(0);
+    expect(counts.ambiguous).toBeGreaterThan(0);
+    expect(counts.unknown_peer ?? 0).toBeGreaterThanOrEqual(0);
+    // A second poll repeats nothing: decided hops are remembered.
+    for (const agent of agents.values()) expect(await agent.pollOnce()).toEqual([]);
+  });
+
+  it('answers nothing in dry-run mode', async () => {
+    const call = callSet.calls[0]!;
+    await open(call);
+    const key = call.path[call.path.length - 1]!;
+    const results = await agentFor(key, true).pollOnce();
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.every((r) => r.outcome === 'dry_run' || r.outcome === 'ask_person')).toBe(true);
+    const res = await h.analyst.get(`/api/v1/hops?status=pending&limit=200`);
+    expect(res.json<{ items: Array<{ id: string }> }>().items.map((x) => x.id)).toEqual(
+      expect.arrayContaining(results.map((r) => r.hopId)),
+    );
+  });
+
+  it('learns of a hop by a signed webhook and refuses an unsigned one', async () => {
+    // A call whose terminating provider can answer alone: its record is there, single, on a mapped trunk.
+    const call = callSet.calls.find((c) => {
+      const key = c.path[c.path.length - 1]!;
+      const upstreamTrunk = network.byKey.get(key)!.trunkFrom[c.path[c.path.length - 2]!]!;
+      return c.missingAt !== key && c.ambiguousAt !== key && loaded.peerMaps.get(key)!.peers[upstreamTrunk];
+    })!;
+    const hopId = await open(call);
+    const key = call.path[call.path.length - 1]!;
+    const agent = agentFor(key);
+    const server = await startWebhookReceiver(agent, { port: 0, secret: 'whsec_test' });
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const hop = { id: hopId };
+      const body = JSON.stringify({
+        event: 'hop.assigned',
+        occurredAt: new Date().toISOString(),
+        data: { hopId: hop.id },
+      });
+      const unsigned = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body });
+      expect(unsigned.status).toBe(401);
+      const signed = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        body,
+        headers: { 'hoptrace-signature': signWebhook('whsec_test', body, new Date()) },
+      });
+      expect(signed.status).toBe(204);
+      for (let i = 0; i < 200 && !logs.some((l) => l.hopId === hop.id); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect((await h.analyst.get(`/api/v1/hops/${hop.id}`)).json<{ status: string }>().status).toBe(
+        'answered',
+      );
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -1,0 +1,178 @@
+import type { TRole } from '@hoptrace/contracts';
+import {
+  actorFor,
+  createUser,
+  generatePassword,
+  ManualClock,
+  systemActor,
+  type CommandContext,
+  type CoreSettings,
+} from '@hoptrace/core';
+import { countUsers, listProviders, type Db } from '@hoptrace/db';
+import { generateCalls, type CallSet, type CdrRecord } from './calls';
+import { addContacts, loadNetwork } from './load';
+import { buildNetwork } from './network';
+import { Random } from './random';
+import { runScenario, summarize } from './scenario';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+export interface DemoOptions {
+  db: Db;
+  settings?: CoreSettings;
+  /** The present; the history runs over the six months before it. */
+  now?: Date;
+  tracebacks?: number;
+  seed?: number;
+  print?: (line: string) => void;
+  /** The deployment's own first admin (HOPTRACE_ADMIN_EMAIL / _PASSWORD), used instead of the demo admin. */
+  admin?: { email?: string | undefined; password?: string | undefined };
+}
+
+export interface DemoResult {
+  loaded: boolean;
+  ms: number;
+  credentials: Array<{ role: TRole; email: string; password: string; provider?: string }>;
+  outcomes: Record<string, number>;
+}
+
+/** True when nobody has used the database yet: no users and no providers. */
+export async function isEmptyDatabase(db: Db): Promise<boolean> {
+  if ((await countUsers(db)) > 0) return false;
+  return (await listProviders(db, { limit: 1 })).items.length === 0;
+}
+
+/**
+ * Loads six months of simulated history into an empty database through the core commands,
+ * with a manual clock walking through time so every timeline and deadline is real: a few
+ * dozen fictional providers, campaigns, a couple of hundred tracebacks in every outcome (the
+ * latest still open), and a user for each role whose credentials are printed once.
+ */
+export async function loadDemo(opts: DemoOptions): Promise<DemoResult> {
+  const started = Date.now();
+  // One transaction for the whole history (the commands' own transactions become savepoints): the
+  // embedded database commits once instead of thousands of times, and a failed load leaves it empty.
+  const result = await opts.db.transaction((tx) => loadHistory({ ...opts, db: tx }));
+  if (result.loaded) {
+    const print = opts.print ?? (() => {});
+    const ms = Date.now() - started;
+    print(result.lines[0]!.replace('{seconds}', (ms / 1000).toFixed(1)));
+    for (const line of result.lines.slice(1)) print(line);
+    return { loaded: true, ms, credentials: result.credentials, outcomes: result.outcomes };
+  }
+  return { loaded: false, ms: 0, credentials: [], outcomes: {} };
+}
+
+async function loadHistory(opts: DemoOptions): Promise<Omit<DemoResult, 'ms'> & { lines: string[] }> {
+  if (!(await isEmptyDatabase(opts.db))) return { loaded: false, credentials: [], outcomes: {}, lines: [] };
+  const now = opts.now ?? new Date();
+  const from = new Date(now.getTime() - 182 * DAY);
+  const clock = new ManualClock(from);
+  const system: CommandContext = { db: opts.db, clock, actor: systemActor('demo'), settings: opts.settings };
+  const credentials: DemoResult['credentials'] = [];
+
+  const person = async (
+    role: TRole,
+    email: string,
+    name: string,
+    providerId?: string,
+    provider?: string,
+    given?: string,
+  ) => {
+    const password = given ?? generatePassword();
+    const user = await createUser({
+      ...system,
+      input: { email, name, role, password, ...(providerId ? { providerId } : {}) },
+    });
+    // A password the operator chose is theirs; only generated ones are printed.
+    credentials.push({
+      role,
+      email,
+      password: given ? '(as configured)' : password,
+      ...(provider ? { provider } : {}),
+    });
+    return user;
+  };
+  await person(
+    'admin',
+    opts.admin?.email ?? 'admin@hoptrace.local',
+    'Administrator',
+    undefined,
+    undefined,
+    opts.admin?.password,
+  );
+  const analyst = actorFor(await person('analyst', 'analyst@hoptrace.local', 'Demo Analyst'), 'portal');
+  await person('enforcement', 'enforcement@agency.example', 'Demo Enforcement Officer');
+
+  const network = buildNetwork({ seed: opts.seed ?? 20261123 });
+  const loaded = await loadNetwork(system, network);
+  // A few provider desks a visitor can log in as: the terminating provider that gets the first hop,
+  // an intermediate in the middle of paths, and an originating provider.
+  for (const kind of ['terminating', 'intermediate', 'originating'] as const) {
+    const p = network.providers.find((x) => x.kind === kind && x.answerMode !== 'never')!;
+    await person(
+      'provider',
+      `demo@${p.email.split('@')[1]}`,
+      `${p.name} demo user`,
+      loaded.providers.get(p.key)!.id,
+      p.name,
+    );
+  }
+
+  const history = generateCalls(network, {
+    count: opts.tracebacks ?? 200,
+    from,
+    to: new Date(now.getTime() - 2 * HOUR),
+  });
+  // A few calls of the last day, so some tracebacks are still open when the visitor arrives.
+  const recent = generateCalls(network, {
+    count: 12,
+    from: new Date(now.getTime() - 30 * HOUR),
+    to: new Date(now.getTime() - 2 * HOUR),
+    backgroundPerProvider: 0,
+    seed: (opts.seed ?? 20261123) + 5,
+  });
+  const callSet: CallSet = {
+    calls: [...history.calls, ...recent.calls.map((c) => ({ ...c, id: `recent-${c.id}` }))],
+    records: new Map(
+      [...history.records].map(([k, list]): [string, CdrRecord[]] => [
+        k,
+        [...list, ...(recent.records.get(k) ?? [])],
+      ]),
+    ),
+  };
+  const rnd = new Random((opts.seed ?? 20261123) + 11);
+  const result = await runScenario({
+    db: opts.db,
+    clock,
+    ...(opts.settings ? { settings: opts.settings } : {}),
+    network,
+    loaded,
+    callSet,
+    analyst,
+    // Calls come in from honeypots and complaints within hours to a few days.
+    openAt: (call) =>
+      new Date(
+        Math.min(now.getTime() - HOUR, call.startedAt.getTime() + rnd.logUniform(1 * HOUR, 72 * HOUR)),
+      ),
+    until: now,
+    cancelShare: 0.03,
+  });
+  clock.set(now);
+  // Contacts only now, so the history sends no mail; from here on providers hear of their hops.
+  await addContacts(system, network, loaded);
+  const summary = summarize(result);
+  const lines = [
+    `Loaded the demo history in {seconds} s: ${network.providers.length} fictional providers, ${network.campaigns.length} campaigns, ${summary.tracebacks} tracebacks (${Object.entries(
+      summary.outcomes,
+    )
+      .map(([k, v]) => `${v} ${k.replace(/_/g, ' ')}`)
+      .join(', ')}).`,
+    'Demo users (passwords shown once):',
+    ...credentials.map(
+      (c) => `  ${c.role.padEnd(11)} ${c.email}  ${c.password}${c.provider ? `  (${c.provider})` : ''}`,
+    ),
+  ];
+  return { loaded: true, credentials, outcomes: summary.outcomes, lines };
+}
