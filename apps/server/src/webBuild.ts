@@ -43,7 +43,11 @@ export function webBuildState(webRoot = WEB_ROOT): WebBuildState {
 
 /** The slice of Vite's JS API used here; Vite is the portal's dependency, resolved from its workspace. */
 interface ViteApi {
-  build(config: { root: string; configFile: string; logLevel: 'warn' | 'info' | 'error' | 'silent' }): Promise<unknown>;
+  build(config: {
+    root: string;
+    configFile: string;
+    logLevel: 'warn' | 'info' | 'error' | 'silent';
+  }): Promise<unknown>;
 }
 
 let running: Promise<WebBuildState> | undefined;

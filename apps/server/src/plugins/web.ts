@@ -28,7 +28,8 @@ export default async function web(app: FastifyInstance, opts: { root?: string })
   });
   app.get('/*', { schema: { hide: true } }, (request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
-    if (path === '/api' || path.startsWith('/api/') || path.startsWith('/assets/')) return reply.callNotFound();
+    if (path === '/api' || path.startsWith('/api/') || path.startsWith('/assets/'))
+      return reply.callNotFound();
     if (!existsSync(join(root, 'index.html')))
       return sendProblem(
         reply,
