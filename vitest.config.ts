@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three tiers (STYLE.md habit 8): pure unit tests of the core, database tests
-// (PGlite by default, real PostgreSQL when DATABASE_URL is set) and HTTP tests
-// through app.inject. CI runs `db` and `http` a second time against PostgreSQL.
+// Tiers (STYLE.md habit 8): pure unit tests of the core, database tests
+// (PGlite by default, real PostgreSQL when DATABASE_URL is set), HTTP tests
+// through app.inject, and a few browser tests of the portal. CI runs `db` and
+// `http` a second time against PostgreSQL.
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -23,6 +24,18 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'http', include: ['apps/*/src/**/*.http.test.ts', 'apps/*/test/**/*.http.test.ts'] },
+      },
+      // The portal in Debian's Chromium through playwright-core, against a real server. Skipped with a
+      // printed line when Chromium is absent, required under CI=true (see apps/web/test/node/globalSetup.ts).
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['apps/web/test/**/*.browser.test.ts'],
+          globalSetup: ['apps/web/test/node/globalSetup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

@@ -46,6 +46,7 @@ interface ViteApi {
   build(config: {
     root: string;
     configFile: string;
+    mode: string;
     logLevel: 'warn' | 'info' | 'error' | 'silent';
   }): Promise<unknown>;
 }
@@ -71,7 +72,21 @@ export function ensureWebBuild(
     const started = Date.now();
     const require = createRequire(join(webRoot, 'package.json'));
     const vite = (await import(pathToFileURL(require.resolve('vite')).href)) as ViteApi;
-    await vite.build({ root: webRoot, configFile: join(webRoot, 'vite.config.ts'), logLevel: 'warn' });
+    // Vite and the React plugin read NODE_ENV before the mode: started under a test runner (NODE_ENV=test)
+    // the build would be React's development build, and `npm start` would then serve it as fresh.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await vite.build({
+        root: webRoot,
+        configFile: join(webRoot, 'vite.config.ts'),
+        mode: 'production',
+        logLevel: 'warn',
+      });
+    } finally {
+      if (nodeEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = nodeEnv;
+    }
     print(`  portal built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return state;
   })().finally(() => {

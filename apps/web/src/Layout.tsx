@@ -1,0 +1,180 @@
+import {
+  AppShell,
+  Badge,
+  Burger,
+  Group,
+  Menu,
+  NavLink,
+  Progress,
+  Text,
+  UnstyledButton,
+  VisuallyHidden,
+} from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useQueryClient } from '@tanstack/react-query';
+import { Link, Outlet, useLocation, useNavigate, useNavigation } from 'react-router';
+import { post } from './api/client';
+import { useHops } from './api/queries';
+import { IconRoute } from './components/icons';
+import { ROLE_LABEL } from './lib/labels';
+import { useUser } from './session';
+
+interface NavItem {
+  to: string;
+  label: string;
+  badge?: number | undefined;
+}
+
+function useNavItems(): NavItem[] {
+  const user = useUser();
+  const isProvider = user.role === 'provider';
+  // The inbox count shares the inbox's cache entry; only provider users ask for it.
+  const inbox = useHops('pending', 50, isProvider);
+  const pending = inbox.data?.pages.reduce((n, p) => n + p.items.filter((h) => h.can.answer).length, 0);
+  switch (user.role) {
+    case 'admin':
+    case 'analyst':
+      return [
+        { to: '/dashboard', label: 'Dashboard' },
+        { to: '/tracebacks', label: 'Tracebacks' },
+        { to: '/tracebacks/new', label: 'Open a traceback' },
+        { to: '/providers', label: 'Providers' },
+        { to: '/campaigns', label: 'Campaigns' },
+        ...(user.role === 'admin' ? [{ to: '/admin/users', label: 'Users and keys' }] : []),
+        { to: '/profile', label: 'Your profile' },
+      ];
+    case 'provider':
+      return [
+        { to: '/inbox', label: 'Inbox', badge: pending },
+        { to: '/answered', label: 'Answered' },
+        { to: '/my-provider', label: 'Your provider' },
+        { to: '/profile', label: 'Your profile' },
+      ];
+    case 'enforcement':
+      return [
+        { to: '/tracebacks', label: 'Referred tracebacks' },
+        { to: '/profile', label: 'Your profile' },
+      ];
+  }
+}
+
+/** The most specific nav item that matches the path is the current one. */
+function currentItem(items: NavItem[], path: string): string | undefined {
+  return items
+    .filter((i) => path === i.to || path.startsWith(`${i.to}/`))
+    .sort((a, b) => b.to.length - a.to.length)[0]?.to;
+}
+
+export function Layout() {
+  const user = useUser();
+  const [opened, { toggle, close }] = useDisclosure();
+  const items = useNavItems();
+  const location = useLocation();
+  const navigation = useNavigation();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const current = currentItem(items, location.pathname);
+
+  async function signOut() {
+    await post('/auth/logout').catch(() => undefined);
+    queryClient.clear();
+    await navigate('/login');
+  }
+
+  return (
+    <AppShell
+      header={{ height: 56 }}
+      navbar={{ width: 232, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding={{ base: 'sm', sm: 'lg' }}
+    >
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <AppShell.Header>
+        {navigation.state === 'loading' && (
+          <Progress
+            value={100}
+            animated
+            size="xs"
+            radius={0}
+            aria-label="Loading page"
+            pos="absolute"
+            w="100%"
+          />
+        )}
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label={opened ? 'Close navigation' : 'Open navigation'}
+            />
+            <UnstyledButton component={Link} to="/" aria-label="hoptrace, start page">
+              <Group gap={6} wrap="nowrap">
+                <Text c="blue.9" component="span" style={{ display: 'flex' }}>
+                  <IconRoute size={22} />
+                </Text>
+                <Text fw={750} size="lg" c="blue.9">
+                  hoptrace
+                </Text>
+              </Group>
+            </UnstyledButton>
+          </Group>
+          <Menu position="bottom-end" withinPortal>
+            <Menu.Target>
+              <UnstyledButton aria-label={`Account menu for ${user.name}`} data-testid="account-menu">
+                <Group gap="xs" wrap="nowrap">
+                  <Text size="sm" fw={600} visibleFrom="xs" truncate maw={200}>
+                    {user.name}
+                  </Text>
+                  <Badge variant="light" tt="none">
+                    {ROLE_LABEL[user.role]}
+                  </Badge>
+                </Group>
+              </UnstyledButton>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Label>{user.email}</Menu.Label>
+              <Menu.Item component={Link} to="/profile">
+                Profile and API keys
+              </Menu.Item>
+              <Menu.Item onClick={() => void signOut()}>Sign out</Menu.Item>
+            </Menu.Dropdown>
+          </Menu>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" aria-label="Main">
+        <nav>
+          {items.map((item) => (
+            <NavLink
+              key={item.to}
+              component={Link}
+              to={item.to}
+              label={item.label}
+              active={current === item.to}
+              aria-current={current === item.to ? 'page' : undefined}
+              onClick={close}
+              rightSection={
+                item.badge ? (
+                  <Badge size="sm" circle color="red" aria-label={`${item.badge} awaiting your answer`}>
+                    {item.badge}
+                  </Badge>
+                ) : undefined
+              }
+              variant="light"
+              fw={500}
+            />
+          ))}
+        </nav>
+      </AppShell.Navbar>
+      <AppShell.Main id="main" tabIndex={-1}>
+        <VisuallyHidden aria-live="polite">
+          {navigation.state === 'loading' ? 'Loading page' : ''}
+        </VisuallyHidden>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}

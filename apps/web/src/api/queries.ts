@@ -1,0 +1,221 @@
+import type {
+  TApiKey,
+  TCampaign,
+  TDashboard,
+  TEvent,
+  THop,
+  THopStatus,
+  TProvider,
+  TProviderNames,
+  TResponseTimes,
+  TTraceback,
+  TTracebackListItem,
+  TUser,
+  TUserListItem,
+} from '@hoptrace/contracts';
+import {
+  infiniteQueryOptions,
+  keepPreviousData,
+  queryOptions,
+  useInfiniteQuery,
+  useQuery,
+} from '@tanstack/react-query';
+import { get, isApiError, qs, request } from './client';
+
+/**
+ * Every read the portal makes. Each is a query definition (so a route can
+ * start it while its code is still downloading) and a hook; keys are shared so
+ * a change can refresh exactly what it touched.
+ */
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface TracebackFilters {
+  status?: string | undefined;
+  outcome?: string | undefined;
+  campaignId?: string | undefined;
+  providerId?: string | undefined;
+  number?: string | undefined;
+  openedFrom?: string | undefined;
+  openedBefore?: string | undefined;
+}
+
+export const keys = {
+  me: ['me'] as const,
+  dashboard: (weeks: number) => ['dashboard', weeks] as const,
+  tracebacks: (filters: TracebackFilters, limit: number) => ['tracebacks', filters, limit] as const,
+  traceback: (id: string) => ['traceback', id] as const,
+  events: (id: string) => ['events', id] as const,
+  hops: (status: THopStatus, limit: number) => ['hops', status, limit] as const,
+  hop: (id: string) => ['hop', id] as const,
+  providers: (q: string) => ['providers', q] as const,
+  provider: (id: string) => ['provider', id] as const,
+  providerNames: (ids: string[]) => ['provider-names', ids] as const,
+  responseTimes: (id: string, weeks: number) => ['response-times', id, weeks] as const,
+  campaigns: ['campaigns'] as const,
+  campaign: (id: string) => ['campaign', id] as const,
+  users: (filters: { role?: string | undefined; q?: string | undefined }) => ['users', filters] as const,
+  apiKeys: (userId: string) => ['api-keys', userId] as const,
+};
+
+const nextCursor = (last: Page<unknown>) => last.nextCursor ?? undefined;
+
+export const q = {
+  /** The signed-in user, or null when nobody is. */
+  me: () =>
+    queryOptions({
+      queryKey: keys.me,
+      queryFn: async ({ signal }) => {
+        try {
+          return (await request<{ user: TUser }>('GET', '/auth/me', { signal, quiet401: true })).user;
+        } catch (e) {
+          if (isApiError(e, 401)) return null;
+          throw e;
+        }
+      },
+      staleTime: 5 * 60_000,
+    }),
+  dashboard: (weeks: number) =>
+    queryOptions({
+      queryKey: keys.dashboard(weeks),
+      queryFn: ({ signal }) => get<TDashboard>(`/stats/dashboard${qs({ weeks })}`, signal),
+    }),
+  tracebacks: (filters: TracebackFilters, limit = 25) =>
+    infiniteQueryOptions({
+      queryKey: keys.tracebacks(filters, limit),
+      queryFn: ({ pageParam, signal }) =>
+        get<Page<TTracebackListItem>>(`/tracebacks${qs({ ...filters, limit, cursor: pageParam })}`, signal),
+      initialPageParam: undefined as string | undefined,
+      getNextPageParam: nextCursor,
+    }),
+  traceback: (id: string) =>
+    queryOptions({
+      queryKey: keys.traceback(id),
+      queryFn: ({ signal }) => get<TTraceback>(`/tracebacks/${id}`, signal),
+    }),
+  events: (id: string) =>
+    queryOptions({
+      queryKey: keys.events(id),
+      queryFn: async ({ signal }) =>
+        (await get<{ items: TEvent[] }>(`/tracebacks/${id}/events`, signal)).items,
+    }),
+  hops: (status: THopStatus, limit = 50) =>
+    infiniteQueryOptions({
+      queryKey: keys.hops(status, limit),
+      queryFn: ({ pageParam, signal }) =>
+        get<Page<THop>>(`/hops${qs({ status, limit, cursor: pageParam })}`, signal),
+      initialPageParam: undefined as string | undefined,
+      getNextPageParam: nextCursor,
+    }),
+  hop: (id: string) =>
+    queryOptions({ queryKey: keys.hop(id), queryFn: ({ signal }) => get<THop>(`/hops/${id}`, signal) }),
+  provider: (id: string) =>
+    queryOptions({
+      queryKey: keys.provider(id),
+      queryFn: ({ signal }) => get<TProvider>(`/providers/${id}`, signal),
+    }),
+  responseTimes: (id: string, weeks: number) =>
+    queryOptions({
+      queryKey: keys.responseTimes(id, weeks),
+      queryFn: ({ signal }) => get<TResponseTimes>(`/providers/${id}/response-times${qs({ weeks })}`, signal),
+    }),
+  campaigns: () =>
+    queryOptions({
+      queryKey: keys.campaigns,
+      queryFn: ({ signal }) => get<Page<TCampaign>>(`/campaigns${qs({ limit: 200 })}`, signal),
+      staleTime: 5 * 60_000,
+    }),
+};
+
+export const useMe = () => useQuery(q.me());
+
+export const useDashboard = (weeks: number) =>
+  useQuery({ ...q.dashboard(weeks), placeholderData: keepPreviousData, refetchInterval: 60_000 });
+
+export const useTracebacks = (filters: TracebackFilters, limit = 25) =>
+  useInfiniteQuery({ ...q.tracebacks(filters, limit), placeholderData: keepPreviousData });
+
+export const useTraceback = (id: string) => useQuery(q.traceback(id));
+export const useTimeline = (id: string) => useQuery(q.events(id));
+
+export const useHops = (status: THopStatus, limit = 50, enabled = true) =>
+  useInfiniteQuery({
+    ...q.hops(status, limit),
+    refetchInterval: status === 'pending' ? 60_000 : false,
+    enabled,
+  });
+
+export const useHop = (id: string) => useQuery(q.hop(id));
+
+export function useProviderSearch(search: string, enabled = true) {
+  return useQuery({
+    queryKey: keys.providers(search),
+    queryFn: ({ signal }) => get<Page<TProvider>>(`/providers${qs({ q: search, limit: 20 })}`, signal),
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
+
+export function useProviderDirectory(search: string) {
+  return useInfiniteQuery({
+    queryKey: ['directory', search],
+    queryFn: ({ pageParam, signal }) =>
+      get<Page<TProvider>>(`/providers${qs({ q: search, limit: 50, cursor: pageParam })}`, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export const useProvider = (id: string | null | undefined) =>
+  useQuery({ ...q.provider(id ?? ''), enabled: !!id });
+
+/** Names for the provider ids a list carries, fetched once per set of ids. */
+export function useProviderNames(ids: Array<string | null | undefined>) {
+  const wanted = [...new Set(ids.filter((x): x is string => !!x))].sort();
+  const query = useQuery({
+    queryKey: keys.providerNames(wanted),
+    queryFn: ({ signal }) => get<TProviderNames>(`/providers/names${qs({ ids: wanted.join(',') })}`, signal),
+    enabled: wanted.length > 0,
+    staleTime: 10 * 60_000,
+    placeholderData: keepPreviousData,
+  });
+  return new Map((query.data?.items ?? []).map((p) => [p.id, p.name]));
+}
+
+export const useResponseTimes = (providerId: string, weeks: number) =>
+  useQuery({ ...q.responseTimes(providerId, weeks), placeholderData: keepPreviousData });
+
+export const useCampaigns = (enabled = true) => useQuery({ ...q.campaigns(), enabled });
+
+export function useCampaign(id: string | null | undefined) {
+  return useQuery({
+    queryKey: keys.campaign(id ?? ''),
+    queryFn: ({ signal }) => get<TCampaign>(`/campaigns/${id}`, signal),
+    enabled: !!id,
+    staleTime: 5 * 60_000,
+  });
+}
+
+export function useUsers(filters: { role?: string | undefined; q?: string | undefined }) {
+  return useInfiniteQuery({
+    queryKey: keys.users(filters),
+    queryFn: ({ pageParam, signal }) =>
+      get<Page<TUserListItem>>(`/users${qs({ ...filters, limit: 50, cursor: pageParam })}`, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useApiKeys(userId: string | undefined) {
+  return useQuery({
+    queryKey: keys.apiKeys(userId ?? ''),
+    queryFn: async ({ signal }) =>
+      (await get<{ items: TApiKey[] }>(`/users/${userId}/api-keys`, signal)).items,
+    enabled: !!userId,
+  });
+}

@@ -1,0 +1,217 @@
+import type { THopSummary, TTraceback } from '@hoptrace/contracts';
+import { Anchor, Badge, Box, Group, Paper, Stack, Text, Tooltip } from '@mantine/core';
+import { Link } from 'react-router';
+import { ACTION_LABEL, CHANNEL_LABEL } from '../lib/labels';
+import { DateTime, HopStatus, useNow } from './common';
+import { IconArrowDown, IconArrowRight } from './icons';
+
+/** Hops grouped by line of inquiry: the main walk upstream first, then any line beside it (the signer). */
+export function linesOf(hops: THopSummary[]): Array<{ line: string; hops: THopSummary[] }> {
+  const lines = new Map<string, THopSummary[]>();
+  for (const h of [...hops].sort((a, b) => a.seq - b.seq))
+    lines.set(h.line, [...(lines.get(h.line) ?? []), h]);
+  return [...lines.entries()]
+    .sort(([a], [b]) => (a === 'path' ? -1 : b === 'path' ? 1 : a.localeCompare(b)))
+    .map(([line, list]) => ({ line, hops: list }));
+}
+
+const LINE_TITLE: Record<string, string> = {
+  path: 'Path, from the provider that delivered the call upstream',
+};
+
+function Badges({ hop, loop, now }: { hop: THopSummary; loop: boolean; now: number }) {
+  const overdue = hop.status === 'pending' && Date.parse(hop.dueAt) <= now;
+  return (
+    <Group gap={4}>
+      <HopStatus status={hop.status} />
+      {hop.late && (
+        <Tooltip label="Answered after the deadline" withArrow>
+          <Badge color="orange" variant="filled" tt="none">
+            Late
+          </Badge>
+        </Tooltip>
+      )}
+      {overdue && (
+        <Tooltip label="The deadline has passed with no answer" withArrow>
+          <Badge color="red" variant="filled" tt="none">
+            Overdue
+          </Badge>
+        </Tooltip>
+      )}
+      {loop && (
+        <Tooltip label="Named an upstream that is already in the path" withArrow>
+          <Badge color="grape" variant="filled" tt="none">
+            Loop
+          </Badge>
+        </Tooltip>
+      )}
+    </Group>
+  );
+}
+
+function Answer({ hop, names }: { hop: THopSummary; names: Map<string, string> }) {
+  const a = hop.answer;
+  if (!a) return null;
+  const via = hop.answeredVia ? ` (via ${CHANNEL_LABEL[hop.answeredVia]})` : '';
+  let text: string;
+  switch (a.kind) {
+    case 'upstream':
+      text = `Received it from ${names.get(a.upstreamProviderId ?? '') ?? 'a provider'}`;
+      break;
+    case 'origin':
+      text = `Originated it: ${a.action ? ACTION_LABEL[a.action] : 'action not given'}`;
+      break;
+    case 'not_found':
+      text = 'No record of the call';
+      break;
+  }
+  return (
+    <Stack gap={2}>
+      <Text size="sm" fw={600}>
+        {text}
+        <Text span size="sm" c="dimmed" fw={400}>
+          {via}
+        </Text>
+      </Text>
+      {a.comment && (
+        <Text size="sm" c="dimmed" style={{ whiteSpace: 'pre-wrap' }}>
+          “{a.comment}”
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
+function HopCard(props: {
+  hop: THopSummary;
+  loop: boolean;
+  now: number;
+  names: Map<string, string>;
+  linkProviders: boolean;
+}) {
+  const { hop } = props;
+  const withdrawn = hop.status === 'withdrawn';
+  return (
+    <Paper
+      withBorder
+      p="sm"
+      radius="md"
+      miw={{ md: 230 }}
+      maw={{ md: 280 }}
+      style={{
+        flex: '0 0 auto',
+        opacity: withdrawn ? 0.75 : 1,
+        borderStyle: withdrawn ? 'dashed' : 'solid',
+        borderColor: hop.status === 'pending' ? 'var(--mantine-color-blue-8)' : undefined,
+        borderWidth: hop.status === 'pending' ? 2 : 1,
+      }}
+      aria-label={`Hop ${hop.seq}: ${hop.providerName}`}
+      data-hop-seq={hop.seq}
+      data-hop-status={hop.status}
+    >
+      <Stack gap={6}>
+        <Group gap={6} wrap="nowrap" align="baseline">
+          <Text size="xs" c="dimmed" fw={700}>
+            {hop.seq}
+          </Text>
+          {props.linkProviders ? (
+            <Anchor component={Link} to={`/providers/${hop.providerId}`} fw={650} size="sm">
+              {hop.providerName}
+            </Anchor>
+          ) : (
+            <Text fw={650} size="sm">
+              {hop.providerName}
+            </Text>
+          )}
+        </Group>
+        <Badges hop={hop} loop={props.loop} now={props.now} />
+        <Box
+          component="dl"
+          m={0}
+          style={{ display: 'grid', gridTemplateColumns: 'auto 1fr', columnGap: 12, rowGap: 2 }}
+        >
+          <Text size="xs" c="dimmed" component="dt">
+            Requested
+          </Text>
+          <Text size="xs" component="dd" m={0}>
+            <DateTime iso={hop.requestedAt} compact />
+          </Text>
+          <Text size="xs" c="dimmed" component="dt">
+            Received
+          </Text>
+          <Text size="xs" component="dd" m={0}>
+            <DateTime iso={hop.receivedAt} compact />
+          </Text>
+          <Text size="xs" c="dimmed" component="dt">
+            Due
+          </Text>
+          <Text size="xs" component="dd" m={0}>
+            <DateTime iso={hop.dueAt} compact />
+          </Text>
+          <Text size="xs" c="dimmed" component="dt">
+            Answered
+          </Text>
+          <Text size="xs" component="dd" m={0}>
+            <DateTime iso={hop.answeredAt} compact />
+          </Text>
+        </Box>
+        <Answer hop={hop} names={props.names} />
+      </Stack>
+    </Paper>
+  );
+}
+
+function Arrow() {
+  return (
+    <Box c="dimmed" style={{ alignSelf: 'center', display: 'flex' }} aria-hidden="true">
+      <Box hiddenFrom="md">
+        <IconArrowDown size={20} />
+      </Box>
+      <Box visibleFrom="md">
+        <IconArrowRight size={20} />
+      </Box>
+    </Box>
+  );
+}
+
+/** The path drawn as a chain of providers: each one named the next as the provider that handed it the call. */
+export function PathChain(props: { traceback: TTraceback; loopHopIds: Set<string>; linkProviders: boolean }) {
+  const now = useNow();
+  const names = new Map(props.traceback.hops.map((h) => [h.providerId, h.providerName]));
+  return (
+    <Stack gap="lg">
+      {linesOf(props.traceback.hops).map(({ line, hops }) => (
+        <section key={line} aria-label={LINE_TITLE[line] ?? `Line of inquiry: ${line}`}>
+          {line !== 'path' && (
+            <Text size="sm" fw={600} mb={4}>
+              Line of inquiry: {line}
+            </Text>
+          )}
+          <Box style={{ overflowX: 'auto' }} pb="xs">
+            <Box
+              component="ol"
+              m={0}
+              p={0}
+              style={{ listStyle: 'none' }}
+              data-line={line}
+              className="path-chain"
+            >
+              {hops.map((hop, i) => (
+                <li key={hop.id} className="path-step">
+                  {i > 0 && <Arrow />}
+                  <HopCard
+                    hop={hop}
+                    loop={props.loopHopIds.has(hop.id)}
+                    now={now}
+                    names={names}
+                    linkProviders={props.linkProviders}
+                  />
+                </li>
+              ))}
+            </Box>
+          </Box>
+        </section>
+      ))}
+    </Stack>
+  );
+}

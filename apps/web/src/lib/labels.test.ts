@@ -1,0 +1,80 @@
+import type { TEvent } from '@hoptrace/contracts';
+import { describe, expect, it } from 'vitest';
+import { describeEvent, describeHours } from './labels';
+
+const names: Record<string, string> = { p1: 'Fictional Tel', p2: 'Example Voice' };
+const name = (id: string | undefined) => (id ? (names[id] ?? 'a provider') : 'a provider');
+const event = (type: string, data: Record<string, unknown>): TEvent => ({
+  id: 1,
+  at: '2026-11-02T15:00:00Z',
+  type,
+  actor: 'analyst@example.test',
+  hopId: null,
+  data,
+});
+
+describe('describeEvent', () => {
+  it.each([
+    [event('traceback.opened', {}), 'Traceback opened'],
+    [
+      event('hop.requested', { seq: 2, providerId: 'p2', providerName: 'Example Voice' }),
+      'Asked Example Voice who handed over the call (hop 2)',
+    ],
+    [
+      event('hop.answered', {
+        kind: 'upstream',
+        providerId: 'p1',
+        upstreamProviderId: 'p2',
+        via: 'portal',
+        late: false,
+      }),
+      'Fictional Tel named Example Voice as its upstream via portal',
+    ],
+    [
+      event('hop.answered', {
+        kind: 'origin',
+        providerId: 'p2',
+        action: 'terminated',
+        via: 'link',
+        late: true,
+      }),
+      'Example Voice originated the call: Customer terminated via email link, late',
+    ],
+    [
+      event('hop.answered', { kind: 'not_found', providerId: 'p1', via: 'api' }),
+      'Fictional Tel has no record of the call via API',
+    ],
+    [event('hop.non_responsive', { providerId: 'p1' }), 'Fictional Tel did not answer by the deadline'],
+    [
+      event('hop.withdrawn', { providerId: 'p1', reason: 'reassigned' }),
+      'Request to Fictional Tel withdrawn (reassigned)',
+    ],
+    [event('traceback.closed', { outcome: 'dead_end' }), 'Closed: Dead end'],
+    [
+      event('traceback.flagged', { flag: 'loop', providerId: 'p1' }),
+      'Loop: Fictional Tel is already in the path',
+    ],
+    [
+      event('provider.created', { providerId: 'p9', name: 'Unlisted Carrier', namedBy: 'p1' }),
+      'Unlisted Carrier added to the directory (named by Fictional Tel, not yet verified)',
+    ],
+    [event('origin.viewed', {}), 'Customer details viewed'],
+    [event('notice.sent', {}), 'notice sent'],
+  ])('%#: %s', (e, text) => {
+    expect(describeEvent(e, name)).toBe(text);
+  });
+});
+
+describe('describeHours', () => {
+  it('reads a provider calendar as a sentence', () => {
+    expect(
+      describeHours({ days: [1, 2, 3, 4, 5], open: '08:00', close: '17:00', holidays: 'us-federal' }),
+    ).toBe('Mon–Fri 08:00–17:00, closed on US federal holidays');
+    expect(
+      describeHours({ days: [7, 1, 2, 3, 4, 5, 6], open: '00:00', close: '24:00', holidays: 'none' }),
+    ).toBe('Every day 00:00–24:00');
+    expect(describeHours({ days: [6, 2], open: '09:30', close: '12:00', holidays: 'none' })).toBe(
+      'Tue, Sat 09:30–12:00',
+    );
+  });
+});

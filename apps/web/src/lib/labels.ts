@@ -1,0 +1,156 @@
+import type {
+  TAnswerChannel,
+  TEvent,
+  THopStatus,
+  TOriginAction,
+  TOutcome,
+  TProvider,
+  TRole,
+} from '@hoptrace/contracts';
+
+/** Words for the API's codes, in one place so every screen says the same thing. */
+
+export const OUTCOME_LABEL: Record<TOutcome, string> = {
+  origin_identified: 'Origin identified',
+  foreign_origin: 'Foreign origin',
+  non_responsive: 'Non-responsive',
+  dead_end: 'Dead end',
+  cancelled: 'Cancelled',
+};
+
+export const OUTCOME_HELP: Record<TOutcome, string> = {
+  origin_identified: 'The originating provider (and usually the caller) is known',
+  foreign_origin: 'The path leaves the country: the US gateway provider is identified',
+  non_responsive: 'A provider did not answer in time; the traceback stops there',
+  dead_end: 'A provider has no record and the path cannot be resolved',
+  cancelled: 'Withdrawn by staff',
+};
+
+/** Colours carry meaning next to the words, never instead of them. */
+export const OUTCOME_COLOR: Record<TOutcome, string> = {
+  origin_identified: 'teal',
+  foreign_origin: 'indigo',
+  non_responsive: 'red',
+  dead_end: 'orange',
+  cancelled: 'gray',
+};
+
+export const HOP_STATUS_LABEL: Record<THopStatus, string> = {
+  pending: 'Awaiting answer',
+  answered: 'Answered',
+  non_responsive: 'Non-responsive',
+  withdrawn: 'Withdrawn',
+};
+
+export const HOP_STATUS_COLOR: Record<THopStatus, string> = {
+  pending: 'blue',
+  answered: 'teal',
+  non_responsive: 'red',
+  withdrawn: 'gray',
+};
+
+export const ACTION_LABEL: Record<TOriginAction, string> = {
+  terminated: 'Customer terminated',
+  warned: 'Customer warned',
+  blocked: 'Traffic blocked',
+  investigating: 'Under investigation',
+  none: 'No action',
+};
+
+export const CHANNEL_LABEL: Record<TAnswerChannel, string> = {
+  api: 'API',
+  portal: 'portal',
+  link: 'email link',
+  bulk: 'bulk file',
+  agent: 'provider agent',
+  staff: 'staff',
+};
+
+export const ROLE_LABEL: Record<TRole, string> = {
+  admin: 'Administrator',
+  analyst: 'Analyst',
+  provider: 'Provider',
+  enforcement: 'Enforcement',
+};
+
+export const CATEGORY_LABEL: Record<string, string> = {
+  government_impersonation: 'Government impersonation',
+  business_impersonation: 'Business impersonation',
+  auto_warranty: 'Auto warranty',
+  financial: 'Financial',
+  health: 'Health',
+  utilities: 'Utilities',
+  political: 'Political',
+  other: 'Other',
+};
+
+export const ANSWER_KIND_LABEL = {
+  upstream: 'Named its upstream',
+  origin: 'Originated the call',
+  not_found: 'No record of the call',
+} as const;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * One sentence per timeline event. `name` resolves provider ids the event
+ * carries; unknown event types (added later) still read sensibly.
+ */
+export function describeEvent(e: TEvent, name: (providerId: string | undefined) => string): string {
+  const d = e.data;
+  const provider = name(str(d.providerId));
+  switch (e.type) {
+    case 'traceback.opened':
+      return 'Traceback opened';
+    case 'hop.requested':
+      return `Asked ${str(d.providerName) ?? provider} who handed over the call (hop ${typeof d.seq === 'number' ? d.seq : '?'})`;
+    case 'hop.answered': {
+      const how = str(d.via) ? ` via ${CHANNEL_LABEL[d.via as TAnswerChannel] ?? String(d.via)}` : '';
+      const late = d.late === true ? ', late' : '';
+      switch (d.kind) {
+        case 'upstream':
+          return `${provider} named ${name(str(d.upstreamProviderId))} as its upstream${how}${late}`;
+        case 'origin':
+          return `${provider} originated the call: ${ACTION_LABEL[d.action as TOriginAction] ?? 'action not given'}${how}${late}`;
+        case 'not_found':
+          return `${provider} has no record of the call${how}${late}`;
+        default:
+          return `${provider} answered${how}${late}`;
+      }
+    }
+    case 'hop.non_responsive':
+      return `${provider} did not answer by the deadline`;
+    case 'hop.withdrawn':
+      return `Request to ${provider} withdrawn${str(d.reason) ? ` (${str(d.reason)})` : ''}`;
+    case 'traceback.closed':
+      return `Closed: ${OUTCOME_LABEL[d.outcome as TOutcome] ?? String(d.outcome)}`;
+    case 'traceback.reopened':
+      return `Reopened${str(d.reason) ? `: ${str(d.reason)}` : ''}`;
+    case 'traceback.flagged':
+      return d.flag === 'loop'
+        ? `Loop: ${provider} is already in the path`
+        : `Flagged ${String(d.flag)}${str(d.detail) ? `: ${str(d.detail)}` : ''}`;
+    case 'provider.created':
+      return `${str(d.name) ?? 'A provider'} added to the directory (named by ${name(str(d.namedBy))}, not yet verified)`;
+    case 'origin.viewed':
+      return 'Customer details viewed';
+    default:
+      return e.type.replace(/[._]/g, ' ');
+  }
+}
+
+const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** `Mon–Fri 08:00–17:00, closed on US federal holidays`: when a provider's requests count as received. */
+export function describeHours(h: TProvider['businessHours']): string {
+  const days = [...h.days].sort((a, b) => a - b);
+  const consecutive = days.every((d, i) => i === 0 || d === days[i - 1]! + 1);
+  const dayText =
+    days.length === 7
+      ? 'Every day'
+      : consecutive && days.length > 2
+        ? `${DAY_NAMES[days[0]! - 1]}–${DAY_NAMES[days[days.length - 1]! - 1]}`
+        : days.map((d) => DAY_NAMES[d - 1]).join(', ');
+  const holidays = h.holidays === 'us-federal' ? ', closed on US federal holidays' : '';
+  return `${dayText} ${h.open}–${h.close}${holidays}`;
+}

@@ -1,0 +1,520 @@
+import { ORIGIN_ACTIONS, ZHopAnswer, type THop } from '../lib/contracts';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Checkbox,
+  Container,
+  Grid,
+  Group,
+  Paper,
+  Radio,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+  Textarea,
+  Title,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Link, Navigate, useLocation, useParams } from 'react-router';
+import { ApiError, idempotencyKey, isApiError, post, setLinkToken } from '../api/client';
+import { keys, useHop, useProvider } from '../api/queries';
+import {
+  Countdown,
+  DateTime,
+  ErrorAlert,
+  Field,
+  HopStatus,
+  Loading,
+  PageTitle,
+  Phone,
+} from '../components/common';
+import { IconLock, IconRoute } from '../components/icons';
+import { ProviderPicker } from '../components/ProviderPicker';
+import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
+import { ACTION_LABEL, ANSWER_KIND_LABEL, CATEGORY_LABEL, CHANNEL_LABEL } from '../lib/labels';
+import { ExpiredPage, NotFoundPage } from './ErrorPages';
+
+type Mode = 'portal' | 'link';
+
+/** `/hop/:id`, where email links land: with the link's token, its page; without, the signed-in view of that hop. */
+export function HopLinkEntry() {
+  const { id = '' } = useParams();
+  const { hash } = useLocation();
+  const token = new URLSearchParams(hash.slice(1)).get('t');
+  if (!token) return <Navigate to={`/hops/${id}`} replace />;
+  return <LinkHopPage id={id} token={token} />;
+}
+
+/** One request to this provider, signed in: from the inbox, or /hop/:id without a link token. */
+export function HopPage() {
+  const { id = '' } = useParams();
+  return <HopView id={id} mode="portal" />;
+}
+
+/**
+ * The page a one-hop email link opens (`/hop/:id#t=…`): straight on the answer
+ * form, no sign-in, speaking for that hop only. The token stays in the
+ * fragment, which browsers never send to servers.
+ */
+function LinkHopPage({ id, token }: { id: string; token: string }) {
+  // Set before the first request of the page goes out, and dropped when the page is left.
+  useState(() => setLinkToken(token));
+  useEffect(() => {
+    setLinkToken(token);
+    return () => setLinkToken(null);
+  }, [token]);
+  return (
+    <Container size="md" py="lg">
+      <Group gap={6} mb="lg" c="blue.9">
+        <IconRoute size={22} />
+        <Text fw={750} size="lg" c="blue.9">
+          hoptrace
+        </Text>
+      </Group>
+      <main id="main">
+        <HopView id={id} mode="link" />
+      </main>
+    </Container>
+  );
+}
+
+function HopView({ id, mode }: { id: string; mode: Mode }) {
+  const hop = useHop(id);
+  if (hop.isPending) return <Loading label="Loading the request" />;
+  if (hop.isError) {
+    if (mode === 'link' && isApiError(hop.error, 410)) return <ExpiredPage />;
+    if (mode === 'link' && (isApiError(hop.error, 401) || isApiError(hop.error, 403)))
+      return <LinkRefused id={id} reason={hop.error.message} />;
+    return isApiError(hop.error, 404) || isApiError(hop.error, 400) ? (
+      <NotFoundPage />
+    ) : (
+      <ErrorAlert error={hop.error} />
+    );
+  }
+  const h = hop.data;
+  return (
+    <Stack gap="lg" maw={960}>
+      <PageTitle
+        title="Traceback request"
+        right={h.can.answer ? <Countdown dueAt={h.dueAt} size="lg" /> : <HopStatus status={h.status} />}
+      >
+        Traceback request
+      </PageTitle>
+      <CallFacts hop={h} />
+      {h.can.answer ? <AnswerForm hop={h} mode={mode} /> : <GivenAnswer hop={h} mode={mode} />}
+    </Stack>
+  );
+}
+
+/** A link that is not valid, or a provider that wants its people to sign in: the way forward is signing in. */
+function LinkRefused({ id, reason }: { id: string; reason: string }) {
+  return (
+    <Alert color="orange" title="This link cannot be used" role="alert">
+      <Text size="sm" mb="sm">
+        {reason.charAt(0).toUpperCase() + reason.slice(1)}.
+      </Text>
+      <Button component="a" href={`/hops/${id}`}>
+        Sign in to answer
+      </Button>
+    </Alert>
+  );
+}
+
+function CallFacts({ hop }: { hop: THop }) {
+  return (
+    <Paper withBorder p="md">
+      <Text mb="sm">
+        For this call, <b>which provider handed it to you?</b>
+      </Text>
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} component="dl" m={0} spacing="sm">
+        <Field label="Call time">
+          <DateTime iso={hop.call.startedAt} />
+        </Field>
+        <Field label="Calling number">
+          <Phone e164={hop.call.callingNumber} />
+        </Field>
+        <Field label="Called number">
+          <Phone e164={hop.call.calledNumber} />
+        </Field>
+        <Field label="Handed to">{hop.namedBy ? hop.namedBy.providerName : 'You delivered the call'}</Field>
+        <Field label="Requested">
+          <DateTime iso={hop.requestedAt} />
+        </Field>
+        <Field label="Counted as received">
+          <DateTime iso={hop.receivedAt} />
+        </Field>
+        <Field label="Due">
+          <DateTime iso={hop.dueAt} />
+        </Field>
+      </SimpleGrid>
+      {hop.campaign && (
+        <Alert variant="light" color="gray" mt="md" title={`Campaign: ${hop.campaign.name}`}>
+          {hop.campaign.category && (
+            <Text size="xs" c="dimmed" mb={4}>
+              {CATEGORY_LABEL[hop.campaign.category] ?? hop.campaign.category}
+            </Text>
+          )}
+          <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
+            {hop.campaign.description}
+          </Text>
+        </Alert>
+      )}
+    </Paper>
+  );
+}
+
+type Kind = 'upstream' | 'origin' | 'not_found';
+
+function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
+  const queryClient = useQueryClient();
+  const [kind, setKind] = useState<Kind | null>(null);
+  const [upstreamId, setUpstreamId] = useState<string | null>(null);
+  const [unlisted, setUnlisted] = useState(false);
+  const [np, setNp] = useState({
+    name: '',
+    country: 'US',
+    contactName: '',
+    contactEmail: '',
+    contactPhone: '',
+  });
+  const [customer, setCustomer] = useState({ name: '', address: '', contact: '', accountRef: '' });
+  const [action, setAction] = useState<string | null>(null);
+  const [comment, setComment] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const attempt = useRef(idempotencyKey());
+
+  const answer = useMutation({
+    mutationFn: (body: unknown) =>
+      post<THop>(`/hops/${hop.id}/answer`, body, { idempotencyKey: attempt.current }),
+    onSuccess: async (answered) => {
+      queryClient.setQueryData(keys.hop(answered.id), answered);
+      notifications.show({
+        color: 'teal',
+        title: 'Answer sent',
+        message: 'Thank you. The consortium has it now.',
+      });
+      await queryClient.invalidateQueries({ queryKey: ['hops'] });
+    },
+    onError: (err) => {
+      attempt.current = idempotencyKey();
+      if (err instanceof ApiError) setErrors(err.fieldErrors);
+    },
+  });
+
+  const opt = (s: string) => (s.trim() ? s.trim() : undefined);
+
+  function body() {
+    const c = opt(comment);
+    switch (kind) {
+      case 'upstream':
+        return unlisted
+          ? {
+              kind,
+              upstreamProvider: {
+                name: np.name,
+                country: opt(np.country),
+                contactName: opt(np.contactName),
+                contactEmail: np.contactEmail.trim(),
+                contactPhone: opt(np.contactPhone),
+              },
+              comment: c,
+            }
+          : { kind, upstreamProviderId: upstreamId ?? undefined, comment: c };
+      case 'origin':
+        return {
+          kind,
+          customer: {
+            name: customer.name,
+            address: opt(customer.address),
+            contact: opt(customer.contact),
+            accountRef: opt(customer.accountRef),
+          },
+          action: action ?? undefined,
+          comment: c,
+        };
+      case 'not_found':
+        return { kind, comment: c };
+      case null:
+        return null;
+    }
+  }
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const b = body();
+    if (!b) {
+      setErrors({ kind: 'Choose one of the three answers' });
+      focusFirstError();
+      return;
+    }
+    const parsed = ZHopAnswer.safeParse(b);
+    if (!parsed.success) {
+      const found = fieldErrorsOf(parsed.error.issues);
+      if (kind === 'upstream' && !unlisted && !upstreamId)
+        found.upstreamProviderId = 'Choose the provider from the directory, or name one that is not listed';
+      if (kind === 'origin' && !action) found.action = 'Say what you did about the traffic';
+      setErrors(found);
+      focusFirstError();
+      return;
+    }
+    setErrors({});
+    answer.mutate(b);
+  }
+
+  const formError =
+    answer.error && !(answer.error instanceof ApiError && Object.keys(answer.error.fieldErrors).length)
+      ? answer.error.message
+      : null;
+
+  return (
+    <Paper withBorder p="md">
+      <form onSubmit={submit} noValidate aria-label="Your answer">
+        <Stack gap="md">
+          <Title order={2} size="h4">
+            Your answer
+          </Title>
+          {formError && (
+            <Alert color="red" role="alert" title="The answer was not sent">
+              {formError}
+            </Alert>
+          )}
+          <Radio.Group
+            id="kind"
+            label="What do your records show?"
+            value={kind}
+            onChange={(v) => {
+              setKind(v);
+              setErrors({});
+            }}
+            error={errors.kind}
+            required
+          >
+            <Stack gap="xs" mt="xs">
+              <Radio
+                value="upstream"
+                label="Another provider handed us the call"
+                description="Name that provider (the upstream)"
+              />
+              <Radio
+                value="origin"
+                label="We originated it: the caller is our customer"
+                description="Give the customer and what you did"
+              />
+              <Radio value="not_found" label="We have no record of this call" />
+            </Stack>
+          </Radio.Group>
+
+          {kind === 'upstream' && (
+            <Stack gap="sm">
+              {!unlisted && (
+                <ProviderPicker
+                  id="upstreamProviderId"
+                  label="Upstream provider"
+                  description="Search the directory by name, OCN, FRN or RMD number"
+                  required
+                  value={upstreamId}
+                  onChange={setUpstreamId}
+                  error={errors.upstreamProviderId}
+                />
+              )}
+              <Checkbox
+                label="The provider is not in the directory: I will name it"
+                checked={unlisted}
+                onChange={(e) => setUnlisted(e.currentTarget.checked)}
+              />
+              {unlisted && (
+                <Grid>
+                  <Grid.Col span={{ base: 12, sm: 8 }}>
+                    <TextInput
+                      label="Provider name"
+                      required
+                      value={np.name}
+                      onChange={(e) => setNp({ ...np, name: e.currentTarget.value })}
+                      error={errors['upstreamProvider.name']}
+                    />
+                  </Grid.Col>
+                  <Grid.Col span={{ base: 12, sm: 4 }}>
+                    <TextInput
+                      label="Country"
+                      description="Two letters, e.g. US"
+                      maxLength={2}
+                      value={np.country}
+                      onChange={(e) => setNp({ ...np, country: e.currentTarget.value })}
+                      error={errors['upstreamProvider.country']}
+                    />
+                  </Grid.Col>
+                  <Grid.Col span={{ base: 12, sm: 4 }}>
+                    <TextInput
+                      label="Contact name"
+                      value={np.contactName}
+                      onChange={(e) => setNp({ ...np, contactName: e.currentTarget.value })}
+                      error={errors['upstreamProvider.contactName']}
+                    />
+                  </Grid.Col>
+                  <Grid.Col span={{ base: 12, sm: 4 }}>
+                    <TextInput
+                      label="Contact email"
+                      type="email"
+                      required
+                      value={np.contactEmail}
+                      onChange={(e) => setNp({ ...np, contactEmail: e.currentTarget.value })}
+                      error={errors['upstreamProvider.contactEmail']}
+                    />
+                  </Grid.Col>
+                  <Grid.Col span={{ base: 12, sm: 4 }}>
+                    <TextInput
+                      label="Contact phone"
+                      type="tel"
+                      value={np.contactPhone}
+                      onChange={(e) => setNp({ ...np, contactPhone: e.currentTarget.value })}
+                      error={errors['upstreamProvider.contactPhone']}
+                    />
+                  </Grid.Col>
+                </Grid>
+              )}
+            </Stack>
+          )}
+
+          {kind === 'origin' && (
+            <Stack gap="sm">
+              <Alert color="yellow" variant="light" icon={<IconLock />}>
+                Customer details go only to consortium staff and to the agencies a traceback is referred to.
+                The law permits sharing them to protect networks from fraud (47 U.S.C. 222(d)(2)).
+              </Alert>
+              <Grid>
+                <Grid.Col span={{ base: 12, sm: 6 }}>
+                  <TextInput
+                    label="Customer name"
+                    required
+                    value={customer.name}
+                    onChange={(e) => setCustomer({ ...customer, name: e.currentTarget.value })}
+                    error={errors['customer.name']}
+                  />
+                </Grid.Col>
+                <Grid.Col span={{ base: 12, sm: 6 }}>
+                  <TextInput
+                    label="Account reference"
+                    value={customer.accountRef}
+                    onChange={(e) => setCustomer({ ...customer, accountRef: e.currentTarget.value })}
+                    error={errors['customer.accountRef']}
+                  />
+                </Grid.Col>
+                <Grid.Col span={{ base: 12, sm: 6 }}>
+                  <Textarea
+                    label="Address"
+                    autosize
+                    minRows={2}
+                    value={customer.address}
+                    onChange={(e) => setCustomer({ ...customer, address: e.currentTarget.value })}
+                    error={errors['customer.address']}
+                  />
+                </Grid.Col>
+                <Grid.Col span={{ base: 12, sm: 6 }}>
+                  <Textarea
+                    label="Contact (person, email, phone)"
+                    autosize
+                    minRows={2}
+                    value={customer.contact}
+                    onChange={(e) => setCustomer({ ...customer, contact: e.currentTarget.value })}
+                    error={errors['customer.contact']}
+                  />
+                </Grid.Col>
+              </Grid>
+              <Select
+                id="action"
+                label="What you did about the traffic"
+                required
+                data={ORIGIN_ACTIONS.map((a) => ({ value: a, label: ACTION_LABEL[a] }))}
+                value={action}
+                onChange={setAction}
+                error={errors.action}
+                maw={360}
+              />
+            </Stack>
+          )}
+
+          {kind && (
+            <Textarea
+              label="Comment"
+              description="Optional: anything that helps the next step (trunk, CDR reference, what you blocked)"
+              autosize
+              minRows={2}
+              value={comment}
+              onChange={(e) => setComment(e.currentTarget.value)}
+              error={errors.comment}
+            />
+          )}
+          <Group>
+            <Button type="submit" loading={answer.isPending} size="md">
+              Send the answer
+            </Button>
+            {mode === 'portal' && (
+              <Anchor component={Link} to="/inbox" size="sm">
+                Back to the inbox
+              </Anchor>
+            )}
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}
+
+function GivenAnswer({ hop, mode }: { hop: THop; mode: Mode }) {
+  const upstream = useProvider(hop.answer?.kind === 'upstream' ? hop.answer.upstreamProviderId : null);
+  if (!hop.answer)
+    return (
+      <Alert color="gray" title="No answer is needed now">
+        This request is{' '}
+        {hop.status === 'withdrawn' ? 'withdrawn: the traceback moved on without it' : hop.status}.
+      </Alert>
+    );
+  const a = hop.answer;
+  return (
+    <Paper withBorder p="md" data-testid="given-answer">
+      <Group gap="xs" mb="sm">
+        <Title order={2} size="h4">
+          Your answer
+        </Title>
+        <Badge color="teal" variant="light" tt="none">
+          Sent
+        </Badge>
+        {hop.late && (
+          <Badge color="orange" variant="filled" tt="none">
+            Late
+          </Badge>
+        )}
+      </Group>
+      <SimpleGrid cols={{ base: 1, sm: 3 }} component="dl" m={0}>
+        <Field label="Answer">{ANSWER_KIND_LABEL[a.kind]}</Field>
+        {a.kind === 'upstream' && <Field label="Upstream">{upstream.data?.name ?? '…'}</Field>}
+        {a.action && <Field label="Action taken">{ACTION_LABEL[a.action]}</Field>}
+        <Field label="Answered">
+          <DateTime iso={hop.answeredAt} />
+          {hop.answeredVia ? ` via ${CHANNEL_LABEL[hop.answeredVia]}` : ''}
+        </Field>
+      </SimpleGrid>
+      {a.comment && (
+        <Text size="sm" mt="sm" style={{ whiteSpace: 'pre-wrap' }}>
+          “{a.comment}”
+        </Text>
+      )}
+      {mode === 'portal' ? (
+        <Button component={Link} to="/inbox" variant="light" mt="md">
+          Back to the inbox
+        </Button>
+      ) : (
+        <Text size="sm" mt="md">
+          Thank you. Your colleagues can follow this request and the others for your provider by{' '}
+          <Anchor href="/login">signing in</Anchor>.
+        </Text>
+      )}
+    </Paper>
+  );
+}

@@ -1,0 +1,158 @@
+import type { THop } from '@hoptrace/contracts';
+import { Anchor, Badge, Button, Card, EmptyState, Group, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Link } from 'react-router';
+import { useHops } from '../api/queries';
+import { Countdown, DateTime, ErrorAlert, Loading, PageTitle, Phone } from '../components/common';
+import { IconCheck, IconInbox } from '../components/icons';
+import { ANSWER_KIND_LABEL, ACTION_LABEL, CHANNEL_LABEL } from '../lib/labels';
+
+function CallLine({ hop }: { hop: THop }) {
+  return (
+    <Text size="sm">
+      <Phone e164={hop.call.callingNumber} /> called <Phone e164={hop.call.calledNumber} />
+    </Text>
+  );
+}
+
+/** Requests waiting for this provider's answer, the nearest deadline first. */
+export function InboxPage() {
+  const hops = useHops('pending');
+  // A provider marked non-responsive may still answer late, which resumes the traceback.
+  const late = useHops('non_responsive');
+  const items = [...(hops.data?.pages ?? []), ...(late.data?.pages ?? [])]
+    .flatMap((p) => p.items)
+    .filter((h) => h.can.answer)
+    .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
+  return (
+    <>
+      <PageTitle title="Inbox">Inbox</PageTitle>
+      <Text c="dimmed" mb="md" maw={720}>
+        Each request asks: for this call, which provider handed it to you? Answers are due 24 hours after the
+        request is received (outside your business hours it counts as received when you next open). A late
+        answer is still taken, and marked late.
+      </Text>
+      {hops.isPending && <Loading label="Loading your requests" />}
+      {hops.isError && <ErrorAlert error={hops.error} />}
+      {hops.isSuccess && items.length === 0 && (
+        <EmptyState
+          icon={<IconCheck size={28} />}
+          variant="light"
+          color="teal"
+          title="Nothing waiting for you"
+          description="New traceback requests for your provider appear here."
+          py="xl"
+        />
+      )}
+      <Stack
+        gap="sm"
+        component="ul"
+        p={0}
+        m={0}
+        style={{ listStyle: 'none' }}
+        aria-label="Requests awaiting your answer"
+      >
+        {items.map((hop) => (
+          <Card key={hop.id} withBorder component="li" padding="md" data-hop-id={hop.id}>
+            <Group justify="space-between" align="flex-start" wrap="wrap" gap="sm">
+              <Stack gap={4}>
+                <Group gap="xs">
+                  <Countdown dueAt={hop.dueAt} />
+                  {hop.status === 'non_responsive' && (
+                    <Badge color="red" variant="light" tt="none">
+                      Marked non-responsive: a late answer reopens it
+                    </Badge>
+                  )}
+                </Group>
+                <CallLine hop={hop} />
+                <Text size="xs" c="dimmed">
+                  Call at <DateTime iso={hop.call.startedAt} />
+                  {hop.campaign ? ` · ${hop.campaign.name}` : ''}
+                  {hop.namedBy ? ` · named by ${hop.namedBy.providerName}` : ' · you delivered the call'}
+                </Text>
+              </Stack>
+              <Button
+                component={Link}
+                to={`/hops/${hop.id}`}
+                aria-label={`Answer the request about the call from ${hop.call.callingNumber}`}
+              >
+                Answer
+              </Button>
+            </Group>
+          </Card>
+        ))}
+      </Stack>
+      {hops.hasNextPage && (
+        <Button
+          variant="subtle"
+          mt="md"
+          onClick={() => void hops.fetchNextPage()}
+          loading={hops.isFetchingNextPage}
+        >
+          Show more
+        </Button>
+      )}
+    </>
+  );
+}
+
+/** What this provider has answered, newest request first. */
+export function AnsweredPage() {
+  const hops = useHops('answered');
+  const items = hops.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <>
+      <PageTitle title="Answered">Answered requests</PageTitle>
+      {hops.isPending && <Loading />}
+      {hops.isError && <ErrorAlert error={hops.error} />}
+      {hops.isSuccess && items.length === 0 && (
+        <EmptyState
+          icon={<IconInbox size={28} />}
+          title="No answers yet"
+          description="Requests you answer are listed here."
+          py="xl"
+        />
+      )}
+      <SimpleGrid cols={{ base: 1, md: 2 }} spacing="sm">
+        {items.map((hop) => (
+          <Card key={hop.id} withBorder padding="md">
+            <Stack gap={4}>
+              <Group gap="xs">
+                <Badge color="teal" variant="light" tt="none">
+                  {hop.answer ? ANSWER_KIND_LABEL[hop.answer.kind] : 'Answered'}
+                </Badge>
+                {hop.answer?.action && (
+                  <Badge color="gray" variant="light" tt="none">
+                    {ACTION_LABEL[hop.answer.action]}
+                  </Badge>
+                )}
+                {hop.late && (
+                  <Badge color="orange" variant="filled" tt="none">
+                    Late
+                  </Badge>
+                )}
+              </Group>
+              <CallLine hop={hop} />
+              <Text size="xs" c="dimmed">
+                Answered <DateTime iso={hop.answeredAt} compact />
+                {hop.answeredVia ? ` via ${CHANNEL_LABEL[hop.answeredVia]}` : ''}
+              </Text>
+              <Anchor component={Link} to={`/hops/${hop.id}`} size="sm">
+                View the request
+              </Anchor>
+            </Stack>
+          </Card>
+        ))}
+      </SimpleGrid>
+      {hops.hasNextPage && (
+        <Button
+          variant="subtle"
+          mt="md"
+          onClick={() => void hops.fetchNextPage()}
+          loading={hops.isFetchingNextPage}
+        >
+          Show more
+        </Button>
+      )}
+    </>
+  );
+}

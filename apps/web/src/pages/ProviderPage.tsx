@@ -1,0 +1,304 @@
+import type { TProvider, TResponseTimes } from '@hoptrace/contracts';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Grid,
+  Group,
+  Paper,
+  SegmentedControl,
+  SimpleGrid,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { lazy, Suspense, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { isApiError } from '../api/client';
+import { useProvider, useResponseTimes, useTracebacks } from '../api/queries';
+import {
+  DateTime,
+  ErrorAlert,
+  Field,
+  Loading,
+  PageTitle,
+  Phone,
+  TracebackStatus,
+  useNow,
+} from '../components/common';
+import { ProviderForm } from '../components/ProviderForm';
+import { describeHours } from '../lib/labels';
+import { formatHours } from '../lib/time';
+import { useUser } from '../session';
+import { NotFoundPage } from './ErrorPages';
+
+const ResponseTimeChart = lazy(async () => ({
+  default: (await import('../components/charts')).ResponseTimeChart,
+}));
+
+/** A provider as staff see it: identifiers, contacts, response times, its tracebacks. */
+export function ProviderPage() {
+  const { id = '' } = useParams();
+  return <ProviderView id={id} scope="all" />;
+}
+
+/** The provider a provider user speaks for: its own contacts and time zone, and its scorecard. */
+export function MyProviderPage() {
+  const user = useUser();
+  if (!user.providerId) return <NotFoundPage />;
+  return <ProviderView id={user.providerId} scope="self" />;
+}
+
+function ProviderView({ id, scope }: { id: string; scope: 'all' | 'self' }) {
+  const provider = useProvider(id);
+  const [editing, setEditing] = useState(false);
+  if (provider.isPending) return <Loading label="Loading the provider" />;
+  if (provider.isError)
+    return isApiError(provider.error, 404) || isApiError(provider.error, 400) ? (
+      <NotFoundPage />
+    ) : (
+      <ErrorAlert error={provider.error} />
+    );
+  const p = provider.data;
+  return (
+    <Stack gap="lg">
+      <PageTitle
+        title={p.name}
+        right={
+          p.can.update ? (
+            <Button variant="light" onClick={() => setEditing(true)}>
+              {scope === 'self' ? 'Change contacts and time zone' : 'Change'}
+            </Button>
+          ) : undefined
+        }
+      >
+        <Group gap="sm" component="span">
+          <span>{p.name}</span>
+          {p.verified ? (
+            <Badge color="teal" variant="light" tt="none">
+              Verified
+            </Badge>
+          ) : (
+            <Badge color="orange" variant="light" tt="none">
+              Not verified
+            </Badge>
+          )}
+        </Group>
+      </PageTitle>
+      <Grid gap="lg">
+        <Grid.Col span={{ base: 12, md: 6 }}>
+          <Identifiers provider={p} />
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 6 }}>
+          <Contacts provider={p} />
+        </Grid.Col>
+      </Grid>
+      <ResponseTimes providerId={p.id} />
+      {scope === 'all' && <ProviderTracebacks providerId={p.id} />}
+      {scope === 'self' && (
+        <Text size="sm" c="dimmed">
+          API keys for your integration are on{' '}
+          <Anchor component={Link} to="/profile">
+            your profile
+          </Anchor>
+          .
+        </Text>
+      )}
+      {editing && <ProviderForm provider={p} scope={scope} onClose={() => setEditing(false)} />}
+    </Stack>
+  );
+}
+
+function Identifiers({ provider: p }: { provider: TProvider }) {
+  const now = useNow();
+  const localTime = new Intl.DateTimeFormat(undefined, {
+    timeZone: p.timezone,
+    weekday: 'short',
+    hour: 'numeric',
+    minute: '2-digit',
+  }).format(now);
+  return (
+    <Paper withBorder p="md" h="100%">
+      <Title order={2} size="h4" mb="sm">
+        Identifiers
+      </Title>
+      <SimpleGrid cols={2} component="dl" m={0} spacing="sm">
+        <Field label="OCN">{p.ocns.join(', ') || '—'}</Field>
+        <Field label="FRN">{p.frn ?? '—'}</Field>
+        <Field label="RMD filing">
+          {p.rmdNumber ?? (
+            <Text span size="sm" className="warning-text">
+              None on record: downstream providers may not accept its traffic directly
+            </Text>
+          )}
+        </Field>
+        <Field label="Country">{p.country}</Field>
+        <Field label="Other names">{p.dbaNames.join(', ') || '—'}</Field>
+        <Field label="Time zone">
+          {p.timezone}
+          <Text span size="xs" c="dimmed">
+            {' '}
+            · now {localTime}
+          </Text>
+        </Field>
+        <Field label="Business hours">{describeHours(p.businessHours)}</Field>
+        <Field label="In the directory since">
+          <DateTime iso={p.createdAt} dateOnly />
+        </Field>
+      </SimpleGrid>
+    </Paper>
+  );
+}
+
+function Contacts({ provider: p }: { provider: TProvider }) {
+  return (
+    <Paper withBorder p="md" h="100%">
+      <Title order={2} size="h4" mb="sm">
+        Traceback contacts
+      </Title>
+      {p.contacts === undefined ? (
+        <Text size="sm" c="dimmed">
+          Shown to consortium staff and to the provider itself.
+        </Text>
+      ) : p.contacts.length === 0 ? (
+        <Alert color="orange" variant="light">
+          No contact on file: requests to this provider cannot reach anyone.
+        </Alert>
+      ) : (
+        <Stack gap="xs" component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
+          {p.contacts.map((c, i) => (
+            <li key={i}>
+              <Text size="sm" fw={600}>
+                {c.name}
+              </Text>
+              <Text size="sm">
+                <Anchor href={`mailto:${c.email}`}>{c.email}</Anchor>
+                {c.phone && <> · {c.phone.startsWith('+') ? <Phone e164={c.phone} /> : c.phone}</>}
+              </Text>
+            </li>
+          ))}
+        </Stack>
+      )}
+    </Paper>
+  );
+}
+
+const PERIODS = [
+  { value: '12', label: '12 weeks' },
+  { value: '26', label: '26 weeks' },
+  { value: '52', label: 'A year' },
+];
+
+function ResponseTimes({ providerId }: { providerId: string }) {
+  const [weeks, setWeeks] = useState('12');
+  const history = useResponseTimes(providerId, Number(weeks));
+  return (
+    <Paper withBorder p="md">
+      <Group justify="space-between" mb="sm">
+        <Title order={2} size="h4">
+          Response times
+        </Title>
+        <SegmentedControl size="xs" data={PERIODS} value={weeks} onChange={setWeeks} aria-label="Period" />
+      </Group>
+      {history.isPending && <Skeleton h={200} />}
+      {history.isError && <ErrorAlert error={history.error} />}
+      {history.data && <ResponseBody r={history.data} />}
+    </Paper>
+  );
+}
+
+function ResponseBody({ r }: { r: TResponseTimes }) {
+  const s = r.summary;
+  return (
+    <Stack>
+      <SimpleGrid cols={{ base: 2, sm: 3, md: 6 }} component="dl" m={0}>
+        <Field label="Requests">{s.requested}</Field>
+        <Field label="Answered">{s.answered}</Field>
+        <Field label="Late">{s.late}</Field>
+        <Field label="Unanswered past deadline">{s.unanswered}</Field>
+        <Field label="Median response">{formatHours(s.medianHours)}</Field>
+        <Field label="90th percentile">{formatHours(s.p90Hours)}</Field>
+      </SimpleGrid>
+      {s.requested === 0 || s.answered === 0 ? (
+        <Text size="sm" c="dimmed">
+          {s.requested === 0
+            ? 'No request to this provider in the period.'
+            : 'No answer in the period, so no response time to draw.'}
+        </Text>
+      ) : (
+        <Suspense fallback={<Skeleton h={200} />}>
+          <ResponseTimeChart perWeek={r.perWeek} />
+        </Suspense>
+      )}
+    </Stack>
+  );
+}
+
+function ProviderTracebacks({ providerId }: { providerId: string }) {
+  const list = useTracebacks({ providerId }, 10);
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <Paper withBorder p="md">
+      <Group justify="space-between" mb="sm">
+        <Title order={2} size="h4">
+          Tracebacks through this provider
+        </Title>
+        <Anchor component={Link} to={`/tracebacks?providerId=${providerId}`} size="sm">
+          All, with filters
+        </Anchor>
+      </Group>
+      {list.isPending && <Skeleton h={120} />}
+      {list.isError && <ErrorAlert error={list.error} />}
+      {list.isSuccess && items.length === 0 && (
+        <Text size="sm" c="dimmed">
+          None yet.
+        </Text>
+      )}
+      {items.length > 0 && (
+        <Table.ScrollContainer minWidth={520}>
+          <Table verticalSpacing={6}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Call</Table.Th>
+                <Table.Th>From → to</Table.Th>
+                <Table.Th>Status</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((t) => (
+                <Table.Tr key={t.id}>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/tracebacks/${t.id}`} size="sm">
+                      <DateTime iso={t.call.startedAt} compact />
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">
+                      <Phone e164={t.call.callingNumber} /> → <Phone e164={t.call.calledNumber} />
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <TracebackStatus status={t.status} outcome={t.outcome} />
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {list.hasNextPage && (
+        <Button
+          variant="subtle"
+          mt="xs"
+          onClick={() => void list.fetchNextPage()}
+          loading={list.isFetchingNextPage}
+        >
+          Show more
+        </Button>
+      )}
+    </Paper>
+  );
+}

@@ -1,0 +1,265 @@
+import { ROLES, ZUserCreate, type TRole, type TUser } from '../lib/contracts';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Drawer,
+  Grid,
+  Group,
+  Modal,
+  PasswordInput,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
+import { ApiError, post } from '../api/client';
+import { useUsers } from '../api/queries';
+import { ApiKeys } from '../components/ApiKeys';
+import { DateTime, ErrorAlert, Loading, PageTitle } from '../components/common';
+import { IconSearch } from '../components/icons';
+import { ProviderPicker } from '../components/ProviderPicker';
+import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
+import { ROLE_LABEL } from '../lib/labels';
+
+const roleOptions = ROLES.map((r) => ({ value: r, label: ROLE_LABEL[r] }));
+
+export function UsersPage() {
+  const [role, setRole] = useState<string | null>(null);
+  const [q, setQ] = useState('');
+  const [debounced] = useDebouncedValue(q.trim(), 250);
+  const users = useUsers({ role: role ?? undefined, q: debounced || undefined });
+  const [adding, setAdding] = useState(false);
+  const [keysOf, setKeysOf] = useState<{ id: string; name: string } | null>(null);
+  const items = users.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <>
+      <PageTitle title="Users and keys" right={<Button onClick={() => setAdding(true)}>Add a user</Button>}>
+        Users and keys
+      </PageTitle>
+      <Group mb="md" align="flex-end">
+        <TextInput
+          label="Search"
+          placeholder="Name or email"
+          leftSection={<IconSearch size={16} />}
+          value={q}
+          onChange={(e) => setQ(e.currentTarget.value)}
+          w={280}
+        />
+        <Select
+          label="Role"
+          data={roleOptions}
+          placeholder="Any"
+          clearable
+          value={role}
+          onChange={setRole}
+          w={200}
+        />
+      </Group>
+      {users.isPending && <Loading />}
+      {users.isError && <ErrorAlert error={users.error} />}
+      {items.length > 0 && (
+        <Table.ScrollContainer minWidth={680}>
+          <Table striped aria-label="Users">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Email</Table.Th>
+                <Table.Th>Role</Table.Th>
+                <Table.Th>Provider</Table.Th>
+                <Table.Th>Added</Table.Th>
+                <Table.Th>
+                  <span className="visually-hidden">Actions</span>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((u) => (
+                <Table.Tr key={u.id}>
+                  <Table.Td>
+                    {u.name}{' '}
+                    {u.disabled && (
+                      <Badge color="gray" variant="light" tt="none">
+                        Disabled
+                      </Badge>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{u.email}</Table.Td>
+                  <Table.Td>{ROLE_LABEL[u.role]}</Table.Td>
+                  <Table.Td>
+                    {u.providerId ? (
+                      <Anchor component={Link} to={`/providers/${u.providerId}`} size="sm">
+                        {u.providerName}
+                      </Anchor>
+                    ) : (
+                      '—'
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <DateTime iso={u.createdAt} dateOnly />
+                  </Table.Td>
+                  <Table.Td>
+                    <Button
+                      size="compact-sm"
+                      variant="light"
+                      onClick={() => setKeysOf({ id: u.id, name: u.name })}
+                    >
+                      API keys
+                    </Button>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {users.isSuccess && items.length === 0 && <Text c="dimmed">No user matches.</Text>}
+      {users.hasNextPage && (
+        <Button
+          variant="light"
+          mt="md"
+          onClick={() => void users.fetchNextPage()}
+          loading={users.isFetchingNextPage}
+        >
+          Show more
+        </Button>
+      )}
+      <Drawer
+        opened={!!keysOf}
+        onClose={() => setKeysOf(null)}
+        title={keysOf ? `API keys of ${keysOf.name}` : ''}
+        position="right"
+        size="lg"
+      >
+        {keysOf && <ApiKeys userId={keysOf.id} />}
+      </Drawer>
+      {adding && <UserForm onClose={() => setAdding(false)} />}
+    </>
+  );
+}
+
+function UserForm({ onClose }: { onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<TRole | null>(null);
+  const [providerId, setProviderId] = useState<string | null>(null);
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const create = useMutation({
+    mutationFn: (body: unknown) => post<{ user: TUser }>('/users', body),
+    onSuccess: async ({ user }) => {
+      notifications.show({ color: 'teal', title: 'User added', message: user.email });
+      onClose();
+      await queryClient.invalidateQueries({ queryKey: ['users'] });
+    },
+    onError: (err) => {
+      if (err instanceof ApiError) setErrors(err.fieldErrors);
+    },
+  });
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const body = {
+      email: email.trim(),
+      name,
+      role: role ?? undefined,
+      providerId: role === 'provider' ? (providerId ?? undefined) : undefined,
+      password: password || undefined,
+    };
+    const parsed = ZUserCreate.safeParse(body);
+    if (!parsed.success) {
+      const found = fieldErrorsOf(parsed.error.issues);
+      if (!role) found.role = 'Choose a role';
+      setErrors(found);
+      focusFirstError();
+      return;
+    }
+    setErrors({});
+    create.mutate(body);
+  }
+  const conflict =
+    create.error instanceof ApiError && create.error.status === 409 ? create.error.message : null;
+  return (
+    <Modal opened onClose={onClose} title="Add a user" size="lg">
+      <form onSubmit={submit} noValidate aria-label="Add a user">
+        <Stack>
+          {conflict && (
+            <Alert color="red" role="alert">
+              {conflict}
+            </Alert>
+          )}
+          <Grid>
+            <Grid.Col span={{ base: 12, sm: 6 }}>
+              <TextInput
+                label="Email"
+                type="email"
+                required
+                value={email}
+                onChange={(e) => setEmail(e.currentTarget.value)}
+                error={errors.email}
+                data-autofocus
+              />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, sm: 6 }}>
+              <TextInput
+                label="Name"
+                required
+                value={name}
+                onChange={(e) => setName(e.currentTarget.value)}
+                error={errors.name}
+              />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, sm: 6 }}>
+              <Select
+                label="Role"
+                required
+                data={roleOptions}
+                value={role}
+                onChange={setRole}
+                error={errors.role}
+              />
+            </Grid.Col>
+            {role === 'provider' && (
+              <Grid.Col span={{ base: 12, sm: 6 }}>
+                <ProviderPicker
+                  label="Provider it speaks for"
+                  required
+                  value={providerId}
+                  onChange={setProviderId}
+                  error={errors.providerId}
+                />
+              </Grid.Col>
+            )}
+            <Grid.Col span={12}>
+              <PasswordInput
+                label="Password"
+                description="At least 12 characters. Leave empty for a user who signs in with API keys only."
+                autoComplete="new-password"
+                value={password}
+                onChange={(e) => setPassword(e.currentTarget.value)}
+                error={errors.password}
+                // Mantine marks the wrapper, not the input; screen readers need it on the input.
+                aria-invalid={!!errors.password}
+              />
+            </Grid.Col>
+          </Grid>
+          <Group justify="flex-end">
+            <Button variant="subtle" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              Add the user
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
