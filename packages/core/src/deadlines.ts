@@ -1,7 +1,10 @@
 import type { ProviderRow } from '@hoptrace/db';
-import { DEFAULT_BUSINESS_CALENDAR, receiptAndDue, type BusinessCalendar } from './clock/businessHours';
-
-export const ANSWER_WINDOW_HOURS = 24;
+import {
+  DEFAULT_ANSWER_WINDOW_HOURS,
+  DEFAULT_BUSINESS_CALENDAR,
+  receiptAndDue,
+  type BusinessCalendar,
+} from './clock/businessHours';
 
 export function calendarOf(provider: Pick<ProviderRow, 'timezone' | 'businessHours'>): BusinessCalendar {
   return { ...DEFAULT_BUSINESS_CALENDAR, ...(provider.businessHours ?? {}), timezone: provider.timezone };
@@ -17,6 +20,6 @@ export function hopDeadline(
   requestedAt: Date,
   provider: Pick<ProviderRow, 'timezone' | 'businessHours'>,
 ): { receivedAt: Date; dueAt: Date } {
-  const { receivedAt, dueAt } = receiptAndDue(requestedAt, calendarOf(provider), ANSWER_WINDOW_HOURS);
+  const { receivedAt, dueAt } = receiptAndDue(requestedAt, calendarOf(provider), DEFAULT_ANSWER_WINDOW_HOURS);
   return { receivedAt, dueAt };
 }

@@ -153,11 +153,7 @@ export async function answerHop(
         });
         break;
       case 'loop':
-        if (!traceback.flags.includes('loop'))
-          traceback = await updateTraceback(tx, traceback.id, {
-            flags: [...traceback.flags, 'loop'],
-            updatedAt: now,
-          });
+        // The flag itself is written with the traceback's updatedAt below.
         events.push({
           ...base,
           hopId: hop.id,
@@ -182,7 +178,13 @@ export async function answerHop(
       case 'record_only':
         break;
     }
-    if (then.kind !== 'close') traceback = await updateTraceback(tx, traceback.id, { updatedAt: now });
+    if (then.kind !== 'close') {
+      const flagLoop = then.kind === 'loop' && !traceback.flags.includes('loop');
+      traceback = await updateTraceback(tx, traceback.id, {
+        updatedAt: now,
+        ...(flagLoop ? { flags: [...traceback.flags, 'loop'] } : {}),
+      });
+    }
     await appendEvents(tx, events);
     return { hop: answered, traceback, nextHop };
   });

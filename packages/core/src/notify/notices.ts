@@ -299,8 +299,7 @@ export async function noticeTracebackClosed(
 ): Promise<void> {
   const { traceback, hops, now } = opts;
   // Everyone who was asked, including providers whose request was withdrawn: they may still be holding records.
-  const asked = hops;
-  const providerIds = [...new Set(asked.map((h) => h.providerId))];
+  const providerIds = [...new Set(hops.map((h) => h.providerId))];
   const key = `${traceback.id}:${now.getTime()}`;
   const rows = await webhookRows(tx, {
     providerIds,
@@ -312,11 +311,11 @@ export async function noticeTracebackClosed(
       tracebackId: traceback.id,
       outcome: traceback.outcome,
       closedAt: now.toISOString(),
-      yourHopIds: asked.filter((h) => h.providerId === providerId).map((h) => h.id),
+      yourHopIds: hops.filter((h) => h.providerId === providerId).map((h) => h.id),
     }),
   });
   if (traceback.outcome === 'non_responsive') {
-    const stuck = asked.find((h) => h.status === 'non_responsive');
+    const stuck = hops.find((h) => h.status === 'non_responsive');
     const [provider] = stuck ? await findProviders(tx, [stuck.providerId]) : [];
     rows.push(
       ...emailRows(await staffEmails(tx), {
