@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
+  customType,
   doublePrecision,
   index,
   integer,
@@ -16,6 +18,11 @@ import {
 } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
+});
 
 export interface ContactRow {
   name: string;
@@ -65,11 +72,22 @@ export const providers = pgTable(
     createdBy: uuid('created_by'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    /**
+     * Lower-cased name, DBA names, OCNs, FRN and RMD number in one string for typo-tolerant
+     * search (pg_trgm). Written by a trigger (migration 0006) on every insert and update.
+     */
+    searchText: text('search_text').notNull().default(''),
+    /** Set when this record was merged into another: its history moved there; it stays as a pointer. */
+    mergedIntoId: uuid('merged_into_id').references((): AnyPgColumn => providers.id),
+    mergedAt: ts('merged_at'),
   },
   (t) => [
     index('providers_name_idx').on(sql`lower(${t.name})`),
     index('providers_ocns_idx').using('gin', t.ocns),
     index('providers_created_idx').on(t.createdAt, t.id),
+    index('providers_search_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops')),
+    index('providers_merged_into_idx').on(t.mergedIntoId),
+    check('providers_merge_check', sql`(${t.mergedIntoId} is null) = (${t.mergedAt} is null)`),
   ],
 );
 
@@ -554,4 +572,63 @@ export const rmdMatchProposals = pgTable(
     uniqueIndex('rmd_match_proposals_pair_key').on(t.filingId, t.providerId),
     index('rmd_match_proposals_status_idx').on(t.status, t.createdAt),
   ],
+);
+
+/**
+ * The STIR/SHAKEN verification of a traceback's Identity header, at the call time. One row per
+ * traceback that carried a header. `result` is the whole VerificationResult of @hoptrace/shaken.
+ */
+export const tracebackShaken = pgTable(
+  'traceback_shaken',
+  {
+    tracebackId: uuid('traceback_id')
+      .primaryKey()
+      .references(() => tracebacks.id),
+    verifiedAt: ts('verified_at').notNull(),
+    /** valid | invalid | error (could not be checked, e.g. certificate unreachable) */
+    verdict: text('verdict', { enum: ['valid', 'invalid', 'error'] }).notNull(),
+    /** RFC 8224 response code (e.g. 436, 437, 438, 403) when not valid. */
+    sipCode: integer('sip_code'),
+    verstat: text('verstat').notNull(),
+    attest: text('attest'),
+    origTn: text('orig_tn'),
+    destTns: text('dest_tns')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    origid: text('origid'),
+    x5u: text('x5u'),
+    /** SPC (OCN) from the signer certificate's TNAuthList. */
+    spc: text('spc'),
+    signerProviderId: uuid('signer_provider_id').references(() => providers.id),
+    /** Inconsistency codes found so far (signer_not_in_path, signer_not_origin, …), refreshed as the path grows. */
+    inconsistencies: text('inconsistencies')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    result: jsonb('result').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index('traceback_shaken_signer_idx').on(t.signerProviderId)],
+);
+
+/** Files attached to a hop's answer (PDF evidence). Immutable once written. */
+export const attachments = pgTable(
+  'attachments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tracebackId: uuid('traceback_id')
+      .notNull()
+      .references(() => tracebacks.id),
+    hopId: uuid('hop_id')
+      .notNull()
+      .references(() => hops.id),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    data: bytea('data').notNull(),
+    uploadedBy: uuid('uploaded_by'),
+    uploadedAt: ts('uploaded_at').notNull(),
+  },
+  (t) => [index('attachments_hop_idx').on(t.hopId), index('attachments_traceback_idx').on(t.tracebackId)],
 );
