@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only NAME]`: runs every suite in bench/suites
- * and writes bench/results/latest.json and latest.md (and a dated copy).
+ * (or only bench/suites/NAME.ts) and writes bench/results/latest.json and
+ * latest.md, and a dated copy (`<date>[-quick][-NAME].json`).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -46,11 +47,12 @@ const meta = {
 mkdirSync(outDir, { recursive: true });
 const json = JSON.stringify({ meta, results }, null, 2);
 writeFileSync(`${outDir}latest.json`, json);
-writeFileSync(`${outDir}${meta.at.slice(0, 10)}${quick ? '-quick' : ''}.json`, json);
+// A run of one suite keeps its own dated file, so it never overwrites the day's run of every suite.
+writeFileSync(`${outDir}${meta.at.slice(0, 10)}${quick ? '-quick' : ''}${only ? `-${only}` : ''}.json`, json);
 const md = [
   `# Benchmarks — ${meta.at}${quick ? ' (quick)' : ''}`,
   '',
-  `Node ${meta.node}, ${meta.cpus}, ${meta.memoryGiB} GiB.`,
+  `Node ${meta.node}, ${meta.cpus}, ${meta.memoryGiB} GiB${only ? `; only the ${only} suite` : ''}.`,
   '',
   '| suite | measure | value | unit | target | notes |',
   '| --- | --- | ---: | --- | --- | --- |',

@@ -12,6 +12,7 @@ import authPlugin from './plugins/auth';
 import idempotency from './plugins/idempotency';
 import problems from './plugins/problems';
 import web from './plugins/web';
+import attachmentRoutes from './routes/attachments';
 import authRoutes from './routes/auth';
 import bulkRoutes from './routes/bulk';
 import directoryRoutes from './routes/directory';
@@ -44,6 +45,8 @@ export interface AppOptions {
   /** Who may receive webhooks: https only and public addresses, unless relaxed for tests or a closed network. */
   webhookPolicy?: WebhookPolicy;
   version?: string;
+  /** The largest attachment accepted, in bytes (default HOPTRACE_ATTACHMENT_MAX_BYTES, else 10 MB). */
+  attachmentMaxBytes?: number;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -130,6 +133,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         webhookPolicy: opts.webhookPolicy ?? { allowHttp: false, allowPrivateNetworks: false },
       });
       api.register(portalRoutes);
+      api.register(attachmentRoutes, {
+        maxBytes: opts.attachmentMaxBytes ?? (Number(process.env.HOPTRACE_ATTACHMENT_MAX_BYTES) || undefined),
+      });
     },
     { prefix: '/api/v1' },
   );

@@ -5,11 +5,18 @@ import {
   systemActor,
   systemClock,
   type Clock,
+  type CoreSettings,
   type ReminderSchedule,
 } from '@hoptrace/core';
 import { countUsers, openDatabase, type Database } from '@hoptrace/db';
-import { createVerifier, emptyTrustStore, readTrustStoreFile, type TrustStore } from '@hoptrace/shaken';
-import { loadDemo } from '@hoptrace/sim';
+import {
+  createVerifier,
+  emptyTrustStore,
+  readTrustStoreFile,
+  type TrustStore,
+  type Verifier,
+} from '@hoptrace/shaken';
+import { createSimVerifier, demoShaken, loadDemo } from '@hoptrace/sim';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { buildApp } from './app';
@@ -37,6 +44,8 @@ export interface ServerConfig {
   webhookPolicy: WebhookPolicy;
   /** PEM bundle (or STI-PA trust list) of the STI-CA roots that Identity headers must chain to. */
   stiTrustAnchors?: string | undefined;
+  /** `auto` (default): a valid A/B signature opens a hop to its signer at once; `manual`: an analyst asks. */
+  shakenSignerHops?: 'auto' | 'manual' | undefined;
   outboxLeaseMs?: number | undefined;
   reminders: ReminderSchedule;
   outboxRetryBaseMs?: number | undefined;
@@ -53,6 +62,16 @@ export async function loadTrustAnchors(path: string | undefined): Promise<TrustS
   const parsed = await readTrustStoreFile(path);
   if (!parsed.ok) throw new ConfigError(`HOPTRACE_STI_TRUST_ANCHORS: ${parsed.reason}`);
   return parsed.store;
+}
+
+/**
+ * The verifier of Identity headers (POST /shaken/verify and tracebacks on open). With the demo, it also
+ * trusts the simulated STI-CA and reads the simulated certificates from memory (see packages/sim/src/shaken.ts);
+ * `--no-demo` leaves only the configured anchors.
+ */
+async function buildVerifier(cfg: ServerConfig, demo: boolean | undefined): Promise<Verifier> {
+  const trust = await loadTrustAnchors(cfg.stiTrustAnchors);
+  return demo ? createSimVerifier(demoShaken(), { trust }) : createVerifier({ trust });
 }
 
 /** `HOPTRACE_REMINDER_HOURS=12,2` (hours before due) and `HOPTRACE_ESCALATE_AT_DUE=false`. */
@@ -72,6 +91,14 @@ export function reminderScheduleFromEnv(env: NodeJS.ProcessEnv): ReminderSchedul
   return { beforeDueHours: hours, escalateAtDue: env.HOPTRACE_ESCALATE_AT_DUE !== 'false' };
 }
 
+/** `HOPTRACE_SHAKEN_SIGNER_HOPS=auto|manual`. */
+export function signerHopsFromEnv(env: NodeJS.ProcessEnv): 'auto' | 'manual' {
+  const raw = env.HOPTRACE_SHAKEN_SIGNER_HOPS?.trim() || 'auto';
+  if (raw !== 'auto' && raw !== 'manual')
+    throw new ConfigError(`HOPTRACE_SHAKEN_SIGNER_HOPS must be auto or manual (got "${raw}")`);
+  return raw;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     port: Number(env.PORT ?? 3000),
@@ -89,6 +116,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     mailFrom: env.HOPTRACE_MAIL_FROM ?? 'hoptrace <no-reply@hoptrace.local>',
     reminders: reminderScheduleFromEnv(env),
     stiTrustAnchors: env.HOPTRACE_STI_TRUST_ANCHORS || undefined,
+    shakenSignerHops: signerHopsFromEnv(env),
     outboxLeaseMs: env.HOPTRACE_OUTBOX_LEASE_MS ? Number(env.HOPTRACE_OUTBOX_LEASE_MS) : undefined,
     outboxRetryBaseMs: env.HOPTRACE_OUTBOX_RETRY_MS ? Number(env.HOPTRACE_OUTBOX_RETRY_MS) : undefined,
     webhookPolicy: {
@@ -136,10 +164,16 @@ export async function startServer(
   const database = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
   await database.migrate();
   const clock = systemClock;
-  if (cfg.demo && database.kind === 'pglite')
+  const demo = cfg.demo && database.kind === 'pglite';
+  const verifier = await buildVerifier(cfg, demo);
+  const settings: CoreSettings = {
+    reminders: cfg.reminders,
+    shaken: { verifier, signerHops: cfg.shakenSignerHops ?? 'auto' },
+  };
+  if (demo)
     await loadDemo({
       db: database.db,
-      settings: { reminders: cfg.reminders },
+      settings,
       print,
       admin: { email: cfg.adminEmail, password: cfg.adminPassword },
     });
@@ -157,8 +191,8 @@ export async function startServer(
       version: cfg.version,
       logger: { level: cfg.logLevel },
       webhookPolicy: cfg.webhookPolicy,
-      settings: { reminders: cfg.reminders },
-      verifier: createVerifier({ trust: await loadTrustAnchors(cfg.stiTrustAnchors) }),
+      settings,
+      verifier,
     });
     await app.listen({ port: cfg.port, host: cfg.host });
     const address = app.server.address();

@@ -88,6 +88,11 @@ const routes: RouteObject[] = [
                     loader: prefetch((a) => queryClient.prefetchQuery(q.provider(id(a)))),
                     lazy: page(() => import('./pages/ProviderPage'), 'ProviderPage'),
                   },
+                  {
+                    path: '/providers/:id/settings',
+                    loader: prefetch((a) => queryClient.prefetchQuery(q.provider(id(a)))),
+                    lazy: page(() => import('./pages/ProviderSettingsPage'), 'ProviderSettingsPage'),
+                  },
                   { path: '/campaigns', lazy: page(() => import('./pages/CampaignsPage'), 'CampaignsPage') },
                   {
                     path: '/campaigns/:id',
@@ -133,6 +138,10 @@ const routes: RouteObject[] = [
                   {
                     path: '/my-provider',
                     lazy: page(() => import('./pages/ProviderPage'), 'MyProviderPage'),
+                  },
+                  {
+                    path: '/my-provider/settings',
+                    lazy: page(() => import('./pages/ProviderSettingsPage'), 'MyProviderSettingsPage'),
                   },
                 ],
               },

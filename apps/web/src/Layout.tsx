@@ -48,6 +48,7 @@ function useNavItems(): NavItem[] {
         { to: '/inbox', label: 'Inbox', badge: pending },
         { to: '/answered', label: 'Answered' },
         { to: '/my-provider', label: 'Your provider' },
+        { to: '/my-provider/settings', label: 'Settings' },
         { to: '/profile', label: 'Your profile' },
       ];
     case 'enforcement':

@@ -132,5 +132,28 @@ export const ZProvider = z.object({
   can: z.object({ update: z.boolean() }),
   /** The provider's RMD filing (issue 7); absent from responses that did not look it up. */
   rmd: ZProviderRmd.optional(),
+  /** Set on a record merged into another: its history lives there now; this one stays so old links resolve. */
+  mergedInto: z.object({ id: ZUuid, name: z.string(), mergedAt: ZIsoDateTime }).optional(),
 });
 export type TProvider = z.infer<typeof ZProvider>;
+
+export const ZProviderMerge = z.object({ into: ZUuid });
+export type TProviderMerge = z.infer<typeof ZProviderMerge>;
+
+export const ZProviderMergeResult = z.object({
+  provider: ZProvider,
+  mergedFrom: ZProvider,
+  moved: z.object({
+    hops: z.number().int(),
+    upstreamHops: z.number().int(),
+    tracebacks: z.number().int(),
+    users: z.number().int(),
+    webhookEndpoints: z.number().int(),
+    rmdLink: z.enum(['moved', 'kept', 'none']),
+    rmdProposals: z.number().int(),
+    shakenSigners: z.number().int(),
+    outbox: z.number().int(),
+  }),
+  tracebackIds: z.array(ZUuid),
+});
+export type TProviderMergeResult = z.infer<typeof ZProviderMergeResult>;

@@ -3,6 +3,7 @@ import { ZIsoDateTime, ZPageQuery, ZUuid } from './common';
 import { ZPhoneNumber } from './phone';
 import { ZCountry } from './providers';
 import { ZHopRmd } from './rmd';
+import { ZSignerRequest, ZTracebackShaken } from './shaken';
 
 export const TRACEBACK_STATUSES = ['open', 'closed'] as const;
 export const OUTCOMES = [
@@ -77,7 +78,14 @@ export const ZHopAnswer = z.discriminatedUnion('kind', [
             'name the upstream provider: either upstreamProviderId from the directory, or upstreamProvider',
         });
     }),
-  z.object({ kind: z.literal('origin'), customer: ZCustomer, action: z.enum(ORIGIN_ACTIONS), comment }),
+  z.object({
+    kind: z.literal('origin'),
+    customer: ZCustomer,
+    action: z.enum(ORIGIN_ACTIONS),
+    /** Whether the customer holds (is assigned or licensed) the calling number; weighs A attestations. */
+    numberHeld: z.boolean().optional(),
+    comment,
+  }),
   z.object({ kind: z.literal('not_found'), comment }),
 ]);
 export type THopAnswer = z.infer<typeof ZHopAnswer>;
@@ -88,6 +96,8 @@ export const ZTracebackAction = z.discriminatedUnion('action', [
   /** Resume the inquiry: with providerId, request a new hop from that provider; without, re-request the last unanswered one. */
   z.object({ action: z.literal('reopen'), providerId: ZUuid.optional(), note: comment }),
   z.object({ action: z.literal('reassign'), hopId: ZUuid, providerId: ZUuid, note: comment }),
+  /** Ask the provider that signed the call (STIR/SHAKEN) to confirm the origin, beside the path. */
+  z.object({ action: z.literal('request_signer_hop'), note: comment }),
 ]);
 export type TTracebackAction = z.infer<typeof ZTracebackAction>;
 
@@ -122,6 +132,19 @@ export const ZAnswerOut = z.object({
   comment: z.string().optional(),
 });
 
+/** A PDF a provider attached to its hop (the bytes are downloaded from /attachments/:id). */
+export const ZAttachment = z.object({
+  id: ZUuid,
+  hopId: ZUuid,
+  name: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  sha256: z.string(),
+  uploadedAt: ZIsoDateTime,
+});
+export type TAttachment = z.infer<typeof ZAttachment>;
+export const ZAttachmentList = z.object({ items: z.array(ZAttachment) });
+
 export const ZHopSummary = z.object({
   id: ZUuid,
   seq: z.number().int(),
@@ -139,6 +162,8 @@ export const ZHopSummary = z.object({
   answer: ZAnswerOut.nullable(),
   /** The provider's RMD standing at the time of the call; present once an RMD export has been imported. */
   rmd: ZHopRmd.optional(),
+  /** PDFs attached to the hop; present when the caller may read them. */
+  attachments: z.array(ZAttachment).optional(),
 });
 export type THopSummary = z.infer<typeof ZHopSummary>;
 
@@ -176,11 +201,18 @@ export const ZTraceback = z.object({
   hops: z.array(ZHopSummary),
   /** Customer details of the origin (CPNI): only for consortium staff; every read is recorded. */
   origin: ZOrigin.optional(),
+  /** The STIR/SHAKEN verification of the Identity header, when the traceback carries one. */
+  shaken: ZTracebackShaken.optional(),
   can: ZTracebackActions,
 });
 export type TTraceback = z.infer<typeof ZTraceback>;
 
-export const ZTracebackListItem = ZTraceback.omit({ hops: true, origin: true, identityHeader: true }).extend({
+export const ZTracebackListItem = ZTraceback.omit({
+  hops: true,
+  origin: true,
+  identityHeader: true,
+  shaken: true,
+}).extend({
   hopCount: z.number().int(),
   currentProviderId: ZUuid.nullable(),
 });
@@ -208,7 +240,11 @@ export const ZHop = z.object({
     .nullable(),
   /** The downstream provider whose answer named this provider as its upstream. */
   namedBy: z.object({ providerId: ZUuid, providerName: z.string() }).nullable(),
-  can: z.object({ answer: z.boolean() }),
+  /** PDFs attached to the hop (LOAs, contracts, call records). */
+  attachments: z.array(ZAttachment).optional(),
+  /** On a hop to the call's signer: the PASSporT claims to look the call up by (origid). */
+  signer: ZSignerRequest.optional(),
+  can: z.object({ answer: z.boolean(), attach: z.boolean().optional() }),
 });
 export type THop = z.infer<typeof ZHop>;
 

@@ -31,12 +31,45 @@ export const ZUserCreate = z
   });
 export type TUserCreate = z.infer<typeof ZUserCreate>;
 
+/** An admin's change to a user: role and provider binding, name, disabled. */
+export const ZUserPatch = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    role: z.enum(ROLES).optional(),
+    /** The provider a provider user speaks for; null for other roles. */
+    providerId: ZUuid.nullable().optional(),
+    /** A disabled user cannot sign in; their sessions and API keys stop working. */
+    disabled: z.boolean().optional(),
+  })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, {
+    message: 'change at least one of name, role, providerId, disabled',
+  });
+export type TUserPatch = z.infer<typeof ZUserPatch>;
+
+export const ZPasswordChange = z
+  .object({
+    currentPassword: z.string().min(1, 'enter your current password').max(256),
+    newPassword: ZPassword,
+  })
+  .superRefine((v, ctx) => {
+    if (v.currentPassword === v.newPassword)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['newPassword'],
+        message: 'must differ from the current password',
+      });
+  });
+export type TPasswordChange = z.infer<typeof ZPasswordChange>;
+
 export const ZUser = z.object({
   id: ZUuid,
   email: z.string(),
   name: z.string(),
   role: z.enum(ROLES),
   providerId: ZUuid.nullable(),
+  /** Present (true) on a disabled user. */
+  disabled: z.boolean().optional(),
   createdAt: ZIsoDateTime,
 });
 export type TUser = z.infer<typeof ZUser>;

@@ -6,6 +6,7 @@ import {
   findSessionUser,
   findUserByEmail,
   insertSession,
+  touchApiKey,
   type Db,
   type UserRow,
 } from '@hoptrace/db';
@@ -85,10 +86,117 @@ export async function authenticateSession(
   return user ? actorFor(user, 'portal') : null;
 }
 
+export interface ApiKeyAuth {
+  actor: Actor;
+  scopes: string[];
+}
+
+interface CachedKey extends ApiKeyAuth {
+  keyId: string;
+  expiresAtMs: number;
+}
+
+/** Seconds an authenticated API key is trusted without asking the database again. */
+export const DEFAULT_API_KEY_CACHE_SECONDS = 5;
+/** `api_keys.last_used_at` is written at most this often per key (and process). */
+export const API_KEY_LAST_USED_INTERVAL_MS = 60_000;
+const MAX_CACHED_KEYS = 10_000;
+
+/**
+ * Authenticated API keys (SHA-256 hash → actor and scopes) kept for a few
+ * seconds, so a busy client costs no key lookup per request (decision 0009).
+ * Revoking a key or disabling a user in this process drops its entries at once
+ * (see `invalidateApiKeys`); another process notices within the TTL.
+ */
+export class ApiKeyCache {
+  readonly #entries = new Map<string, CachedKey>();
+  readonly #lastUsed = new Map<string, number>();
+  constructor(
+    readonly ttlMs: number,
+    readonly clock: Clock,
+  ) {}
+
+  get(keyHash: string): CachedKey | undefined {
+    const hit = this.#entries.get(keyHash);
+    if (!hit) return undefined;
+    if (hit.expiresAtMs > this.clock.now().getTime()) return hit;
+    this.#entries.delete(keyHash);
+    return undefined;
+  }
+
+  set(keyHash: string, value: Omit<CachedKey, 'expiresAtMs'>): void {
+    if (this.ttlMs <= 0) return;
+    if (this.#entries.size >= MAX_CACHED_KEYS) {
+      // Oldest first: Map keeps insertion order.
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    this.#entries.set(keyHash, { ...value, expiresAtMs: this.clock.now().getTime() + this.ttlMs });
+  }
+
+  /** True when `last_used_at` is due to be written for this key (once a minute), and records that it will be. */
+  claimLastUsed(keyId: string, storedLastUsed: Date | null): boolean {
+    const now = this.clock.now().getTime();
+    const last = this.#lastUsed.get(keyId) ?? storedLastUsed?.getTime() ?? -Infinity;
+    if (now - last < API_KEY_LAST_USED_INTERVAL_MS) {
+      if (!this.#lastUsed.has(keyId)) this.#lastUsed.set(keyId, last);
+      return false;
+    }
+    if (this.#lastUsed.size >= MAX_CACHED_KEYS) this.#lastUsed.clear();
+    this.#lastUsed.set(keyId, now);
+    return true;
+  }
+
+  invalidate(match: { keyId?: string; userId?: string }): void {
+    for (const [hash, entry] of this.#entries)
+      if (entry.keyId === match.keyId || entry.actor.userId === match.userId) this.#entries.delete(hash);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+// Every cache in this process, so a revocation reaches all of them (one per app; tests build several).
+const caches = new Set<ApiKeyCache>();
+
+export function registerApiKeyCache(cache: ApiKeyCache): () => void {
+  caches.add(cache);
+  return () => caches.delete(cache);
+}
+
+/** Forget cached keys of this process at once: one key (revoked) or all keys of a user (disabled, role changed). */
+export function invalidateApiKeys(match: { keyId?: string; userId?: string }): void {
+  for (const cache of caches) cache.invalidate(match);
+}
+
+/**
+ * The actor behind an API key. With a cache, a key seen in the last TTL
+ * seconds is answered from memory; `last_used_at` is written at most once a
+ * minute per key either way.
+ */
 export async function authenticateApiKey(
-  opts: { db: Db },
+  opts: { db: Db; cache?: ApiKeyCache | undefined },
   key: string,
-): Promise<{ actor: Actor; scopes: string[] } | null> {
-  const found = await findApiKeyUser(opts.db, hashSecret(key));
-  return found ? { actor: actorFor(found.user, 'api'), scopes: found.key.scopes } : null;
+): Promise<ApiKeyAuth | null> {
+  const keyHash = hashSecret(key);
+  const { cache } = opts;
+  const hit = cache?.get(keyHash);
+  if (hit) {
+    if (cache!.claimLastUsed(hit.keyId, null)) await touchApiKey(opts.db, hit.keyId, cache!.clock.now());
+    return { actor: hit.actor, scopes: hit.scopes };
+  }
+  const found = await findApiKeyUser(opts.db, keyHash);
+  if (!found) return null;
+  const auth = { actor: actorFor(found.user, 'api'), scopes: found.key.scopes };
+  if (cache) {
+    cache.set(keyHash, { ...auth, keyId: found.key.id });
+    if (cache.claimLastUsed(found.key.id, found.key.lastUsedAt))
+      await touchApiKey(opts.db, found.key.id, cache.clock.now());
+  }
+  return auth;
 }

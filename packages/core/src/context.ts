@@ -2,12 +2,15 @@ import type { Db } from '@hoptrace/db';
 import type { Actor } from './actor';
 import type { Clock } from './clock/clock';
 import type { ReminderSchedule } from './clock/reminders';
+import type { ShakenSettings } from './shaken/port';
 
 /** What every command needs: one options object, so doors call them alike. */
 /** Deployment settings that shape what commands do (not who may do it). */
 export interface CoreSettings {
   /** When reminders and the escalation go out for a hop (default: 12 h and 2 h before due, escalation at due). */
   reminders?: ReminderSchedule;
+  /** STIR/SHAKEN: how Identity headers are verified on open, and whether signer hops open by themselves. */
+  shaken?: ShakenSettings;
 }
 
 export interface CommandContext {

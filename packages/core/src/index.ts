@@ -28,3 +28,6 @@ export * from './queries/dno';
 export * from './commands/rmd';
 export * from './queries/rmd';
 export * from './commands/bulkAnswers';
+export * from './commands/mergeProviders';
+export * from './commands/attachments';
+export * from './shaken/index';

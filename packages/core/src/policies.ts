@@ -22,6 +22,11 @@ export const policy = {
   readOrigin: (a: Actor) => isStaff(a),
   readHop: (a: Actor, hop: { id: string; providerId: string }) => isStaff(a) || actsForHop(a, hop),
   answerHop: (a: Actor, hop: { id: string; providerId: string }) => isStaff(a) || actsForHop(a, hop),
+  /** Evidence (PDFs) on a hop: staff, and the hop's provider (its users, or the hop's own link). */
+  attachToHop: (a: Actor, hop: { id: string; providerId: string }) => isStaff(a) || actsForHop(a, hop),
+  /** Whoever reads the traceback, and the hop's own provider; never another provider. */
+  readAttachments: (a: Actor, hop: { id: string; providerId: string }) =>
+    policy.readTraceback(a) || actsForHop(a, hop),
   /** Listing hops is for the provider's own users; a link sees its one hop only. */
   listOwnHops: (a: Actor) => a.role === 'provider' && !a.hopScope,
   manageCampaigns: (a: Actor) => isStaff(a),

@@ -212,3 +212,37 @@ describe('isOverdue', () => {
     expect(isOverdue(hop({ status: 'answered' }), new Date(due.getTime() + 1))).toBe(false);
   });
 });
+
+describe('the signer line (STIR/SHAKEN)', () => {
+  const closedNr: TracebackState = { status: 'closed', outcome: 'non_responsive' };
+  const signerHop = (over: Partial<HopState> = {}) =>
+    hop({ id: 's1', line: 'signer', providerId: 'signer', status: 'non_responsive', ...over });
+
+  it('a late answer from a silent signer is recorded while the traceback is open, and never revives a closed one', () => {
+    const s = signerHop();
+    const path = hop({ status: 'pending' });
+    expect(
+      decideAnswer({ traceback: open, hop: s, hops: [path, s], answer: { kind: 'origin' }, now }),
+    ).toEqual({ ok: true, late: true, reopens: false, then: { kind: 'record_only' } });
+    const stopped = hop({ status: 'non_responsive' });
+    expect(
+      decideAnswer({ traceback: closedNr, hop: s, hops: [stopped, s], answer: { kind: 'origin' }, now }),
+    ).toMatchObject({ ok: false });
+  });
+
+  it('request_signer_hop needs an open traceback, a known signer, and no earlier signer hop', () => {
+    const signer = { providerId: 'signer' };
+    const req = { action: 'request_signer_hop' as const };
+    expect(decideAction(open, [hop()], req, signer)).toEqual({
+      ok: true,
+      kind: 'signer_hop',
+      providerId: 'signer',
+    });
+    expect(decideAction(open, [hop()], req, null)).toMatchObject({ ok: false, reason: /signature/ });
+    expect(decideAction(closedNr, [hop()], req, signer)).toMatchObject({ ok: false });
+    expect(decideAction(open, [hop(), signerHop({ status: 'withdrawn' })], req, signer)).toMatchObject({
+      ok: false,
+      reason: /already/,
+    });
+  });
+});

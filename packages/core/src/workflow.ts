@@ -65,7 +65,12 @@ export function decideAnswer(input: {
     case 'non_responsive': {
       // A late answer is still taken: it can only revive a traceback this very hop stopped.
       const stoppedHere =
-        traceback.status === 'closed' && traceback.outcome === 'non_responsive' && isLastOnLine(hop, hops);
+        hop.line === MAIN_LINE &&
+        traceback.status === 'closed' &&
+        traceback.outcome === 'non_responsive' &&
+        isLastOnLine(hop, hops);
+      // Beside the path, a late answer is still evidence while the traceback is open; it stops nothing.
+      if (hop.line !== MAIN_LINE && traceback.status === 'open') break;
       if (!stoppedHere)
         return {
           ok: false,
@@ -101,18 +106,28 @@ export type ActionDecision =
   | Refusal
   | { ok: true; kind: 'close'; outcome: TOutcome }
   | { ok: true; kind: 'reopen'; request: { providerId: string; namedByHopId: string | null } | null }
-  | { ok: true; kind: 'reassign'; hop: HopState; providerId: string };
+  | { ok: true; kind: 'reassign'; hop: HopState; providerId: string }
+  | { ok: true; kind: 'signer_hop'; providerId: string };
 
 export type ActionRequest =
   | { action: 'cancel' }
   | { action: 'close'; outcome: TOutcome }
   | { action: 'reopen'; providerId?: string | undefined }
-  | { action: 'reassign'; hopId: string; providerId: string };
+  | { action: 'reassign'; hopId: string; providerId: string }
+  | { action: 'request_signer_hop' };
 
+/** The line that asks the call's STIR/SHAKEN signer directly (see shaken/). */
+export const SIGNER_LINE = 'signer';
+
+/**
+ * `signer`: the provider a valid A or B signature names, when the directory has it (null: none);
+ * only the request for a signer hop needs it.
+ */
 export function decideAction(
   traceback: TracebackState,
   hops: HopState[],
   req: ActionRequest,
+  signer: { providerId: string } | null = null,
 ): ActionDecision {
   const pendingOnPath = hops.filter((h) => h.line === MAIN_LINE && h.status === 'pending');
   switch (req.action) {
@@ -151,6 +166,16 @@ export function decideAction(
         return { ok: false, reason: 'the hop is already addressed to that provider' };
       return { ok: true, kind: 'reassign', hop, providerId: req.providerId };
     }
+    case 'request_signer_hop':
+      if (traceback.status !== 'open') return { ok: false, reason: 'the traceback is closed' };
+      if (!signer)
+        return {
+          ok: false,
+          reason: 'no valid A or B STIR/SHAKEN signature names a provider in the directory',
+        };
+      if (hops.some((h) => h.line === SIGNER_LINE))
+        return { ok: false, reason: 'the signer has already been asked' };
+      return { ok: true, kind: 'signer_hop', providerId: signer.providerId };
   }
 }
 

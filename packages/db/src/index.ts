@@ -9,3 +9,6 @@ export * from './repos/notifications';
 export * from './repos/portal';
 export * from './repos/dno';
 export * from './repos/rmd';
+export * from './repos/shaken';
+export * from './repos/attachments';
+export * from './repos/merge';

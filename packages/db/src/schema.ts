@@ -102,6 +102,8 @@ export const users = pgTable(
     passwordHash: text('password_hash'),
     createdAt: ts('created_at').notNull().defaultNow(),
     disabledAt: ts('disabled_at'),
+    /** For enforcement users: the agency they act for; they see the tracebacks referred to it. */
+    agency: text('agency'),
   },
   (t) => [
     uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
@@ -195,6 +197,10 @@ export const tracebacks = pgTable(
     index('tracebacks_status_opened_idx').on(t.status, t.openedAt),
     index('tracebacks_campaign_idx').on(t.campaignId),
     index('tracebacks_calling_idx').on(t.callingNumber),
+    index('tracebacks_called_idx').on(t.calledNumber),
+    index('tracebacks_closed_at_idx')
+      .on(t.closedAt)
+      .where(sql`${t.status} = 'closed'`),
   ],
 );
 
@@ -234,6 +240,10 @@ export const hops = pgTable(
     uniqueIndex('hops_traceback_line_seq_key').on(t.tracebackId, t.line, t.seq),
     index('hops_provider_status_idx').on(t.providerId, t.status, t.requestedAt),
     index('hops_status_due_idx').on(t.status, t.dueAt),
+    index('hops_provider_traceback_idx').on(t.providerId, t.tracebackId),
+    index('hops_origin_answered_idx')
+      .on(t.answeredAt)
+      .where(sql`${t.answerKind} = 'origin'`),
     check('hops_status_check', sql`${t.status} in ('pending', 'answered', 'non_responsive', 'withdrawn')`),
     check(
       'hops_answer_check',
@@ -244,20 +254,24 @@ export const hops = pgTable(
 );
 
 /** Customer data from an origin answer: CPNI, kept apart so that every read of it is deliberate. */
-export const origins = pgTable('origins', {
-  hopId: uuid('hop_id')
-    .primaryKey()
-    .references(() => hops.id),
-  tracebackId: uuid('traceback_id')
-    .notNull()
-    .references(() => tracebacks.id),
-  customerName: text('customer_name').notNull(),
-  customerAddress: text('customer_address'),
-  customerContact: text('customer_contact'),
-  accountRef: text('account_ref'),
-  action: text('action', { enum: ['terminated', 'warned', 'blocked', 'investigating', 'none'] }).notNull(),
-  createdAt: ts('created_at').notNull().defaultNow(),
-});
+export const origins = pgTable(
+  'origins',
+  {
+    hopId: uuid('hop_id')
+      .primaryKey()
+      .references(() => hops.id),
+    tracebackId: uuid('traceback_id')
+      .notNull()
+      .references(() => tracebacks.id),
+    customerName: text('customer_name').notNull(),
+    customerAddress: text('customer_address'),
+    customerContact: text('customer_contact'),
+    accountRef: text('account_ref'),
+    action: text('action', { enum: ['terminated', 'warned', 'blocked', 'investigating', 'none'] }).notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('origins_traceback_idx').on(t.tracebackId)],
+);
 
 /** The traceback's timeline. Append-only: a trigger refuses UPDATE and DELETE. */
 export const events = pgTable(
@@ -631,4 +645,30 @@ export const attachments = pgTable(
     uploadedAt: ts('uploaded_at').notNull(),
   },
   (t) => [index('attachments_hop_idx').on(t.hopId), index('attachments_traceback_idx').on(t.tracebackId)],
+);
+
+/**
+ * A traceback referred to an enforcement agency: the agency's users may read it (path, timeline,
+ * origin). Withdrawing a referral keeps the row (withdrawn_at) so the record of disclosure stays.
+ */
+export const referrals = pgTable(
+  'referrals',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tracebackId: uuid('traceback_id')
+      .notNull()
+      .references(() => tracebacks.id),
+    agency: text('agency').notNull(),
+    note: text('note'),
+    referredBy: uuid('referred_by').references(() => users.id),
+    referredAt: ts('referred_at').notNull(),
+    withdrawnAt: ts('withdrawn_at'),
+    withdrawnBy: uuid('withdrawn_by').references(() => users.id),
+  },
+  (t) => [
+    uniqueIndex('referrals_live_key')
+      .on(t.tracebackId, t.agency)
+      .where(sql`${t.withdrawnAt} is null`),
+    index('referrals_agency_idx').on(t.agency, t.referredAt),
+  ],
 );

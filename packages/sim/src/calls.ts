@@ -1,5 +1,6 @@
 import { fictionalNumber, formatNumber, type SimNetwork, type SimProvider } from './network';
 import { Random } from './random';
+import { planSignature, type SimSignature } from './shaken';
 
 /** One call-detail record, as the provider that crossed the call keeps it. */
 export interface CdrRecord {
@@ -25,6 +26,8 @@ export interface SimCall {
   missingAt: string | null;
   /** A provider with a second, near-identical record of this call on another trunk. */
   ambiguousAt: string | null;
+  /** How the call was signed (STIR/SHAKEN), if it was. */
+  signature?: SimSignature | null;
 }
 
 export interface CallSet {
@@ -62,6 +65,8 @@ export function truthFor(network: SimNetwork, call: SimCall, providerKey: string
 /** Places the campaigns' calls across the routing graph; each leaves a record at every provider it crosses. */
 export function generateCalls(network: SimNetwork, opts: CallOptions): CallSet {
   const rnd = new Random(opts.seed ?? network.config.seed + 1);
+  // Signatures draw from their own stream, so the calls themselves stay what they were without them.
+  const signing = new Random((opts.seed ?? network.config.seed + 1) + 7919);
   const records = new Map<string, CdrRecord[]>(network.providers.map((p) => [p.key, []]));
   const calls: SimCall[] = [];
   const span = opts.to.getTime() - opts.from.getTime();
@@ -83,6 +88,7 @@ export function generateCalls(network: SimNetwork, opts: CallOptions): CallSet {
       foreign: campaign.foreign,
       missingAt: null,
       ambiguousAt: null,
+      signature: planSignature(network, signing, path),
     };
     // Trouble lands on a US provider that would otherwise answer with an upstream or origin.
     const askable = path.filter((k) => network.byKey.get(k)!.kind !== 'foreign');

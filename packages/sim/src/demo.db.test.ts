@@ -1,3 +1,4 @@
+import { schema } from '@hoptrace/db';
 import { createTestDatabase } from '@hoptrace/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEmptyDatabase, loadDemo } from './demo';
@@ -30,6 +31,28 @@ describe('the demo history', () => {
     expect(new Set(result.credentials.map((c) => c.role))).toEqual(
       new Set(['admin', 'analyst', 'provider', 'enforcement']),
     );
+    // Signed calls: verified signers, hops to them beside the path, and inconsistencies flagged.
+    const shaken = await database.db.select().from(schema.tracebackShaken);
+    const verdicts = (v: string) => shaken.filter((r) => r.verdict === v).length;
+    console.log(
+      `STIR/SHAKEN: ${shaken.length} signed of ${Object.values(result.outcomes).reduce((a, b) => a + b, 0)}; ` +
+        `${verdicts('valid')} valid, ${verdicts('invalid')} invalid, ${verdicts('error')} error`,
+    );
+    expect(verdicts('valid')).toBeGreaterThan(shaken.length / 2);
+    expect(verdicts('invalid')).toBeGreaterThan(0);
+    expect(verdicts('error')).toBe(0);
+    expect(shaken.filter((r) => r.verdict === 'valid' && !r.signerProviderId)).toHaveLength(0);
+    const signerHops = (await database.db.select().from(schema.hops)).filter((h) => h.line === 'signer');
+    expect(signerHops.length).toBeGreaterThan(20);
+    expect(signerHops.some((h) => h.status === 'answered')).toBe(true);
+    const flags = new Set(shaken.flatMap((r) => r.inconsistencies));
+    for (const code of [
+      'shaken_signer_not_origin',
+      'shaken_cert_expired_or_revoked',
+      'shaken_invalid_signature',
+      'shaken_attest_a_number_not_held',
+    ])
+      expect(flags, code).toContain(code);
     expect(await isEmptyDatabase(database.db)).toBe(false);
     expect((await loadDemo({ db: database.db })).loaded).toBe(false);
   }, 180_000);

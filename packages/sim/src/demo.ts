@@ -14,8 +14,23 @@ import { addContacts, loadNetwork } from './load';
 import { buildNetwork } from './network';
 import { Random } from './random';
 import { runScenario, summarize } from './scenario';
+import { createSimShaken, createSimVerifier, type SimShaken } from './shaken';
 
 const DAY = 86_400_000;
+/** The demo network's seed: the demo server rebuilds the same simulated STI-CA from it. */
+export const DEMO_SEED = 20261123;
+
+const demoPkis = new Map<number, SimShaken>();
+
+/** The demo's simulated STIR/SHAKEN PKI (same keys and certificates on every run; built once per process). */
+export function demoShaken(seed = DEMO_SEED): SimShaken {
+  let sim = demoPkis.get(seed);
+  if (!sim) {
+    sim = createSimShaken(buildNetwork({ seed }));
+    demoPkis.set(seed, sim);
+  }
+  return sim;
+}
 const HOUR = 3_600_000;
 
 export interface DemoOptions {
@@ -26,6 +41,8 @@ export interface DemoOptions {
   tracebacks?: number;
   seed?: number;
   print?: (line: string) => void;
+  /** Sign the simulated calls (STIR/SHAKEN) so tracebacks open with Identity headers (default true). */
+  signCalls?: boolean;
   /** The deployment's own first admin (HOPTRACE_ADMIN_EMAIL / _PASSWORD), used instead of the demo admin. */
   admin?: { email?: string | undefined; password?: string | undefined };
 }
@@ -105,7 +122,15 @@ async function loadHistory(opts: DemoOptions): Promise<Omit<DemoResult, 'ms'> & 
   const analyst = actorFor(await person('analyst', 'analyst@hoptrace.local', 'Demo Analyst'), 'portal');
   await person('enforcement', 'enforcement@agency.example', 'Demo Enforcement Officer');
 
-  const network = buildNetwork({ seed: opts.seed ?? 20261123 });
+  const network = buildNetwork({ seed: opts.seed ?? DEMO_SEED });
+  // Calls are signed by the simulated STI-CA's certificates; without a verifier of its own the
+  // deployment gets one that trusts that CA (the server passes one that also knows its real anchors).
+  const sim = demoShaken(opts.seed ?? DEMO_SEED);
+  const settings: CoreSettings = {
+    ...opts.settings,
+    shaken: { ...opts.settings?.shaken, verifier: opts.settings?.shaken?.verifier ?? createSimVerifier(sim) },
+  };
+  system.settings = settings;
   const loaded = await loadNetwork(system, network);
   // A few provider desks a visitor can log in as: the terminating provider that gets the first hop,
   // an intermediate in the middle of paths, and an originating provider.
@@ -131,7 +156,7 @@ async function loadHistory(opts: DemoOptions): Promise<Omit<DemoResult, 'ms'> & 
     from: new Date(now.getTime() - 30 * HOUR),
     to: new Date(now.getTime() - 2 * HOUR),
     backgroundPerProvider: 0,
-    seed: (opts.seed ?? 20261123) + 5,
+    seed: (opts.seed ?? DEMO_SEED) + 5,
   });
   const callSet: CallSet = {
     calls: [...history.calls, ...recent.calls.map((c) => ({ ...c, id: `recent-${c.id}` }))],
@@ -142,15 +167,16 @@ async function loadHistory(opts: DemoOptions): Promise<Omit<DemoResult, 'ms'> & 
       ]),
     ),
   };
-  const rnd = new Random((opts.seed ?? 20261123) + 11);
+  const rnd = new Random((opts.seed ?? DEMO_SEED) + 11);
   const result = await runScenario({
     db: opts.db,
     clock,
-    ...(opts.settings ? { settings: opts.settings } : {}),
+    settings,
     network,
     loaded,
     callSet,
     analyst,
+    ...(opts.signCalls === false ? {} : { shaken: sim }),
     // Calls come in from honeypots and complaints within hours to a few days.
     openAt: (call) =>
       new Date(

@@ -8,3 +8,4 @@ export * from './agent/records';
 export * from './agent/agent';
 export * from './demo';
 export * from './agent/inject';
+export * from './shaken';

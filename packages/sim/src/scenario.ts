@@ -17,6 +17,7 @@ import { truthFor, type CallSet, type SimCall } from './calls';
 import type { LoadedNetwork } from './load';
 import type { AnswerMode, SimNetwork } from './network';
 import { Random } from './random';
+import type { SimShaken } from './shaken';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -47,6 +48,8 @@ export interface ScenarioOptions {
   seed?: number;
   /** Share of tracebacks staff withdraw a day or two after opening (if still open). */
   cancelShare?: number;
+  /** Signs the calls (STIR/SHAKEN): tracebacks open with the Identity header the terminating provider received. */
+  shaken?: SimShaken;
 }
 
 export interface TracebackResult {
@@ -233,6 +236,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
               kind: 'origin' as const,
               customer: customerInput(network, e.providerKey, truth.customerKey),
               action: rnd.pick(['terminated', 'warned', 'investigating'] as const),
+              ...(call.signature ? { numberHeld: call.signature.numberHeld } : {}),
             }
           : { kind: 'not_found' as const };
     try {
@@ -261,6 +265,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
             call: { startedAt: c.startedAt, callingNumber: c.callingNumber, calledNumber: c.calledNumber },
             firstProviderId: terminating.id,
             campaignId: loaded.campaignIds.get(c.campaignKey),
+            identityHeader: opts.shaken?.identityFor(c),
           },
         });
         callOf.set(tb.id, c);

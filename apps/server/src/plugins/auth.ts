@@ -1,6 +1,9 @@
 import {
+  ApiKeyCache,
   authenticateApiKey,
   authenticateSession,
+  DEFAULT_API_KEY_CACHE_SECONDS,
+  registerApiKeyCache,
   recordLinkUse,
   resolveHopLink,
   type Actor,
@@ -36,11 +39,37 @@ export function requireActor(request: FastifyRequest): Actor {
 const LINK_ROUTES = new Set([
   'GET /api/v1/hops/:id',
   'POST /api/v1/hops/:id/answer',
+  'POST /api/v1/hops/:id/attachments',
+  'GET /api/v1/hops/:id/attachments',
+  // The attachment's hop is checked by the policy (a link reads its own hop's files only).
+  'GET /api/v1/attachments/:id',
   'GET /api/v1/providers',
   'GET /api/v1/providers/:id',
 ]);
 
-export default fp(function auth(app: FastifyInstance, opts: { db: Db; clock: Clock }) {
+/** `HOPTRACE_API_KEY_CACHE_SECONDS`: how long an authenticated key is trusted without a lookup (0 disables). */
+export function apiKeyCacheSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.HOPTRACE_API_KEY_CACHE_SECONDS;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_API_KEY_CACHE_SECONDS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 300)
+    throw new Error(`HOPTRACE_API_KEY_CACHE_SECONDS must be seconds between 0 and 300 (got "${raw}")`);
+  return seconds;
+}
+
+export default fp(function auth(
+  app: FastifyInstance,
+  opts: { db: Db; clock: Clock; apiKeyCacheSeconds?: number },
+) {
+  const apiKeys = new ApiKeyCache(
+    (opts.apiKeyCacheSeconds ?? apiKeyCacheSecondsFromEnv()) * 1000,
+    opts.clock,
+  );
+  const unregister = registerApiKeyCache(apiKeys);
+  app.addHook('onClose', (_instance, done) => {
+    unregister();
+    done();
+  });
   // Link tokens are guessed at nowhere near this rate, but a bad client should not be able to hammer the lookup.
   const linkLimit = app.rateLimit({ max: 120, timeWindow: '1 minute' });
   app.decorateRequest('actor', null);
@@ -76,7 +105,7 @@ export default fp(function auth(app: FastifyInstance, opts: { db: Db; clock: Clo
           401,
           'the Authorization header must be `Bearer <api key>` (or `HopLink <token>` from a one-hop link)',
         );
-      const found = await authenticateApiKey(opts, match[1]);
+      const found = await authenticateApiKey({ db: opts.db, cache: apiKeys }, match[1]);
       if (!found) throw new HttpProblem(401, 'the API key is not valid or has been revoked');
       // A key scoped only to the DNO list cannot drive tracebacks.
       if (!found.scopes.includes('api') && !request.url.startsWith('/api/v1/dno'))

@@ -1,5 +1,26 @@
-import { createApiKey, createUser, login, logout, presentUser } from '@hoptrace/core';
-import { ZApiKeyCreate, ZApiKeyCreated, ZIdParams, ZLogin, ZUser, ZUserCreate } from '@hoptrace/contracts';
+import {
+  changePassword,
+  createApiKey,
+  createUser,
+  hashSecret,
+  login,
+  logout,
+  presentUser,
+  revokeApiKey,
+  updateUser,
+} from '@hoptrace/core';
+import {
+  ZApiKey,
+  ZApiKeyCreate,
+  ZApiKeyCreated,
+  ZIdParams,
+  ZLogin,
+  ZPasswordChange,
+  ZUser,
+  ZUserCreate,
+  ZUserPatch,
+  ZUuid,
+} from '@hoptrace/contracts';
 import { findUser } from '@hoptrace/db';
 import { z } from 'zod';
 import { bearer, ctxOf, typed, type App } from '../context';
@@ -101,6 +122,76 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
         createdAt: row.createdAt.toISOString(),
         key,
       });
+    },
+  );
+  r.patch(
+    '/users/:id',
+    {
+      schema: {
+        tags: ['users'],
+        summary:
+          "Change a user's name, role and provider binding, or disable / enable them (admin); a disabled user's sessions and keys stop working",
+        security: bearer,
+        params: ZIdParams,
+        body: ZUserPatch,
+        response: { 200: z.object({ user: ZUser }) },
+      },
+    },
+    async (request) => {
+      const user = await updateUser({
+        ...ctxOf(app, request),
+        userId: request.params.id,
+        input: request.body,
+      });
+      return { user: presentUser(user) };
+    },
+  );
+  r.post(
+    '/users/me/password',
+    {
+      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['users'],
+        summary: 'Change your own password (the current one required); your other sessions end',
+        security: bearer,
+        body: ZPasswordChange,
+      },
+    },
+    async (request, reply) => {
+      const token = request.cookies[SESSION_COOKIE];
+      await changePassword({
+        ...ctxOf(app, request),
+        input: request.body,
+        keepSessionTokenHash: token ? hashSecret(token) : undefined,
+      });
+      return reply.code(204).send();
+    },
+  );
+  r.delete(
+    '/users/:id/api-keys/:keyId',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Revoke an API key (the key owner, or an admin); a revoked key stops working',
+        security: bearer,
+        params: z.object({ id: ZUuid, keyId: ZUuid }),
+        response: { 200: ZApiKey },
+      },
+    },
+    async (request) => {
+      const row = await revokeApiKey({
+        ...ctxOf(app, request),
+        userId: request.params.id,
+        keyId: request.params.keyId,
+      });
+      return {
+        id: row.id,
+        name: row.name,
+        prefix: row.prefix,
+        scopes: row.scopes,
+        createdAt: row.createdAt.toISOString(),
+        revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,
+      };
     },
   );
 }

@@ -5,7 +5,11 @@ import {
   getProvider,
   listCampaigns,
   listProviders,
+  mergeProviders,
+  MergeTargetError,
+  canMergeProviders,
   presentCampaign,
+  presentProviderRow,
   presentProvider,
   updateProvider,
 } from '@hoptrace/core';
@@ -18,9 +22,12 @@ import {
   ZProvider,
   ZProviderCreate,
   ZProviderListQuery,
+  ZProviderMerge,
+  ZProviderMergeResult,
   ZProviderPatch,
 } from '@hoptrace/contracts';
 import { bearer, ctxOf, typed, type App } from '../context';
+import { HttpProblem } from '../plugins/problems';
 
 export default function directoryRoutes(app: App) {
   const r = typed(app);
@@ -83,6 +90,36 @@ export default function directoryRoutes(app: App) {
       const ctx = ctxOf(app, request);
       const row = await updateProvider({ ...ctx, providerId: request.params.id, input: request.body });
       return presentProvider(ctx.actor, row);
+    },
+  );
+  r.post(
+    '/providers/:id/merge',
+    {
+      schema: {
+        tags: ['providers'],
+        summary:
+          'Merge this provider record into another record of the same provider, with its history (admin). The merged record stays, pointing at the one kept',
+        security: bearer,
+        params: ZIdParams,
+        body: ZProviderMerge,
+        response: { 200: ZProviderMergeResult },
+      },
+    },
+    async (request) => {
+      const ctx = ctxOf(app, request);
+      if (!canMergeProviders(ctx.actor)) throw new HttpProblem(403, 'only an admin may merge providers');
+      try {
+        const result = await mergeProviders({ ...ctx, from: request.params.id, into: request.body.into });
+        return {
+          provider: await presentProviderRow(ctx, result.into),
+          mergedFrom: await presentProviderRow(ctx, result.from),
+          moved: result.moved,
+          tracebackIds: result.tracebackIds,
+        };
+      } catch (err) {
+        if (err instanceof MergeTargetError) throw new HttpProblem(422, err.message, err.errors);
+        throw err;
+      }
     },
   );
   r.post(

@@ -7,7 +7,8 @@ import {
   ZRmdProposal,
   ZRmdProposalQuery,
 } from '@hoptrace/contracts';
-import type { FastifyInstance } from 'fastify';
+import { Readable, Transform } from 'node:stream';
+import { errorCodes as fastifyErrors, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { bearer, ctxOf, typed } from '../context';
 import { HttpProblem } from '../plugins/problems';
@@ -15,18 +16,43 @@ import { HttpProblem } from '../plugins/problems';
 /** The FCC's full export is ~5 MB; room for growth, on this route only. */
 export const RMD_UPLOAD_LIMIT = 50 * 1024 * 1024;
 
+/** Thrown into the upload stream when it passes the limit: the import is refused, then answered 413. */
+class UploadTooLarge extends Error {}
+
+/** Passes the upload through, counting bytes, and fails it once it is larger than `limit`. */
+function limitBytes(source: Readable, limit: number): Readable {
+  let seen = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, next) {
+      seen += chunk.length;
+      if (seen > limit) next(new UploadTooLarge(`the upload is larger than ${limit} bytes`));
+      else next(null, chunk);
+    },
+  });
+  source.on('error', (err) => counter.destroy(err));
+  // Whatever the parser did not read (a refused file stops early) is drained, so the answer can go out.
+  counter.on('close', () => {
+    source.unpipe(counter);
+    if (!source.readableEnded) source.resume();
+  });
+  return source.pipe(counter);
+}
+
 export default function rmdRoutes(app: FastifyInstance) {
-  app.addContentTypeParser(
-    'text/csv',
-    { parseAs: 'string', bodyLimit: RMD_UPLOAD_LIMIT },
-    (_req, body, done) => done(null, body),
-  );
+  // The body stays a stream: the export is parsed as it arrives, never held whole in memory.
+  app.addContentTypeParser('text/csv', (request, payload, done) => {
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > RMD_UPLOAD_LIMIT) {
+      done(new fastifyErrors.FST_ERR_CTP_BODY_TOO_LARGE(), undefined);
+      return;
+    }
+    done(null, limitBytes(payload, RMD_UPLOAD_LIMIT));
+  });
   const r = typed(app);
 
   r.post(
     '/rmd/import',
     {
-      bodyLimit: RMD_UPLOAD_LIMIT,
       schema: {
         tags: ['rmd'],
         summary:
@@ -38,17 +64,32 @@ export default function rmdRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const ctx = ctxOf(app, request);
-      if (typeof request.body !== 'string')
+      const body: unknown = request.body;
+      if (!(body instanceof Readable))
         throw new HttpProblem(
           415,
           `send the export as text/csv (got ${request.headers['content-type'] ?? 'none'})`,
         );
-      return importRmd({
-        ...ctx,
-        input: { stream: request.body },
-        fileName: request.query.fileName,
-        noticedAt: request.query.noticedAt ? new Date(request.query.noticedAt) : undefined,
+      let tooLarge = false;
+      body.once('error', (err) => {
+        if (err instanceof UploadTooLarge) tooLarge = true;
       });
+      const declared = Number(request.headers['content-length']);
+      try {
+        return await importRmd({
+          ...ctx,
+          input: { stream: body, totalBytes: Number.isFinite(declared) ? declared : null },
+          fileName: request.query.fileName,
+          noticedAt: request.query.noticedAt ? new Date(request.query.noticedAt) : undefined,
+        });
+      } catch (err) {
+        if (tooLarge)
+          throw new HttpProblem(
+            413,
+            `the body is larger than the ${RMD_UPLOAD_LIMIT} bytes this route accepts; nothing was imported`,
+          );
+        throw err;
+      }
     },
   );
 

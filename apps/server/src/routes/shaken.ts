@@ -1,4 +1,11 @@
-import { ZShakenResult, ZShakenVerify, type TShakenResult } from '@hoptrace/contracts';
+import {
+  ZIdParams,
+  ZProviderShakenCounts,
+  ZShakenResult,
+  ZShakenVerify,
+  type TShakenResult,
+} from '@hoptrace/contracts';
+import { getProviderShakenCounts } from '@hoptrace/core';
 import type { VerificationResult, Verifier } from '@hoptrace/shaken';
 import { ctxOf, bearer, typed, type App } from '../context';
 
@@ -55,5 +62,19 @@ export default function shakenRoutes(app: App, opts: { verifier: Verifier }) {
       });
       return presentVerification(result);
     },
+  );
+  typed(app).get(
+    '/providers/:id/shaken',
+    {
+      schema: {
+        tags: ['shaken'],
+        summary:
+          'STIR/SHAKEN record of a provider as a signer: tracebacks whose verified Identity header it signed, by verdict and attestation, and the inconsistencies found on them (staff)',
+        security: bearer,
+        params: ZIdParams,
+        response: { 200: ZProviderShakenCounts },
+      },
+    },
+    (request) => getProviderShakenCounts({ ...ctxOf(app, request), providerId: request.params.id }),
   );
 }

@@ -89,7 +89,8 @@ export default function tracebackRoutes(app: App) {
     {
       schema: {
         tags: ['tracebacks'],
-        summary: 'Steer a traceback: cancel, close with an outcome, reopen, reassign a pending hop (staff)',
+        summary:
+          'Steer a traceback: cancel, close with an outcome, reopen, reassign a pending hop, ask the STIR/SHAKEN signer (staff)',
         security: bearer,
         params: ZIdParams,
         body: ZTracebackAction,

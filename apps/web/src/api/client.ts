@@ -79,10 +79,44 @@ function isProblem(v: unknown): v is TProblem {
   return typeof v === 'object' && v !== null && 'status' in v && 'title' in v;
 }
 
+/** Sends a file as the raw body (no multipart): `Content-Type` is the file's, its name goes in the query. */
+export async function uploadFile<T>(path: string, file: Blob, contentType: string): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': contentType };
+  if (linkToken) headers.authorization = `HopLink ${linkToken}`;
+  const res = await fetch(`/api/v1${path}`, {
+    method: 'POST',
+    headers,
+    credentials: 'same-origin',
+    body: file,
+  });
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) throw new ApiError(res.status, isProblem(data) ? data : null);
+  return data as T;
+}
+
+/** Downloads a file the API serves (an attachment), with the link's token when a link page is open. */
+export async function downloadFile(path: string): Promise<Blob> {
+  const headers: Record<string, string> = {};
+  if (linkToken) headers.authorization = `HopLink ${linkToken}`;
+  const res = await fetch(`/api/v1${path}`, { headers, credentials: 'same-origin' });
+  if (!res.ok) throw new ApiError(res.status, null);
+  return res.blob();
+}
+
+/** Whether requests speak for a one-hop link (plain links to API files would then lack its token). */
+export const hasLinkToken = () => linkToken !== null;
+
 export const get = <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, { signal });
 export const post = <T>(path: string, body?: unknown, opts: Omit<RequestOptions, 'body'> = {}) =>
   request<T>('POST', path, { ...opts, body: body ?? {} });
 export const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, { body });
+export const del = <T>(path: string) => request<T>('DELETE', path);
 
 /** A query string from the set values only. */
 export function qs(params: Record<string, string | number | undefined | null>): string {

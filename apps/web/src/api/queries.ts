@@ -7,6 +7,7 @@ import type {
   THopStatus,
   TProvider,
   TProviderNames,
+  TProviderShakenCounts,
   TResponseTimes,
   TTraceback,
   TTracebackListItem,
@@ -55,6 +56,7 @@ export const keys = {
   provider: (id: string) => ['provider', id] as const,
   providerNames: (ids: string[]) => ['provider-names', ids] as const,
   responseTimes: (id: string, weeks: number) => ['response-times', id, weeks] as const,
+  providerShaken: (id: string) => ['provider-shaken', id] as const,
   campaigns: ['campaigns'] as const,
   campaign: (id: string) => ['campaign', id] as const,
   users: (filters: { role?: string | undefined; q?: string | undefined }) => ['users', filters] as const,
@@ -122,6 +124,11 @@ export const q = {
       queryKey: keys.responseTimes(id, weeks),
       queryFn: ({ signal }) => get<TResponseTimes>(`/providers/${id}/response-times${qs({ weeks })}`, signal),
     }),
+  providerShaken: (id: string) =>
+    queryOptions({
+      queryKey: keys.providerShaken(id),
+      queryFn: ({ signal }) => get<TProviderShakenCounts>(`/providers/${id}/shaken`, signal),
+    }),
   campaigns: () =>
     queryOptions({
       queryKey: keys.campaigns,
@@ -186,6 +193,8 @@ export function useProviderNames(ids: Array<string | null | undefined>) {
   return new Map((query.data?.items ?? []).map((p) => [p.id, p.name]));
 }
 
+export const useProviderShaken = (providerId: string, enabled = true) =>
+  useQuery({ ...q.providerShaken(providerId), enabled });
 export const useResponseTimes = (providerId: string, weeks: number) =>
   useQuery({ ...q.responseTimes(providerId, weeks), placeholderData: keepPreviousData });
 

@@ -1,4 +1,4 @@
-import { API_KEY_SCOPES, ZApiKeyCreate } from '../lib/contracts';
+import { API_KEY_SCOPES, ZApiKeyCreate, type TApiKey } from '../lib/contracts';
 import {
   Alert,
   Badge,
@@ -12,9 +12,10 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ApiError, post } from '../api/client';
+import { ApiError, del, post } from '../api/client';
 import { keys, useApiKeys } from '../api/queries';
 import { errorAt, fieldErrorsOf, type FieldErrors } from '../lib/forms';
 import { DateTime, ErrorAlert } from './common';
@@ -28,6 +29,14 @@ export function ApiKeys({ userId }: { userId: string }) {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['api']);
   const [errors, setErrors] = useState<FieldErrors>({});
+  const revoke = useMutation({
+    mutationFn: (keyId: string) => del<TApiKey>(`/users/${userId}/api-keys/${keyId}`),
+    onSuccess: async (k) => {
+      notifications.show({ color: 'teal', title: 'Key revoked', message: `${k.name} no longer works` });
+      await queryClient.invalidateQueries({ queryKey: keys.apiKeys(userId) });
+    },
+    onError: (err) => notifications.show({ color: 'red', title: 'Not revoked', message: err.message }),
+  });
   const create = useMutation({
     mutationFn: (body: unknown) => post<{ key: string; name: string }>(`/users/${userId}/api-keys`, body),
     onSuccess: async () => {
@@ -87,6 +96,9 @@ export function ApiKeys({ userId }: { userId: string }) {
                 <Table.Th>Starts with</Table.Th>
                 <Table.Th>For</Table.Th>
                 <Table.Th>Created</Table.Th>
+                <Table.Th>
+                  <span className="visually-hidden">Actions</span>
+                </Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -106,6 +118,25 @@ export function ApiKeys({ userId }: { userId: string }) {
                   <Table.Td>{k.scopes.map((s) => SCOPE_LABEL[s] ?? s).join(', ')}</Table.Td>
                   <Table.Td>
                     <DateTime iso={k.createdAt} />
+                  </Table.Td>
+                  <Table.Td>
+                    {!k.revokedAt && (
+                      <Button
+                        size="compact-sm"
+                        variant="light"
+                        color="red"
+                        aria-label={`Revoke the key ${k.name}`}
+                        loading={revoke.isPending && revoke.variables === k.id}
+                        onClick={() => {
+                          if (
+                            window.confirm(`Revoke the key “${k.name}”? Tools using it stop working at once.`)
+                          )
+                            revoke.mutate(k.id);
+                        }}
+                      >
+                        Revoke
+                      </Button>
+                    )}
                   </Table.Td>
                 </Table.Tr>
               ))}

@@ -1,7 +1,9 @@
 import type { THopSummary, TTraceback } from '@hoptrace/contracts';
 import { Anchor, Badge, Box, Group, Paper, Stack, Text, Tooltip } from '@mantine/core';
 import { Link } from 'react-router';
+import { useProvider } from '../api/queries';
 import { ACTION_LABEL, CHANNEL_LABEL } from '../lib/labels';
+import { AttachmentList } from './Attachments';
 import { DateTime, HopStatus, useNow } from './common';
 import { IconArrowDown, IconArrowRight } from './icons';
 
@@ -46,6 +48,42 @@ function Badges({ hop, loop, now }: { hop: THopSummary; loop: boolean; now: numb
         </Tooltip>
       )}
     </Group>
+  );
+}
+
+const dateOnly = (iso: string) =>
+  new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+
+/**
+ * The provider's standing in the FCC Robocall Mitigation Database at the time of the call. A flagged hop
+ * says so in words, not by colour alone: whoever handed it traffic should not have.
+ */
+export function RmdBadge({ rmd, providerId }: { rmd: NonNullable<THopSummary['rmd']>; providerId: string }) {
+  // The removal date is the provider's; asked for only when a hop shows a removed filing.
+  const provider = useProvider(rmd.status === 'removed' ? providerId : null);
+  const removedAt = provider.data?.rmd?.removedAt;
+  const [text, tip] =
+    rmd.status === 'filed'
+      ? ['RMD: filed', 'Filed in the Robocall Mitigation Database at the time of the call']
+      : rmd.status === 'removed'
+        ? [
+            removedAt ? `Removed from RMD since ${dateOnly(removedAt)}` : 'Removed from RMD',
+            'Its filing was removed from the Robocall Mitigation Database before the call',
+          ]
+        : ['Not in RMD', 'Not filed in the Robocall Mitigation Database at the time of the call'];
+  return (
+    <Tooltip label={tip} withArrow multiline w={240}>
+      <Badge
+        color={rmd.flagged ? 'red' : 'teal'}
+        variant={rmd.flagged ? 'filled' : 'light'}
+        tt="none"
+        tabIndex={0}
+        data-rmd={rmd.status}
+        aria-label={`${text}. ${tip}`}
+      >
+        {rmd.flagged ? `⚠ ${text}` : text}
+      </Badge>
+    </Tooltip>
   );
 }
 
@@ -102,8 +140,12 @@ function HopCard(props: {
         flex: '0 0 auto',
         opacity: withdrawn ? 0.75 : 1,
         borderStyle: withdrawn ? 'dashed' : 'solid',
-        borderColor: hop.status === 'pending' ? 'var(--mantine-color-blue-8)' : undefined,
-        borderWidth: hop.status === 'pending' ? 2 : 1,
+        borderColor: hop.rmd?.flagged
+          ? 'var(--mantine-color-red-8)'
+          : hop.status === 'pending'
+            ? 'var(--mantine-color-blue-8)'
+            : undefined,
+        borderWidth: hop.status === 'pending' || hop.rmd?.flagged ? 2 : 1,
       }}
       aria-label={`Hop ${hop.seq}: ${hop.providerName}`}
       data-hop-seq={hop.seq}
@@ -125,6 +167,7 @@ function HopCard(props: {
           )}
         </Group>
         <Badges hop={hop} loop={props.loop} now={props.now} />
+        {hop.rmd && <RmdBadge rmd={hop.rmd} providerId={hop.providerId} />}
         <Box
           component="dl"
           m={0}
@@ -156,6 +199,7 @@ function HopCard(props: {
           </Text>
         </Box>
         <Answer hop={hop} names={props.names} />
+        <AttachmentList items={hop.attachments} />
       </Stack>
     </Paper>
   );

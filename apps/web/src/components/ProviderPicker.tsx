@@ -43,7 +43,7 @@ export function ProviderPicker(
       // The server already filtered; filtering again by the label would hide OCN and FRN matches.
       filter={({ options: all }) => all}
       nothingFoundMessage={results.isFetching ? 'Searching…' : 'No provider in the directory matches'}
-      placeholder={props.placeholder ?? 'Search by name, OCN, FRN or RMD number'}
+      placeholder={props.placeholder ?? 'Search by name, OCN, FRN or RMD number (typos are fine)'}
       renderOption={({ option }) => {
         const p = byId.get(option.value);
         return (

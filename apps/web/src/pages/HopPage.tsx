@@ -34,6 +34,14 @@ import {
   PageTitle,
   Phone,
 } from '../components/common';
+import {
+  AttachmentList,
+  AttachmentUploader,
+  PdfField,
+  pdfProblem,
+  uploadAttachment,
+  uploadErrorText,
+} from '../components/Attachments';
 import { IconLock, IconRoute } from '../components/icons';
 import { ProviderPicker } from '../components/ProviderPicker';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
@@ -108,6 +116,17 @@ function HopView({ id, mode }: { id: string; mode: Mode }) {
       </PageTitle>
       <CallFacts hop={h} />
       {h.can.answer ? <AnswerForm hop={h} mode={mode} /> : <GivenAnswer hop={h} mode={mode} />}
+      {(!!h.attachments?.length || (h.can.attach && !h.can.answer)) && (
+        <Paper withBorder p="md" aria-labelledby="evidence-title">
+          <Title order={2} size="h4" mb="sm" id="evidence-title">
+            Evidence
+          </Title>
+          <Stack gap="md">
+            <AttachmentList items={h.attachments} empty="No PDF attached yet." />
+            {h.can.attach && !h.can.answer && <AttachmentUploader hopId={h.id} />}
+          </Stack>
+        </Paper>
+      )}
     </Stack>
   );
 }
@@ -171,6 +190,9 @@ function CallFacts({ hop }: { hop: THop }) {
 
 type Kind = 'upstream' | 'origin' | 'not_found';
 
+/** The PDF was refused: the answer was not sent, and the message belongs at the file field. */
+class AttachmentError extends Error {}
+
 function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
   const queryClient = useQueryClient();
   const [kind, setKind] = useState<Kind | null>(null);
@@ -186,12 +208,25 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
   const [customer, setCustomer] = useState({ name: '', address: '', contact: '', accountRef: '' });
   const [action, setAction] = useState<string | null>(null);
   const [comment, setComment] = useState('');
+  const [file, setFile] = useState<File | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const attempt = useRef(idempotencyKey());
 
+  // A PDF already sent with an attempt whose answer then failed is not sent twice (attachments are append-only).
+  const sent = useRef<File | null>(null);
   const answer = useMutation({
-    mutationFn: (body: unknown) =>
-      post<THop>(`/hops/${hop.id}/answer`, body, { idempotencyKey: attempt.current }),
+    mutationFn: async (body: unknown) => {
+      // The PDF goes first: a final answer (origin, no record) closes the traceback, and a closed one takes none.
+      if (file && sent.current !== file) {
+        try {
+          await uploadAttachment(hop.id, file);
+        } catch (err) {
+          throw new AttachmentError(uploadErrorText(err));
+        }
+        sent.current = file;
+      }
+      return post<THop>(`/hops/${hop.id}/answer`, body, { idempotencyKey: attempt.current });
+    },
     onSuccess: async (answered) => {
       queryClient.setQueryData(keys.hop(answered.id), answered);
       notifications.show({
@@ -202,6 +237,11 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
       await queryClient.invalidateQueries({ queryKey: ['hops'] });
     },
     onError: (err) => {
+      if (err instanceof AttachmentError) {
+        setErrors({ attachment: err.message });
+        focusFirstError();
+        return;
+      }
       attempt.current = idempotencyKey();
       if (err instanceof ApiError) setErrors(err.fieldErrors);
     },
@@ -245,20 +285,23 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
     }
   }
 
-  function submit(e: FormEvent) {
+  async function submit(e: FormEvent) {
     e.preventDefault();
     const b = body();
+    const fileError = file ? await pdfProblem(file) : null;
     if (!b) {
-      setErrors({ kind: 'Choose one of the three answers' });
+      setErrors({ kind: 'Choose one of the three answers', ...(fileError ? { attachment: fileError } : {}) });
       focusFirstError();
       return;
     }
     const parsed = ZHopAnswer.safeParse(b);
-    if (!parsed.success) {
-      const found = fieldErrorsOf(parsed.error.issues);
-      if (kind === 'upstream' && !unlisted && !upstreamId)
+    if (!parsed.success || fileError) {
+      const found = parsed.success ? {} : fieldErrorsOf(parsed.error.issues);
+      if (!parsed.success && kind === 'upstream' && !unlisted && !upstreamId)
         found.upstreamProviderId = 'Choose the provider from the directory, or name one that is not listed';
-      if (kind === 'origin' && !action) found.action = 'Say what you did about the traffic';
+      if (!parsed.success && kind === 'origin' && !action)
+        found.action = 'Say what you did about the traffic';
+      if (fileError) found.attachment = fileError;
       setErrors(found);
       focusFirstError();
       return;
@@ -268,13 +311,15 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
   }
 
   const formError =
-    answer.error && !(answer.error instanceof ApiError && Object.keys(answer.error.fieldErrors).length)
+    answer.error &&
+    !(answer.error instanceof AttachmentError) &&
+    !(answer.error instanceof ApiError && Object.keys(answer.error.fieldErrors).length)
       ? answer.error.message
       : null;
 
   return (
     <Paper withBorder p="md">
-      <form onSubmit={submit} noValidate aria-label="Your answer">
+      <form onSubmit={(e) => void submit(e)} noValidate aria-label="Your answer">
         <Stack gap="md">
           <Title order={2} size="h4">
             Your answer
@@ -450,6 +495,15 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
               error={errors.comment}
             />
           )}
+          <PdfField
+            id="attachment"
+            file={file}
+            onChange={(f) => {
+              setFile(f);
+              setErrors(({ attachment: _, ...rest }) => rest);
+            }}
+            error={errors.attachment}
+          />
           <Group>
             <Button type="submit" loading={answer.isPending} size="md">
               Send the answer

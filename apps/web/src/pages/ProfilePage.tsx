@@ -2,6 +2,7 @@ import { Anchor, Paper, SimpleGrid, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { useProvider } from '../api/queries';
 import { ApiKeys } from '../components/ApiKeys';
+import { ChangePassword } from '../components/ChangePassword';
 import { DateTime, Field, PageTitle } from '../components/common';
 import { ROLE_LABEL } from '../lib/labels';
 import { viewerTimeZone } from '../lib/time';
@@ -22,7 +23,12 @@ export function ProfilePage() {
             <Field label="Speaks for">
               <Anchor component={Link} to="/my-provider" size="sm">
                 {provider.data?.name ?? 'your provider'}
+              </Anchor>{' '}
+              (
+              <Anchor component={Link} to="/my-provider/settings" size="sm">
+                settings
               </Anchor>
+              )
             </Field>
           )}
           <Field label="Member since">
@@ -40,6 +46,12 @@ export function ProfilePage() {
           what they can do.
         </Text>
         <ApiKeys userId={user.id} />
+      </Paper>
+      <Paper withBorder p="md" mt="lg">
+        <Title order={2} size="h4" mb="md">
+          Password
+        </Title>
+        <ChangePassword />
       </Paper>
     </>
   );

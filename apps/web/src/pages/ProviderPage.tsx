@@ -19,6 +19,7 @@ import { lazy, Suspense, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { isApiError } from '../api/client';
 import { useProvider, useResponseTimes, useTracebacks } from '../api/queries';
+import { ShakenCounts } from '../components/ShakenCounts';
 import {
   DateTime,
   ErrorAlert,
@@ -29,6 +30,7 @@ import {
   TracebackStatus,
   useNow,
 } from '../components/common';
+import { MergeProvider } from '../components/MergeProvider';
 import { ProviderForm } from '../components/ProviderForm';
 import { describeHours } from '../lib/labels';
 import { formatHours } from '../lib/time';
@@ -69,9 +71,18 @@ function ProviderView({ id, scope }: { id: string; scope: 'all' | 'self' }) {
         title={p.name}
         right={
           p.can.update ? (
-            <Button variant="light" onClick={() => setEditing(true)}>
-              {scope === 'self' ? 'Change contacts and time zone' : 'Change'}
-            </Button>
+            <Group gap="xs">
+              <Button variant="light" onClick={() => setEditing(true)}>
+                {scope === 'self' ? 'Change contacts and time zone' : 'Change'}
+              </Button>
+              <Button
+                component={Link}
+                to={scope === 'self' ? '/my-provider/settings' : `/providers/${p.id}/settings`}
+                variant="light"
+              >
+                Settings and webhooks
+              </Button>
+            </Group>
           ) : undefined
         }
       >
@@ -88,6 +99,7 @@ function ProviderView({ id, scope }: { id: string; scope: 'all' | 'self' }) {
           )}
         </Group>
       </PageTitle>
+      {scope === 'all' && <MergeProvider provider={p} />}
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, md: 6 }}>
           <Identifiers provider={p} />
@@ -97,6 +109,7 @@ function ProviderView({ id, scope }: { id: string; scope: 'all' | 'self' }) {
         </Grid.Col>
       </Grid>
       <ResponseTimes providerId={p.id} />
+      <ShakenCounts providerId={p.id} />
       {scope === 'all' && <ProviderTracebacks providerId={p.id} />}
       {scope === 'self' && (
         <Text size="sm" c="dimmed">

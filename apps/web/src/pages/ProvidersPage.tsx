@@ -23,7 +23,7 @@ export function ProvidersPage() {
       <TextInput
         role="searchbox"
         label="Search"
-        description="Name, other name, OCN, FRN or RMD filing number"
+        description="Name, other name, OCN, FRN or RMD filing number; close spellings match too, best matches first"
         leftSection={<IconSearch size={16} />}
         value={q}
         onChange={(e) => {
@@ -39,7 +39,7 @@ export function ProvidersPage() {
         <EmptyState
           icon={<IconSearch size={28} />}
           title="No provider matches"
-          description="Check the spelling, or add the provider."
+          description="Nothing close either: try an OCN or FRN, or add the provider."
           py="xl"
         />
       )}

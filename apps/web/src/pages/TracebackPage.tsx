@@ -28,6 +28,7 @@ import {
 } from '../components/common';
 import { IconLock } from '../components/icons';
 import { PathChain } from '../components/PathChain';
+import { INCONSISTENCY_LABEL, ShakenPanel } from '../components/ShakenPanel';
 import { EventTimeline } from '../components/Timeline';
 import { TracebackActions } from '../components/TracebackActions';
 import { ACTION_LABEL, CATEGORY_LABEL } from '../lib/labels';
@@ -68,7 +69,7 @@ export function TracebackPage() {
           <TracebackStatus status={t.status} outcome={t.outcome} />
           {t.flags.map((f) => (
             <Badge key={f} color="grape" variant="light" tt="none">
-              {f === 'loop' ? 'Loop in the path' : f}
+              {f === 'loop' ? 'Loop in the path' : (INCONSISTENCY_LABEL[f] ?? f)}
             </Badge>
           ))}
         </Group>
@@ -82,6 +83,7 @@ export function TracebackPage() {
         <PathEnd traceback={t} />
       </Paper>
       {t.origin && <OriginCard traceback={t} />}
+      <ShakenPanel traceback={t} />
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="sm">
           Timeline

@@ -1,4 +1,4 @@
-import { ROLES, ZUserCreate, type TRole, type TUser } from '../lib/contracts';
+import { ROLES, ZUserCreate, type TRole, type TUser, type TUserListItem } from '../lib/contracts';
 import {
   Alert,
   Anchor,
@@ -26,6 +26,8 @@ import { ApiKeys } from '../components/ApiKeys';
 import { DateTime, ErrorAlert, Loading, PageTitle } from '../components/common';
 import { IconSearch } from '../components/icons';
 import { ProviderPicker } from '../components/ProviderPicker';
+import { DisableUserModal, EditUserModal } from '../components/UserAdmin';
+import { useUser } from '../session';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
 import { ROLE_LABEL } from '../lib/labels';
 
@@ -38,6 +40,9 @@ export function UsersPage() {
   const users = useUsers({ role: role ?? undefined, q: debounced || undefined });
   const [adding, setAdding] = useState(false);
   const [keysOf, setKeysOf] = useState<{ id: string; name: string } | null>(null);
+  const [editing, setEditing] = useState<TUserListItem | null>(null);
+  const [toggling, setToggling] = useState<TUserListItem | null>(null);
+  const me = useUser();
   const items = users.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <>
@@ -106,13 +111,35 @@ export function UsersPage() {
                     <DateTime iso={u.createdAt} dateOnly />
                   </Table.Td>
                   <Table.Td>
-                    <Button
-                      size="compact-sm"
-                      variant="light"
-                      onClick={() => setKeysOf({ id: u.id, name: u.name })}
-                    >
-                      API keys
-                    </Button>
+                    <Group gap={6} wrap="nowrap">
+                      <Button
+                        size="compact-sm"
+                        variant="light"
+                        onClick={() => setKeysOf({ id: u.id, name: u.name })}
+                        aria-label={`API keys of ${u.name}`}
+                      >
+                        API keys
+                      </Button>
+                      <Button
+                        size="compact-sm"
+                        variant="light"
+                        onClick={() => setEditing(u)}
+                        aria-label={`Change ${u.name}`}
+                      >
+                        Change
+                      </Button>
+                      {u.id !== me.id && (
+                        <Button
+                          size="compact-sm"
+                          variant="light"
+                          color={u.disabled ? undefined : 'red'}
+                          onClick={() => setToggling(u)}
+                          aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.name}`}
+                        >
+                          {u.disabled ? 'Enable' : 'Disable'}
+                        </Button>
+                      )}
+                    </Group>
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -141,6 +168,8 @@ export function UsersPage() {
         {keysOf && <ApiKeys userId={keysOf.id} />}
       </Drawer>
       {adding && <UserForm onClose={() => setAdding(false)} />}
+      {editing && <EditUserModal user={editing} onClose={() => setEditing(null)} />}
+      {toggling && <DisableUserModal user={toggling} onClose={() => setToggling(null)} />}
     </>
   );
 }

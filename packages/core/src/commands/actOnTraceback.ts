@@ -2,6 +2,7 @@ import type { TTracebackAction } from '@hoptrace/contracts';
 import {
   appendEvents,
   findProvider,
+  findTracebackShaken,
   hopsOf,
   lockTraceback,
   updateHop,
@@ -13,11 +14,12 @@ import type { CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { policy } from '../policies';
 import { noticeHopClosed } from '../notify/notices';
+import { requestSignerHop, signerHopEligible } from '../shaken/open';
 import { decideAction, MAIN_LINE } from '../workflow';
 import { closeTraceback } from './closeTraceback';
 import { requestHop } from './requestHop';
 
-/** Analyst steering: cancel, close with an outcome, reopen, reassign a pending hop. */
+/** Analyst steering: cancel, close with an outcome, reopen, reassign a pending hop, ask the signer. */
 export async function actOnTraceback(
   ctx: CommandContext & { tracebackId: string; input: TTracebackAction },
 ): Promise<TracebackRow> {
@@ -30,7 +32,10 @@ export async function actOnTraceback(
     const now = clock.now();
     if ('providerId' in input && input.providerId && !(await findProvider(tx, input.providerId)))
       throw InvalidInputError.field('providerId', 'is not a provider in the directory');
-    const decision = decideAction(traceback, hops, input);
+    const shaken =
+      input.action === 'request_signer_hop' ? await findTracebackShaken(tx, traceback.id) : undefined;
+    const signer = signerHopEligible(shaken) ? { providerId: shaken.signerProviderId } : null;
+    const decision = decideAction(traceback, hops, input, signer);
     if (!decision.ok) throw new ConflictError(decision.reason);
     const events: EventInsert[] = [];
     const base = { tracebackId: traceback.id, at: now, actorUserId: actor.userId, actor: actor.label };
@@ -97,6 +102,17 @@ export async function actOnTraceback(
         traceback = await updateTraceback(tx, traceback.id, { updatedAt: now });
         break;
       }
+      case 'signer_hop':
+        await requestSignerHop(tx, {
+          traceback,
+          providerId: decision.providerId,
+          now,
+          actor,
+          events,
+          settings: ctx.settings,
+        });
+        traceback = await updateTraceback(tx, traceback.id, { updatedAt: now });
+        break;
     }
     await appendEvents(tx, events);
     return traceback;

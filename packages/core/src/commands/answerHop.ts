@@ -1,22 +1,23 @@
 import type { THopAnswer } from '@hoptrace/contracts';
 import {
   appendEvents,
-  findHop,
   findProvider,
   hopsOf,
   insertOrigin,
   insertProvider,
-  lockTraceback,
+  lockTracebackOfHop,
   updateHop,
   updateTraceback,
   type EventInsert,
   type HopRow,
+  type ProviderRow,
   type TracebackRow,
 } from '@hoptrace/db';
 import type { CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { policy } from '../policies';
 import { noticeHopClosed } from '../notify/notices';
+import { noteShakenAnswer } from '../shaken/consistency';
 import { decideAnswer } from '../workflow';
 import { closeTraceback } from './closeTraceback';
 import { requestHop } from './requestHop';
@@ -33,18 +34,20 @@ export async function answerHop(
 ): Promise<AnswerResult> {
   const { db, clock, actor, hopId, input } = ctx;
   return db.transaction(async (tx) => {
-    const seen = await findHop(tx, hopId);
-    if (!seen || !policy.answerHop(actor, seen)) throw new NotFoundError('hop');
-    let traceback = await lockTraceback(tx, seen.tracebackId);
+    // Lock the traceback first (found through the hop), then read its hops under the lock.
+    let traceback = await lockTracebackOfHop(tx, hopId);
     if (!traceback) throw new NotFoundError('hop');
     const hops = await hopsOf(tx, traceback.id);
     const hop = hops.find((h) => h.id === hopId);
-    if (!hop) throw new NotFoundError('hop');
+    if (!hop || !policy.answerHop(actor, hop)) throw new NotFoundError('hop');
     const now = clock.now();
 
     let upstreamId: string | null = null;
+    // Loaded once: the next hop's request reuses it.
+    let upstream: ProviderRow | undefined;
     if (input.kind === 'upstream' && input.upstreamProviderId) {
-      if (!(await findProvider(tx, input.upstreamProviderId)))
+      upstream = await findProvider(tx, input.upstreamProviderId);
+      if (!upstream)
         throw InvalidInputError.field('upstreamProviderId', 'is not a provider in the directory');
       upstreamId = input.upstreamProviderId;
     }
@@ -75,6 +78,7 @@ export async function answerHop(
         createdBy: actor.userId,
       });
       upstreamId = created.id;
+      upstream = created;
       events.push({
         ...base,
         hopId: hop.id,
@@ -135,6 +139,7 @@ export async function answerHop(
         ...(input.kind === 'origin' ? { action: input.action } : {}),
       },
     });
+    await noteShakenAnswer(tx, { traceback, hop, input });
 
     let nextHop: HopRow | null = null;
     const then = decision.then;
@@ -144,6 +149,8 @@ export async function answerHop(
           schedule: ctx.settings?.reminders,
           traceback,
           providerId: upstreamId ?? then.providerId,
+          provider: upstream,
+          hops,
           line: hop.line,
           namedByHopId: hop.id,
           now,
@@ -169,6 +176,7 @@ export async function answerHop(
         traceback = await closeTraceback(tx, {
           traceback,
           hops: hops.filter((h) => h.id !== hop.id),
+          closedHops: [answered],
           outcome: then.outcome,
           now,
           actor,

@@ -1,6 +1,5 @@
 import type { TOutcome } from '@hoptrace/contracts';
 import {
-  hopsOf,
   updateHop,
   updateTraceback,
   type EventInsert,
@@ -10,13 +9,17 @@ import {
 } from '@hoptrace/db';
 import type { Actor } from '../actor';
 import { noticeHopClosed, noticeTracebackClosed } from '../notify/notices';
+import { evaluateShakenOnClose } from '../shaken/consistency';
 
 /** Ends a traceback with an outcome; requests still pending on any line are withdrawn with it. */
 export async function closeTraceback(
   tx: Tx,
   opts: {
     traceback: TracebackRow;
+    /** The traceback's hops, read under its lock; pending ones are withdrawn. */
     hops: HopRow[];
+    /** Hops the caller already changed in this transaction and left out of `hops` (the answered one). */
+    closedHops?: HopRow[];
     outcome: TOutcome;
     now: Date;
     actor: Actor;
@@ -25,8 +28,10 @@ export async function closeTraceback(
   },
 ): Promise<TracebackRow> {
   const { traceback, now, actor, events } = opts;
+  // The notice below needs every hop as it is now: the caller's rows, with the withdrawn ones updated.
+  const current = new Map<string, HopRow>([...opts.hops, ...(opts.closedHops ?? [])].map((h) => [h.id, h]));
   for (const hop of opts.hops.filter((h) => h.status === 'pending')) {
-    await updateHop(tx, hop.id, { status: 'withdrawn', closedAt: now });
+    current.set(hop.id, await updateHop(tx, hop.id, { status: 'withdrawn', closedAt: now }));
     await noticeHopClosed(tx, { traceback, hop, now, status: 'withdrawn' });
     events.push({
       tracebackId: traceback.id,
@@ -57,6 +62,9 @@ export async function closeTraceback(
     closedAt: now,
     updatedAt: now,
   });
-  await noticeTracebackClosed(tx, { traceback: closed, hops: await hopsOf(tx, traceback.id), now });
-  return closed;
+  const hops = [...current.values()].sort((a, b) =>
+    a.line === b.line ? a.seq - b.seq : a.line < b.line ? -1 : 1,
+  );
+  await noticeTracebackClosed(tx, { traceback: closed, hops, now });
+  return evaluateShakenOnClose(tx, { traceback: closed, now, actor, events });
 }

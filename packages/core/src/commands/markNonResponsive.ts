@@ -1,9 +1,8 @@
 import {
   appendEvents,
-  findHop,
   findOverdueHops,
   hopsOf,
-  lockTraceback,
+  lockTracebackOfHop,
   updateHop,
   type EventInsert,
 } from '@hoptrace/db';
@@ -21,16 +20,14 @@ export async function markNonResponsive(ctx: CommandContext & { hopId: string })
   const { db, clock, actor, hopId } = ctx;
   return db.transaction(async (tx) => {
     const now = clock.now();
-    // Lock order is always the traceback first, then its hops: read the hop unlocked only to find its traceback.
-    const seen = await findHop(tx, hopId);
-    if (!seen) return false;
-    const traceback = await lockTraceback(tx, seen.tracebackId);
+    // Lock order is always the traceback first (found through the hop), then its hops.
+    const traceback = await lockTracebackOfHop(tx, hopId);
     if (!traceback) return false;
     const hops = await hopsOf(tx, traceback.id);
     const hop = hops.find((h) => h.id === hopId);
     if (!hop || !isOverdue(hop, now) || traceback.status !== 'open') return false;
     const events: EventInsert[] = [];
-    await updateHop(tx, hop.id, { status: 'non_responsive', closedAt: now });
+    const marked = await updateHop(tx, hop.id, { status: 'non_responsive', closedAt: now });
     await noticeHopClosed(tx, { traceback, hop, now, status: 'non_responsive' });
     events.push({
       tracebackId: traceback.id,
@@ -45,6 +42,7 @@ export async function markNonResponsive(ctx: CommandContext & { hopId: string })
       await closeTraceback(tx, {
         traceback,
         hops: hops.filter((h) => h.id !== hop.id),
+        closedHops: [marked],
         outcome: 'non_responsive',
         now,
         actor,

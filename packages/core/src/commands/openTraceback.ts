@@ -10,6 +10,7 @@ import {
 import type { CommandContext } from '../context';
 import { InvalidInputError } from '../errors';
 import { authorize, policy } from '../policies';
+import { recordShakenAtOpen, verifyAtCallTime } from '../shaken/open';
 import { MAIN_LINE } from '../workflow';
 import { requestHop } from './requestHop';
 
@@ -31,6 +32,8 @@ export async function openTraceback(
   const now = clock.now();
   if (input.call.startedAt.getTime() > now.getTime() + FUTURE_SKEW_MS)
     throw InvalidInputError.field('call.startedAt', 'is in the future');
+  // STIR/SHAKEN may fetch a certificate and its CRL: verified before the transaction, recorded inside it.
+  const shaken = await verifyAtCallTime(ctx.settings, input);
   return db.transaction(async (tx) => {
     if (!(await findProvider(tx, input.firstProviderId)))
       throw InvalidInputError.field('firstProviderId', 'is not a provider in the directory');
@@ -97,7 +100,15 @@ export async function openTraceback(
       events,
       field: 'firstProviderId',
     });
+    const recorded = await recordShakenAtOpen(tx, {
+      traceback,
+      shaken,
+      now,
+      actor,
+      events,
+      settings: ctx.settings,
+    });
     await appendEvents(tx, events);
-    return traceback;
+    return recorded;
   });
 }

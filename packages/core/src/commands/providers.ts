@@ -6,7 +6,7 @@ import {
   type ProviderRow,
 } from '@hoptrace/db';
 import type { CommandContext } from '../context';
-import { InvalidInputError, NotFoundError } from '../errors';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy, PROVIDER_SELF_SERVICE_FIELDS } from '../policies';
 
 /** Providers named without a time zone keep the consortium's default until someone knows better. */
@@ -48,7 +48,10 @@ export async function updateProvider(
         refused.map((path) => ({ path, message: 'only consortium staff may change this field' })),
       );
   }
-  if (!(await findProvider(db, providerId))) throw new NotFoundError('provider');
+  const current = await findProvider(db, providerId);
+  if (!current) throw new NotFoundError('provider');
+  if (current.mergedIntoId)
+    throw new ConflictError(`this record was merged into ${current.mergedIntoId}; change that one instead`);
   const { ocns, ...rest } = input;
   const row = await updateProviderRow(
     db,

@@ -4,6 +4,7 @@ import {
   nextSeq,
   type EventInsert,
   type HopRow,
+  type ProviderRow,
   type TracebackRow,
   type Tx,
 } from '@hoptrace/db';
@@ -23,6 +24,10 @@ export async function requestHop(
   opts: {
     traceback: TracebackRow;
     providerId: string;
+    /** The provider row when the caller already loaded it (saves reading it again). */
+    provider?: ProviderRow | undefined;
+    /** Every hop of the traceback, read under its lock, when the caller has them: the next seq comes from them. */
+    hops?: HopRow[] | undefined;
     line: string;
     namedByHopId: string | null;
     now: Date;
@@ -32,10 +37,13 @@ export async function requestHop(
     field?: string;
   },
 ): Promise<HopRow> {
-  const provider = await findProvider(tx, opts.providerId);
+  const provider =
+    opts.provider?.id === opts.providerId ? opts.provider : await findProvider(tx, opts.providerId);
   if (!provider)
     throw InvalidInputError.field(opts.field ?? 'providerId', 'is not a provider in the directory');
-  const seq = await nextSeq(tx, opts.traceback.id, opts.line);
+  const seq = opts.hops
+    ? opts.hops.filter((h) => h.line === opts.line).reduce((last, h) => Math.max(last, h.seq), 0) + 1
+    : await nextSeq(tx, opts.traceback.id, opts.line);
   const { receivedAt, dueAt } = hopDeadline(opts.now, provider);
   const hop = await insertHop(tx, {
     tracebackId: opts.traceback.id,

@@ -1,14 +1,18 @@
-import type { TUserCreate } from '@hoptrace/contracts';
+import type { TPasswordChange, TUserCreate, TUserPatch } from '@hoptrace/contracts';
 import {
+  deleteSessionsOfUser,
+  updateUserRow,
   findProvider,
   findUser,
   findUserByEmail,
   insertApiKey,
   insertUser,
+  revokeApiKeyRow,
+  setUserDisabled,
   type ApiKeyRow,
   type UserRow,
 } from '@hoptrace/db';
-import { generateSecret, hashPassword, hashSecret } from '../auth';
+import { generateSecret, hashPassword, hashSecret, invalidateApiKeys, verifyPassword } from '../auth';
 import type { CommandContext } from '../context';
 import { pgErrorCode } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
@@ -54,4 +58,98 @@ export async function createApiKey(
     createdAt: ctx.clock.now(),
   });
   return { row, key };
+}
+
+/** Revokes one of a user's keys; this process stops accepting it at once, others within the key cache's TTL. */
+export async function revokeApiKey(
+  ctx: CommandContext & { userId: string; keyId: string },
+): Promise<ApiKeyRow> {
+  const { db, actor, userId, keyId } = ctx;
+  if (!policy.createApiKey(actor, userId)) throw new NotFoundError('API key');
+  const row = await revokeApiKeyRow(db, userId, keyId, ctx.clock.now());
+  if (!row) throw new NotFoundError('API key');
+  invalidateApiKeys({ keyId: row.id });
+  return row;
+}
+
+/** Disables (or re-enables) a user: their sessions and API keys stop working, in this process at once. */
+export async function disableUser(
+  ctx: CommandContext & { userId: string; disabled: boolean },
+): Promise<UserRow> {
+  const { db, actor, userId } = ctx;
+  authorize(policy.manageUsers(actor), 'route');
+  const row = await setUserDisabled(db, userId, ctx.disabled ? ctx.clock.now() : null);
+  if (!row) throw new NotFoundError('user');
+  invalidateApiKeys({ userId });
+  return row;
+}
+
+/**
+ * An admin changes a user's name, role and provider binding, or disables them (sessions end, keys stop
+ * working) and enables them again. Admins cannot demote or disable themselves (nobody would be left to undo it).
+ */
+export async function updateUser(
+  ctx: CommandContext & { userId: string; input: TUserPatch },
+): Promise<UserRow> {
+  const { db, actor, userId, input } = ctx;
+  authorize(policy.manageUsers(actor), 'route');
+  const user = await findUser(db, userId);
+  if (!user) throw new NotFoundError('user');
+  if (actor.userId === userId) {
+    if (input.role !== undefined && input.role !== user.role)
+      throw InvalidInputError.field('role', 'you cannot change your own role; ask another admin');
+    if (input.disabled) throw InvalidInputError.field('disabled', 'you cannot disable your own account');
+  }
+  const role = input.role ?? user.role;
+  // Leaving the provider role drops the binding; taking it needs one (given now or kept from before).
+  let providerId =
+    input.providerId !== undefined ? input.providerId : role === 'provider' ? user.providerId : null;
+  if (role !== 'provider' && input.providerId)
+    throw InvalidInputError.field('providerId', 'only provider users are bound to a provider');
+  if (role === 'provider') {
+    if (!providerId) throw InvalidInputError.field('providerId', 'a provider user must name its provider');
+    if (!(await findProvider(db, providerId)))
+      throw InvalidInputError.field('providerId', 'is not a provider in the directory');
+  } else providerId = null;
+  const disabledAt =
+    input.disabled === undefined
+      ? user.disabledAt
+      : input.disabled
+        ? (user.disabledAt ?? ctx.clock.now())
+        : null;
+  const row = await db.transaction(async (tx) => {
+    const updated = await updateUserRow(tx, userId, {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      role,
+      providerId,
+      disabledAt,
+    });
+    // A disabled user is signed out everywhere; a changed role or provider also ends old sessions.
+    if (disabledAt || role !== user.role || providerId !== user.providerId)
+      await deleteSessionsOfUser(tx, userId);
+    return updated;
+  });
+  if (!row) throw new NotFoundError('user');
+  invalidateApiKeys({ userId });
+  return row;
+}
+
+/**
+ * A user changes their own password, proving the current one; their other sessions end. A user without a
+ * password (made for API keys only) cannot set one here.
+ */
+export async function changePassword(
+  ctx: CommandContext & { input: TPasswordChange; keepSessionTokenHash?: string | undefined },
+): Promise<void> {
+  const { db, actor, input } = ctx;
+  if (!actor.userId || actor.hopScope) throw new NotFoundError('user');
+  const user = await findUser(db, actor.userId);
+  if (!user) throw new NotFoundError('user');
+  if (!user.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword)))
+    throw InvalidInputError.field('currentPassword', 'is not your current password');
+  const passwordHash = await hashPassword(input.newPassword);
+  await db.transaction(async (tx) => {
+    await updateUserRow(tx, user.id, { passwordHash });
+    await deleteSessionsOfUser(tx, user.id, ctx.keepSessionTokenHash);
+  });
 }

@@ -17,7 +17,8 @@ import {
 } from '@hoptrace/db';
 import { generateSecret, hashSecret } from '../auth';
 import { DEFAULT_REMINDER_SCHEDULE, noticesFor, type ReminderSchedule } from '../clock/reminders';
-import type { EmailPayload } from './templates';
+import { rmdWarningsOf } from './rmdWarnings';
+import type { EmailPayload, TracebackClosedPayload } from './templates';
 
 /**
  * Notices are written to the outbox inside the transaction of the change that
@@ -301,6 +302,8 @@ export async function noticeTracebackClosed(
   // Everyone who was asked, including providers whose request was withdrawn: they may still be holding records.
   const providerIds = [...new Set(hops.map((h) => h.providerId))];
   const key = `${traceback.id}:${now.getTime()}`;
+  // A provider that accepted the call from an upstream not in the RMD is told so (issue 7).
+  const warnings = await rmdWarningsOf(tx, traceback);
   const rows = await webhookRows(tx, {
     providerIds,
     event: 'traceback.closed',
@@ -312,8 +315,40 @@ export async function noticeTracebackClosed(
       outcome: traceback.outcome,
       closedAt: now.toISOString(),
       yourHopIds: hops.filter((h) => h.providerId === providerId).map((h) => h.id),
+      ...(warnings.has(providerId) ? { rmdWarnings: warnings.get(providerId) } : {}),
     }),
   });
+  if (warnings.size > 0) {
+    for (const provider of await findProviders(tx, [...warnings.keys()])) {
+      const payload: TracebackClosedPayload = {
+        tracebackId: traceback.id,
+        outcome: traceback.outcome ?? 'closed',
+        closedAt: now.toISOString(),
+        providerName: provider.name,
+        timezone: provider.timezone,
+        call: {
+          startedAt: traceback.callStartedAt.toISOString(),
+          callingNumber: traceback.callingNumber,
+          calledNumber: traceback.calledNumber,
+        },
+        yourHopIds: hops.filter((h) => h.providerId === provider.id).map((h) => h.id),
+        rmdWarnings: warnings.get(provider.id) ?? [],
+      };
+      rows.push(
+        ...emailRows(
+          provider.contacts.map((c) => c.email),
+          {
+            topic: 'traceback.closed',
+            key,
+            now,
+            payload: payload as unknown as Record<string, unknown>,
+            tracebackId: traceback.id,
+            providerId: provider.id,
+          },
+        ),
+      );
+    }
+  }
   if (traceback.outcome === 'non_responsive') {
     const stuck = hops.find((h) => h.status === 'non_responsive');
     const [provider] = stuck ? await findProviders(tx, [stuck.providerId]) : [];

@@ -52,7 +52,76 @@ const SUBJECT: Record<string, (p: EmailPayload) => string> = {
   'hop.escalation': (p) => `Overdue traceback request: call from ${p.call.callingNumber}`,
 };
 
+/** A traceback's closing email to a provider in its path (sent when there is something it must know). */
+export interface TracebackClosedPayload {
+  tracebackId: string;
+  outcome: string;
+  closedAt: string;
+  providerName: string;
+  timezone: string;
+  call: EmailPayload['call'];
+  yourHopIds: string[];
+  rmdWarnings: Array<{
+    hopId: string;
+    upstreamProviderId: string;
+    upstreamName: string;
+    rmdStatus: 'absent' | 'removed';
+    removedAt: string | null;
+    rule: string;
+  }>;
+}
+
+const OUTCOME_TEXT: Record<string, string> = {
+  origin_identified: 'the origin of the call was identified',
+  foreign_origin: 'the call entered the US network from abroad',
+  non_responsive: 'a provider in the path did not answer',
+  dead_end: 'the path could not be followed further',
+  cancelled: 'the traceback was cancelled',
+};
+
+/** One sentence per upstream: who, its RMD standing at the call, and the rule. */
+export function rmdWarningText(w: TracebackClosedPayload['rmdWarnings'][number]): string {
+  const standing =
+    w.rmdStatus === 'removed'
+      ? `had been removed from the FCC's Robocall Mitigation Database (RMD) since ${w.removedAt ? w.removedAt.slice(0, 10) : 'an earlier date'}`
+      : "was not in the FCC's Robocall Mitigation Database (RMD)";
+  return `You accepted this call from ${w.upstreamName}, which ${standing} at the time of the call. FCC rules (${w.rule}) forbid accepting traffic from a provider that is not in the RMD.`;
+}
+
+export function renderTracebackClosedEmail(p: TracebackClosedPayload): RenderedEmail {
+  const warned = p.rmdWarnings.length > 0;
+  const subject = warned
+    ? `Traceback closed — your upstream was not in the Robocall Mitigation Database (call from ${p.call.callingNumber})`
+    : `Traceback closed (call from ${p.call.callingNumber})`;
+  const intro = `${p.providerName}: a traceback you took part in is closed: ${OUTCOME_TEXT[p.outcome] ?? p.outcome}.`;
+  const facts: Array<[string, string]> = [
+    ['Call time', both(p.call.startedAt, p.timezone)],
+    ['Calling number (caller ID)', p.call.callingNumber],
+    ['Called number', p.call.calledNumber],
+    ['Closed', both(p.closedAt, p.timezone)],
+  ];
+  const warnings = p.rmdWarnings.map(rmdWarningText);
+  const reference = `Reference: traceback ${p.tracebackId}; your hop${p.yourHopIds.length === 1 ? '' : 's'} ${p.yourHopIds.join(', ')}.`;
+  const text = [
+    intro,
+    '',
+    ...(warned ? ['IMPORTANT — Robocall Mitigation Database:', ...warnings.map((w) => `- ${w}`), ''] : []),
+    ...facts.map(([k, v]) => `${k}: ${v}`),
+    '',
+    reference,
+  ].join('\n');
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1a1a1a">
+<p>${esc(intro)}</p>
+${warned ? `<div style="border-left:4px solid #b3261e;padding:4px 12px;margin:12px 0"><p><b>Robocall Mitigation Database</b></p><ul>${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>` : ''}
+<table cellpadding="4" style="border-collapse:collapse">${facts.map(([k, v]) => `<tr><th align="left" style="padding-right:12px">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
+<p><small>${esc(reference)}</small></p>
+</body></html>`;
+  return { subject, text, html };
+}
+
 export function renderHopEmail(topic: string, p: EmailPayload, link: string | null): RenderedEmail {
+  // The dispatcher renders every provider email through here; a closing notice has its own shape.
+  if (topic === 'traceback.closed') return renderTracebackClosedEmail(p as unknown as TracebackClosedPayload);
   const intro = (INTRO[topic] ?? INTRO['hop.assigned']!)(p);
   const subject = (SUBJECT[topic] ?? SUBJECT['hop.assigned']!)(p);
   const facts: Array<[string, string]> = [

@@ -6,18 +6,36 @@ import {
   listProviders as listProviderRows,
   rmdFilingsOfProviders,
   type Page,
+  type ProviderRow,
 } from '@hoptrace/db';
 import type { CommandContext } from '../context';
 import { NotFoundError } from '../errors';
 import { policy } from '../policies';
 import { presentCampaign, presentProvider } from './present';
 
+/** A provider as presented, with `mergedInto` when the record was merged into another (old links still resolve). */
+export async function presentProviderRow(
+  ctx: CommandContext,
+  row: ProviderRow,
+  withRmd = true,
+): Promise<TProvider> {
+  const rmd = withRmd ? await rmdFilingsOfProviders(ctx.db, [row.id]) : undefined;
+  const out = presentProvider(ctx.actor, row, rmd ? { filing: rmd.get(row.id) } : undefined);
+  if (!row.mergedIntoId || !row.mergedAt) return out;
+  const into = await findProvider(ctx.db, row.mergedIntoId);
+  return {
+    ...out,
+    // A merged record is history: nobody edits it any more.
+    can: { update: false },
+    mergedInto: { id: row.mergedIntoId, name: into?.name ?? '', mergedAt: row.mergedAt.toISOString() },
+  };
+}
+
 export async function getProvider(ctx: CommandContext & { providerId: string }): Promise<TProvider> {
   if (!policy.searchDirectory(ctx.actor)) throw new NotFoundError('provider');
   const row = await findProvider(ctx.db, ctx.providerId);
   if (!row) throw new NotFoundError('provider');
-  const rmd = await rmdFilingsOfProviders(ctx.db, [row.id]);
-  return presentProvider(ctx.actor, row, { filing: rmd.get(row.id) });
+  return presentProviderRow(ctx, row);
 }
 
 export async function listProviders(

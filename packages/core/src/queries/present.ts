@@ -1,5 +1,6 @@
 import type { TCampaign, THopSummary, TProvider, TTraceback, TUser } from '@hoptrace/contracts';
 import type {
+  AttachmentMeta,
   CampaignRow,
   HopRow,
   OriginRow,
@@ -9,6 +10,7 @@ import type {
   UserRow,
 } from '@hoptrace/db';
 import type { Actor } from '../actor';
+import { presentAttachment } from '../commands/attachments';
 import { calendarOf } from '../deadlines';
 import { policy } from '../policies';
 import { decideAction, type ActionRequest } from '../workflow';
@@ -63,6 +65,7 @@ export function presentUser(u: UserRow): TUser {
     name: u.name,
     role: u.role,
     providerId: u.providerId,
+    ...(u.disabledAt ? { disabled: true } : {}),
     createdAt: iso(u.createdAt),
   };
 }
@@ -81,6 +84,7 @@ export function presentHopSummary(
   h: HopRow,
   providerNames: Map<string, string>,
   origin?: OriginRow,
+  attachments?: AttachmentMeta[],
 ): THopSummary {
   return {
     id: h.id,
@@ -97,6 +101,9 @@ export function presentHopSummary(
     answeredVia: (h.answeredVia as THopSummary['answeredVia']) ?? null,
     late: h.late,
     answer: presentAnswer(h, origin?.hopId === h.id ? origin : undefined),
+    ...(attachments
+      ? { attachments: attachments.filter((a) => a.hopId === h.id).map(presentAttachment) }
+      : {}),
   };
 }
 
@@ -123,6 +130,7 @@ export function presentTraceback(
   hops: HopRow[],
   providerNames: Map<string, string>,
   origin: OriginRow | undefined,
+  attachments?: AttachmentMeta[],
 ): TTraceback {
   return {
     id: t.id,
@@ -136,7 +144,7 @@ export function presentTraceback(
     note: t.note,
     openedAt: iso(t.openedAt),
     closedAt: isoOrNull(t.closedAt),
-    hops: hops.map((h) => presentHopSummary(h, providerNames, origin)),
+    hops: hops.map((h) => presentHopSummary(h, providerNames, origin, attachments)),
     ...(origin
       ? {
           origin: {

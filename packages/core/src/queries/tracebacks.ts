@@ -1,27 +1,32 @@
 import type { TEvent, THop, TTraceback, TTracebackListItem, TTracebackListQuery } from '@hoptrace/contracts';
 import {
   appendEvents,
+  attachmentsOfHops,
   countRmdImports,
   rmdFilingsOfProviders,
-  findCampaign,
-  findHop,
   findProviders,
   findTraceback,
   hopsOf,
   hopsOfMany,
+  hopViews,
   listEvents,
   listHops as listHopRows,
   listTracebacks as listTracebackRows,
-  unsafeFindOriginOfHop,
   unsafeFindOriginOfTraceback,
+  type AttachmentMeta,
+  type HopRow,
+  type HopViewRow,
+  type OriginRow,
   type Page,
 } from '@hoptrace/db';
 import type { CommandContext } from '../context';
+import { presentAttachment } from '../commands/attachments';
 import { NotFoundError } from '../errors';
 import { policy } from '../policies';
 import { decideAnswer } from '../workflow';
 import { presentAnswer, presentTraceback, tracebackPermissions } from './present';
 import { hopRmdAt } from './rmd';
+import { presentTracebackShaken, signerRequestsOf } from '../shaken/queries';
 
 async function namesOf(ctx: CommandContext, ids: string[]): Promise<Map<string, string>> {
   const rows = await findProviders(ctx.db, [...new Set(ids)]);
@@ -55,7 +60,15 @@ export async function getTraceback(ctx: CommandContext & { tracebackId: string }
         },
       ]);
   }
-  const view = presentTraceback(actor, t, hops, names, origin);
+  const attachments = await attachmentsOfHops(
+    db,
+    hops.map((h) => h.id),
+  );
+  const shaken = await presentTracebackShaken(db, actor, t, hops);
+  const view = {
+    ...presentTraceback(actor, t, hops, names, origin, attachments),
+    ...(shaken ? { shaken } : {}),
+  };
   // Without an RMD import there is nothing to say about a hop's provider; with one, say it per hop.
   if ((await countRmdImports(db)) === 0) return view;
   const rmd = await rmdFilingsOfProviders(
@@ -121,23 +134,27 @@ export async function getTimeline(ctx: CommandContext & { tracebackId: string })
   }));
 }
 
-/** A hop as its provider sees it: the call, the campaign, who named it; nothing else of the path. */
-export async function getHop(ctx: CommandContext & { hopId: string }): Promise<THop> {
-  const { actor, db, clock } = ctx;
-  const hop = await findHop(db, ctx.hopId);
-  if (!hop || !policy.readHop(actor, hop)) throw new NotFoundError('hop');
-  const t = await findTraceback(db, hop.tracebackId);
-  if (!t) throw new NotFoundError('hop');
-  const campaign = t.campaignId ? await findCampaign(db, t.campaignId) : undefined;
-  const namedByHop = hop.namedByHopId ? await findHop(db, hop.namedByHopId) : undefined;
-  const names = await namesOf(ctx, namedByHop ? [namedByHop.providerId] : []);
+/** Whether a hop's status leaves it open to an answer (its siblings are needed to decide). */
+const waiting = (h: HopRow) => h.status === 'pending' || h.status === 'non_responsive';
+
+/**
+ * A hop as its provider sees it: the call, the campaign, who named it; nothing else of the path.
+ * `siblings` are the traceback's hops (needed only while the hop waits for an answer).
+ */
+function presentHop(
+  ctx: CommandContext,
+  view: HopViewRow,
+  siblings: HopRow[],
+  attachments: AttachmentMeta[] | undefined,
+): THop {
+  const { actor, clock } = ctx;
+  const { hop, traceback: t, campaign, namedBy } = view;
   // Only the action taken is read here. Customer details (CPNI) leave the core only through getTraceback,
   // for staff, where each read is recorded; a hop view (lists, answer replies) would hand them out unrecorded.
-  const origin = hop.answerKind === 'origin' ? await unsafeFindOriginOfHop(db, hop.id) : undefined;
-  const siblings = hop.status === 'pending' || hop.status === 'non_responsive' ? await hopsOf(db, t.id) : [];
+  const origin = hop.answerKind === 'origin' && view.originAction ? { action: view.originAction } : undefined;
   const answerable =
     policy.answerHop(actor, hop) &&
-    (hop.status === 'pending' || hop.status === 'non_responsive') &&
+    waiting(hop) &&
     decideAnswer({ traceback: t, hop, hops: siblings, answer: { kind: 'not_found' }, now: clock.now() }).ok;
   return {
     id: hop.id,
@@ -152,7 +169,7 @@ export async function getHop(ctx: CommandContext & { hopId: string }): Promise<T
     answeredAt: hop.answeredAt ? hop.answeredAt.toISOString() : null,
     answeredVia: (hop.answeredVia as THop['answeredVia']) ?? null,
     late: hop.late,
-    answer: presentAnswer(hop, origin),
+    answer: presentAnswer(hop, origin as OriginRow | undefined),
     call: {
       startedAt: t.callStartedAt.toISOString(),
       callingNumber: t.callingNumber,
@@ -161,11 +178,47 @@ export async function getHop(ctx: CommandContext & { hopId: string }): Promise<T
     campaign: campaign
       ? { name: campaign.name, description: campaign.description, category: campaign.category }
       : null,
-    namedBy: namedByHop
-      ? { providerId: namedByHop.providerId, providerName: names.get(namedByHop.providerId) ?? '' }
-      : null,
-    can: { answer: answerable },
+    namedBy,
+    ...(attachments ? { attachments: attachments.map(presentAttachment) } : {}),
+    can: {
+      answer: answerable,
+      attach:
+        policy.attachToHop(actor, hop) &&
+        t.status === 'open' &&
+        ['pending', 'non_responsive', 'answered'].includes(hop.status),
+    },
   };
+}
+
+/**
+ * Hop views for a list of hop ids the caller may read: one query for the hops with their
+ * traceback, campaign, naming hop and attachments, one for the siblings of waiting hops.
+ */
+async function presentHops(ctx: CommandContext, ids: string[]): Promise<THop[]> {
+  const { actor, db } = ctx;
+  const views = (await hopViews(db, ids)).filter((v) => policy.readHop(actor, v.hop));
+  const open = [...new Set(views.filter((v) => waiting(v.hop)).map((v) => v.traceback.id))];
+  const siblings = await hopsOfMany(db, open);
+  const signerClaims = await signerRequestsOf(
+    db,
+    views.map((v) => v.hop),
+  );
+  return views.map((v) => ({
+    ...presentHop(
+      ctx,
+      v,
+      waiting(v.hop) ? siblings.filter((h) => h.tracebackId === v.traceback.id) : [],
+      policy.readAttachments(actor, v.hop) ? v.attachments : undefined,
+    ),
+    ...signerClaims.get(v.hop.id),
+  }));
+}
+
+/** A hop as its provider sees it: the call, the campaign, who named it; nothing else of the path. */
+export async function getHop(ctx: CommandContext & { hopId: string }): Promise<THop> {
+  const [hop] = await presentHops(ctx, [ctx.hopId]);
+  if (!hop) throw new NotFoundError('hop');
+  return hop;
 }
 
 export async function listHops(
@@ -178,7 +231,9 @@ export async function listHops(
   if (!staff && !policy.listOwnHops(actor)) return { items: [], nextCursor: null };
   const providerId = staff ? undefined : (actor.providerId ?? undefined);
   const page = await listHopRows(ctx.db, { providerId, status: query.status }, query);
-  const items: THop[] = [];
-  for (const row of page.items) items.push(await getHop({ ...ctx, hopId: row.id }));
+  const items = await presentHops(
+    ctx,
+    page.items.map((h) => h.id),
+  );
   return { items, nextCursor: page.nextCursor };
 }

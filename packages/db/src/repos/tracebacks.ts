@@ -1,6 +1,8 @@
 import { and, asc, eq, inArray, max, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../client';
-import { events, hops, origins, tracebacks } from '../schema';
+import type { AttachmentMeta } from './attachments';
+import { campaigns, events, hops, origins, providers, tracebacks } from '../schema';
 import { decodeCursor, type Page } from './cursor';
 import { pageOf } from './providers';
 
@@ -26,6 +28,19 @@ export async function findTraceback(db: Executor, id: string): Promise<Traceback
 /** Every change to a traceback or its hops takes this lock first, so they serialise per traceback. */
 export async function lockTraceback(db: Executor, id: string): Promise<TracebackRow | undefined> {
   const [row] = await db.select().from(tracebacks).where(eq(tracebacks.id, id)).for('update');
+  return row;
+}
+
+/**
+ * The same lock as `lockTraceback`, found from one of its hops: one statement
+ * instead of reading the hop first. Undefined if the hop does not exist.
+ */
+export async function lockTracebackOfHop(db: Executor, hopId: string): Promise<TracebackRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(tracebacks)
+    .where(sql`${tracebacks.id} = (SELECT h.traceback_id FROM hops h WHERE h.id = ${hopId})`)
+    .for('update');
   return row;
 }
 
@@ -126,6 +141,72 @@ export async function updateHop(
   return row;
 }
 
+/** A hop with what its view shows: its traceback, campaign, who named it and the action of an origin answer. */
+export interface HopViewRow {
+  hop: HopRow;
+  traceback: TracebackRow;
+  campaign: { name: string; description: string; category: string | null } | null;
+  namedBy: { providerId: string; providerName: string } | null;
+  /** The action of the origin answer; never the customer (CPNI). */
+  originAction: OriginRow['action'] | null;
+  /** The hop's attachments without their bytes, oldest first (callers check who may see them). */
+  attachments: AttachmentMeta[];
+}
+
+type AttachmentJson = Omit<AttachmentMeta, 'uploadedAt'> & { uploadedAt: string };
+
+const namedByHop = alias(hops, 'named_by_hop');
+const namedByProvider = alias(providers, 'named_by_provider');
+
+/** Hop views in one statement (a page of hops, or the one hop an answer returns), in the order of `ids`. */
+export async function hopViews(db: Executor, ids: string[]): Promise<HopViewRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({
+      hop: hops,
+      traceback: tracebacks,
+      campaignName: campaigns.name,
+      campaignDescription: campaigns.description,
+      campaignCategory: campaigns.category,
+      namedByProviderId: namedByHop.providerId,
+      namedByProviderName: namedByProvider.name,
+      originAction: sql<
+        OriginRow['action'] | null
+      >`(SELECT o.action FROM origins o WHERE o.hop_id = ${hops.id} ORDER BY o.created_at DESC LIMIT 1)`,
+      attachments: sql<AttachmentJson[]>`(SELECT coalesce(json_agg(json_build_object(
+          'id', a.id, 'tracebackId', a.traceback_id, 'hopId', a.hop_id, 'fileName', a.file_name,
+          'contentType', a.content_type, 'sizeBytes', a.size_bytes, 'sha256', a.sha256,
+          'uploadedBy', a.uploaded_by, 'uploadedAt', a.uploaded_at) ORDER BY a.uploaded_at, a.id), '[]'::json)
+        FROM attachments a WHERE a.hop_id = ${hops.id})`,
+    })
+    .from(hops)
+    .innerJoin(tracebacks, eq(tracebacks.id, hops.tracebackId))
+    .leftJoin(campaigns, eq(campaigns.id, tracebacks.campaignId))
+    .leftJoin(namedByHop, eq(namedByHop.id, hops.namedByHopId))
+    .leftJoin(namedByProvider, eq(namedByProvider.id, namedByHop.providerId))
+    .where(ids.length === 1 ? eq(hops.id, ids[0]!) : inArray(hops.id, ids));
+  const byId = new Map(
+    rows.map((r) => [
+      r.hop.id,
+      {
+        hop: r.hop,
+        traceback: r.traceback,
+        campaign:
+          r.campaignName !== null
+            ? { name: r.campaignName, description: r.campaignDescription ?? '', category: r.campaignCategory }
+            : null,
+        namedBy:
+          r.namedByProviderId !== null
+            ? { providerId: r.namedByProviderId, providerName: r.namedByProviderName ?? '' }
+            : null,
+        originAction: r.originAction,
+        attachments: r.attachments.map((a) => ({ ...a, uploadedAt: new Date(a.uploadedAt) })),
+      } satisfies HopViewRow,
+    ]),
+  );
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 export interface HopFilter {
   providerId?: string | undefined;
   status?: HopRow['status'] | undefined;
@@ -171,10 +252,16 @@ export async function unsafeFindOriginOfTraceback(
   db: Executor,
   tracebackId: string,
 ): Promise<OriginRow | undefined> {
+  // origins has no index on traceback_id: reach it through the traceback's hops (their index) and its key.
   const [row] = await db
     .select()
     .from(origins)
-    .where(eq(origins.tracebackId, tracebackId))
+    .where(
+      and(
+        eq(origins.tracebackId, tracebackId),
+        sql`${origins.hopId} IN (SELECT h.id FROM hops h WHERE h.traceback_id = ${tracebackId})`,
+      ),
+    )
     .orderBy(sql`${origins.createdAt} DESC`)
     .limit(1);
   return row;

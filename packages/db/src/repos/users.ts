@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../client';
 import { apiKeys, idempotencyKeys, sessions, users } from '../schema';
 
@@ -27,6 +27,31 @@ export async function findUserByEmail(db: Executor, email: string): Promise<User
 export async function countUsers(db: Executor): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
   return row?.n ?? 0;
+}
+
+/** Role, provider binding and name of a user (the users_provider_binding check keeps them consistent). */
+export async function updateUserRow(
+  db: Executor,
+  id: string,
+  patch: Partial<Pick<UserRow, 'name' | 'role' | 'providerId' | 'passwordHash' | 'disabledAt'>>,
+): Promise<UserRow | undefined> {
+  const [row] = await db.update(users).set(patch).where(eq(users.id, id)).returning();
+  return row;
+}
+
+/** Ends a user's sessions, all of them or all but one (the session that asked). */
+export async function deleteSessionsOfUser(
+  db: Executor,
+  userId: string,
+  exceptTokenHash?: string,
+): Promise<void> {
+  await db
+    .delete(sessions)
+    .where(
+      exceptTokenHash
+        ? and(eq(sessions.userId, userId), ne(sessions.tokenHash, exceptTokenHash))
+        : eq(sessions.userId, userId),
+    );
 }
 
 export async function insertSession(db: Executor, row: typeof sessions.$inferInsert): Promise<void> {
@@ -65,6 +90,36 @@ export async function findApiKeyUser(
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), isNull(users.disabledAt)));
+  return row;
+}
+
+/** Records that a key was used; callers write this at most once a minute per key, not per request. */
+export async function touchApiKey(db: Executor, id: string, at: Date): Promise<void> {
+  await db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id));
+}
+
+/** Revokes a key of this user; undefined when there is no such key (or it is another user's). */
+export async function revokeApiKeyRow(
+  db: Executor,
+  userId: string,
+  keyId: string,
+  at: Date,
+): Promise<ApiKeyRow | undefined> {
+  const [row] = await db
+    .update(apiKeys)
+    .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, ${at.toISOString()}::timestamptz)` })
+    .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId)))
+    .returning();
+  return row;
+}
+
+/** Disables a user (or enables again with null); their sessions and keys stop working. */
+export async function setUserDisabled(
+  db: Executor,
+  id: string,
+  at: Date | null,
+): Promise<UserRow | undefined> {
+  const [row] = await db.update(users).set({ disabledAt: at }).where(eq(users.id, id)).returning();
   return row;
 }
 

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { ShakenVerification } from './port';
+import { credentialInconsistencies, pathInconsistencies, verdictOf, type ShakenHop } from './rules';
+
+const check = (code: string, status: 'pass' | 'fail' | 'indeterminate') => ({
+  code,
+  status,
+  detail: '',
+  sip: status === 'fail' ? 438 : null,
+});
+const result = (
+  checks: ReturnType<typeof check>[],
+  over: Partial<ShakenVerification> = {},
+): ShakenVerification => ({
+  ok: checks.every((c) => c.status === 'pass'),
+  verstat: 'TN-Validation-Passed',
+  sip: null,
+  checks,
+  attestation: 'A',
+  origTn: '12025550143',
+  destTns: ['13035550100'],
+  iat: 1,
+  origid: null,
+  x5u: null,
+  spc: '7A2B',
+  certificate: null,
+  revoked: false,
+  ...over,
+});
+
+describe('verdict and credential inconsistencies', () => {
+  it('valid when every check passes, invalid on a failure, error when only indeterminate or nothing ran', () => {
+    expect(verdictOf(result([check('passport.signature', 'pass')]))).toBe('valid');
+    expect(verdictOf(result([check('passport.signature', 'fail')]))).toBe('invalid');
+    expect(verdictOf(result([check('cert.fetch', 'indeterminate')]))).toBe('error');
+    expect(verdictOf(null)).toBe('error');
+  });
+
+  it('flags a bad signature, an expired or a revoked certificate', () => {
+    expect(credentialInconsistencies(result([check('passport.signature', 'fail')]))).toEqual([
+      'shaken_invalid_signature',
+    ]);
+    expect(credentialInconsistencies(result([check('cert.validity', 'fail')]))).toEqual([
+      'shaken_cert_expired_or_revoked',
+    ]);
+    expect(credentialInconsistencies(result([check('cert.revocation', 'pass')], { revoked: true }))).toEqual([
+      'shaken_cert_expired_or_revoked',
+    ]);
+    expect(credentialInconsistencies(result([check('cert.fetch', 'indeterminate')]))).toEqual([]);
+  });
+});
+
+describe('path inconsistencies', () => {
+  const h = (id: string, providerId: string, over: Partial<ShakenHop> = {}): ShakenHop => ({
+    id,
+    line: 'path',
+    providerId,
+    status: 'answered',
+    answerKind: 'upstream',
+    ...over,
+  });
+  const base = { signerProviderId: 'S', attest: 'A', outcome: 'origin_identified', numberHeld: {} };
+
+  it('the signer as the identified origin is consistent', () => {
+    expect(
+      pathInconsistencies({ ...base, hops: [h('1', 'T'), h('2', 'S', { answerKind: 'origin' })] }),
+    ).toEqual([]);
+  });
+
+  it('a signer downstream of the origin is not the origin; one never in the path is neither', () => {
+    expect(
+      pathInconsistencies({
+        ...base,
+        hops: [h('1', 'T'), h('2', 'S'), h('3', 'O', { answerKind: 'origin' })],
+      }),
+    ).toEqual(['shaken_signer_not_origin']);
+    expect(
+      pathInconsistencies({ ...base, hops: [h('1', 'T'), h('2', 'O', { answerKind: 'origin' })] }),
+    ).toEqual(['shaken_signer_not_in_path', 'shaken_signer_not_origin']);
+  });
+
+  it('only a path walked to its end can miss the signer; a signer-line hop is not the path', () => {
+    const hops = [h('1', 'T'), h('s', 'S', { line: 'signer', answerKind: 'origin' })];
+    expect(pathInconsistencies({ ...base, outcome: 'non_responsive', hops })).toEqual([]);
+    expect(pathInconsistencies({ ...base, outcome: 'foreign_origin', hops })).toEqual([
+      'shaken_signer_not_in_path',
+    ]);
+  });
+
+  it('A attestation on a number the origin says its customer does not hold', () => {
+    const hops = [h('1', 'S', { answerKind: 'origin' })];
+    expect(pathInconsistencies({ ...base, hops, numberHeld: { '1': false } })).toEqual([
+      'shaken_attest_a_number_not_held',
+    ]);
+    expect(pathInconsistencies({ ...base, attest: 'B', hops, numberHeld: { '1': false } })).toEqual([]);
+    expect(pathInconsistencies({ ...base, hops, numberHeld: { '1': true } })).toEqual([]);
+  });
+
+  it('without a known signer there is nothing to compare', () => {
+    expect(
+      pathInconsistencies({ ...base, signerProviderId: null, hops: [h('1', 'O', { answerKind: 'origin' })] }),
+    ).toEqual([]);
+  });
+});

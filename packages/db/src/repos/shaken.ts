@@ -1,0 +1,86 @@
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { Executor } from '../client';
+import { providers, tracebackShaken } from '../schema';
+import type { ProviderRow } from './providers';
+
+export type TracebackShakenRow = typeof tracebackShaken.$inferSelect;
+export type TracebackShakenInsert = typeof tracebackShaken.$inferInsert;
+
+export async function insertTracebackShaken(
+  db: Executor,
+  row: TracebackShakenInsert,
+): Promise<TracebackShakenRow> {
+  const [created] = await db.insert(tracebackShaken).values(row).returning();
+  if (!created) throw new Error('insert into traceback_shaken returned no row');
+  return created;
+}
+
+export async function findTracebackShaken(
+  db: Executor,
+  tracebackId: string,
+): Promise<TracebackShakenRow | undefined> {
+  const [row] = await db.select().from(tracebackShaken).where(eq(tracebackShaken.tracebackId, tracebackId));
+  return row;
+}
+
+export async function updateTracebackShaken(
+  db: Executor,
+  tracebackId: string,
+  patch: Partial<Omit<TracebackShakenInsert, 'tracebackId'>>,
+): Promise<TracebackShakenRow> {
+  const [row] = await db
+    .update(tracebackShaken)
+    .set(patch)
+    .where(eq(tracebackShaken.tracebackId, tracebackId))
+    .returning();
+  if (!row) throw new Error(`traceback_shaken ${tracebackId} vanished during update`);
+  return row;
+}
+
+/**
+ * The provider that holds an SPC (OCN): merged-away records are skipped; if several hold it,
+ * a verified one first, then the oldest.
+ */
+export async function findProviderByOcn(db: Executor, ocn: string): Promise<ProviderRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(providers)
+    .where(and(sql`${providers.ocns} @> ARRAY[${ocn}]::text[]`, isNull(providers.mergedIntoId)))
+    .orderBy(desc(providers.verified), asc(providers.createdAt))
+    .limit(1);
+  return row;
+}
+
+export interface ShakenSignerCounts {
+  signed: number;
+  byVerdict: Record<string, number>;
+  byAttest: Record<string, number>;
+  inconsistencies: Record<string, number>;
+}
+
+/** Tracebacks signed by a provider, by verdict and attestation, and the inconsistencies found on them. */
+export async function shakenCountsOfSigner(db: Executor, providerId: string): Promise<ShakenSignerCounts> {
+  const groups = await db
+    .select({
+      verdict: tracebackShaken.verdict,
+      attest: tracebackShaken.attest,
+      n: sql<number>`count(*)::int`,
+    })
+    .from(tracebackShaken)
+    .where(eq(tracebackShaken.signerProviderId, providerId))
+    .groupBy(tracebackShaken.verdict, tracebackShaken.attest);
+  const codes = await db
+    .select({ code: sql<string>`code`, n: sql<number>`count(*)::int` })
+    .from(sql`${tracebackShaken}, unnest(${tracebackShaken.inconsistencies}) AS code`)
+    .where(eq(tracebackShaken.signerProviderId, providerId))
+    .groupBy(sql`code`);
+  const counts: ShakenSignerCounts = { signed: 0, byVerdict: {}, byAttest: {}, inconsistencies: {} };
+  for (const g of groups) {
+    counts.signed += g.n;
+    counts.byVerdict[g.verdict] = (counts.byVerdict[g.verdict] ?? 0) + g.n;
+    const attest = g.attest ?? 'none';
+    counts.byAttest[attest] = (counts.byAttest[attest] ?? 0) + g.n;
+  }
+  for (const c of codes) counts.inconsistencies[c.code] = c.n;
+  return counts;
+}
