@@ -57,6 +57,21 @@ describe('the hoptrace command', { timeout: 180_000 }, () => {
     const noProvider = await hoptrace('user', 'create', '--email', 'p@example.test', '--role', 'provider');
     expect(noProvider.code).toBe(2);
     expect(noProvider.stderr).toContain('--provider: a provider user must name its provider');
+    const noAgency = await hoptrace('user', 'create', '--email', 'e@example.test', '--role', 'enforcement');
+    expect(noAgency.code).toBe(2);
+    expect(noAgency.stderr).toContain('--agency: an enforcement user must name its agency');
+    const officer = await hoptrace(
+      'user',
+      'create',
+      '--email',
+      'e@example.test',
+      '--role',
+      'enforcement',
+      '--agency',
+      'State AG Robocall Unit (test)',
+    );
+    expect(officer.code, officer.stderr).toBe(0);
+    expect(officer.stdout).toContain('for State AG Robocall Unit (test)');
     const shortPw = await hoptrace(
       'user',
       'create',

@@ -83,16 +83,28 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
     .option('--name <name>', 'display name (default: the email)')
     .option('--provider <id>', 'the provider a provider user speaks for')
     .option(
+      '--agency <name>',
+      'the agency an enforcement user acts for (it sees the tracebacks referred to it)',
+    )
+    .option(
       '--password <password>',
       'password (at least 12 characters); without it the user signs in with API keys only',
     )
     .action(
-      async (opts: { email: string; role: string; name?: string; provider?: string; password?: string }) => {
+      async (opts: {
+        email: string;
+        role: string;
+        name?: string;
+        provider?: string;
+        agency?: string;
+        password?: string;
+      }) => {
         const parsed = ZUserCreate.safeParse({
           email: opts.email,
           role: opts.role,
           name: opts.name ?? opts.email,
           providerId: opts.provider,
+          agency: opts.agency,
           password: opts.password,
         });
         if (!parsed.success)
@@ -102,7 +114,9 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
               .join('\n'),
           );
         const created = await withDatabase((_db, ctx) => createUser({ ...ctx, input: parsed.data }));
-        out(`created ${created.role} ${created.email} (${created.id})\n`);
+        out(
+          `created ${created.role} ${created.email} (${created.id})${created.agency ? ` for ${created.agency}` : ''}\n`,
+        );
       },
     );
 

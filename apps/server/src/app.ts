@@ -21,6 +21,7 @@ import rmdRoutes from './routes/rmd';
 import healthRoutes from './routes/health';
 import portalRoutes from './routes/portal';
 import notificationRoutes from './routes/notifications';
+import referralRoutes from './routes/referrals';
 import shakenRoutes from './routes/shaken';
 import tracebackRoutes from './routes/tracebacks';
 import type { WebhookPolicy } from './worker/webhooks';
@@ -125,6 +126,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(dnoRoutes);
       api.register(rmdRoutes);
       api.register(tracebackRoutes);
+      api.register(referralRoutes);
       api.register(shakenRoutes, {
         verifier: opts.verifier ?? createVerifier({ trust: emptyTrustStore() }),
       });

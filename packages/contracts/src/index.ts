@@ -9,3 +9,4 @@ export * from './notifications';
 export * from './dno';
 export * from './rmd';
 export * from './shaken';
+export * from './referrals';

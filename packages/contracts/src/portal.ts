@@ -97,6 +97,8 @@ export const ZUserListItem = z.object({
   role: z.enum(ROLES),
   providerId: ZUuid.nullable(),
   providerName: z.string().nullable(),
+  /** The agency of an enforcement user; null for other roles. */
+  agency: z.string().nullable(),
   disabled: z.boolean(),
   createdAt: ZIsoDateTime,
 });

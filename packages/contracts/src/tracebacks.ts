@@ -201,6 +201,11 @@ export const ZTraceback = z.object({
   hops: z.array(ZHopSummary),
   /** Customer details of the origin (CPNI): only for consortium staff; every read is recorded. */
   origin: ZOrigin.optional(),
+  /**
+   * The call's STIR/SHAKEN signer's own origin answer on the signer line (CPNI, same rules as `origin`):
+   * the signer's claim, never the traceback's origin, which comes from the path only.
+   */
+  signerOrigin: ZOrigin.optional(),
   /** The STIR/SHAKEN verification of the Identity header, when the traceback carries one. */
   shaken: ZTracebackShaken.optional(),
   can: ZTracebackActions,
@@ -210,6 +215,7 @@ export type TTraceback = z.infer<typeof ZTraceback>;
 export const ZTracebackListItem = ZTraceback.omit({
   hops: true,
   origin: true,
+  signerOrigin: true,
   identityHeader: true,
   shaken: true,
 }).extend({

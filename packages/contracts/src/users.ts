@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ZIsoDateTime, ZUuid } from './common';
+import { ZAgency } from './referrals';
 
 export const ROLES = ['admin', 'analyst', 'provider', 'enforcement'] as const;
 export type TRole = (typeof ROLES)[number];
@@ -13,9 +14,15 @@ export const ZUserCreate = z
     name: z.string().trim().min(1).max(200),
     role: z.enum(ROLES),
     providerId: ZUuid.optional(),
+    /** The agency an enforcement user acts for (required for that role, refused for the others). */
+    agency: ZAgency.optional(),
     password: ZPassword.optional(),
   })
   .superRefine((v, ctx) => {
+    if (v.role === 'enforcement' && !v.agency)
+      ctx.addIssue({ code: 'custom', path: ['agency'], message: 'an enforcement user must name its agency' });
+    if (v.role !== 'enforcement' && v.agency)
+      ctx.addIssue({ code: 'custom', path: ['agency'], message: 'only enforcement users act for an agency' });
     if (v.role === 'provider' && !v.providerId)
       ctx.addIssue({
         code: 'custom',
@@ -38,12 +45,14 @@ export const ZUserPatch = z
     role: z.enum(ROLES).optional(),
     /** The provider a provider user speaks for; null for other roles. */
     providerId: ZUuid.nullable().optional(),
+    /** The agency an enforcement user acts for; null for other roles. */
+    agency: ZAgency.nullable().optional(),
     /** A disabled user cannot sign in; their sessions and API keys stop working. */
     disabled: z.boolean().optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, {
-    message: 'change at least one of name, role, providerId, disabled',
+    message: 'change at least one of name, role, providerId, agency, disabled',
   });
 export type TUserPatch = z.infer<typeof ZUserPatch>;
 
@@ -68,6 +77,8 @@ export const ZUser = z.object({
   name: z.string(),
   role: z.enum(ROLES),
   providerId: ZUuid.nullable(),
+  /** Present on an enforcement user: the agency whose referred tracebacks it reads. */
+  agency: z.string().optional(),
   /** Present (true) on a disabled user. */
   disabled: z.boolean().optional(),
   createdAt: ZIsoDateTime,

@@ -70,7 +70,17 @@ export class DnoList {
 
   async current(): Promise<DnoSnapshot> {
     const snapshot = this.snapshot;
-    if (snapshot && this.now() - this.checkedAt < this.recheckMs) return snapshot;
+    const age = this.now() - this.checkedAt;
+    if (snapshot && age < this.recheckMs) {
+      // Refresh ahead: past half the interval the version is rechecked in the background, so
+      // under steady traffic no request waits for the database (a check's p99 stays in memory).
+      if (age >= this.recheckMs / 2 && !this.pending) void this.refresh().catch(() => undefined);
+      return snapshot;
+    }
+    return this.refresh();
+  }
+
+  private refresh(): Promise<DnoSnapshot> {
     return (this.pending ??= this.refreshIfStale().finally(() => {
       this.pending = null;
     }));

@@ -30,4 +30,5 @@ export * from './queries/rmd';
 export * from './commands/bulkAnswers';
 export * from './commands/mergeProviders';
 export * from './commands/attachments';
+export * from './commands/referrals';
 export * from './shaken/index';

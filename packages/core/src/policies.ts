@@ -17,16 +17,26 @@ const actsForHop = (a: Actor, hop: { id: string; providerId: string }) =>
 export const policy = {
   openTraceback: (a: Actor) => isStaff(a),
   steerTraceback: (a: Actor) => isStaff(a),
-  /** Referrals to agencies arrive with the enforcement issue; until then enforcement users see no traceback. */
-  readTraceback: (a: Actor) => isStaff(a),
-  readOrigin: (a: Actor) => isStaff(a),
+  /** Every traceback, unasked (lists of all hops, the dashboard): staff only. */
+  readAnyTraceback: (a: Actor) => isStaff(a),
+  /**
+   * One traceback (detail, path, timeline, attachments, STIR/SHAKEN): staff, and an enforcement user when a
+   * live referral of it to the user's agency exists (`referred`, looked up by the caller with referredToActor).
+   * Read-only: enforcement users get no action, answer or upload from any other rule.
+   */
+  readTraceback: (a: Actor, referred = false) =>
+    isStaff(a) || (a.role === 'enforcement' && !a.hopScope && referred),
+  /** The origin's customer (CPNI): staff, and the agency it was referred to (disclosure is what a referral is for). */
+  readOrigin: (a: Actor, referred = false) => policy.readTraceback(a, referred),
+  /** Referring a traceback to an agency, and withdrawing a referral: admins and analysts. */
+  referTraceback: (a: Actor) => isStaff(a),
   readHop: (a: Actor, hop: { id: string; providerId: string }) => isStaff(a) || actsForHop(a, hop),
   answerHop: (a: Actor, hop: { id: string; providerId: string }) => isStaff(a) || actsForHop(a, hop),
   /** Evidence (PDFs) on a hop: staff, and the hop's provider (its users, or the hop's own link). */
   attachToHop: (a: Actor, hop: { id: string; providerId: string }) => isStaff(a) || actsForHop(a, hop),
   /** Whoever reads the traceback, and the hop's own provider; never another provider. */
-  readAttachments: (a: Actor, hop: { id: string; providerId: string }) =>
-    policy.readTraceback(a) || actsForHop(a, hop),
+  readAttachments: (a: Actor, hop: { id: string; providerId: string }, referred = false) =>
+    policy.readTraceback(a, referred) || actsForHop(a, hop),
   /** Listing hops is for the provider's own users; a link sees its one hop only. */
   listOwnHops: (a: Actor) => a.role === 'provider' && !a.hopScope,
   manageCampaigns: (a: Actor) => isStaff(a),

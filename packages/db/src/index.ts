@@ -12,3 +12,4 @@ export * from './repos/rmd';
 export * from './repos/shaken';
 export * from './repos/attachments';
 export * from './repos/merge';
+export * from './repos/referrals';

@@ -53,6 +53,11 @@ describe('the demo history', () => {
       'shaken_attest_a_number_not_held',
     ])
       expect(flags, code).toContain(code);
+    // The enforcement user's agency has closed tracebacks with an origin to read.
+    const referrals = await database.db.select().from(schema.referrals);
+    expect(referrals.length).toBeGreaterThan(0);
+    expect(new Set(referrals.map((r) => r.agency))).toEqual(new Set(['State AG Robocall Unit (demo)']));
+    expect(lines.join('\n')).toContain('State AG Robocall Unit (demo)');
     expect(await isEmptyDatabase(database.db)).toBe(false);
     expect((await loadDemo({ db: database.db })).loaded).toBe(false);
   }, 180_000);

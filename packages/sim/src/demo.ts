@@ -3,12 +3,13 @@ import {
   actorFor,
   createUser,
   generatePassword,
+  referTraceback,
   ManualClock,
   systemActor,
   type CommandContext,
   type CoreSettings,
 } from '@hoptrace/core';
-import { countUsers, listProviders, type Db } from '@hoptrace/db';
+import { countUsers, listProviders, listTracebacks, type Db } from '@hoptrace/db';
 import { generateCalls, type CallSet, type CdrRecord } from './calls';
 import { addContacts, loadNetwork } from './load';
 import { buildNetwork } from './network';
@@ -19,6 +20,8 @@ import { createSimShaken, createSimVerifier, type SimShaken } from './shaken';
 const DAY = 86_400_000;
 /** The demo network's seed: the demo server rebuilds the same simulated STI-CA from it. */
 export const DEMO_SEED = 20261123;
+/** The demo enforcement user's agency (fictional). */
+export const DEMO_AGENCY = 'State AG Robocall Unit (demo)';
 
 const demoPkis = new Map<number, SimShaken>();
 
@@ -100,7 +103,15 @@ async function loadHistory(opts: DemoOptions): Promise<Omit<DemoResult, 'ms'> & 
     const password = given ?? generatePassword();
     const user = await createUser({
       ...system,
-      input: { email, name, role, password, ...(providerId ? { providerId } : {}) },
+      input: {
+        email,
+        name,
+        role,
+        password,
+        ...(providerId ? { providerId } : {}),
+        // An enforcement user acts for an agency (a fictional one in the demo).
+        ...(role === 'enforcement' ? { agency: DEMO_AGENCY } : {}),
+      },
     });
     // A password the operator chose is theirs; only generated ones are printed.
     credentials.push({
@@ -186,6 +197,19 @@ async function loadHistory(opts: DemoOptions): Promise<Omit<DemoResult, 'ms'> & 
     cancelShare: 0.03,
   });
   clock.set(now);
+  // The agency has a few finished tracebacks to read: the latest that found their origin are referred to it.
+  const found = await listTracebacks(
+    opts.db,
+    { status: 'closed', outcome: 'origin_identified' },
+    { limit: 5 },
+  );
+  for (const t of found.items)
+    await referTraceback({
+      ...system,
+      actor: analyst,
+      tracebackId: t.id,
+      input: { agency: DEMO_AGENCY, note: 'Origin identified; referred for enforcement (demo).' },
+    });
   // Contacts only now, so the history sends no mail; from here on providers hear of their hops.
   await addContacts(system, network, loaded);
   const summary = summarize(result);
@@ -199,6 +223,7 @@ async function loadHistory(opts: DemoOptions): Promise<Omit<DemoResult, 'ms'> & 
     ...credentials.map(
       (c) => `  ${c.role.padEnd(11)} ${c.email}  ${c.password}${c.provider ? `  (${c.provider})` : ''}`,
     ),
+    `The enforcement user acts for "${DEMO_AGENCY}", to which ${found.items.length} closed tracebacks are referred.`,
   ];
   return { loaded: true, credentials, outcomes: summary.outcomes, lines };
 }

@@ -46,7 +46,8 @@ export async function createHarness(start = '2026-11-02T15:00:00Z', opts: Partia
     };
   }
 
-  async function user(role: TRole, providerId?: string): Promise<Caller> {
+  /** A user of a role; an enforcement user acts for `agency` (default "Test Agency"). */
+  async function user(role: TRole, providerId?: string, agency = 'Test Agency'): Promise<Caller> {
     n++;
     const u = await createUser({
       ...system,
@@ -55,6 +56,7 @@ export async function createHarness(start = '2026-11-02T15:00:00Z', opts: Partia
         name: `${role} ${n}`,
         role,
         ...(providerId ? { providerId } : {}),
+        ...(role === 'enforcement' ? { agency } : {}),
       },
     });
     const { key } = await createApiKey({ ...system, userId: u.id, input: { name: 'test', scopes: ['api'] } });

@@ -8,6 +8,7 @@ import type {
   TProvider,
   TProviderNames,
   TProviderShakenCounts,
+  TReferralList,
   TResponseTimes,
   TTraceback,
   TTracebackListItem,
@@ -61,6 +62,8 @@ export const keys = {
   campaign: (id: string) => ['campaign', id] as const,
   users: (filters: { role?: string | undefined; q?: string | undefined }) => ['users', filters] as const,
   apiKeys: (userId: string) => ['api-keys', userId] as const,
+  referrals: (tracebackId: string) => ['referrals', tracebackId] as const,
+  agencies: ['agencies'] as const,
 };
 
 const nextCursor = (last: Page<unknown>) => last.nextCursor ?? undefined;
@@ -228,3 +231,19 @@ export function useApiKeys(userId: string | undefined) {
     enabled: !!userId,
   });
 }
+
+/** A traceback's referrals to agencies (staff: all; an enforcement user: its agency's). */
+export const useReferrals = (tracebackId: string) =>
+  useQuery({
+    queryKey: keys.referrals(tracebackId),
+    queryFn: ({ signal }) => get<TReferralList>(`/tracebacks/${tracebackId}/referrals`, signal),
+  });
+
+/** Agencies to offer in the referral form (staff only: ask only when the form is shown). */
+export const useAgencies = (enabled: boolean) =>
+  useQuery({
+    queryKey: keys.agencies,
+    queryFn: async ({ signal }) => (await get<{ items: string[] }>('/agencies', signal)).items,
+    enabled,
+    staleTime: 5 * 60_000,
+  });

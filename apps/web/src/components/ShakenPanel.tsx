@@ -18,15 +18,12 @@ import { useRef } from 'react';
 import { Link } from 'react-router';
 import { idempotencyKey, post } from '../api/client';
 import { keys } from '../api/queries';
+import { ACTION_LABEL, FLAG_LABEL } from '../lib/labels';
 import { DateTime, ErrorAlert, Field, HopStatus } from './common';
+import { IconLock } from './icons';
 
-export const INCONSISTENCY_LABEL: Record<string, string> = {
-  shaken_signer_not_in_path: 'Signer not in the path',
-  shaken_signer_not_origin: 'Signer is not the origin',
-  shaken_attest_a_number_not_held: 'A attestation, number not held',
-  shaken_cert_expired_or_revoked: 'Certificate expired or revoked',
-  shaken_invalid_signature: 'Invalid signature',
-};
+/** Inconsistency codes in words (the same words as every traceback flag). */
+export const INCONSISTENCY_LABEL: Record<string, string> = FLAG_LABEL;
 
 const VERDICT: Record<TTracebackShaken['verdict'], { label: string; color: string }> = {
   valid: { label: 'Signature valid', color: 'teal' },
@@ -50,7 +47,7 @@ export function ShakenPanel({ traceback: t }: { traceback: TTraceback }) {
   const signerHops = t.hops.filter((h) => h.line === 'signer');
   const verdict = VERDICT[s.verdict];
   return (
-    <Paper withBorder p="md" aria-labelledby="shaken-title">
+    <Paper component="section" withBorder p="md" aria-labelledby="shaken-title">
       <Group justify="space-between" mb="sm">
         <Title order={2} size="h4" id="shaken-title">
           STIR/SHAKEN
@@ -159,7 +156,49 @@ export function ShakenPanel({ traceback: t }: { traceback: TTraceback }) {
             </Stack>
           </div>
         )}
+        {t.signerOrigin && <SignerClaim traceback={t} claim={t.signerOrigin} />}
       </Stack>
+    </Paper>
+  );
+}
+
+/**
+ * The signer's own origin answer: its claim about the call it signed, shown beside the path's result
+ * and never as the traceback's origin (CPNI: only present for those policies.readOrigin allows).
+ */
+function SignerClaim({
+  traceback: t,
+  claim,
+}: {
+  traceback: TTraceback;
+  claim: NonNullable<TTraceback['signerOrigin']>;
+}) {
+  const signer = t.hops.find((h) => h.id === claim.hopId)?.providerName ?? 'The signer';
+  const agrees = t.origin ? t.origin.providerId === claim.providerId : null;
+  return (
+    <Paper withBorder p="sm" bg="yellow.0" data-testid="signer-claim" aria-label="The signer's claim">
+      <Group gap="xs" mb={4}>
+        <IconLock />
+        <Text fw={600} size="sm">
+          The signer's claim (CPNI)
+        </Text>
+        {agrees !== null && (
+          <Badge color={agrees ? 'teal' : 'grape'} variant="light" tt="none">
+            {agrees ? 'Same provider as the path origin' : 'Differs from the path origin'}
+          </Badge>
+        )}
+      </Group>
+      <Text size="sm" c="dimmed" mb="xs">
+        {signer} says the call originated with its customer. This is the signer's answer on its own line; the
+        traceback's origin comes from the path.
+      </Text>
+      <SimpleGrid cols={{ base: 1, sm: 2, md: 4 }} component="dl" m={0} spacing="sm">
+        <Field label="Customer">{claim.customer.name}</Field>
+        <Field label="Address">{claim.customer.address ?? '—'}</Field>
+        <Field label="Contact">{claim.customer.contact ?? '—'}</Field>
+        <Field label="Account">{claim.customer.accountRef ?? '—'}</Field>
+        <Field label="Action taken">{ACTION_LABEL[claim.action]}</Field>
+      </SimpleGrid>
     </Paper>
   );
 }

@@ -32,19 +32,26 @@ function usePatchUser(userId: string, onDone: () => void, onFieldErrors?: (e: Fi
 const formErrorOf = (error: Error | null) =>
   error && !(error instanceof ApiError && Object.keys(error.fieldErrors).length) ? error.message : null;
 
-/** An admin changes a user's name, role and (for provider users) the provider they speak for. */
+/** An admin changes a user's name, role and the provider (provider users) or agency (enforcement) they act for. */
 export function EditUserModal({ user, onClose }: { user: TUserListItem; onClose: () => void }) {
   const [name, setName] = useState(user.name);
   const [role, setRole] = useState<TRole>(user.role);
   const [providerId, setProviderId] = useState<string | null>(user.providerId);
+  const [agency, setAgency] = useState(user.agency ?? '');
   const [errors, setErrors] = useState<FieldErrors>({});
   const save = usePatchUser(user.id, onClose, setErrors);
   function submit(e: FormEvent) {
     e.preventDefault();
-    const body = { name, role, providerId: role === 'provider' ? providerId : null };
+    const body = {
+      name,
+      role,
+      providerId: role === 'provider' ? providerId : null,
+      ...(role === 'enforcement' ? { agency } : {}),
+    };
     const parsed = ZUserPatch.safeParse(body);
     const found = parsed.success ? {} : fieldErrorsOf(parsed.error.issues);
     if (role === 'provider' && !providerId) found.providerId = 'Choose the provider this user speaks for';
+    if (role === 'enforcement' && !agency.trim()) found.agency = 'Name the agency this user acts for';
     if (Object.keys(found).length) {
       setErrors(found);
       focusFirstError();
@@ -89,6 +96,17 @@ export function EditUserModal({ user, onClose }: { user: TUserListItem; onClose:
               value={providerId}
               onChange={setProviderId}
               error={errors.providerId}
+            />
+          )}
+          {role === 'enforcement' && (
+            <TextInput
+              id="agency"
+              label="Agency it acts for"
+              description="It reads the tracebacks referred to this agency"
+              required
+              value={agency}
+              onChange={(e) => setAgency(e.currentTarget.value)}
+              error={errors.agency}
             />
           )}
           <Text size="sm" c="dimmed">

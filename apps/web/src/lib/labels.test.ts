@@ -59,6 +59,47 @@ describe('describeEvent', () => {
       'Unlisted Carrier added to the directory (named by Fictional Tel, not yet verified)',
     ],
     [event('origin.viewed', {}), 'Customer details viewed'],
+    [
+      event('hop.requested', { seq: 3, line: 'signer', providerId: 'p2', providerName: 'Example Voice' }),
+      "Asked Example Voice, the call's signer, to confirm where the call originated (hop 3)",
+    ],
+    [
+      event('shaken.verified', { verdict: 'valid', attest: 'A', spc: '123J', signerProviderId: 'p2' }),
+      'STIR/SHAKEN signature verified, attestation A, signed by Example Voice',
+    ],
+    [
+      event('shaken.verified', { verdict: 'valid', attest: 'B', spc: '999Z', signerProviderId: null }),
+      'STIR/SHAKEN signature verified, attestation B, SPC 999Z not in the directory',
+    ],
+    [
+      event('shaken.verified', { verdict: 'invalid', sipCode: 438, reason: 'signature does not verify' }),
+      'STIR/SHAKEN signature invalid (SIP 438): signature does not verify',
+    ],
+    [
+      event('shaken.verified', { verdict: 'error', reason: 'certificate unreachable' }),
+      'STIR/SHAKEN signature could not be verified: certificate unreachable',
+    ],
+    [
+      event('traceback.flagged', { flag: 'shaken_signer_not_origin', signerProviderId: 'p2' }),
+      'Flagged: Signer is not the origin',
+    ],
+    [event('traceback.flagged', { flag: 'something_new' }), 'Flagged: something_new'],
+    [
+      event('provider.merged', {
+        fromProviderId: 'p9',
+        fromName: 'Fictional Tel LLC',
+        intoProviderId: 'p1',
+        intoName: 'Fictional Tel',
+      }),
+      'Fictional Tel LLC merged into Fictional Tel (a duplicate directory entry)',
+    ],
+    [
+      event('hop.attachment_added', { fileName: 'loa.pdf', size: 20480, sha256: 'ab' }),
+      'PDF attached: loa.pdf (20 KB)',
+    ],
+    [event('link.used', { action: 'view' }), 'Email link opened'],
+    [event('link.used', { action: 'answer' }), 'Answer sent through the email link'],
+    [event('traceback.referred', { agency: 'FCC' }), 'Referred to FCC'],
     [event('notice.sent', {}), 'notice sent'],
   ])('%#: %s', (e, text) => {
     expect(describeEvent(e, name)).toBe(text);

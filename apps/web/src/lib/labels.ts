@@ -90,7 +90,34 @@ export const ANSWER_KIND_LABEL = {
   not_found: 'No record of the call',
 } as const;
 
+/** Flags a traceback can carry (tracebacks.flags), in words. */
+export const FLAG_LABEL: Record<string, string> = {
+  loop: 'Loop in the path',
+  spoofed_dno: 'Calling number on the Do-Not-Originate list',
+  shaken_signer_not_in_path: 'Signer not in the path',
+  shaken_signer_not_origin: 'Signer is not the origin',
+  shaken_attest_a_number_not_held: 'A attestation, number not held',
+  shaken_cert_expired_or_revoked: 'Certificate expired or revoked',
+  shaken_invalid_signature: 'Invalid signature',
+};
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+const kilobytes = (v: unknown) => (typeof v === 'number' ? ` (${Math.max(1, Math.round(v / 1024))} KB)` : '');
+
+function describeVerification(d: Record<string, unknown>, signer: string | null): string {
+  const attest = str(d.attest) ? `, attestation ${str(d.attest)}` : '';
+  const sip = typeof d.sipCode === 'number' ? ` (SIP ${d.sipCode})` : '';
+  const reason = str(d.reason) ? `: ${str(d.reason)}` : '';
+  switch (d.verdict) {
+    case 'valid':
+      return `STIR/SHAKEN signature verified${attest}${signer ? `, signed by ${signer}` : str(d.spc) ? `, SPC ${str(d.spc)} not in the directory` : ''}`;
+    case 'invalid':
+      return `STIR/SHAKEN signature invalid${sip}${reason}`;
+    default:
+      return `STIR/SHAKEN signature could not be verified${reason}`;
+  }
+}
 
 /**
  * One sentence per timeline event. `name` resolves provider ids the event
@@ -103,7 +130,9 @@ export function describeEvent(e: TEvent, name: (providerId: string | undefined) 
     case 'traceback.opened':
       return 'Traceback opened';
     case 'hop.requested':
-      return `Asked ${str(d.providerName) ?? provider} who handed over the call (hop ${typeof d.seq === 'number' ? d.seq : '?'})`;
+      return d.line === 'signer'
+        ? `Asked ${str(d.providerName) ?? provider}, the call's signer, to confirm where the call originated (hop ${typeof d.seq === 'number' ? d.seq : '?'})`
+        : `Asked ${str(d.providerName) ?? provider} who handed over the call (hop ${typeof d.seq === 'number' ? d.seq : '?'})`;
     case 'hop.answered': {
       const how = str(d.via) ? ` via ${CHANNEL_LABEL[d.via as TAnswerChannel] ?? String(d.via)}` : '';
       const late = d.late === true ? ', late' : '';
@@ -129,11 +158,24 @@ export function describeEvent(e: TEvent, name: (providerId: string | undefined) 
     case 'traceback.flagged':
       return d.flag === 'loop'
         ? `Loop: ${provider} is already in the path`
-        : `Flagged ${String(d.flag)}${str(d.detail) ? `: ${str(d.detail)}` : ''}`;
+        : `Flagged: ${FLAG_LABEL[String(d.flag)] ?? String(d.flag)}${str(d.detail) ? ` (${str(d.detail)})` : ''}`;
     case 'provider.created':
       return `${str(d.name) ?? 'A provider'} added to the directory (named by ${name(str(d.namedBy))}, not yet verified)`;
+    case 'provider.merged':
+      return `${str(d.fromName) ?? name(str(d.fromProviderId))} merged into ${str(d.intoName) ?? name(str(d.intoProviderId))} (a duplicate directory entry)`;
     case 'origin.viewed':
       return 'Customer details viewed';
+    case 'shaken.verified':
+      return describeVerification(d, str(d.signerProviderId) ? name(str(d.signerProviderId)) : null);
+    case 'hop.attachment_added':
+      return `PDF attached${str(d.fileName) ? `: ${str(d.fileName)}` : ''}${kilobytes(d.size)}`;
+    case 'link.used':
+      return d.action === 'answer' ? 'Answer sent through the email link' : 'Email link opened';
+    case 'traceback.referred':
+      return `Referred to ${str(d.agency) ?? 'an agency'}${str(d.note) ? `: ${str(d.note)}` : ''}`;
+    case 'referral.withdrawn':
+    case 'traceback.referral_withdrawn':
+      return `Referral to ${str(d.agency) ?? 'an agency'} withdrawn`;
     default:
       return e.type.replace(/[._]/g, ' ');
   }

@@ -5,6 +5,7 @@ import {
   Badge,
   Button,
   Checkbox,
+  Code,
   Container,
   Grid,
   Group,
@@ -114,6 +115,7 @@ function HopView({ id, mode }: { id: string; mode: Mode }) {
       >
         Traceback request
       </PageTitle>
+      {h.signer && <SignerRequest hop={h} signer={h.signer} />}
       <CallFacts hop={h} />
       {h.can.answer ? <AnswerForm hop={h} mode={mode} /> : <GivenAnswer hop={h} mode={mode} />}
       {(!!h.attachments?.length || (h.can.attach && !h.can.answer)) && (
@@ -145,11 +147,74 @@ function LinkRefused({ id, reason }: { id: string; reason: string }) {
   );
 }
 
+/**
+ * A hop on the signer line: the provider signed the call (STIR/SHAKEN) and is asked to confirm, by the
+ * PASSporT's origid, whether the call originated on its network and with which customer.
+ */
+function SignerRequest({ hop, signer }: { hop: THop; signer: NonNullable<THop['signer']> }) {
+  const signedAt = signer.iat === null ? null : new Date(signer.iat * 1000).toISOString();
+  const called = signer.destTns.length ? signer.destTns : [hop.call.calledNumber];
+  const tn = (n: string) => <Phone e164={n.startsWith('+') ? n : `+${n}`} />;
+  return (
+    <Alert
+      color="indigo"
+      variant="light"
+      title="You signed this call"
+      data-testid="signer-request"
+      aria-label="You signed this call"
+    >
+      <Text size="sm" mb="sm">
+        Your STI-AS signed this call
+        {signer.attest ? (
+          <>
+            {' '}
+            with <b>attestation {signer.attest}</b>
+          </>
+        ) : null}
+        . Look it up by its origination ID and{' '}
+        <b>confirm whether it originated on your network, and with which customer</b>.
+      </Text>
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} component="dl" m={0} spacing="sm">
+        <Field label="Origination ID (origid)">
+          {signer.origid ? (
+            <Code data-testid="signer-origid" style={{ wordBreak: 'break-all' }}>
+              {signer.origid}
+            </Code>
+          ) : (
+            '—'
+          )}
+        </Field>
+        <Field label="Attestation">{signer.attest ?? '—'}</Field>
+        <Field label="Signed at">
+          <DateTime iso={signedAt} />
+        </Field>
+        <Field label="Calling → called">
+          {signer.origTn ? tn(signer.origTn) : <Phone e164={hop.call.callingNumber} />} →{' '}
+          {called.map((n, i) => (
+            <span key={n}>
+              {i > 0 ? ', ' : ''}
+              {tn(n)}
+            </span>
+          ))}
+        </Field>
+      </SimpleGrid>
+    </Alert>
+  );
+}
+
 function CallFacts({ hop }: { hop: THop }) {
   return (
     <Paper withBorder p="md">
       <Text mb="sm">
-        For this call, <b>which provider handed it to you?</b>
+        {hop.signer ? (
+          <>
+            For this call, <b>did it originate on your network?</b>
+          </>
+        ) : (
+          <>
+            For this call, <b>which provider handed it to you?</b>
+          </>
+        )}
       </Text>
       <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} component="dl" m={0} spacing="sm">
         <Field label="Call time">
@@ -161,7 +226,9 @@ function CallFacts({ hop }: { hop: THop }) {
         <Field label="Called number">
           <Phone e164={hop.call.calledNumber} />
         </Field>
-        <Field label="Handed to">{hop.namedBy ? hop.namedBy.providerName : 'You delivered the call'}</Field>
+        {!hop.signer && (
+          <Field label="Handed to">{hop.namedBy ? hop.namedBy.providerName : 'You delivered the call'}</Field>
+        )}
         <Field label="Requested">
           <DateTime iso={hop.requestedAt} />
         </Field>
@@ -340,19 +407,39 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
             error={errors.kind}
             required
           >
-            <Stack gap="xs" mt="xs">
-              <Radio
-                value="upstream"
-                label="Another provider handed us the call"
-                description="Name that provider (the upstream)"
-              />
-              <Radio
-                value="origin"
-                label="We originated it: the caller is our customer"
-                description="Give the customer and what you did"
-              />
-              <Radio value="not_found" label="We have no record of this call" />
-            </Stack>
+            {hop.signer ? (
+              <Stack gap="xs" mt="xs">
+                <Radio
+                  value="origin"
+                  label="Yes, it originated with our customer"
+                  description="Give the customer and what you did"
+                />
+                <Radio
+                  value="upstream"
+                  label="We signed it, but received it from another provider"
+                  description="Name the provider that handed it to you"
+                />
+                <Radio
+                  value="not_found"
+                  label="We have no record of this call"
+                  description="No call with this origination ID"
+                />
+              </Stack>
+            ) : (
+              <Stack gap="xs" mt="xs">
+                <Radio
+                  value="upstream"
+                  label="Another provider handed us the call"
+                  description="Name that provider (the upstream)"
+                />
+                <Radio
+                  value="origin"
+                  label="We originated it: the caller is our customer"
+                  description="Give the customer and what you did"
+                />
+                <Radio value="not_found" label="We have no record of this call" />
+              </Stack>
+            )}
           </Radio.Group>
 
           {kind === 'upstream' && (

@@ -28,6 +28,7 @@ import {
 } from '../components/common';
 import { IconLock } from '../components/icons';
 import { PathChain } from '../components/PathChain';
+import { Referrals } from '../components/Referrals';
 import { INCONSISTENCY_LABEL, ShakenPanel } from '../components/ShakenPanel';
 import { EventTimeline } from '../components/Timeline';
 import { TracebackActions } from '../components/TracebackActions';
@@ -84,6 +85,7 @@ export function TracebackPage() {
       </Paper>
       {t.origin && <OriginCard traceback={t} />}
       <ShakenPanel traceback={t} />
+      <Referrals traceback={t} />
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="sm">
           Timeline

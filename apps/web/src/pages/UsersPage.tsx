@@ -97,7 +97,10 @@ export function UsersPage() {
                     )}
                   </Table.Td>
                   <Table.Td>{u.email}</Table.Td>
-                  <Table.Td>{ROLE_LABEL[u.role]}</Table.Td>
+                  <Table.Td>
+                    {ROLE_LABEL[u.role]}
+                    {u.agency ? ` · ${u.agency}` : ''}
+                  </Table.Td>
                   <Table.Td>
                     {u.providerId ? (
                       <Anchor component={Link} to={`/providers/${u.providerId}`} size="sm">
@@ -180,6 +183,7 @@ function UserForm({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<TRole | null>(null);
   const [providerId, setProviderId] = useState<string | null>(null);
+  const [agency, setAgency] = useState('');
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const create = useMutation({
@@ -200,6 +204,7 @@ function UserForm({ onClose }: { onClose: () => void }) {
       name,
       role: role ?? undefined,
       providerId: role === 'provider' ? (providerId ?? undefined) : undefined,
+      agency: role === 'enforcement' ? agency.trim() || undefined : undefined,
       password: password || undefined,
     };
     const parsed = ZUserCreate.safeParse(body);
@@ -263,6 +268,18 @@ function UserForm({ onClose }: { onClose: () => void }) {
                   value={providerId}
                   onChange={setProviderId}
                   error={errors.providerId}
+                />
+              </Grid.Col>
+            )}
+            {role === 'enforcement' && (
+              <Grid.Col span={{ base: 12, sm: 6 }}>
+                <TextInput
+                  label="Agency it acts for"
+                  description="It reads the tracebacks referred to this agency"
+                  required
+                  value={agency}
+                  onChange={(e) => setAgency(e.currentTarget.value)}
+                  error={errors.agency}
                 />
               </Grid.Col>
             )}

@@ -92,6 +92,7 @@ export async function seedDemo(
     email: `investigator@${domain}`,
     name: 'Rowan Investigator',
     role: 'enforcement',
+    agency: 'State AG Robocall Unit (test)',
   });
   const analystActor = actorFor((await findUser(db, analyst.id))!, 'portal');
 

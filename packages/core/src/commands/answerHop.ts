@@ -1,11 +1,15 @@
 import type { THopAnswer } from '@hoptrace/contracts';
 import {
   appendEvents,
+  deferWrites,
   findProvider,
+  flushWrites,
   hopsOf,
   insertOrigin,
   insertProvider,
   lockTracebackOfHop,
+  prefetchEndpoints,
+  touchTraceback,
   updateHop,
   updateTraceback,
   type EventInsert,
@@ -41,6 +45,10 @@ export async function answerHop(
     const hop = hops.find((h) => h.id === hopId);
     if (!hop || !policy.answerHop(actor, hop)) throw new NotFoundError('hop');
     const now = clock.now();
+    // Round trips are the cost of an answer: the notices' writes (outbox rows, hop link,
+    // reminders, link expiry) and the timeline go out as one statement at the end, and
+    // the webhook endpoints of everyone this answer may notify are read once.
+    deferWrites(tx);
 
     let upstreamId: string | null = null;
     // Loaded once: the next hop's request reuses it.
@@ -51,6 +59,7 @@ export async function answerHop(
         throw InvalidInputError.field('upstreamProviderId', 'is not a provider in the directory');
       upstreamId = input.upstreamProviderId;
     }
+    await prefetchEndpoints(tx, [...hops.map((h) => h.providerId), ...(upstreamId ? [upstreamId] : [])]);
     const decision = decideAnswer({
       traceback,
       hop,
@@ -188,12 +197,13 @@ export async function answerHop(
     }
     if (then.kind !== 'close') {
       const flagLoop = then.kind === 'loop' && !traceback.flags.includes('loop');
-      traceback = await updateTraceback(tx, traceback.id, {
+      traceback = await touchTraceback(tx, traceback, {
         updatedAt: now,
         ...(flagLoop ? { flags: [...traceback.flags, 'loop'] } : {}),
       });
     }
     await appendEvents(tx, events);
+    await flushWrites(tx);
     return { hop: answered, traceback, nextHop };
   });
 }

@@ -13,6 +13,7 @@ import {
 import type { CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { policy } from '../policies';
+import { referredToActor } from './referrals';
 
 /** Evidence is PDF only: a file that does not start with this is refused, whatever its name or type says. */
 export const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
@@ -112,7 +113,11 @@ export class NotPdfError extends InvalidInputError {
 
 export async function listAttachments(ctx: CommandContext & { hopId: string }): Promise<TAttachment[]> {
   const hop = await findHop(ctx.db, ctx.hopId);
-  if (!hop || !policy.readAttachments(ctx.actor, hop)) throw new NotFoundError('hop');
+  if (
+    !hop ||
+    !policy.readAttachments(ctx.actor, hop, await referredToActor(ctx.db, ctx.actor, hop.tracebackId))
+  )
+    throw new NotFoundError('hop');
   return (await attachmentsOfHop(ctx.db, hop.id)).map(presentAttachment);
 }
 
@@ -121,6 +126,10 @@ export async function getAttachment(ctx: CommandContext & { attachmentId: string
   const row = await findAttachment(ctx.db, ctx.attachmentId);
   if (!row) throw new NotFoundError('attachment');
   const hop = await findHop(ctx.db, row.hopId);
-  if (!hop || !policy.readAttachments(ctx.actor, hop)) throw new NotFoundError('attachment');
+  if (
+    !hop ||
+    !policy.readAttachments(ctx.actor, hop, await referredToActor(ctx.db, ctx.actor, hop.tracebackId))
+  )
+    throw new NotFoundError('attachment');
   return row;
 }

@@ -23,6 +23,10 @@ export async function createUser(ctx: CommandContext & { input: TUserCreate }): 
   authorize(policy.manageUsers(actor), 'route');
   if (input.providerId && !(await findProvider(db, input.providerId)))
     throw InvalidInputError.field('providerId', 'is not a provider in the directory');
+  if (input.role === 'enforcement' && !input.agency?.trim())
+    throw InvalidInputError.field('agency', 'an enforcement user must name its agency');
+  if (input.role !== 'enforcement' && input.agency)
+    throw InvalidInputError.field('agency', 'only enforcement users act for an agency');
   if (await findUserByEmail(db, input.email))
     throw new ConflictError(`a user with email ${input.email} already exists`);
   try {
@@ -31,6 +35,7 @@ export async function createUser(ctx: CommandContext & { input: TUserCreate }): 
       name: input.name,
       role: input.role,
       providerId: input.providerId ?? null,
+      agency: input.role === 'enforcement' ? (input.agency?.trim() ?? null) : null,
       passwordHash: input.password ? await hashPassword(input.password) : null,
       createdAt: ctx.clock.now(),
     });
@@ -111,6 +116,14 @@ export async function updateUser(
     if (!(await findProvider(db, providerId)))
       throw InvalidInputError.field('providerId', 'is not a provider in the directory');
   } else providerId = null;
+  // The same for enforcement users and their agency.
+  let agency = input.agency !== undefined ? input.agency : role === 'enforcement' ? user.agency : null;
+  if (role !== 'enforcement' && input.agency)
+    throw InvalidInputError.field('agency', 'only enforcement users act for an agency');
+  if (role === 'enforcement') {
+    if (!agency?.trim()) throw InvalidInputError.field('agency', 'an enforcement user must name its agency');
+    agency = agency.trim();
+  } else agency = null;
   const disabledAt =
     input.disabled === undefined
       ? user.disabledAt
@@ -122,10 +135,11 @@ export async function updateUser(
       ...(input.name !== undefined ? { name: input.name } : {}),
       role,
       providerId,
+      agency,
       disabledAt,
     });
     // A disabled user is signed out everywhere; a changed role or provider also ends old sessions.
-    if (disabledAt || role !== user.role || providerId !== user.providerId)
+    if (disabledAt || role !== user.role || providerId !== user.providerId || agency !== user.agency)
       await deleteSessionsOfUser(tx, userId);
     return updated;
   });

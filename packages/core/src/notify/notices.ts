@@ -4,8 +4,8 @@ import {
   enqueueOutbox,
   expireHopLinks,
   findCampaign,
+  addHopLink,
   findProviders,
-  insertHopLink,
   insertScheduledNotices,
   staffEmails,
   type HopRow,
@@ -17,6 +17,7 @@ import {
 } from '@hoptrace/db';
 import { generateSecret, hashSecret } from '../auth';
 import { DEFAULT_REMINDER_SCHEDULE, noticesFor, type ReminderSchedule } from '../clock/reminders';
+import { signerClaimsOf } from '../shaken/claims';
 import { rmdWarningsOf } from './rmdWarnings';
 import type { EmailPayload, TracebackClosedPayload } from './templates';
 
@@ -41,6 +42,7 @@ async function hopPayload(
   provider: ProviderRow,
 ): Promise<EmailPayload> {
   const campaign = traceback.campaignId ? await findCampaign(tx, traceback.campaignId) : undefined;
+  const signer = await signerClaimsOf(tx, hop);
   return {
     hopId: hop.id,
     tracebackId: traceback.id,
@@ -56,6 +58,7 @@ async function hopPayload(
     requestedAt: hop.requestedAt.toISOString(),
     receivedAt: hop.receivedAt.toISOString(),
     dueAt: hop.dueAt.toISOString(),
+    ...(signer ? { signer } : {}),
   };
 }
 
@@ -68,6 +71,8 @@ function hopWebhookData(p: EmailPayload) {
     campaign: p.campaign,
     receivedAt: p.receivedAt,
     dueAt: p.dueAt,
+    // A hop to the call's signer: its own PASSporT's claims (origid, attestation), nothing of the path.
+    ...(p.signer ? { line: 'signer', signer: p.signer } : {}),
   };
 }
 
@@ -136,7 +141,7 @@ function emailRows(
 /** A one-hop link for an email: the token travels only in the message; the database keeps its hash. */
 async function newLink(tx: Tx, hop: HopRow, now: Date): Promise<Record<string, string>> {
   const token = generateSecret('hl');
-  await insertHopLink(tx, { hopId: hop.id, tokenHash: hashSecret(token), createdAt: now });
+  await addHopLink(tx, { hopId: hop.id, tokenHash: hashSecret(token), createdAt: now });
   return { linkToken: token };
 }
 

@@ -1,4 +1,5 @@
 import { formatLocal } from '../clock/businessHours';
+import type { SignerClaims } from '../shaken/claims';
 
 /** The structured content of a hop notice; rendered to text and HTML when the message is sent. */
 export interface EmailPayload {
@@ -13,6 +14,8 @@ export interface EmailPayload {
   receivedAt: string;
   dueAt: string;
   hoursBeforeDue?: number;
+  /** On a hop to the call's signer (line `signer`): the PASSporT's claims to look the call up by. */
+  signer?: SignerClaims;
 }
 
 export interface RenderedEmail {
@@ -44,6 +47,28 @@ const INTRO: Record<string, (p: EmailPayload) => string> = {
   'hop.escalation': (p) =>
     `${p.providerName}: this traceback request has reached its deadline without an answer. You are listed as an escalation contact. A late answer is still accepted.`,
 };
+
+/** A signer is not asked who handed it the call, but whether the call it signed originated with its customer. */
+const SIGNER_INTRO: Record<string, (p: EmailPayload) => string> = {
+  'hop.assigned': (p) =>
+    `${p.providerName}: you signed this call (STIR/SHAKEN${p.signer?.attest ? `, attestation ${p.signer.attest}` : ''}). A traceback asks you to confirm, by its origination ID, whether it originated on your network and with which customer. Please answer within 24 hours of receipt (47 CFR 64.1200(n)(1)).`,
+  'hop.reminder': (p) =>
+    `${p.providerName}: reminder — you have not yet confirmed the origin of a call you signed; the request is due in ${p.hoursBeforeDue ?? '?'} hours.`,
+  'hop.escalation': (p) =>
+    `${p.providerName}: a request to confirm the origin of a call you signed has reached its deadline without an answer. You are listed as an escalation contact. A late answer is still accepted.`,
+};
+
+const SIGNER_SUBJECT: Record<string, (p: EmailPayload) => string> = {
+  'hop.assigned': (p) =>
+    `Traceback: confirm the origin of a call you signed (origid ${p.signer?.origid ?? 'unknown'}) — due ${utc(p.dueAt)}`,
+  'hop.reminder': (p) =>
+    `Reminder: confirm the origin of a call you signed (origid ${p.signer?.origid ?? 'unknown'}), due in ${p.hoursBeforeDue ?? '?'} h`,
+  'hop.escalation': (p) =>
+    `Overdue: confirm the origin of a call you signed (origid ${p.signer?.origid ?? 'unknown'})`,
+};
+
+const signedAt = (iat: number | null) =>
+  iat === null ? 'not given' : utc(new Date(iat * 1000).toISOString());
 
 const SUBJECT: Record<string, (p: EmailPayload) => string> = {
   'hop.assigned': (p) => `Traceback request: call from ${p.call.callingNumber} — answer due ${utc(p.dueAt)}`,
@@ -122,9 +147,24 @@ ${warned ? `<div style="border-left:4px solid #b3261e;padding:4px 12px;margin:12
 export function renderHopEmail(topic: string, p: EmailPayload, link: string | null): RenderedEmail {
   // The dispatcher renders every provider email through here; a closing notice has its own shape.
   if (topic === 'traceback.closed') return renderTracebackClosedEmail(p as unknown as TracebackClosedPayload);
-  const intro = (INTRO[topic] ?? INTRO['hop.assigned']!)(p);
-  const subject = (SUBJECT[topic] ?? SUBJECT['hop.assigned']!)(p);
+  const signer = p.signer;
+  const intros = signer ? SIGNER_INTRO : INTRO;
+  const subjects = signer ? SIGNER_SUBJECT : SUBJECT;
+  const intro = (intros[topic] ?? intros['hop.assigned']!)(p);
+  const subject = (subjects[topic] ?? subjects['hop.assigned']!)(p);
+  const signed: Array<[string, string]> = signer
+    ? [
+        ['Origination ID (origid)', signer.origid ?? 'not given'],
+        ['Attestation', signer.attest ?? 'not given'],
+        ['Signed at', signedAt(signer.iat)],
+        [
+          'Signed calling → called',
+          `${signer.origTn ?? p.call.callingNumber} → ${signer.destTns.join(', ') || p.call.calledNumber}`,
+        ],
+      ]
+    : [];
   const facts: Array<[string, string]> = [
+    ...signed,
     ['Call time', both(p.call.startedAt, p.timezone)],
     ['Calling number (caller ID)', p.call.callingNumber],
     ['Called number', p.call.calledNumber],
@@ -142,14 +182,16 @@ export function renderHopEmail(topic: string, p: EmailPayload, link: string | nu
     '',
     how,
     '',
-    'Answer "upstream" with the provider that handed you the call, "origin" if your customer placed it, or "not found".',
+    signer
+      ? 'Answer "origin" if it originated with your customer (and say which), "upstream" if you signed it but received it from another provider (name it), or "not found".'
+      : 'Answer "upstream" with the provider that handed you the call, "origin" if your customer placed it, or "not found".',
     `Reference: traceback ${p.tracebackId}, hop ${p.seq} (${p.hopId}).`,
   ].join('\n');
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1a1a1a">
 <p>${esc(intro)}</p>
 <table cellpadding="4" style="border-collapse:collapse">${facts.map(([k, v]) => `<tr><th align="left" style="padding-right:12px">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <p>${link ? `<a href="${esc(link)}" style="background:#1c4e80;color:#fff;padding:10px 16px;border-radius:4px;text-decoration:none">Answer this request</a><br><small>The link works for this request only; no password needed.</small>` : 'Sign in to hoptrace to answer this request.'}</p>
-<p>Answer <b>upstream</b> with the provider that handed you the call, <b>origin</b> if your customer placed it, or <b>not found</b>.</p>
+<p>${signer ? 'Answer <b>origin</b> if it originated with your customer (and say which), <b>upstream</b> if you signed it but received it from another provider (name it), or <b>not found</b>.' : 'Answer <b>upstream</b> with the provider that handed you the call, <b>origin</b> if your customer placed it, or <b>not found</b>.'}</p>
 <p><small>Reference: traceback ${esc(p.tracebackId)}, hop ${p.seq} (${esc(p.hopId)}).</small></p>
 </body></html>`;
   return { subject, text, html };

@@ -150,6 +150,7 @@ export async function listUsers(
       role: u.role,
       providerId: u.providerId,
       providerName: u.providerName,
+      agency: u.agency,
       disabled: u.disabledAt !== null,
       createdAt: u.createdAt.toISOString(),
     })),

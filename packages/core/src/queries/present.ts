@@ -65,6 +65,7 @@ export function presentUser(u: UserRow): TUser {
     name: u.name,
     role: u.role,
     providerId: u.providerId,
+    ...(u.agency ? { agency: u.agency } : {}),
     ...(u.disabledAt ? { disabled: true } : {}),
     createdAt: iso(u.createdAt),
   };
@@ -131,7 +132,20 @@ export function presentTraceback(
   providerNames: Map<string, string>,
   origin: OriginRow | undefined,
   attachments?: AttachmentMeta[],
+  /** The signer's origin answer on the signer line: its claim, never the traceback's origin. */
+  signerOrigin?: OriginRow,
 ): TTraceback {
+  const presentOrigin = (o: OriginRow) => ({
+    hopId: o.hopId,
+    providerId: hops.find((h) => h.id === o.hopId)?.providerId ?? '',
+    customer: {
+      name: o.customerName,
+      address: o.customerAddress,
+      contact: o.customerContact,
+      accountRef: o.accountRef,
+    },
+    action: o.action,
+  });
   return {
     id: t.id,
     status: t.status,
@@ -144,22 +158,11 @@ export function presentTraceback(
     note: t.note,
     openedAt: iso(t.openedAt),
     closedAt: isoOrNull(t.closedAt),
-    hops: hops.map((h) => presentHopSummary(h, providerNames, origin, attachments)),
-    ...(origin
-      ? {
-          origin: {
-            hopId: origin.hopId,
-            providerId: hops.find((h) => h.id === origin.hopId)?.providerId ?? '',
-            customer: {
-              name: origin.customerName,
-              address: origin.customerAddress,
-              contact: origin.customerContact,
-              accountRef: origin.accountRef,
-            },
-            action: origin.action,
-          },
-        }
-      : {}),
+    hops: hops.map((h) =>
+      presentHopSummary(h, providerNames, h.id === signerOrigin?.hopId ? signerOrigin : origin, attachments),
+    ),
+    ...(origin ? { origin: presentOrigin(origin) } : {}),
+    ...(signerOrigin ? { signerOrigin: presentOrigin(signerOrigin) } : {}),
     can: tracebackPermissions(actor, t, hops),
   };
 }

@@ -12,7 +12,7 @@ import {
   listEvents,
   listHops as listHopRows,
   listTracebacks as listTracebackRows,
-  unsafeFindOriginOfTraceback,
+  unsafeFindOriginOfHop,
   type AttachmentMeta,
   type HopRow,
   type HopViewRow,
@@ -21,9 +21,10 @@ import {
 } from '@hoptrace/db';
 import type { CommandContext } from '../context';
 import { presentAttachment } from '../commands/attachments';
+import { referredToActor } from '../commands/referrals';
 import { NotFoundError } from '../errors';
 import { policy } from '../policies';
-import { decideAnswer } from '../workflow';
+import { decideAnswer, MAIN_LINE, SIGNER_LINE } from '../workflow';
 import { presentAnswer, presentTraceback, tracebackPermissions } from './present';
 import { hopRmdAt } from './rmd';
 import { presentTracebackShaken, signerRequestsOf } from '../shaken/queries';
@@ -35,7 +36,9 @@ async function namesOf(ctx: CommandContext, ids: string[]): Promise<Map<string, 
 
 export async function getTraceback(ctx: CommandContext & { tracebackId: string }): Promise<TTraceback> {
   const { actor, db, clock } = ctx;
-  if (!policy.readTraceback(actor)) throw new NotFoundError('traceback');
+  // An enforcement user reads a traceback referred to its agency; staff read all; anyone else: not found.
+  const referred = await referredToActor(db, actor, ctx.tracebackId);
+  if (!policy.readTraceback(actor, referred)) throw new NotFoundError('traceback');
   const t = await findTraceback(db, ctx.tracebackId);
   if (!t) throw new NotFoundError('traceback');
   const hops = await hopsOf(db, t.id);
@@ -43,30 +46,43 @@ export async function getTraceback(ctx: CommandContext & { tracebackId: string }
     ctx,
     hops.map((h) => h.providerId),
   );
-  let origin;
-  if (policy.readOrigin(actor)) {
-    origin = await unsafeFindOriginOfTraceback(db, t.id);
+  let origin: OriginRow | undefined;
+  let signerOrigin: OriginRow | undefined;
+  if (policy.readOrigin(actor, referred)) {
+    // The traceback's origin (its outcome) comes from the path only; the signer's own origin answer on
+    // its line is the signer's claim, presented apart (a traceback can hold both).
+    const latestOriginOn = (line: string) =>
+      hops
+        .filter((h) => h.line === line && h.answerKind === 'origin')
+        .sort((a, b) => (a.answeredAt?.getTime() ?? 0) - (b.answeredAt?.getTime() ?? 0))
+        .pop();
+    const pathHop = latestOriginOn(MAIN_LINE);
+    const signerHop = latestOriginOn(SIGNER_LINE);
+    origin = pathHop ? await unsafeFindOriginOfHop(db, pathHop.id) : undefined;
+    signerOrigin = signerHop ? await unsafeFindOriginOfHop(db, signerHop.id) : undefined;
     // Every read of customer data (CPNI) is recorded in the timeline.
-    if (origin)
-      await appendEvents(db, [
-        {
+    await appendEvents(
+      db,
+      [origin, signerOrigin]
+        .filter((o) => o !== undefined)
+        .map((o) => ({
           tracebackId: t.id,
-          hopId: origin.hopId,
+          hopId: o.hopId,
           at: clock.now(),
           actorUserId: actor.userId,
           actor: actor.label,
           type: 'origin.viewed',
           data: {},
-        },
-      ]);
+        })),
+    );
   }
   const attachments = await attachmentsOfHops(
     db,
     hops.map((h) => h.id),
   );
-  const shaken = await presentTracebackShaken(db, actor, t, hops);
+  const shaken = await presentTracebackShaken(db, actor, t, hops, referred);
   const view = {
-    ...presentTraceback(actor, t, hops, names, origin, attachments),
+    ...presentTraceback(actor, t, hops, names, origin, attachments, signerOrigin),
     ...(shaken ? { shaken } : {}),
   };
   // Without an RMD import there is nothing to say about a hop's provider; with one, say it per hop.
@@ -85,8 +101,14 @@ export async function listTracebacks(
   ctx: CommandContext & { query: TTracebackListQuery },
 ): Promise<Page<TTracebackListItem>> {
   const { actor, db, query } = ctx;
-  if (!policy.readTraceback(actor)) return { items: [], nextCursor: null };
-  const page = await listTracebackRows(db, query, query);
+  // Staff list every traceback; an enforcement user those live-referred to its agency (filtered in SQL).
+  const referredOnly = actor.role === 'enforcement' && actor.userId && !actor.hopScope;
+  if (!policy.readAnyTraceback(actor) && !referredOnly) return { items: [], nextCursor: null };
+  const page = await listTracebackRows(
+    db,
+    referredOnly ? { ...query, referredToUserId: actor.userId ?? undefined } : query,
+    query,
+  );
   const hops = await hopsOfMany(
     db,
     page.items.map((t) => t.id),
@@ -121,7 +143,8 @@ export async function listTracebacks(
 }
 
 export async function getTimeline(ctx: CommandContext & { tracebackId: string }): Promise<TEvent[]> {
-  if (!policy.readTraceback(ctx.actor)) throw new NotFoundError('traceback');
+  const referred = await referredToActor(ctx.db, ctx.actor, ctx.tracebackId);
+  if (!policy.readTraceback(ctx.actor, referred)) throw new NotFoundError('traceback');
   if (!(await findTraceback(ctx.db, ctx.tracebackId))) throw new NotFoundError('traceback');
   const rows = await listEvents(ctx.db, ctx.tracebackId);
   return rows.map((e) => ({
@@ -227,7 +250,7 @@ export async function listHops(
   },
 ): Promise<Page<THop>> {
   const { actor, query } = ctx;
-  const staff = policy.readTraceback(actor);
+  const staff = policy.readAnyTraceback(actor);
   if (!staff && !policy.listOwnHops(actor)) return { items: [], nextCursor: null };
   const providerId = staff ? undefined : (actor.providerId ?? undefined);
   const page = await listHopRows(ctx.db, { providerId, status: query.status }, query);

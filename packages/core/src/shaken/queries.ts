@@ -13,18 +13,20 @@ import type { CommandContext } from '../context';
 import { NotFoundError } from '../errors';
 import { policy } from '../policies';
 import { decideAction, SIGNER_LINE } from '../workflow';
+import { signerClaimsOf } from './claims';
 import { signerHopEligible } from './open';
 
 type StoredCheck = TTracebackShaken['failedChecks'][number];
 
-/** The traceback's verification as staff see it (getTraceback is staff-only); undefined without a header. */
+/** The traceback's verification for whoever reads the traceback (`referred`: see policy.readTraceback); undefined without a header. */
 export async function presentTracebackShaken(
   db: Executor,
   actor: Actor,
   t: TracebackRow,
   hops: HopRow[],
+  referred = false,
 ): Promise<TTracebackShaken | undefined> {
-  if (!t.identityHeader || !policy.readTraceback(actor)) return undefined;
+  if (!t.identityHeader || !policy.readTraceback(actor, referred)) return undefined;
   const row = await findTracebackShaken(db, t.id);
   if (!row) return undefined;
   const r = row.result as {
@@ -72,18 +74,8 @@ export async function signerRequestsOf(
 ): Promise<Map<string, { signer: TSignerRequest }>> {
   const found = new Map<string, { signer: TSignerRequest }>();
   for (const hop of hops.filter((h) => h.line === SIGNER_LINE)) {
-    const row = await findTracebackShaken(db, hop.tracebackId);
-    if (!row) continue;
-    const iat = (row.result as { iat?: unknown }).iat;
-    found.set(hop.id, {
-      signer: {
-        attest: row.attest,
-        origTn: row.origTn,
-        destTns: row.destTns,
-        origid: row.origid,
-        iat: typeof iat === 'number' ? iat : null,
-      },
-    });
+    const signer = await signerClaimsOf(db, hop);
+    if (signer) found.set(hop.id, { signer });
   }
   return found;
 }

@@ -1,4 +1,17 @@
-import { and, asc, desc, eq, inArray, isNull, lte, or, sql, lt, type SQL } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  inArray,
+  isNull,
+  lte,
+  or,
+  sql,
+  lt,
+  type SQL,
+  type SQLWrapper,
+} from 'drizzle-orm';
 import type { Executor } from '../client';
 import { hopLinks, outbox, scheduledNotices, users, webhookDeliveries, webhookEndpoints } from '../schema';
 import { decodeCursor, type Page } from './cursor';
@@ -11,9 +24,53 @@ export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type ScheduledNoticeRow = typeof scheduledNotices.$inferSelect;
 
+const deferred = new WeakMap<Executor, SQL[]>();
+
+/**
+ * From now on, writes whose result nobody reads (outbox rows, hop links, scheduled
+ * notices, link expiry, timeline events) are held for this transaction instead of
+ * sent one by one; `flushWrites` sends them as ONE statement. They still commit
+ * with the transaction, and fail it if they fail.
+ */
+export function deferWrites(tx: Executor): void {
+  if (!deferred.has(tx)) deferred.set(tx, []);
+}
+
+/** Runs a write now, or holds it when the transaction defers writes. */
+export async function writeOrDefer(db: Executor, query: SQLWrapper): Promise<void> {
+  const queue = deferred.get(db);
+  if (queue) queue.push(query.getSQL());
+  else await db.execute(query);
+}
+
+/**
+ * Sends the held writes as one statement of data-modifying CTEs. They run on one
+ * snapshot, so none may depend on another's effect (they never do: each writes
+ * other rows); foreign keys to rows written earlier in the transaction are fine.
+ */
+export async function flushWrites(tx: Executor): Promise<void> {
+  const queue = deferred.get(tx);
+  deferred.delete(tx);
+  if (!queue?.length) return;
+  const last = queue.pop()!;
+  if (queue.length === 0) {
+    await tx.execute(last);
+    return;
+  }
+  const ctes = sql.join(
+    queue.map((q, i) => sql`${sql.raw(`w${i}`)} AS (${q})`),
+    sql`, `,
+  );
+  await tx.execute(sql`WITH ${ctes} ${last}`);
+}
+
 /** Enqueues notices; one already enqueued under the same dedupe key is left alone (enqueueing twice is harmless). */
 export async function enqueueOutbox(db: Executor, rows: OutboxInsert[]): Promise<number> {
   if (rows.length === 0) return 0;
+  if (deferred.has(db)) {
+    await writeOrDefer(db, db.insert(outbox).values(rows).onConflictDoNothing());
+    return rows.length;
+  }
   const inserted = await db.insert(outbox).values(rows).onConflictDoNothing().returning({ id: outbox.id });
   return inserted.length;
 }
@@ -106,6 +163,11 @@ export async function countOutbox(db: Executor, status: OutboxRow['status']): Pr
   return row?.n ?? 0;
 }
 
+/** A hop link whose row nobody reads back (held with the transaction's other writes when it defers them). */
+export async function addHopLink(db: Executor, row: typeof hopLinks.$inferInsert): Promise<void> {
+  await writeOrDefer(db, db.insert(hopLinks).values(row));
+}
+
 export async function insertHopLink(db: Executor, row: typeof hopLinks.$inferInsert): Promise<HopLinkRow> {
   const [created] = await db.insert(hopLinks).values(row).returning();
   if (!created) throw new Error('insert into hop_links returned no row');
@@ -119,10 +181,13 @@ export async function findHopLink(db: Executor, tokenHash: string): Promise<HopL
 
 /** A closed hop's links live on for a while, so the provider can still see what it answered. */
 export async function expireHopLinks(db: Executor, hopId: string, at: Date): Promise<void> {
-  await db
-    .update(hopLinks)
-    .set({ expiresAt: at })
-    .where(and(eq(hopLinks.hopId, hopId), isNull(hopLinks.expiresAt)));
+  await writeOrDefer(
+    db,
+    db
+      .update(hopLinks)
+      .set({ expiresAt: at })
+      .where(and(eq(hopLinks.hopId, hopId), isNull(hopLinks.expiresAt))),
+  );
 }
 
 export async function insertWebhookEndpoint(
@@ -151,6 +216,25 @@ export async function deactivateWebhookEndpoint(db: Executor, id: string): Promi
   await db.update(webhookEndpoints).set({ active: false }).where(eq(webhookEndpoints.id, id));
 }
 
+const prefetched = new WeakMap<Executor, { providerIds: Set<string>; rows: WebhookEndpointRow[] }>();
+
+/**
+ * Loads the active endpoints of these providers (every event) once for this
+ * transaction: later `endpointsFor` calls about them are answered from memory.
+ * For a command that notifies several providers (an answer: the hop's provider
+ * and its upstream) one lookup instead of one per notice.
+ */
+export async function prefetchEndpoints(tx: Executor, providerIds: string[]): Promise<void> {
+  const ids = [...new Set(providerIds)];
+  const rows = ids.length
+    ? await tx
+        .select()
+        .from(webhookEndpoints)
+        .where(and(inArray(webhookEndpoints.providerId, ids), eq(webhookEndpoints.active, true)))
+    : [];
+  prefetched.set(tx, { providerIds: new Set(ids), rows });
+}
+
 /** Active endpoints of these providers subscribed to the event. */
 export async function endpointsFor(
   db: Executor,
@@ -158,6 +242,9 @@ export async function endpointsFor(
   event: string,
 ): Promise<WebhookEndpointRow[]> {
   if (providerIds.length === 0) return [];
+  const known = prefetched.get(db);
+  if (known && providerIds.every((id) => known.providerIds.has(id)))
+    return known.rows.filter((e) => providerIds.includes(e.providerId) && e.events.includes(event));
   return db
     .select()
     .from(webhookEndpoints)
@@ -194,7 +281,7 @@ export async function insertScheduledNotices(
   db: Executor,
   rows: Array<typeof scheduledNotices.$inferInsert>,
 ): Promise<void> {
-  if (rows.length) await db.insert(scheduledNotices).values(rows).onConflictDoNothing();
+  if (rows.length) await writeOrDefer(db, db.insert(scheduledNotices).values(rows).onConflictDoNothing());
 }
 
 /** Due reminders and escalations, locked for this sweep (other sweeps skip them). Call inside a transaction. */

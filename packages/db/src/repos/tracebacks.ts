@@ -2,8 +2,9 @@ import { and, asc, eq, inArray, max, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../client';
 import type { AttachmentMeta } from './attachments';
-import { campaigns, events, hops, origins, providers, tracebacks } from '../schema';
+import { campaigns, events, hops, origins, providers, referrals, tracebacks, users } from '../schema';
 import { decodeCursor, type Page } from './cursor';
+import { writeOrDefer } from './notifications';
 import { pageOf } from './providers';
 
 export type TracebackRow = typeof tracebacks.$inferSelect;
@@ -54,6 +55,20 @@ export async function updateTraceback(
   return row;
 }
 
+/**
+ * `updateTraceback` for a row held under its lock when nobody needs the stored row
+ * back: the write joins the transaction's deferred writes (see `deferWrites`) and
+ * the row is patched in memory.
+ */
+export async function touchTraceback(
+  db: Executor,
+  row: TracebackRow,
+  patch: Pick<Partial<TracebackInsert>, 'updatedAt' | 'flags'>,
+): Promise<TracebackRow> {
+  await writeOrDefer(db, db.update(tracebacks).set(patch).where(eq(tracebacks.id, row.id)));
+  return { ...row, ...patch };
+}
+
 export interface TracebackFilter {
   status?: 'open' | 'closed' | undefined;
   outcome?: NonNullable<TracebackRow['outcome']> | undefined;
@@ -62,6 +77,8 @@ export interface TracebackFilter {
   number?: string | undefined;
   openedFrom?: Date | undefined;
   openedBefore?: Date | undefined;
+  /** Only tracebacks with a live referral to this user's agency (an enforcement user's list). */
+  referredToUserId?: string | undefined;
 }
 
 export async function listTracebacks(
@@ -83,6 +100,10 @@ export async function listTracebacks(
     );
   if (filter.openedFrom) conds.push(sql`${tracebacks.openedAt} >= ${filter.openedFrom.toISOString()}`);
   if (filter.openedBefore) conds.push(sql`${tracebacks.openedAt} < ${filter.openedBefore.toISOString()}`);
+  if (filter.referredToUserId)
+    conds.push(
+      sql`EXISTS (SELECT 1 FROM ${referrals} JOIN ${users} ON ${users.agency} = ${referrals.agency} WHERE ${referrals.tracebackId} = ${tracebacks.id} AND ${referrals.withdrawnAt} IS NULL AND ${users.id} = ${filter.referredToUserId})`,
+    );
   const after = decodeCursor(page.cursor);
   if (after) conds.push(sql`(${tracebacks.openedAt}, ${tracebacks.id}) < (${after.at}, ${after.id})`);
   const rows = await db
@@ -158,10 +179,8 @@ type AttachmentJson = Omit<AttachmentMeta, 'uploadedAt'> & { uploadedAt: string 
 const namedByHop = alias(hops, 'named_by_hop');
 const namedByProvider = alias(providers, 'named_by_provider');
 
-/** Hop views in one statement (a page of hops, or the one hop an answer returns), in the order of `ids`. */
-export async function hopViews(db: Executor, ids: string[]): Promise<HopViewRow[]> {
-  if (ids.length === 0) return [];
-  const rows = await db
+function hopViewQuery(db: Executor) {
+  return db
     .select({
       hop: hops,
       traceback: tracebacks,
@@ -184,7 +203,26 @@ export async function hopViews(db: Executor, ids: string[]): Promise<HopViewRow[
     .leftJoin(campaigns, eq(campaigns.id, tracebacks.campaignId))
     .leftJoin(namedByHop, eq(namedByHop.id, hops.namedByHopId))
     .leftJoin(namedByProvider, eq(namedByProvider.id, namedByHop.providerId))
-    .where(ids.length === 1 ? eq(hops.id, ids[0]!) : inArray(hops.id, ids));
+    .$dynamic();
+}
+
+/** The one-hop view (what every answer returns) built once per database and prepared by name. */
+const preparedHopView = new WeakMap<Executor, ReturnType<typeof prepareHopView>>();
+function prepareHopView(db: Executor) {
+  return hopViewQuery(db)
+    .where(eq(hops.id, sql.placeholder('id')))
+    .prepare('hop_view_one');
+}
+
+/** Hop views in one statement (a page of hops, or the one hop an answer returns), in the order of `ids`. */
+export async function hopViews(db: Executor, ids: string[]): Promise<HopViewRow[]> {
+  if (ids.length === 0) return [];
+  let rows;
+  if (ids.length === 1) {
+    let prepared = preparedHopView.get(db);
+    if (!prepared) preparedHopView.set(db, (prepared = prepareHopView(db)));
+    rows = await prepared.execute({ id: ids[0] });
+  } else rows = await hopViewQuery(db).where(inArray(hops.id, ids));
   const byId = new Map(
     rows.map((r) => [
       r.hop.id,
@@ -274,7 +312,7 @@ export async function unsafeFindOriginOfHop(db: Executor, hopId: string): Promis
 
 export async function appendEvents(db: Executor, rows: EventInsert[]): Promise<void> {
   if (rows.length === 0) return;
-  await db.insert(events).values(rows);
+  await writeOrDefer(db, db.insert(events).values(rows));
 }
 
 export async function listEvents(db: Executor, tracebackId: string): Promise<EventRow[]> {

@@ -33,7 +33,7 @@ export async function countUsers(db: Executor): Promise<number> {
 export async function updateUserRow(
   db: Executor,
   id: string,
-  patch: Partial<Pick<UserRow, 'name' | 'role' | 'providerId' | 'passwordHash' | 'disabledAt'>>,
+  patch: Partial<Pick<UserRow, 'name' | 'role' | 'providerId' | 'agency' | 'passwordHash' | 'disabledAt'>>,
 ): Promise<UserRow | undefined> {
   const [row] = await db.update(users).set(patch).where(eq(users.id, id)).returning();
   return row;

@@ -1,0 +1,22 @@
+/** What apps/web/test/node/shaken.ts starts for the STIR/SHAKEN browser test (free of server imports). */
+export interface ShakenPortal {
+  url: string;
+  tracebackId: string;
+  signerHopId: string;
+  signer: { id: string; name: string };
+  /** Session tokens of the analyst and of the signer's provider user. */
+  tokens: { analyst: string; signer: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Starts it. The specifier is built at run time so that the test files, type-checked with the DOM
+ * library, do not pull the server's sources into their type-check.
+ */
+export async function startShakenPortal(opts: { spc: string; origid: string }): Promise<ShakenPortal> {
+  const specifier = ['..', 'node', 'shaken.ts'].join('/');
+  const mod = (await import(/* @vite-ignore */ specifier)) as {
+    startShakenPortal(o: typeof opts): Promise<ShakenPortal>;
+  };
+  return mod.startShakenPortal(opts);
+}
