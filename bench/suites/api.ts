@@ -14,6 +14,7 @@ import { runLoad } from '../lib/load';
 import { profiled } from '../lib/profile';
 import { scratchPostgres } from '../lib/postgres';
 import type { BenchResult } from '../lib/types';
+import { cpuSecondsOf, ownCpuSeconds, threadCpuSeconds } from '../lib/proccpu';
 
 /**
  * Hop answers through the HTTP API under concurrency, on real PostgreSQL, with
@@ -86,11 +87,22 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
     // Resolve the pending hop of each traceback once, outside the measurement.
     const hops = await hopsOfMany(database.db, hopIds);
 
-    const app = await buildApp({ db: database.db, clock: systemClock });
+    const app = await buildApp({
+      db: database.db,
+      clock: systemClock,
+      answerBatching: {
+        maxBatch: Number(process.env.BENCH_API_BATCH ?? 64),
+        maxInFlight: Number(process.env.BENCH_API_INFLIGHT ?? 2),
+        minOverlapBatch: Number(process.env.BENCH_API_OVERLAP ?? 8),
+      },
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as { port: number }).port;
     const body = JSON.stringify({ kind: 'upstream', upstreamProviderId: b.id });
     const elu0 = performance.eventLoopUtilization();
+    const pg0 = cpuSecondsOf('postgres');
+    const own0 = ownCpuSeconds();
+    const threads0 = threadCpuSeconds();
     const answers = await profiled('api', () =>
       runLoad({
         port,
@@ -105,7 +117,13 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
     );
     // Busy time of the server's thread (the load runs in a worker): CPU per answer, less noisy than answers/s on a shared machine.
     const elu = performance.eventLoopUtilization(elu0);
+    const pgMsPerAnswer = (((cpuSecondsOf('postgres') - pg0) * 1000) / total).toFixed(2);
+    if (process.env.BENCH_THREADS)
+      for (const [name, sec] of threadCpuSeconds())
+        process.stdout.write(`  thread ${name}: ${(((sec - (threads0.get(name) ?? 0)) * 1000) / total).toFixed(2)} ms an answer\n`);
+    const ownMsPerAnswer = (((ownCpuSeconds() - own0) * 1000) / total).toFixed(2);
     const busyMsPerAnswer = (elu.active / total).toFixed(2);
+    const batching = app.answers.stats;
     await app.close();
 
     const bare = Fastify();
@@ -123,7 +141,7 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
     });
     await bare.close();
 
-    const notes = `${total} answers, ${concurrency} connections, pool ${poolSize}, PostgreSQL; errors ${answers.errors}; server thread busy ${busyMsPerAnswer} ms an answer (utilisation ${elu.utilization.toFixed(2)})`;
+    const notes = `${total} answers, ${concurrency} connections, pool ${poolSize}, PostgreSQL; errors ${answers.errors}; server thread busy ${busyMsPerAnswer} ms an answer (utilisation ${elu.utilization.toFixed(2)}); ${batching.batches} transactions, ${(batching.items / batching.batches).toFixed(1)} answers each; CPU an answer: PostgreSQL ${pgMsPerAnswer} ms, this process (server and load threads) ${ownMsPerAnswer} ms`;
     return [
       {
         name: 'api: hop answers (upstream, opens next hop)',

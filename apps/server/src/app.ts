@@ -3,7 +3,15 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Clock, CoreSettings } from '@hoptrace/core';
+import {
+  answerBatcher,
+  type AnswerItem,
+  type Clock,
+  type CoreSettings,
+  type GroupCommit,
+  type GroupCommitOptions,
+} from '@hoptrace/core';
+import type { THop } from '@hoptrace/contracts';
 import { createVerifier, emptyTrustStore, type Verifier } from '@hoptrace/shaken';
 import type { Db } from '@hoptrace/db';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -31,6 +39,8 @@ declare module 'fastify' {
     db: Db;
     clock: Clock;
     settings: CoreSettings;
+    /** Hop answers, gathered into one transaction each when they arrive together (group commit). */
+    answers: GroupCommit<AnswerItem, THop>;
   }
 }
 
@@ -46,6 +56,8 @@ export interface AppOptions {
   /** Who may receive webhooks: https only and public addresses, unless relaxed for tests or a closed network. */
   webhookPolicy?: WebhookPolicy;
   version?: string;
+  /** Batch sizes of the hop answers' group commit (defaults: 64 answers, 2 batches at once). */
+  answerBatching?: GroupCommitOptions;
   /** The largest attachment accepted, in bytes (default HOPTRACE_ATTACHMENT_MAX_BYTES, else 10 MB). */
   attachmentMaxBytes?: number;
 }
@@ -71,6 +83,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('db', opts.db);
   app.decorate('clock', opts.clock);
   app.decorate('settings', opts.settings ?? {});
+  app.decorate(
+    'answers',
+    answerBatcher({ db: opts.db, clock: opts.clock, settings: opts.settings ?? {} }, opts.answerBatching),
+  );
 
   await app.register(problems);
   // Scripts only from this origin, no eval, no inline script (the portal and the API docs need none). Inline

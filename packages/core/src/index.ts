@@ -6,6 +6,7 @@ export * from './deadlines';
 export * from './errors';
 export * from './policies';
 export * from './workflow';
+export * from './groupCommit';
 export * from './commands/openTraceback';
 export * from './commands/answerHop';
 export * from './commands/actOnTraceback';

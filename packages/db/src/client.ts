@@ -18,6 +18,14 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 /** Either the database or an open transaction: repositories accept both. */
 export type Executor = Db | Tx;
 
+/**
+ * Whether queries on `db` may run beside an open transaction (a pool of connections). PGlite is
+ * one connection: a read issued on `db` while a transaction holds it would wait for that transaction.
+ */
+export function hasConcurrentConnections(db: Executor): boolean {
+  return (db as { $client?: unknown }).$client instanceof pg.Pool;
+}
+
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 export interface Database {

@@ -6,6 +6,7 @@ export * from './repos/tracebacks';
 export * from './repos/campaigns';
 export * from './repos/users';
 export * from './repos/notifications';
+export * from './repos/deferred';
 export * from './repos/portal';
 export * from './repos/dno';
 export * from './repos/rmd';

@@ -1,6 +1,5 @@
 import {
   actOnTraceback,
-  answerHop,
   getHop,
   getTimeline,
   getTraceback,
@@ -23,6 +22,7 @@ import {
 } from '@hoptrace/contracts';
 import { z } from 'zod';
 import { bearer, ctxOf, typed, type App } from '../context';
+import { requireActor } from '../plugins/auth';
 
 export default function tracebackRoutes(app: App) {
   const r = typed(app);
@@ -143,9 +143,12 @@ export default function tracebackRoutes(app: App) {
       },
     },
     async (request) => {
-      const ctx = ctxOf(app, request);
-      await answerHop({ ...ctx, hopId: request.params.id, input: request.body });
-      return getHop({ ...ctx, hopId: request.params.id });
+      // Answers that arrive together share one transaction (group commit); each gets its own reply or error.
+      return app.answers.submit({
+        actor: requireActor(request),
+        hopId: request.params.id,
+        input: request.body,
+      });
     },
   );
 }

@@ -1,7 +1,7 @@
 import type { TOutcome } from '@hoptrace/contracts';
 import {
-  updateHop,
-  updateTraceback,
+  patchHop,
+  patchTraceback,
   type EventInsert,
   type HopRow,
   type TracebackRow,
@@ -20,6 +20,8 @@ export async function closeTraceback(
     hops: HopRow[];
     /** Hops the caller already changed in this transaction and left out of `hops` (the answered one). */
     closedHops?: HopRow[];
+    /** Receives the hops this withdraws, as changed (for a caller that keeps the hops in memory). */
+    changedHops?: Map<string, HopRow>;
     outcome: TOutcome;
     now: Date;
     actor: Actor;
@@ -31,7 +33,9 @@ export async function closeTraceback(
   // The notice below needs every hop as it is now: the caller's rows, with the withdrawn ones updated.
   const current = new Map<string, HopRow>([...opts.hops, ...(opts.closedHops ?? [])].map((h) => [h.id, h]));
   for (const hop of opts.hops.filter((h) => h.status === 'pending')) {
-    current.set(hop.id, await updateHop(tx, hop.id, { status: 'withdrawn', closedAt: now }));
+    const withdrawn = await patchHop(tx, hop, { status: 'withdrawn', closedAt: now });
+    current.set(hop.id, withdrawn);
+    opts.changedHops?.set(hop.id, withdrawn);
     await noticeHopClosed(tx, { traceback, hop, now, status: 'withdrawn' });
     events.push({
       tracebackId: traceback.id,
@@ -56,7 +60,7 @@ export async function closeTraceback(
     type: 'traceback.closed',
     data: { outcome: opts.outcome, ...(opts.note ? { note: opts.note } : {}) },
   });
-  const closed = await updateTraceback(tx, traceback.id, {
+  const closed = await patchTraceback(tx, traceback, {
     status: 'closed',
     outcome: opts.outcome,
     closedAt: now,
@@ -66,5 +70,5 @@ export async function closeTraceback(
     a.line === b.line ? a.seq - b.seq : a.line < b.line ? -1 : 1,
   );
   await noticeTracebackClosed(tx, { traceback: closed, hops, now });
-  return evaluateShakenOnClose(tx, { traceback: closed, now, actor, events });
+  return evaluateShakenOnClose(tx, { traceback: closed, hops, now, actor, events });
 }

@@ -308,7 +308,7 @@ export async function noticeTracebackClosed(
   const providerIds = [...new Set(hops.map((h) => h.providerId))];
   const key = `${traceback.id}:${now.getTime()}`;
   // A provider that accepted the call from an upstream not in the RMD is told so (issue 7).
-  const warnings = await rmdWarningsOf(tx, traceback);
+  const warnings = await rmdWarningsOf(tx, traceback, hops);
   const rows = await webhookRows(tx, {
     providerIds,
     event: 'traceback.closed',

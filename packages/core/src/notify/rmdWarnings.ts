@@ -1,8 +1,8 @@
 import {
   countRmdImports,
   findProviders,
-  hopsOf,
   rmdFilingsOfProviders,
+  type HopRow,
   type Tx,
   type TracebackRow,
 } from '@hoptrace/db';
@@ -35,11 +35,13 @@ export interface RmdUpstreamWarning {
 export async function rmdWarningsOf(
   tx: Tx,
   traceback: TracebackRow,
+  /** The traceback's current hops (the caller holds them under the lock, writes maybe not yet sent). */
+  hops: HopRow[],
 ): Promise<Map<string, RmdUpstreamWarning[]>> {
   const out = new Map<string, RmdUpstreamWarning[]>();
   if ((await countRmdImports(tx)) === 0) return out;
   // The hops as stored now: the caller's list may predate the answer that closed the traceback.
-  const named = (await hopsOf(tx, traceback.id)).filter(
+  const named = hops.filter(
     (h) => h.answerKind === 'upstream' && h.upstreamProviderId !== null,
   );
   if (named.length === 0) return out;

@@ -1,3 +1,4 @@
+import type { Actor } from '../actor';
 import type { TEvent, THop, TTraceback, TTracebackListItem, TTracebackListQuery } from '@hoptrace/contracts';
 import {
   appendEvents,
@@ -218,23 +219,60 @@ function presentHop(
  * traceback, campaign, naming hop and attachments, one for the siblings of waiting hops.
  */
 async function presentHops(ctx: CommandContext, ids: string[]): Promise<THop[]> {
-  const { actor, db } = ctx;
-  const views = (await hopViews(db, ids)).filter((v) => policy.readHop(actor, v.hop));
-  const open = [...new Set(views.filter((v) => waiting(v.hop)).map((v) => v.traceback.id))];
+  const hops = await presentHopsAs(
+    ctx,
+    ids.map((hopId) => ({ actor: ctx.actor, hopId })),
+  );
+  return hops.filter((h): h is THop => h !== undefined);
+}
+
+/**
+ * `getHop` for several readers at once (the replies to a batch of answers): the same
+ * queries as one page of hops, each hop presented to its own reader. Undefined where
+ * the reader may not see the hop or it does not exist.
+ */
+export async function presentHopsAs(
+  ctx: Omit<CommandContext, 'actor'>,
+  asks: Array<{ actor: Actor; hopId: string }>,
+): Promise<Array<THop | undefined>> {
+  const views = await hopViews(ctx.db, [...new Set(asks.map((a) => a.hopId))]);
+  const byId = new Map(views.map((v) => [v.hop.id, v]));
+  const found = asks.flatMap(({ actor, hopId }) => {
+    const view = byId.get(hopId);
+    return view ? [{ actor, view }] : [];
+  });
+  const presented = await presentViewsAs(ctx, found);
+  let next = 0;
+  return asks.map(({ hopId }) => (byId.has(hopId) ? presented[next++] : undefined));
+}
+
+/**
+ * Hop views already read, each presented to its own reader (undefined where the reader may
+ * not see it): one read for the siblings of waiting hops and one for signer claims, if any.
+ */
+export async function presentViewsAs(
+  ctx: Omit<CommandContext, 'actor'>,
+  entries: Array<{ actor: Actor; view: HopViewRow }>,
+): Promise<Array<THop | undefined>> {
+  const { db } = ctx;
+  const open = [...new Set(entries.filter((e) => waiting(e.view.hop)).map((e) => e.view.traceback.id))];
   const siblings = await hopsOfMany(db, open);
   const signerClaims = await signerRequestsOf(
     db,
-    views.map((v) => v.hop),
+    entries.map((e) => e.view.hop),
   );
-  return views.map((v) => ({
-    ...presentHop(
-      ctx,
-      v,
-      waiting(v.hop) ? siblings.filter((h) => h.tracebackId === v.traceback.id) : [],
-      policy.readAttachments(actor, v.hop) ? v.attachments : undefined,
-    ),
-    ...signerClaims.get(v.hop.id),
-  }));
+  return entries.map(({ actor, view: v }) => {
+    if (!policy.readHop(actor, v.hop)) return undefined;
+    return {
+      ...presentHop(
+        { ...ctx, actor },
+        v,
+        waiting(v.hop) ? siblings.filter((h) => h.tracebackId === v.traceback.id) : [],
+        policy.readAttachments(actor, v.hop) ? v.attachments : undefined,
+      ),
+      ...signerClaims.get(v.hop.id),
+    };
+  });
 }
 
 /** A hop as its provider sees it: the call, the campaign, who named it; nothing else of the path. */

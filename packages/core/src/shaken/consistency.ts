@@ -1,10 +1,10 @@
 import type { THopAnswer } from '@hoptrace/contracts';
 import {
   findTracebackShaken,
-  hopsOf,
-  updateTraceback,
+  patchTraceback,
   updateTracebackShaken,
   type EventInsert,
+  type HopRow,
   type TracebackRow,
   type Tx,
 } from '@hoptrace/db';
@@ -41,7 +41,14 @@ export async function noteShakenAnswer(
  */
 export async function evaluateShakenOnClose(
   tx: Tx,
-  opts: { traceback: TracebackRow; now: Date; actor: Actor; events: EventInsert[] },
+  opts: {
+    traceback: TracebackRow;
+    /** Its current hops (writes to them may still be held in the transaction). */
+    hops: HopRow[];
+    now: Date;
+    actor: Actor;
+    events: EventInsert[];
+  },
 ): Promise<TracebackRow> {
   const { traceback, now, actor, events } = opts;
   if (!traceback.identityHeader) return traceback;
@@ -51,7 +58,7 @@ export async function evaluateShakenOnClose(
     signerProviderId: row.signerProviderId,
     attest: row.attest,
     outcome: traceback.outcome,
-    hops: await hopsOf(tx, traceback.id),
+    hops: opts.hops,
     numberHeld: numberHeldOf(row.result),
   });
   const isPath = (c: string) => (PATH_INCONSISTENCIES as readonly string[]).includes(c);
@@ -68,7 +75,7 @@ export async function evaluateShakenOnClose(
       type: 'traceback.flagged',
       data: { flag, signerProviderId: row.signerProviderId },
     });
-  return updateTraceback(tx, traceback.id, {
+  return patchTraceback(tx, traceback, {
     flags: [...traceback.flags.filter((f) => !isPath(f)), ...found],
   });
 }

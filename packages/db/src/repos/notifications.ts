@@ -1,20 +1,17 @@
-import {
-  and,
-  asc,
-  desc,
-  eq,
-  inArray,
-  isNull,
-  lte,
-  or,
-  sql,
-  lt,
-  type SQL,
-  type SQLWrapper,
-} from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, or, sql, lt, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client';
-import { hopLinks, outbox, scheduledNotices, users, webhookDeliveries, webhookEndpoints } from '../schema';
+import {
+  hopLinks,
+  outbox,
+  providers,
+  scheduledNotices,
+  users,
+  webhookDeliveries,
+  webhookEndpoints,
+} from '../schema';
 import { decodeCursor, type Page } from './cursor';
+import type { ProviderRow } from './providers';
+import { defersWrites, insertOrDefer, writeOrDefer } from './deferred';
 import { pageOf } from './providers';
 
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -24,51 +21,11 @@ export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type ScheduledNoticeRow = typeof scheduledNotices.$inferSelect;
 
-const deferred = new WeakMap<Executor, SQL[]>();
-
-/**
- * From now on, writes whose result nobody reads (outbox rows, hop links, scheduled
- * notices, link expiry, timeline events) are held for this transaction instead of
- * sent one by one; `flushWrites` sends them as ONE statement. They still commit
- * with the transaction, and fail it if they fail.
- */
-export function deferWrites(tx: Executor): void {
-  if (!deferred.has(tx)) deferred.set(tx, []);
-}
-
-/** Runs a write now, or holds it when the transaction defers writes. */
-export async function writeOrDefer(db: Executor, query: SQLWrapper): Promise<void> {
-  const queue = deferred.get(db);
-  if (queue) queue.push(query.getSQL());
-  else await db.execute(query);
-}
-
-/**
- * Sends the held writes as one statement of data-modifying CTEs. They run on one
- * snapshot, so none may depend on another's effect (they never do: each writes
- * other rows); foreign keys to rows written earlier in the transaction are fine.
- */
-export async function flushWrites(tx: Executor): Promise<void> {
-  const queue = deferred.get(tx);
-  deferred.delete(tx);
-  if (!queue?.length) return;
-  const last = queue.pop()!;
-  if (queue.length === 0) {
-    await tx.execute(last);
-    return;
-  }
-  const ctes = sql.join(
-    queue.map((q, i) => sql`${sql.raw(`w${i}`)} AS (${q})`),
-    sql`, `,
-  );
-  await tx.execute(sql`WITH ${ctes} ${last}`);
-}
-
 /** Enqueues notices; one already enqueued under the same dedupe key is left alone (enqueueing twice is harmless). */
 export async function enqueueOutbox(db: Executor, rows: OutboxInsert[]): Promise<number> {
   if (rows.length === 0) return 0;
-  if (deferred.has(db)) {
-    await writeOrDefer(db, db.insert(outbox).values(rows).onConflictDoNothing());
+  if (defersWrites(db)) {
+    await insertOrDefer(db, outbox, rows, { ignoreConflicts: true });
     return rows.length;
   }
   const inserted = await db.insert(outbox).values(rows).onConflictDoNothing().returning({ id: outbox.id });
@@ -165,7 +122,7 @@ export async function countOutbox(db: Executor, status: OutboxRow['status']): Pr
 
 /** A hop link whose row nobody reads back (held with the transaction's other writes when it defers them). */
 export async function addHopLink(db: Executor, row: typeof hopLinks.$inferInsert): Promise<void> {
-  await writeOrDefer(db, db.insert(hopLinks).values(row));
+  await insertOrDefer(db, hopLinks, [row]);
 }
 
 export async function insertHopLink(db: Executor, row: typeof hopLinks.$inferInsert): Promise<HopLinkRow> {
@@ -216,7 +173,12 @@ export async function deactivateWebhookEndpoint(db: Executor, id: string): Promi
   await db.update(webhookEndpoints).set({ active: false }).where(eq(webhookEndpoints.id, id));
 }
 
-const prefetched = new WeakMap<Executor, { providerIds: Set<string>; rows: WebhookEndpointRow[] }>();
+/** Active endpoints of a set of providers (every event), held for one transaction. */
+export interface PrefetchedEndpoints {
+  providerIds: Set<string>;
+  rows: WebhookEndpointRow[];
+}
+const prefetched = new WeakMap<Executor, PrefetchedEndpoints>();
 
 /**
  * Loads the active endpoints of these providers (every event) once for this
@@ -233,6 +195,50 @@ export async function prefetchEndpoints(tx: Executor, providerIds: string[]): Pr
         .where(and(inArray(webhookEndpoints.providerId, ids), eq(webhookEndpoints.active, true)))
     : [];
   prefetched.set(tx, { providerIds: new Set(ids), rows });
+}
+
+/**
+ * For a batch of hop answers, read before their transaction takes its locks: the
+ * directory rows of every provider in the tracebacks of these hops and of the
+ * named upstreams, with their active webhook endpoints, in one statement. Hand
+ * `endpoints` to `primeEndpoints` inside the transaction. A provider that joins
+ * a traceback in between is not covered, and its endpoints are read when needed.
+ */
+export async function providersWithEndpoints(
+  db: Executor,
+  hopIds: string[],
+  providerIds: string[],
+): Promise<{ providers: Map<string, ProviderRow>; endpoints: PrefetchedEndpoints }> {
+  const providerRows = new Map<string, ProviderRow>();
+  const endpoints: PrefetchedEndpoints = { providerIds: new Set(), rows: [] };
+  if (hopIds.length === 0 && providerIds.length === 0) return { providers: providerRows, endpoints };
+  const list = (ids: string[]) =>
+    sql`(${sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    )})`;
+  const inPath = hopIds.length
+    ? sql`${providers.id} IN (SELECT h2.provider_id FROM hops h1 JOIN hops h2 ON h2.traceback_id = h1.traceback_id WHERE h1.id IN ${list(hopIds)})`
+    : sql`false`;
+  const rows = await db
+    .select({ provider: providers, endpoint: webhookEndpoints })
+    .from(providers)
+    .leftJoin(
+      webhookEndpoints,
+      and(eq(webhookEndpoints.providerId, providers.id), eq(webhookEndpoints.active, true)),
+    )
+    .where(providerIds.length ? or(inPath, sql`${providers.id} IN ${list(providerIds)}`) : inPath);
+  for (const { provider, endpoint } of rows) {
+    providerRows.set(provider.id, provider);
+    endpoints.providerIds.add(provider.id);
+    if (endpoint) endpoints.rows.push(endpoint);
+  }
+  return { providers: providerRows, endpoints };
+}
+
+/** Makes endpoints read beforehand (`providersWithEndpoints`) this transaction's answer to `endpointsFor`. */
+export function primeEndpoints(tx: Executor, endpoints: PrefetchedEndpoints): void {
+  prefetched.set(tx, endpoints);
 }
 
 /** Active endpoints of these providers subscribed to the event. */
@@ -281,7 +287,7 @@ export async function insertScheduledNotices(
   db: Executor,
   rows: Array<typeof scheduledNotices.$inferInsert>,
 ): Promise<void> {
-  if (rows.length) await writeOrDefer(db, db.insert(scheduledNotices).values(rows).onConflictDoNothing());
+  await insertOrDefer(db, scheduledNotices, rows, { ignoreConflicts: true });
 }
 
 /** Due reminders and escalations, locked for this sweep (other sweeps skip them). Call inside a transaction. */

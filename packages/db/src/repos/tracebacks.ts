@@ -4,7 +4,8 @@ import type { Executor } from '../client';
 import type { AttachmentMeta } from './attachments';
 import { campaigns, events, hops, origins, providers, referrals, tracebacks, users } from '../schema';
 import { decodeCursor, type Page } from './cursor';
-import { writeOrDefer } from './notifications';
+import { defersWrites, insertOrDefer, updateOrDefer } from './deferred';
+import { randomUUID } from 'node:crypto';
 import { pageOf } from './providers';
 
 export type TracebackRow = typeof tracebacks.$inferSelect;
@@ -60,13 +61,48 @@ export async function updateTraceback(
  * back: the write joins the transaction's deferred writes (see `deferWrites`) and
  * the row is patched in memory.
  */
-export async function touchTraceback(
+export async function patchTraceback(
   db: Executor,
   row: TracebackRow,
-  patch: Pick<Partial<TracebackInsert>, 'updatedAt' | 'flags'>,
+  patch: Partial<Omit<TracebackInsert, 'id'>>,
 ): Promise<TracebackRow> {
-  await writeOrDefer(db, db.update(tracebacks).set(patch).where(eq(tracebacks.id, row.id)));
+  await updateOrDefer(db, tracebacks, tracebacks.id, row.id, patch);
   return { ...row, ...patch };
+}
+
+/**
+ * The locks of several tracebacks, found from their hops, taken in traceback id
+ * order (two batches that share tracebacks cannot deadlock), and every hop of
+ * those tracebacks, in one statement: for each given hop id that exists, its
+ * traceback; and each locked traceback's hops in line and seq order.
+ */
+export async function lockTracebacksOfHops(
+  db: Executor,
+  hopIds: string[],
+): Promise<{ tracebackOf: Map<string, TracebackRow>; hopsOf: Map<string, HopRow[]> }> {
+  const tracebackOf = new Map<string, TracebackRow>();
+  const hopsOf = new Map<string, HopRow[]>();
+  if (hopIds.length === 0) return { tracebackOf, hopsOf };
+  const rows = await db
+    .select({ traceback: tracebacks, hop: hops })
+    .from(tracebacks)
+    .innerJoin(hops, eq(hops.tracebackId, tracebacks.id))
+    .where(
+      sql`${tracebacks.id} IN (SELECT h.traceback_id FROM hops h WHERE h.id IN ${sql`(${sql.join(
+        hopIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})`})`,
+    )
+    .orderBy(asc(tracebacks.id), asc(hops.line), asc(hops.seq))
+    .for('update', { of: tracebacks });
+  const wanted = new Set(hopIds);
+  for (const { traceback, hop } of rows) {
+    const list = hopsOf.get(traceback.id);
+    if (list) list.push(hop);
+    else hopsOf.set(traceback.id, [hop]);
+    if (wanted.has(hop.id)) tracebackOf.set(hop.id, traceback);
+  }
+  return { tracebackOf, hopsOf };
 }
 
 export interface TracebackFilter {
@@ -116,9 +152,39 @@ export async function listTracebacks(
 }
 
 export async function insertHop(db: Executor, row: HopInsert): Promise<HopRow> {
+  if (defersWrites(db)) {
+    // Held with the transaction's other writes: the row is built here, id included.
+    const full = hopRowOf({ ...row, id: row.id ?? randomUUID() });
+    await insertOrDefer(db, hops, [full]);
+    return full;
+  }
   const [created] = await db.insert(hops).values(row).returning();
   if (!created) throw new Error('insert into hops returned no row');
   return created;
+}
+
+/** The row the database would store for this insert (the schema's defaults filled in). */
+function hopRowOf(row: HopInsert & { id: string }): HopRow {
+  return {
+    id: row.id,
+    tracebackId: row.tracebackId,
+    line: row.line ?? 'path',
+    seq: row.seq,
+    providerId: row.providerId,
+    namedByHopId: row.namedByHopId ?? null,
+    status: row.status,
+    requestedAt: row.requestedAt,
+    receivedAt: row.receivedAt,
+    dueAt: row.dueAt,
+    answeredAt: row.answeredAt ?? null,
+    answerKind: row.answerKind ?? null,
+    upstreamProviderId: row.upstreamProviderId ?? null,
+    comment: row.comment ?? null,
+    answeredBy: row.answeredBy ?? null,
+    answeredVia: row.answeredVia ?? null,
+    late: row.late ?? false,
+    closedAt: row.closedAt ?? null,
+  };
 }
 
 export async function findHop(db: Executor, id: string): Promise<HopRow | undefined> {
@@ -160,6 +226,16 @@ export async function updateHop(
   const [row] = await db.update(hops).set(patch).where(eq(hops.id, id)).returning();
   if (!row) throw new Error(`hop ${id} vanished during update`);
   return row;
+}
+
+/** `updateHop` for a hop read under its traceback's lock: deferred when the transaction defers writes. */
+export async function patchHop(
+  db: Executor,
+  row: HopRow,
+  patch: Partial<Omit<HopInsert, 'id'>>,
+): Promise<HopRow> {
+  await updateOrDefer(db, hops, hops.id, row.id, patch);
+  return { ...row, ...patch };
 }
 
 /** A hop with what its view shows: its traceback, campaign, who named it and the action of an origin answer. */
@@ -279,10 +355,9 @@ export async function findOverdueHops(db: Executor, now: Date, limit: number): P
     .limit(limit);
 }
 
-export async function insertOrigin(db: Executor, row: typeof origins.$inferInsert): Promise<OriginRow> {
-  const [created] = await db.insert(origins).values(row).returning();
-  if (!created) throw new Error('insert into origins returned no row');
-  return created;
+/** Records an origin answer's customer (CPNI); held with the transaction's other writes when it defers them. */
+export async function insertOrigin(db: Executor, row: typeof origins.$inferInsert): Promise<void> {
+  await insertOrDefer(db, origins, [row]);
 }
 
 /** CPNI: callers must have checked access and must record the read. */
@@ -311,8 +386,7 @@ export async function unsafeFindOriginOfHop(db: Executor, hopId: string): Promis
 }
 
 export async function appendEvents(db: Executor, rows: EventInsert[]): Promise<void> {
-  if (rows.length === 0) return;
-  await writeOrDefer(db, db.insert(events).values(rows));
+  await insertOrDefer(db, events, rows);
 }
 
 export async function listEvents(db: Executor, tracebackId: string): Promise<EventRow[]> {

@@ -1,0 +1,268 @@
+import { SQL, getTableColumns, getTableName, sql, type SQLWrapper } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Executor } from '../client';
+
+/**
+ * Deferred writes: a transaction that holds them sends every write whose result
+ * nobody reads back as ONE statement at the end (`flushWrites`), however many
+ * commands ran in it. Rows of the same table are merged into one multi-row
+ * INSERT, and updates of the same columns into one UPDATE … FROM (VALUES …), so
+ * a batch of hop answers costs one write statement, not several per answer.
+ *
+ * The rules that keep this correct:
+ * - code that defers a write must not read the row back from the database in
+ *   the same transaction (it keeps the row it wrote in memory instead);
+ * - two updates of one row are merged in order (the later value wins), and an
+ *   update of a row inserted in the same batch is folded into the insert;
+ * - the writes run on one snapshot, so none may depend on another's effect
+ *   (each writes its own rows); foreign keys between them are checked at the
+ *   end of the statement, so a row may reference one inserted beside it.
+ */
+type Op =
+  | { kind: 'insert'; table: PgTable; rows: Record<string, unknown>[]; ignoreConflicts: boolean }
+  | { kind: 'update'; table: PgTable; key: PgColumn; id: unknown; patch: Record<string, unknown> }
+  | { kind: 'sql'; query: SQL };
+
+const queues = new WeakMap<Executor, Op[]>();
+
+/** From now on, this transaction holds its deferrable writes until `flushWrites`. */
+export function deferWrites(tx: Executor): void {
+  if (!queues.has(tx)) queues.set(tx, []);
+}
+
+export function defersWrites(db: Executor): boolean {
+  return queues.has(db);
+}
+
+/** A point in the held writes to go back to (`discardWritesSince`) when a command fails half-way. */
+export function writesMark(tx: Executor): number {
+  return queues.get(tx)?.length ?? 0;
+}
+
+/** Drops the writes held since `mark`: a command of a batch failed, the others' writes stay. */
+export function discardWritesSince(tx: Executor, mark: number): void {
+  queues.get(tx)?.splice(mark);
+}
+
+/** Runs a write now, or holds it when the transaction defers writes. */
+export async function writeOrDefer(db: Executor, query: SQLWrapper): Promise<void> {
+  const queue = queues.get(db);
+  if (queue) queue.push({ kind: 'sql', query: query.getSQL() });
+  else await db.execute(query);
+}
+
+/** Inserts rows now, or holds them (merged with the table's other held rows) when the transaction defers writes. */
+export async function insertOrDefer(
+  db: Executor,
+  table: PgTable,
+  rows: Record<string, unknown>[],
+  opts: { ignoreConflicts?: boolean } = {},
+): Promise<void> {
+  if (rows.length === 0) return;
+  const ignoreConflicts = opts.ignoreConflicts ?? false;
+  const queue = queues.get(db);
+  if (queue) {
+    queue.push({ kind: 'insert', table, rows, ignoreConflicts });
+    return;
+  }
+  const insert = db.insert(table).values(rows);
+  await (ignoreConflicts ? insert.onConflictDoNothing() : insert);
+}
+
+/** Updates one row (by `key`) now, or holds the update when the transaction defers writes. */
+export async function updateOrDefer(
+  db: Executor,
+  table: PgTable,
+  key: PgColumn,
+  id: unknown,
+  patch: Record<string, unknown>,
+): Promise<void> {
+  const queue = queues.get(db);
+  if (queue) {
+    // An undefined value leaves the column alone, as in Drizzle's `set`.
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    queue.push({ kind: 'update', table, key, id, patch: defined });
+    return;
+  }
+  await db
+    .update(table)
+    .set(patch)
+    .where(sql`${key} = ${sql.param(id, key)}`);
+}
+
+/** Sends the held writes as one statement and stops holding them. */
+export async function flushWrites(tx: Executor): Promise<void> {
+  const queue = queues.get(tx);
+  queues.delete(tx);
+  if (!queue?.length) return;
+  const statements = coalesce(tx, queue);
+  const last = statements.pop()!;
+  if (statements.length === 0) {
+    await tx.execute(last);
+    return;
+  }
+  const ctes = sql.join(
+    statements.map((q, i) => sql`${sql.raw(`w${i}`)} AS (${q})`),
+    sql`, `,
+  );
+  await tx.execute(sql`WITH ${ctes} ${last}`);
+}
+
+/** Held operations → statements: inserts merged per table, updates merged per row and per set of columns. */
+function coalesce(db: Executor, queue: Op[]): SQL[] {
+  const inserts = new Map<string, { table: PgTable; rows: Record<string, unknown>[]; ignore: boolean }>();
+  // Rows inserted in this batch, by table and key, so a later update is folded into them.
+  const insertedByKey = new Map<string, Record<string, unknown>>();
+  const updates = new Map<
+    string,
+    { table: PgTable; key: PgColumn; id: unknown; patch: Record<string, unknown> }
+  >();
+  const raw: SQL[] = [];
+  for (const op of queue) {
+    if (op.kind === 'sql') raw.push(op.query);
+    else if (op.kind === 'insert') {
+      const name = `${getTableName(op.table)}:${op.ignoreConflicts}`;
+      const group = inserts.get(name) ?? { table: op.table, rows: [], ignore: op.ignoreConflicts };
+      inserts.set(name, group);
+      for (const row of op.rows) {
+        const copy = { ...row };
+        group.rows.push(copy);
+        if (typeof copy.id === 'string') insertedByKey.set(`${getTableName(op.table)}:id:${copy.id}`, copy);
+      }
+    } else {
+      const rowKey = `${getTableName(op.table)}:${op.key.name}:${String(op.id)}`;
+      const inserted = op.key.name === 'id' ? insertedByKey.get(rowKey) : undefined;
+      if (inserted) Object.assign(inserted, op.patch);
+      else {
+        const held = updates.get(rowKey);
+        if (held) Object.assign(held.patch, op.patch);
+        else updates.set(rowKey, { ...op, patch: { ...op.patch } });
+      }
+    }
+  }
+  const out: SQL[] = [];
+  for (const g of inserts.values()) {
+    if (!g.rows.every(plain)) {
+      const insert = db.insert(g.table).values(g.rows);
+      out.push((g.ignore ? insert.onConflictDoNothing() : insert).getSQL());
+      continue;
+    }
+    // One INSERT per set of columns: a column that a row leaves out is NULL if it has no default
+    // (as it would be anyway), so only left-out columns WITH a default split the rows, and the
+    // rows of one table usually go in one statement, in the order they were written.
+    const all = getTableColumns(g.table) as Record<string, PgColumn>;
+    const fields = Object.keys(all);
+    const byShape = new Map<string, Record<string, unknown>[]>();
+    for (const row of g.rows) {
+      const shape = fields.filter((f) => row[f] !== undefined || !all[f]!.hasDefault).join(',');
+      const list = byShape.get(shape);
+      if (list) list.push(row);
+      else byShape.set(shape, [row]);
+    }
+    for (const [shape, rows] of byShape) out.push(insertJson(g.table, shape.split(','), rows, g.ignore));
+  }
+  // Updates of the same table and the same columns become one UPDATE … FROM (VALUES …).
+  const byShape = new Map<
+    string,
+    Array<{ table: PgTable; key: PgColumn; id: unknown; patch: Record<string, unknown> }>
+  >();
+  for (const u of updates.values()) {
+    const shape = `${getTableName(u.table)}:${u.key.name}:${Object.keys(u.patch).sort().join(',')}`;
+    const list = byShape.get(shape) ?? [];
+    list.push(u);
+    byShape.set(shape, list);
+  }
+  for (const list of byShape.values())
+    out.push(list.every((u) => plain(u.patch)) ? updateJson(list) : updateMany(list));
+  out.push(...raw);
+  return out;
+}
+
+/** Values JSON carries as PostgreSQL reads them back (no SQL expressions, no bytes). */
+function plain(row: Record<string, unknown>): boolean {
+  return Object.values(row).every(
+    (v) => !(v instanceof SQL) && !Buffer.isBuffer(v) && !(v instanceof Uint8Array),
+  );
+}
+
+function columnsOf(table: PgTable, fields: string[]): PgColumn[] {
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  return fields.map((f) => {
+    const col = columns[f];
+    if (!col) throw new Error(`${getTableName(table)} has no column ${f}`);
+    return col;
+  });
+}
+
+/** The rows as one JSON parameter keyed by column name (dates as ISO strings, JSON columns nested). */
+function jsonParam(fields: string[], cols: PgColumn[], rows: Record<string, unknown>[]): SQL {
+  const records = rows.map((row) =>
+    Object.fromEntries(fields.map((f, i) => [cols[i]!.name, row[f] ?? null])),
+  );
+  return sql`${JSON.stringify(records)}::json`;
+}
+
+/**
+ * Many rows in one INSERT with ONE parameter: `json_populate_recordset` turns the JSON
+ * array into rows of the table's own type, so PostgreSQL parses one value instead of
+ * one per column and row, and the statement text is the same whatever the batch size.
+ */
+function insertJson(table: PgTable, fields: string[], rows: Record<string, unknown>[], ignore: boolean): SQL {
+  const cols = columnsOf(table, fields);
+  const names = sql.join(
+    cols.map((c) => sql.identifier(c.name)),
+    sql`, `,
+  );
+  const insert = sql`INSERT INTO ${table} (${names}) SELECT ${names} FROM json_populate_recordset(NULL::${table}, ${jsonParam(fields, cols, rows)})`;
+  return ignore ? sql`${insert} ON CONFLICT DO NOTHING` : insert;
+}
+
+/** Updates of the same columns, one row each, as one UPDATE … FROM json_populate_recordset. */
+function updateJson(
+  list: Array<{ table: PgTable; key: PgColumn; id: unknown; patch: Record<string, unknown> }>,
+): SQL {
+  const { table, key } = list[0]!;
+  const keyField = Object.entries(getTableColumns(table)).find(([, c]) => c === key)![0];
+  const fields = Object.keys(list[0]!.patch).sort();
+  const cols = columnsOf(table, fields);
+  const rows = list.map((u) => ({ ...u.patch, [keyField]: u.id }));
+  const sets = sql.join(
+    cols.map((c) => sql`${sql.identifier(c.name)} = v.${sql.identifier(c.name)}`),
+    sql`, `,
+  );
+  const param = jsonParam([keyField, ...fields], [key, ...cols], rows);
+  return sql`UPDATE ${table} SET ${sets} FROM json_populate_recordset(NULL::${table}, ${param}) AS v WHERE ${table}.${sql.identifier(key.name)} = v.${sql.identifier(key.name)}`;
+}
+
+function updateMany(
+  list: Array<{ table: PgTable; key: PgColumn; id: unknown; patch: Record<string, unknown> }>,
+): SQL {
+  const { table, key } = list[0]!;
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  const fields = Object.keys(list[0]!.patch).sort();
+  const cols = fields.map((f) => {
+    const col = columns[f];
+    if (!col) throw new Error(`${getTableName(table)} has no column ${f}`);
+    return col;
+  });
+  const value = (v: unknown, col: PgColumn) =>
+    v instanceof SQL
+      ? sql`(${v})::${sql.raw(col.getSQLType())}`
+      : sql`${sql.param(v, col)}::${sql.raw(col.getSQLType())}`;
+  const rows = sql.join(
+    list.map(
+      (u) =>
+        sql`(${sql.join([value(u.id, key), ...fields.map((f, i) => value(u.patch[f], cols[i]!))], sql`, `)})`,
+    ),
+    sql`, `,
+  );
+  const names = sql.join(
+    [key, ...cols].map((c, i) => sql.identifier(i === 0 ? 'k' : `c${i - 1}`)),
+    sql`, `,
+  );
+  const sets = sql.join(
+    cols.map((c, i) => sql`${sql.identifier(c.name)} = v.${sql.identifier(`c${i}`)}`),
+    sql`, `,
+  );
+  return sql`UPDATE ${table} SET ${sets} FROM (VALUES ${rows}) AS v(${names}) WHERE ${table}.${sql.identifier(key.name)} = v.k`;
+}
