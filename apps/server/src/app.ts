@@ -1,5 +1,4 @@
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -19,6 +18,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import authPlugin from './plugins/auth';
 import idempotency from './plugins/idempotency';
 import problems from './plugins/problems';
+import securityHeaders from './plugins/securityHeaders';
 import web from './plugins/web';
 import attachmentRoutes from './routes/attachments';
 import authRoutes from './routes/auth';
@@ -91,7 +91,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(problems);
   // Scripts only from this origin, no eval, no inline script (the portal and the API docs need none). Inline
   // styles stay allowed: Mantine sets CSS variables and positions popovers through style attributes.
-  await app.register(helmet, {
+  await app.register(securityHeaders, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {

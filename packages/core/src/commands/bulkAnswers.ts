@@ -3,7 +3,10 @@ import { findHop, findProvider, listHops, unsafeFindOriginOfHop, type HopRow } f
 import type { CommandContext } from '../context';
 import { DomainError, InvalidInputError, type FieldError } from '../errors';
 import { policy } from '../policies';
-import { answerHop } from './answerHop';
+import { answerHops } from './answerHop';
+
+/** Rows of a bulk file applied in one transaction. */
+const BULK_BATCH = 200;
 
 /** The columns of an answers file; the export of pending hops carries them too, empty, to fill in. */
 export const BULK_ANSWER_COLUMNS = [
@@ -158,8 +161,8 @@ async function isSameAsRecorded(ctx: CommandContext, hop: HopRow, answer: THopAn
 
 /**
  * Applies a file of hop answers row by row: each row is checked with the answer contract and
- * applied with `answerHop` (channel `bulk`) in its own transaction, so one bad row never blocks
- * the good ones, and a repeated file changes nothing.
+ * applied with `answerHops` (channel `bulk`), a batch of rows to a transaction, each row decided
+ * on its own, so one bad row never blocks the good ones, and a repeated file changes nothing.
  */
 export async function applyBulkAnswers(ctx: CommandContext & { csv: string }): Promise<BulkResult> {
   const records = parseCsv(ctx.csv);
@@ -206,6 +209,7 @@ export async function applyBulkAnswers(ctx: CommandContext & { csv: string }): P
 
   const hops = await hopsFor(ctx, [...new Set(parsed.map((p) => p.hopId))]);
   const firstLine = new Map<string, { line: number; answer: THopAnswer }>();
+  const toApply: Array<{ line: number; hopId: string; answer: THopAnswer }> = [];
   for (const p of parsed) {
     const earlier = firstLine.get(p.hopId);
     if (earlier) {
@@ -236,10 +240,23 @@ export async function applyBulkAnswers(ctx: CommandContext & { csv: string }): P
       );
       continue;
     }
-    try {
-      await answerHop({ ...ctx, actor, hopId: p.hopId, input: p.answer });
-      results.push({ line: p.line, hopId: p.hopId, status: 'applied' });
-    } catch (err) {
+    toApply.push(p);
+  }
+  // Applied BULK_BATCH rows to a transaction (group commit): a refused row is refused alone and
+  // the others of its batch still apply, as if each had its own transaction.
+  for (let i = 0; i < toApply.length; i += BULK_BATCH) {
+    const chunk = toApply.slice(i, i + BULK_BATCH);
+    const outcomes = await answerHops({
+      ...ctx,
+      items: chunk.map((p) => ({ actor, hopId: p.hopId, input: p.answer })),
+    });
+    chunk.forEach((p, j) => {
+      const outcome = outcomes[j]!;
+      if (outcome.ok) {
+        results.push({ line: p.line, hopId: p.hopId, status: 'applied' });
+        return;
+      }
+      const err = outcome.error;
       if (!(err instanceof DomainError)) throw err;
       results.push({
         ...refused(p.line, p.hopId, err.message),
@@ -247,7 +264,7 @@ export async function applyBulkAnswers(ctx: CommandContext & { csv: string }): P
           ? { errors: err.errors.map((e) => ({ path: COLUMN_OF[e.path] ?? e.path, message: e.message })) }
           : {}),
       });
-    }
+    });
   }
   results.sort((a, b) => a.line - b.line);
   const count = (s: BulkRowResult['status']) => results.filter((r) => r.status === s).length;

@@ -18,9 +18,17 @@ import type { Executor } from '../client';
  *   (each writes its own rows); foreign keys between them are checked at the
  *   end of the statement, so a row may reference one inserted beside it.
  */
+interface UpdateOp {
+  table: PgTable;
+  key: PgColumn;
+  id: unknown;
+  patch: Record<string, unknown>;
+  /** Only rows where this column is still NULL (e.g. links not yet expired). */
+  whereNull?: PgColumn | undefined;
+}
 type Op =
   | { kind: 'insert'; table: PgTable; rows: Record<string, unknown>[]; ignoreConflicts: boolean }
-  | { kind: 'update'; table: PgTable; key: PgColumn; id: unknown; patch: Record<string, unknown> }
+  | ({ kind: 'update' } & UpdateOp)
   | { kind: 'sql'; query: SQL };
 
 const queues = new WeakMap<Executor, Op[]>();
@@ -69,25 +77,30 @@ export async function insertOrDefer(
   await (ignoreConflicts ? insert.onConflictDoNothing() : insert);
 }
 
-/** Updates one row (by `key`) now, or holds the update when the transaction defers writes. */
+/**
+ * Updates the rows whose `key` is `id` (one row by its primary key, or every row of a parent),
+ * optionally only where `whereNull` is still NULL, now or held when the transaction defers writes.
+ */
 export async function updateOrDefer(
   db: Executor,
   table: PgTable,
   key: PgColumn,
   id: unknown,
   patch: Record<string, unknown>,
+  opts: { whereNull?: PgColumn } = {},
 ): Promise<void> {
   const queue = queues.get(db);
   if (queue) {
     // An undefined value leaves the column alone, as in Drizzle's `set`.
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-    queue.push({ kind: 'update', table, key, id, patch: defined });
+    queue.push({ kind: 'update', table, key, id, patch: defined, whereNull: opts.whereNull });
     return;
   }
+  const match = sql`${key} = ${sql.param(id, key)}`;
   await db
     .update(table)
     .set(patch)
-    .where(sql`${key} = ${sql.param(id, key)}`);
+    .where(opts.whereNull ? sql`${match} AND ${opts.whereNull} IS NULL` : match);
 }
 
 /** Sends the held writes as one statement and stops holding them. */
@@ -113,10 +126,7 @@ function coalesce(db: Executor, queue: Op[]): SQL[] {
   const inserts = new Map<string, { table: PgTable; rows: Record<string, unknown>[]; ignore: boolean }>();
   // Rows inserted in this batch, by table and key, so a later update is folded into them.
   const insertedByKey = new Map<string, Record<string, unknown>>();
-  const updates = new Map<
-    string,
-    { table: PgTable; key: PgColumn; id: unknown; patch: Record<string, unknown> }
-  >();
+  const updates = new Map<string, UpdateOp>();
   const raw: SQL[] = [];
   for (const op of queue) {
     if (op.kind === 'sql') raw.push(op.query);
@@ -130,8 +140,11 @@ function coalesce(db: Executor, queue: Op[]): SQL[] {
         if (typeof copy.id === 'string') insertedByKey.set(`${getTableName(op.table)}:id:${copy.id}`, copy);
       }
     } else {
-      const rowKey = `${getTableName(op.table)}:${op.key.name}:${String(op.id)}`;
-      const inserted = op.key.name === 'id' ? insertedByKey.get(rowKey) : undefined;
+      const rowKey = `${getTableName(op.table)}:${op.key.name}:${String(op.id)}:${op.whereNull?.name ?? ''}`;
+      const inserted =
+        op.key.name === 'id' && !op.whereNull
+          ? insertedByKey.get(`${getTableName(op.table)}:id:${String(op.id)}`)
+          : undefined;
       if (inserted) Object.assign(inserted, op.patch);
       else {
         const held = updates.get(rowKey);
@@ -162,12 +175,9 @@ function coalesce(db: Executor, queue: Op[]): SQL[] {
     for (const [shape, rows] of byShape) out.push(insertJson(g.table, shape.split(','), rows, g.ignore));
   }
   // Updates of the same table and the same columns become one UPDATE … FROM (VALUES …).
-  const byShape = new Map<
-    string,
-    Array<{ table: PgTable; key: PgColumn; id: unknown; patch: Record<string, unknown> }>
-  >();
+  const byShape = new Map<string, Array<UpdateOp>>();
   for (const u of updates.values()) {
-    const shape = `${getTableName(u.table)}:${u.key.name}:${Object.keys(u.patch).sort().join(',')}`;
+    const shape = `${getTableName(u.table)}:${u.key.name}:${u.whereNull?.name ?? ''}:${Object.keys(u.patch).sort().join(',')}`;
     const list = byShape.get(shape) ?? [];
     list.push(u);
     byShape.set(shape, list);
@@ -218,9 +228,7 @@ function insertJson(table: PgTable, fields: string[], rows: Record<string, unkno
 }
 
 /** Updates of the same columns, one row each, as one UPDATE … FROM json_populate_recordset. */
-function updateJson(
-  list: Array<{ table: PgTable; key: PgColumn; id: unknown; patch: Record<string, unknown> }>,
-): SQL {
+function updateJson(list: Array<UpdateOp>): SQL {
   const { table, key } = list[0]!;
   const keyField = Object.entries(getTableColumns(table)).find(([, c]) => c === key)![0];
   const fields = Object.keys(list[0]!.patch).sort();
@@ -231,12 +239,10 @@ function updateJson(
     sql`, `,
   );
   const param = jsonParam([keyField, ...fields], [key, ...cols], rows);
-  return sql`UPDATE ${table} SET ${sets} FROM json_populate_recordset(NULL::${table}, ${param}) AS v WHERE ${table}.${sql.identifier(key.name)} = v.${sql.identifier(key.name)}`;
+  return sql`UPDATE ${table} SET ${sets} FROM json_populate_recordset(NULL::${table}, ${param}) AS v WHERE ${table}.${sql.identifier(key.name)} = v.${sql.identifier(key.name)}${whereNullOf(list[0]!)}`;
 }
 
-function updateMany(
-  list: Array<{ table: PgTable; key: PgColumn; id: unknown; patch: Record<string, unknown> }>,
-): SQL {
+function updateMany(list: Array<UpdateOp>): SQL {
   const { table, key } = list[0]!;
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const fields = Object.keys(list[0]!.patch).sort();
@@ -264,5 +270,9 @@ function updateMany(
     cols.map((c, i) => sql`${sql.identifier(c.name)} = v.${sql.identifier(`c${i}`)}`),
     sql`, `,
   );
-  return sql`UPDATE ${table} SET ${sets} FROM (VALUES ${rows}) AS v(${names}) WHERE ${table}.${sql.identifier(key.name)} = v.k`;
+  return sql`UPDATE ${table} SET ${sets} FROM (VALUES ${rows}) AS v(${names}) WHERE ${table}.${sql.identifier(key.name)} = v.k${whereNullOf(list[0]!)}`;
+}
+
+function whereNullOf(u: UpdateOp): SQL {
+  return u.whereNull ? sql` AND ${u.table}.${sql.identifier(u.whereNull.name)} IS NULL` : sql``;
 }

@@ -11,7 +11,7 @@ import {
 } from '../schema';
 import { decodeCursor, type Page } from './cursor';
 import type { ProviderRow } from './providers';
-import { defersWrites, insertOrDefer, writeOrDefer } from './deferred';
+import { defersWrites, insertOrDefer, updateOrDefer } from './deferred';
 import { pageOf } from './providers';
 
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -138,12 +138,13 @@ export async function findHopLink(db: Executor, tokenHash: string): Promise<HopL
 
 /** A closed hop's links live on for a while, so the provider can still see what it answered. */
 export async function expireHopLinks(db: Executor, hopId: string, at: Date): Promise<void> {
-  await writeOrDefer(
+  await updateOrDefer(
     db,
-    db
-      .update(hopLinks)
-      .set({ expiresAt: at })
-      .where(and(eq(hopLinks.hopId, hopId), isNull(hopLinks.expiresAt))),
+    hopLinks,
+    hopLinks.hopId,
+    hopId,
+    { expiresAt: at },
+    { whereNull: hopLinks.expiresAt },
   );
 }
 
