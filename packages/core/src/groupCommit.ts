@@ -70,7 +70,9 @@ export class GroupCommit<I, O> {
       this.inFlight++;
       this.stats.batches++;
       this.stats.items += batch.length;
-      this.run(batch.map((b) => b.item))
+      // Through a promise, so a run that throws at once rejects its batch like one that fails later.
+      Promise.resolve()
+        .then(() => this.run(batch.map((b) => b.item)))
         .then(
           (outcomes) =>
             batch.forEach((b, i) => {

@@ -147,6 +147,23 @@ function coalesce(db: Executor, queue: Op[]): SQL[] {
           : undefined;
       if (inserted) Object.assign(inserted, op.patch);
       else {
+        if (op.key.name !== 'id' || op.whereNull) {
+          // An update found by another key (a hop's links) also meets rows held for insert:
+          // the statement's snapshot would not show them to the UPDATE, so they are patched here.
+          const columns = getTableColumns(op.table) as Record<string, PgColumn>;
+          const field = (c: PgColumn) => Object.keys(columns).find((k) => columns[k] === c)!;
+          const keyField = field(op.key);
+          const nullField = op.whereNull ? field(op.whereNull) : undefined;
+          const held = [false, true].flatMap(
+            (ignore) => inserts.get(`${getTableName(op.table)}:${ignore}`)?.rows ?? [],
+          );
+          for (const row of held)
+            if (
+              row[keyField] === op.id &&
+              (nullField === undefined || row[nullField] === undefined || row[nullField] === null)
+            )
+              Object.assign(row, op.patch);
+        }
         const held = updates.get(rowKey);
         if (held) Object.assign(held.patch, op.patch);
         else updates.set(rowKey, { ...op, patch: { ...op.patch } });
@@ -160,19 +177,20 @@ function coalesce(db: Executor, queue: Op[]): SQL[] {
       out.push((g.ignore ? insert.onConflictDoNothing() : insert).getSQL());
       continue;
     }
-    // One INSERT per set of columns: a column that a row leaves out is NULL if it has no default
-    // (as it would be anyway), so only left-out columns WITH a default split the rows, and the
-    // rows of one table usually go in one statement, in the order they were written.
-    const all = getTableColumns(g.table) as Record<string, PgColumn>;
-    const fields = Object.keys(all);
-    const byShape = new Map<string, Record<string, unknown>[]>();
-    for (const row of g.rows) {
-      const shape = fields.filter((f) => row[f] !== undefined || !all[f]!.hasDefault).join(',');
-      const list = byShape.get(shape);
-      if (list) list.push(row);
-      else byShape.set(shape, [row]);
-    }
-    for (const [shape, rows] of byShape) out.push(insertJson(g.table, shape.split(','), rows, g.ignore));
+    out.push(insertJson(g.table, g.rows, g.ignore));
+  }
+  // One statement cannot update a row twice (PostgreSQL applies one of the two), so a table's
+  // held updates must all find their rows the same way; mixing is refused, not half-applied.
+  const wayOf = new Map<string, string>();
+  for (const u of updates.values()) {
+    const way = `${u.key.name}:${u.whereNull?.name ?? ''}`;
+    const table = getTableName(u.table);
+    const seen = wayOf.get(table);
+    if (seen !== undefined && seen !== way)
+      throw new Error(
+        `held updates of ${table} by different keys or conditions (${seen} and ${way}) cannot share a statement`,
+      );
+    wayOf.set(table, way);
   }
   // Updates of the same table and the same columns become one UPDATE … FROM (VALUES …).
   const byShape = new Map<string, Array<UpdateOp>>();
@@ -212,18 +230,44 @@ function jsonParam(fields: string[], cols: PgColumn[], rows: Record<string, unkn
   return sql`${JSON.stringify(records)}::json`;
 }
 
+/** A column's default as SQL (`now()`, a literal, …), for a row that leaves the column out. */
+function defaultOf(col: PgColumn): SQL {
+  const d: unknown = col.default;
+  if (d instanceof SQL) return d;
+  return sql`${sql.param(d, col)}::${sql.raw(col.getSQLType())}`;
+}
+
 /**
- * Many rows in one INSERT with ONE parameter: `json_populate_recordset` turns the JSON
- * array into rows of the table's own type, so PostgreSQL parses one value instead of
- * one per column and row, and the statement text is the same whatever the batch size.
+ * Many rows of one table in ONE INSERT with ONE parameter, in the order they were written
+ * (identity ids follow it): the JSON array becomes rows of the table's own type, so
+ * PostgreSQL parses one value instead of one per column and row, and the statement text
+ * stays the same whatever the batch size. A column some rows leave out gets its default
+ * on those rows (a key left out of the JSON object), as a separate INSERT would give it.
  */
-function insertJson(table: PgTable, fields: string[], rows: Record<string, unknown>[], ignore: boolean): SQL {
-  const cols = columnsOf(table, fields);
+function insertJson(table: PgTable, rows: Record<string, unknown>[], ignore: boolean): SQL {
+  const all = getTableColumns(table) as Record<string, PgColumn>;
+  const fields: string[] = [];
+  const values: SQL[] = [];
+  for (const [field, col] of Object.entries(all)) {
+    const given = rows.filter((r) => r[field] !== undefined).length;
+    // Left out by every row: the default (or NULL) without naming the column.
+    if (given === 0) continue;
+    fields.push(field);
+    const v = sql`v.${sql.identifier(col.name)}`;
+    values.push(
+      given === rows.length || !col.hasDefault
+        ? v
+        : sql`CASE WHEN e.value::jsonb ? ${col.name} THEN ${v} ELSE ${defaultOf(col)} END`,
+    );
+  }
+  const cols = fields.map((f) => all[f]!);
+  // Keys whose value is undefined are left out of the JSON (JSON.stringify drops them).
+  const records = rows.map((row) => Object.fromEntries(fields.map((f) => [all[f]!.name, row[f]])));
   const names = sql.join(
     cols.map((c) => sql.identifier(c.name)),
     sql`, `,
   );
-  const insert = sql`INSERT INTO ${table} (${names}) SELECT ${names} FROM json_populate_recordset(NULL::${table}, ${jsonParam(fields, cols, rows)})`;
+  const insert = sql`INSERT INTO ${table} (${names}) SELECT ${sql.join(values, sql`, `)} FROM json_array_elements(${JSON.stringify(records)}::json) WITH ORDINALITY AS e(value, n) CROSS JOIN LATERAL json_populate_record(NULL::${table}, e.value) AS v ORDER BY e.n`;
   return ignore ? sql`${insert} ON CONFLICT DO NOTHING` : insert;
 }
 
