@@ -90,10 +90,11 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
     const app = await buildApp({
       db: database.db,
       clock: systemClock,
+      // The product's defaults unless a run sets them (for exploring the trade-off).
       answerBatching: {
-        maxBatch: Number(process.env.BENCH_API_BATCH ?? 64),
-        maxInFlight: Number(process.env.BENCH_API_INFLIGHT ?? 2),
-        minOverlapBatch: Number(process.env.BENCH_API_OVERLAP ?? 8),
+        ...(process.env.BENCH_API_BATCH ? { maxBatch: Number(process.env.BENCH_API_BATCH) } : {}),
+        ...(process.env.BENCH_API_INFLIGHT ? { maxInFlight: Number(process.env.BENCH_API_INFLIGHT) } : {}),
+        ...(process.env.BENCH_API_OVERLAP ? { minOverlapBatch: Number(process.env.BENCH_API_OVERLAP) } : {}),
       },
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -120,7 +121,9 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
     const pgMsPerAnswer = (((cpuSecondsOf('postgres') - pg0) * 1000) / total).toFixed(2);
     if (process.env.BENCH_THREADS)
       for (const [name, sec] of threadCpuSeconds())
-        process.stdout.write(`  thread ${name}: ${(((sec - (threads0.get(name) ?? 0)) * 1000) / total).toFixed(2)} ms an answer\n`);
+        process.stdout.write(
+          `  thread ${name}: ${(((sec - (threads0.get(name) ?? 0)) * 1000) / total).toFixed(2)} ms an answer\n`,
+        );
     const ownMsPerAnswer = (((ownCpuSeconds() - own0) * 1000) / total).toFixed(2);
     const busyMsPerAnswer = (elu.active / total).toFixed(2);
     const batching = app.answers.stats;

@@ -56,7 +56,7 @@ export interface AppOptions {
   /** Who may receive webhooks: https only and public addresses, unless relaxed for tests or a closed network. */
   webhookPolicy?: WebhookPolicy;
   version?: string;
-  /** Batch sizes of the hop answers' group commit (defaults: 64 answers, 2 batches at once). */
+  /** Batch sizes of the hop answers' group commit (defaults: 64 answers, one batch at a time). */
   answerBatching?: GroupCommitOptions;
   /** The largest attachment accepted, in bytes (default HOPTRACE_ATTACHMENT_MAX_BYTES, else 10 MB). */
   attachmentMaxBytes?: number;

@@ -91,10 +91,10 @@ describe('GroupCommit', () => {
     expect(gc.stats).toEqual({ batches: 2, items: 6 });
   });
 
-  it('lets two batches run at once, not three, when enough items wait', async () => {
+  it('with maxInFlight 2, lets two batches run at once, not three, when enough items wait', async () => {
     const gates = [gate(), gate(), gate()];
     const r = recorder({ hold: gates.map((g) => g.opened) });
-    const gc = new GroupCommit(r.run, { maxBatch: 1, minOverlapBatch: 1 });
+    const gc = new GroupCommit(r.run, { maxBatch: 1, maxInFlight: 2, minOverlapBatch: 1 });
     const all = [1, 2, 3, 4].map((i) => gc.submit(i));
     await settle();
     expect(r.batches).toEqual([[1], [2]]);
@@ -108,10 +108,10 @@ describe('GroupCommit', () => {
     expect(r.mostAtOnce()).toBe(2);
   });
 
-  it('by default starts a second batch beside a running one only once 8 items wait', async () => {
+  it('with two batches allowed, starts the second beside a running one only once 8 items wait', async () => {
     const gates = [gate(), gate(), gate()];
     const r = recorder({ hold: gates.map((g) => g.opened) });
-    const gc = new GroupCommit(r.run);
+    const gc = new GroupCommit(r.run, { maxInFlight: 2 });
     const first = gc.submit(0);
     await settle();
     expect(r.batches).toEqual([[0]]);

@@ -22,6 +22,26 @@ export function zoneOrUndefined(name: string): IANAZone | undefined {
   return zone.isValid ? zone : undefined;
 }
 
+/**
+ * A zone's UTC offset (minutes) at instant `t`, remembered per exact instant: luxon asks
+ * Intl.DateTimeFormat each time (tens of microseconds), and deadline arithmetic asks again and
+ * again about the same instants (the opening minute of the same day, a day either side), so most
+ * questions are answered from memory. Exact keys keep it exact; the memory is bounded.
+ */
+const offsets = new Map<string, Map<number, number>>();
+const OFFSETS_KEPT = 20_000;
+export function offsetAt(zone: IANAZone, t: number): number {
+  let known = offsets.get(zone.name);
+  if (!known) offsets.set(zone.name, (known = new Map()));
+  let offset = known.get(t);
+  if (offset === undefined) {
+    if (known.size >= OFFSETS_KEPT) known.clear();
+    offset = zone.offset(t);
+    known.set(t, offset);
+  }
+  return offset;
+}
+
 export interface Wall {
   /** Local calendar date as days since 1970-01-01. */
   epochDay: number;
@@ -31,7 +51,7 @@ export interface Wall {
 
 /** What a clock on the wall in `zone` shows at instant `t` (epoch ms). */
 export function wallAt(zone: IANAZone, t: number): Wall {
-  const local = t + zone.offset(t) * MINUTE_MS;
+  const local = t + offsetAt(zone, t) * MINUTE_MS;
   const epochDay = Math.floor(local / DAY_MS);
   return { epochDay, msOfDay: local - epochDay * DAY_MS };
 }
@@ -48,23 +68,23 @@ export function wallAt(zone: IANAZone, t: number): Wall {
  */
 export function firstInstantAtOrAfter(zone: IANAZone, epochDay: number, minuteOfDay: number): number {
   const local = epochDay * DAY_MS + minuteOfDay * MINUTE_MS;
-  const offsetBefore = zone.offset(local - DAY_MS);
-  const offsetAfter = zone.offset(local + DAY_MS);
+  const offsetBefore = offsetAt(zone, local - DAY_MS);
+  const offsetAfter = offsetAt(zone, local + DAY_MS);
   const asBefore = local - offsetBefore * MINUTE_MS;
   const asAfter = local - offsetAfter * MINUTE_MS;
-  const candidates = [asBefore, asAfter].filter((t) => t + zone.offset(t) * MINUTE_MS === local);
+  const candidates = [asBefore, asAfter].filter((t) => t + offsetAt(zone, t) * MINUTE_MS === local);
   if (candidates.length > 0) return Math.min(...candidates);
 
   // Skipped time: the clock jumped forward across it. Bisect for the first instant on the new offset.
   let lo = Math.min(asBefore, asAfter);
   let hi = Math.max(asBefore, asAfter);
-  const newOffset = zone.offset(hi);
-  if (zone.offset(lo) === newOffset) {
+  const newOffset = offsetAt(zone, hi);
+  if (offsetAt(zone, lo) === newOffset) {
     throw new RangeError(`cannot resolve local time in ${zone.name}: offset changes twice within two days`);
   }
   while (hi - lo > 1) {
     const mid = lo + Math.floor((hi - lo) / 2);
-    if (zone.offset(mid) === newOffset) hi = mid;
+    if (offsetAt(zone, mid) === newOffset) hi = mid;
     else lo = mid;
   }
   return hi;

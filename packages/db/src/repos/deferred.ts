@@ -283,7 +283,9 @@ function updateJson(list: Array<UpdateOp>): SQL {
     sql`, `,
   );
   const param = jsonParam([keyField, ...fields], [key, ...cols], rows);
-  return sql`UPDATE ${table} SET ${sets} FROM json_populate_recordset(NULL::${table}, ${param}) AS v WHERE ${table}.${sql.identifier(key.name)} = v.${sql.identifier(key.name)}${whereNullOf(list[0]!)}`;
+  // The LIMIT tells the planner how many rows come (it guesses 100 for a set-returning function
+  // and then scans the whole table to hash-join them); with it, each row is found by its index.
+  return sql`UPDATE ${table} SET ${sets} FROM (SELECT * FROM json_populate_recordset(NULL::${table}, ${param}) LIMIT ${sql.raw(String(list.length))}) AS v WHERE ${table}.${sql.identifier(key.name)} = v.${sql.identifier(key.name)}${whereNullOf(list[0]!)}`;
 }
 
 function updateMany(list: Array<UpdateOp>): SQL {
