@@ -1,35 +1,46 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
+/** Command name and CPU seconds (user + system) from a /proc …/stat file; undefined if it is gone. */
+function statOf(path: string): { comm: string; seconds: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // the process or thread ended between listing and reading
+  }
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  // Fields after the command: state is [0], utime [11], stime [12] (stat(5) numbering 14 and 15).
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, close),
+    seconds: (Number(fields[11]) + Number(fields[12])) / 100, // USER_HZ is 100 on Linux
+  };
+}
+
+function listing(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((d) => /^\d+$/.test(d));
+  } catch {
+    return [];
+  }
+}
+
 /**
- * CPU seconds (user + system) used so far by every process whose command name
- * is `comm` (e.g. "postgres"), read from /proc. Linux only; NaN elsewhere. The
- * difference of two readings is what those processes spent in between, which
- * tells how a benchmark's CPU splits between the database and this process.
+ * CPU seconds (user + system) used so far by every living process whose command name
+ * is `comm` (e.g. "postgres"), read from /proc; NaN off Linux. The difference of two
+ * readings is what those processes spent in between (less whatever a process that
+ * exited in between had spent), which tells how a benchmark's CPU splits between the
+ * database and this process.
  */
 export function cpuSecondsOf(comm: string): number {
-  let ticks = 0;
-  let dirs: string[];
-  try {
-    dirs = readdirSync('/proc');
-  } catch {
-    return NaN;
+  const pids = listing('/proc');
+  if (pids.length === 0) return NaN;
+  let seconds = 0;
+  for (const pid of pids) {
+    const s = statOf(`/proc/${pid}/stat`);
+    if (s?.comm === comm) seconds += s.seconds;
   }
-  for (const d of dirs) {
-    if (!/^\d+$/.test(d)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-    } catch {
-      continue; // gone between listing and reading
-    }
-    const open = stat.indexOf('(');
-    const close = stat.lastIndexOf(')');
-    if (stat.slice(open + 1, close) !== comm) continue;
-    const fields = stat.slice(close + 2).split(' ');
-    // Fields after the command: state is [0], utime [11], stime [12] (stat(5) numbering 14 and 15).
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks / 100; // USER_HZ is 100 on Linux
+  return seconds;
 }
 
 /** CPU seconds of this process so far (all threads). */
@@ -38,25 +49,12 @@ export function ownCpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** CPU seconds per thread name of this process (from /proc/self/task), summed over threads of one name. */
+/** CPU seconds per thread of this process ("name#tid"), to tell the server's thread from the load's. */
 export function threadCpuSeconds(): Map<string, number> {
   const out = new Map<string, number>();
-  let tids: string[];
-  try {
-    tids = readdirSync('/proc/self/task');
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out.set(`${name}#${tid}`, (Number(fields[11]) + Number(fields[12])) / 100);
+  for (const tid of listing('/proc/self/task')) {
+    const s = statOf(`/proc/self/task/${tid}/stat`);
+    if (s) out.set(`${s.comm}#${tid}`, s.seconds);
   }
   return out;
 }

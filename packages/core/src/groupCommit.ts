@@ -74,23 +74,30 @@ export class GroupCommit<I, O> {
       this.inFlight++;
       this.stats.batches++;
       this.stats.items += batch.length;
+      // The next batch starts before this one's callers hear back: its first round trips to the
+      // database then overlap the work of replying to these (serialising, writing the responses).
+      const finished = () => {
+        this.inFlight--;
+        this.pump();
+      };
       // Through a promise, so a run that throws at once rejects its batch like one that fails later.
       Promise.resolve()
         .then(() => this.run(batch.map((b) => b.item)))
         .then(
-          (outcomes) =>
+          (outcomes) => {
+            finished();
             batch.forEach((b, i) => {
               const o = outcomes[i];
               if (!o) b.reject(new Error('group commit: the batch returned no outcome for an item'));
               else if (o.ok) b.resolve(o.value);
               else b.reject(o.error);
-            }),
-          (error: unknown) => batch.forEach((b) => b.reject(error)),
-        )
-        .finally(() => {
-          this.inFlight--;
-          this.pump();
-        });
+            });
+          },
+          (error: unknown) => {
+            finished();
+            batch.forEach((b) => b.reject(error));
+          },
+        );
     }
   }
 }

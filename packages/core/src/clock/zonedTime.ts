@@ -32,7 +32,7 @@ const offsets = new Map<string, Map<number, number>>();
 const OFFSETS_KEPT = 20_000;
 export function offsetAt(zone: IANAZone, t: number): number {
   let known = offsets.get(zone.name);
-  if (!known) offsets.set(zone.name, (known = new Map()));
+  if (!known) offsets.set(zone.name, (known = new Map<number, number>()));
   let offset = known.get(t);
   if (offset === undefined) {
     if (known.size >= OFFSETS_KEPT) known.clear();

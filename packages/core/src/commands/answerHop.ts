@@ -34,6 +34,8 @@ import { presentHopsAs, presentViewsAs } from '../queries/tracebacks';
 import { closeTraceback } from './closeTraceback';
 import { requestHop } from './requestHop';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface AnswerResult {
   hop: HopRow;
   traceback: TracebackRow;
@@ -82,11 +84,14 @@ export async function answerHops(
   const namedIds = [
     ...new Set(
       items.flatMap((i) =>
-        i.input.kind === 'upstream' && i.input.upstreamProviderId ? [i.input.upstreamProviderId] : [],
+        i.input.kind === 'upstream' && i.input.upstreamProviderId && UUID.test(i.input.upstreamProviderId)
+          ? [i.input.upstreamProviderId]
+          : [],
       ),
     ),
   ];
-  const hopIds = [...new Set(items.map((i) => i.hopId))];
+  // A hop id that is not a UUID names no hop (its answer gets NotFound), and must not reach SQL.
+  const hopIds = [...new Set(items.map((i) => i.hopId).filter((id) => UUID.test(id)))];
   // What needs no lock is read on other connections while this one begins and takes the locks
   // (on a pool; PGlite has one connection, so there it is read inside, after the locks): the
   // directory rows of the providers concerned with their webhook endpoints, and the hop views

@@ -632,6 +632,24 @@ describe('answerHops: empty and single', () => {
       answerHop({ ...env.ctx(p.actor), hopId: randomUUID(), input: { kind: 'not_found' } }),
     ).rejects.toBeInstanceOf(NotFoundError);
   });
+
+  it('answers NotFound for a hop id or upstream id that is not a UUID, beside a good answer', async () => {
+    const [a, b] = await providers(['a', 'b'], (r) => `Not A Uuid ${r}`);
+    const tb = await open(a!);
+    const good = (await hopsOf(env.db, tb.id))[0]!;
+    const outcomes = await batch([
+      { actor: a!.actor, hopId: "x'; drop table hops; --", input: { kind: 'not_found' } },
+      { actor: a!.actor, hopId: good.id, input: { kind: 'upstream', upstreamProviderId: 'not-a-uuid' } },
+      { actor: a!.actor, hopId: good.id, input: { kind: 'upstream', upstreamProviderId: b!.provider.id } },
+    ]);
+    expect(outcomes[0]).toMatchObject({ ok: false, error: expect.any(NotFoundError) as unknown });
+    expect(outcomes[1]).toMatchObject({ ok: false, error: expect.any(InvalidInputError) as unknown });
+    expect(outcomes[2]).toMatchObject({ ok: true });
+    expect((await hopsOf(env.db, tb.id)).map((h) => [h.seq, h.status])).toEqual([
+      [1, 'answered'],
+      [2, 'pending'],
+    ]);
+  });
 });
 
 describe('answerHops: a late answer that reopens, beside another answer', () => {

@@ -41,9 +41,7 @@ export async function rmdWarningsOf(
   const out = new Map<string, RmdUpstreamWarning[]>();
   if ((await countRmdImports(tx)) === 0) return out;
   // The hops as stored now: the caller's list may predate the answer that closed the traceback.
-  const named = hops.filter(
-    (h) => h.answerKind === 'upstream' && h.upstreamProviderId !== null,
-  );
+  const named = hops.filter((h) => h.answerKind === 'upstream' && h.upstreamProviderId !== null);
   if (named.length === 0) return out;
   const upstreamIds = [...new Set(named.map((h) => h.upstreamProviderId!))];
   const filings = await rmdFilingsOfProviders(tx, upstreamIds);

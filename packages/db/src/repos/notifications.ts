@@ -182,23 +182,6 @@ export interface PrefetchedEndpoints {
 const prefetched = new WeakMap<Executor, PrefetchedEndpoints>();
 
 /**
- * Loads the active endpoints of these providers (every event) once for this
- * transaction: later `endpointsFor` calls about them are answered from memory.
- * For a command that notifies several providers (an answer: the hop's provider
- * and its upstream) one lookup instead of one per notice.
- */
-export async function prefetchEndpoints(tx: Executor, providerIds: string[]): Promise<void> {
-  const ids = [...new Set(providerIds)];
-  const rows = ids.length
-    ? await tx
-        .select()
-        .from(webhookEndpoints)
-        .where(and(inArray(webhookEndpoints.providerId, ids), eq(webhookEndpoints.active, true)))
-    : [];
-  prefetched.set(tx, { providerIds: new Set(ids), rows });
-}
-
-/**
  * For a batch of hop answers, read before their transaction takes its locks: the
  * directory rows of every provider in the tracebacks of these hops and of the
  * named upstreams, with their active webhook endpoints, in one statement. Hand
