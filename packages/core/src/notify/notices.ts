@@ -160,19 +160,20 @@ async function toProvider(
   },
 ): Promise<void> {
   const { topic, key, traceback, hop, provider, now, payload } = opts;
-  const rows = emailRows(
-    provider.contacts.map((c) => c.email),
-    {
-      topic,
-      key,
-      now,
-      payload,
-      secrets: await newLink(tx, hop, now),
-      hop,
-      tracebackId: traceback.id,
-      providerId: provider.id,
-    },
-  );
+  const recipients = provider.contacts.map((c) => c.email);
+  // The one-hop link travels only in these emails: no recipient, no link (a credential nobody holds).
+  const rows = recipients.length
+    ? emailRows(recipients, {
+        topic,
+        key,
+        now,
+        payload,
+        secrets: await newLink(tx, hop, now),
+        hop,
+        tracebackId: traceback.id,
+        providerId: provider.id,
+      })
+    : [];
   rows.push(
     ...(await webhookRows(tx, {
       providerIds: [provider.id],

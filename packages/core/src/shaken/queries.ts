@@ -13,7 +13,7 @@ import type { CommandContext } from '../context';
 import { NotFoundError } from '../errors';
 import { policy } from '../policies';
 import { decideAction, SIGNER_LINE } from '../workflow';
-import { signerClaimsOf } from './claims';
+import { signerClaimsOfMany } from './claims';
 import { signerHopEligible } from './open';
 
 type StoredCheck = TTracebackShaken['failedChecks'][number];
@@ -73,10 +73,7 @@ export async function signerRequestsOf(
   hops: HopRow[],
 ): Promise<Map<string, { signer: TSignerRequest }>> {
   const found = new Map<string, { signer: TSignerRequest }>();
-  for (const hop of hops.filter((h) => h.line === SIGNER_LINE)) {
-    const signer = await signerClaimsOf(db, hop);
-    if (signer) found.set(hop.id, { signer });
-  }
+  for (const [hopId, signer] of await signerClaimsOfMany(db, hops)) found.set(hopId, { signer });
   return found;
 }
 

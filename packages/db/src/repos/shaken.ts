@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../client';
 import { providers, tracebackShaken } from '../schema';
 import type { ProviderRow } from './providers';
@@ -21,6 +21,19 @@ export async function findTracebackShaken(
 ): Promise<TracebackShakenRow | undefined> {
   const [row] = await db.select().from(tracebackShaken).where(eq(tracebackShaken.tracebackId, tracebackId));
   return row;
+}
+
+/** The verification records of several tracebacks, by traceback id (one query). */
+export async function findTracebackShakenMany(
+  db: Executor,
+  tracebackIds: string[],
+): Promise<Map<string, TracebackShakenRow>> {
+  if (tracebackIds.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(tracebackShaken)
+    .where(inArray(tracebackShaken.tracebackId, [...new Set(tracebackIds)]));
+  return new Map(rows.map((r) => [r.tracebackId, r]));
 }
 
 export async function updateTracebackShaken(
