@@ -145,6 +145,40 @@ async function newLink(tx: Tx, hop: HopRow, now: Date): Promise<Record<string, s
   return { linkToken: token };
 }
 
+/**
+ * Emails about one hop to these contacts, each carrying a new one-hop link. The link travels only
+ * in these emails: with no recipient no link is made (it would be a credential nobody holds).
+ */
+async function linkedEmailRows(
+  tx: Tx,
+  contacts: Array<{ email: string }>,
+  opts: {
+    topic: string;
+    key: string;
+    now: Date;
+    payload: EmailPayload | Record<string, unknown>;
+    hop: HopRow;
+    traceback: TracebackRow;
+    provider: ProviderRow;
+  },
+): Promise<OutboxInsert[]> {
+  if (contacts.length === 0) return [];
+  const { topic, key, now, payload, hop, traceback, provider } = opts;
+  return emailRows(
+    contacts.map((c) => c.email),
+    {
+      topic,
+      key,
+      now,
+      payload,
+      secrets: await newLink(tx, hop, now),
+      hop,
+      tracebackId: traceback.id,
+      providerId: provider.id,
+    },
+  );
+}
+
 /** One hop notice to a provider: email to its traceback contacts (each message with a one-hop link) and its webhooks. */
 async function toProvider(
   tx: Tx,
@@ -160,20 +194,15 @@ async function toProvider(
   },
 ): Promise<void> {
   const { topic, key, traceback, hop, provider, now, payload } = opts;
-  const recipients = provider.contacts.map((c) => c.email);
-  // The one-hop link travels only in these emails: no recipient, no link (a credential nobody holds).
-  const rows = recipients.length
-    ? emailRows(recipients, {
-        topic,
-        key,
-        now,
-        payload,
-        secrets: await newLink(tx, hop, now),
-        hop,
-        tracebackId: traceback.id,
-        providerId: provider.id,
-      })
-    : [];
+  const rows = await linkedEmailRows(tx, provider.contacts, {
+    topic,
+    key,
+    now,
+    payload,
+    hop,
+    traceback,
+    provider,
+  });
   rows.push(
     ...(await webhookRows(tx, {
       providerIds: [provider.id],
@@ -252,19 +281,15 @@ export async function noticeScheduled(
   const escalation = provider.escalationContacts.length ? provider.escalationContacts : provider.contacts;
   await enqueueOutbox(
     tx,
-    emailRows(
-      escalation.map((c) => c.email),
-      {
-        topic: 'hop.escalation',
-        key,
-        now,
-        payload,
-        secrets: await newLink(tx, hop, now),
-        hop,
-        tracebackId: traceback.id,
-        providerId: provider.id,
-      },
-    ),
+    await linkedEmailRows(tx, escalation, {
+      topic: 'hop.escalation',
+      key,
+      now,
+      payload,
+      hop,
+      traceback,
+      provider,
+    }),
   );
 }
 
