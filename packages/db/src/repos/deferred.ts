@@ -150,14 +150,12 @@ function coalesce(db: Executor, queue: Op[]): SQL[] {
         if (op.key.name !== 'id' || op.whereNull) {
           // An update found by another key (a hop's links) also meets rows held for insert:
           // the statement's snapshot would not show them to the UPDATE, so they are patched here.
-          const columns = getTableColumns(op.table) as Record<string, PgColumn>;
-          const field = (c: PgColumn) => Object.keys(columns).find((k) => columns[k] === c)!;
-          const keyField = field(op.key);
-          const nullField = op.whereNull ? field(op.whereNull) : undefined;
-          const held = [false, true].flatMap(
+          const keyField = fieldOf(op.table, op.key);
+          const nullField = op.whereNull ? fieldOf(op.table, op.whereNull) : undefined;
+          const heldRows = [false, true].flatMap(
             (ignore) => inserts.get(`${getTableName(op.table)}:${ignore}`)?.rows ?? [],
           );
-          for (const row of held)
+          for (const row of heldRows)
             if (
               row[keyField] === op.id &&
               (nullField === undefined || row[nullField] === undefined || row[nullField] === null)
@@ -211,6 +209,12 @@ function plain(row: Record<string, unknown>): boolean {
   return Object.values(row).every(
     (v) => !(v instanceof SQL) && !Buffer.isBuffer(v) && !(v instanceof Uint8Array),
   );
+}
+
+/** The field name (as rows and patches spell it) of one of the table's columns. */
+function fieldOf(table: PgTable, column: PgColumn): string {
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  return Object.keys(columns).find((k) => columns[k] === column)!;
 }
 
 function columnsOf(table: PgTable, fields: string[]): PgColumn[] {
@@ -274,7 +278,7 @@ function insertJson(table: PgTable, rows: Record<string, unknown>[], ignore: boo
 /** Updates of the same columns, one row each, as one UPDATE … FROM json_populate_recordset. */
 function updateJson(list: Array<UpdateOp>): SQL {
   const { table, key } = list[0]!;
-  const keyField = Object.entries(getTableColumns(table)).find(([, c]) => c === key)![0];
+  const keyField = fieldOf(table, key);
   const fields = Object.keys(list[0]!.patch).sort();
   const cols = columnsOf(table, fields);
   const rows = list.map((u) => ({ ...u.patch, [keyField]: u.id }));
@@ -290,13 +294,8 @@ function updateJson(list: Array<UpdateOp>): SQL {
 
 function updateMany(list: Array<UpdateOp>): SQL {
   const { table, key } = list[0]!;
-  const columns = getTableColumns(table) as Record<string, PgColumn>;
   const fields = Object.keys(list[0]!.patch).sort();
-  const cols = fields.map((f) => {
-    const col = columns[f];
-    if (!col) throw new Error(`${getTableName(table)} has no column ${f}`);
-    return col;
-  });
+  const cols = columnsOf(table, fields);
   const value = (v: unknown, col: PgColumn) =>
     v instanceof SQL
       ? sql`(${v})::${sql.raw(col.getSQLType())}`

@@ -196,13 +196,8 @@ export async function providersWithEndpoints(
   const providerRows = new Map<string, ProviderRow>();
   const endpoints: PrefetchedEndpoints = { providerIds: new Set(), rows: [] };
   if (hopIds.length === 0 && providerIds.length === 0) return { providers: providerRows, endpoints };
-  const list = (ids: string[]) =>
-    sql`(${sql.join(
-      ids.map((id) => sql`${id}`),
-      sql`, `,
-    )})`;
   const inPath = hopIds.length
-    ? sql`${providers.id} IN (SELECT h2.provider_id FROM hops h1 JOIN hops h2 ON h2.traceback_id = h1.traceback_id WHERE h1.id IN ${list(hopIds)})`
+    ? sql`${providers.id} IN (SELECT h2.provider_id FROM hops h1 JOIN hops h2 ON h2.traceback_id = h1.traceback_id WHERE ${inArray(sql`h1.id`, hopIds)})`
     : sql`false`;
   const rows = await db
     .select({ provider: providers, endpoint: webhookEndpoints })
@@ -211,7 +206,7 @@ export async function providersWithEndpoints(
       webhookEndpoints,
       and(eq(webhookEndpoints.providerId, providers.id), eq(webhookEndpoints.active, true)),
     )
-    .where(providerIds.length ? or(inPath, sql`${providers.id} IN ${list(providerIds)}`) : inPath);
+    .where(providerIds.length ? or(inPath, inArray(providers.id, providerIds)) : inPath);
   for (const { provider, endpoint } of rows) {
     providerRows.set(provider.id, provider);
     endpoints.providerIds.add(provider.id);

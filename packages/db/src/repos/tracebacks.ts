@@ -87,12 +87,7 @@ export async function lockTracebacksOfHops(
     .select({ traceback: tracebacks, hop: hops })
     .from(tracebacks)
     .innerJoin(hops, eq(hops.tracebackId, tracebacks.id))
-    .where(
-      sql`${tracebacks.id} IN (SELECT h.traceback_id FROM hops h WHERE h.id IN ${sql`(${sql.join(
-        hopIds.map((id) => sql`${id}`),
-        sql`, `,
-      )})`})`,
-    )
+    .where(sql`${tracebacks.id} IN (SELECT h.traceback_id FROM hops h WHERE ${inArray(sql`h.id`, hopIds)})`)
     .orderBy(asc(tracebacks.id), asc(hops.line), asc(hops.seq))
     .for('update', { of: tracebacks });
   const wanted = new Set(hopIds);
