@@ -13,10 +13,15 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Sends the requests with `concurrency` keep-alive connections from a worker thread; latencies in ms. */
+/**
+ * Sends the requests from a worker thread, latencies in ms: closed loop with `concurrency`
+ * keep-alive connections, or, given `rate`, open loop at that many requests a second
+ * (Poisson arrivals, latency from arrival; `concurrency` is then unused).
+ */
 export function runLoad(job: {
   port: number;
   concurrency: number;
+  rate?: number;
   requests: Array<{ method: string; path: string; body?: string; headers?: Record<string, string> }>;
 }): Promise<LoadResult> {
   return new Promise((resolve, reject) => {

@@ -4,15 +4,19 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 // Runs in its own thread so the load generator does not share the server's event loop.
 const job = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+const agent = new http.Agent({
+  keepAlive: true,
+  maxSockets: job.rate ? (job.maxConnections ?? 512) : job.concurrency,
+});
 const latencies = [];
 let errors = 0;
 let next = 0;
 
-function one(i) {
+/** Sends request i; its latency runs from `from` (when it was due, for an open-loop run) to the end of the response. */
+function one(i, from) {
   const req = job.requests[i];
   return new Promise((resolve) => {
-    const t0 = performance.now();
+    const t0 = from ?? performance.now();
     const r = http.request(
       {
         host: '127.0.0.1',
@@ -39,12 +43,42 @@ function one(i) {
   });
 }
 
-async function lane() {
-  while (next < job.requests.length) await one(next++);
+/** Closed loop: `concurrency` connections, each sending its next request when the last is answered. */
+async function closedLoop() {
+  async function lane() {
+    while (next < job.requests.length) await one(next++);
+  }
+  await Promise.all(Array.from({ length: job.concurrency }, lane));
+}
+
+/**
+ * Open loop: requests arrive at `rate` a second as a Poisson process (seeded, so every run offers
+ * the same arrivals) whether or not earlier ones were answered, as independent providers' agents
+ * would send them. Latency counts from each request's arrival time, so a server that falls behind
+ * is charged for the wait (no coordinated omission).
+ */
+async function openLoop(start) {
+  let seed = 0x9e3779b9;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  let due = start;
+  const pending = [];
+  for (let i = 0; i < job.requests.length; i++) {
+    due += (-Math.log(1 - random()) * 1000) / job.rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    // Sent a little early (timers are coarse) it counts from when it left; late, from when it was due.
+    pending.push(one(i, Math.min(due, performance.now())));
+  }
+  await Promise.all(pending);
 }
 
 const start = performance.now();
-await Promise.all(Array.from({ length: job.concurrency }, lane));
+await (job.rate ? openLoop(start) : closedLoop());
 const seconds = (performance.now() - start) / 1000;
 agent.destroy();
 parentPort?.postMessage({ seconds, latencies, errors });

@@ -18,6 +18,7 @@ interface Profile {
  * functions by self time. Without the variable it only runs `work`.
  */
 export async function profiled<T>(label: string, work: () => Promise<T>): Promise<T> {
+  if (process.env.BENCH_HEAP_PROFILE) return heapProfiled(label, work);
   const file = process.env.BENCH_CPU_PROFILE;
   if (!file) return work();
   const session = new Session();
@@ -63,4 +64,57 @@ export function topSelfTime(profile: Profile, n: number): string {
         `    ${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`,
     )
     .join('\n');
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/**
+ * Runs `work` under V8's sampling heap profiler (BENCH_HEAP_PROFILE names the file), counting
+ * objects that minor and major collections already freed too: what a path allocates, which is
+ * what young-generation collections cost. Prints the top allocation sites by bytes.
+ */
+async function heapProfiled<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 16384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  try {
+    return await work();
+  } finally {
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: { head: HeapNode } };
+    session.disconnect();
+    const out = process.env.BENCH_HEAP_PROFILE!.replace(/(\.heapprofile)?$/, `-${label}.heapprofile`);
+    writeFileSync(out, JSON.stringify(profile));
+    const bytes = new Map<string, number>();
+    let total = 0;
+    const walk = (node: HeapNode) => {
+      const f = node.callFrame;
+      const where = f.url
+        ? `${f.url.replace(/^.*node_modules\//, '~/').replace(/^file:\/\/\/work\/main\//, '')}:${f.lineNumber + 1}`
+        : '';
+      const key = `${f.functionName || '(anonymous)'} ${where}`;
+      bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
+      total += node.selfSize;
+      node.children.forEach(walk);
+    };
+    walk(profile.head);
+    const top = [...bytes]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 30)
+      .map(
+        ([k, b]) =>
+          `    ${((100 * b) / total).toFixed(1).padStart(5)} %  ${(b / 2 ** 20).toFixed(1).padStart(7)} MB  ${k}`,
+      );
+    process.stdout.write(
+      `  heap profile: ${out} (${(total / 2 ** 20).toFixed(0)} MB sampled)\n${top.join('\n')}\n`,
+    );
+  }
 }

@@ -25,7 +25,9 @@ const timings = new Map<string, number>();
 const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const q = args[0] as string | { text: string };
-  const text = (typeof q === 'string' ? q : q.text).replace(/\s+/g, ' ').slice(0, 160);
+  const text = (typeof q === 'string' ? q : q.text)
+    .replace(/\s+/g, ' ')
+    .slice(0, Number(process.env.SQLLEN ?? 160));
   if (counting) statements.push(text);
   const started = performance.now();
   const result = (original as (...a: unknown[]) => unknown).apply(this, args);

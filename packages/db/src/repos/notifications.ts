@@ -188,6 +188,25 @@ const prefetched = new WeakMap<Executor, PrefetchedEndpoints>();
  * `endpoints` to `primeEndpoints` inside the transaction. A provider that joins
  * a traceback in between is not covered, and its endpoints are read when needed.
  */
+/** Prepared once per database: the ids travel as two array parameters, so the text and plan never change. */
+const preparedProvidersWithEndpoints = new WeakMap<
+  Executor,
+  ReturnType<typeof prepareProvidersWithEndpoints>
+>();
+function prepareProvidersWithEndpoints(db: Executor) {
+  return db
+    .select({ provider: providers, endpoint: webhookEndpoints })
+    .from(providers)
+    .leftJoin(
+      webhookEndpoints,
+      and(eq(webhookEndpoints.providerId, providers.id), eq(webhookEndpoints.active, true)),
+    )
+    .where(
+      sql`${providers.id} IN (SELECT h2.provider_id FROM hops h1 JOIN hops h2 ON h2.traceback_id = h1.traceback_id WHERE h1.id = ANY(${sql.placeholder('hopIds')}::uuid[])) OR ${providers.id} = ANY(${sql.placeholder('providerIds')}::uuid[])`,
+    )
+    .prepare('providers_with_endpoints');
+}
+
 export async function providersWithEndpoints(
   db: Executor,
   hopIds: string[],
@@ -196,17 +215,9 @@ export async function providersWithEndpoints(
   const providerRows = new Map<string, ProviderRow>();
   const endpoints: PrefetchedEndpoints = { providerIds: new Set(), rows: [] };
   if (hopIds.length === 0 && providerIds.length === 0) return { providers: providerRows, endpoints };
-  const inPath = hopIds.length
-    ? sql`${providers.id} IN (SELECT h2.provider_id FROM hops h1 JOIN hops h2 ON h2.traceback_id = h1.traceback_id WHERE ${inArray(sql`h1.id`, hopIds)})`
-    : sql`false`;
-  const rows = await db
-    .select({ provider: providers, endpoint: webhookEndpoints })
-    .from(providers)
-    .leftJoin(
-      webhookEndpoints,
-      and(eq(webhookEndpoints.providerId, providers.id), eq(webhookEndpoints.active, true)),
-    )
-    .where(providerIds.length ? or(inPath, inArray(providers.id, providerIds)) : inPath);
+  let prepared = preparedProvidersWithEndpoints.get(db);
+  if (!prepared) preparedProvidersWithEndpoints.set(db, (prepared = prepareProvidersWithEndpoints(db)));
+  const rows = await prepared.execute({ hopIds, providerIds });
   for (const { provider, endpoint } of rows) {
     providerRows.set(provider.id, provider);
     endpoints.providerIds.add(provider.id);

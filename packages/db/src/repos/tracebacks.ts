@@ -83,13 +83,18 @@ export async function lockTracebacksOfHops(
   const tracebackOf = new Map<string, TracebackRow>();
   const hopsOf = new Map<string, HopRow[]>();
   if (hopIds.length === 0) return { tracebackOf, hopsOf };
+  // Prepared by name: PostgreSQL parses and plans it once per connection, whatever the number of ids.
   const rows = await db
     .select({ traceback: tracebacks, hop: hops })
     .from(tracebacks)
     .innerJoin(hops, eq(hops.tracebackId, tracebacks.id))
-    .where(sql`${tracebacks.id} IN (SELECT h.traceback_id FROM hops h WHERE ${inArray(sql`h.id`, hopIds)})`)
+    .where(
+      sql`${tracebacks.id} IN (SELECT h.traceback_id FROM hops h WHERE h.id = ANY(${sql.placeholder('ids')}::uuid[]))`,
+    )
     .orderBy(asc(tracebacks.id), asc(hops.line), asc(hops.seq))
-    .for('update', { of: tracebacks });
+    .for('update', { of: tracebacks })
+    .prepare('lock_tracebacks_of_hops')
+    .execute({ ids: hopIds });
   const wanted = new Set(hopIds);
   for (const { traceback, hop } of rows) {
     const list = hopsOf.get(traceback.id);
@@ -277,23 +282,31 @@ function hopViewQuery(db: Executor) {
     .$dynamic();
 }
 
-/** The one-hop view (what every answer returns) built once per database and prepared by name. */
-const preparedHopView = new WeakMap<Executor, ReturnType<typeof prepareHopView>>();
-function prepareHopView(db: Executor) {
-  return hopViewQuery(db)
-    .where(eq(hops.id, sql.placeholder('id')))
-    .prepare('hop_view_one');
+/**
+ * The hop views, built once per database and prepared by name: one hop (what an answer returns)
+ * and many (a batch of answers, a page), the ids as one array parameter so the statement text,
+ * and PostgreSQL's plan of it, is the same whatever their number.
+ */
+const preparedHopViews = new WeakMap<Executor, ReturnType<typeof prepareHopViews>>();
+function prepareHopViews(db: Executor) {
+  return {
+    one: hopViewQuery(db)
+      .where(eq(hops.id, sql.placeholder('id')))
+      .prepare('hop_view_one'),
+    many: hopViewQuery(db)
+      .where(sql`${hops.id} = ANY(${sql.placeholder('ids')}::uuid[])`)
+      .prepare('hop_view_many'),
+  };
 }
 
 /** Hop views in one statement (a page of hops, or the one hop an answer returns), in the order of `ids`. */
 export async function hopViews(db: Executor, ids: string[]): Promise<HopViewRow[]> {
   if (ids.length === 0) return [];
-  let rows;
-  if (ids.length === 1) {
-    let prepared = preparedHopView.get(db);
-    if (!prepared) preparedHopView.set(db, (prepared = prepareHopView(db)));
-    rows = await prepared.execute({ id: ids[0] });
-  } else rows = await hopViewQuery(db).where(inArray(hops.id, ids));
+  let prepared = preparedHopViews.get(db);
+  if (!prepared) preparedHopViews.set(db, (prepared = prepareHopViews(db)));
+  const rows = await (ids.length === 1
+    ? prepared.one.execute({ id: ids[0] })
+    : prepared.many.execute({ ids }));
   const byId = new Map(
     rows.map((r) => [
       r.hop.id,
