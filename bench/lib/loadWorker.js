@@ -9,11 +9,16 @@ const agent = new http.Agent({
   maxSockets: job.rate ? (job.maxConnections ?? 512) : job.concurrency,
 });
 const latencies = [];
+/** Open loop: how late each request left against its arrival time (the generator's own delay). */
+const lateness = [];
 let errors = 0;
 let next = 0;
 
-/** Sends request i; its latency runs from `from` (when it was due, for an open-loop run) to the end of the response. */
-function one(i, from) {
+/**
+ * Sends request i; its latency runs from `from` (when it was due, for an open-loop run) to the
+ * end of the response, and is counted unless `counted` is false.
+ */
+function one(i, from, counted = true) {
   const req = job.requests[i];
   return new Promise((resolve) => {
     const t0 = from ?? performance.now();
@@ -29,7 +34,7 @@ function one(i, from) {
       (res) => {
         res.resume();
         res.on('end', () => {
-          latencies.push(performance.now() - t0);
+          if (counted) latencies.push(performance.now() - t0);
           if ((res.statusCode ?? 500) >= 400) errors++;
           resolve();
         });
@@ -55,7 +60,9 @@ async function closedLoop() {
  * Open loop: requests arrive at `rate` a second as a Poisson process (seeded, so every run offers
  * the same arrivals) whether or not earlier ones were answered, as independent providers' agents
  * would send them. Latency counts from each request's arrival time, so a server that falls behind
- * is charged for the wait (no coordinated omission).
+ * is charged for the wait (no coordinated omission). The arrivals of the first `rampSeconds` are
+ * sent but not counted, as wrk2 does: a fresh generator opens its connections and compiles its own
+ * code then, which is its cold start, not the server's.
  */
 async function openLoop(start) {
   let seed = 0x9e3779b9;
@@ -72,7 +79,10 @@ async function openLoop(start) {
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     // Sent a little early (timers are coarse) it counts from when it left; late, from when it was due.
-    pending.push(one(i, Math.min(due, performance.now())));
+    const now = performance.now();
+    const counted = due - start >= job.rampSeconds * 1000;
+    if (counted) lateness.push(Math.max(0, now - due));
+    pending.push(one(i, Math.min(due, now), counted));
   }
   await Promise.all(pending);
 }
@@ -81,4 +91,4 @@ const start = performance.now();
 await (job.rate ? openLoop(start) : closedLoop());
 const seconds = (performance.now() - start) / 1000;
 agent.destroy();
-parentPort?.postMessage({ seconds, latencies, errors });
+parentPort?.postMessage({ seconds, latencies, errors, lateness });

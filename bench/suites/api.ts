@@ -102,7 +102,8 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
       return runLoad({
         port,
         concurrency,
-        ...(rate ? { rate } : {}),
+        // A fifth of the round, at most a second, is the generator's ramp (not counted).
+        ...(rate ? { rate, rampSeconds: Math.min(1, hops.length / rate / 5) } : {}),
         requests: hops.map((h) => ({
           method: 'POST',
           path: `/api/v1/hops/${h.id}/answer`,
@@ -168,9 +169,14 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
 
     const errors = [...rounds, ...paced].reduce((n, x) => n + x.errors, 0);
     const each = (list: LoadResult[]) =>
-      list.map((x) => `${round(x.perSecond)}/s p50 ${round(x.p50, 1)} p99 ${round(x.p99, 1)} ms`).join('; ');
+      list
+        .map(
+          (x) =>
+            `${round(x.perSecond)}/s p50 ${round(x.p50, 1)} p99 ${round(x.p99, 1)} ms${x.lateP99 !== undefined ? ` (sent late p99 ${round(x.lateP99, 1)} max ${round(x.lateMax!, 1)} ms)` : ''}`,
+        )
+        .join('; ');
     const capacityNotes = `closed loop, ${concurrency} connections: median of ${ROUNDS} rounds of ${total} answers (${each(rounds)}) after ${total} to warm up`;
-    const rateNotes = `open loop, Poisson arrivals at ${RATE}/s, latency from arrival: median of ${ROUNDS} rounds of ${total} answers (${each(paced)})`;
+    const rateNotes = `open loop, Poisson arrivals at ${RATE}/s, latency from arrival, the first fifth of each round (at most 1 s) not counted: median of ${ROUNDS} rounds of ${total} answers (${each(paced)})`;
     const notes = `pool ${poolSize}, PostgreSQL; errors ${errors}; server thread busy ${busyMsPerAnswer} ms an answer (utilisation ${elu.utilization.toFixed(2)}); ${batching.batches} transactions, ${(batching.items / batching.batches).toFixed(1)} answers each; CPU an answer: PostgreSQL ${pgMsPerAnswer} ms, this process (server and load threads) ${ownMsPerAnswer} ms`;
     return [
       {

@@ -18,14 +18,6 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 /** Either the database or an open transaction: repositories accept both. */
 export type Executor = Db | Tx;
 
-/**
- * Whether queries on `db` may run beside an open transaction (a pool of connections). PGlite is
- * one connection: a read issued on `db` while a transaction holds it would wait for that transaction.
- */
-export function hasConcurrentConnections(db: Executor): boolean {
-  return (db as { $client?: unknown }).$client instanceof pg.Pool;
-}
-
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 export interface Database {
@@ -69,7 +61,9 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
 const MIGRATION_LOCK_KEY = 7_461_530_215;
 
 function openPostgres(url: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // Pipeline mode: a connection sends the statements issued together without waiting for each
+  // answer (batchTransaction relies on it). Statements awaited one by one behave as without it.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, pipeline: true });
   // A pool error on an idle client must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = drizzlePg(pool, { schema });

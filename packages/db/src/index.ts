@@ -1,4 +1,5 @@
 export * from './client';
+export * from './batchTransaction';
 export * as schema from './schema';
 export * from './repos/cursor';
 export * from './repos/providers';

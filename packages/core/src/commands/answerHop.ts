@@ -1,13 +1,11 @@
 import type { THop, THopAnswer } from '@hoptrace/contracts';
 import {
   appendEvents,
-  deferWrites,
+  batchTransaction,
   discardWritesSince,
   hopViews,
   primeEndpoints,
   providersWithEndpoints,
-  flushWrites,
-  hasConcurrentConnections,
   insertOrigin,
   insertProvider,
   lockTracebacksOfHops,
@@ -15,7 +13,6 @@ import {
   patchTraceback,
   writesMark,
   type EventInsert,
-  type Executor,
   type HopViewRow,
   type HopRow,
   type ProviderRow,
@@ -72,7 +69,7 @@ export async function answerHop(
  * hop, already answered, …) leaves the others alone. The reads are shared (one
  * lock statement for every traceback, one read of their hops, of the named
  * upstreams and of the webhook endpoints) and the writes of all the answers go
- * out as one statement, so a batch costs about as many round trips as one
+ * out as one statement, so a batch costs the same two round trips as one
  * answer. If the batch's write fails, every answer is retried on its own, so a
  * fault in one answer cannot fail another.
  */
@@ -92,25 +89,22 @@ export async function answerHops(
   ];
   // A hop id that is not a UUID names no hop (its answer gets NotFound), and must not reach SQL.
   const hopIds = [...new Set(items.map((i) => i.hopId).filter((id) => UUID.test(id)))];
-  // What needs no lock is read on other connections while this one begins and takes the locks
-  // (on a pool; PGlite has one connection, so there it is read inside, after the locks): the
-  // directory rows of the providers concerned with their webhook endpoints, and the hop views
-  // the replies are made of. One statement of lock and hops is then all the transaction reads.
-  const sharedReads = (x: Executor) =>
-    Promise.all([providersWithEndpoints(x, hopIds, namedIds), hopViews(x, hopIds)]);
-  const early = hasConcurrentConnections(db) ? sharedReads(db) : undefined;
-  early?.catch(() => undefined);
   try {
-    return await db.transaction(async (tx) => {
-      const { tracebackOf, hopsOf: hopsByTraceback } = await lockTracebacksOfHops(tx, hopIds);
+    // Two round trips on PostgreSQL (batchTransaction): BEGIN leaves with the lock and the reads,
+    // the held writes with COMMIT.
+    return await batchTransaction(db, async (tx) => {
+      // Issued together, in this order: the lock of the tracebacks with their hops, then what needs
+      // no lock — the directory rows of the providers concerned with their webhook endpoints, and
+      // the hop views the replies are made of.
+      const [{ tracebackOf, hopsOf: hopsByTraceback }, directory, views] = await Promise.all([
+        lockTracebacksOfHops(tx, hopIds),
+        providersWithEndpoints(tx, hopIds, namedIds),
+        hopViews(tx, hopIds),
+      ]);
       const tracebacks = new Map([...tracebackOf.values()].map((t) => [t.id, t]));
-      const [directory, views] = await (early ?? sharedReads(tx));
       const named = directory.providers;
       primeEndpoints(tx, directory.endpoints);
       const viewOf = new Map(views.map((v) => [v.hop.id, v]));
-      // Round trips are the cost of an answer: every write whose result is not read back
-      // (hops, tracebacks, notices, timeline) is held and sent as one statement at the end.
-      deferWrites(tx);
       const outcomes: AnswerOutcome[] = [];
       for (const item of items) {
         const mark = writesMark(tx);
@@ -143,7 +137,6 @@ export async function answerHops(
           outcomes.push({ ok: false, error });
         }
       }
-      await flushWrites(tx);
       return outcomes;
     });
   } catch (error) {

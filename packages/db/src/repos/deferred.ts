@@ -1,6 +1,8 @@
 import { SQL, getTableColumns, getTableName, sql, type SQLWrapper } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from '../client';
+
+const dialect = new PgDialect();
 
 /**
  * Deferred writes: a transaction that holds them sends every write whose result
@@ -105,20 +107,28 @@ export async function updateOrDefer(
 
 /** Sends the held writes as one statement and stops holding them. */
 export async function flushWrites(tx: Executor): Promise<void> {
+  const statement = heldWritesStatement(tx);
+  if (statement) await tx.execute(statement);
+}
+
+/** The held writes as one statement (undefined when none are held), and stops holding them. */
+export function heldWritesStatement(tx: Executor): SQL | undefined {
   const queue = queues.get(tx);
   queues.delete(tx);
-  if (!queue?.length) return;
+  if (!queue?.length) return undefined;
   const statements = coalesce(tx, queue);
   const last = statements.pop()!;
-  if (statements.length === 0) {
-    await tx.execute(last);
-    return;
-  }
+  if (statements.length === 0) return last;
   const ctes = sql.join(
     statements.map((q, i) => sql`${sql.raw(`w${i}`)} AS (${q})`),
     sql`, `,
   );
-  await tx.execute(sql`WITH ${ctes} ${last}`);
+  return sql`WITH ${ctes} ${last}`;
+}
+
+/** Drops every held write and stops holding them (the transaction failed). */
+export function discardHeldWrites(tx: Executor): void {
+  queues.delete(tx);
 }
 
 /** Held operations → statements: inserts merged per table, updates merged per row and per set of columns. */
@@ -227,11 +237,13 @@ function columnsOf(table: PgTable, fields: string[]): PgColumn[] {
 }
 
 /** The rows as one JSON parameter keyed by column name (dates as ISO strings, JSON columns nested). */
-function jsonParam(fields: string[], cols: PgColumn[], rows: Record<string, unknown>[]): SQL {
-  const records = rows.map((row) =>
-    Object.fromEntries(fields.map((f, i) => [cols[i]!.name, row[f] ?? null])),
-  );
-  return sql`${JSON.stringify(records)}::json`;
+function jsonParam(fields: string[], cols: PgColumn[], rows: Record<string, unknown>[]): string {
+  const records = rows.map((row) => {
+    const record: Record<string, unknown> = {};
+    for (let i = 0; i < fields.length; i++) record[cols[i]!.name] = row[fields[i]!] ?? null;
+    return record;
+  });
+  return JSON.stringify(records);
 }
 
 /** A column's default as SQL (`now()`, a literal, …), for a row that leaves the column out. */
@@ -251,45 +263,123 @@ function defaultOf(col: PgColumn): SQL {
 function insertJson(table: PgTable, rows: Record<string, unknown>[], ignore: boolean): SQL {
   const all = getTableColumns(table) as Record<string, PgColumn>;
   const fields: string[] = [];
-  const values: SQL[] = [];
+  const partial: boolean[] = [];
   for (const [field, col] of Object.entries(all)) {
-    const given = rows.filter((r) => r[field] !== undefined).length;
+    let given = 0;
+    for (const r of rows) if (r[field] !== undefined) given++;
     // Left out by every row: the default (or NULL) without naming the column.
     if (given === 0) continue;
     fields.push(field);
-    const v = sql`v.${sql.identifier(col.name)}`;
-    values.push(
-      given === rows.length || !col.hasDefault
-        ? v
-        : sql`CASE WHEN e.value::jsonb ? ${col.name} THEN ${v} ELSE ${defaultOf(col)} END`,
-    );
+    partial.push(given < rows.length && col.hasDefault);
   }
   const cols = fields.map((f) => all[f]!);
   // Keys whose value is undefined are left out of the JSON (JSON.stringify drops them).
-  const records = rows.map((row) => Object.fromEntries(fields.map((f) => [all[f]!.name, row[f]])));
+  const records = rows.map((row) => {
+    const record: Record<string, unknown> = {};
+    for (let i = 0; i < fields.length; i++) record[cols[i]!.name] = row[fields[i]!];
+    return record;
+  });
+  const json = JSON.stringify(records);
+  // The statement's text depends only on the table, its columns and which of them some rows
+  // leave out: built once per shape, it costs a batch no query building.
+  const shape = `${getTableName(table)}|${ignore}|${fields.map((f, i) => (partial[i] ? `${f}?` : f)).join(',')}`;
+  let text = insertTexts.get(shape);
+  if (text === undefined) {
+    text = insertText(table, cols, partial, ignore);
+    insertTexts.set(shape, text);
+  }
+  if (text === null) return insertJsonBuilt(table, cols, partial, json, ignore);
+  return sql`${sql.raw(text.before)}${json}${sql.raw(text.after)}`;
+}
+
+/** Statement texts of held inserts by shape (null: the shape needs parameters besides the rows). */
+const insertTexts = new Map<string, { before: string; after: string } | null>();
+
+const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/** The text of an insert around its JSON parameter, or null when a default needs parameters of its own. */
+function insertText(
+  table: PgTable,
+  cols: PgColumn[],
+  partial: boolean[],
+  ignore: boolean,
+): { before: string; after: string } | null {
+  const values: string[] = [];
+  for (const [i, col] of cols.entries()) {
+    const v = `v.${quoted(col.name)}`;
+    if (!partial[i]) {
+      values.push(v);
+      continue;
+    }
+    const d: unknown = col.default;
+    if (!(d instanceof SQL)) return null;
+    const rendered = dialect.sqlToQuery(d);
+    if (rendered.params.length > 0) return null;
+    values.push(`CASE WHEN e.value::jsonb ? ${literal(col.name)} THEN ${v} ELSE ${rendered.sql} END`);
+  }
+  const name = quoted(getTableName(table));
+  return {
+    before: `INSERT INTO ${name} (${cols.map((c) => quoted(c.name)).join(', ')}) SELECT ${values.join(', ')} FROM json_array_elements(`,
+    after: `::json) WITH ORDINALITY AS e(value, n) CROSS JOIN LATERAL json_populate_record(NULL::${name}, e.value) AS v ORDER BY e.n${ignore ? ' ON CONFLICT DO NOTHING' : ''}`,
+  };
+}
+
+/** `insertJson` built through Drizzle, for a shape whose defaults are parameters. */
+function insertJsonBuilt(
+  table: PgTable,
+  cols: PgColumn[],
+  partial: boolean[],
+  json: string,
+  ignore: boolean,
+): SQL {
+  const values = cols.map((col, i) => {
+    const v = sql`v.${sql.identifier(col.name)}`;
+    return partial[i] ? sql`CASE WHEN e.value::jsonb ? ${col.name} THEN ${v} ELSE ${defaultOf(col)} END` : v;
+  });
   const names = sql.join(
     cols.map((c) => sql.identifier(c.name)),
     sql`, `,
   );
-  const insert = sql`INSERT INTO ${table} (${names}) SELECT ${sql.join(values, sql`, `)} FROM json_array_elements(${JSON.stringify(records)}::json) WITH ORDINALITY AS e(value, n) CROSS JOIN LATERAL json_populate_record(NULL::${table}, e.value) AS v ORDER BY e.n`;
+  const insert = sql`INSERT INTO ${table} (${names}) SELECT ${sql.join(values, sql`, `)} FROM json_array_elements(${json}::json) WITH ORDINALITY AS e(value, n) CROSS JOIN LATERAL json_populate_record(NULL::${table}, e.value) AS v ORDER BY e.n`;
   return ignore ? sql`${insert} ON CONFLICT DO NOTHING` : insert;
 }
 
 /** Updates of the same columns, one row each, as one UPDATE … FROM json_populate_recordset. */
 function updateJson(list: Array<UpdateOp>): SQL {
-  const { table, key } = list[0]!;
-  const keyField = fieldOf(table, key);
-  const fields = Object.keys(list[0]!.patch).sort();
-  const cols = columnsOf(table, fields);
-  const rows = list.map((u) => ({ ...u.patch, [keyField]: u.id }));
-  const sets = sql.join(
-    cols.map((c) => sql`${sql.identifier(c.name)} = v.${sql.identifier(c.name)}`),
-    sql`, `,
+  const first = list[0]!;
+  const { table, key } = first;
+  const fields = Object.keys(first.patch).sort();
+  const shape = `${getTableName(table)}|${key.name}|${first.whereNull?.name ?? ''}|${fields.join(',')}`;
+  let text = updateTexts.get(shape);
+  if (text === undefined) {
+    text = updateText(first, fields);
+    updateTexts.set(shape, text);
+  }
+  const param = jsonParam(
+    [text.keyField, ...fields],
+    text.cols,
+    list.map((u) => ({ ...u.patch, [text.keyField]: u.id })),
   );
-  const param = jsonParam([keyField, ...fields], [key, ...cols], rows);
   // The LIMIT tells the planner how many rows come (it guesses 100 for a set-returning function
   // and then scans the whole table to hash-join them); with it, each row is found by its index.
-  return sql`UPDATE ${table} SET ${sets} FROM (SELECT * FROM json_populate_recordset(NULL::${table}, ${param}) LIMIT ${sql.raw(String(list.length))}) AS v WHERE ${table}.${sql.identifier(key.name)} = v.${sql.identifier(key.name)}${whereNullOf(list[0]!)}`;
+  return sql`${sql.raw(text.before)}${param}${sql.raw(`::json) LIMIT ${list.length})${text.after}`)}`;
+}
+
+/** Statement texts of held updates by shape: built once, so a batch costs no query building. */
+const updateTexts = new Map<string, { before: string; after: string; keyField: string; cols: PgColumn[] }>();
+
+function updateText(u: UpdateOp, fields: string[]) {
+  const { table, key } = u;
+  const cols = columnsOf(table, fields);
+  const name = quoted(getTableName(table));
+  const k = quoted(key.name);
+  return {
+    before: `UPDATE ${name} SET ${cols.map((c) => `${quoted(c.name)} = v.${quoted(c.name)}`).join(', ')} FROM (SELECT * FROM json_populate_recordset(NULL::${name}, `,
+    after: ` AS v WHERE ${name}.${k} = v.${k}${u.whereNull ? ` AND ${name}.${quoted(u.whereNull.name)} IS NULL` : ''}`,
+    keyField: fieldOf(table, key),
+    cols: [key, ...cols],
+  };
 }
 
 function updateMany(list: Array<UpdateOp>): SQL {

@@ -70,6 +70,21 @@ export async function patchTraceback(
   return { ...row, ...patch };
 }
 
+/** The lock statement, prepared by name once per executor with the ids as one array parameter. */
+const preparedLocks = new WeakMap<Executor, ReturnType<typeof prepareLock>>();
+function prepareLock(db: Executor) {
+  return db
+    .select({ traceback: tracebacks, hop: hops })
+    .from(tracebacks)
+    .innerJoin(hops, eq(hops.tracebackId, tracebacks.id))
+    .where(
+      sql`${tracebacks.id} IN (SELECT h.traceback_id FROM hops h WHERE h.id = ANY(${sql.placeholder('ids')}::uuid[]))`,
+    )
+    .orderBy(asc(tracebacks.id), asc(hops.line), asc(hops.seq))
+    .for('update', { of: tracebacks })
+    .prepare('lock_tracebacks_of_hops');
+}
+
 /**
  * The locks of several tracebacks, found from their hops, taken in traceback id
  * order (two batches that share tracebacks cannot deadlock), and every hop of
@@ -83,18 +98,9 @@ export async function lockTracebacksOfHops(
   const tracebackOf = new Map<string, TracebackRow>();
   const hopsOf = new Map<string, HopRow[]>();
   if (hopIds.length === 0) return { tracebackOf, hopsOf };
-  // Prepared by name: PostgreSQL parses and plans it once per connection, whatever the number of ids.
-  const rows = await db
-    .select({ traceback: tracebacks, hop: hops })
-    .from(tracebacks)
-    .innerJoin(hops, eq(hops.tracebackId, tracebacks.id))
-    .where(
-      sql`${tracebacks.id} IN (SELECT h.traceback_id FROM hops h WHERE h.id = ANY(${sql.placeholder('ids')}::uuid[]))`,
-    )
-    .orderBy(asc(tracebacks.id), asc(hops.line), asc(hops.seq))
-    .for('update', { of: tracebacks })
-    .prepare('lock_tracebacks_of_hops')
-    .execute({ ids: hopIds });
+  let prepared = preparedLocks.get(db);
+  if (!prepared) preparedLocks.set(db, (prepared = prepareLock(db)));
+  const rows = await prepared.execute({ ids: hopIds });
   const wanted = new Set(hopIds);
   for (const { traceback, hop } of rows) {
     const list = hopsOf.get(traceback.id);
