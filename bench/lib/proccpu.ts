@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Command name and CPU seconds (user + system) from a /proc …/stat file; undefined if it is gone. */
-function statOf(path: string): { comm: string; seconds: number } | undefined {
+/**
+ * Command name, CPU seconds (user + system) and the CPU seconds of its children that have exited
+ * and been waited for, from a /proc …/stat file; undefined if it is gone.
+ */
+function statOf(path: string): { comm: string; seconds: number; reaped: number } | undefined {
   let stat: string;
   try {
     stat = readFileSync(path, 'utf8');
@@ -10,10 +13,12 @@ function statOf(path: string): { comm: string; seconds: number } | undefined {
   }
   const close = stat.lastIndexOf(')');
   const fields = stat.slice(close + 2).split(' ');
-  // Fields after the command: state is [0], utime [11], stime [12] (stat(5) numbering 14 and 15).
+  // Fields after the command: state is [0], utime [11], stime [12], cutime [13], cstime [14]
+  // (stat(5) numbering 14–17). USER_HZ is 100 on Linux.
   return {
     comm: stat.slice(stat.indexOf('(') + 1, close),
-    seconds: (Number(fields[11]) + Number(fields[12])) / 100, // USER_HZ is 100 on Linux
+    seconds: (Number(fields[11]) + Number(fields[12])) / 100,
+    reaped: (Number(fields[13]) + Number(fields[14])) / 100,
   };
 }
 
@@ -27,10 +32,11 @@ function listing(dir: string): string[] {
 
 /**
  * CPU seconds (user + system) used so far by every living process whose command name
- * is `comm` (e.g. "postgres"), read from /proc; NaN off Linux. The difference of two
- * readings is what those processes spent in between (less whatever a process that
- * exited in between had spent), which tells how a benchmark's CPU splits between the
- * database and this process.
+ * is `comm` (e.g. "postgres"), with what their exited children had used (a PostgreSQL
+ * backend that ends, say a pool connection closed while idle, hands its CPU to the
+ * postmaster's count when it is reaped), read from /proc; NaN off Linux. The difference of
+ * two readings is what those processes spent in between, which tells how a benchmark's CPU
+ * splits between the database and this process.
  */
 export function cpuSecondsOf(comm: string): number {
   const pids = listing('/proc');
@@ -38,7 +44,7 @@ export function cpuSecondsOf(comm: string): number {
   let seconds = 0;
   for (const pid of pids) {
     const s = statOf(`/proc/${pid}/stat`);
-    if (s?.comm === comm) seconds += s.seconds;
+    if (s?.comm === comm) seconds += s.seconds + s.reaped;
   }
   return seconds;
 }
