@@ -4,7 +4,7 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Db, Tx } from './client';
 import * as schema from './schema';
-import { deferWrites, discardHeldWrites, heldWritesStatement } from './repos/deferred';
+import { deferWrites, discardHeldWrites, flushWrites, heldWritesStatement } from './repos/deferred';
 
 const dialect = new PgDialect();
 
@@ -56,8 +56,7 @@ export async function batchTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): P
     return db.transaction(async (tx) => {
       deferWrites(tx);
       const result = await fn(tx);
-      const held = heldWritesStatement(tx);
-      if (held) await tx.execute(held);
+      await flushWrites(tx);
       return result;
     });
   const client = await pool.connect();

@@ -18,6 +18,19 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 /** Either the database or an open transaction: repositories accept both. */
 export type Executor = Db | Tx;
 
+/**
+ * `build` run once per executor (the database, or one pooled connection) and kept with it, for
+ * statements prepared by name: Drizzle builds them once, PostgreSQL plans them once per connection.
+ */
+export function perExecutor<T>(build: (db: Executor) => T): (db: Executor) => T {
+  const made = new WeakMap<Executor, T>();
+  return (db) => {
+    let value = made.get(db);
+    if (value === undefined) made.set(db, (value = build(db)));
+    return value;
+  };
+}
+
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 export interface Database {

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, lte, or, sql, lt, type SQL } from 'drizzle-orm';
-import type { Executor } from '../client';
+import { perExecutor, type Executor } from '../client';
 import {
   hopLinks,
   outbox,
@@ -181,20 +181,9 @@ export interface PrefetchedEndpoints {
 }
 const prefetched = new WeakMap<Executor, PrefetchedEndpoints>();
 
-/**
- * For a batch of hop answers, read before their transaction takes its locks: the
- * directory rows of every provider in the tracebacks of these hops and of the
- * named upstreams, with their active webhook endpoints, in one statement. Hand
- * `endpoints` to `primeEndpoints` inside the transaction. A provider that joins
- * a traceback in between is not covered, and its endpoints are read when needed.
- */
-/** Prepared once per database: the ids travel as two array parameters, so the text and plan never change. */
-const preparedProvidersWithEndpoints = new WeakMap<
-  Executor,
-  ReturnType<typeof prepareProvidersWithEndpoints>
->();
-function prepareProvidersWithEndpoints(db: Executor) {
-  return db
+/** Prepared once per executor: the ids travel as two array parameters, so the text and plan never change. */
+const providersWithEndpointsStatement = perExecutor((db) =>
+  db
     .select({ provider: providers, endpoint: webhookEndpoints })
     .from(providers)
     .leftJoin(
@@ -204,9 +193,16 @@ function prepareProvidersWithEndpoints(db: Executor) {
     .where(
       sql`${providers.id} IN (SELECT h2.provider_id FROM hops h1 JOIN hops h2 ON h2.traceback_id = h1.traceback_id WHERE h1.id = ANY(${sql.placeholder('hopIds')}::uuid[])) OR ${providers.id} = ANY(${sql.placeholder('providerIds')}::uuid[])`,
     )
-    .prepare('providers_with_endpoints');
-}
+    .prepare('providers_with_endpoints'),
+);
 
+/**
+ * For a batch of hop answers, in the same round trip as the lock of their tracebacks
+ * (sent right behind it): the directory rows of every provider in the tracebacks of these hops and
+ * of the named upstreams, with their active webhook endpoints, in one statement.
+ * Hand `endpoints` to `primeEndpoints`. A provider not covered (one that joins a
+ * traceback later in the batch) has its endpoints read when needed.
+ */
 export async function providersWithEndpoints(
   db: Executor,
   hopIds: string[],
@@ -215,9 +211,7 @@ export async function providersWithEndpoints(
   const providerRows = new Map<string, ProviderRow>();
   const endpoints: PrefetchedEndpoints = { providerIds: new Set(), rows: [] };
   if (hopIds.length === 0 && providerIds.length === 0) return { providers: providerRows, endpoints };
-  let prepared = preparedProvidersWithEndpoints.get(db);
-  if (!prepared) preparedProvidersWithEndpoints.set(db, (prepared = prepareProvidersWithEndpoints(db)));
-  const rows = await prepared.execute({ hopIds, providerIds });
+  const rows = await providersWithEndpointsStatement(db).execute({ hopIds, providerIds });
   for (const { provider, endpoint } of rows) {
     providerRows.set(provider.id, provider);
     endpoints.providerIds.add(provider.id);

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, max, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { Executor } from '../client';
+import { perExecutor, type Executor } from '../client';
 import type { AttachmentMeta } from './attachments';
 import { campaigns, events, hops, origins, providers, referrals, tracebacks, users } from '../schema';
 import { decodeCursor, type Page } from './cursor';
@@ -71,9 +71,8 @@ export async function patchTraceback(
 }
 
 /** The lock statement, prepared by name once per executor with the ids as one array parameter. */
-const preparedLocks = new WeakMap<Executor, ReturnType<typeof prepareLock>>();
-function prepareLock(db: Executor) {
-  return db
+const lockStatement = perExecutor((db) =>
+  db
     .select({ traceback: tracebacks, hop: hops })
     .from(tracebacks)
     .innerJoin(hops, eq(hops.tracebackId, tracebacks.id))
@@ -82,8 +81,8 @@ function prepareLock(db: Executor) {
     )
     .orderBy(asc(tracebacks.id), asc(hops.line), asc(hops.seq))
     .for('update', { of: tracebacks })
-    .prepare('lock_tracebacks_of_hops');
-}
+    .prepare('lock_tracebacks_of_hops'),
+);
 
 /**
  * The locks of several tracebacks, found from their hops, taken in traceback id
@@ -98,9 +97,7 @@ export async function lockTracebacksOfHops(
   const tracebackOf = new Map<string, TracebackRow>();
   const hopsOf = new Map<string, HopRow[]>();
   if (hopIds.length === 0) return { tracebackOf, hopsOf };
-  let prepared = preparedLocks.get(db);
-  if (!prepared) preparedLocks.set(db, (prepared = prepareLock(db)));
-  const rows = await prepared.execute({ ids: hopIds });
+  const rows = await lockStatement(db).execute({ ids: hopIds });
   const wanted = new Set(hopIds);
   for (const { traceback, hop } of rows) {
     const list = hopsOf.get(traceback.id);
@@ -293,23 +290,19 @@ function hopViewQuery(db: Executor) {
  * and many (a batch of answers, a page), the ids as one array parameter so the statement text,
  * and PostgreSQL's plan of it, is the same whatever their number.
  */
-const preparedHopViews = new WeakMap<Executor, ReturnType<typeof prepareHopViews>>();
-function prepareHopViews(db: Executor) {
-  return {
-    one: hopViewQuery(db)
-      .where(eq(hops.id, sql.placeholder('id')))
-      .prepare('hop_view_one'),
-    many: hopViewQuery(db)
-      .where(sql`${hops.id} = ANY(${sql.placeholder('ids')}::uuid[])`)
-      .prepare('hop_view_many'),
-  };
-}
+const hopViewStatements = perExecutor((db) => ({
+  one: hopViewQuery(db)
+    .where(eq(hops.id, sql.placeholder('id')))
+    .prepare('hop_view_one'),
+  many: hopViewQuery(db)
+    .where(sql`${hops.id} = ANY(${sql.placeholder('ids')}::uuid[])`)
+    .prepare('hop_view_many'),
+}));
 
 /** Hop views in one statement (a page of hops, or the one hop an answer returns), in the order of `ids`. */
 export async function hopViews(db: Executor, ids: string[]): Promise<HopViewRow[]> {
   if (ids.length === 0) return [];
-  let prepared = preparedHopViews.get(db);
-  if (!prepared) preparedHopViews.set(db, (prepared = prepareHopViews(db)));
+  const prepared = hopViewStatements(db);
   const rows = await (ids.length === 1
     ? prepared.one.execute({ id: ids[0] })
     : prepared.many.execute({ ids }));
