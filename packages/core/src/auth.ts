@@ -111,6 +111,10 @@ const MAX_CACHED_KEYS = 10_000;
 export class ApiKeyCache {
   readonly #entries = new Map<string, CachedKey>();
   readonly #lastUsed = new Map<string, number>();
+  /** Database lookups under way, by key hash: requests that arrive together while one runs share it. */
+  readonly #loading = new Map<string, Promise<ApiKeyAuth | null>>();
+  /** Moves on at every invalidation: a lookup that started before one must not cache what it read. */
+  #generation = 0;
   constructor(
     readonly ttlMs: number,
     readonly clock: Clock,
@@ -124,8 +128,27 @@ export class ApiKeyCache {
     return undefined;
   }
 
-  set(keyHash: string, value: Omit<CachedKey, 'expiresAtMs'>): void {
-    if (this.ttlMs <= 0) return;
+  /** Which invalidation this cache is at; pass it back to `set` to keep a lookup's result only if none came since. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * Runs `load` for this key unless a run for it is under way, whose result is then shared (single
+   * flight): when a busy key's entry runs out, the requests that arrive together cost one lookup.
+   */
+  loadOnce(keyHash: string, load: () => Promise<ApiKeyAuth | null>): Promise<ApiKeyAuth | null> {
+    const running = this.#loading.get(keyHash);
+    if (running) return running;
+    const started = load().finally(() => {
+      if (this.#loading.get(keyHash) === started) this.#loading.delete(keyHash);
+    });
+    this.#loading.set(keyHash, started);
+    return started;
+  }
+
+  set(keyHash: string, value: Omit<CachedKey, 'expiresAtMs'>, generation = this.#generation): void {
+    if (this.ttlMs <= 0 || generation !== this.#generation) return;
     if (this.#entries.size >= MAX_CACHED_KEYS) {
       // Oldest first: Map keeps insertion order.
       const oldest = this.#entries.keys().next().value;
@@ -148,11 +171,17 @@ export class ApiKeyCache {
   }
 
   invalidate(match: { keyId?: string; userId?: string }): void {
+    // A lookup under way may have read the key before the change: its result is not cached, and the
+    // requests that come after this start their own.
+    this.#generation++;
+    this.#loading.clear();
     for (const [hash, entry] of this.#entries)
       if (entry.keyId === match.keyId || entry.actor.userId === match.userId) this.#entries.delete(hash);
   }
 
   clear(): void {
+    this.#generation++;
+    this.#loading.clear();
     this.#entries.clear();
   }
 
@@ -190,13 +219,17 @@ export async function authenticateApiKey(
     if (cache!.claimLastUsed(hit.keyId, null)) await touchApiKey(opts.db, hit.keyId, cache!.clock.now());
     return { actor: hit.actor, scopes: hit.scopes };
   }
-  const found = await findApiKeyUser(opts.db, keyHash);
-  if (!found) return null;
-  const auth = { actor: actorFor(found.user, 'api'), scopes: found.key.scopes };
-  if (cache) {
-    cache.set(keyHash, { ...auth, keyId: found.key.id });
-    if (cache.claimLastUsed(found.key.id, found.key.lastUsedAt))
-      await touchApiKey(opts.db, found.key.id, cache.clock.now());
-  }
-  return auth;
+  const lookup = async (): Promise<ApiKeyAuth | null> => {
+    const generation = cache?.generation;
+    const found = await findApiKeyUser(opts.db, keyHash);
+    if (!found) return null;
+    const auth = { actor: actorFor(found.user, 'api'), scopes: found.key.scopes };
+    if (cache) {
+      cache.set(keyHash, { ...auth, keyId: found.key.id }, generation);
+      if (cache.claimLastUsed(found.key.id, found.key.lastUsedAt))
+        await touchApiKey(opts.db, found.key.id, cache.clock.now());
+    }
+    return auth;
+  };
+  return cache ? cache.loadOnce(keyHash, lookup) : lookup();
 }

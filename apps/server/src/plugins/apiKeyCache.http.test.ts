@@ -1,4 +1,12 @@
-import { disableUser, revokeApiKey, systemActor } from '@hoptrace/core';
+import {
+  ApiKeyCache,
+  authenticateApiKey,
+  disableUser,
+  invalidateApiKeys,
+  registerApiKeyCache,
+  revokeApiKey,
+  systemActor,
+} from '@hoptrace/core';
 import { schema } from '@hoptrace/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +100,63 @@ describe('API key cache (default TTL 5 s)', () => {
     const later = h.clock.advance(10_000);
     await caller.get('/api/v1/tracebacks');
     expect((await keyOf(h, caller.userId)).lastUsedAt).toEqual(later);
+  });
+});
+
+describe('API key cache lookups', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(() => h.close());
+
+  it('requests that arrive together for an uncached key share one database lookup', async () => {
+    const caller = await h.user('analyst');
+    const cache = new ApiKeyCache(5_000, h.clock);
+    let lookups = 0;
+    const load = cache.loadOnce.bind(cache);
+    cache.loadOnce = (hash, run) =>
+      load(hash, () => {
+        lookups++;
+        return run();
+      });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => authenticateApiKey({ db: h.db, cache }, caller.key)),
+    );
+    expect(lookups).toBe(1);
+    expect(new Set(results.map((r) => r?.actor.userId))).toEqual(new Set([caller.userId]));
+    // Once it is cached, no lookup at all; once it runs out, one more.
+    await authenticateApiKey({ db: h.db, cache }, caller.key);
+    expect(lookups).toBe(1);
+    h.clock.advance(5_001);
+    await Promise.all([1, 2, 3].map(() => authenticateApiKey({ db: h.db, cache }, caller.key)));
+    expect(lookups).toBe(2);
+  });
+
+  it('a key revoked while its lookup is under way is not cached from that lookup', async () => {
+    const caller = await h.user('analyst');
+    const cache = new ApiKeyCache(5_000, h.clock);
+    const unregister = registerApiKeyCache(cache);
+    try {
+      const key = await keyOf(h, caller.userId);
+      // The lookup has left for the database when the revocation reaches this process's caches.
+      const lookup = authenticateApiKey({ db: h.db, cache }, caller.key);
+      invalidateApiKeys({ keyId: key.id });
+      await revokeElsewhere(h, key.id);
+      // Whatever it read, nothing of it stays behind…
+      await lookup;
+      expect(cache.size).toBe(0);
+      // …so the next request asks the database and is refused.
+      expect(await authenticateApiKey({ db: h.db, cache }, caller.key)).toBeNull();
+    } finally {
+      unregister();
+    }
+  });
+
+  it('an unknown key is never cached and each request asks again', async () => {
+    const cache = new ApiKeyCache(5_000, h.clock);
+    expect(await authenticateApiKey({ db: h.db, cache }, 'htk_not_a_key')).toBeNull();
+    expect(cache.size).toBe(0);
   });
 });
 
