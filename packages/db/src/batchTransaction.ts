@@ -48,11 +48,12 @@ const sessions = new WeakMap<pg.PoolClient, Tx>();
  * rolls it back, and the write's error is thrown. The transaction passed to `fn` does not nest
  * (no savepoints).
  *
- * On PGlite (in this process, no round trips) it is `db.transaction` with the same held writes.
+ * On PGlite (in this process, no round trips), or on a pool not in pipeline mode (`openDatabase`
+ * always makes one that is), it is `db.transaction` with the same held writes.
  */
 export async function batchTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const pool = (db as { $client?: unknown }).$client;
-  if (!(pool instanceof pg.Pool))
+  if (!(pool instanceof pg.Pool) || !(pool.options as { pipeline?: boolean }).pipeline)
     return db.transaction(async (tx) => {
       deferWrites(tx);
       const result = await fn(tx);
@@ -63,7 +64,6 @@ export async function batchTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): P
   // A connection whose ROLLBACK or COMMIT failed is in an unknown state: the pool drops it.
   let broken: Error | undefined;
   try {
-    const pipelined = client.pipeline;
     let tx = sessions.get(client);
     if (!tx) sessions.set(client, (tx = drizzle(client, { schema }) as unknown as Tx));
     deferWrites(tx);
@@ -71,13 +71,12 @@ export async function batchTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): P
       discardHeldWrites(tx);
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
     };
-    // Not awaited on a pipelined connection: the first statements of `fn` follow it on the wire.
+    // Not awaited: the first statements of `fn` follow it on the wire.
     const begin = client.query('BEGIN');
     begin.catch(() => undefined);
     let result: T;
     let write: pg.QueryConfig | undefined;
     try {
-      if (!pipelined) await begin;
       result = await fn(tx);
       // Every statement of `fn` came after BEGIN and has answered, so BEGIN has too.
       await begin;
@@ -87,17 +86,9 @@ export async function batchTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): P
       await rollback();
       throw error;
     }
-    if (write && !pipelined) {
-      try {
-        await client.query(write);
-      } catch (error) {
-        await rollback();
-        throw error;
-      }
-    }
     // Both are sent here, in this order, before either answers.
     const [written, committed] = await Promise.allSettled([
-      write && pipelined ? client.query(write) : undefined,
+      write ? client.query(write) : undefined,
       client.query('COMMIT'),
     ]);
     if (committed.status === 'rejected') broken = committed.reason as Error;

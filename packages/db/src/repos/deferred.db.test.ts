@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { boolean, doublePrecision, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../client';
 import { events, hopLinks, hops, outbox, providers, tracebacks } from '../schema';
@@ -414,5 +415,86 @@ describe('flushWrites', () => {
       await flushWrites(tx);
       expect(defersWrites(tx)).toBe(false);
     });
+  });
+
+  it('gives rows that leave a column out its default, of every kind, beside rows that set it', async () => {
+    // A table of its own with one column per kind of default the schema can declare.
+    await database.db.execute(sql`
+      CREATE TABLE IF NOT EXISTS deferred_defaults (
+        id uuid PRIMARY KEY, label text NOT NULL DEFAULT 'plain', quoted text NOT NULL DEFAULT 'it''s',
+        n integer NOT NULL DEFAULT 7, ratio double precision NOT NULL DEFAULT 0.5, flag boolean NOT NULL DEFAULT true,
+        tags text[] NOT NULL DEFAULT '{}'::text[], made text)`);
+    const table = pgTable('deferred_defaults', {
+      id: uuid('id').primaryKey(),
+      label: text('label').notNull().default('plain'),
+      quoted: text('quoted').notNull().default("it's"),
+      n: integer('n').notNull().default(7),
+      ratio: doublePrecision('ratio').notNull().default(0.5),
+      flag: boolean('flag').notNull().default(true),
+      tags: text('tags')
+        .array()
+        .notNull()
+        .default(sql`'{}'::text[]`),
+      made: text('made'),
+    });
+    const withFn = pgTable('deferred_defaults', {
+      id: uuid('id').primaryKey(),
+      made: text('made').$defaultFn(() => 'made in JavaScript'),
+    });
+    const [set, left, fnSet, fnLeft, fnAlone] = [
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+    ];
+    await database.db.transaction(async (tx) => {
+      deferWrites(tx);
+      // Same table, same batch: one row sets every column, the next leaves each out.
+      await insertOrDefer(tx, table, [
+        { id: set, label: 'given', quoted: 'given too', n: 0, ratio: 2, flag: false, tags: ['t'] },
+      ]);
+      await insertOrDefer(tx, table, [{ id: left }]);
+      await flushWrites(tx);
+    });
+    await database.db.transaction(async (tx) => {
+      deferWrites(tx);
+      // A default computed in JavaScript is computed for the rows that leave it out.
+      await insertOrDefer(tx, withFn, [{ id: fnSet, made: 'given' }, { id: fnLeft }]);
+      await flushWrites(tx);
+    });
+    await database.db.transaction(async (tx) => {
+      deferWrites(tx);
+      await insertOrDefer(tx, withFn, [{ id: fnAlone }]);
+      await flushWrites(tx);
+    });
+    const rows = await database.db
+      .select()
+      .from(table)
+      .where(inArray(table.id, [set, left, fnSet, fnLeft, fnAlone]));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(set)).toEqual({
+      id: set,
+      label: 'given',
+      quoted: 'given too',
+      n: 0,
+      ratio: 2,
+      flag: false,
+      tags: ['t'],
+      made: null,
+    });
+    expect(byId.get(left)).toEqual({
+      id: left,
+      label: 'plain',
+      quoted: "it's",
+      n: 7,
+      ratio: 0.5,
+      flag: true,
+      tags: [],
+      made: null,
+    });
+    expect(byId.get(fnSet)!.made).toBe('given');
+    expect(byId.get(fnLeft)!.made).toBe('made in JavaScript');
+    expect(byId.get(fnAlone)!.made).toBe('made in JavaScript');
   });
 });

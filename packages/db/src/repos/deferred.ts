@@ -180,12 +180,13 @@ function coalesce(db: Executor, queue: Op[]): SQL[] {
   }
   const out: SQL[] = [];
   for (const g of inserts.values()) {
-    if (!g.rows.every(plain)) {
+    const json = g.rows.every(plain) ? insertJson(g.table, g.rows, g.ignore) : undefined;
+    if (json) out.push(json);
+    else {
+      // Values JSON cannot carry, or a default that cannot be written inline: Drizzle's own insert.
       const insert = db.insert(g.table).values(g.rows);
       out.push((g.ignore ? insert.onConflictDoNothing() : insert).getSQL());
-      continue;
     }
-    out.push(insertJson(g.table, g.rows, g.ignore));
   }
   // One statement cannot update a row twice (PostgreSQL applies one of the two), so a table's
   // held updates must all find their rows the same way; mixing is refused, not half-applied.
@@ -246,27 +247,23 @@ function jsonParam(fields: string[], cols: PgColumn[], rows: Record<string, unkn
   return JSON.stringify(records);
 }
 
-/** A column's default as SQL (`now()`, a literal, …), for a row that leaves the column out. */
-function defaultOf(col: PgColumn): SQL {
-  const d: unknown = col.default;
-  if (d instanceof SQL) return d;
-  return sql`${sql.param(d, col)}::${sql.raw(col.getSQLType())}`;
-}
-
 /**
  * Many rows of one table in ONE INSERT with ONE parameter, in the order they were written
  * (identity ids follow it): the JSON array becomes rows of the table's own type, so
  * PostgreSQL parses one value instead of one per column and row, and the statement text
  * stays the same whatever the batch size. A column some rows leave out gets its default
  * on those rows (a key left out of the JSON object), as a separate INSERT would give it.
+ * Undefined when such a default cannot be written into the statement's text.
  */
-function insertJson(table: PgTable, rows: Record<string, unknown>[], ignore: boolean): SQL {
+function insertJson(table: PgTable, rows: Record<string, unknown>[], ignore: boolean): SQL | undefined {
   const all = getTableColumns(table) as Record<string, PgColumn>;
   const fields: string[] = [];
   const partial: boolean[] = [];
   for (const [field, col] of Object.entries(all)) {
     let given = 0;
     for (const r of rows) if (r[field] !== undefined) given++;
+    // A default computed in JavaScript: only Drizzle's insert knows to compute it.
+    if (given < rows.length && col.defaultFn) return undefined;
     // Left out by every row: the default (or NULL) without naming the column.
     if (given === 0) continue;
     fields.push(field);
@@ -288,11 +285,11 @@ function insertJson(table: PgTable, rows: Record<string, unknown>[], ignore: boo
     text = insertText(table, cols, partial, ignore);
     insertTexts.set(shape, text);
   }
-  if (text === null) return insertJsonBuilt(table, cols, partial, json, ignore);
+  if (text === null) return undefined;
   return sql`${sql.raw(text.before)}${json}${sql.raw(text.after)}`;
 }
 
-/** Statement texts of held inserts by shape (null: the shape needs parameters besides the rows). */
+/** Statement texts of held inserts by shape (null: a default of the shape cannot be written inline). */
 const insertTexts = new Map<string, { before: string; after: string } | null>();
 
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -312,11 +309,9 @@ function insertText(
       values.push(v);
       continue;
     }
-    const d: unknown = col.default;
-    if (!(d instanceof SQL)) return null;
-    const rendered = dialect.sqlToQuery(d);
-    if (rendered.params.length > 0) return null;
-    values.push(`CASE WHEN e.value::jsonb ? ${literal(col.name)} THEN ${v} ELSE ${rendered.sql} END`);
+    const d = defaultText(col);
+    if (d === null) return null;
+    values.push(`CASE WHEN e.value::jsonb ? ${literal(col.name)} THEN ${v} ELSE ${d} END`);
   }
   const name = quoted(getTableName(table));
   return {
@@ -325,24 +320,21 @@ function insertText(
   };
 }
 
-/** `insertJson` built through Drizzle, for a shape whose defaults are parameters. */
-function insertJsonBuilt(
-  table: PgTable,
-  cols: PgColumn[],
-  partial: boolean[],
-  json: string,
-  ignore: boolean,
-): SQL {
-  const values = cols.map((col, i) => {
-    const v = sql`v.${sql.identifier(col.name)}`;
-    return partial[i] ? sql`CASE WHEN e.value::jsonb ? ${col.name} THEN ${v} ELSE ${defaultOf(col)} END` : v;
-  });
-  const names = sql.join(
-    cols.map((c) => sql.identifier(c.name)),
-    sql`, `,
-  );
-  const insert = sql`INSERT INTO ${table} (${names}) SELECT ${sql.join(values, sql`, `)} FROM json_array_elements(${json}::json) WITH ORDINALITY AS e(value, n) CROSS JOIN LATERAL json_populate_record(NULL::${table}, e.value) AS v ORDER BY e.n`;
-  return ignore ? sql`${insert} ON CONFLICT DO NOTHING` : insert;
+/**
+ * A column's default as SQL text: an SQL default (`now()`, `'{}'::jsonb`, …) as it is, a string,
+ * number or boolean constant of the schema as a typed literal; null for anything else (a default
+ * computed in JavaScript, an SQL default with parameters).
+ */
+function defaultText(col: PgColumn): string | null {
+  const d: unknown = col.default;
+  if (d instanceof SQL) {
+    const rendered = dialect.sqlToQuery(d);
+    return rendered.params.length > 0 ? null : rendered.sql;
+  }
+  const type = col.getSQLType();
+  if (typeof d === 'string') return `${literal(d)}::${type}`;
+  if ((typeof d === 'number' && Number.isFinite(d)) || typeof d === 'boolean') return `${String(d)}::${type}`;
+  return null;
 }
 
 /** Updates of the same columns, one row each, as one UPDATE … FROM json_populate_recordset. */
