@@ -68,7 +68,7 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
         name: `scale: fill to ${label} tracebacks`,
         value: round(fillSeconds, 1),
         unit: 's',
-        notes: `${counts?.t ?? '?'} tracebacks, ${counts?.h ?? '?'} hops in the database; bulk SQL, then VACUUM ANALYZE (the steady state autovacuum keeps); schema indexes incl. migration 0007`,
+        notes: `${counts?.t ?? '?'} tracebacks, ${counts?.h ?? '?'} hops in the database; bulk SQL, then VACUUM ANALYZE (the steady state autovacuum keeps); schema indexes incl. migration 0008`,
       });
       for (const m of await measure(db, analyst, size, samples)) {
         const previous = p95s.get(m.name);

@@ -194,12 +194,15 @@ export const tracebacks = pgTable(
       sql`(${t.status} = 'open' and ${t.outcome} is null) or (${t.status} = 'closed' and ${t.outcome} in ('origin_identified', 'foreign_origin', 'non_responsive', 'dead_end', 'cancelled'))`,
     ),
     index('tracebacks_opened_idx').on(t.openedAt, t.id),
-    index('tracebacks_status_opened_idx').on(t.status, t.openedAt),
+    // id last: a list filtered by status pages in its (opened_at, id) order, and the dashboard's
+    // join of open tracebacks reads their ids from the index alone.
+    index('tracebacks_status_opened_idx').on(t.status, t.openedAt, t.id),
     index('tracebacks_campaign_idx').on(t.campaignId),
     index('tracebacks_calling_idx').on(t.callingNumber),
     index('tracebacks_called_idx').on(t.calledNumber),
+    // Covers what the dashboard reads of closed tracebacks (closed per week, time to close, outcomes).
     index('tracebacks_closed_at_idx')
-      .on(t.closedAt)
+      .on(t.closedAt, t.openedAt, t.outcome)
       .where(sql`${t.status} = 'closed'`),
   ],
 );
@@ -239,10 +242,12 @@ export const hops = pgTable(
   (t) => [
     uniqueIndex('hops_traceback_line_seq_key').on(t.tracebackId, t.line, t.seq),
     index('hops_provider_status_idx').on(t.providerId, t.status, t.requestedAt),
-    index('hops_status_due_idx').on(t.status, t.dueAt),
+    // provider_id and traceback_id ride along so the dashboard's counts of pending and unanswered
+    // hops read the index alone (index-only scans), not a heap row per hop.
+    index('hops_status_due_idx').on(t.status, t.dueAt, t.providerId, t.tracebackId),
     index('hops_provider_traceback_idx').on(t.providerId, t.tracebackId),
     index('hops_origin_answered_idx')
-      .on(t.answeredAt)
+      .on(t.answeredAt, t.providerId)
       .where(sql`${t.answerKind} = 'origin'`),
     check('hops_status_check', sql`${t.status} in ('pending', 'answered', 'non_responsive', 'withdrawn')`),
     check(
