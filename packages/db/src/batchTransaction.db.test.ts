@@ -44,6 +44,20 @@ describe('batchTransaction', () => {
     });
     expect(result.first).toEqual(result.second);
     expect(result.seen).toBe(0);
+    // On PostgreSQL the batch's prepared statements keep their plan within the transaction, and
+    // only there: the connection goes back to the pool with PostgreSQL's own choice.
+    if (database.kind === 'postgres') {
+      const inside = await batchTransaction(database.db, (tx) =>
+        tx.execute(sql`SELECT current_setting('plan_cache_mode') AS t, '' AS x`),
+      );
+      expect(firstRow(inside)?.t).toBe('force_generic_plan');
+      const after = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          database.db.execute(sql`SELECT current_setting('plan_cache_mode') AS t`),
+        ),
+      );
+      expect(after.map((r) => firstRow(r)?.t)).toEqual(['auto', 'auto', 'auto', 'auto']);
+    }
     expect(await namesOf([a, b])).toEqual(
       new Map([
         [a, 'Held One'],

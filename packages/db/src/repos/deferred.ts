@@ -353,13 +353,18 @@ function updateJson(list: Array<UpdateOp>): SQL {
     text.cols,
     list.map((u) => ({ ...u.patch, [text.keyField]: u.id })),
   );
-  // The LIMIT tells the planner how many rows come (it guesses 100 for a set-returning function
-  // and then scans the whole table to hash-join them); with it, each row is found by its index.
-  return sql`${sql.raw(text.before)}${param}${sql.raw(`::json) LIMIT ${list.length})${text.after}`)}`;
+  // The keys again as an array make the rows' index the way in, whatever the plan thinks of the
+  // table's size or of how many rows come: a statement prepared by name keeps its plan, and one
+  // made while the table was small would otherwise scan it whole (a hash join) long after it has
+  // grown. Nothing in the text depends on the number of rows, so each shape is planned once.
+  return sql`${sql.raw(text.before)}${param}${sql.raw(text.after)}${sql.param(list.map((u) => u.id))}${sql.raw(text.tail)}`;
 }
 
 /** Statement texts of held updates by shape: built once, so a batch costs no query building. */
-const updateTexts = new Map<string, { before: string; after: string; keyField: string; cols: PgColumn[] }>();
+const updateTexts = new Map<
+  string,
+  { before: string; after: string; tail: string; keyField: string; cols: PgColumn[] }
+>();
 
 function updateText(u: UpdateOp, fields: string[]) {
   const { table, key } = u;
@@ -367,8 +372,9 @@ function updateText(u: UpdateOp, fields: string[]) {
   const name = quoted(getTableName(table));
   const k = quoted(key.name);
   return {
-    before: `UPDATE ${name} SET ${cols.map((c) => `${quoted(c.name)} = v.${quoted(c.name)}`).join(', ')} FROM (SELECT * FROM json_populate_recordset(NULL::${name}, `,
-    after: ` AS v WHERE ${name}.${k} = v.${k}${u.whereNull ? ` AND ${name}.${quoted(u.whereNull.name)} IS NULL` : ''}`,
+    before: `UPDATE ${name} SET ${cols.map((c) => `${quoted(c.name)} = v.${quoted(c.name)}`).join(', ')} FROM json_populate_recordset(NULL::${name}, `,
+    after: `::json) AS v WHERE ${name}.${k} = v.${k} AND ${name}.${k} = ANY(`,
+    tail: `::${key.getSQLType()}[])${u.whereNull ? ` AND ${name}.${quoted(u.whereNull.name)} IS NULL` : ''}`,
     keyField: fieldOf(table, key),
     cols: [key, ...cols],
   };

@@ -191,7 +191,10 @@ const providersWithEndpointsStatement = perExecutor((db) =>
       and(eq(webhookEndpoints.providerId, providers.id), eq(webhookEndpoints.active, true)),
     )
     .where(
-      sql`${providers.id} IN (SELECT h2.provider_id FROM hops h1 JOIN hops h2 ON h2.traceback_id = h1.traceback_id WHERE h1.id = ANY(${sql.placeholder('hopIds')}::uuid[])) OR ${providers.id} = ANY(${sql.placeholder('providerIds')}::uuid[])`,
+      // Every step found by a key whatever the plan, prepared once, thinks of the tables' sizes: the
+      // hops by id, their tracebacks' hops through the (traceback_id, …) index (a lateral subquery
+      // the planner cannot turn into a hash join over a scan of hops), the providers by id.
+      sql`${providers.id} = ANY(ARRAY(SELECT p.provider_id FROM hops h1 CROSS JOIN LATERAL (SELECT h2.provider_id FROM hops h2 WHERE h2.traceback_id = h1.traceback_id OFFSET 0) p WHERE h1.id = ANY(${sql.placeholder('hopIds')}::uuid[])) || ${sql.placeholder('providerIds')}::uuid[])`,
     )
     .prepare('providers_with_endpoints'),
 );

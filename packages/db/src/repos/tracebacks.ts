@@ -77,7 +77,11 @@ const lockStatement = perExecutor((db) =>
     .from(tracebacks)
     .innerJoin(hops, eq(hops.tracebackId, tracebacks.id))
     .where(
-      sql`${tracebacks.id} IN (SELECT h.traceback_id FROM hops h WHERE h.id = ANY(${sql.placeholder('ids')}::uuid[]))`,
+      // Arrays of ids, not IN (subquery): the tracebacks, and their hops, are then found by index
+      // whatever the plan, kept once made, thinks of the tables' sizes. A plan made while `hops`
+      // was small hashes a scan of all of it; without statistics (no autovacuum) it never changes.
+      sql`${tracebacks.id} = ANY(ARRAY(SELECT h.traceback_id FROM hops h WHERE h.id = ANY(${sql.placeholder('ids')}::uuid[])))
+        AND ${hops.tracebackId} = ANY(ARRAY(SELECT h.traceback_id FROM hops h WHERE h.id = ANY(${sql.placeholder('ids')}::uuid[])))`,
     )
     .orderBy(asc(tracebacks.id), asc(hops.line), asc(hops.seq))
     .for('update', { of: tracebacks })
