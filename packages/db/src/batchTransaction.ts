@@ -53,8 +53,8 @@ const sessions = new WeakMap<pg.PoolClient, Tx>();
  *
  * `fn`'s statements run on generic plans (see GENERIC_PLANS): they should find their rows by key,
  * as the answer path's do; a search whose best plan depends on its parameters' values does not
- * belong in a batch. `fn` must hold every write whose result it does not read back. If `fn` throws, nothing is
- * written. If the held writes fail, the COMMIT behind them finds the transaction aborted and
+ * belong in a batch. `fn` must hold every write whose result it does not read back. If `fn`
+ * throws, nothing is written. If the held writes fail, the COMMIT behind them finds the transaction aborted and
  * rolls it back, and the write's error is thrown. The transaction passed to `fn` does not nest
  * (no savepoints).
  *
@@ -84,8 +84,8 @@ export async function batchTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): P
     // Not awaited: the first statements of `fn` follow it on the wire.
     const begin = client.query('BEGIN');
     begin.catch(() => undefined);
-    // Behind it, as part of the same round trip: the batch's prepared statements run on the plan
-    // their connection keeps (see below).
+    // Behind it, in the same round trip: the batch's prepared statements run on the plan their
+    // connection keeps (GENERIC_PLANS).
     client.query(GENERIC_PLANS).catch(() => undefined);
     let result: T;
     let write: pg.QueryConfig | undefined;
