@@ -171,18 +171,23 @@ export class ApiKeyCache {
   }
 
   invalidate(match: { keyId?: string; userId?: string }): void {
-    // A lookup under way may have read the key before the change: its result is not cached, and the
-    // requests that come after this start their own.
-    this.#generation++;
-    this.#loading.clear();
+    this.#forgetLookups();
     for (const [hash, entry] of this.#entries)
       if (entry.keyId === match.keyId || entry.actor.userId === match.userId) this.#entries.delete(hash);
   }
 
   clear(): void {
+    this.#forgetLookups();
+    this.#entries.clear();
+  }
+
+  /**
+   * A lookup under way may have read a key before the change: its result is not cached, and the
+   * requests that come after this start their own.
+   */
+  #forgetLookups(): void {
     this.#generation++;
     this.#loading.clear();
-    this.#entries.clear();
   }
 
   get size(): number {

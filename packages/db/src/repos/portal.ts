@@ -183,12 +183,12 @@ export async function topOriginProviders(
     .limit(limit);
 }
 
-/** A request left unanswered past its deadline: marked non-responsive, or still pending after it. */
+/**
+ * A request left unanswered past its deadline: marked non-responsive, or still pending after it.
+ * Written as one range of statuses, so the (status, due_at, provider_id, …) index answers it alone.
+ */
 const unanswered = (now: Date) =>
-  sql`(${hops.status} = 'non_responsive' OR (${hops.status} = 'pending' AND ${hops.dueAt} <= ${now.toISOString()}))`;
-/** The same, written so one range of the (status, due_at, provider_id, …) index answers it alone. */
-const unansweredIndexed = (now: Date) =>
-  sql`${hops.status} IN ('non_responsive', 'pending') AND (${hops.status} = 'non_responsive' OR ${hops.dueAt} <= ${now.toISOString()})`;
+  sql`(${hops.status} IN ('non_responsive', 'pending') AND (${hops.status} = 'non_responsive' OR ${hops.dueAt} <= ${now.toISOString()}))`;
 
 /** Providers with the most requests left unanswered past a deadline that fell since `from`. */
 export async function topUnansweredProviders(
@@ -201,7 +201,7 @@ export async function topUnansweredProviders(
     .select({ providerId: providers.id, providerName: providers.name, count: sql<number>`count(*)::int` })
     .from(hops)
     .innerJoin(providers, eq(providers.id, hops.providerId))
-    .where(and(unansweredIndexed(now), sql`${hops.dueAt} >= ${from.toISOString()}`))
+    .where(and(unanswered(now), sql`${hops.dueAt} >= ${from.toISOString()}`))
     .groupBy(providers.id, providers.name)
     .orderBy(sql`count(*) DESC`, asc(providers.name))
     .limit(limit);

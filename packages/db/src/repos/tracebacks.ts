@@ -70,6 +70,9 @@ export async function patchTraceback(
   return { ...row, ...patch };
 }
 
+/** The tracebacks of the hops whose ids are the `ids` placeholder, as an array. */
+const tracebacksOfHopIds = sql`ARRAY(SELECT h.traceback_id FROM hops h WHERE h.id = ANY(${sql.placeholder('ids')}::uuid[]))`;
+
 /** The lock statement, prepared by name once per executor with the ids as one array parameter. */
 const lockStatement = perExecutor((db) =>
   db
@@ -80,8 +83,7 @@ const lockStatement = perExecutor((db) =>
       // Arrays of ids, not IN (subquery): the tracebacks, and their hops, are then found by index
       // whatever the plan, kept once made, thinks of the tables' sizes. A plan made while `hops`
       // was small hashes a scan of all of it; without statistics (no autovacuum) it never changes.
-      sql`${tracebacks.id} = ANY(ARRAY(SELECT h.traceback_id FROM hops h WHERE h.id = ANY(${sql.placeholder('ids')}::uuid[])))
-        AND ${hops.tracebackId} = ANY(ARRAY(SELECT h.traceback_id FROM hops h WHERE h.id = ANY(${sql.placeholder('ids')}::uuid[])))`,
+      sql`${tracebacks.id} = ANY(${tracebacksOfHopIds}) AND ${hops.tracebackId} = ANY(${tracebacksOfHopIds})`,
     )
     .orderBy(asc(tracebacks.id), asc(hops.line), asc(hops.seq))
     .for('update', { of: tracebacks })
