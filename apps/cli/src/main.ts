@@ -9,6 +9,7 @@ import { registerAgentCommand } from './agentCommand';
 import { registerSimulateCommand } from './simulateCommand';
 import { importRmdFile } from './rmdImport';
 import { registerShaken } from './shakenCommand';
+import { registerCallsCommand, registerCampaignsCommand } from './callsCommand';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -157,6 +158,15 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
       if ('refused' in result)
         throw new UsageError(`the file was refused, nothing imported: ${result.refused}`);
     });
+  registerCallsCommand(
+    program,
+    out,
+    (fn) => withDatabase((_db, ctx) => fn(ctx)),
+    (message) => {
+      throw new UsageError(message);
+    },
+  );
+  registerCampaignsCommand(program, out, (fn) => withDatabase((_db, ctx) => fn(ctx)));
   registerAgentCommand(program);
   registerSimulateCommand(program, out);
   registerShaken(program, out, (message) => {

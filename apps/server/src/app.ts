@@ -22,6 +22,7 @@ import securityHeaders from './plugins/securityHeaders';
 import web from './plugins/web';
 import attachmentRoutes from './routes/attachments';
 import authRoutes from './routes/auth';
+import callRoutes from './routes/calls';
 import bulkRoutes from './routes/bulk';
 import directoryRoutes from './routes/directory';
 import dnoRoutes from './routes/dno';
@@ -147,6 +148,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         verifier: opts.verifier ?? createVerifier({ trust: emptyTrustStore() }),
       });
       api.register(bulkRoutes);
+      api.register(callRoutes);
       api.register(notificationRoutes, {
         webhookPolicy: opts.webhookPolicy ?? { allowHttp: false, allowPrivateNetworks: false },
       });

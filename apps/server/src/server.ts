@@ -1,4 +1,5 @@
 import {
+  CampaignDetection,
   createUser,
   DEFAULT_REMINDER_SCHEDULE,
   generatePassword,
@@ -69,7 +70,10 @@ export async function loadTrustAnchors(path: string | undefined): Promise<TrustS
  * trusts the simulated STI-CA and reads the simulated certificates from memory (see packages/sim/src/shaken.ts);
  * `--no-demo` leaves only the configured anchors.
  */
-async function buildVerifier(cfg: ServerConfig, demo: boolean | undefined): Promise<Verifier> {
+export async function buildVerifier(
+  cfg: Pick<ServerConfig, 'stiTrustAnchors'>,
+  demo: boolean | undefined,
+): Promise<Verifier> {
   const trust = await loadTrustAnchors(cfg.stiTrustAnchors);
   return demo ? createSimVerifier(demoShaken(), { trust }) : createVerifier({ trust });
 }
@@ -210,6 +214,7 @@ export async function startServer(
       {
         db: database.db,
         clock,
+        detection: new CampaignDetection(database.db, clock, { verifier }),
         dispatcher: {
           db: database.db,
           clock,

@@ -10,3 +10,4 @@ export * from './dno';
 export * from './rmd';
 export * from './shaken';
 export * from './referrals';
+export * from './calls';

@@ -3,7 +3,8 @@ import type { TAnswerChannel, TRole } from '@hoptrace/contracts';
 /** Who is acting, as established by a door (session, API key, link, CLI, simulator). */
 export interface Actor {
   userId: string | null;
-  role: TRole | 'system';
+  /** `feed`: a feed key, which may only send call records of its own source. */
+  role: TRole | 'system' | 'feed';
   providerId: string | null;
   /** Human-readable label for the timeline, e.g. an email address or `system:clock`. */
   label: string;
@@ -11,6 +12,8 @@ export interface Actor {
   channel: TAnswerChannel;
   /** A one-hop link acts for its provider on this hop only. */
   hopScope?: string;
+  /** A feed key's source (call_sources.id). */
+  sourceId?: number;
 }
 
 export const systemActor = (label: string): Actor => ({

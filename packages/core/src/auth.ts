@@ -51,6 +51,18 @@ export function actorFor(user: UserRow, channel: Actor['channel']): Actor {
   };
 }
 
+/** A feed key acts for its source only, never as the staff member who made it. */
+export function feedActor(sourceId: number): Actor {
+  return {
+    userId: null,
+    role: 'feed',
+    providerId: null,
+    label: `feed:${sourceId}`,
+    channel: 'api',
+    sourceId,
+  };
+}
+
 export const SESSION_TTL_MS = 12 * 3_600_000;
 
 // Spent on unknown emails too, so response time does not tell which accounts exist.
@@ -228,7 +240,11 @@ export async function authenticateApiKey(
     const generation = cache?.generation;
     const found = await findApiKeyUser(opts.db, keyHash);
     if (!found) return null;
-    const auth = { actor: actorFor(found.user, 'api'), scopes: found.key.scopes };
+    // The check constraint gives every key exactly one of a user and a source.
+    const actor =
+      found.key.sourceId !== null ? feedActor(found.key.sourceId) : found.user && actorFor(found.user, 'api');
+    if (!actor) return null;
+    const auth: ApiKeyAuth = { actor, scopes: found.key.scopes };
     if (cache) {
       cache.set(keyHash, { ...auth, keyId: found.key.id }, generation);
       if (cache.claimLastUsed(found.key.id, found.key.lastUsedAt))

@@ -40,6 +40,16 @@ export const policy = {
   /** Listing hops is for the provider's own users; a link sees its one hop only. */
   listOwnHops: (a: Actor) => a.role === 'provider' && !a.hopScope,
   manageCampaigns: (a: Actor) => isStaff(a),
+  /** Campaigns, call records and their numbers: consortium staff. */
+  readCampaigns: (a: Actor) => isStaff(a),
+  readCalls: (a: Actor) => isStaff(a),
+  /**
+   * Sending call records: staff for any source (`null`: a source named for the first time), a feed
+   * key for its own source only.
+   */
+  ingestCalls: (a: Actor, sourceId: number | null) =>
+    isStaff(a) || (a.role === 'feed' && sourceId !== null && a.sourceId === sourceId),
+  manageCallSources: (a: Actor) => isStaff(a),
   createProvider: (a: Actor) => isStaff(a),
   /** Staff edit any provider; a provider's own users keep its contacts and time zone current. */
   updateProvider: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),

@@ -15,3 +15,6 @@ export * from './repos/shaken';
 export * from './repos/attachments';
 export * from './repos/merge';
 export * from './repos/referrals';
+export * from './repos/calls';
+export * from './repos/callWriter';
+export * from './repos/detection';

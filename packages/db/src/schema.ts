@@ -131,9 +131,8 @@ export const apiKeys = pgTable(
   'api_keys',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id),
+    /** The user the key acts for; null for a feed key, which acts for its source. */
+    userId: uuid('user_id').references(() => users.id),
     name: text('name').notNull(),
     prefix: text('prefix').notNull(),
     keyHash: text('key_hash').notNull(),
@@ -144,8 +143,15 @@ export const apiKeys = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     lastUsedAt: ts('last_used_at'),
     revokedAt: ts('revoked_at'),
+    /** A feed key: may only send call records of this source (scope `feed`). */
+    sourceId: integer('source_id').references((): AnyPgColumn => callSources.id),
   },
-  (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_user_idx').on(t.userId)],
+  (t) => [
+    uniqueIndex('api_keys_key_hash_key').on(t.keyHash),
+    index('api_keys_user_idx').on(t.userId),
+    index('api_keys_source_idx').on(t.sourceId),
+    check('api_keys_owner_check', sql`(${t.userId} is null) <> (${t.sourceId} is null)`),
+  ],
 );
 
 export const campaigns = pgTable(
@@ -157,9 +163,163 @@ export const campaigns = pgTable(
     category: text('category'),
     createdBy: uuid('created_by').references(() => users.id),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /**
+     * `candidate`: calls the detector grouped that are not yet enough to count; `active`: a campaign
+     * (typed in by staff, or a candidate that grew); `legitimate`: an analyst said these are lawful
+     * calls (still detected, so their calls are absorbed, never ranked or traced); `merged`: folded
+     * into `merged_into_id`.
+     */
+    status: text('status', { enum: ['candidate', 'active', 'legitimate', 'merged'] })
+      .notNull()
+      .default('active'),
+    origin: text('origin', { enum: ['manual', 'detected'] })
+      .notNull()
+      .default('manual'),
+    /** False while the name is the detector's; an analyst's name is never changed by detection. */
+    namedByAnalyst: boolean('named_by_analyst').notNull().default(true),
+    mergedIntoId: uuid('merged_into_id').references((): AnyPgColumn => campaigns.id),
+    /** The detector's profile of the cluster (opaque to everything but @hoptrace/campaigns). */
+    profile: jsonb('profile').$type<Record<string, unknown>>(),
+    /** Calls assigned to it. */
+    callCount: integer('call_count').notNull().default(0),
+    firstSeenAt: ts('first_seen_at'),
+    lastSeenAt: ts('last_seen_at'),
+    /** Campaigns an analyst split from this one: detection never proposes to merge them again. */
+    keptApart: uuid('kept_apart')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
+    /** A transcript of one of its calls, as the detector first saw it (for names and lists). */
+    sampleTranscript: text('sample_transcript'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('campaigns_created_idx').on(t.createdAt, t.id)],
+  (t) => [
+    index('campaigns_created_idx').on(t.createdAt, t.id),
+    index('campaigns_status_idx').on(t.status, t.lastSeenAt),
+    check('campaigns_status_check', sql`${t.status} in ('candidate', 'active', 'legitimate', 'merged')`),
+    check('campaigns_merge_check', sql`(${t.status} = 'merged') = (${t.mergedIntoId} is not null)`),
+  ],
 );
+
+/** A feed of call records: a honeypot operator, a complaint system. */
+export const callSources = pgTable(
+  'call_sources',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    name: text('name').notNull(),
+    description: text('description'),
+    /** The provider whose network delivered this feed's calls: where a traceback of one starts. */
+    terminatingProviderId: uuid('terminating_provider_id').references(() => providers.id),
+    createdBy: uuid('created_by'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('call_sources_name_key').on(sql`lower(${t.name})`)],
+);
+
+/**
+ * Call records, partitioned by month of `started_at` (migration 0009; partitions are created as
+ * calls arrive, and retention drops whole ones). `id` is derived from (source, external id), so
+ * the same record always gets the same id; `call_keys` holds every id once, which is what makes a
+ * repeated import change nothing (a unique index of a partitioned table must include its key).
+ */
+export const calls = pgTable(
+  'calls',
+  {
+    id: uuid('id').notNull(),
+    sourceId: integer('source_id').notNull(),
+    externalId: text('external_id').notNull(),
+    startedAt: ts('started_at').notNull(),
+    startedAtPrecision: text('started_at_precision', { enum: ['second', 'day', 'unknown'] }).notNull(),
+    receivedAt: ts('received_at').notNull(),
+    callingNumber: text('calling_number'),
+    calledNumber: text('called_number'),
+    transcript: text('transcript'),
+    language: text('language'),
+    durationSeconds: doublePrecision('duration_seconds'),
+    kind: text('kind', { enum: ['honeypot', 'complaint', 'voicemail'] }),
+    identityHeader: text('identity_header'),
+    /** From the PASSporT as received; `shaken_status` says whether its signature was verified. */
+    attestation: text('attestation'),
+    shakenStatus: text('shaken_status'),
+    signerOcn: text('signer_ocn'),
+    audioFingerprint: text('audio_fingerprint'),
+    /** The DNO category of the calling number when the call arrived (a DNO number should never call). */
+    dnoCategory: text('dno_category'),
+    neighbourSpoof: boolean('neighbour_spoof').notNull().default(false),
+    callbackNumbers: text('callback_numbers')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>(),
+    campaignId: uuid('campaign_id'),
+    assignedBy: text('assigned_by', { enum: ['detector', 'analyst'] }),
+    similarity: doublePrecision('similarity'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.id, t.startedAt] }),
+    index('calls_calling_idx').on(t.callingNumber, t.startedAt),
+    index('calls_campaign_idx')
+      .on(t.campaignId, t.startedAt)
+      .where(sql`${t.campaignId} is not null`),
+  ],
+);
+
+/** Every call id once, whatever its partition: the global unique key of `calls`. */
+export const callKeys = pgTable('call_keys', {
+  id: uuid('id').primaryKey(),
+  startedAt: ts('started_at').notNull(),
+});
+
+/**
+ * Calls that arrived together and wait for campaign detection: one row per import batch, deleted when
+ * detected. Workers claim rows with FOR UPDATE SKIP LOCKED.
+ */
+export const callBatches = pgTable('call_batches', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  sourceId: integer('source_id').notNull(),
+  receivedAt: ts('received_at').notNull(),
+  callIds: uuid('call_ids').array().notNull(),
+  startedAts: timestamp('started_ats', { withTimezone: true, mode: 'string' }).array().notNull(),
+});
+
+/** Calls per campaign, source and hour: what ranking, growth and the volume charts read. */
+export const campaignVolume = pgTable(
+  'campaign_volume',
+  {
+    campaignId: uuid('campaign_id').notNull(),
+    sourceId: integer('source_id').notNull(),
+    hour: ts('hour').notNull(),
+    calls: integer('calls').notNull(),
+    signedA: integer('signed_a').notNull().default(0),
+    signed: integer('signed').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.hour, t.sourceId] })],
+);
+
+/** Caller IDs and callback numbers (spoken in transcripts) seen in each campaign's calls. */
+export const campaignNumbers = pgTable(
+  'campaign_numbers',
+  {
+    campaignId: uuid('campaign_id').notNull(),
+    role: text('role', { enum: ['caller', 'callback'] }).notNull(),
+    number: text('number').notNull(),
+    calls: integer('calls').notNull(),
+    firstSeenAt: ts('first_seen_at').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.role, t.number] }),
+    index('campaign_numbers_number_idx').on(t.number),
+  ],
+);
+
+/** Deployment settings that staff change in the portal (one JSON value per key, checked by contracts). */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').$type<Record<string, unknown>>().notNull(),
+  updatedBy: uuid('updated_by'),
+  updatedAt: ts('updated_at').notNull(),
+});
 
 export const tracebacks = pgTable(
   'tracebacks',
@@ -177,6 +337,8 @@ export const tracebacks = pgTable(
     callingNumber: text('calling_number').notNull(),
     calledNumber: text('called_number').notNull(),
     campaignId: uuid('campaign_id').references(() => campaigns.id),
+    /** The call record this traceback traces, when it was opened from one (campaign intelligence). */
+    callId: uuid('call_id'),
     firstProviderId: uuid('first_provider_id')
       .notNull()
       .references(() => providers.id),

@@ -35,6 +35,9 @@ export function requireActor(request: FastifyRequest): Actor {
   return request.actor;
 }
 
+/** The one route a feed key may call. */
+const FEED_ROUTE = 'POST /api/v1/calls';
+
 /** What a one-hop link may reach: its hop, its answer, and the directory (to name an upstream). */
 const LINK_ROUTES = new Set([
   'GET /api/v1/hops/:id',
@@ -107,8 +110,16 @@ export default fp(function auth(
         );
       const found = await authenticateApiKey({ db: opts.db, cache: apiKeys }, match[1]);
       if (!found) throw new HttpProblem(401, 'the API key is not valid or has been revoked');
+      // A feed key sends call records of its source and nothing else.
+      if (found.actor.role === 'feed') {
+        if (`${request.method} ${request.routeOptions.url ?? ''}` !== FEED_ROUTE)
+          throw new HttpProblem(
+            403,
+            'this is a feed key: it can only send call records of its own source (POST /api/v1/calls)',
+          );
+      }
       // A key scoped only to the DNO list cannot drive tracebacks.
-      if (!found.scopes.includes('api') && !request.url.startsWith('/api/v1/dno'))
+      else if (!found.scopes.includes('api') && !request.url.startsWith('/api/v1/dno'))
         throw new HttpProblem(403, 'this API key is not scoped for the traceback API');
       request.actor = found.actor;
       request.apiKeyScopes = found.scopes;

@@ -7,36 +7,15 @@ import {
   ZRmdProposal,
   ZRmdProposalQuery,
 } from '@hoptrace/contracts';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { errorCodes as fastifyErrors, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { bearer, ctxOf, typed } from '../context';
 import { HttpProblem } from '../plugins/problems';
+import { limitBytes, UploadTooLarge } from '../plugins/upload';
 
 /** The FCC's full export is ~5 MB; room for growth, on this route only. */
 export const RMD_UPLOAD_LIMIT = 50 * 1024 * 1024;
-
-/** Thrown into the upload stream when it passes the limit: the import is refused, then answered 413. */
-class UploadTooLarge extends Error {}
-
-/** Passes the upload through, counting bytes, and fails it once it is larger than `limit`. */
-function limitBytes(source: Readable, limit: number): Readable {
-  let seen = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, next) {
-      seen += chunk.length;
-      if (seen > limit) next(new UploadTooLarge(`the upload is larger than ${limit} bytes`));
-      else next(null, chunk);
-    },
-  });
-  source.on('error', (err) => counter.destroy(err));
-  // Whatever the parser did not read (a refused file stops early) is drained, so the answer can go out.
-  counter.on('close', () => {
-    source.unpipe(counter);
-    if (!source.readableEnded) source.resume();
-  });
-  return source.pipe(counter);
-}
 
 export default function rmdRoutes(app: FastifyInstance) {
   // The body stays a stream: the export is parsed as it arrives, never held whole in memory.

@@ -1,4 +1,10 @@
-import { sweepOverdueHops, sweepScheduledNotices, systemActor, type Clock } from '@hoptrace/core';
+import {
+  sweepOverdueHops,
+  sweepScheduledNotices,
+  systemActor,
+  type CampaignDetection,
+  type Clock,
+} from '@hoptrace/core';
 import type { Db } from '@hoptrace/db';
 import { dispatchOnce, type DispatcherOptions } from './dispatcher';
 
@@ -6,6 +12,8 @@ export interface JobContext {
   db: Db;
   clock: Clock;
   dispatcher: DispatcherOptions;
+  /** Campaign detection over arriving call records (absent: the job does nothing). */
+  detection?: CampaignDetection;
 }
 
 /**
@@ -29,6 +37,15 @@ export const JOBS: readonly JobDefinition[] = [
     id: 'hops.mark-non-responsive',
     everyMs: 15_000,
     run: (ctx) => sweepOverdueHops({ db: ctx.db, clock: ctx.clock, actor: systemActor('clock') }),
+  },
+  {
+    id: 'campaigns.detect',
+    everyMs: 2_000,
+    async run(ctx) {
+      // Every waiting batch, then consolidation of clusters that turned out to be one.
+      if (!ctx.detection) return 0;
+      return (await ctx.detection.runToCompletion()).calls;
+    },
   },
   {
     id: 'outbox.dispatch',

@@ -84,12 +84,19 @@ export async function insertApiKey(db: Executor, row: typeof apiKeys.$inferInser
 export async function findApiKeyUser(
   db: Executor,
   keyHash: string,
-): Promise<{ user: UserRow; key: ApiKeyRow } | undefined> {
+): Promise<{ user: UserRow | null; key: ApiKeyRow } | undefined> {
+  // A feed key has no user; a user's key stops working when the user is disabled.
   const [row] = await db
     .select({ user: users, key: apiKeys })
     .from(apiKeys)
-    .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), isNull(users.disabledAt)));
+    .leftJoin(users, eq(users.id, apiKeys.userId))
+    .where(
+      and(
+        eq(apiKeys.keyHash, keyHash),
+        isNull(apiKeys.revokedAt),
+        sql`(${apiKeys.sourceId} is not null or (${users.id} is not null and ${users.disabledAt} is null))`,
+      ),
+    );
   return row;
 }
 

@@ -1,0 +1,273 @@
+import { hash } from 'node:crypto';
+import { isNeighbourSpoof } from '@hoptrace/campaigns';
+import { parseCallRecord, type TCallIngestResult, type TFieldError } from '@hoptrace/contracts';
+import {
+  ensureCallSource,
+  findCallSourceByName,
+  openCallWriter,
+  type CallBatchResult,
+  type CallInsert,
+  type CallSourceRow,
+  type CallWriter,
+} from '@hoptrace/db';
+import { decodePassport, parseIdentityHeader } from '@hoptrace/shaken';
+import type { Actor } from '../actor';
+import type { CommandContext } from '../context';
+import { DnoList, type DnoSnapshot } from '../dnoList';
+import { InvalidInputError, NotFoundError } from '../errors';
+import { authorize, policy } from '../policies';
+import type { RawCallRecord } from './records';
+
+/** Records per COPY batch: large enough to amortise a round trip, small enough to keep memory flat. */
+export const CALL_BATCH_SIZE = 5000;
+/** Refusals reported in full; the rest are counted. */
+export const MAX_REPORTED_REFUSALS = 100;
+
+/**
+ * A call's id: a name-based UUID (SHA-1, version 5 layout) of "source id:external id", so the same
+ * record always gets the same id, in every process and on every import.
+ */
+export function callIdOf(sourceId: number, externalId: string): string {
+  const h = hash('sha1', `hoptrace-call:${sourceId}:${externalId}`, 'hex');
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The attestation a PASSporT claims (not yet verified: detection verifies it later in batches). */
+export function claimedAttestation(identityHeader: string): { attestation: string | null; status: string } {
+  const parsed = parseIdentityHeader(identityHeader);
+  if (!parsed.ok) return { attestation: null, status: 'unreadable' };
+  const passport = decodePassport(parsed.header.token);
+  if (!passport.ok) return { attestation: null, status: 'unreadable' };
+  const attest = (passport as { payload?: { attest?: unknown } }).payload?.attest;
+  return {
+    attestation: attest === 'A' || attest === 'B' || attest === 'C' ? attest : null,
+    status: 'unverified',
+  };
+}
+
+export interface CallRefusal {
+  line: number;
+  externalId: string | null;
+  errors: TFieldError[];
+}
+
+export interface IngestProgress {
+  records: number;
+  accepted: number;
+  alreadyKnown: number;
+  refused: number;
+}
+
+export interface IngestCallsInput {
+  /** The feed's name; created when named for the first time (staff only). */
+  source: string;
+  /** Called once, or twice with `strict` (a first pass checks every record before anything is written). */
+  records: () => AsyncIterable<RawCallRecord[]>;
+  strict?: boolean;
+  onProgress?: (p: IngestProgress) => void;
+  batchSize?: number;
+  dno?: DnoList;
+}
+
+export type IngestCallsResult = TCallIngestResult & { sourceCreated: boolean };
+
+interface Prepared {
+  rows: CallInsert[];
+  refusals: CallRefusal[];
+}
+
+/** Checks and enriches one batch of raw records; a record sent twice within it counts as known. */
+function prepare(raw: RawCallRecord[], source: CallSourceRow, receivedAt: Date, dno: DnoSnapshot): Prepared {
+  const rows: CallInsert[] = [];
+  const refusals: CallRefusal[] = [];
+  for (const item of raw) {
+    if ('error' in item) {
+      refusals.push({ line: item.line, externalId: null, errors: [item.error] });
+      continue;
+    }
+    const parsed = parseCallRecord(item.fields);
+    if (!parsed.ok) {
+      const ext = item.fields.externalId ?? item.fields.external_id ?? item.fields.id;
+      refusals.push({
+        line: item.line,
+        externalId: typeof ext === 'string' ? ext.slice(0, 200) : null,
+        errors: parsed.errors,
+      });
+      continue;
+    }
+    const r = parsed.record;
+    const id = callIdOf(source.id, r.externalId);
+    const shaken = r.identityHeader ? claimedAttestation(r.identityHeader) : null;
+    rows.push({
+      id,
+      sourceId: source.id,
+      externalId: r.externalId,
+      startedAt: r.startedAt ?? receivedAt,
+      startedAtPrecision: r.startedAtPrecision,
+      receivedAt,
+      callingNumber: r.callingNumber,
+      calledNumber: r.calledNumber,
+      transcript: r.transcript,
+      language: r.language,
+      durationSeconds: r.durationSeconds,
+      kind: r.kind,
+      identityHeader: r.identityHeader,
+      attestation: shaken?.attestation ?? null,
+      shakenStatus: shaken?.status ?? null,
+      signerOcn: null,
+      audioFingerprint: r.audioFingerprint,
+      dnoCategory: r.callingNumber ? (dno.check(r.callingNumber)?.category ?? null) : null,
+      neighbourSpoof: isNeighbourSpoof(r.callingNumber, r.calledNumber),
+      // Spoken callback numbers are read by campaign detection, which reads every transcript anyway.
+      callbackNumbers: [],
+      metadata: r.metadata,
+    });
+  }
+  return { rows, refusals };
+}
+
+async function sourceFor(
+  ctx: CommandContext,
+  name: string,
+): Promise<{ source: CallSourceRow; created: boolean }> {
+  const { actor, db } = ctx;
+  if (actor.role === 'feed') {
+    const source = await findCallSourceByName(db, name);
+    authorize(!!source && policy.ingestCalls(actor, source.id), 'call source');
+    return { source, created: false };
+  }
+  authorize(policy.ingestCalls(actor, null), 'route');
+  return ensureCallSource(db, { name, createdBy: actor.userId, createdAt: ctx.clock.now() });
+}
+
+/** A batch that lost a race for a key to a concurrent import of the same records is tried again once. */
+async function writeWithRetry(writer: CallWriter, rows: CallInsert[]): Promise<CallBatchResult> {
+  try {
+    return await writer.write(rows);
+  } catch (err) {
+    if (pgCode(err) !== '23505') throw err;
+    return writer.write(rows);
+  }
+}
+
+const pgCode = (err: unknown) =>
+  typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+
+/**
+ * Stores call records of one source: every record checked (`parseCallRecord`), numbers normalised,
+ * the calling number checked against the DNO list, the Identity header's claimed attestation kept,
+ * callback numbers spoken in the transcript extracted; then written by COPY in batches, each batch
+ * one transaction. A record already stored (same source and external id) is counted and skipped, so
+ * importing the same file twice changes nothing. A refused record is reported with its line and field
+ * and does not stop the others, unless `strict`: then every record is checked first and one refusal
+ * means nothing is written.
+ *
+ * While one batch is written the next is read and checked (the database and this process work side
+ * by side: decision 0015).
+ */
+export async function ingestCalls(
+  ctx: CommandContext & { input: IngestCallsInput },
+): Promise<IngestCallsResult> {
+  const { input } = ctx;
+  const { source, created } = await sourceFor(ctx, input.source);
+  const dnoList = input.dno ?? new DnoList(ctx.db);
+  const dno = await dnoList.current();
+  const batchSize = input.batchSize ?? CALL_BATCH_SIZE;
+  const result: IngestCallsResult = {
+    source: source.name,
+    accepted: 0,
+    alreadyKnown: 0,
+    refused: 0,
+    refusals: [],
+    written: false,
+    sourceCreated: created,
+  };
+  const progress = (records: number) =>
+    input.onProgress?.({
+      records,
+      accepted: result.accepted,
+      alreadyKnown: result.alreadyKnown,
+      refused: result.refused,
+    });
+  const refuse = (refusals: CallRefusal[]) => {
+    result.refused += refusals.length;
+    for (const r of refusals) if (result.refusals.length < MAX_REPORTED_REFUSALS) result.refusals.push(r);
+  };
+
+  if (input.strict) {
+    let records = 0;
+    for await (const raw of input.records()) {
+      records += raw.length;
+      const { refusals } = prepare(raw, source, ctx.clock.now(), dno);
+      refuse(refusals);
+      progress(records);
+    }
+    if (result.refused > 0) return result;
+  }
+
+  const writer = await openCallWriter(ctx.db);
+  let inFlight: Promise<void> = Promise.resolve();
+  try {
+    let pending: CallInsert[] = [];
+    let failure: { error: unknown } | null = null;
+    let records = 0;
+    const flush = async (batch: CallInsert[]) => {
+      await inFlight;
+      if (failure) throw failure.error;
+      // A record repeated within one batch is known after its first occurrence (COPY would refuse the
+      // second); across batches the stored keys tell.
+      const ids = new Set<string>();
+      const rows = batch.filter((r) => !ids.has(r.id) && !!ids.add(r.id));
+      result.alreadyKnown += batch.length - rows.length;
+      inFlight = writeWithRetry(writer, rows).then(
+        (written) => {
+          result.accepted += written.inserted.length;
+          result.alreadyKnown += written.alreadyKnown;
+          if (written.inserted.length) result.written = true;
+          progress(records);
+        },
+        (error: unknown) => {
+          failure = { error };
+        },
+      );
+    };
+    for await (const raw of input.records()) {
+      records += raw.length;
+      const prepared = prepare(raw, source, ctx.clock.now(), dno);
+      if (!input.strict) refuse(prepared.refusals);
+      for (const row of prepared.rows) {
+        pending.push(row);
+        if (pending.length >= batchSize) {
+          await flush(pending);
+          pending = [];
+        }
+      }
+    }
+    if (pending.length) await flush(pending);
+    await inFlight;
+    if (failure) throw (failure as { error: unknown }).error;
+    progress(records);
+  } finally {
+    // A read that fails part-way (broken quoting at line N) lets the batch being written finish:
+    // what was stored is whole, and the counts say how much it was.
+    await inFlight;
+    await writer.close();
+  }
+  return result;
+}
+
+/** The source a call import names, for a caller that must say "no such source" before reading a body. */
+export async function findSourceForIngest(
+  ctx: { db: CommandContext['db']; actor: Actor },
+  name: string,
+): Promise<CallSourceRow> {
+  const source = await findCallSourceByName(ctx.db, name);
+  if (!source || !policy.ingestCalls(ctx.actor, source.id)) throw new NotFoundError('call source');
+  return source;
+}
+
+export function requireSourceName(name: string | undefined): string {
+  if (!name) throw InvalidInputError.field('source', 'name the feed these calls come from');
+  return name;
+}

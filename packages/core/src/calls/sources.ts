@@ -1,0 +1,226 @@
+import type {
+  TCallListQuery,
+  TCallSource,
+  TCallSourceCreate,
+  TCallSourcePatch,
+  TCallView,
+  TFeedKey,
+  TFeedKeyCreate,
+} from '@hoptrace/contracts';
+import { normalizePhoneNumber } from '@hoptrace/contracts';
+import {
+  ensureCallSource,
+  findCall,
+  findCallSource,
+  findCallSourceByName,
+  findProvider,
+  insertApiKey,
+  InvalidCursorError,
+  listCallSources,
+  listCalls,
+  listFeedKeysOfSource,
+  revokeFeedKeyRow,
+  updateCallSource,
+  type ApiKeyRow,
+  type CallRow,
+  type CallSourceListRow,
+  type Page,
+} from '@hoptrace/db';
+import { generateSecret, hashSecret, invalidateApiKeys } from '../auth';
+import { pgErrorCode, type CommandContext } from '../context';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
+import { authorize, policy } from '../policies';
+
+function presentSource(s: CallSourceListRow): TCallSource {
+  return {
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    terminatingProviderId: s.terminatingProviderId,
+    terminatingProviderName: s.terminatingProviderName,
+    createdAt: s.createdAt.toISOString(),
+    callCount: s.callCount,
+    lastReceivedAt: s.lastReceivedAt?.toISOString() ?? null,
+  };
+}
+
+/** Staff see every feed; a feed key sees its own (to learn its name). */
+export async function listCallSourcesFor(ctx: CommandContext): Promise<TCallSource[]> {
+  const { actor } = ctx;
+  if (actor.role === 'feed') {
+    const all = await listCallSources(ctx.db);
+    return all.filter((s) => s.id === actor.sourceId).map(presentSource);
+  }
+  authorize(policy.manageCallSources(actor), 'route');
+  return (await listCallSources(ctx.db)).map(presentSource);
+}
+
+async function presentOne(ctx: CommandContext, id: number): Promise<TCallSource> {
+  const found = (await listCallSources(ctx.db)).find((s) => s.id === id);
+  if (!found) throw new NotFoundError('call source');
+  return presentSource(found);
+}
+
+async function checkProvider(ctx: CommandContext, providerId: string | null | undefined) {
+  if (providerId && !(await findProvider(ctx.db, providerId)))
+    throw InvalidInputError.field('terminatingProviderId', 'no provider with this id in the directory');
+}
+
+export async function createCallSource(
+  ctx: CommandContext & { input: TCallSourceCreate },
+): Promise<TCallSource> {
+  authorize(policy.manageCallSources(ctx.actor), 'route');
+  await checkProvider(ctx, ctx.input.terminatingProviderId);
+  if (await findCallSourceByName(ctx.db, ctx.input.name))
+    throw new ConflictError(`a call source named "${ctx.input.name}" exists already`);
+  const { source } = await ensureCallSource(ctx.db, {
+    name: ctx.input.name,
+    createdBy: ctx.actor.userId,
+    createdAt: ctx.clock.now(),
+  });
+  await updateCallSource(ctx.db, source.id, {
+    description: ctx.input.description ?? null,
+    terminatingProviderId: ctx.input.terminatingProviderId ?? null,
+  });
+  return presentOne(ctx, source.id);
+}
+
+export async function updateCallSourceFor(
+  ctx: CommandContext & { sourceId: number; input: TCallSourcePatch },
+): Promise<TCallSource> {
+  authorize(policy.manageCallSources(ctx.actor), 'route');
+  if (!(await findCallSource(ctx.db, ctx.sourceId))) throw new NotFoundError('call source');
+  await checkProvider(ctx, ctx.input.terminatingProviderId);
+  try {
+    await updateCallSource(ctx.db, ctx.sourceId, {
+      ...(ctx.input.name !== undefined ? { name: ctx.input.name } : {}),
+      ...(ctx.input.description !== undefined ? { description: ctx.input.description } : {}),
+      ...(ctx.input.terminatingProviderId !== undefined
+        ? { terminatingProviderId: ctx.input.terminatingProviderId }
+        : {}),
+    });
+  } catch (err) {
+    if (pgErrorCode(err) === '23505')
+      throw new ConflictError(`a call source named "${ctx.input.name}" exists already`);
+    throw err;
+  }
+  return presentOne(ctx, ctx.sourceId);
+}
+
+function presentFeedKey(k: ApiKeyRow): TFeedKey {
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    sourceId: k.sourceId!,
+    createdAt: k.createdAt.toISOString(),
+    lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+    revokedAt: k.revokedAt?.toISOString() ?? null,
+  };
+}
+
+/** A key for a honeypot operator: it sends call records of this source, and nothing else. */
+export async function createFeedKey(
+  ctx: CommandContext & { sourceId: number; input: TFeedKeyCreate },
+): Promise<TFeedKey & { key: string }> {
+  authorize(policy.manageCallSources(ctx.actor), 'route');
+  if (!(await findCallSource(ctx.db, ctx.sourceId))) throw new NotFoundError('call source');
+  const key = generateSecret('htf');
+  const row = await insertApiKey(ctx.db, {
+    userId: null,
+    sourceId: ctx.sourceId,
+    name: ctx.input.name,
+    prefix: key.slice(0, 12),
+    keyHash: hashSecret(key),
+    scopes: ['feed'],
+    createdAt: ctx.clock.now(),
+  });
+  return { ...presentFeedKey(row), key };
+}
+
+export async function listFeedKeys(ctx: CommandContext & { sourceId: number }): Promise<TFeedKey[]> {
+  authorize(policy.manageCallSources(ctx.actor), 'route');
+  if (!(await findCallSource(ctx.db, ctx.sourceId))) throw new NotFoundError('call source');
+  return (await listFeedKeysOfSource(ctx.db, ctx.sourceId)).map(presentFeedKey);
+}
+
+export async function revokeFeedKey(
+  ctx: CommandContext & { sourceId: number; keyId: string },
+): Promise<TFeedKey> {
+  authorize(policy.manageCallSources(ctx.actor), 'route');
+  const row = await revokeFeedKeyRow(ctx.db, ctx.sourceId, ctx.keyId, ctx.clock.now());
+  if (!row) throw new NotFoundError('feed key');
+  invalidateApiKeys({ keyId: row.id });
+  return presentFeedKey(row);
+}
+
+export function presentCall(c: CallRow, sourceName: string): TCallView {
+  return {
+    id: c.id,
+    source: sourceName,
+    externalId: c.externalId,
+    startedAt: c.startedAt.toISOString(),
+    startedAtPrecision: c.startedAtPrecision,
+    receivedAt: c.receivedAt.toISOString(),
+    callingNumber: c.callingNumber,
+    calledNumber: c.calledNumber,
+    transcript: c.transcript,
+    language: c.language,
+    durationSeconds: c.durationSeconds,
+    kind: c.kind,
+    identityHeader: c.identityHeader,
+    attestation:
+      c.attestation === 'A' || c.attestation === 'B' || c.attestation === 'C' ? c.attestation : null,
+    shakenStatus: c.shakenStatus,
+    signerOcn: c.signerOcn,
+    audioFingerprint: c.audioFingerprint,
+    dnoCategory: c.dnoCategory,
+    neighbourSpoof: c.neighbourSpoof,
+    callbackNumbers: c.callbackNumbers,
+    campaignId: c.campaignId,
+    assignedBy: c.assignedBy,
+    metadata: c.metadata ?? null,
+  };
+}
+
+async function sourceNames(ctx: CommandContext): Promise<Map<number, string>> {
+  return new Map((await listCallSources(ctx.db)).map((s) => [s.id, s.name]));
+}
+
+export async function listCallsFor(
+  ctx: CommandContext & { query: TCallListQuery },
+): Promise<Page<TCallView>> {
+  authorize(policy.readCalls(ctx.actor), 'route');
+  const { query } = ctx;
+  let sourceId: number | undefined;
+  if (query.source) {
+    const source = await findCallSourceByName(ctx.db, query.source);
+    if (!source) return { items: [], nextCursor: null };
+    sourceId = source.id;
+  }
+  let number: string | undefined;
+  if (query.number) {
+    const parsed = normalizePhoneNumber(query.number);
+    if (!parsed.ok) throw InvalidInputError.field('number', `"${query.number}" ${parsed.reason}`);
+    number = parsed.e164;
+  }
+  let page: Page<CallRow>;
+  try {
+    page = await listCalls(ctx.db, { sourceId, campaignId: query.campaignId, number }, query);
+  } catch (err) {
+    if (err instanceof InvalidCursorError) throw InvalidInputError.field('cursor', err.message);
+    throw err;
+  }
+  const names = await sourceNames(ctx);
+  return {
+    items: page.items.map((c) => presentCall(c, names.get(c.sourceId) ?? '')),
+    nextCursor: page.nextCursor,
+  };
+}
+
+export async function getCall(ctx: CommandContext & { callId: string }): Promise<TCallView> {
+  authorize(policy.readCalls(ctx.actor), 'route');
+  const row = await findCall(ctx.db, ctx.callId);
+  if (!row) throw new NotFoundError('call');
+  return presentCall(row, (await sourceNames(ctx)).get(row.sourceId) ?? '');
+}

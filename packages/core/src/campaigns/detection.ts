@@ -1,0 +1,374 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Detector,
+  extractCallbackNumbers,
+  DEFAULT_DETECTOR_OPTIONS,
+  type DetectCall,
+  type DetectorOptions,
+} from '@hoptrace/campaigns';
+import {
+  addCampaignCalls,
+  addCampaignNumbers,
+  addCampaignVolume,
+  bumpDetectorVersion,
+  claimCallBatch,
+  deleteCallBatch,
+  detectorVersion,
+  insertDetectedCampaigns,
+  loadDetectorClusters,
+  mergeCampaignRows,
+  readBatchCalls,
+  readSetting,
+  writeCallAssignments,
+  writeSetting,
+  type CallAssignmentWrite,
+  type CampaignCountsWrite,
+  type Db,
+  type DetectionCallRow,
+  type NewDetectedCampaign,
+  type NumberWrite,
+  type VolumeWrite,
+} from '@hoptrace/db';
+import type { Clock } from '../clock/clock';
+import type { ShakenVerifier } from '../shaken/port';
+
+const STATE_KEY = 'campaign_detector_state';
+/** The detector's document frequencies are saved this often while it runs (and at the end of a run). */
+const SAVE_STATE_MS = 60_000;
+/** Identity headers verified at once within a batch (the verifier caches certificates). */
+const VERIFY_CONCURRENCY = 16;
+
+export interface DetectionOptions {
+  detector?: Partial<DetectorOptions>;
+  /** Verifies the Identity headers calls arrived with; without it they stay `unverified`. */
+  verifier?: ShakenVerifier | undefined;
+}
+
+export interface DetectionStep {
+  batchId: number;
+  calls: number;
+  assigned: number;
+  noSignal: number;
+  newClusters: number;
+  promoted: string[];
+}
+
+export interface DetectionTotals {
+  batches: number;
+  calls: number;
+  assigned: number;
+  noSignal: number;
+  newClusters: number;
+  promoted: number;
+  merged: number;
+}
+
+const hourOf = (d: Date) => new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000);
+
+/** A name for a campaign the detector found: the start of a transcript, until an analyst names it. */
+export function detectedName(transcript: string | null): string {
+  const words = (transcript ?? '').replace(/\s+/g, ' ').trim().split(' ').filter(Boolean);
+  if (!words.length) return 'Detected campaign (no transcript)';
+  let name = '';
+  for (const w of words) {
+    if ((name + ' ' + w).length > 60) break;
+    name = name ? `${name} ${w}` : w;
+  }
+  return `“${name}${name.length < words.join(' ').length ? '…' : ''}”`;
+}
+
+/**
+ * Campaign detection over stored calls: claims the import batches waiting for it (FOR UPDATE SKIP
+ * LOCKED, so several workers share the work), runs them through one in-memory `Detector` holding
+ * every detected campaign and candidate, and writes each batch's verdicts, new candidates,
+ * promotions, volume and numbers in the batch's own transaction.
+ *
+ * The detector's clusters live in `campaigns.profile`; a version in `settings` moves on at every
+ * change made elsewhere (an analyst's merge or split, another worker's batch), and this process
+ * reloads before its next batch when it does. Analysts' decisions live in the database (calls they
+ * placed, kept-apart pairs, legitimate status, names), so every later run honours them.
+ */
+export class CampaignDetection {
+  private detector: Detector | null = null;
+  private version = -1;
+  private stateSavedAt = 0;
+  readonly options: DetectorOptions;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly opts: DetectionOptions = {},
+  ) {
+    this.options = { ...DEFAULT_DETECTOR_OPTIONS, ...opts.detector };
+  }
+
+  /** The in-memory detector, (re)loaded from the database when it changed elsewhere. */
+  private async loaded(): Promise<Detector> {
+    const stored = await detectorVersion(this.db);
+    if (this.detector && stored === this.version) return this.detector;
+    const detector = new Detector(this.options, { newId: randomUUID });
+    const state = await readSetting<unknown>(this.db, STATE_KEY);
+    if (state) detector.importState(state);
+    const rows = await loadDetectorClusters(this.db);
+    detector.load(rows.map((r) => ({ id: r.id, profile: r.profile as never, size: r.callCount })));
+    this.detector = detector;
+    this.version = stored;
+    return detector;
+  }
+
+  /** Forget the in-memory detector: the next batch reloads it from the database. */
+  invalidate(): void {
+    this.detector = null;
+  }
+
+  private async saveState(force: boolean): Promise<void> {
+    const now = Date.now();
+    if (!this.detector || (!force && now - this.stateSavedAt < SAVE_STATE_MS)) return;
+    await writeSetting(
+      this.db,
+      STATE_KEY,
+      this.detector.exportState(),
+      this.clock.now(),
+    );
+    this.stateSavedAt = now;
+  }
+
+  /** One batch of calls through detection; null when none waits. */
+  async step(): Promise<DetectionStep | null> {
+    const detector = await this.loaded();
+    let step: DetectionStep | null;
+    try {
+      step = await this.db.transaction(async (tx) => {
+        const batch = await claimCallBatch(tx);
+        if (!batch) return null;
+        // In call order: a campaign's first calls found it, later ones join it.
+        const calls = (await readBatchCalls(tx, batch.callIds, batch.startedAts)).sort(
+          (a, b) => a.startedAt.getTime() - b.startedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+        );
+        const verified = await this.verify(calls);
+        const at = this.clock.now();
+        // Calls an analyst placed keep their campaign; the detector still learns from them.
+        const input: DetectCall[] = calls.map((c) => ({
+          id: c.id,
+          transcript: c.transcript,
+          language: c.language,
+          callingNumber: c.callingNumber,
+          calledNumber: c.calledNumber,
+          audioFingerprint: c.audioFingerprint,
+        }));
+        const assignments = detector.assign(input);
+        const changes = detector.takeChanges();
+        const created = new Map(changes.filter((c) => c.created).map((c) => [c.id, c]));
+        const byId = new Map(calls.map((c) => [c.id, c]));
+
+        const newCampaigns: NewDetectedCampaign[] = [];
+        const writes: CallAssignmentWrite[] = [];
+        const counts = new Map<string, CampaignCountsWrite>();
+        const volume = new Map<string, VolumeWrite>();
+        const numbers = new Map<string, NumberWrite>();
+        let noSignal = 0;
+        const addNumber = (campaignId: string, role: 'caller' | 'callback', number: string, when: Date) => {
+          const key = `${campaignId}|${role}|${number}`;
+          const n = numbers.get(key);
+          if (n) {
+            n.calls++;
+            if (when < n.firstSeen) n.firstSeen = when;
+            if (when > n.lastSeen) n.lastSeen = when;
+          } else numbers.set(key, { campaignId, role, number, calls: 1, firstSeen: when, lastSeen: when });
+        };
+        for (const a of assignments) {
+          const call = byId.get(a.callId)!;
+          const v = verified.get(call.id);
+          const callbacks = call.transcript ? extractCallbackNumbers(call.transcript) : [];
+          writes.push({
+            id: call.id,
+            startedAt: call.startedAt,
+            campaignId: a.clusterId,
+            similarity: a.clusterId ? a.similarity : null,
+            callbackNumbers: callbacks,
+            ...(v ?? {}),
+          });
+          const campaignId = call.assignedBy === 'analyst' ? call.campaignId : a.clusterId;
+          if (!campaignId) {
+            noSignal++;
+            continue;
+          }
+          if (created.has(campaignId) && !newCampaigns.some((n) => n.id === campaignId)) {
+            newCampaigns.push({
+              id: campaignId,
+              name: detectedName(call.transcript),
+              description: `Found by campaign detection from call records. First call: ${call.startedAt.toISOString()}.`,
+              sampleTranscript: call.transcript?.slice(0, 2000) ?? null,
+              profile: created.get(campaignId)!.profile,
+              at,
+            });
+          }
+          const c = counts.get(campaignId);
+          if (c) {
+            c.added++;
+            if (call.startedAt < c.firstSeen) c.firstSeen = call.startedAt;
+            if (call.startedAt > c.lastSeen) c.lastSeen = call.startedAt;
+          } else
+            counts.set(campaignId, {
+              id: campaignId,
+              profile: null,
+              added: 1,
+              firstSeen: call.startedAt,
+              lastSeen: call.startedAt,
+            });
+          const hour = hourOf(call.startedAt);
+          const vk = `${campaignId}|${call.sourceId}|${hour.getTime()}`;
+          const attestation = v?.attestation ?? call.attestation;
+          const vol = volume.get(vk) ?? {
+            campaignId,
+            sourceId: call.sourceId,
+            hour,
+            calls: 0,
+            signedA: 0,
+            signed: 0,
+          };
+          vol.calls++;
+          if (call.identityHeader) vol.signed++;
+          if (attestation === 'A') vol.signedA++;
+          volume.set(vk, vol);
+          if (call.callingNumber) addNumber(campaignId, 'caller', call.callingNumber, call.startedAt);
+          for (const cb of callbacks) addNumber(campaignId, 'callback', cb, call.startedAt);
+        }
+        for (const change of changes) {
+          const c = counts.get(change.id);
+          if (c && !created.has(change.id)) c.profile = change.profile;
+        }
+        await insertDetectedCampaigns(tx, newCampaigns);
+        await writeCallAssignments(tx, writes);
+        const promoted = await addCampaignCalls(tx, [...counts.values()], this.options.minCalls, at);
+        await addCampaignVolume(tx, [...volume.values()]);
+        await addCampaignNumbers(tx, [...numbers.values()]);
+        await deleteCallBatch(tx, batch.id);
+        this.version = await bumpDetectorVersion(tx, at);
+        return {
+          batchId: batch.id,
+          calls: calls.length,
+          assigned: calls.length - noSignal,
+          noSignal,
+          newClusters: newCampaigns.length,
+          promoted,
+        };
+      });
+    } catch (err) {
+      // The detector's memory ran ahead of a transaction that did not commit.
+      this.invalidate();
+      throw err;
+    }
+    if (step) await this.saveState(false);
+    return step;
+  }
+
+  /** Verifies the Identity headers of a batch's calls that arrived unverified. */
+  private async verify(
+    calls: DetectionCallRow[],
+  ): Promise<Map<string, Pick<CallAssignmentWrite, 'shakenStatus' | 'attestation' | 'signerOcn'>>> {
+    const out = new Map<string, Pick<CallAssignmentWrite, 'shakenStatus' | 'attestation' | 'signerOcn'>>();
+    const verifier = this.opts.verifier;
+    if (!verifier) return out;
+    const todo = calls.filter((c) => c.identityHeader);
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const call = todo[next++]!;
+        try {
+          const v = await verifier.verifyIdentity({
+            identity: call.identityHeader!,
+            callTime: call.startedAt,
+            ...(call.callingNumber ? { orig: call.callingNumber } : {}),
+            ...(call.calledNumber ? { dest: call.calledNumber } : {}),
+          });
+          out.set(call.id, {
+            shakenStatus: v.ok ? 'valid' : 'invalid',
+            attestation: v.attestation,
+            signerOcn: v.spc,
+          });
+        } catch {
+          out.set(call.id, { shakenStatus: 'error', attestation: null, signerOcn: null });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, todo.length) }, worker));
+    return out;
+  }
+
+  /**
+   * Folds together clusters the detector finds to be one (a wording variant that started its own
+   * candidate), never two an analyst split apart, and never two campaigns both named by analysts.
+   */
+  async consolidate(): Promise<number> {
+    const detector = await this.loaded();
+    const rows = await loadDetectorClusters(this.db);
+    const info = new Map(rows.map((r) => [r.id, r]));
+    const keptApart = new Set<string>();
+    for (const r of rows)
+      for (const other of r.keptApart) keptApart.add(r.id < other ? `${r.id}|${other}` : `${other}|${r.id}`);
+    const proposals = detector.proposeMerges({ keptApart });
+    let merged = 0;
+    for (const p of proposals) {
+      const keep = info.get(p.keepId);
+      const absorb = info.get(p.absorbId);
+      if (!keep || !absorb || !detector.has(p.keepId) || !detector.has(p.absorbId)) continue;
+      if (keep.namedByAnalyst && absorb.namedByAnalyst) continue;
+      if ((keep.status === 'legitimate') !== (absorb.status === 'legitimate')) continue;
+      // The one an analyst named, or the larger, keeps its id.
+      const [k, a] = absorb.namedByAnalyst && !keep.namedByAnalyst ? [absorb, keep] : [keep, absorb];
+      await this.merge(k.id, a.id);
+      merged++;
+    }
+    return merged;
+  }
+
+  /** Merges two campaigns in the database and in the detector (analyst or consolidation). */
+  async merge(keepId: string, absorbId: string): Promise<void> {
+    const detector = await this.loaded();
+    const both = detector.has(keepId) && detector.has(absorbId);
+    try {
+      await this.db.transaction(async (tx) => {
+        let profile: Record<string, unknown> | null = null;
+        if (both) {
+          detector.merge(keepId, absorbId);
+          profile = detector.takeChanges().find((c) => c.id === keepId)?.profile ?? null;
+        } else if (detector.has(absorbId)) detector.remove(absorbId);
+        await mergeCampaignRows(tx, keepId, absorbId, profile, this.clock.now(), this.options.minCalls);
+        this.version = await bumpDetectorVersion(tx, this.clock.now());
+      });
+    } catch (err) {
+      this.invalidate();
+      throw err;
+    }
+  }
+
+  /** Every waiting batch, then consolidation. */
+  async runToCompletion(
+    onStep?: (s: DetectionStep, totals: DetectionTotals) => void,
+  ): Promise<DetectionTotals> {
+    const totals: DetectionTotals = {
+      batches: 0,
+      calls: 0,
+      assigned: 0,
+      noSignal: 0,
+      newClusters: 0,
+      promoted: 0,
+      merged: 0,
+    };
+    for (;;) {
+      const s = await this.step();
+      if (!s) break;
+      totals.batches++;
+      totals.calls += s.calls;
+      totals.assigned += s.assigned;
+      totals.noSignal += s.noSignal;
+      totals.newClusters += s.newClusters;
+      totals.promoted += s.promoted.length;
+      onStep?.(s, totals);
+    }
+    totals.merged = await this.consolidate();
+    await this.saveState(true);
+    return totals;
+  }
+}

@@ -1,0 +1,197 @@
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../client';
+import { apiKeys, callBatches, callSources, calls, campaigns, providers } from '../schema';
+import type { ApiKeyRow } from './users';
+import { decodeCursor, encodeCursor, type Page } from './cursor';
+
+export type CallSourceRow = typeof callSources.$inferSelect;
+export type CallRow = typeof calls.$inferSelect;
+
+export async function findCallSourceByName(db: Executor, name: string): Promise<CallSourceRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(callSources)
+    .where(sql`lower(${callSources.name}) = lower(${name})`);
+  return row;
+}
+
+export async function findCallSource(db: Executor, id: number): Promise<CallSourceRow | undefined> {
+  const [row] = await db.select().from(callSources).where(eq(callSources.id, id));
+  return row;
+}
+
+/** The source of this name, created when it is named for the first time (two imports at once create it once). */
+export async function ensureCallSource(
+  db: Executor,
+  row: { name: string; createdBy: string | null; createdAt: Date },
+): Promise<{ source: CallSourceRow; created: boolean }> {
+  const existing = await findCallSourceByName(db, row.name);
+  if (existing) return { source: existing, created: false };
+  const [created] = await db.insert(callSources).values(row).onConflictDoNothing().returning();
+  if (created) return { source: created, created: true };
+  const raced = await findCallSourceByName(db, row.name);
+  if (!raced) throw new Error(`call source ${row.name} neither inserted nor found`);
+  return { source: raced, created: false };
+}
+
+export async function updateCallSource(
+  db: Executor,
+  id: number,
+  patch: Partial<Pick<CallSourceRow, 'name' | 'description' | 'terminatingProviderId'>>,
+): Promise<CallSourceRow | undefined> {
+  const [row] = await db.update(callSources).set(patch).where(eq(callSources.id, id)).returning();
+  return row;
+}
+
+export interface CallSourceListRow extends CallSourceRow {
+  terminatingProviderName: string | null;
+  callCount: number;
+  lastReceivedAt: Date | null;
+}
+
+/** Every source with its call count (the keys table counts without touching the partitions' rows). */
+export async function listCallSources(db: Executor): Promise<CallSourceListRow[]> {
+  const rows = await db
+    .select({
+      source: callSources,
+      terminatingProviderName: providers.name,
+      callCount: sql<number>`(select count(*)::int from ${calls} c where c.source_id = ${callSources.id})`,
+      lastReceivedAt: sql<Date | null>`(select max(c.received_at) from ${calls} c where c.source_id = ${callSources.id})`,
+    })
+    .from(callSources)
+    .leftJoin(providers, eq(providers.id, callSources.terminatingProviderId))
+    .orderBy(callSources.name);
+  return rows.map((r) => ({
+    ...r.source,
+    terminatingProviderName: r.terminatingProviderName,
+    callCount: Number(r.callCount),
+    lastReceivedAt: r.lastReceivedAt ? new Date(r.lastReceivedAt) : null,
+  }));
+}
+
+export async function findCall(db: Executor, id: string): Promise<CallRow | undefined> {
+  const [row] = await db.select().from(calls).where(eq(calls.id, id));
+  return row;
+}
+
+export interface CallFilter {
+  sourceId?: number | undefined;
+  campaignId?: string | undefined;
+  /** E.164: matches the caller, the called number or a callback number spoken in the call. */
+  number?: string | undefined;
+}
+
+/** Calls newest first, paged by (started_at, id). */
+export async function listCalls(
+  db: Executor,
+  filter: CallFilter,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<Page<CallRow>> {
+  const after = decodeCursor(page.cursor);
+  const where: SQL[] = [];
+  if (filter.sourceId !== undefined) where.push(eq(calls.sourceId, filter.sourceId));
+  if (filter.campaignId) where.push(eq(calls.campaignId, filter.campaignId));
+  if (filter.number)
+    where.push(
+      sql`(${calls.callingNumber} = ${filter.number} or ${calls.calledNumber} = ${filter.number} or ${calls.callbackNumbers} @> array[${filter.number}]::text[])`,
+    );
+  if (after) where.push(sql`(${calls.startedAt}, ${calls.id}) < (${after.at}, ${after.id})`);
+  const rows = await db
+    .select()
+    .from(calls)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(calls.startedAt), desc(calls.id))
+    .limit(page.limit + 1);
+  const more = rows.length > page.limit;
+  const items = more ? rows.slice(0, page.limit) : rows;
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor: more && last ? encodeCursor({ at: last.startedAt, id: last.id }) : null,
+  };
+}
+
+export interface ExportedCallRow {
+  id: string;
+  externalId: string;
+  startedAt: Date;
+  startedAtPrecision: string;
+  campaignId: string | null;
+  campaignStatus: string | null;
+  assignedBy: string | null;
+  similarity: number | null;
+}
+
+/** Every call of a source in (started_at, id) order, a page at a time (export). */
+export async function* callsOfSource(
+  db: Executor,
+  sourceId: number,
+  pageSize = 5000,
+): AsyncGenerator<ExportedCallRow[]> {
+  let after: { at: Date; id: string } | null = null;
+  for (;;) {
+    const rows: ExportedCallRow[] = await db
+      .select({
+        id: calls.id,
+        externalId: calls.externalId,
+        startedAt: calls.startedAt,
+        startedAtPrecision: calls.startedAtPrecision,
+        campaignId: calls.campaignId,
+        campaignStatus: campaigns.status,
+        assignedBy: calls.assignedBy,
+        similarity: calls.similarity,
+      })
+      .from(calls)
+      .leftJoin(campaigns, eq(campaigns.id, calls.campaignId))
+      .where(
+        and(
+          eq(calls.sourceId, sourceId),
+          after
+            ? sql`(${calls.startedAt}, ${calls.id}) > (${after.at.toISOString()}, ${after.id})`
+            : undefined,
+        ),
+      )
+      .orderBy(calls.startedAt, calls.id)
+      .limit(pageSize);
+    if (rows.length === 0) return;
+    yield rows;
+    const last = rows[rows.length - 1]!;
+    after = { at: last.startedAt, id: last.id };
+  }
+}
+
+/** Import batches waiting for detection, and how old the oldest is (detection lag). */
+export async function pendingDetection(
+  db: Executor,
+): Promise<{ batches: number; calls: number; oldest: Date | null }> {
+  const [row] = await db
+    .select({
+      batches: sql<number>`count(*)::int`,
+      calls: sql<number>`coalesce(sum(cardinality(${callBatches.callIds})), 0)::int`,
+      oldest: sql<Date | null>`min(${callBatches.receivedAt})`,
+    })
+    .from(callBatches);
+  return {
+    batches: Number(row?.batches ?? 0),
+    calls: Number(row?.calls ?? 0),
+    oldest: row?.oldest ? new Date(row.oldest) : null,
+  };
+}
+
+export async function listFeedKeysOfSource(db: Executor, sourceId: number): Promise<ApiKeyRow[]> {
+  return db.select().from(apiKeys).where(eq(apiKeys.sourceId, sourceId)).orderBy(desc(apiKeys.createdAt));
+}
+
+export async function revokeFeedKeyRow(
+  db: Executor,
+  sourceId: number,
+  keyId: string,
+  at: Date,
+): Promise<ApiKeyRow | undefined> {
+  const [row] = await db
+    .update(apiKeys)
+    .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, ${at.toISOString()}::timestamptz)` })
+    .where(and(eq(apiKeys.id, keyId), eq(apiKeys.sourceId, sourceId)))
+    .returning();
+  return row;
+}
