@@ -13,7 +13,8 @@ export interface CdrRecord {
 
 export interface SimCall {
   id: string;
-  campaignKey: string;
+  /** Null for a one-off call that belongs to no campaign (honeypot background). */
+  campaignKey: string | null;
   startedAt: Date;
   /** E.164, as the terminating provider reports the call. */
   callingNumber: string;
@@ -73,7 +74,7 @@ export function generateCalls(network: SimNetwork, opts: CallOptions): CallSet {
   for (let i = 0; i < opts.count; i++) {
     const campaign = network.campaigns[i % network.campaigns.length]!;
     const origin = network.byKey.get(campaign.originProviderKey)!;
-    const path = routeFrom(network, rnd, origin);
+    const path = routeFrom(network, rnd, origin)!;
     const terminating = network.byKey.get(path[path.length - 1]!)!;
     // Whole seconds: what a traceback request carries.
     const startedAt = new Date(Math.floor((opts.from.getTime() + rnd.next() * span) / 1000) * 1000);
@@ -90,39 +91,72 @@ export function generateCalls(network: SimNetwork, opts: CallOptions): CallSet {
       ambiguousAt: null,
       signature: planSignature(network, signing, path),
     };
-    // Trouble lands on a US provider that would otherwise answer with an upstream or origin.
-    const askable = path.filter((k) => network.byKey.get(k)!.kind !== 'foreign');
-    if (rnd.chance(network.config.missingRecordShare)) call.missingAt = rnd.pick(askable.slice(0, -1));
-    else if (rnd.chance(network.config.ambiguousShare)) call.ambiguousAt = rnd.pick(askable.slice(1));
+    planTrouble(network, rnd, call);
     calls.push(call);
-    recordCall(network, rnd, call, records);
+    recordCall(network, rnd, call, collectInto(records));
   }
-  const background = opts.backgroundPerProvider ?? 20;
+  backgroundRecords(network, rnd, opts.from, opts.to, opts.backgroundPerProvider ?? 20, collectInto(records));
+  sortRecords(records);
+  return { calls, records };
+}
+
+/** Where call records go as they are made: `(providerKey, record)`. */
+export type CdrSink = (providerKey: string, record: CdrRecord) => void;
+
+export const collectInto =
+  (records: Map<string, CdrRecord[]>): CdrSink =>
+  (key, record) => {
+    let list = records.get(key);
+    if (!list) records.set(key, (list = []));
+    list.push(record);
+  };
+
+/** Puts every provider's records in time order (ISO times of one layout sort as strings). */
+export function sortRecords(records: Map<string, CdrRecord[]>): void {
+  for (const list of records.values())
+    list.sort((a, b) => (a.startTime < b.startTime ? -1 : a.startTime > b.startTime ? 1 : 0));
+}
+
+/**
+ * Marks a call's trouble, in the network's configured shares: a provider that lost its record, or one
+ * with a second, near-identical record. It lands on a US provider that would otherwise answer with an
+ * upstream or origin.
+ */
+export function planTrouble(network: SimNetwork, rnd: Random, call: SimCall): void {
+  const askable = call.path.filter((k) => network.byKey.get(k)!.kind !== 'foreign');
+  if (rnd.chance(network.config.missingRecordShare)) call.missingAt = rnd.pick(askable.slice(0, -1));
+  else if (rnd.chance(network.config.ambiguousShare)) call.ambiguousAt = rnd.pick(askable.slice(1));
+}
+
+/** Unrelated calls at every provider, so a lookup has something to search through. */
+export function backgroundRecords(
+  network: SimNetwork,
+  rnd: Random,
+  from: Date,
+  to: Date,
+  perProvider: number,
+  sink: CdrSink,
+): void {
+  const span = to.getTime() - from.getTime();
   for (const p of network.providers)
-    for (let i = 0; i < background; i++) {
+    for (let i = 0; i < perProvider; i++) {
       const inbound = rnd.pick([
         ...Object.values(p.trunkFrom),
         ...p.customers.map((c) => c.trunk),
         'TG-LOCAL',
       ]);
-      records.get(p.key)!.push({
-        startTime: new Date(opts.from.getTime() + rnd.next() * span).toISOString(),
+      sink(p.key, {
+        startTime: new Date(from.getTime() + rnd.next() * span).toISOString(),
         callingNumber: formatNumber(fictionalNumber(rnd), p.numberFormat),
         calledNumber: formatNumber(fictionalNumber(rnd), p.numberFormat),
         inboundPeer: inbound,
         outboundPeer: rnd.pick(p.downstream.length ? p.downstream : ['SUBSCRIBER']),
       });
     }
-  for (const list of records.values()) list.sort((a, b) => a.startTime.localeCompare(b.startTime));
-  return { calls, records };
 }
 
-function recordCall(
-  network: SimNetwork,
-  rnd: Random,
-  call: SimCall,
-  records: Map<string, CdrRecord[]>,
-): void {
+/** The record the call left at each provider it crossed (none where `missingAt`, two where `ambiguousAt`). */
+export function recordCall(network: SimNetwork, rnd: Random, call: SimCall, sink: CdrSink): void {
   let setupMs = 0;
   call.path.forEach((key, idx) => {
     if (key === call.missingAt) return;
@@ -139,12 +173,12 @@ function recordCall(
       inboundPeer,
       outboundPeer: next ? trunkName(network.byKey.get(next)!, key) : 'SUBSCRIBER',
     };
-    records.get(key)!.push(record);
+    sink(key, record);
     if (key === call.ambiguousAt) {
       // The same caller ID to the same number seconds later, arriving on another trunk: a retry or a
       // second leg. Only a person can say which one was the traced call.
       const other = Object.values(p.trunkFrom).find((t) => t !== inboundPeer) ?? 'TG-UNLISTED';
-      records.get(key)!.push({ ...record, startTime: new Date(at + 2000).toISOString(), inboundPeer: other });
+      sink(key, { ...record, startTime: new Date(at + 2000).toISOString(), inboundPeer: other });
     }
   });
 }
@@ -154,8 +188,16 @@ function trunkName(downstream: SimProvider, fromKey: string): string {
   return downstream.trunkFrom[fromKey] ?? 'TG-UNLISTED';
 }
 
-/** A random walk down the graph with a drawn number of US intermediates, ending at a terminating provider. */
-function routeFrom(network: SimNetwork, rnd: Random, origin: SimProvider): string[] {
+/**
+ * A random walk down the graph with a drawn number of US intermediates, ending at a terminating
+ * provider: any one, or `target` (null when this walk cannot reach it; draw again).
+ */
+export function routeFrom(
+  network: SimNetwork,
+  rnd: Random,
+  origin: SimProvider,
+  target?: SimProvider,
+): string[] | null {
   const wanted = rnd.weighted(network.config.intermediateWeights);
   const path = [origin.key];
   let current = origin;
@@ -166,6 +208,7 @@ function routeFrom(network: SimNetwork, rnd: Random, origin: SimProvider): strin
     // The gateway stands for one of the US providers in the path.
     intermediates++;
   }
+  if (target) return walkTo(network, rnd, path, current, intermediates, wanted, target);
   for (;;) {
     const next = current.downstream
       .map((k) => network.byKey.get(k)!)
@@ -190,6 +233,65 @@ function routeFrom(network: SimNetwork, rnd: Random, origin: SimProvider): strin
     if (current.kind === 'terminating') return path;
     if (current.kind === 'intermediate') intermediates++;
   }
+}
+
+function walkTo(
+  network: SimNetwork,
+  rnd: Random,
+  path: string[],
+  current: SimProvider,
+  intermediates: number,
+  wanted: number,
+  target: SimProvider,
+): string[] | null {
+  for (;;) {
+    if (intermediates >= wanted && current.downstream.includes(target.key)) {
+      path.push(target.key);
+      return path;
+    }
+    if (intermediates >= wanted) break;
+    let next = current.downstream
+      .map((k) => network.byKey.get(k)!)
+      .filter((q) => q.kind === 'intermediate' && !path.includes(q.key));
+    // The last intermediate is one that hands calls to the target, when there is one.
+    const feeding = next.filter((q) => q.downstream.includes(target.key));
+    if (intermediates === wanted - 1 && feeding.length) next = feeding;
+    if (next.length === 0) break;
+    current = pickPeer(rnd, next);
+    path.push(current.key);
+    intermediates++;
+  }
+  // Enough intermediates, or none left to walk to: the shortest way on through unvisited ones.
+  const onward = shortestWay(network, current, target, path);
+  if (!onward) return null;
+  path.push(...onward);
+  return path;
+}
+
+/** Breadth-first through intermediates not in `path`, from `from` to one that hands calls to `target`. */
+function shortestWay(
+  network: SimNetwork,
+  from: SimProvider,
+  target: SimProvider,
+  path: readonly string[],
+): string[] | null {
+  const cameFrom = new Map<string, string | null>([[from.key, null]]);
+  const queue = [from];
+  for (let i = 0; i < queue.length; i++) {
+    const p = queue[i]!;
+    if (p.downstream.includes(target.key)) {
+      const way = [target.key];
+      for (let k: string | null = p.key; k && k !== from.key; k = cameFrom.get(k) ?? null) way.unshift(k);
+      return way;
+    }
+    for (const k of p.downstream) {
+      const q = network.byKey.get(k)!;
+      if (q.kind !== 'intermediate' || cameFrom.has(k) || path.includes(k)) continue;
+      cameFrom.set(k, p.key);
+      queue.push(q);
+    }
+  }
+  return null;
 }
 
 /**

@@ -9,3 +9,7 @@ export * from './agent/agent';
 export * from './demo';
 export * from './agent/inject';
 export * from './shaken';
+export * from './scripts';
+export * from './speech';
+export * from './honeypot';
+export * from './callFile';

@@ -1,5 +1,14 @@
 import type { TCampaignCreate } from '@hoptrace/contracts';
+import type { Attestation } from '@hoptrace/shaken';
 import { Random } from './random';
+import {
+  drawSlots,
+  LEGITIMATE_SCRIPTS,
+  renderScript,
+  ROBOCALL_SCRIPTS,
+  slotsOf,
+  type ScriptTemplate,
+} from './scripts';
 
 export const PROVIDER_KINDS = ['originating', 'intermediate', 'gateway', 'foreign', 'terminating'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
@@ -23,6 +32,8 @@ export interface SimCustomer {
   accountRef: string;
   /** The trunk the customer's traffic arrives on, as the provider records it. */
   trunk: string;
+  /** Ordinary subscribers' lines (where one-off calls start), not a business that places calls. */
+  subscribers?: boolean;
 }
 
 export interface SimProvider {
@@ -46,14 +57,40 @@ export interface SimProvider {
   npa?: string;
 }
 
+/**
+ * Where a campaign's caller IDs come from: a fresh spoofed number per call, the called number's own
+ * NPA-NXX (neighbour spoofing), or a few numbers used over and over.
+ */
+export type CallerIdPlan =
+  { kind: 'spoofed' } | { kind: 'neighbour' } | { kind: 'pool'; numbers: readonly string[] };
+
+export type AttestationWeights = ReadonlyArray<readonly [Attestation, number]>;
+
 export interface SimCampaign {
   key: string;
   input: TCampaignCreate;
+  /** What a call of the campaign says (its first recording, with one call's values). */
   script: string;
+  /** The script it plays; each of its variants is one recording. */
+  template: ScriptTemplate;
+  language: 'en' | 'es';
+  /** A sender people asked to hear from (see `SimNetwork.legitimate`). */
+  legitimate: boolean;
   /** The provider key and customer that place the calls. */
   originProviderKey: string;
   customerKey: string;
   foreign: boolean;
+  callerId: CallerIdPlan;
+  /** Share of calls that show no caller ID. */
+  withheldShare: number;
+  /** The callback numbers its script gives (fictional toll-free numbers). */
+  callbacks: readonly string[];
+  /** Attestation when its origin signs the calls. */
+  attestation: AttestationWeights;
+  /** Share of calls that greet the called person by name (the number's previous subscriber). */
+  nameShare: number;
+  /** Relative weights of the template's variants. */
+  variantWeights: readonly number[];
 }
 
 export interface SimConfig {
@@ -65,7 +102,10 @@ export interface SimConfig {
   answerModes: Record<AnswerMode, number>;
   /** Weights of the number of US intermediate providers in a call path. */
   intermediateWeights: ReadonlyArray<readonly [number, number]>;
+  /** Robocall campaigns; each plays its own script while the library (`ROBOCALL_SCRIPTS`) has one to give. */
   campaigns: number;
+  /** Senders of wanted calls (a pharmacy, a school) whose calls reach honeypots too. */
+  legitimateSenders: number;
   /** Share of traced calls of which one provider in the path has lost its record. */
   missingRecordShare: number;
   /** Share of traced calls with a second, near-identical record on another trunk at one provider. */
@@ -89,6 +129,7 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
     [6, 0.05],
   ],
   campaigns: 16,
+  legitimateSenders: 2,
   missingRecordShare: 0.04,
   ambiguousShare: 0.04,
   unknownPeerShare: 0.03,
@@ -98,7 +139,10 @@ export interface SimNetwork {
   config: SimConfig;
   providers: SimProvider[];
   byKey: Map<string, SimProvider>;
+  /** The robocall campaigns: what gets traced. */
   campaigns: SimCampaign[];
+  /** Wanted calls that look like campaigns (same recording to many numbers) but are not to be traced. */
+  legitimate: SimCampaign[];
 }
 
 const NAME_STEMS = [
@@ -171,42 +215,6 @@ const CUSTOMER_STEMS = [
   'Bright Horizon Leads',
   'Evergreen Contact Group',
 ] as const;
-
-const SCRIPTS: ReadonlyArray<{ category: TCampaignCreate['category']; name: string; script: string }> = [
-  {
-    category: 'auto_warranty',
-    name: 'Vehicle service contract expiring',
-    script:
-      "We've been trying to reach you concerning your car's extended warranty. Press 1 to speak to a specialist before your coverage is closed.",
-  },
-  {
-    category: 'government_impersonation',
-    name: 'Benefits number suspended',
-    script:
-      'This is the benefits administration. Your number has been suspended due to suspicious activity. Press 1 now to speak to an officer.',
-  },
-  {
-    category: 'business_impersonation',
-    name: 'Online order charge confirmation',
-    script:
-      'This is an automated call about an order of 1,499 dollars on your account. If you did not authorise it, press 1.',
-  },
-  {
-    category: 'financial',
-    name: 'Credit card interest reduction',
-    script: 'Final notice: you qualify to lower your card interest rate to 1.9 percent. Press 1 to qualify.',
-  },
-  {
-    category: 'health',
-    name: 'Free medical brace offer',
-    script: 'Good news! You qualify for a back brace at no cost under your plan. Press 1 to have it shipped.',
-  },
-  {
-    category: 'utilities',
-    name: 'Power disconnection warning',
-    script: 'Your electric service will be disconnected in 30 minutes for non-payment. Press 1 to pay now.',
-  },
-];
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
@@ -293,28 +301,161 @@ export function buildNetwork(partial: Partial<SimConfig> = {}): SimNetwork {
   const campaigns: SimCampaign[] = [];
   const domesticOrigins = of('originating');
   const foreignOrigins = of('foreign');
+  const placed: Array<{ origin: SimProvider; customer: SimCustomer; foreign: boolean }> = [];
   for (let i = 0; i < config.campaigns; i++) {
     // A deterministic share, not a coin per campaign: small networks keep the configured mix.
     const foreign =
       foreignOrigins.length > 0 &&
       Math.floor((i + 1) * config.foreignShare) > Math.floor(i * config.foreignShare);
     const origin = rnd.pick(foreign ? foreignOrigins : domesticOrigins);
-    const customer = rnd.pick(origin.customers);
-    const script = SCRIPTS[i % SCRIPTS.length]!;
-    campaigns.push({
+    placed.push({ origin, customer: rnd.pick(origin.customers), foreign });
+  }
+  // Everything below draws from its own stream: the providers, routes and calls above stay what they
+  // were before campaigns had traits.
+  const traits = new Random(config.seed + 0x5c17);
+  const plans = callerIdPlans(traits, config.campaigns);
+  placed.forEach(({ origin, customer, foreign }, i) => {
+    const template = ROBOCALL_SCRIPTS[i % ROBOCALL_SCRIPTS.length]!;
+    const plan = plans[i]!;
+    const campaign = describeCampaign(traits, template, {
       key: `k${pad(i + 1, 3)}`,
-      input: {
-        name: `${script.name} #${i + 1}`,
-        description: `Simulated campaign. Script: "${script.script}"`,
-        category: script.category,
-      },
-      script: script.script,
+      name: `${template.name} #${i + 1}`,
       originProviderKey: origin.key,
       customerKey: customer.key,
       foreign,
+      callerId: plan.callerId,
+      withheldShare: plan.withheldShare,
+      attestation: traits.pick(ATTESTATION_PROFILES),
+      nameShare: traits.pick([0, 0, 0.15, 0.4]),
     });
+    campaigns.push(campaign);
+  });
+
+  let customerCount = providers.reduce((s, p) => s + p.customers.length, 0);
+  const addCustomer = (p: SimProvider, name: string, subscribers: boolean): SimCustomer => {
+    customerCount++;
+    const customer: SimCustomer = {
+      key: `c${pad(customerCount, 3)}`,
+      name,
+      address: `${100 + customerCount} Example Street, Springfield`,
+      contact: `ops${customerCount}@customer${customerCount}.example`,
+      accountRef: `ACCT-${p.ocn}-${pad(customerCount, 4)}`,
+      trunk: `CUST-${pad(customerCount, 4)}`,
+      ...(subscribers ? { subscribers: true } : {}),
+    };
+    p.customers.push(customer);
+    return customer;
+  };
+  const legitimate: SimCampaign[] = [];
+  for (let i = 0; i < config.legitimateSenders; i++) {
+    const template = LEGITIMATE_SCRIPTS[i % LEGITIMATE_SCRIPTS.length]!;
+    const origin = traits.pick(domesticOrigins);
+    const customer = addCustomer(origin, `${template.sender ?? template.name} (fictional)`, false);
+    legitimate.push(
+      describeCampaign(traits, template, {
+        key: `l${pad(i + 1, 3)}`,
+        name: template.name,
+        originProviderKey: origin.key,
+        customerKey: customer.key,
+        foreign: false,
+        // A business calls from its own number, and signs it A.
+        callerId: { kind: 'pool', numbers: [fictionalNumber(traits)] },
+        withheldShare: 0,
+        attestation: [['A', 1]],
+        nameShare: 1,
+      }),
+    );
   }
-  return { config, providers, byKey, campaigns };
+  for (const p of domesticOrigins)
+    addCustomer(p, `${p.name.replace(/ Fictional$/, '')} subscriber lines (fictional)`, true);
+  return { config, providers, byKey, campaigns, legitimate };
+}
+
+const ATTESTATION_PROFILES: readonly AttestationWeights[] = [
+  // The usual mix of the traceback record.
+  [
+    ['A', 0.65],
+    ['B', 0.25],
+    ['C', 0.1],
+  ],
+  // A customer its provider vouches for fully, spoofed numbers and all.
+  [
+    ['A', 0.9],
+    ['B', 0.08],
+    ['C', 0.02],
+  ],
+  // Traffic its provider knows little about.
+  [
+    ['A', 0.1],
+    ['B', 0.7],
+    ['C', 0.2],
+  ],
+  [
+    ['A', 0.05],
+    ['B', 0.2],
+    ['C', 0.75],
+  ],
+];
+
+const TOLL_FREE = ['833', '844', '855', '866', '877', '888'] as const;
+
+/**
+ * Caller-ID plans in fixed shares (a quarter neighbour spoofing, a sixth a small pool, the rest a
+ * fresh number per call), placed on campaigns in a seeded order; one campaign mostly hides its number.
+ */
+function callerIdPlans(rnd: Random, n: number): Array<{ callerId: CallerIdPlan; withheldShare: number }> {
+  const order = rnd.shuffle(Array.from({ length: n }, (_, i) => i));
+  const neighbour = Math.round(n * 0.25);
+  const pool = Math.round(n / 6);
+  const plans: Array<{ callerId: CallerIdPlan; withheldShare: number }> = [];
+  order.forEach((campaign, position) => {
+    const callerId: CallerIdPlan =
+      position < neighbour
+        ? { kind: 'neighbour' }
+        : position < neighbour + pool
+          ? { kind: 'pool', numbers: Array.from({ length: rnd.int(2, 6) }, () => fictionalNumber(rnd)) }
+          : { kind: 'spoofed' };
+    const withheldShare = position === n - 1 && n > 2 ? 0.6 : rnd.pick([0, 0.01, 0.03, 0.05]);
+    plans[campaign] = { callerId, withheldShare };
+  });
+  return plans;
+}
+
+function describeCampaign(
+  rnd: Random,
+  template: ScriptTemplate,
+  c: Omit<
+    SimCampaign,
+    'input' | 'script' | 'template' | 'language' | 'legitimate' | 'callbacks' | 'variantWeights'
+  > & { name: string },
+): SimCampaign {
+  const callbacks = Array.from({ length: rnd.int(1, 3) }, () => fictionalNumber(rnd, rnd.pick(TOLL_FREE)));
+  const first = template.variants[0]!;
+  const script = renderScript(
+    first,
+    drawSlots(rnd, slotsOf(first), {
+      at: new Date('2026-11-02T15:00:00Z'),
+      language: template.language,
+      callbacks,
+      name: template.legitimate ? 'Dana Miller' : null,
+    }),
+  );
+  const { name, ...rest } = c;
+  return {
+    ...rest,
+    input: {
+      name,
+      description: `Simulated ${template.legitimate ? 'legitimate sender' : 'campaign'}. Script: "${script}"`,
+      category: template.category,
+    },
+    script,
+    template,
+    language: template.language,
+    legitimate: template.legitimate,
+    callbacks,
+    // The first recording is the one most calls play.
+    variantWeights: template.variants.map((_, v) => 1 / (v + 1) ** 1.5),
+  };
 }
 
 /** Gives each mode its configured share of the providers, rounded, in a seeded order. */

@@ -30,7 +30,8 @@ export class Random {
 
   /** Picks a key with probability proportional to its weight. */
   weighted<K extends string | number>(weights: ReadonlyArray<readonly [K, number]>): K {
-    const total = weights.reduce((s, [, w]) => s + w, 0);
+    let total = 0;
+    for (const [, w] of weights) total += w;
     let r = this.next() * total;
     for (const [k, w] of weights) {
       r -= w;

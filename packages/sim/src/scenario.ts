@@ -264,7 +264,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
           input: {
             call: { startedAt: c.startedAt, callingNumber: c.callingNumber, calledNumber: c.calledNumber },
             firstProviderId: terminating.id,
-            campaignId: loaded.campaignIds.get(c.campaignKey),
+            campaignId: c.campaignKey ? loaded.campaignIds.get(c.campaignKey) : undefined,
             identityHeader: opts.shaken?.identityFor(c),
           },
         });

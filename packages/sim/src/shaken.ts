@@ -18,7 +18,7 @@ import {
   type VerifierOptions,
 } from '@hoptrace/shaken';
 import type { SimCall } from './calls';
-import type { SimNetwork, SimProvider } from './network';
+import type { AttestationWeights, SimNetwork, SimProvider } from './network';
 import type { Random } from './random';
 
 /**
@@ -276,25 +276,30 @@ export function createSimVerifier(
   });
 }
 
+const HEX = '0123456789abcdef';
+
 function uuidFrom(rnd: Random): string {
-  const hex = Array.from({ length: 32 }, () => Math.floor(rnd.next() * 16).toString(16)).join('');
+  let hex = '';
+  for (let i = 0; i < 32; i++) hex += HEX[Math.floor(rnd.next() * 16)]!;
   // Version 4, RFC 4122 variant: what an STI-AS writes.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[Math.floor(rnd.next() * 4)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-function attestation(rnd: Random, weights: readonly (readonly [Attestation, number])[]): Attestation {
+function attestation(rnd: Random, weights: AttestationWeights): Attestation {
   return rnd.weighted(weights);
 }
 
 /**
  * How a call was signed, in rough proportions of the 2025 traceback record: most domestic calls signed
- * by their origin (mostly A), some signed downstream by a transit provider, foreign calls signed C (now
- * and then B) at the gateway, a few unsigned, a few with an expired or revoked certificate or a bad signature.
+ * by their origin (mostly A, or as `originAttestation` says for a campaign), some signed downstream by a
+ * transit provider, foreign calls signed C (now and then B) at the gateway, a few unsigned, a few with an
+ * expired or revoked certificate or a bad signature.
  */
 export function planSignature(
   network: SimNetwork,
   rnd: Random,
   path: readonly string[],
+  originAttestation?: AttestationWeights,
 ): SimSignature | null {
   const origin = network.byKey.get(path[0]!)!;
   let signerKey: string;
@@ -312,11 +317,14 @@ export function planSignature(
   } else if (r < 0.12) return null;
   else if (r < 0.78 || !path[1] || !signs(network.byKey.get(path[1])!)) {
     signerKey = origin.key;
-    attest = attestation(rnd, [
-      ['A', 0.65],
-      ['B', 0.25],
-      ['C', 0.1],
-    ]);
+    attest = attestation(
+      rnd,
+      originAttestation ?? [
+        ['A', 0.65],
+        ['B', 0.25],
+        ['C', 0.1],
+      ],
+    );
   } else {
     // Attestation applied downstream of the origin: the transit provider vouches for a call it did not originate.
     signerKey = path[1]!;
