@@ -23,6 +23,7 @@ import web from './plugins/web';
 import attachmentRoutes from './routes/attachments';
 import authRoutes from './routes/auth';
 import callRoutes from './routes/calls';
+import campaignRoutes from './routes/campaigns';
 import bulkRoutes from './routes/bulk';
 import directoryRoutes from './routes/directory';
 import dnoRoutes from './routes/dno';
@@ -61,6 +62,8 @@ export interface AppOptions {
   answerBatching?: GroupCommitOptions;
   /** The largest attachment accepted, in bytes (default HOPTRACE_ATTACHMENT_MAX_BYTES, else 10 MB). */
   attachmentMaxBytes?: number;
+  /** The largest body of call records accepted, in bytes (default 100 MB; tests lower it). */
+  callUploadMaxBytes?: number;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -148,7 +151,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         verifier: opts.verifier ?? createVerifier({ trust: emptyTrustStore() }),
       });
       api.register(bulkRoutes);
-      api.register(callRoutes);
+      api.register(callRoutes, { uploadLimit: opts.callUploadMaxBytes });
+      api.register(campaignRoutes);
       api.register(notificationRoutes, {
         webhookPolicy: opts.webhookPolicy ?? { allowHttp: false, allowPrivateNetworks: false },
       });

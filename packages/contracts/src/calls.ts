@@ -96,13 +96,32 @@ export const CALL_FIELD_ALIASES: Readonly<Record<string, keyof TCallRecord>> = {
   kind: 'kind',
   metadata: 'metadata',
 };
+/**
+ * The record's field a name stands for, or undefined. Own names only: a feed's column called
+ * `constructor` or `__proto__` is one of its own fields (kept in metadata), not Object's.
+ */
+export const callFieldOf = (name: string): keyof TCallRecord | undefined =>
+  Object.hasOwn(CALL_FIELD_ALIASES, name) ? CALL_FIELD_ALIASES[name] : undefined;
+
 /** Fields a feed may send that describe the record's own fields and are not kept. */
 const DERIVED = new Set(['startedAtPrecision', 'started_at_precision', 'source']);
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const LANGUAGE = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/;
 // RFC 3339 with an offset: what `z.iso.datetime({ offset: true })` accepts.
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
+/**
+ * Years a call can have happened in. Outside them the time is a feed's error, and a year such as
+ * 0000 is one PostgreSQL cannot store (each month met also makes a partition of `calls`).
+ */
+const CALL_YEARS = { from: 1970, to: 2099 } as const;
+
+/** `Date` rolls 2026-02-30 over to March 2 and 24:00 to the next day; a call time must not. */
+function isCalendarDay(y: number, m: number, d: number): boolean {
+  const at = new Date(Date.UTC(2000, m - 1, d));
+  at.setUTCFullYear(y);
+  return at.getUTCFullYear() === y && at.getUTCMonth() === m - 1 && at.getUTCDate() === d;
+}
 
 type Field<T> = { ok: true; value: T } | { ok: false; message: string };
 const bad = (message: string): { ok: false; message: string } => ({ ok: false, message });
@@ -114,17 +133,32 @@ export function parseCallTime(
   if (typeof value !== 'string') return bad('must be a string: a time with an offset or a day');
   const v = cleanText(value).trim();
   if (v.length > 40) return bad('is longer than 40 characters');
+  const outOfRange = (at: Date) =>
+    at.getUTCFullYear() < CALL_YEARS.from || at.getUTCFullYear() > CALL_YEARS.to
+      ? bad(`"${v}" is not between ${CALL_YEARS.from} and ${CALL_YEARS.to}`)
+      : null;
   const day = DAY.exec(v);
   if (day) {
+    const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
+    if (!isCalendarDay(y, m, d)) return bad(`"${v}" is not a calendar day`);
     // 12:00 UTC lies within that calendar day in every US time zone.
-    const at = new Date(Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]), 12));
-    if (at.toISOString().slice(0, 10) !== v) return bad(`"${v}" is not a calendar day`);
-    return { ok: true, value: { at, precision: 'day' } };
+    const at = new Date(Date.UTC(2000, m - 1, d, 12));
+    at.setUTCFullYear(y);
+    return outOfRange(at) ?? { ok: true, value: { at, precision: 'day' } };
   }
-  const at = INSTANT.test(v) ? new Date(v) : null;
+  const t = INSTANT.exec(v);
+  const valid =
+    t !== null &&
+    isCalendarDay(Number(t[1]), Number(t[2]), Number(t[3])) &&
+    Number(t[4]) < 24 &&
+    Number(t[5]) < 60 &&
+    Number(t[6] ?? 0) < 60 &&
+    Number(t[9] ?? 0) < 24 &&
+    Number(t[10] ?? 0) < 60;
+  const at = valid ? new Date(v) : null;
   if (!at || Number.isNaN(at.getTime()))
     return bad(`"${v}" is not a time with an offset (2026-11-30T14:03:11Z) or a day (2026-11-30)`);
-  return { ok: true, value: { at, precision: 'second' } };
+  return outOfRange(at) ?? { ok: true, value: { at, precision: 'second' } };
 }
 
 /** A number that may be absent (withheld); anything else must be a possible phone number. */
@@ -148,8 +182,10 @@ function parseText(value: unknown, max: number): Field<string | null> {
 }
 
 function parseDuration(value: unknown): Field<number | null> {
+  if (typeof value === 'string') value = value.trim();
+  // Number('') is 0: a blank CSV cell is no duration, not a call of no length.
   if (value === null || value === undefined || value === '') return { ok: true, value: null };
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
   if (!Number.isFinite(n)) return bad('must be a number of seconds');
   if (n < 0 || n > CALL_LIMITS.maxDurationSeconds)
     return bad(`must be between 0 and ${CALL_LIMITS.maxDurationSeconds} seconds`);
@@ -170,8 +206,24 @@ function parseMetadata(value: unknown): Field<Record<string, unknown> | null> {
   const json = JSON.stringify(v);
   if (Buffer.byteLength(json, 'utf8') > CALL_LIMITS.metadataBytes)
     return bad(`is larger than ${CALL_LIMITS.metadataBytes} bytes`);
-  // Through JSON again: drops what JSON cannot carry and NUL characters jsonb refuses.
-  return { ok: true, value: JSON.parse(cleanText(json.replace(/\\u0000/g, ''))) as Record<string, unknown> };
+  // Through JSON again (drops what JSON cannot carry), then control characters out of every key and
+  // string: jsonb refuses NUL. (Editing the JSON text instead broke on a backslash sent before "u0000".)
+  return { ok: true, value: cleanJson(JSON.parse(json)) as Record<string, unknown> };
+}
+
+function cleanJson(v: unknown): unknown {
+  if (typeof v === 'string') return cleanText(v);
+  if (Array.isArray(v)) return v.map(cleanJson);
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v))
+    Object.defineProperty(out, cleanText(k), {
+      value: cleanJson(x),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  return out;
 }
 
 /**
@@ -183,12 +235,18 @@ export function parseCallRecord(raw: Readonly<Record<string, unknown>>): CallRec
   let extra: Record<string, unknown> | null = null;
   for (const key in raw) {
     const value = raw[key];
-    const field = CALL_FIELD_ALIASES[key];
+    const field = callFieldOf(key);
     if (field) {
       if (fields[field] === null || fields[field] === undefined || fields[field] === '')
         fields[field] = value;
     } else if (!DERIVED.has(key) && value !== undefined && value !== '') {
-      (extra ??= {})[cleanText(key).slice(0, 200)] = value;
+      // defineProperty: a key named __proto__ is kept as a field, not made the object's prototype.
+      Object.defineProperty((extra ??= {}), cleanText(key).slice(0, 200), {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
   const errors: TFieldError[] = [];
@@ -198,9 +256,12 @@ export function parseCallRecord(raw: Readonly<Record<string, unknown>>): CallRec
     return fallback;
   };
 
-  let externalId = take('externalId', parseText(fields.externalId, CALL_LIMITS.externalId), null);
-  if (typeof fields.externalId === 'number' && Number.isFinite(fields.externalId))
-    externalId = String(fields.externalId);
+  // JSON feeds often number their calls: 12345 is the id "12345".
+  const rawId =
+    typeof fields.externalId === 'number' && Number.isFinite(fields.externalId)
+      ? String(fields.externalId)
+      : fields.externalId;
+  let externalId = take('externalId', parseText(rawId, CALL_LIMITS.externalId), null);
   externalId = externalId?.trim() ?? null;
   if (!externalId && !errors.some((e) => e.path === 'externalId'))
     errors.push({ path: 'externalId', message: 'is required: the id the feed gave this call' });

@@ -40,6 +40,18 @@ export const ZTracebackOpen = z.object({
   /** The SIP Identity header the terminating provider received, as text. */
   identityHeader: z.string().trim().min(1).max(8192).optional(),
   note: z.string().trim().max(5000).optional(),
+  /** The call record traced (campaign intelligence): its source names the first provider. */
+  callId: ZUuid.optional(),
+  /** Why it was opened, when not by hand: kept on the timeline. */
+  openedBecause: z
+    .object({
+      kind: z.literal('campaign_rank'),
+      rank: z.number().int().min(1),
+      calls24h: z.number().int().min(0),
+      calls7d: z.number().int().min(0),
+      policy: z.string().max(200),
+    })
+    .optional(),
 });
 export type TTracebackOpen = z.infer<typeof ZTracebackOpen>;
 

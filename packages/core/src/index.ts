@@ -39,3 +39,4 @@ export * from './calls/ingest';
 export * from './calls/export';
 export * from './calls/sources';
 export * from './campaigns/detection';
+export * from './campaigns/intel';

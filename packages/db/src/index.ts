@@ -18,3 +18,4 @@ export * from './repos/referrals';
 export * from './repos/calls';
 export * from './repos/callWriter';
 export * from './repos/detection';
+export * from './repos/campaignRanking';

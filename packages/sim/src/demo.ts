@@ -16,6 +16,7 @@ import { buildNetwork } from './network';
 import { Random } from './random';
 import { runScenario, summarize } from './scenario';
 import { createSimShaken, createSimVerifier, type SimShaken } from './shaken';
+import { loadDemoCalls, type DemoCallsOptions, type DemoCallsResult } from './demoCalls';
 
 const DAY = 86_400_000;
 /** The demo network's seed: the demo server rebuilds the same simulated STI-CA from it. */
@@ -48,9 +49,13 @@ export interface DemoOptions {
   signCalls?: boolean;
   /** The deployment's own first admin (HOPTRACE_ADMIN_EMAIL / _PASSWORD), used instead of the demo admin. */
   admin?: { email?: string | undefined; password?: string | undefined };
+  /** Honeypot call records of the last two weeks, grouped by campaign detection (default 6,000; 0: none). */
+  honeypotCalls?: number;
 }
 
 export interface DemoResult {
+  /** What campaign intelligence made of the demo's honeypot feeds (absent when none were loaded). */
+  calls?: DemoCallsResult | null;
   loaded: boolean;
   ms: number;
   credentials: Array<{ role: TRole; email: string; password: string; provider?: string }>;
@@ -76,15 +81,23 @@ export async function loadDemo(opts: DemoOptions): Promise<DemoResult> {
   const result = await opts.db.transaction((tx) => loadHistory({ ...opts, db: tx }));
   if (result.loaded) {
     const print = opts.print ?? (() => {});
+    // Call records after the history commits: imports write through their own connection (COPY).
+    const calls =
+      result.next && opts.honeypotCalls !== 0
+        ? await loadDemoCalls({ ...result.next, db: opts.db, count: opts.honeypotCalls })
+        : null;
     const ms = Date.now() - started;
     print(result.lines[0]!.replace('{seconds}', (ms / 1000).toFixed(1)));
+    for (const line of calls?.lines ?? []) print(line);
     for (const line of result.lines.slice(1)) print(line);
-    return { loaded: true, ms, credentials: result.credentials, outcomes: result.outcomes };
+    return { loaded: true, ms, credentials: result.credentials, outcomes: result.outcomes, calls };
   }
   return { loaded: false, ms: 0, credentials: [], outcomes: {} };
 }
 
-async function loadHistory(opts: DemoOptions): Promise<Omit<DemoResult, 'ms'> & { lines: string[] }> {
+async function loadHistory(
+  opts: DemoOptions,
+): Promise<Omit<DemoResult, 'ms'> & { lines: string[]; next?: Omit<DemoCallsOptions, 'db'> }> {
   if (!(await isEmptyDatabase(opts.db))) return { loaded: false, credentials: [], outcomes: {}, lines: [] };
   const now = opts.now ?? new Date();
   const from = new Date(now.getTime() - 182 * DAY);
@@ -225,5 +238,19 @@ async function loadHistory(opts: DemoOptions): Promise<Omit<DemoResult, 'ms'> & 
     ),
     `The enforcement user acts for "${DEMO_AGENCY}", to which ${found.items.length} closed tracebacks are referred.`,
   ];
-  return { loaded: true, credentials, outcomes: summary.outcomes, lines };
+  return {
+    loaded: true,
+    credentials,
+    outcomes: summary.outcomes,
+    lines,
+    next: {
+      now,
+      network,
+      loaded,
+      analyst,
+      settings,
+      ...(opts.signCalls === false ? {} : { shaken: sim }),
+      seed: (opts.seed ?? DEMO_SEED) + 29,
+    },
+  };
 }

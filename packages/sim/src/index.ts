@@ -13,3 +13,4 @@ export * from './scripts';
 export * from './speech';
 export * from './honeypot';
 export * from './callFile';
+export * from './demoCalls';

@@ -4,6 +4,7 @@ import {
   callRecordsOf,
   createFeedKey,
   createCallSource,
+  feedSourceName,
   getCall,
   ingestCalls,
   jsonCallRecords,
@@ -50,15 +51,16 @@ const STREAMED: Record<string, CallFileFormat> = {
 
 const ZSourceParams = z.object({ id: z.coerce.number().int().min(1).max(2_147_483_647) });
 
-export default function callRoutes(app: FastifyInstance) {
+export default function callRoutes(app: FastifyInstance, opts: { uploadLimit?: number }) {
+  const uploadLimit = opts.uploadLimit ?? CALL_UPLOAD_LIMIT;
   // CSV and NDJSON bodies stay streams: records are checked and stored as they arrive.
   app.addContentTypeParser(Object.keys(STREAMED), (request, payload, done) => {
     const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > CALL_UPLOAD_LIMIT) {
+    if (Number.isFinite(declared) && declared > uploadLimit) {
       done(new fastifyErrors.FST_ERR_CTP_BODY_TOO_LARGE(), undefined);
       return;
     }
-    done(null, limitBytes(payload, CALL_UPLOAD_LIMIT));
+    done(null, limitBytes(payload, uploadLimit));
   });
   const r = typed(app);
 
@@ -78,13 +80,12 @@ export default function callRoutes(app: FastifyInstance) {
         ]),
         response: { 200: ZCallIngestResult },
       },
-      bodyLimit: CALL_UPLOAD_LIMIT,
+      bodyLimit: uploadLimit,
     },
     async (request) => {
       const ctx = ctxOf(app, request);
       const { actor } = ctx;
-      const sources = actor.role === 'feed' ? await listCallSourcesFor(ctx) : null;
-      const own = sources?.[0]?.name;
+      const own = actor.role === 'feed' ? await feedSourceName(ctx) : null;
       const name = request.query.source ?? own;
       if (!name)
         throw new HttpProblem(400, 'name the feed these calls come from: ?source=NAME', [
@@ -96,38 +97,32 @@ export default function callRoutes(app: FastifyInstance) {
       const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       let records: () => AsyncIterable<RawCallRecord[]>;
       let tooLarge = false;
-      if (body instanceof Readable) {
-        body.once('error', (err) => {
-          if (err instanceof UploadTooLarge) tooLarge = true;
-        });
-        const format = STREAMED[contentType]!;
-        // A strict import reads twice (check, then store): the stream is kept in memory only then.
-        if (request.query.strict) {
-          const chunks: Buffer[] = [];
-          for await (const c of body as AsyncIterable<Buffer>) chunks.push(c);
-          records = () => callRecordsOf(format, Readable.from(chunks));
-        } else records = () => callRecordsOf(format, body);
-      } else {
-        let list: RawCallRecord[];
-        try {
-          list = jsonCallRecords(body);
-        } catch (err) {
-          if (err instanceof CallFileError) throw new HttpProblem(400, err.message);
-          throw err;
-        }
-        records = () => Readable.from([list]) as AsyncIterable<RawCallRecord[]>;
-      }
       try {
+        if (body instanceof Readable) {
+          body.once('error', (err) => {
+            if (err instanceof UploadTooLarge) tooLarge = true;
+          });
+          const format = STREAMED[contentType]!;
+          // A strict import reads twice (check, then store): the stream is kept in memory only then.
+          if (request.query.strict) {
+            const chunks: Buffer[] = [];
+            for await (const c of body as AsyncIterable<Buffer>) chunks.push(c);
+            records = () => callRecordsOf(format, Readable.from(chunks));
+          } else records = () => callRecordsOf(format, body);
+        } else {
+          const list = jsonCallRecords(body);
+          records = () => Readable.from([list]) as AsyncIterable<RawCallRecord[]>;
+        }
         const { sourceCreated: _created, ...result } = await ingestCalls({
           ...ctx,
           input: { source: name, records, strict: request.query.strict ?? false },
         });
         return result;
       } catch (err) {
-        if (tooLarge)
+        if (tooLarge || err instanceof UploadTooLarge)
           throw new HttpProblem(
             413,
-            `the body is larger than the ${CALL_UPLOAD_LIMIT} bytes this route accepts; send the records in several bodies (the ones already accepted stay stored)`,
+            `the body is larger than the ${uploadLimit} bytes this route accepts; send the records in several bodies (the ones already accepted stay stored)`,
           );
         if (err instanceof CallFileError) throw new HttpProblem(400, err.message);
         throw err;

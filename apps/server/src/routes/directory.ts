@@ -138,30 +138,4 @@ export default function directoryRoutes(app: App) {
       return reply.code(201).send(presentCampaign(row));
     },
   );
-  r.get(
-    '/campaigns',
-    {
-      schema: {
-        tags: ['campaigns'],
-        summary: 'Campaigns, newest first (staff)',
-        security: bearer,
-        querystring: ZPageQuery,
-        response: { 200: ZPage(ZCampaign) },
-      },
-    },
-    (request) => listCampaigns({ ...ctxOf(app, request), query: request.query }),
-  );
-  r.get(
-    '/campaigns/:id',
-    {
-      schema: {
-        tags: ['campaigns'],
-        summary: 'One campaign (staff)',
-        security: bearer,
-        params: ZIdParams,
-        response: { 200: ZCampaign },
-      },
-    },
-    (request) => getCampaign({ ...ctxOf(app, request), campaignId: request.params.id }),
-  );
 }

@@ -1,4 +1,5 @@
 import {
+  autoOpenDaily,
   sweepOverdueHops,
   sweepScheduledNotices,
   systemActor,
@@ -46,6 +47,12 @@ export const JOBS: readonly JobDefinition[] = [
       if (!ctx.detection) return 0;
       return (await ctx.detection.runToCompletion()).calls;
     },
+  },
+  {
+    id: 'campaigns.auto-open',
+    everyMs: 60_000,
+    // Once a UTC day while the policy is on: tracebacks for the top campaigns (claimed by one worker).
+    run: (ctx) => autoOpenDaily({ db: ctx.db, clock: ctx.clock, actor: systemActor('campaigns') }),
   },
   {
     id: 'outbox.dispatch',

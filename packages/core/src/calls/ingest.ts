@@ -5,6 +5,8 @@ import {
   ensureCallSource,
   findCallSourceByName,
   openCallWriter,
+  prepareCallBatch,
+  type PreparedCallBatch,
   type CallBatchResult,
   type CallInsert,
   type CallSourceRow,
@@ -39,7 +41,7 @@ export function claimedAttestation(identityHeader: string): { attestation: strin
   if (!parsed.ok) return { attestation: null, status: 'unreadable' };
   const passport = decodePassport(parsed.header.token);
   if (!passport.ok) return { attestation: null, status: 'unreadable' };
-  const attest = (passport as { payload?: { attest?: unknown } }).payload?.attest;
+  const attest = passport.passport.payload.attest;
   return {
     attestation: attest === 'A' || attest === 'B' || attest === 'C' ? attest : null,
     status: 'unverified',
@@ -91,7 +93,7 @@ function prepare(raw: RawCallRecord[], source: CallSourceRow, receivedAt: Date, 
       const ext = item.fields.externalId ?? item.fields.external_id ?? item.fields.id;
       refusals.push({
         line: item.line,
-        externalId: typeof ext === 'string' ? ext.slice(0, 200) : null,
+        externalId: typeof ext === 'string' || typeof ext === 'number' ? String(ext).slice(0, 200) : null,
         errors: parsed.errors,
       });
       continue;
@@ -142,12 +144,12 @@ async function sourceFor(
 }
 
 /** A batch that lost a race for a key to a concurrent import of the same records is tried again once. */
-async function writeWithRetry(writer: CallWriter, rows: CallInsert[]): Promise<CallBatchResult> {
+async function writeWithRetry(writer: CallWriter, batch: PreparedCallBatch): Promise<CallBatchResult> {
   try {
-    return await writer.write(rows);
+    return await writer.write(batch);
   } catch (err) {
     if (pgCode(err) !== '23505') throw err;
-    return writer.write(rows);
+    return writer.write(batch);
   }
 }
 
@@ -213,14 +215,16 @@ export async function ingestCalls(
     let failure: { error: unknown } | null = null;
     let records = 0;
     const flush = async (batch: CallInsert[]) => {
-      await inFlight;
-      if (failure) throw failure.error;
       // A record repeated within one batch is known after its first occurrence (COPY would refuse the
-      // second); across batches the stored keys tell.
+      // second); across batches the stored keys tell. The COPY text is built while the last batch is
+      // still being written.
       const ids = new Set<string>();
       const rows = batch.filter((r) => !ids.has(r.id) && !!ids.add(r.id));
+      const prepared = prepareCallBatch(rows);
+      await inFlight;
+      if (failure) throw failure.error;
       result.alreadyKnown += batch.length - rows.length;
-      inFlight = writeWithRetry(writer, rows).then(
+      inFlight = writeWithRetry(writer, prepared).then(
         (written) => {
           result.accepted += written.inserted.length;
           result.alreadyKnown += written.alreadyKnown;

@@ -1,4 +1,4 @@
-import { CALL_FIELD_ALIASES } from '@hoptrace/contracts';
+import { callFieldOf } from '@hoptrace/contracts';
 import { readCsvRecords } from './csvStream';
 
 /** One record as it came out of a file or body: its fields by name, or why it could not be read. */
@@ -20,14 +20,25 @@ export class CallFileError extends Error {
 
 export const MAX_JSON_LINE_CHARS = 1_000_000;
 
-/** The format a file name or a content type names, or null. */
+const EXTENSIONS: Readonly<Record<string, CallFileFormat>> = {
+  csv: 'csv',
+  jsonl: 'jsonl',
+  ndjson: 'jsonl',
+  json: 'json',
+};
+
+/**
+ * The format a file name (its extension: `/data/csv/calls.json` is JSON) or a media type names,
+ * or null.
+ */
 export function callFormatOf(nameOrType: string): CallFileFormat | null {
-  const v = nameOrType.toLowerCase();
-  if (/(^|[./+-])csv\b/.test(v) || v.endsWith('.csv')) return 'csv';
-  if (/ndjson|jsonl|json-seq|x-ndjson/.test(v) || v.endsWith('.jsonl') || v.endsWith('.ndjson'))
-    return 'jsonl';
-  if (v.endsWith('.json') || /application\/json\b/.test(v)) return 'json';
-  return null;
+  const v = nameOrType.trim().toLowerCase();
+  const type = /^[a-z]+\/([a-z0-9.+-]+)\s*(;.*)?$/.exec(v)?.[1] ?? '';
+  if (/^(x-)?csv$|\+csv$/.test(type)) return 'csv';
+  if (/^(x-)?(ndjson|jsonl|json-seq)$/.test(type)) return 'jsonl';
+  if (/^json$|\+json$/.test(type)) return 'json';
+  const ext = /\.([a-z0-9]+)$/.exec(v.split(/[\\/]/).pop() ?? '')?.[1];
+  return ext && Object.hasOwn(EXTENSIONS, ext) ? EXTENSIONS[ext]! : null;
 }
 
 /**
@@ -44,14 +55,14 @@ export async function* csvCallRecords(
       for (const rec of batch) {
         if (!header) {
           header = rec.fields.map((f) => f.trim());
-          if (!header.some((h) => CALL_FIELD_ALIASES[h] === 'externalId'))
+          if (!header.some((h) => callFieldOf(h) === 'externalId'))
             throw new CallFileError(
               `the header row has no external_id column (found: ${header.slice(0, 12).join(', ') || 'nothing'})`,
               rec.line,
             );
           const seen = new Set<string>();
           for (const h of header) {
-            const name = CALL_FIELD_ALIASES[h] ?? h;
+            const name = callFieldOf(h) ?? h;
             if (seen.has(name)) throw new CallFileError(`the header names ${name} twice`, rec.line);
             seen.add(name);
           }

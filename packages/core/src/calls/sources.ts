@@ -183,8 +183,21 @@ export function presentCall(c: CallRow, sourceName: string): TCallView {
   };
 }
 
-async function sourceNames(ctx: CommandContext): Promise<Map<number, string>> {
-  return new Map((await listCallSources(ctx.db)).map((s) => [s.id, s.name]));
+/**
+ * The names of the sources of these calls. Looked up one by one: listCallSources counts every
+ * call of every source, too much for each page of calls.
+ */
+async function sourceNames(ctx: CommandContext, rows: readonly CallRow[]): Promise<Map<number, string>> {
+  const ids = [...new Set(rows.map((r) => r.sourceId))];
+  const sources = await Promise.all(ids.map((id) => findCallSource(ctx.db, id)));
+  return new Map(sources.filter((s) => s !== undefined).map((s) => [s.id, s.name]));
+}
+
+/** A feed key's own source, which it may leave unnamed; null for any other actor. */
+export async function feedSourceName(ctx: CommandContext): Promise<string | null> {
+  const { actor } = ctx;
+  if (actor.role !== 'feed' || actor.sourceId === undefined) return null;
+  return (await findCallSource(ctx.db, actor.sourceId))?.name ?? null;
 }
 
 export async function listCallsFor(
@@ -211,7 +224,7 @@ export async function listCallsFor(
     if (err instanceof InvalidCursorError) throw InvalidInputError.field('cursor', err.message);
     throw err;
   }
-  const names = await sourceNames(ctx);
+  const names = await sourceNames(ctx, page.items);
   return {
     items: page.items.map((c) => presentCall(c, names.get(c.sourceId) ?? '')),
     nextCursor: page.nextCursor,
@@ -222,5 +235,5 @@ export async function getCall(ctx: CommandContext & { callId: string }): Promise
   authorize(policy.readCalls(ctx.actor), 'route');
   const row = await findCall(ctx.db, ctx.callId);
   if (!row) throw new NotFoundError('call');
-  return presentCall(row, (await sourceNames(ctx)).get(row.sourceId) ?? '');
+  return presentCall(row, (await sourceNames(ctx, [row])).get(row.sourceId) ?? '');
 }

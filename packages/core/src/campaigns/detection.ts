@@ -124,12 +124,7 @@ export class CampaignDetection {
   private async saveState(force: boolean): Promise<void> {
     const now = Date.now();
     if (!this.detector || (!force && now - this.stateSavedAt < SAVE_STATE_MS)) return;
-    await writeSetting(
-      this.db,
-      STATE_KEY,
-      this.detector.exportState(),
-      this.clock.now(),
-    );
+    await writeSetting(this.db, STATE_KEY, this.detector.exportState(), this.clock.now());
     this.stateSavedAt = now;
   }
 

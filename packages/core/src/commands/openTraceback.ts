@@ -46,6 +46,7 @@ export async function openTraceback(
       callingNumber: input.call.callingNumber,
       calledNumber: input.call.calledNumber,
       campaignId: input.campaignId ?? null,
+      callId: input.callId ?? null,
       firstProviderId: input.firstProviderId,
       identityHeader: input.identityHeader ?? null,
       note: input.note ?? null,
@@ -68,6 +69,8 @@ export async function openTraceback(
           },
           campaignId: input.campaignId ?? null,
           ...(input.note ? { note: input.note } : {}),
+          ...(input.callId ? { callId: input.callId } : {}),
+          ...(input.openedBecause ? { openedBecause: input.openedBecause } : {}),
         },
       },
     ];

@@ -55,6 +55,13 @@ export function presentCampaign(c: CampaignRow): TCampaign {
     description: c.description,
     category: c.category,
     createdAt: iso(c.createdAt),
+    status: c.status,
+    origin: c.origin,
+    namedByAnalyst: c.namedByAnalyst,
+    mergedIntoId: c.mergedIntoId,
+    callCount: c.callCount,
+    firstSeenAt: c.firstSeenAt ? iso(c.firstSeenAt) : null,
+    lastSeenAt: c.lastSeenAt ? iso(c.lastSeenAt) : null,
   };
 }
 

@@ -42,8 +42,25 @@ export interface CallBatchResult {
  * that hands them to campaign detection commit together or not at all.
  */
 export interface CallWriter {
-  write(rows: CallInsert[]): Promise<CallBatchResult>;
+  write(batch: PreparedCallBatch): Promise<CallBatchResult>;
   close(): Promise<void>;
+}
+
+/** A batch with its COPY text built: the caller builds the next one while the last is written. */
+export interface PreparedCallBatch {
+  rows: CallInsert[];
+  keys: string;
+  calls: string;
+}
+
+export function prepareCallBatch(rows: CallInsert[]): PreparedCallBatch {
+  let keys = '';
+  let calls = '';
+  for (const r of rows) {
+    keys += `${r.id}\t${r.startedAt.toISOString()}\n`;
+    calls += callCopyLine(r);
+  }
+  return { rows, keys, calls };
 }
 
 const CALL_COLUMNS = [
@@ -147,6 +164,9 @@ function monthsOf(rows: readonly CallInsert[]): Date[] {
   return [...seen.values()];
 }
 
+const pgCode = (err: unknown) =>
+  typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+
 // Any fixed number; only the same for every hoptrace process.
 const PARTITION_LOCK_KEY = 7_461_530_216;
 
@@ -191,37 +211,43 @@ function writerOn(conn: Conn, close: () => Promise<void>): CallWriter {
   }
 
   return {
-    async write(rows) {
+    async write(batch) {
+      const { rows } = batch;
       if (rows.length === 0) return { inserted: [], alreadyKnown: 0 };
       await ensurePartitions(rows);
       return conn.transaction(async () => {
-        // Keys first: the ones already stored are skipped, and a key taken by a concurrent import
-        // between this read and the COPY fails the batch (unique violation) instead of storing twice.
-        const known = await conn.query<{ id: string }>(
-          'SELECT id FROM call_keys WHERE id = ANY($1::uuid[])',
-          [rows.map((r) => r.id)],
-        );
-        const knownIds = new Set(known.map((k) => k.id));
-        const fresh = knownIds.size ? rows.filter((r) => !knownIds.has(r.id)) : rows;
-        if (fresh.length) {
-          let keys = '';
-          let data = '';
-          for (const r of fresh) {
-            keys += `${r.id}\t${r.startedAt.toISOString()}\n`;
-            data += callCopyLine(r);
-          }
-          await conn.copy(COPY_KEYS, keys);
-          await conn.copy(COPY_CALLS, data);
-          await conn.query(
-            'INSERT INTO call_batches (source_id, received_at, call_ids, started_ats) VALUES ($1, $2, $3::uuid[], $4::timestamptz[])',
-            [
-              fresh[0]!.sourceId,
-              fresh[0]!.receivedAt.toISOString(),
-              fresh.map((r) => r.id),
-              fresh.map((r) => r.startedAt.toISOString()),
-            ],
-          );
+        // A new batch (the common case) goes in as it is: its keys are copied straight away. When one
+        // is known already (a repeated import), that COPY fails on the unique key, and the batch is
+        // written again without the known ones. A key taken by a concurrent import of the same records
+        // in between fails the batch the same way; the caller tries it once more.
+        await conn.query('SAVEPOINT call_keys');
+        let fresh = rows;
+        let calls = batch.calls;
+        try {
+          await conn.copy(COPY_KEYS, batch.keys);
+        } catch (err) {
+          if (pgCode(err) !== '23505') throw err;
+          await conn.query('ROLLBACK TO SAVEPOINT call_keys');
+          const known = await conn.query<{ id: string }>('SELECT id FROM call_keys WHERE id = ANY($1::uuid[])', [
+            rows.map((r) => r.id),
+          ]);
+          const knownIds = new Set(known.map((k) => k.id));
+          fresh = rows.filter((r) => !knownIds.has(r.id));
+          if (fresh.length === 0) return { inserted: [], alreadyKnown: rows.length };
+          const rebuilt = prepareCallBatch(fresh);
+          calls = rebuilt.calls;
+          await conn.copy(COPY_KEYS, rebuilt.keys);
         }
+        await conn.copy(COPY_CALLS, calls);
+        await conn.query(
+          'INSERT INTO call_batches (source_id, received_at, call_ids, started_ats) VALUES ($1, $2, $3::uuid[], $4::timestamptz[])',
+          [
+            fresh[0]!.sourceId,
+            fresh[0]!.receivedAt.toISOString(),
+            fresh.map((r) => r.id),
+            fresh.map((r) => r.startedAt.toISOString()),
+          ],
+        );
         return { inserted: fresh.map((r) => r.id), alreadyKnown: rows.length - fresh.length };
       });
     },

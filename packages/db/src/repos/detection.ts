@@ -348,3 +348,13 @@ export async function mergeCampaignRows(
     update campaigns set kept_apart = array(select distinct unnest(kept_apart || array[${keepId}::uuid]))
     where ${absorbId} = any(kept_apart) and id <> ${keepId}`);
 }
+
+/** Claims a once-a-day run under `key` for `day` (YYYY-MM-DD): true for exactly one caller per day. */
+export async function claimDailyRun(db: Executor, key: string, day: string, at: Date): Promise<boolean> {
+  const result = await db.execute(sql`
+    insert into settings (key, value, updated_at) values (${key}, ${JSON.stringify({ day })}::jsonb, ${at.toISOString()}::timestamptz)
+    on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at
+      where settings.value->>'day' is distinct from ${day}
+    returning key`);
+  return rowsOf(result).length === 1;
+}

@@ -1,0 +1,148 @@
+import {
+  readAutoOpenPolicy,
+  autoOpenTracebacks,
+  getCampaignDetail,
+  listCampaignsRanked,
+  mergeCampaigns,
+  setAutoOpenPolicy,
+  splitCampaign,
+  updateCampaign,
+} from '@hoptrace/core';
+import {
+  ZAutoOpenPolicy,
+  ZAutoOpenResult,
+  ZCampaignDetail,
+  ZCampaignListQuery,
+  ZCampaignMerge,
+  ZCampaignPatch,
+  ZCampaignRanked,
+  ZCampaignSplit,
+  ZIdParams,
+  ZPage,
+} from '@hoptrace/contracts';
+import { z } from 'zod';
+import { bearer, ctxOf, typed, type App } from '../context';
+
+/** Campaign intelligence: ranked campaigns, a campaign's page, an analyst's decisions, auto-opening. */
+export default function campaignRoutes(app: App) {
+  const r = typed(app);
+  r.get(
+    '/campaigns',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary:
+          'Campaigns (staff): ranked by volume (calls in the last 24 h, then 7 days) or growth, or newest first; with counts, caller and callback numbers, daily volume',
+        security: bearer,
+        querystring: ZCampaignListQuery,
+        response: { 200: ZPage(ZCampaignRanked) },
+      },
+    },
+    (request) => listCampaignsRanked({ ...ctxOf(app, request), query: request.query }),
+  );
+  r.get(
+    '/campaigns/auto-open',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'The policy that opens tracebacks for the worst campaigns each day (staff)',
+        security: bearer,
+        response: { 200: ZAutoOpenPolicy },
+      },
+    },
+    (request) => readAutoOpenPolicy(ctxOf(app, request)),
+  );
+  r.put(
+    '/campaigns/auto-open',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary: 'Change the auto-open policy (staff)',
+        security: bearer,
+        body: ZAutoOpenPolicy,
+        response: { 200: ZAutoOpenPolicy },
+      },
+    },
+    (request) => setAutoOpenPolicy({ ...ctxOf(app, request), input: request.body }),
+  );
+  r.post(
+    '/campaigns/auto-open/run',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary:
+          'Open tracebacks for the top campaigns now, as the policy says (`dryRun=true`: list what would be opened and why others are skipped)',
+        security: bearer,
+        querystring: z.object({ dryRun: z.enum(['true', 'false']).default('true') }),
+        response: { 200: ZAutoOpenResult },
+      },
+    },
+    (request) => autoOpenTracebacks({ ...ctxOf(app, request), dryRun: request.query.dryRun === 'true' }),
+  );
+  r.get(
+    '/campaigns/:id',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary:
+          'One campaign (staff): volume, samples with the varying parts marked, caller and callback numbers, its tracebacks, origins and entry points, the call to trace',
+        security: bearer,
+        params: ZIdParams,
+        response: { 200: ZCampaignDetail },
+      },
+    },
+    (request) => getCampaignDetail({ ...ctxOf(app, request), campaignId: request.params.id }),
+  );
+  r.patch(
+    '/campaigns/:id',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary:
+          'Rename, describe, categorise, or mark as legitimate (staff); detection keeps these decisions',
+        security: bearer,
+        params: ZIdParams,
+        body: ZCampaignPatch,
+        response: { 200: ZCampaignDetail },
+      },
+    },
+    (request) =>
+      updateCampaign({ ...ctxOf(app, request), campaignId: request.params.id, input: request.body }),
+  );
+  r.post(
+    '/campaigns/:id/merge',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary:
+          'Fold other campaigns into this one: their calls, numbers, volume and tracebacks move here (staff)',
+        security: bearer,
+        params: ZIdParams,
+        body: ZCampaignMerge,
+        response: { 200: ZCampaignDetail },
+      },
+    },
+    (request) =>
+      mergeCampaigns({ ...ctxOf(app, request), campaignId: request.params.id, absorb: request.body.absorb }),
+  );
+  r.post(
+    '/campaigns/:id/split',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary:
+          'Move some calls of this campaign to a new campaign; detection never merges the two again (staff). Answers the new campaign',
+        security: bearer,
+        params: ZIdParams,
+        body: ZCampaignSplit,
+        response: { 201: ZCampaignDetail },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await splitCampaign({ ...ctxOf(app, request), campaignId: request.params.id, input: request.body }),
+        ),
+  );
+}

@@ -1,0 +1,527 @@
+import { Detector, profileOf, templateSegments, DEFAULT_DETECTOR_OPTIONS } from '@hoptrace/campaigns';
+import {
+  ZAutoOpenPolicy,
+  type TAutoOpenPolicy,
+  type TAutoOpenResult,
+  type TCampaignCallSample,
+  type TCampaignDetail,
+  type TCampaignListQuery,
+  type TCampaignPatch,
+  type TCampaignRanked,
+} from '@hoptrace/contracts';
+import {
+  bumpDetectorVersion,
+  campaignCalls,
+  claimDailyRun,
+  campaignTracebackRows,
+  dailyVolumes,
+  findCallSource,
+  findCampaign,
+  insertCampaign,
+  listCallSources,
+  mergeCampaignRows,
+  moveCallsToCampaign,
+  rankCampaignRows,
+  readSetting,
+  rebuildCampaignRollups,
+  representativeCallOf,
+  topCampaignNumbers,
+  writeSetting,
+  schema,
+  type CampaignCallSample,
+  type CampaignRow,
+  type Db,
+  type Executor,
+  type Page,
+  type RankedCampaignRow,
+} from '@hoptrace/db';
+import { eq, sql } from 'drizzle-orm';
+import type { CommandContext } from '../context';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
+import { authorize, policy } from '../policies';
+import { presentCampaign } from '../queries/present';
+import { openTraceback } from '../commands/openTraceback';
+
+const MAX_OFFSET = 10_000;
+const offsetCursor = (offset: number) =>
+  Buffer.from(JSON.stringify(['campaigns', offset])).toString('base64url');
+function readOffset(cursor: string | undefined): number {
+  if (!cursor) return 0;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(v) &&
+      v[0] === 'campaigns' &&
+      Number.isSafeInteger(v[1]) &&
+      v[1] > 0 &&
+      v[1] <= MAX_OFFSET
+    )
+      return v[1] as number;
+  } catch {
+    // refused below
+  }
+  throw InvalidInputError.field('cursor', 'cursor is not one this server issued');
+}
+
+async function presentRanked(
+  db: Executor,
+  rows: RankedCampaignRow[],
+  campaigns: Map<string, CampaignRow>,
+  now: Date,
+  offset: number,
+): Promise<TCampaignRanked[]> {
+  const ids = rows.map((r) => r.id);
+  const [daily, callers, callbacks] = await Promise.all([
+    dailyVolumes(db, ids, now),
+    topCampaignNumbers(db, ids, 'caller'),
+    topCampaignNumbers(db, ids, 'callback'),
+  ]);
+  return rows.map((r, i) => ({
+    ...presentCampaign(campaigns.get(r.id)!),
+    rank: offset + i + 1,
+    callCount24h: r.calls24h,
+    callCount7d: r.calls7d,
+    callCountPrevious7d: r.callsPrev7d,
+    growth: r.callsPrev7d > 0 ? (r.calls7d - r.callsPrev7d) / r.callsPrev7d : null,
+    distinctCallerNumbers: r.distinctCallers,
+    callerNumbers: (callers.get(r.id) ?? []).map((n) => n.number),
+    callbackNumbers: (callbacks.get(r.id) ?? []).map((n) => n.number),
+    signedAShare: r.calls7d > 0 ? r.signedA7d / r.calls7d : null,
+    sources: r.sources7d,
+    dailyVolume: daily.get(r.id) ?? [],
+    openTracebacks: r.openTracebacks,
+  }));
+}
+
+async function campaignRows(db: Executor, ids: string[]): Promise<Map<string, CampaignRow>> {
+  if (!ids.length) return new Map();
+  const rows = await db
+    .select()
+    .from(schema.campaigns)
+    .where(sql`${schema.campaigns.id} = any(${sql.param(ids)}::uuid[])`);
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/**
+ * Campaigns ranked for the analyst: by volume (calls in the last 24 hours, then 7 days), by growth,
+ * or newest first. With a ranking sort only active campaigns by default: candidates are not
+ * campaigns yet and legitimate ones are never traced.
+ */
+export async function listCampaignsRanked(
+  ctx: CommandContext & { query: TCampaignListQuery },
+): Promise<Page<TCampaignRanked>> {
+  authorize(policy.readCampaigns(ctx.actor), 'route');
+  const { query } = ctx;
+  const offset = readOffset(query.cursor);
+  const statuses =
+    query.status === 'all'
+      ? ['candidate', 'active', 'legitimate']
+      : query.status
+        ? [query.status]
+        : query.sort === 'recent'
+          ? ['active', 'legitimate']
+          : ['active'];
+  const now = ctx.clock.now();
+  const rows = await rankCampaignRows(ctx.db, {
+    statuses,
+    sort: query.sort,
+    now,
+    limit: query.limit + 1,
+    offset,
+    q: query.q,
+  });
+  const more = rows.length > query.limit;
+  const page = more ? rows.slice(0, query.limit) : rows;
+  const items = await presentRanked(
+    ctx.db,
+    page,
+    await campaignRows(
+      ctx.db,
+      page.map((r) => r.id),
+    ),
+    now,
+    offset,
+  );
+  return {
+    items,
+    nextCursor: more && offset + query.limit <= MAX_OFFSET ? offsetCursor(offset + query.limit) : null,
+  };
+}
+
+async function sourceNames(db: Executor): Promise<Map<number, string>> {
+  return new Map((await listCallSources(db)).map((s) => [s.id, s.name]));
+}
+
+function presentSample(c: CampaignCallSample, sources: Map<number, string>): TCampaignCallSample {
+  return {
+    id: c.id,
+    startedAt: c.startedAt.toISOString(),
+    startedAtPrecision: c.startedAtPrecision,
+    callingNumber: c.callingNumber,
+    calledNumber: c.calledNumber,
+    attestation: c.attestation,
+    shakenStatus: c.shakenStatus,
+    source: sources.get(c.sourceId) ?? '',
+    segments: c.transcript ? templateSegments(c.transcript) : [],
+  };
+}
+
+/** Window of the ITG's preference for fresh calls: a call older than this is not traced automatically. */
+export const DEFAULT_TRACE_WINDOW_DAYS = 10;
+
+export async function getCampaignDetail(
+  ctx: CommandContext & { campaignId: string },
+): Promise<TCampaignDetail> {
+  authorize(policy.readCampaigns(ctx.actor), 'route');
+  const row = await findCampaign(ctx.db, ctx.campaignId);
+  if (!row) throw new NotFoundError('campaign');
+  const now = ctx.clock.now();
+  const [ranked] = await rankCampaignRows(ctx.db, {
+    statuses: [row.status],
+    sort: 'volume',
+    now,
+    limit: 1,
+    offset: 0,
+    ids: [row.id],
+  });
+  const base = (await presentRanked(ctx.db, ranked ? [ranked] : [], new Map([[row.id, row]]), now, 0))[0];
+  const policyNow = await autoOpenPolicy(ctx.db);
+  const [samples, tracebacks, callers, callbacks, representative, sources] = await Promise.all([
+    campaignCalls(ctx.db, row.id, { limit: 12 }),
+    campaignTracebackRows(ctx.db, row.id),
+    topCampaignNumbers(ctx.db, [row.id], 'caller', 50),
+    topCampaignNumbers(ctx.db, [row.id], 'callback', 50),
+    representativeCallOf(ctx.db, row.id, new Date(now.getTime() - policyNow.windowDays * 86_400_000)),
+    sourceNames(ctx.db),
+  ]);
+  const tally = (pick: (t: (typeof tracebacks)[number]) => { id: string | null; name: string | null }) => {
+    const counts = new Map<string, { id: string; name: string; tracebacks: number }>();
+    for (const t of tracebacks) {
+      const p = pick(t);
+      if (!p.id) continue;
+      const c = counts.get(p.id) ?? { id: p.id, name: p.name ?? '', tracebacks: 0 };
+      c.tracebacks++;
+      counts.set(p.id, c);
+    }
+    return [...counts.values()].sort((a, b) => b.tracebacks - a.tracebacks);
+  };
+  const empty: TCampaignRanked = {
+    ...presentCampaign(row),
+    rank: 1,
+    callCount24h: 0,
+    callCount7d: 0,
+    callCountPrevious7d: 0,
+    growth: null,
+    distinctCallerNumbers: 0,
+    callerNumbers: [],
+    callbackNumbers: [],
+    signedAShare: null,
+    sources: 0,
+    dailyVolume: new Array<number>(30).fill(0),
+    openTracebacks: 0,
+  };
+  return {
+    ...(base ?? empty),
+    keptApart: row.keptApart,
+    samples: samples.map((s) => presentSample(s, sources)),
+    callerNumberCounts: (callers.get(row.id) ?? []).map((n) => ({ number: n.number, calls: n.calls })),
+    callbackNumberCounts: (callbacks.get(row.id) ?? []).map((n) => ({ number: n.number, calls: n.calls })),
+    tracebacks: tracebacks.map((t) => ({
+      id: t.id,
+      status: t.status,
+      outcome: t.outcome,
+      openedAt: t.openedAt.toISOString(),
+      closedAt: t.closedAt?.toISOString() ?? null,
+      callStartedAt: t.callStartedAt.toISOString(),
+      callingNumber: t.callingNumber,
+      hops: t.hops,
+      origin: t.originProviderId ? { id: t.originProviderId, name: t.originProviderName ?? '' } : null,
+      entryPoint: t.entryProviderId ? { id: t.entryProviderId, name: t.entryProviderName ?? '' } : null,
+    })),
+    origins: tally((t) => ({ id: t.originProviderId, name: t.originProviderName })),
+    entryPoints: tally((t) => ({ id: t.entryProviderId, name: t.entryProviderName })),
+    representativeCall: representative ? presentSample(representative, sources) : null,
+  };
+}
+
+/** Rename, describe, categorise, or mark as legitimate (and back): an analyst's word, kept by detection. */
+export async function updateCampaign(ctx: CommandContext & { campaignId: string; input: TCampaignPatch }) {
+  authorize(policy.manageCampaigns(ctx.actor), 'route');
+  const row = await findCampaign(ctx.db, ctx.campaignId);
+  if (!row) throw new NotFoundError('campaign');
+  if (row.status === 'merged')
+    throw new ConflictError(
+      `this campaign was merged into ${row.mergedIntoId ?? 'another'}; change that one`,
+    );
+  const { input } = ctx;
+  const at = ctx.clock.now();
+  const status =
+    input.legitimate === undefined
+      ? row.status
+      : input.legitimate
+        ? 'legitimate'
+        : row.status === 'legitimate'
+          ? row.callCount >= DEFAULT_DETECTOR_OPTIONS.minCalls || row.origin === 'manual'
+            ? 'active'
+            : 'candidate'
+          : row.status;
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .update(schema.campaigns)
+      .set({
+        ...(input.name !== undefined ? { name: input.name, namedByAnalyst: true } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(input.category !== undefined ? { category: input.category } : {}),
+        status,
+        updatedAt: at,
+      })
+      .where(eq(schema.campaigns.id, row.id));
+    if (status !== row.status) await bumpDetectorVersion(tx, at);
+  });
+  return getCampaignDetail(ctx);
+}
+
+/** The detector's profile of two clusters as one (null when neither has one). */
+function mergedProfile(keep: CampaignRow, absorb: CampaignRow): Record<string, unknown> | null {
+  if (!keep.profile && !absorb.profile) return null;
+  if (!keep.profile || !absorb.profile) return (keep.profile ?? absorb.profile)!;
+  const d = new Detector();
+  d.load([
+    { id: keep.id, profile: keep.profile as never, size: keep.callCount },
+    { id: absorb.id, profile: absorb.profile as never, size: absorb.callCount },
+  ]);
+  d.merge(keep.id, absorb.id);
+  return d.takeChanges().find((c) => c.id === keep.id)?.profile ?? keep.profile;
+}
+
+/** An analyst folds campaigns into one: calls, numbers, volume and tracebacks move to `campaignId`. */
+export async function mergeCampaigns(ctx: CommandContext & { campaignId: string; absorb: string[] }) {
+  authorize(policy.manageCampaigns(ctx.actor), 'route');
+  const at = ctx.clock.now();
+  await ctx.db.transaction(async (tx) => {
+    // Lock order: the campaigns by id, so two merges over the same campaigns serialise.
+    const ids = [ctx.campaignId, ...ctx.absorb].sort();
+    await tx.execute(
+      sql`select id from campaigns where id = any(${sql.param(ids)}::uuid[]) order by id for update`,
+    );
+    let keep = await findCampaign(tx, ctx.campaignId);
+    if (!keep || keep.status === 'merged') throw new NotFoundError('campaign');
+    for (const id of new Set(ctx.absorb)) {
+      if (id === keep.id) throw InvalidInputError.field('absorb', 'a campaign cannot absorb itself');
+      const absorb = await findCampaign(tx, id);
+      if (!absorb || absorb.status === 'merged')
+        throw InvalidInputError.field('absorb', `${id} is not a campaign that can be merged`);
+      await mergeCampaignRows(
+        tx,
+        keep.id,
+        absorb.id,
+        mergedProfile(keep, absorb),
+        at,
+        DEFAULT_DETECTOR_OPTIONS.minCalls,
+      );
+      keep = (await findCampaign(tx, keep.id))!;
+    }
+    await tx
+      .update(schema.campaigns)
+      .set({
+        keptApart: sql`array(select x from unnest(${schema.campaigns.keptApart}) x where x <> all(${sql.param(ctx.absorb)}::uuid[]))`,
+      })
+      .where(eq(schema.campaigns.id, keep.id));
+    await bumpDetectorVersion(tx, at);
+  });
+  return getCampaignDetail(ctx);
+}
+
+/** Calls a profile is rebuilt from after a split (the newest; a profile keeps the most frequent features anyway). */
+const PROFILE_SAMPLE = 5000;
+
+/**
+ * An analyst splits calls off a campaign into a new one: the calls move (placed by the analyst, so
+ * detection never moves them back), both campaigns' profiles and rollups are rebuilt from their
+ * calls, and the two are kept apart: detection never proposes to merge them again.
+ */
+export async function splitCampaign(
+  ctx: CommandContext & {
+    campaignId: string;
+    input: { callIds: string[]; name: string; category?: string | undefined };
+  },
+): Promise<TCampaignDetail> {
+  authorize(policy.manageCampaigns(ctx.actor), 'route');
+  const at = ctx.clock.now();
+  const created = await ctx.db.transaction(async (tx) => {
+    await tx.execute(sql`select id from campaigns where id = ${ctx.campaignId} for update`);
+    const from = await findCampaign(tx, ctx.campaignId);
+    if (!from || from.status === 'merged') throw new NotFoundError('campaign');
+    const part = await insertCampaign(tx, {
+      name: ctx.input.name,
+      description: `Split from "${from.name}" by ${ctx.actor.label}.`,
+      category: ctx.input.category ?? from.category,
+      createdBy: ctx.actor.userId,
+      createdAt: at,
+      status: from.status === 'legitimate' ? 'legitimate' : 'active',
+      origin: 'detected',
+      namedByAnalyst: true,
+      keptApart: [from.id],
+      updatedAt: at,
+    });
+    const moved = await moveCallsToCampaign(tx, from.id, part.id, [...new Set(ctx.input.callIds)]);
+    if (moved === 0) throw InvalidInputError.field('callIds', 'none of these calls belongs to this campaign');
+    await rebuildCampaignRollups(tx, [from.id, part.id]);
+    for (const c of [from, part]) {
+      const calls = await campaignCalls(tx, c.id, { limit: PROFILE_SAMPLE });
+      const profile = calls.length
+        ? profileOf(calls.map((k) => ({ id: k.id, transcript: k.transcript, language: k.language })))
+        : null;
+      await tx
+        .update(schema.campaigns)
+        .set({
+          profile,
+          ...(c.id === from.id
+            ? {
+                keptApart: sql`array(select distinct unnest(${schema.campaigns.keptApart} || array[${part.id}::uuid]))`,
+              }
+            : {}),
+          updatedAt: at,
+        })
+        .where(eq(schema.campaigns.id, c.id));
+    }
+    await bumpDetectorVersion(tx, at);
+    return part;
+  });
+  return getCampaignDetail({ ...ctx, campaignId: created.id });
+}
+
+const POLICY_KEY = 'campaigns.auto_open';
+
+export async function autoOpenPolicy(db: Executor): Promise<TAutoOpenPolicy> {
+  return ZAutoOpenPolicy.parse((await readSetting<unknown>(db, POLICY_KEY)) ?? {});
+}
+
+export async function readAutoOpenPolicy(ctx: CommandContext): Promise<TAutoOpenPolicy> {
+  authorize(policy.manageCampaigns(ctx.actor), 'route');
+  return autoOpenPolicy(ctx.db);
+}
+
+export async function setAutoOpenPolicy(
+  ctx: CommandContext & { input: TAutoOpenPolicy },
+): Promise<TAutoOpenPolicy> {
+  authorize(policy.manageCampaigns(ctx.actor), 'route');
+  const value = ZAutoOpenPolicy.parse(ctx.input);
+  await writeSetting(ctx.db, POLICY_KEY, value, ctx.clock.now(), ctx.actor.userId);
+  return value;
+}
+
+/**
+ * Opens tracebacks for the campaigns ranked highest by volume (policy `topK`), at most one open
+ * traceback per campaign: for each, the representative call of the last `windowDays`, its first hop
+ * the provider that terminated it (the source's carrier). Each says on its timeline why it was opened.
+ * `dryRun` lists what would be opened and why the others are skipped, and opens nothing.
+ */
+export async function autoOpenTracebacks(
+  ctx: CommandContext & { dryRun: boolean; policy?: TAutoOpenPolicy | undefined },
+): Promise<TAutoOpenResult> {
+  authorize(policy.openTraceback(ctx.actor), 'route');
+  const p = ctx.policy ?? (await autoOpenPolicy(ctx.db));
+  const now = ctx.clock.now();
+  const ranked = await rankCampaignRows(ctx.db, {
+    statuses: ['active'],
+    sort: 'volume',
+    now,
+    limit: p.topK,
+    offset: 0,
+  });
+  const rows = await campaignRows(
+    ctx.db,
+    ranked.map((r) => r.id),
+  );
+  const items: TAutoOpenResult['items'] = [];
+  const describe = `top ${p.topK} by volume, calls under ${p.windowDays} days old`;
+  for (const [i, r] of ranked.entries()) {
+    const campaign = rows.get(r.id)!;
+    const item = {
+      campaignId: r.id,
+      campaignName: campaign.name,
+      rank: i + 1,
+      calls24h: r.calls24h,
+      calls7d: r.calls7d,
+      callId: null as string | null,
+      firstProviderId: null as string | null,
+      tracebackId: null as string | null,
+    };
+    const skip = (reason: string) => items.push({ ...item, action: 'skip', reason });
+    if (r.calls24h < p.minCalls24h) {
+      skip(`${r.calls24h} calls in the last 24 hours, under the policy's ${p.minCalls24h}`);
+      continue;
+    }
+    if (r.openTracebacks > 0) {
+      skip('a traceback of this campaign is open already');
+      continue;
+    }
+    const call = await representativeCallOf(
+      ctx.db,
+      r.id,
+      new Date(now.getTime() - p.windowDays * 86_400_000),
+    );
+    if (!call) {
+      skip(`no call of the last ${p.windowDays} days with an exact time and both numbers`);
+      continue;
+    }
+    const source = await findCallSource(ctx.db, call.sourceId);
+    if (!source?.terminatingProviderId) {
+      skip(
+        `source "${source?.name ?? call.sourceId}" has no terminating provider: set it to trace its calls`,
+      );
+      continue;
+    }
+    item.callId = call.id;
+    item.firstProviderId = source.terminatingProviderId;
+    if (ctx.dryRun) {
+      items.push({
+        ...item,
+        action: 'open',
+        reason: `rank ${i + 1}: ${r.calls24h} calls in 24 h, ${r.calls7d} in 7 days`,
+      });
+      continue;
+    }
+    const traceback = await openTraceback({
+      ...ctx,
+      input: {
+        call: {
+          startedAt: call.startedAt,
+          callingNumber: call.callingNumber!,
+          calledNumber: call.calledNumber!,
+        },
+        firstProviderId: source.terminatingProviderId,
+        campaignId: r.id,
+        callId: call.id,
+        ...(call.identityHeader ? { identityHeader: call.identityHeader } : {}),
+        note: `Opened automatically for campaign "${campaign.name}": rank ${i + 1} by volume, ${r.calls24h} calls in the last 24 hours, ${r.calls7d} in 7 days (policy: ${describe}).`,
+        openedBecause: {
+          kind: 'campaign_rank',
+          rank: i + 1,
+          calls24h: r.calls24h,
+          calls7d: r.calls7d,
+          policy: describe,
+        },
+      },
+    });
+    items.push({
+      ...item,
+      tracebackId: traceback.id,
+      action: 'open',
+      reason: `rank ${i + 1}: ${r.calls24h} calls in 24 h, ${r.calls7d} in 7 days`,
+    });
+  }
+  return { dryRun: ctx.dryRun, items };
+}
+
+/** The worker's daily run: once per UTC day while the policy is enabled. */
+export async function autoOpenDaily(ctx: CommandContext & { db: Db }): Promise<number> {
+  const p = await autoOpenPolicy(ctx.db);
+  if (!p.enabled) return 0;
+  const today = ctx.clock.now().toISOString().slice(0, 10);
+  // Several workers: one of them opens today's tracebacks.
+  if (!(await claimDailyRun(ctx.db, 'campaigns.auto_open_last', today, ctx.clock.now()))) return 0;
+  const result = await autoOpenTracebacks({ ...ctx, dryRun: false, policy: p });
+  return result.items.filter((i) => i.action === 'open').length;
+}
