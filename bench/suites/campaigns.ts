@@ -1,6 +1,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,7 +107,9 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
   const file = join(dir, 'feed.csv');
   const pgdb = await scratchPostgres();
   if (!pgdb)
-    return [{ name: 'campaigns: import', value: NaN, unit: 'records/s', notes: 'skipped: no PostgreSQL reachable' }];
+    return [
+      { name: 'campaigns: import', value: NaN, unit: 'records/s', notes: 'skipped: no PostgreSQL reachable' },
+    ];
   try {
     let t = performance.now();
     const written = await writeFeed(file, count);
@@ -116,7 +126,12 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
     const rate = written / imported.seconds;
     const rawRate = written / raw;
     results.push(
-      { name: 'raw COPY of the file (same rows)', value: round(rawRate), unit: 'records/s', notes: `${round(raw, 1)} s` },
+      {
+        name: 'raw COPY of the file (same rows)',
+        value: round(rawRate),
+        unit: 'records/s',
+        notes: `${round(raw, 1)} s`,
+      },
       {
         name: '`hoptrace calls import` (wall time, process start included)',
         value: round(rate),
@@ -159,7 +174,10 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
         readFileSync(exportFile, 'utf8')
           .trim()
           .split('\n')
-          .map((l) => JSON.parse(l) as { externalId: string; campaignId: string | null; candidateId: string | null })
+          .map(
+            (l) =>
+              JSON.parse(l) as { externalId: string; campaignId: string | null; candidateId: string | null },
+          )
           .map((e) => [e.externalId, e]),
       );
       const truth: Array<string | null> = [];

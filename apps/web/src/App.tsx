@@ -96,8 +96,10 @@ const routes: RouteObject[] = [
                   { path: '/campaigns', lazy: page(() => import('./pages/CampaignsPage'), 'CampaignsPage') },
                   {
                     path: '/campaigns/:id',
-                    lazy: page(() => import('./pages/CampaignsPage'), 'CampaignPage'),
+                    loader: prefetch((a) => queryClient.prefetchQuery(q.campaign(id(a)))),
+                    lazy: page(() => import('./pages/CampaignPage'), 'CampaignPage'),
                   },
+                  { path: '/calls', lazy: page(() => import('./pages/CallsPage'), 'CallsPage') },
                 ],
               },
               {

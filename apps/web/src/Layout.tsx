@@ -40,6 +40,7 @@ function useNavItems(): NavItem[] {
         { to: '/tracebacks/new', label: 'Open a traceback' },
         { to: '/providers', label: 'Providers' },
         { to: '/campaigns', label: 'Campaigns' },
+        { to: '/calls', label: 'Call records' },
         ...(user.role === 'admin' ? [{ to: '/admin/users', label: 'Users and keys' }] : []),
         { to: '/profile', label: 'Your profile' },
       ];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isNeighbourSpoof } from './callerId';
-import { featuresOf, hashString } from './features';
+import { FeatureSet, hashString, scanFeatures } from './features';
 
 export interface DetectCall {
   id: string;
@@ -64,6 +64,8 @@ export interface ClusterChange {
 }
 
 const PROFILE_VERSION = 1;
+/** Version of `exportState`'s document frequencies. */
+const STATE_VERSION = 1;
 const MAX_EXACT = 64;
 /** Clusters scored in full for a call (the best by a first, cheaper score). */
 const CANDIDATES_SCORED = 4;
@@ -94,7 +96,10 @@ interface ProfileJson {
 }
 
 class Cluster {
-  counts = new Map<number, number>();
+  /** Profile: feature hashes and, at the same index, how many of the cluster's calls have each. */
+  feats: Int32Array = EMPTY;
+  counts: Int32Array = EMPTY;
+  len = 0;
   /** Calls with words (the denominator of a feature's share). */
   n = 0;
   size = 0;
@@ -119,6 +124,46 @@ class Cluster {
     while (c.mergedInto) c = c.mergedInto;
     return c.removed ? null : c;
   }
+
+  append(f: number, count: number): void {
+    if (this.len === this.feats.length) {
+      const cap = Math.max(16, this.len + (this.len >> 1));
+      const feats = new Int32Array(cap);
+      const counts = new Int32Array(cap);
+      feats.set(this.feats.subarray(0, this.len));
+      counts.set(this.counts.subarray(0, this.len));
+      this.feats = feats;
+      this.counts = counts;
+    }
+    this.feats[this.len] = f;
+    this.counts[this.len++] = count;
+  }
+
+  /** Room for `more` features without growing (a new cluster: exactly its first call's). */
+  reserve(more: number): void {
+    if (this.len + more <= this.feats.length) return;
+    const feats = new Int32Array(this.len + more);
+    const counts = new Int32Array(this.len + more);
+    feats.set(this.feats.subarray(0, this.len));
+    counts.set(this.counts.subarray(0, this.len));
+    this.feats = feats;
+    this.counts = counts;
+  }
+}
+
+const EMPTY = new Int32Array(0);
+export const STATS = { calls: 0, found: 0, features: 0, scored: 0, scoredLen: 0 };
+
+/**
+ * Posting of one feature in the candidate index: the one cluster listed under it, the clusters, or
+ * (past STORED_POSTINGS, when the feature no longer tells clusters apart) only how many there are.
+ */
+type Posting = Cluster | Cluster[] | number;
+/** Postings kept as lists up to this length (so that a list shrinking back below MAX_POSTINGS is whole). */
+const STORED_POSTINGS = 4 * 64;
+
+function postingSize(p: Posting): number {
+  return typeof p === 'number' ? p : Array.isArray(p) ? p.length : 1;
 }
 
 function pushBounded<T>(list: T[], value: T, max: number): void {
@@ -137,13 +182,20 @@ export class Detector {
   readonly options: DetectorOptions;
   private readonly newId: () => string;
   private readonly clusters = new Map<string, Cluster>();
-  private readonly index = new Map<number, Set<Cluster>>();
+  private readonly index = new Map<number, Posting>();
   private readonly byExact = new Map<number, Cluster>();
   private readonly byFingerprint = new Map<string, Cluster>();
   private readonly changed = new Map<Cluster, boolean>();
   private df = new Uint32Array(1 << SKETCH_BITS);
   private stamp = 0;
   private docs = 0;
+  /** The call being assigned (and a second set for cluster probes and merges). */
+  private readonly query = new FeatureSet();
+  private readonly probe = new FeatureSet();
+  private hit = new Uint32Array(256);
+  private hitStamp = 0;
+  private found: Cluster[] = [];
+  private top = new Int32Array(64);
 
   constructor(options?: Partial<DetectorOptions>, hooks?: { newId?: () => string }) {
     this.options = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
@@ -162,17 +214,19 @@ export class Detector {
     for (const init of clusters) {
       if (this.clusters.has(init.id)) this.remove(init.id);
       const cluster = new Cluster(init.id);
-      readProfile(cluster, init.profile);
+      readProfile(cluster, init.profile, this.probe);
       cluster.size = init.size;
       this.clusters.set(init.id, cluster);
-      this.reindex(cluster);
+      this.indexAll(cluster);
       for (const x of cluster.exact) this.byExact.set(x, cluster);
       for (const a of cluster.fingerprints) this.byFingerprint.set(a, cluster);
     }
   }
 
   assign(calls: DetectCall[]): Assignment[] {
-    return calls.map((call) => this.assignOne(call));
+    const out: Assignment[] = new Array<Assignment>(calls.length);
+    for (let i = 0; i < calls.length; i++) out[i] = this.assignOne(calls[i] as DetectCall);
+    return out;
   }
 
   takeChanges(): ClusterChange[] {
@@ -190,8 +244,17 @@ export class Detector {
     const keep = this.clusters.get(keepId);
     const absorb = this.clusters.get(absorbId);
     if (!keep || !absorb) throw new Error(`merge: unknown cluster ${keep ? absorbId : keepId}`);
-    for (const f of absorb.counts.keys()) this.indexRemove(f, absorb);
-    for (const [f, c] of absorb.counts) keep.counts.set(f, (keep.counts.get(f) ?? 0) + c);
+    this.deindexAll(absorb);
+    this.deindexAll(keep);
+    const at = this.probe;
+    at.clear(keep.len + absorb.len);
+    for (let i = 0; i < keep.len; i++) at.add(keep.feats[i] as number);
+    for (let i = 0; i < absorb.len; i++) {
+      const f = absorb.feats[i] as number;
+      const j = at.indexOf(f);
+      if (j >= 0 && j < keep.len) keep.counts[j] = (keep.counts[j] as number) + (absorb.counts[i] as number);
+      else keep.append(f, absorb.counts[i] as number);
+    }
     keep.n += absorb.n;
     keep.size += absorb.size;
     keep.neighbour += absorb.neighbour;
@@ -199,8 +262,8 @@ export class Detector {
     for (const a of absorb.fingerprints) pushBounded(keep.fingerprints, a, MAX_FINGERPRINTS);
     if (keep.example === '') keep.example = absorb.example;
     keep.weightedAt = -1;
-    this.trim(keep);
-    this.reindex(keep);
+    this.trim(keep, false);
+    this.indexAll(keep);
     absorb.mergedInto = keep;
     this.clusters.delete(absorbId);
     this.changed.delete(absorb);
@@ -210,7 +273,7 @@ export class Detector {
   remove(id: string): void {
     const cluster = this.clusters.get(id);
     if (!cluster) return;
-    for (const f of cluster.counts.keys()) this.indexRemove(f, cluster);
+    this.deindexAll(cluster);
     cluster.removed = true;
     this.clusters.delete(id);
     this.changed.delete(cluster);
@@ -228,15 +291,18 @@ export class Detector {
     const min = opts?.minSimilarity ?? this.options.mergeThreshold;
     const keptApart = opts?.keptApart;
     const out: Array<{ keepId: string; absorbId: string; similarity: number }> = [];
+    const probe = this.probe;
     for (const small of this.clusters.values()) {
       if (small.n === 0) continue;
-      const probe = this.profileProbe(small);
+      this.fillProbe(small);
       let best: Cluster | null = null;
       let bestSim = min;
-      for (const big of this.candidates(probe.features, probe.weights, CANDIDATES_SCORED * 4)) {
+      const found = this.candidates(probe, CANDIDATES_SCORED * 4);
+      for (let k = 0; k < found.length; k++) {
+        const big = found[k] as Cluster;
         if (big === small || !isLarger(big, small)) continue;
         if (keptApart && keptApart.has(pairKey(small.id, big.id))) continue;
-        const sim = this.similarity(probe.features, probe.weights, probe.shares, big);
+        const sim = this.similarity(probe, big);
         if (sim >= bestSim) {
           bestSim = sim;
           best = big;
@@ -249,15 +315,14 @@ export class Detector {
 
   exportState(): { v: number; docs: number; df: string } {
     return {
-      v: PROFILE_VERSION,
+      v: STATE_VERSION,
       docs: this.docs,
       df: Buffer.from(this.df.buffer, this.df.byteOffset, this.df.byteLength).toString('base64'),
     };
   }
 
   importState(state: unknown): void {
-    if (!isRecord(state) || state.v !== PROFILE_VERSION)
-      throw new Error('importState: unknown state version');
+    if (!isRecord(state) || state.v !== STATE_VERSION) throw new Error('importState: unknown state version');
     const bytes = Buffer.from(String(state.df), 'base64');
     if (bytes.length !== this.df.byteLength)
       throw new Error('importState: document frequencies of the wrong size');
@@ -267,32 +332,36 @@ export class Detector {
 
   /** The cluster a call would join now, without changing anything (for reads and tests). */
   peek(call: DetectCall): { clusterId: string | null; similarity: number } {
-    const { features } = featuresOf(call.transcript);
-    if (features.length === 0) return { clusterId: null, similarity: 0 };
-    const weights = features.map((f) => this.idf(f));
-    const best = this.nearest(features, weights);
+    const q = this.query;
+    scanFeatures(call.transcript, q);
+    if (q.len === 0) return { clusterId: null, similarity: 0 };
+    this.weigh(q);
+    const best = this.nearest(q);
     return { clusterId: best.cluster?.id ?? null, similarity: best.similarity };
   }
 
   private assignOne(call: DetectCall): Assignment {
-    const { features, exact } = featuresOf(call.transcript);
+    const q = this.query;
+    scanFeatures(call.transcript, q);
+    const hasWords = q.len > 0;
     const fingerprint = call.audioFingerprint ? fingerprintKey(call.audioFingerprint) : null;
-    if (features.length === 0 && fingerprint === null)
+    if (!hasWords && fingerprint === null)
       return { callId: call.id, clusterId: null, similarity: 0, reason: 'no_signal' };
 
     let cluster: Cluster | null = null;
     let similarity = 1;
     let reason: Assignment['reason'] = 'new';
-    if (features.length > 0) cluster = this.byExact.get(exact)?.alive() ?? null;
+    if (hasWords) {
+      cluster = this.byExact.get(q.exact)?.alive() ?? null;
+      this.weigh(q);
+    }
     if (cluster) reason = 'exact';
     else if (fingerprint !== null) {
       cluster = this.byFingerprint.get(fingerprint)?.alive() ?? null;
       if (cluster) reason = 'fingerprint';
     }
-    let weights: number[] | null = null;
-    if (!cluster && features.length > 0) {
-      weights = features.map((f) => this.idf(f));
-      const best = this.nearest(features, weights);
+    if (!cluster && hasWords) {
+      const best = this.nearest(q);
       if (best.cluster && best.similarity >= this.options.threshold) {
         cluster = best.cluster;
         similarity = best.similarity;
@@ -307,10 +376,10 @@ export class Detector {
     }
 
     cluster.size++;
-    if (features.length > 0) {
-      this.addFeatures(cluster, features, weights);
-      pushBounded(cluster.exact, exact, MAX_EXACT);
-      this.byExact.set(exact, cluster);
+    if (hasWords) {
+      this.addFeatures(cluster, q);
+      pushBounded(cluster.exact, q.exact, MAX_EXACT);
+      this.byExact.set(q.exact, cluster);
       if (cluster.example === '' && call.transcript) cluster.example = call.transcript.slice(0, MAX_EXAMPLE);
     }
     if (fingerprint !== null) {
@@ -324,8 +393,39 @@ export class Detector {
   }
 
   private idf(f: number): number {
-    const df = this.df[f & SKETCH_MASK] ?? 0;
+    const df = this.df[f & SKETCH_MASK] as number;
     return Math.log(1 + (this.docs + 1) / (df + 1));
+  }
+
+  /** The call's idf weights (shares 1) and its mass Σ weight. */
+  private weigh(q: FeatureSet): void {
+    let mass = 0;
+    const docs1 = this.docs + 1;
+    for (let i = 0; i < q.len; i++) {
+      const w = Math.log(1 + docs1 / ((this.df[(q.feats[i] as number) & SKETCH_MASK] as number) + 1));
+      q.weights[i] = w;
+      q.shares[i] = 1;
+      mass += w;
+    }
+    q.mass = mass;
+  }
+
+  /** A cluster's profile as a fuzzy query: its features, their idf weights and shares. */
+  private fillProbe(c: Cluster): void {
+    const p = this.probe;
+    p.clear(c.len);
+    const n = c.n || 1;
+    let mass = 0;
+    for (let i = 0; i < c.len; i++) {
+      const f = c.feats[i] as number;
+      const j = p.add(f);
+      const w = this.idf(f);
+      const a = (c.counts[i] as number) / n;
+      p.weights[j] = w;
+      p.shares[j] = a;
+      mass += w * a;
+    }
+    p.mass = mass;
   }
 
   /**
@@ -333,51 +433,77 @@ export class Detector {
    * calls have it (under every feature while it has one call): noise words of single calls would
    * otherwise fill the index and be dropped again at the next trim.
    */
-  private addFeatures(cluster: Cluster, features: number[], weights: number[] | null): void {
+  private addFeatures(cluster: Cluster, q: FeatureSet): void {
+    const before = cluster.n;
     let added = 0;
-    const first = cluster.n === 0;
-    for (let i = 0; i < features.length; i++) {
-      const f = features[i] as number;
-      added += weights ? (weights[i] as number) : this.idf(f);
-      const idx = f & SKETCH_MASK;
-      this.df[idx] = (this.df[idx] ?? 0) + 1;
-      const had = cluster.counts.get(f) ?? 0;
-      cluster.counts.set(f, had + 1);
-      if (first || had === 1) this.indexAdd(f, cluster);
+    for (let j = 0; j < q.len; j++) {
+      added += q.weights[j] as number;
+      const idx = (q.feats[j] as number) & SKETCH_MASK;
+      this.df[idx] = (this.df[idx] as number) + 1;
+    }
+    if (this.hit.length < q.len) this.hit = new Uint32Array(q.feats.length);
+    const hit = this.hit;
+    const stamp = ++this.hitStamp;
+    const oldLen = cluster.len;
+    const feats = cluster.feats;
+    const counts = cluster.counts;
+    for (let i = 0; i < oldLen; i++) {
+      const f = feats[i] as number;
+      const j = q.indexOf(f);
+      const had = counts[i] as number;
+      if (j >= 0) {
+        counts[i] = had + 1;
+        hit[j] = stamp;
+        if (had === 1 && before >= 2) this.indexAdd(f, cluster);
+      } else if (before === 1 && had === 1) this.indexRemove(f, cluster);
+    }
+    if (before === 0) cluster.reserve(q.len);
+    for (let j = 0; j < q.len; j++) {
+      if (hit[j] === stamp) continue;
+      const f = q.feats[j] as number;
+      cluster.append(f, 1);
+      if (before === 0) this.indexAdd(f, cluster);
     }
     this.docs++;
     cluster.n++;
-    if (cluster.n === 2)
-      for (const [f, count] of cluster.counts) if (count === 1) this.indexRemove(f, cluster);
     // Kept up to date with the weights of now; summed again in full now and then (clusterMass).
     cluster.weighted += added;
-    if (cluster.counts.size > this.options.maxFeatures) this.trim(cluster);
+    if (cluster.len > this.options.maxFeatures) this.trim(cluster, true);
   }
 
+  /** Whether the index lists the cluster under a feature of this count. */
   private indexed(cluster: Cluster, count: number): boolean {
     return cluster.n <= 1 || count >= 2;
   }
 
-  private reindex(cluster: Cluster): void {
-    for (const [f, count] of cluster.counts) {
-      if (this.indexed(cluster, count)) this.indexAdd(f, cluster);
-      else this.indexRemove(f, cluster);
-    }
+  private indexAll(cluster: Cluster): void {
+    for (let i = 0; i < cluster.len; i++)
+      if (this.indexed(cluster, cluster.counts[i] as number))
+        this.indexAdd(cluster.feats[i] as number, cluster);
+  }
+
+  private deindexAll(cluster: Cluster): void {
+    for (let i = 0; i < cluster.len; i++)
+      if (this.indexed(cluster, cluster.counts[i] as number))
+        this.indexRemove(cluster.feats[i] as number, cluster);
   }
 
   /**
    * Keeps the profile's most frequent features: drops the rarest counts until at most three quarters
    * of the bound are left (all features of a count go together, so the result does not depend on
-   * order), so that trims are rare.
+   * order), so that trims are rare. `indexedNow`: whether the cluster's features are in the index.
    */
-  private trim(cluster: Cluster): void {
+  private trim(cluster: Cluster, indexedNow: boolean): void {
     const max = this.options.maxFeatures;
-    if (cluster.counts.size <= max) return;
+    if (cluster.len <= max) return;
     const keep = Math.floor(max * 0.75);
     const histogram = new Map<number, number>();
-    for (const count of cluster.counts.values()) histogram.set(count, (histogram.get(count) ?? 0) + 1);
+    for (let i = 0; i < cluster.len; i++) {
+      const count = cluster.counts[i] as number;
+      histogram.set(count, (histogram.get(count) ?? 0) + 1);
+    }
     const levels = [...histogram.keys()].sort((a, b) => a - b);
-    let left = cluster.counts.size;
+    let left = cluster.len;
     let cutoff = 0;
     for (const level of levels) {
       if (left <= keep) break;
@@ -385,59 +511,120 @@ export class Detector {
       cutoff = level;
     }
     let removed = 0;
-    for (const [f, count] of cluster.counts) {
-      if (count > cutoff) continue;
-      cluster.counts.delete(f);
-      this.indexRemove(f, cluster);
+    let out = 0;
+    const { feats, counts } = cluster;
+    for (let i = 0; i < cluster.len; i++) {
+      const f = feats[i] as number;
+      const count = counts[i] as number;
+      if (count > cutoff) {
+        feats[out] = f;
+        counts[out++] = count;
+        continue;
+      }
+      if (indexedNow && this.indexed(cluster, count)) this.indexRemove(f, cluster);
       removed += this.idf(f) * count;
     }
+    cluster.len = out;
     cluster.weighted = Math.max(0, cluster.weighted - removed);
   }
 
   private indexAdd(f: number, cluster: Cluster): void {
-    let set = this.index.get(f);
-    if (!set) this.index.set(f, (set = new Set()));
-    set.add(cluster);
+    const p = this.index.get(f);
+    if (p === undefined) this.index.set(f, cluster);
+    else if (typeof p === 'number') this.index.set(f, p + 1);
+    else if (Array.isArray(p)) {
+      if (p.length < STORED_POSTINGS) p.push(cluster);
+      else this.index.set(f, p.length + 1);
+    } else this.index.set(f, [p, cluster]);
   }
 
   private indexRemove(f: number, cluster: Cluster): void {
-    const set = this.index.get(f);
-    if (!set) return;
-    set.delete(cluster);
-    if (set.size === 0) this.index.delete(f);
+    const p = this.index.get(f);
+    if (p === undefined) return;
+    if (typeof p === 'number') {
+      if (p <= 1) this.index.delete(f);
+      else this.index.set(f, p - 1);
+    } else if (Array.isArray(p)) {
+      const at = p.indexOf(cluster);
+      if (at < 0) return;
+      p[at] = p[p.length - 1] as Cluster;
+      p.pop();
+      if (p.length === 1) this.index.set(f, p[0] as Cluster);
+    } else if (p === cluster) this.index.delete(f);
   }
 
   /**
    * The clusters most worth scoring: those sharing the most weight of the call's rarest features that
    * some cluster has (the rarest features of a script find its cluster; common ones find everyone).
    */
-  private candidates(features: number[], weights: number[], limit: number): Cluster[] {
+  private candidates(q: FeatureSet, limit: number): Cluster[] {
     const stamp = ++this.stamp;
-    const found: Cluster[] = [];
-    const usable = (i: number): boolean => {
-      const set = this.index.get(features[i] as number);
-      return set !== undefined && set.size <= MAX_POSTINGS;
-    };
-    for (const i of rarest(weights, this.options.candidateFeatures, usable)) {
+    const found = this.found;
+    found.length = 0;
+    const want = this.options.candidateFeatures;
+    if (this.top.length < want) this.top = new Int32Array(want);
+    const top = this.top;
+    const weights = q.weights;
+    // Indices of the `want` largest weights among features some cluster shares, largest first.
+    let size = 0;
+    for (let i = 0; i < q.len; i++) {
       const w = weights[i] as number;
-      for (const c of this.index.get(features[i] as number) as Set<Cluster>) {
-        if (c.stamp !== stamp) {
-          c.stamp = stamp;
-          c.score = 0;
-          found.push(c);
+      if (size === want && w <= (weights[top[want - 1] as number] as number)) continue;
+      const p = this.index.get(q.feats[i] as number);
+      if (p === undefined || postingSize(p) > MAX_POSTINGS) continue;
+      let at = size === want ? want - 1 : size++;
+      while (at > 0 && (weights[top[at - 1] as number] as number) < w) {
+        top[at] = top[at - 1] as number;
+        at--;
+      }
+      top[at] = i;
+    }
+    for (let k = 0; k < size; k++) {
+      const i = top[k] as number;
+      const w = weights[i] as number;
+      const p = this.index.get(q.feats[i] as number) as Cluster | Cluster[];
+      if (Array.isArray(p)) {
+        for (let m = 0; m < p.length; m++) {
+          const c = p[m] as Cluster;
+          if (c.stamp !== stamp) {
+            c.stamp = stamp;
+            c.score = 0;
+            found.push(c);
+          }
+          c.score += w;
         }
-        c.score += w;
+      } else {
+        if (p.stamp !== stamp) {
+          p.stamp = stamp;
+          p.score = 0;
+          found.push(p);
+        }
+        p.score += w;
       }
     }
+    STATS.calls++; STATS.found += found.length; STATS.features += size;
     if (found.length <= limit) return found;
-    return found.sort((a, b) => b.score - a.score || (isLarger(a, b) ? -1 : 1)).slice(0, limit);
+    // The `limit` best by (score, then the larger): a partial selection, then in that order.
+    for (let k = 0; k < limit; k++) {
+      let best = k;
+      for (let m = k + 1; m < found.length; m++)
+        if (before(found[m] as Cluster, found[best] as Cluster)) best = m;
+      const t = found[k] as Cluster;
+      found[k] = found[best] as Cluster;
+      found[best] = t;
+    }
+    found.length = limit;
+    return found;
   }
 
-  private nearest(features: number[], weights: number[]): { cluster: Cluster | null; similarity: number } {
+  private nearest(q: FeatureSet): { cluster: Cluster | null; similarity: number } {
     let best: Cluster | null = null;
     let bestSim = -1;
-    for (const c of this.candidates(features, weights, CANDIDATES_SCORED)) {
-      const sim = this.similarity(features, weights, null, c);
+    const found = this.candidates(q, CANDIDATES_SCORED);
+    for (let k = 0; k < found.length; k++) {
+      const c = found[k] as Cluster;
+      const sim = this.similarity(q, c);
+      STATS.scored++; STATS.scoredLen += c.len;
       if (sim > bestSim || (sim === bestSim && best !== null && isLarger(c, best))) {
         bestSim = sim;
         best = c;
@@ -448,64 +635,42 @@ export class Detector {
 
   /**
    * Tversky index of a (fuzzy) feature set A against cluster B: shared / (|A| + β·|B − A|), every
-   * feature weighted by its idf, a cluster's feature by the share of its calls that have it.
+   * feature weighted by its idf, a cluster's feature by the share of its calls that have it. Walks
+   * the cluster's profile and looks each feature up in the query's table.
    */
-  private similarity(features: number[], weights: number[], shares: number[] | null, c: Cluster): number {
+  private similarity(q: FeatureSet, c: Cluster): number {
+    if (q.mass === 0) return 0;
     let shared = 0;
-    let mass = 0;
     const n = c.n || 1;
-    for (let i = 0; i < features.length; i++) {
-      const w = weights[i] as number;
-      const a = shares ? (shares[i] as number) : 1;
-      mass += w * a;
-      const count = c.counts.get(features[i] as number);
-      if (count !== undefined) shared += w * Math.min(a, count / n);
+    const { feats, counts } = c;
+    const weights = q.weights;
+    const shares = q.shares;
+    for (let i = 0; i < c.len; i++) {
+      const j = q.indexOf(feats[i] as number);
+      if (j < 0) continue;
+      const share = (counts[i] as number) / n;
+      const a = shares[j] as number;
+      shared += (weights[j] as number) * (a < share ? a : share);
     }
-    if (mass === 0) return 0;
     const missing = Math.max(0, this.clusterMass(c) - shared);
-    return shared / (mass + this.options.missWeight * missing);
+    return shared / (q.mass + this.options.missWeight * missing);
   }
 
   /** Σ idf × share over a cluster's profile; summed again when the call count has grown by a quarter. */
   private clusterMass(c: Cluster): number {
     if (c.weightedAt < 0 || this.docs > c.weightedAt * 1.25 + 20) {
       let sum = 0;
-      for (const [f, count] of c.counts) sum += this.idf(f) * count;
+      for (let i = 0; i < c.len; i++) sum += this.idf(c.feats[i] as number) * (c.counts[i] as number);
       c.weighted = sum;
       c.weightedAt = this.docs;
     }
     return c.weighted / (c.n || 1);
   }
-
-  private profileProbe(c: Cluster): { features: number[]; weights: number[]; shares: number[] } {
-    const features: number[] = [];
-    const weights: number[] = [];
-    const shares: number[] = [];
-    const n = c.n || 1;
-    for (const [f, count] of c.counts) {
-      features.push(f);
-      weights.push(this.idf(f));
-      shares.push(count / n);
-    }
-    return { features, weights, shares };
-  }
 }
 
-/** Indices of the `count` largest weights among those that `usable` accepts, largest first. */
-function rarest(weights: number[], count: number, usable: (i: number) => boolean): number[] {
-  const top: number[] = [];
-  for (let i = 0; i < weights.length; i++) {
-    const w = weights[i] as number;
-    if (top.length === count && w <= (weights[top[count - 1] as number] as number)) continue;
-    if (!usable(i)) continue;
-    let at = top.length === count ? count - 1 : top.length;
-    while (at > 0 && (weights[top[at - 1] as number] as number) < w) {
-      top[at] = top[at - 1] as number;
-      at--;
-    }
-    top[at] = i;
-  }
-  return top;
+/** Candidate order: more shared weight of the rarest features, then the larger cluster. */
+function before(a: Cluster, b: Cluster): boolean {
+  return a.score > b.score || (a.score === b.score && isLarger(a, b));
 }
 
 function isLarger(a: Cluster, b: Cluster): boolean {
@@ -536,11 +701,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function writeProfile(c: Cluster): ClusterProfile {
-  // In the map's order, so that a reloaded cluster sums its features in the same order.
+  // In the profile's order, so that a reloaded cluster sums its features in the same order.
   const profile: ProfileJson = {
     v: PROFILE_VERSION,
-    f: [...c.counts.keys()],
-    c: [...c.counts.values()],
+    f: Array.from(c.feats.subarray(0, c.len)),
+    c: Array.from(c.counts.subarray(0, c.len)),
     n: c.n,
     x: [...c.exact],
     a: [...c.fingerprints],
@@ -552,13 +717,22 @@ function writeProfile(c: Cluster): ClusterProfile {
   return profile as unknown as ClusterProfile;
 }
 
-function readProfile(c: Cluster, profile: ClusterProfile): void {
+function readProfile(c: Cluster, profile: ClusterProfile, scratch: FeatureSet): void {
   if (!isRecord(profile) || profile.v !== PROFILE_VERSION)
     throw new Error(`cluster ${c.id}: unknown profile version ${String((profile as { v?: unknown }).v)}`);
   const p = profile as unknown as ProfileJson;
   const f = Array.isArray(p.f) ? p.f : [];
   const counts = Array.isArray(p.c) ? p.c : [];
-  for (let i = 0; i < f.length; i++) c.counts.set((Number(f[i]) >>> 0) & 0x3fffffff, Number(counts[i]) || 1);
+  scratch.clear(f.length);
+  c.reserve(f.length);
+  for (let i = 0; i < f.length; i++) {
+    const h = (Number(f[i]) >>> 0) & 0x3fffffff;
+    const count = Number(counts[i]) || 1;
+    const j = scratch.add(h);
+    // A feature listed twice keeps its first place and its last count.
+    if (j === c.len) c.append(h, count);
+    else c.counts[j] = count;
+  }
   c.n = Number(p.n) || 0;
   c.exact = Array.isArray(p.x) ? p.x.map((x) => Number(x) >>> 0) : [];
   c.fingerprints = Array.isArray(p.a) ? p.a.map(String) : [];
@@ -572,23 +746,30 @@ function readProfile(c: Cluster, profile: ClusterProfile): void {
 export function profileOf(calls: DetectCall[], options?: Partial<DetectorOptions>): ClusterProfile {
   const maxFeatures = options?.maxFeatures ?? DEFAULT_DETECTOR_OPTIONS.maxFeatures;
   const c = new Cluster('profile');
+  const q = new FeatureSet();
+  let counts = new Map<number, number>();
   for (const call of calls) {
-    const { features, exact } = featuresOf(call.transcript);
+    scanFeatures(call.transcript, q);
     c.size++;
-    if (features.length > 0) {
-      for (const f of features) c.counts.set(f, (c.counts.get(f) ?? 0) + 1);
+    if (q.len > 0) {
+      for (let i = 0; i < q.len; i++) {
+        const f = q.feats[i] as number;
+        counts.set(f, (counts.get(f) ?? 0) + 1);
+      }
       c.n++;
-      pushBounded(c.exact, exact, MAX_EXACT);
+      pushBounded(c.exact, q.exact, MAX_EXACT);
       if (c.example === '' && call.transcript) c.example = call.transcript.slice(0, MAX_EXAMPLE);
     }
     if (call.audioFingerprint)
       pushBounded(c.fingerprints, fingerprintKey(call.audioFingerprint), MAX_FINGERPRINTS);
     if (isNeighbourSpoof(call.callingNumber, call.calledNumber)) c.neighbour++;
   }
-  if (c.counts.size > maxFeatures) {
-    const entries = [...c.counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    c.counts = new Map(entries.slice(0, maxFeatures));
+  if (counts.size > maxFeatures) {
+    const entries = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    counts = new Map(entries.slice(0, maxFeatures));
   }
+  c.reserve(counts.size);
+  for (const [f, count] of counts) c.append(f, count);
   return writeProfile(c);
 }
 

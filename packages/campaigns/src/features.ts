@@ -63,25 +63,18 @@ function pair(a: number, b: number): number {
   return mix(Math.imul(a, 0x9e3779b1) ^ (b + 0x7f4a7c15));
 }
 
-/** The transcript with each varying part replaced by a placeholder (and phones by their number too). */
-function masked(transcript: string): string {
-  const text = cleanText(transcript);
-  const spans = findSpans(text);
-  if (spans.length === 0) return text;
-  let out = '';
-  let at = 0;
-  let extra = '';
-  for (const span of spans) {
-    // Single digits are part of the script ("press 1").
-    if (span.kind === 'number' && span.end - span.start === 1) continue;
-    out += text.slice(at, span.start) + ` \u0001${span.kind} `;
-    at = span.end;
-    // A callback number is often the campaign's own: a token of its own as well, kept apart from the
-    // word sequence (after \u0002, which ends bigrams).
-    if (span.e164) extra += ` \u0001tel${span.e164.slice(2)}`;
-  }
-  out += text.slice(at);
-  return extra === '' ? out : `${out} \u0002${extra}`;
+/** Placeholder token of a kind of varying part: the hash of `\u0001kind`, as the tokenizer reads it. */
+const PLACEHOLDER = new Map<string, number>();
+function placeholder(kind: string): number {
+  let t = PLACEHOLDER.get(kind);
+  if (t === undefined) PLACEHOLDER.set(kind, (t = wordHash(`\u0001${kind}`)));
+  return t;
+}
+
+function wordHash(word: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
+  return digitWord(mix(h));
 }
 
 function isCjk(c: number): boolean {
@@ -98,102 +91,250 @@ const WORDISH = /[\p{L}\p{M}\p{N}]/u;
 const DIGIT_HASHES = new Map<number, number>(
   Object.entries(DIGIT_WORDS).map(([word, digit]) => [hashString(word), hashString(digit)]),
 );
+// A 1,024-bit filter over the digit words' hashes: most tokens skip the map.
+const DIGIT_FILTER = new Uint8Array(1024);
+for (const h of DIGIT_HASHES.keys()) DIGIT_FILTER[h & 1023] = 1;
+function digitWord(t: number): number {
+  return DIGIT_FILTER[t & 1023] === 1 ? (DIGIT_HASHES.get(t) ?? t) : t;
+}
+
+// Lower-cased code unit of a non-ASCII BMP character that belongs to a word, 0 for a separator;
+// -1 not looked up yet. WORDISH and toLowerCase are slow for one character at a time.
+const LOWER = new Int32Array(0x10000).fill(-1);
+function lowerOf(c: number): number {
+  let l = LOWER[c] as number;
+  if (l < 0) {
+    const ch = String.fromCharCode(c);
+    l = WORDISH.test(ch) ? ch.toLowerCase().charCodeAt(0) : 0;
+    LOWER[c] = l;
+  }
+  return l;
+}
+
+/** Token hashes, reused between calls (single-threaded). */
+let tokenBuf = new Int32Array(1024);
+let tokenLen = 0;
+
+function pushToken(t: number): void {
+  if (tokenLen === tokenBuf.length) {
+    const grown = new Int32Array(tokenBuf.length * 2);
+    grown.set(tokenBuf);
+    tokenBuf = grown;
+  }
+  tokenBuf[tokenLen++] = t;
+}
+
+/**
+ * Tokenizes text[from, to) into tokenBuf. Reads as the words of the masked transcript would: the
+ * varying parts are given as placeholder tokens by the caller, between the stretches read here.
+ */
+function scanWords(text: string, from: number, to: number): void {
+  let h = 0x811c9dc5;
+  let len = 0;
+  for (let i = from; i < to; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 128) {
+      if (c >= 97 && c <= 122) {
+        // lower-case letter: most characters
+      } else if (c >= 65 && c <= 90) c |= 0x20;
+      else if (c >= 48 && c <= 57) {
+        // digit
+      } else if (c === 39 || c === 96)
+        continue; // apostrophes join "don't" into one word
+      else {
+        if (len !== 0) {
+          pushToken(digitWord(mix(h)));
+          h = 0x811c9dc5;
+          len = 0;
+        }
+        continue;
+      }
+    } else if (c === 0x2019) continue;
+    else if (isCjk(c)) {
+      if (len !== 0) {
+        pushToken(digitWord(mix(h)));
+        len = 0;
+      }
+      pushToken(digitWord(mix(Math.imul(0x811c9dc5 ^ c, 0x01000193))));
+      h = 0x811c9dc5;
+      continue;
+    } else {
+      c = lowerOf(c);
+      if (c === 0) {
+        if (len !== 0) {
+          pushToken(digitWord(mix(h)));
+          h = 0x811c9dc5;
+          len = 0;
+        }
+        continue;
+      }
+    }
+    h = Math.imul(h ^ c, 0x01000193);
+    len++;
+  }
+  if (len !== 0) pushToken(digitWord(mix(h)));
+}
+
+/**
+ * Tokens of the masked transcript into tokenBuf: lower-cased words (apostrophes dropped, digit words
+ * as digits), a CJK character alone, a placeholder per varying part; then, after a 0 (a break
+ * bigrams do not cross), a token per spoken callback number (campaigns often share theirs).
+ */
+function scanTokens(transcript: string): void {
+  tokenLen = 0;
+  const text = cleanText(transcript);
+  const spans = findSpans(text);
+  let at = 0;
+  let tel: string[] | null = null;
+  for (const span of spans) {
+    // Single digits are part of the script ("press 1").
+    if (span.kind === 'number' && span.end - span.start === 1) continue;
+    scanWords(text, at, span.start);
+    pushToken(placeholder(span.kind));
+    at = span.end;
+    if (span.e164) (tel ??= []).push(span.e164.slice(2));
+  }
+  scanWords(text, at, text.length);
+  if (tel !== null) {
+    pushToken(0);
+    for (const digits of tel) pushToken(wordHash(`\u0001tel${digits}`));
+  }
+}
 
 /**
  * Token hashes of a transcript, in order: lower-cased words (apostrophes dropped, digit words as
  * digits), a CJK character alone, placeholders as words. 0 marks a break that bigrams do not cross.
  */
 export function tokenHashes(transcript: string): number[] {
-  const text = masked(transcript);
-  const out: number[] = [];
-  let h = 0x811c9dc5;
-  let len = 0;
-  const flush = (): void => {
-    if (len === 0) return;
-    const t = mix(h);
-    out.push(DIGIT_HASHES.get(t) ?? t);
-    h = 0x811c9dc5;
-    len = 0;
-  };
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c < 128) {
-      if (c >= 65 && c <= 90) c |= 0x20;
-      else if (c === 39 || c === 96)
-        continue; // apostrophes join "don't" into one word
-      else if (c === 2) {
-        flush();
-        out.push(0);
-        continue;
-      } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 1)) {
-        flush();
-        continue;
-      }
-    } else if (c === 0x2019) continue;
-    else if (isCjk(c)) {
-      flush();
-      h = Math.imul(h ^ c, 0x01000193);
-      len = 1;
-      flush();
-      continue;
-    } else {
-      const ch = text[i] as string;
-      if (!WORDISH.test(ch)) {
-        flush();
-        continue;
-      }
-      c = ch.toLowerCase().charCodeAt(0);
-    }
-    h = Math.imul(h ^ c, 0x01000193);
-    len++;
-  }
-  flush();
-  return out;
+  scanTokens(transcript);
+  return Array.from(tokenBuf.subarray(0, tokenLen), (t) => t >>> 0);
 }
 
-// Scratch open-addressing set for featuresOf (single-threaded, reused between calls).
-let table = new Int32Array(1 << 12);
-let stamps = new Uint32Array(1 << 12);
-let generation = 0;
+/**
+ * A call's distinct features in reusable typed arrays, with an open-addressing table to find a
+ * feature's position: the detector scores clusters against it without allocating. One instance is
+ * reused from call to call (single-threaded); `fill`/`add` start and grow it.
+ */
+export class FeatureSet {
+  feats = new Int32Array(256);
+  /** Per feature: its idf weight and the share the query gives it (1 for a call). */
+  weights = new Float64Array(256);
+  shares = new Float64Array(256);
+  /** Σ weight × share, set by whoever fills the weights. */
+  mass = 0;
+  len = 0;
+  exact = 0;
+  tokens = 0;
+  private slots = new Int32Array(1024);
+  private stamps = new Uint32Array(1024);
+  private generation = 0;
 
-export function featuresOf(transcript: string | null | undefined): CallFeatures {
-  if (!transcript) return { features: [], exact: 0, tokens: 0 };
-  const hashes = tokenHashes(transcript);
-  while (table.length < hashes.length * 4) {
-    table = new Int32Array(table.length * 2);
-    stamps = new Uint32Array(stamps.length * 2);
+  clear(expected: number): void {
+    while (this.slots.length < expected * 4) {
+      this.slots = new Int32Array(this.slots.length * 2);
+      this.stamps = new Uint32Array(this.stamps.length * 2);
+    }
+    if (this.feats.length < expected) this.grow(expected);
+    if (++this.generation === 0xffffffff) {
+      this.stamps.fill(0);
+      this.generation = 1;
+    }
+    this.len = 0;
+    this.exact = 0;
+    this.tokens = 0;
   }
-  if (++generation === 0xffffffff) {
-    stamps.fill(0);
-    generation = 1;
+
+  private grow(min: number): void {
+    let cap = this.feats.length;
+    while (cap < min) cap *= 2;
+    const f = new Int32Array(cap);
+    f.set(this.feats.subarray(0, this.len));
+    this.feats = f;
+    this.weights = new Float64Array(cap);
+    this.shares = new Float64Array(cap);
   }
-  const mask = table.length - 1;
-  const features: number[] = [];
-  // 30 bits: small integers to V8, no boxed numbers in the detector's maps.
-  const add = (f: number): void => {
-    const h = f & 0x3fffffff;
+
+  /** Adds a feature unless present; its index either way. */
+  add(h: number): number {
+    const mask = this.slots.length - 1;
     let at = h & mask;
-    while (stamps[at] === generation) {
-      if (table[at] === h) return;
+    const gen = this.generation;
+    while (this.stamps[at] === gen) {
+      const i = this.slots[at] as number;
+      if (this.feats[i] === h) return i;
       at = (at + 1) & mask;
     }
-    stamps[at] = generation;
-    table[at] = h;
-    features.push(h);
-  };
+    if (this.len === this.feats.length || this.len * 4 >= this.slots.length) {
+      // Out of room (only when `clear` was told too few): start over bigger, same order.
+      const kept = this.feats.slice(0, this.len);
+      const weights = this.weights.slice(0, this.len);
+      const shares = this.shares.slice(0, this.len);
+      this.clear(this.len * 2 + 16);
+      for (let i = 0; i < kept.length; i++) {
+        const j = this.add(kept[i] as number);
+        this.weights[j] = weights[i] as number;
+        this.shares[j] = shares[i] as number;
+      }
+      return this.add(h);
+    }
+    this.stamps[at] = gen;
+    this.slots[at] = this.len;
+    this.feats[this.len] = h;
+    return this.len++;
+  }
+
+  /** Index of a feature, or -1. */
+  indexOf(h: number): number {
+    const mask = this.slots.length - 1;
+    let at = h & mask;
+    const gen = this.generation;
+    while (this.stamps[at] === gen) {
+      const i = this.slots[at] as number;
+      if (this.feats[i] === h) return i;
+      at = (at + 1) & mask;
+    }
+    return -1;
+  }
+}
+
+/**
+ * The features of a transcript into `out`: distinct hashed unigrams and bigrams (30-bit: small
+ * integers to V8), in order of first appearance, and the hash of the masked token sequence.
+ */
+export function scanFeatures(transcript: string | null | undefined, out: FeatureSet): void {
+  if (!transcript) {
+    out.clear(0);
+    return;
+  }
+  scanTokens(transcript);
+  out.clear(tokenLen * 2);
   let exact = 0x12345;
   let prev = 0;
   let tokens = 0;
-  for (const h of hashes) {
+  for (let i = 0; i < tokenLen; i++) {
+    const h = tokenBuf[i] as number;
     if (h === 0) {
       prev = 0;
       continue;
     }
-    add(h);
-    if (prev !== 0) add(pair(prev, h));
+    out.add(h & 0x3fffffff);
+    if (prev !== 0) out.add(pair(prev, h) & 0x3fffffff);
     exact = pair(exact, h);
     prev = h;
     tokens++;
   }
-  return { features, exact: tokens === 0 ? 0 : exact, tokens };
+  out.exact = tokens === 0 ? 0 : exact;
+  out.tokens = tokens;
+}
+
+const scratch = new FeatureSet();
+
+export function featuresOf(transcript: string | null | undefined): CallFeatures {
+  if (!transcript) return { features: [], exact: 0, tokens: 0 };
+  scanFeatures(transcript, scratch);
+  return {
+    features: Array.from(scratch.feats.subarray(0, scratch.len)),
+    exact: scratch.exact,
+    tokens: scratch.tokens,
+  };
 }

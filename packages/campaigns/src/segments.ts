@@ -124,6 +124,15 @@ function claim(claimed: Uint8Array, start: number, end: number): void {
   claimed.fill(1, start, end);
 }
 
+// Which characters are taken by a span, reused between calls (single-threaded).
+let claimedScratch = new Uint8Array(4096);
+function claimedFor(length: number): Uint8Array {
+  if (claimedScratch.length < length) claimedScratch = new Uint8Array(length * 2);
+  const claimed = claimedScratch.subarray(0, length);
+  claimed.fill(0);
+  return claimed;
+}
+
 function nanpE164(digits: string): string | null {
   let d = digits;
   if (d.length === 11 && d.startsWith('1')) d = d.slice(1);
@@ -146,18 +155,34 @@ function phoneDigits(text: string): string {
  */
 function digitWindows(text: string): Array<[number, number]> {
   const windows: Array<[number, number]> = [];
-  const digits = /\d+/g;
-  for (let m = digits.exec(text); m !== null; m = digits.exec(text)) {
-    let start = Math.max(0, m.index - 32);
-    let end = Math.min(text.length, m.index + m[0].length + 32);
-    while (start > 0 && !/\s/.test(text[start - 1] ?? '')) start--;
-    while (end < text.length && !/\s/.test(text[end] ?? '')) end++;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) continue;
+    let runEnd = i + 1;
+    while (runEnd < n && isAsciiDigit(text.charCodeAt(runEnd))) runEnd++;
+    let start = Math.max(0, i - 32);
+    let end = Math.min(n, runEnd + 32);
+    while (start > 0 && !isSpace(text, start - 1)) start--;
+    while (end < n && !isSpace(text, end)) end++;
     const last = windows[windows.length - 1];
     if (last && start <= last[1]) last[1] = Math.max(last[1], end);
     else windows.push([start, end]);
-    digits.lastIndex = Math.max(digits.lastIndex, end);
+    i = Math.max(runEnd, end) - 1;
   }
   return windows;
+}
+
+function isAsciiDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+const SPACE = /\s/;
+/** As the regular expressions' \s: ASCII whitespace quickly, the rest by the expression. */
+function isSpace(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return SPACE.test(text[i] as string);
 }
 
 const SPOKEN_DIGITS =
@@ -168,7 +193,7 @@ const SPOKEN_DIGITS =
  * numbers spoken digit by digit as words too (slower; the detector does without).
  */
 export function findSpans(text: string, opts: { spokenDigits?: boolean } = {}): Span[] {
-  const claimed = new Uint8Array(text.length);
+  const claimed = claimedFor(text.length);
   const spans: Span[] = [];
   const whole: Array<[number, number]> = [[0, text.length]];
   const windows = {
@@ -176,36 +201,49 @@ export function findSpans(text: string, opts: { spokenDigits?: boolean } = {}): 
     weekday: /day\b/i.test(text) ? whole : [],
     digitWords: opts.spokenDigits === true && SPOKEN_DIGITS.test(text) ? whole : [],
   };
-  for (const { kind, re, needs } of PATTERNS) {
-    for (const [from, to] of windows[needs]) {
-      const part = from === 0 && to === text.length ? text : text.slice(from, to);
-      re.lastIndex = 0;
-      for (let m = re.exec(part); m !== null; m = re.exec(part)) {
-        const start = from + m.index;
-        let end = start + m[0].length;
-        // Trailing separators belong to the text around.
-        while (end > start && /[\s.,-]/.test(text[end - 1] ?? '')) end--;
-        if (end <= start || !claimFree(claimed, start, end)) continue;
-        if (kind === 'code' && !isCode(text.slice(start, end))) continue;
-        if (kind === 'phone') {
-          const e164 = nanpE164(phoneDigits(text.slice(start, end)));
-          if (e164 === null || ID_CONTEXT.test(text.slice(Math.max(0, start - 40), start))) continue;
-          spans.push({ start, end, kind, e164 });
-        } else spans.push({ start, end, kind });
-        claim(claimed, start, end);
-      }
-    }
-  }
+  for (const pattern of PATTERNS) scan(text, pattern, windows, claimed, spans);
   findNames(text, claimed, spans);
   return spans.sort((a, b) => a.start - b.start);
+}
+
+type Pattern = (typeof PATTERNS)[number];
+
+function scan(
+  text: string,
+  { kind, re, needs }: Pattern,
+  windows: Record<Pattern['needs'], Array<[number, number]>>,
+  claimed: Uint8Array,
+  spans: Span[],
+): void {
+  for (const [from, to] of windows[needs]) {
+    const part = from === 0 && to === text.length ? text : text.slice(from, to);
+    re.lastIndex = 0;
+    for (let m = re.exec(part); m !== null; m = re.exec(part)) {
+      const start = from + m.index;
+      let end = start + m[0].length;
+      // Trailing separators belong to the text around.
+      while (end > start && /[\s.,-]/.test(text[end - 1] ?? '')) end--;
+      if (end <= start || !claimFree(claimed, start, end)) continue;
+      if (kind === 'code' && !isCode(text.slice(start, end))) continue;
+      if (kind === 'phone') {
+        const e164 = nanpE164(phoneDigits(text.slice(start, end)));
+        if (e164 === null || ID_CONTEXT.test(text.slice(Math.max(0, start - 40), start))) continue;
+        spans.push({ start, end, kind, e164 });
+      } else spans.push({ start, end, kind });
+      claim(claimed, start, end);
+    }
+  }
 }
 
 function findNames(text: string, claimed: Uint8Array, spans: Span[]): void {
   const word = /[A-Z][a-z]+/g;
   for (let m = word.exec(text); m !== null; m = word.exec(text)) {
     const lower = m[0].toLowerCase();
-    const before = text.slice(Math.max(0, m.index - 16), m.index);
-    const isName = FIRST_NAMES.has(lower) || (TITLE_CUE.test(before) && !NOT_NAMES.has(lower));
+    const isName =
+      FIRST_NAMES.has(lower) ||
+      (!NOT_NAMES.has(lower) &&
+        mayFollowTitle(text, m.index) &&
+        TITLE_CUE.test(text.slice(Math.max(0, m.index - 16), m.index)));
     if (!isName) continue;
     let end = m.index + m[0].length;
     // A surname: the next capitalised word, unless it starts a sentence of its own.
@@ -220,6 +258,28 @@ function findNames(text: string, claimed: Uint8Array, spans: Span[]): void {
     spans.push({ start: m.index, end, kind: 'name' });
     word.lastIndex = end;
   }
+}
+
+// The last letters of every TITLE_CUE alternative ("name's" ends in "s", "sgt." in "sgt").
+const TITLE_ENDS = new Set(
+  'officer agent detective sergeant sgt lieutenant inspector investigator mr mrs ms dr is s'.split(' '),
+);
+/**
+ * A quick necessary condition for TITLE_CUE before `at`: whitespace, then (after an optional dot)
+ * a run of letters that ends one of its words. Most capitalised words fail it without the regex.
+ */
+function mayFollowTitle(text: string, at: number): boolean {
+  let i = at - 1;
+  if (i < 0 || !isSpace(text, i)) return false;
+  while (i >= 0 && isSpace(text, i)) i--;
+  if (i >= 0 && text.charCodeAt(i) === 46) i--;
+  const end = i + 1;
+  while (i >= 0 && end - i <= 13 && isAsciiLetter(text.charCodeAt(i))) i--;
+  return end - i > 1 && TITLE_ENDS.has(text.slice(i + 1, end).toLowerCase());
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 /**
@@ -252,8 +312,27 @@ export function templateSegments(transcript: string): Array<{ text: string; kind
  * Amounts, dates, case and order numbers and zip codes are not phone numbers.
  */
 export function extractCallbackNumbers(transcript: string): string[] {
+  // A number needs ten digits, as figures or as words: most transcripts have neither.
+  let digits = 0;
+  for (let i = 0; i < transcript.length && digits < 10; i++) {
+    const c = transcript.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+  }
+  const words = SPOKEN_DIGITS.test(transcript);
+  if (digits < 10 && !words) return [];
+  // Phones are the first patterns and claim before anything else: the others cannot change them.
+  const claimed = claimedFor(transcript.length);
+  const found: Span[] = [];
+  const whole: Array<[number, number]> = [[0, transcript.length]];
+  const windows = {
+    digit: digits >= 10 ? digitWindows(transcript) : [],
+    weekday: [],
+    digitWords: words ? whole : [],
+  };
+  for (const pattern of PATTERNS)
+    if (pattern.kind === 'phone') scan(transcript, pattern, windows, claimed, found);
+  found.sort((a, b) => a.start - b.start);
   const seen = new Set<string>();
-  for (const span of findSpans(transcript, { spokenDigits: true }))
-    if (span.kind === 'phone' && span.e164) seen.add(span.e164);
+  for (const span of found) if (span.e164) seen.add(span.e164);
   return [...seen];
 }

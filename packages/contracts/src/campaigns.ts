@@ -65,8 +65,13 @@ export const ZCampaignListQuery = z.object({
   sort: z
     .enum(['recent', 'volume', 'growth'])
     .default('recent')
-    .describe('recent: newest first; volume: calls in the last 24 h, then 7 days; growth: last 7 days against the 7 before'),
-  status: z.enum(['active', 'candidate', 'legitimate', 'all']).optional().describe('default: active (with sort), every status but merged (recent)'),
+    .describe(
+      'recent: newest first; volume: calls in the last 24 h, then 7 days; growth: last 7 days against the 7 before',
+    ),
+  status: z
+    .enum(['active', 'candidate', 'legitimate', 'all'])
+    .optional()
+    .describe('default: active (with sort), every status but merged (recent)'),
   q: z.string().trim().max(200).optional().describe('words of the name or description'),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -86,10 +91,18 @@ export const ZCampaignPatch = z
 export type TCampaignPatch = z.infer<typeof ZCampaignPatch>;
 
 export const ZCampaignMerge = z.object({
-  absorb: z.array(ZUuid).min(1).max(50).describe('campaigns folded into this one: their calls, numbers and tracebacks move here'),
+  absorb: z
+    .array(ZUuid)
+    .min(1)
+    .max(50)
+    .describe('campaigns folded into this one: their calls, numbers and tracebacks move here'),
 });
 export const ZCampaignSplit = z.object({
-  callIds: z.array(ZUuid).min(1).max(10_000).describe('calls of this campaign that belong to a campaign of their own'),
+  callIds: z
+    .array(ZUuid)
+    .min(1)
+    .max(10_000)
+    .describe('calls of this campaign that belong to a campaign of their own'),
   name: z.string().trim().min(1).max(200),
   category: z.enum(CAMPAIGN_CATEGORIES).optional(),
 });

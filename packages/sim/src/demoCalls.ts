@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   autoOpenTracebacks,
   CampaignDetection,
@@ -85,10 +86,7 @@ export async function loadDemoCalls(opts: DemoCallsOptions): Promise<DemoCallsRe
       ...ctx,
       input: {
         source,
-        records: () =>
-          (async function* () {
-            yield records;
-          })(),
+        records: () => Readable.from([records]) as AsyncIterable<RawCallRecord[]>,
       },
     });
     calls += result.accepted;

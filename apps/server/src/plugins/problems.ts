@@ -110,7 +110,9 @@ export default fp(function problems(app: FastifyInstance) {
         return sendProblem(
           reply,
           415,
-          `send the body as application/json (got ${request.headers['content-type'] ?? 'none'})`,
+          request.routeOptions.url === '/api/v1/calls'
+            ? `send call records as application/json, application/x-ndjson or text/csv (got ${request.headers['content-type'] ?? 'none'})`
+            : `send the body as application/json (got ${request.headers['content-type'] ?? 'none'})`,
         );
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
         return sendProblem(reply, 400, 'the body is empty; send a JSON object', [

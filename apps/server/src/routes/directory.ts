@@ -1,9 +1,7 @@
 import {
   createCampaign,
   createProvider,
-  getCampaign,
   getProvider,
-  listCampaigns,
   listProviders,
   mergeProviders,
   MergeTargetError,
@@ -18,7 +16,6 @@ import {
   ZCampaignCreate,
   ZIdParams,
   ZPage,
-  ZPageQuery,
   ZProvider,
   ZProviderCreate,
   ZProviderListQuery,

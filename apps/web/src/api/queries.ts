@@ -1,6 +1,10 @@
 import type {
   TApiKey,
-  TCampaign,
+  TAutoOpenPolicy,
+  TCallSource,
+  TCallView,
+  TCampaignDetail,
+  TCampaignRanked,
   TDashboard,
   TEvent,
   THop,
@@ -45,6 +49,18 @@ export interface TracebackFilters {
   openedBefore?: string | undefined;
 }
 
+export interface CampaignFilters {
+  sort: 'recent' | 'volume' | 'growth';
+  status?: 'active' | 'candidate' | 'legitimate' | 'all' | undefined;
+  q?: string | undefined;
+}
+
+export interface CallFilters {
+  number?: string | undefined;
+  source?: string | undefined;
+  campaignId?: string | undefined;
+}
+
 export const keys = {
   me: ['me'] as const,
   dashboard: (weeks: number) => ['dashboard', weeks] as const,
@@ -58,8 +74,15 @@ export const keys = {
   providerNames: (ids: string[]) => ['provider-names', ids] as const,
   responseTimes: (id: string, weeks: number) => ['response-times', id, weeks] as const,
   providerShaken: (id: string) => ['provider-shaken', id] as const,
+  /** Every campaign read starts with this, so one invalidation refreshes lists, pages and the auto-open plan. */
   campaigns: ['campaigns'] as const,
-  campaign: (id: string) => ['campaign', id] as const,
+  campaignNames: ['campaigns', 'names'] as const,
+  campaignRanking: (filters: CampaignFilters, limit: number) =>
+    ['campaigns', 'ranked', filters, limit] as const,
+  campaign: (id: string) => ['campaigns', 'one', id] as const,
+  autoOpen: ['campaigns', 'auto-open'] as const,
+  calls: (filters: CallFilters, limit: number) => ['calls', filters, limit] as const,
+  callSources: ['call-sources'] as const,
   users: (filters: { role?: string | undefined; q?: string | undefined }) => ['users', filters] as const,
   apiKeys: (userId: string) => ['api-keys', userId] as const,
   referrals: (tracebackId: string) => ['referrals', tracebackId] as const,
@@ -132,11 +155,42 @@ export const q = {
       queryKey: keys.providerShaken(id),
       queryFn: ({ signal }) => get<TProviderShakenCounts>(`/providers/${id}/shaken`, signal),
     }),
+  /** Campaign names for pickers and filters: newest first, active and legitimate ones. */
   campaigns: () =>
     queryOptions({
-      queryKey: keys.campaigns,
-      queryFn: ({ signal }) => get<Page<TCampaign>>(`/campaigns${qs({ limit: 200 })}`, signal),
+      queryKey: keys.campaignNames,
+      queryFn: ({ signal }) =>
+        get<Page<TCampaignRanked>>(`/campaigns${qs({ sort: 'recent', limit: 200 })}`, signal),
       staleTime: 5 * 60_000,
+    }),
+  campaignNames: ['campaigns', 'names'] as const,
+  campaignRanking: (filters: CampaignFilters, limit = 50) =>
+    infiniteQueryOptions({
+      queryKey: keys.campaignRanking(filters, limit),
+      queryFn: ({ pageParam, signal }) =>
+        get<Page<TCampaignRanked>>(`/campaigns${qs({ ...filters, limit, cursor: pageParam })}`, signal),
+      initialPageParam: undefined as string | undefined,
+      getNextPageParam: nextCursor,
+    }),
+  campaign: (id: string) =>
+    queryOptions({
+      queryKey: keys.campaign(id),
+      queryFn: ({ signal }) => get<TCampaignDetail>(`/campaigns/${id}`, signal),
+    }),
+  /** The feeds, with the provider each one's calls arrive through (where a traceback of one starts). */
+  callSources: () =>
+    queryOptions({
+      queryKey: keys.callSources,
+      queryFn: async ({ signal }) => (await get<{ items: TCallSource[] }>('/call-sources', signal)).items,
+      staleTime: 5 * 60_000,
+    }),
+  calls: (filters: CallFilters, limit = 50) =>
+    infiniteQueryOptions({
+      queryKey: keys.calls(filters, limit),
+      queryFn: ({ pageParam, signal }) =>
+        get<Page<TCallView>>(`/calls${qs({ ...filters, limit, cursor: pageParam })}`, signal),
+      initialPageParam: undefined as string | undefined,
+      getNextPageParam: nextCursor,
     }),
 };
 
@@ -203,14 +257,34 @@ export const useResponseTimes = (providerId: string, weeks: number) =>
 
 export const useCampaigns = (enabled = true) => useQuery({ ...q.campaigns(), enabled });
 
-export function useCampaign(id: string | null | undefined) {
+export const useCampaign = (id: string | null | undefined) =>
+  useQuery({ ...q.campaign(id ?? ''), enabled: !!id });
+
+export const useCampaignRanking = (filters: CampaignFilters, limit = 50) =>
+  useInfiniteQuery({ ...q.campaignRanking(filters, limit), placeholderData: keepPreviousData });
+
+/** Campaigns matching typed words, for the merge picker (ask only while it is open). */
+export function useCampaignSearch(search: string, enabled: boolean) {
   return useQuery({
-    queryKey: keys.campaign(id ?? ''),
-    queryFn: ({ signal }) => get<TCampaign>(`/campaigns/${id}`, signal),
-    enabled: !!id,
-    staleTime: 5 * 60_000,
+    queryKey: ['campaigns', 'search', search] as const,
+    queryFn: ({ signal }) =>
+      get<Page<TCampaignRanked>>(
+        `/campaigns${qs({ sort: 'recent', status: 'all', q: search, limit: 20 })}`,
+        signal,
+      ),
+    placeholderData: keepPreviousData,
+    enabled,
   });
 }
+
+export const useAutoOpenPolicy = () =>
+  useQuery({
+    queryKey: keys.autoOpen,
+    queryFn: ({ signal }) => get<TAutoOpenPolicy>('/campaigns/auto-open', signal),
+  });
+
+export const useCalls = (filters: CallFilters, enabled = true, limit = 50) =>
+  useInfiniteQuery({ ...q.calls(filters, limit), placeholderData: keepPreviousData, enabled });
 
 export function useUsers(filters: { role?: string | undefined; q?: string | undefined }) {
   return useInfiniteQuery({

@@ -94,3 +94,70 @@ export function ResponseTimeChart({ perWeek }: { perWeek: TResponseTimes['perWee
     </ChartWithTable>
   );
 }
+
+/** The UTC day `daysAgo` before today, as the API counts a campaign's daily volume. */
+function utcDay(daysAgo: number, now = Date.now()): string {
+  return new Date(now - daysAgo * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * A small line of counts (oldest first), drawn as plain SVG so a table of fifty rows stays cheap;
+ * its label says what it shows for screen readers.
+ */
+export function Sparkline({
+  values,
+  label,
+  width = 96,
+  height = 24,
+}: {
+  values: number[];
+  label: string;
+  width?: number;
+  height?: number;
+}) {
+  const max = Math.max(1, ...values);
+  const step = values.length > 1 ? width / (values.length - 1) : width;
+  const y = (v: number) => height - 1 - (v / max) * (height - 2);
+  const points = values.map((v, i) => `${(i * step).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+  return (
+    <svg
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={label}
+      data-testid="sparkline"
+      style={{ display: 'block', overflow: 'visible' }}
+    >
+      <polyline
+        points={`0,${height} ${points} ${((values.length - 1) * step).toFixed(1)},${height}`}
+        fill="var(--mantine-color-blue-1)"
+        stroke="none"
+      />
+      <polyline points={points} fill="none" stroke="var(--mantine-color-blue-8)" strokeWidth={1.5} />
+    </svg>
+  );
+}
+
+/** Calls a day over the last 30 days (oldest first), as bars. */
+export function DailyVolumeChart({ dailyVolume }: { dailyVolume: number[] }) {
+  const now = Date.now();
+  const days = dailyVolume.map((calls, i) => ({ day: utcDay(dailyVolume.length - 1 - i, now), calls }));
+  return (
+    <ChartWithTable
+      caption="Calls a day over the last 30 days (UTC days)"
+      columns={['Day', 'Calls']}
+      rows={days.map((d) => [d.day, d.calls])}
+    >
+      <BarChart
+        h={200}
+        data={days.map((d) => ({ day: d.day.slice(5), Calls: d.calls }))}
+        dataKey="day"
+        series={[{ name: 'Calls', color: 'blue.8' }]}
+        tickLine="y"
+        gridAxis="y"
+        yAxisProps={{ allowDecimals: false }}
+      />
+    </ChartWithTable>
+  );
+}

@@ -1,5 +1,17 @@
 import type { TOutcome, THopStatus } from '@hoptrace/contracts';
-import { Alert, Badge, Center, Group, Loader, Stack, Text, Title, Tooltip } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Center,
+  Group,
+  Loader,
+  Paper,
+  Stack,
+  Text,
+  Title,
+  Tooltip,
+} from '@mantine/core';
 import { useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import {
@@ -159,5 +171,82 @@ export function Field({ label, children }: { label: string; children: ReactNode 
         {children}
       </Text>
     </div>
+  );
+}
+
+/** A titled section of a page: a bordered card with its h2 and, on the right, its own actions or links. */
+export function SectionCard({
+  title,
+  right,
+  children,
+  testId,
+}: {
+  title: string;
+  right?: ReactNode;
+  children: ReactNode;
+  testId?: string;
+}) {
+  return (
+    <Paper withBorder p="md" component="section" aria-label={title} data-testid={testId}>
+      <Group justify="space-between" mb="sm" wrap="wrap" gap="xs">
+        <Title order={2} size="h4">
+          {title}
+        </Title>
+        {right}
+      </Group>
+      {children}
+    </Paper>
+  );
+}
+
+/** The "Show more" pager under a cursor-paged list (an infinite query); nothing when there is no next page. */
+export function ShowMore({
+  list,
+  centered = false,
+}: {
+  list: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => Promise<unknown> };
+  centered?: boolean;
+}) {
+  if (!list.hasNextPage) return null;
+  const button = (
+    <Button
+      variant="light"
+      w="fit-content"
+      onClick={() => void list.fetchNextPage()}
+      loading={list.isFetchingNextPage}
+    >
+      Show more
+    </Button>
+  );
+  return centered ? (
+    <Group justify="center" mt="md">
+      {button}
+    </Group>
+  ) : (
+    <Group mt="xs">{button}</Group>
+  );
+}
+
+/**
+ * What went wrong with a form's request, above the form: the problem's message, and the field
+ * errors of fields the form does not show (those it shows carry their own message).
+ */
+export function FormError({
+  error,
+  shownFields = [],
+}: {
+  error: Error | null | undefined;
+  shownFields?: string[];
+}) {
+  if (!error) return null;
+  const fields = error instanceof ApiError ? error.fieldErrors : {};
+  const elsewhere = Object.entries(fields).filter(([k]) => !shownFields.includes(k));
+  if (Object.keys(fields).length > 0 && elsewhere.length === 0) return null;
+  return (
+    <Alert color="red" role="alert" icon={<IconAlert />}>
+      {elsewhere.length === 0
+        ? error.message
+        : elsewhere.map(([k, m]) => <div key={k}>{k === '(form)' ? m : `${k}: ${m}`}</div>)}
+    </Alert>
   );
 }

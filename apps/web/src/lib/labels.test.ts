@@ -1,6 +1,6 @@
 import type { TEvent } from '@hoptrace/contracts';
 import { describe, expect, it } from 'vitest';
-import { describeEvent, describeHours } from './labels';
+import { describeEvent, describeHours, formatGrowth, formatShare } from './labels';
 
 const names: Record<string, string> = { p1: 'Fictional Tel', p2: 'Example Voice' };
 const name = (id: string | undefined) => (id ? (names[id] ?? 'a provider') : 'a provider');
@@ -117,5 +117,19 @@ describe('describeHours', () => {
     expect(describeHours({ days: [6, 2], open: '09:30', close: '12:00', holidays: 'none' })).toBe(
       'Tue, Sat 09:30–12:00',
     );
+  });
+});
+
+describe('formatGrowth and formatShare', () => {
+  it.each([
+    [null, 'new'],
+    [0.354, '+35%'],
+    [-0.1, '−10%'],
+    [0.001, '0%'],
+    [2, '+200%'],
+  ])('growth %s reads %s', (g, text) => expect(formatGrowth(g)).toBe(text));
+  it('share', () => {
+    expect(formatShare(null)).toBe('—');
+    expect(formatShare(0.876)).toBe('88%');
   });
 });

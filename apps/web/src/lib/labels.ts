@@ -1,5 +1,6 @@
 import type {
   TAnswerChannel,
+  TCampaignStatus,
   TEvent,
   THopStatus,
   TOriginAction,
@@ -83,6 +84,30 @@ export const CATEGORY_LABEL: Record<string, string> = {
   political: 'Political',
   other: 'Other',
 };
+
+export const CAMPAIGN_STATUS_LABEL: Record<TCampaignStatus, string> = {
+  candidate: 'Candidate',
+  active: 'Active',
+  legitimate: 'Legitimate',
+  merged: 'Merged',
+};
+export const CAMPAIGN_STATUS_COLOR: Record<TCampaignStatus, string> = {
+  candidate: 'gray',
+  active: 'red',
+  legitimate: 'teal',
+  merged: 'gray',
+};
+
+/** Week-on-week growth as people read it: "+35%", "−10%", "new" (nothing the week before). */
+export function formatGrowth(growth: number | null): string {
+  if (growth === null) return 'new';
+  const pct = Math.round(growth * 100);
+  return pct > 0 ? `+${pct}%` : pct < 0 ? `−${Math.abs(pct)}%` : '0%';
+}
+
+/** A share (0–1) as a whole percentage; a dash without calls to share. */
+export const formatShare = (share: number | null): string =>
+  share === null ? '—' : `${Math.round(share * 100)}%`;
 
 export const ANSWER_KIND_LABEL = {
   upstream: 'Named its upstream',

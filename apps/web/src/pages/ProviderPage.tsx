@@ -11,7 +11,6 @@ import {
   SimpleGrid,
   Skeleton,
   Stack,
-  Table,
   Text,
   Title,
 } from '@mantine/core';
@@ -27,11 +26,13 @@ import {
   Loading,
   PageTitle,
   Phone,
-  TracebackStatus,
+  SectionCard,
+  ShowMore,
   useNow,
 } from '../components/common';
 import { MergeProvider } from '../components/MergeProvider';
 import { ProviderForm } from '../components/ProviderForm';
+import { rowsOfList, TracebackTable } from '../components/TracebackTable';
 import { describeHours } from '../lib/labels';
 import { formatHours } from '../lib/time';
 import { useUser } from '../session';
@@ -254,15 +255,14 @@ function ProviderTracebacks({ providerId }: { providerId: string }) {
   const list = useTracebacks({ providerId }, 10);
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   return (
-    <Paper withBorder p="md">
-      <Group justify="space-between" mb="sm">
-        <Title order={2} size="h4">
-          Tracebacks through this provider
-        </Title>
+    <SectionCard
+      title="Tracebacks through this provider"
+      right={
         <Anchor component={Link} to={`/tracebacks?providerId=${providerId}`} size="sm">
           All, with filters
         </Anchor>
-      </Group>
+      }
+    >
       {list.isPending && <Skeleton h={120} />}
       {list.isError && <ErrorAlert error={list.error} />}
       {list.isSuccess && items.length === 0 && (
@@ -271,47 +271,9 @@ function ProviderTracebacks({ providerId }: { providerId: string }) {
         </Text>
       )}
       {items.length > 0 && (
-        <Table.ScrollContainer minWidth={520}>
-          <Table verticalSpacing={6}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Call</Table.Th>
-                <Table.Th>From → to</Table.Th>
-                <Table.Th>Status</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((t) => (
-                <Table.Tr key={t.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/tracebacks/${t.id}`} size="sm">
-                      <DateTime iso={t.call.startedAt} compact />
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">
-                      <Phone e164={t.call.callingNumber} /> → <Phone e164={t.call.calledNumber} />
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <TracebackStatus status={t.status} outcome={t.outcome} />
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <TracebackTable rows={rowsOfList(items)} label="Tracebacks through this provider" />
       )}
-      {list.hasNextPage && (
-        <Button
-          variant="subtle"
-          mt="xs"
-          onClick={() => void list.fetchNextPage()}
-          loading={list.isFetchingNextPage}
-        >
-          Show more
-        </Button>
-      )}
-    </Paper>
+      <ShowMore list={list} />
+    </SectionCard>
   );
 }

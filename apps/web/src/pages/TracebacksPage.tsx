@@ -1,23 +1,12 @@
 import { OUTCOMES } from '../lib/contracts';
-import {
-  Anchor,
-  Badge,
-  Button,
-  EmptyState,
-  Grid,
-  Group,
-  Paper,
-  Select,
-  Table,
-  Text,
-  TextInput,
-} from '@mantine/core';
+import { Button, EmptyState, Grid, Paper, Select, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useCampaigns, useProviderNames, useTracebacks, type TracebackFilters } from '../api/queries';
-import { DateTime, ErrorAlert, Loading, PageTitle, Phone, TracebackStatus } from '../components/common';
+import { ErrorAlert, Loading, PageTitle, ShowMore } from '../components/common';
 import { IconSearch } from '../components/icons';
 import { ProviderPicker } from '../components/ProviderPicker';
+import { rowsOfList, TracebackTable } from '../components/TracebackTable';
 import { OUTCOME_LABEL } from '../lib/labels';
 import { previewPhone } from '../lib/phoneInput';
 import { endOfLocalDay, startOfLocalDay } from '../lib/time';
@@ -225,73 +214,15 @@ export function TracebacksPage() {
         </EmptyState>
       )}
       {items.length > 0 && (
-        <Table.ScrollContainer minWidth={760}>
-          <Table striped highlightOnHover verticalSpacing="xs" aria-label={title}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Call</Table.Th>
-                <Table.Th>From → to</Table.Th>
-                {staff && <Table.Th>Campaign</Table.Th>}
-                <Table.Th>Now at</Table.Th>
-                <Table.Th>Hops</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Opened</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((t) => (
-                <Table.Tr key={t.id} data-traceback-id={t.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/tracebacks/${t.id}`} size="sm">
-                      <DateTime iso={t.call.startedAt} compact />
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">
-                      <Phone e164={t.call.callingNumber} /> → <Phone e164={t.call.calledNumber} />
-                    </Text>
-                  </Table.Td>
-                  {staff && (
-                    <Table.Td>
-                      <Text size="sm" truncate maw={200}>
-                        {t.campaignId ? (campaignName.get(t.campaignId) ?? '…') : '—'}
-                      </Text>
-                    </Table.Td>
-                  )}
-                  <Table.Td>
-                    <Text size="sm" truncate maw={200}>
-                      {t.currentProviderId ? (names.get(t.currentProviderId) ?? '…') : '—'}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td className="tabular">{t.hopCount}</Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    <Group gap={4} wrap="nowrap">
-                      <TracebackStatus status={t.status} outcome={t.outcome} />
-                      {t.flags.includes('loop') && (
-                        <Badge color="grape" variant="light" tt="none">
-                          Loop
-                        </Badge>
-                      )}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">
-                      <DateTime iso={t.openedAt} compact />
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <TracebackTable
+          rows={rowsOfList(items, { providers: names, campaigns: campaignName })}
+          columns={staff ? ['campaign', 'nowAt', 'hops', 'opened'] : ['nowAt', 'hops', 'opened']}
+          label={title}
+          minWidth={760}
+          striped
+        />
       )}
-      {list.hasNextPage && (
-        <Group justify="center" mt="md">
-          <Button variant="light" onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage}>
-            Show more
-          </Button>
-        </Group>
-      )}
+      <ShowMore list={list} centered />
     </>
   );
 }

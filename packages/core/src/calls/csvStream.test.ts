@@ -209,6 +209,24 @@ describe('readCsvRecords refusals', () => {
     }
   });
 
+  it('hands over the records before a broken one, even in the same chunk, then fails', async () => {
+    const got: CsvRecord[] = [];
+    const read = async () => {
+      for await (const batch of readCsvRecords(
+        (async function* () {
+          yield await Promise.resolve('a,b\n1,2\n3,4\n"x"y,5\n6,7\n');
+        })(),
+      ))
+        got.push(...batch);
+    };
+    await expect(read()).rejects.toBeInstanceOf(CsvSyntaxError);
+    expect(got.map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+      ['3', '4'],
+    ]);
+  });
+
   it('names the line a never-closed quote opens on', async () => {
     const text = 'a,b\n1,2\n3,"open\nand on\n';
     for (let i = 0; i <= text.length; i++) {

@@ -41,15 +41,18 @@ export async function* readCsvRecords(
   let line = 1;
   for await (const chunk of chunks) {
     buf += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    const { records, consumed, lines } = parseComplete(buf, line, false, max);
+    const { records, consumed, lines, error } = parseComplete(buf, line, false, max);
+    // The records before a broken one are whole: they go on before the error ends the read.
     if (records.length) yield records;
+    if (error) throw error;
     buf = buf.slice(consumed);
     line += lines;
     if (buf.length > max) throw new CsvSyntaxError(line, `a record is longer than ${max} characters`);
   }
   buf += decoder.decode();
-  const { records } = parseComplete(buf, line, true, max);
+  const { records, error } = parseComplete(buf, line, true, max);
   if (records.length) yield records;
+  if (error) throw error;
 }
 
 /**
@@ -61,8 +64,23 @@ function parseComplete(
   firstLine: number,
   final: boolean,
   max: number,
-): { records: CsvRecord[]; consumed: number; lines: number } {
+): { records: CsvRecord[]; consumed: number; lines: number; error?: CsvSyntaxError } {
   const records: CsvRecord[] = [];
+  try {
+    return parseRecords(text, firstLine, final, max, records);
+  } catch (error) {
+    if (!(error instanceof CsvSyntaxError)) throw error;
+    return { records, consumed: 0, lines: 0, error };
+  }
+}
+
+function parseRecords(
+  text: string,
+  firstLine: number,
+  final: boolean,
+  max: number,
+  records: CsvRecord[],
+): { records: CsvRecord[]; consumed: number; lines: number } {
   const n = text.length;
   let i = text.charCodeAt(0) === 0xfeff && firstLine === 1 ? 1 : 0;
   let line = firstLine;

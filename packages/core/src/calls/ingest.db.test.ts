@@ -187,11 +187,33 @@ describe('ingestCalls', () => {
       { line: 3, externalId: 's-3', errors: [{ path: 'language', message: containing('') }] },
     ]);
     expect(await counts()).toEqual(before);
+    // The source it would have created is not left behind, empty.
+    const sources = await env.db
+      .select()
+      .from(schema.callSources)
+      .where(sql`lower(${schema.callSources.name}) = 'feed-strict'`);
+    expect(sources).toEqual([]);
     const clean = await ingest('feed-strict', {
       strict: true,
       records: batches([record('s-1'), record('s-2')]),
     });
     expect(clean).toMatchObject({ accepted: 2, refused: 0, written: true });
+  });
+
+  it('refuses a call that says it started more than a day after it was received', async () => {
+    const result = await ingest('feed-future', {
+      records: batches([record('f-1'), record('f-2', { startedAt: '2031-01-01T00:00:00Z' })]),
+    });
+    expect(result).toMatchObject({ accepted: 1, refused: 1 });
+    expect(result.refusals[0]).toEqual({
+      line: 2,
+      externalId: 'f-2',
+      errors: [{ path: 'startedAt', message: containing('more than a day after it was received') }],
+    });
+    const partitions = await rowsOf<{ name: string }>(
+      sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent where p.relname = 'calls' and c.relname = 'calls_y2031m01'`,
+    );
+    expect(partitions).toEqual([]);
   });
 
   it('makes a partition for each month the calls fall in', async () => {

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { isNeighbourSpoof } from '@hoptrace/campaigns';
 import { parseCallRecord, type TCallIngestResult, type TFieldError } from '@hoptrace/contracts';
 import {
+  deleteEmptyCallSource,
   ensureCallSource,
   findCallSourceByName,
   openCallWriter,
@@ -22,6 +23,8 @@ import type { RawCallRecord } from './records';
 
 /** Records per COPY batch: large enough to amortise a round trip, small enough to keep memory flat. */
 export const CALL_BATCH_SIZE = 5000;
+/** How far after its receipt a call may say it started (clock skew between a feed and hoptrace). */
+export const MAX_FUTURE_MS = 24 * 3_600_000;
 /** Refusals reported in full; the rest are counted. */
 export const MAX_REPORTED_REFUSALS = 100;
 
@@ -99,6 +102,20 @@ function prepare(raw: RawCallRecord[], source: CallSourceRow, receivedAt: Date, 
       continue;
     }
     const r = parsed.record;
+    // A clock set wrong at the feed: refused rather than stored (and a partition made) years ahead.
+    if (r.startedAt && r.startedAt.getTime() > receivedAt.getTime() + MAX_FUTURE_MS) {
+      refusals.push({
+        line: item.line,
+        externalId: r.externalId,
+        errors: [
+          {
+            path: 'startedAt',
+            message: `${r.startedAt.toISOString()} is more than a day after it was received`,
+          },
+        ],
+      });
+      continue;
+    }
     const id = callIdOf(source.id, r.externalId);
     const shaken = r.identityHeader ? claimedAttestation(r.identityHeader) : null;
     rows.push({
@@ -175,7 +192,6 @@ export async function ingestCalls(
   const { source, created } = await sourceFor(ctx, input.source);
   const dnoList = input.dno ?? new DnoList(ctx.db);
   const dno = await dnoList.current();
-  const batchSize = input.batchSize ?? CALL_BATCH_SIZE;
   const result: IngestCallsResult = {
     source: source.name,
     accepted: 0,
@@ -185,6 +201,22 @@ export async function ingestCalls(
     written: false,
     sourceCreated: created,
   };
+  try {
+    return await ingestInto(ctx, source, dno, result);
+  } finally {
+    // A source named for the first time by an import that stored nothing is not kept.
+    if (created && !result.written) await deleteEmptyCallSource(ctx.db, source.id);
+  }
+}
+
+async function ingestInto(
+  ctx: CommandContext & { input: IngestCallsInput },
+  source: CallSourceRow,
+  dno: DnoSnapshot,
+  result: IngestCallsResult,
+): Promise<IngestCallsResult> {
+  const { input } = ctx;
+  const batchSize = input.batchSize ?? CALL_BATCH_SIZE;
   const progress = (records: number) =>
     input.onProgress?.({
       records,
@@ -196,7 +228,6 @@ export async function ingestCalls(
     result.refused += refusals.length;
     for (const r of refusals) if (result.refusals.length < MAX_REPORTED_REFUSALS) result.refusals.push(r);
   };
-
   if (input.strict) {
     let records = 0;
     for await (const raw of input.records()) {

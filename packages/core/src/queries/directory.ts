@@ -1,8 +1,6 @@
-import type { TCampaign, TProvider } from '@hoptrace/contracts';
+import type { TProvider } from '@hoptrace/contracts';
 import {
-  findCampaign,
   findProvider,
-  listCampaigns as listCampaignRows,
   listProviders as listProviderRows,
   rmdFilingsOfProviders,
   type Page,
@@ -11,7 +9,7 @@ import {
 import type { CommandContext } from '../context';
 import { NotFoundError } from '../errors';
 import { policy } from '../policies';
-import { presentCampaign, presentProvider } from './present';
+import { presentProvider } from './present';
 
 /** A provider as presented, with `mergedInto` when the record was merged into another (old links still resolve). */
 export async function presentProviderRow(
@@ -51,19 +49,4 @@ export async function listProviders(
     items: page.items.map((p) => presentProvider(ctx.actor, p, { filing: rmd.get(p.id) })),
     nextCursor: page.nextCursor,
   };
-}
-
-export async function getCampaign(ctx: CommandContext & { campaignId: string }): Promise<TCampaign> {
-  if (!policy.manageCampaigns(ctx.actor)) throw new NotFoundError('campaign');
-  const row = await findCampaign(ctx.db, ctx.campaignId);
-  if (!row) throw new NotFoundError('campaign');
-  return presentCampaign(row);
-}
-
-export async function listCampaigns(
-  ctx: CommandContext & { query: { limit: number; cursor?: string | undefined } },
-): Promise<Page<TCampaign>> {
-  if (!policy.manageCampaigns(ctx.actor)) throw new NotFoundError('route');
-  const page = await listCampaignRows(ctx.db, ctx.query);
-  return { items: page.items.map(presentCampaign), nextCursor: page.nextCursor };
 }

@@ -228,9 +228,10 @@ function writerOn(conn: Conn, close: () => Promise<void>): CallWriter {
         } catch (err) {
           if (pgCode(err) !== '23505') throw err;
           await conn.query('ROLLBACK TO SAVEPOINT call_keys');
-          const known = await conn.query<{ id: string }>('SELECT id FROM call_keys WHERE id = ANY($1::uuid[])', [
-            rows.map((r) => r.id),
-          ]);
+          const known = await conn.query<{ id: string }>(
+            'SELECT id FROM call_keys WHERE id = ANY($1::uuid[])',
+            [rows.map((r) => r.id)],
+          );
           const knownIds = new Set(known.map((k) => k.id));
           fresh = rows.filter((r) => !knownIds.has(r.id));
           if (fresh.length === 0) return { inserted: [], alreadyKnown: rows.length };

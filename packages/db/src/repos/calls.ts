@@ -49,7 +49,7 @@ export interface CallSourceListRow extends CallSourceRow {
   lastReceivedAt: Date | null;
 }
 
-/** Every source with its call count (the keys table counts without touching the partitions' rows). */
+/** Every source with its call count and when it last sent calls (a count over `calls`: for the sources page, not for every request). */
 export async function listCallSources(db: Executor): Promise<CallSourceListRow[]> {
   const rows = await db
     .select({
@@ -194,4 +194,12 @@ export async function revokeFeedKeyRow(
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.sourceId, sourceId)))
     .returning();
   return row;
+}
+
+/** Deletes a source that holds no calls and no feed keys (one an import created and then stored nothing in). */
+export async function deleteEmptyCallSource(db: Executor, id: number): Promise<void> {
+  await db.execute(sql`
+    delete from call_sources s where s.id = ${id}
+      and not exists (select 1 from calls c where c.source_id = ${id})
+      and not exists (select 1 from api_keys a where a.source_id = ${id})`);
 }

@@ -1,0 +1,191 @@
+import type { TCampaignDetail, TOutcome, TTracebackListItem } from '@hoptrace/contracts';
+import { Anchor, Badge, Group, Table, Text } from '@mantine/core';
+import { Link } from 'react-router';
+import { DateTime, Phone, TracebackStatus } from './common';
+
+/** A provider a row links to (its origin or US entry point). */
+interface ProviderRef {
+  id: string;
+  name: string;
+}
+
+/**
+ * One traceback as a table row shows it. Lists of tracebacks come in two shapes (the traceback
+ * list and a campaign's own tracebacks); both are turned into this, and one table draws them.
+ */
+export interface TracebackRow {
+  id: string;
+  callStartedAt: string;
+  callingNumber: string;
+  calledNumber?: string | null | undefined;
+  status: 'open' | 'closed';
+  outcome: TOutcome | null;
+  loop?: boolean;
+  campaign?: string | undefined;
+  nowAt?: string | undefined;
+  hops?: number;
+  openedAt?: string;
+  origin?: ProviderRef | null;
+  entryPoint?: ProviderRef | null;
+}
+
+/** Columns beyond the call, its numbers and its status, which every table shows. */
+export type TracebackColumn = 'campaign' | 'nowAt' | 'hops' | 'origin' | 'entryPoint' | 'opened';
+
+const HEADER: Record<TracebackColumn, string> = {
+  campaign: 'Campaign',
+  nowAt: 'Now at',
+  hops: 'Hops',
+  origin: 'Origin',
+  entryPoint: 'Entry point',
+  opened: 'Opened',
+};
+// Status sits between the provider columns and the opening time, wherever a table shows them.
+const BEFORE_STATUS: TracebackColumn[] = ['campaign', 'nowAt', 'hops', 'origin', 'entryPoint'];
+
+/** Rows from the traceback list, with the names the page looked up (`…` while they load). */
+export function rowsOfList(
+  items: TTracebackListItem[],
+  lookups: { providers?: Map<string, string>; campaigns?: Map<string, string> } = {},
+): TracebackRow[] {
+  return items.map((t) => ({
+    id: t.id,
+    callStartedAt: t.call.startedAt,
+    callingNumber: t.call.callingNumber,
+    calledNumber: t.call.calledNumber,
+    status: t.status,
+    outcome: t.outcome,
+    loop: t.flags.includes('loop'),
+    campaign: t.campaignId ? (lookups.campaigns?.get(t.campaignId) ?? '…') : '—',
+    nowAt: t.currentProviderId ? (lookups.providers?.get(t.currentProviderId) ?? '…') : '—',
+    hops: t.hopCount,
+    openedAt: t.openedAt,
+  }));
+}
+
+/** Rows from a campaign's page, which names each traceback's origin and entry point. */
+export function rowsOfCampaign(items: TCampaignDetail['tracebacks']): TracebackRow[] {
+  return items.map((t) => ({
+    id: t.id,
+    callStartedAt: t.callStartedAt,
+    callingNumber: t.callingNumber,
+    status: t.status === 'closed' ? 'closed' : 'open',
+    outcome: t.outcome as TOutcome | null,
+    hops: t.hops,
+    openedAt: t.openedAt,
+    origin: t.origin,
+    entryPoint: t.entryPoint,
+  }));
+}
+
+function ProviderCell({ provider }: { provider: ProviderRef | null | undefined }) {
+  if (!provider) return <Text size="sm">—</Text>;
+  return (
+    <Anchor component={Link} to={`/providers/${provider.id}`} size="sm">
+      {provider.name}
+    </Anchor>
+  );
+}
+
+function Cell({ row, column }: { row: TracebackRow; column: TracebackColumn }) {
+  switch (column) {
+    case 'campaign':
+    case 'nowAt':
+      return (
+        <Text size="sm" truncate maw={200}>
+          {row[column] ?? '—'}
+        </Text>
+      );
+    case 'hops':
+      return <span className="tabular">{row.hops ?? '—'}</span>;
+    case 'origin':
+      return <ProviderCell provider={row.origin} />;
+    case 'entryPoint':
+      return <ProviderCell provider={row.entryPoint} />;
+    case 'opened':
+      return (
+        <Text size="sm">
+          <DateTime iso={row.openedAt} compact />
+        </Text>
+      );
+  }
+}
+
+/** Tracebacks as a table: the call (a link to the traceback), its numbers, the chosen columns, its status. */
+export function TracebackTable({
+  rows,
+  columns = [],
+  label,
+  minWidth = 520,
+  striped = false,
+}: {
+  rows: TracebackRow[];
+  columns?: TracebackColumn[];
+  label: string;
+  minWidth?: number;
+  striped?: boolean;
+}) {
+  const before = BEFORE_STATUS.filter((c) => columns.includes(c));
+  const after = columns.includes('opened') ? (['opened'] as const) : [];
+  return (
+    <Table.ScrollContainer minWidth={minWidth}>
+      <Table striped={striped} highlightOnHover={striped} verticalSpacing="xs" aria-label={label}>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Call</Table.Th>
+            <Table.Th>{rows.some((r) => r.calledNumber) ? 'From → to' : 'From'}</Table.Th>
+            {before.map((c) => (
+              <Table.Th key={c}>{HEADER[c]}</Table.Th>
+            ))}
+            <Table.Th>Status</Table.Th>
+            {after.map((c) => (
+              <Table.Th key={c}>{HEADER[c]}</Table.Th>
+            ))}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((t) => (
+            <Table.Tr key={t.id} data-traceback-id={t.id}>
+              <Table.Td>
+                <Anchor component={Link} to={`/tracebacks/${t.id}`} size="sm">
+                  <DateTime iso={t.callStartedAt} compact />
+                </Anchor>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">
+                  <Phone e164={t.callingNumber} />
+                  {t.calledNumber && (
+                    <>
+                      {' '}
+                      → <Phone e164={t.calledNumber} />
+                    </>
+                  )}
+                </Text>
+              </Table.Td>
+              {before.map((c) => (
+                <Table.Td key={c}>
+                  <Cell row={t} column={c} />
+                </Table.Td>
+              ))}
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                <Group gap={4} wrap="nowrap">
+                  <TracebackStatus status={t.status} outcome={t.outcome} />
+                  {t.loop && (
+                    <Badge color="grape" variant="light" tt="none">
+                      Loop
+                    </Badge>
+                  )}
+                </Group>
+              </Table.Td>
+              {after.map((c) => (
+                <Table.Td key={c}>
+                  <Cell row={t} column={c} />
+                </Table.Td>
+              ))}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}

@@ -1,0 +1,239 @@
+import { schema } from '@hoptrace/db';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestCalls } from '../calls/ingest';
+import type { RawCallRecord } from '../calls/records';
+import { createCallSource, listCallsFor } from '../calls/sources';
+import { NotFoundError } from '../errors';
+import { getTimeline, getTraceback } from '../queries/tracebacks';
+import { setupCore } from '../testing/fixtures';
+import { CampaignDetection } from './detection';
+import {
+  autoOpenTracebacks,
+  getCampaignDetail,
+  listCampaignsRanked,
+  mergeCampaigns,
+  setAutoOpenPolicy,
+  splitCampaign,
+  updateCampaign,
+} from './intel';
+
+let env: Awaited<ReturnType<typeof setupCore>>;
+let detection: CampaignDetection;
+let terminatingId: string;
+const NOW = '2026-12-01T18:00:00Z';
+
+const WARRANTY = [
+  'We have been trying to reach you about your car warranty. This is {name} from the vehicle service department. Press 1 now to speak to a specialist before your coverage expires on {date}, or call us back at 888-555-01{nn}.',
+];
+const BENEFITS = [
+  'This is the benefits administration. Your benefit number has been suspended because of suspicious activity in {city}. Press one to talk to an officer about case number {case} right now.',
+];
+const PHARMACY = [
+  'Hello, this is your pharmacy with a reminder that your prescription is ready for pickup. Reply or call during business hours. Thank you.',
+];
+const NAMES = ['Jessica', 'Michael', 'Sarah', 'David', 'Emily', 'James', 'Laura', 'Robert'];
+
+function render(template: string, i: number): string {
+  return template
+    .replace('{name}', NAMES[i % NAMES.length]!)
+    .replace('{date}', `December ${(i % 27) + 1}`)
+    .replace('{nn}', String(10 + (i % 80)))
+    .replace('{city}', ['Houston', 'El Paso', 'Dallas'][i % 3]!)
+    .replace('{case}', String(400_000 + i * 37));
+}
+
+let seq = 0;
+function calls(script: string, n: number, hoursAgo: (i: number) => number): Array<Record<string, unknown>> {
+  return Array.from({ length: n }, (_, i) => ({
+    externalId: `c-${++seq}`,
+    startedAt: new Date(Date.parse(NOW) - hoursAgo(i) * 3_600_000).toISOString(),
+    callingNumber: `+1312555${String(1000 + seq).slice(-4)}`,
+    calledNumber: '+13125550199',
+    transcript: render(script, i),
+  }));
+}
+
+async function ingest(list: Array<Record<string, unknown>>) {
+  const records: RawCallRecord[] = list.map((fields, i) => ({ line: i + 1, fields }));
+  return ingestCalls({
+    ...env.ctx(env.analyst),
+    input: {
+      source: 'honeypot-test',
+      records: async function* () {
+        yield await Promise.resolve(records);
+      },
+    },
+  });
+}
+
+const ctx = () => env.ctx(env.analyst);
+
+async function ranked(status?: 'active' | 'candidate' | 'legitimate' | 'all') {
+  return (
+    await listCampaignsRanked({
+      ...ctx(),
+      query: { sort: 'volume', limit: 50, ...(status ? { status } : {}) },
+    })
+  ).items;
+}
+
+async function campaignOf(transcriptPart: string) {
+  const list = await ranked('all');
+  for (const c of list) {
+    const sample = await listCallsFor({ ...ctx(), query: { campaignId: c.id, limit: 5 } });
+    if (sample.items.some((k) => k.transcript?.includes(transcriptPart))) return c;
+  }
+  throw new Error(`no campaign says "${transcriptPart}"`);
+}
+
+beforeAll(async () => {
+  env = await setupCore(NOW);
+  const { provider } = await env.provider('Fictional Terminating Co');
+  terminatingId = provider.id;
+  await createCallSource({
+    ...ctx(),
+    input: { name: 'honeypot-test', terminatingProviderId: terminatingId },
+  });
+  // Warranty: 12 calls in the last day; benefits: 7 over the week; pharmacy reminders: 6.
+  await ingest([
+    ...calls(WARRANTY[0]!, 12, (i) => 1 + i),
+    ...calls(BENEFITS[0]!, 7, (i) => 30 + i * 20),
+    ...calls(PHARMACY[0]!, 6, (i) => 2 + i * 3),
+    { externalId: 'silent-1', startedAt: NOW, callingNumber: '+13125550100', calledNumber: '+13125550199' },
+  ]);
+  detection = new CampaignDetection(env.db, env.clock);
+  await detection.runToCompletion();
+});
+afterAll(() => env.close());
+
+describe('campaign detection and ranking', () => {
+  it('groups the calls by script, ranks by volume, and keeps callers and spoken callback numbers', async () => {
+    const list = await ranked();
+    // By calls in the last 24 hours: the reminders of today before the benefits calls of the week.
+    expect(list.map((c) => [c.callCount, c.callCount24h]).slice(0, 3)).toEqual([
+      [12, 12],
+      [6, 6],
+      [7, 0],
+    ]);
+    const [warranty] = list;
+    expect(warranty).toMatchObject({
+      rank: 1,
+      callCount24h: 12,
+      callCount7d: 12,
+      origin: 'detected',
+      status: 'active',
+    });
+    expect(warranty!.distinctCallerNumbers).toBe(12);
+    expect(warranty!.callbackNumbers.length).toBeGreaterThan(1);
+    expect(warranty!.callbackNumbers.every((n) => /^\+1888555/.test(n))).toBe(true);
+    expect(warranty!.dailyVolume).toHaveLength(30);
+    expect(warranty!.dailyVolume.reduce((a, b) => a + b, 0)).toBe(12);
+    expect(warranty!.growth).toBeNull();
+    const detail = await getCampaignDetail({ ...ctx(), campaignId: warranty!.id });
+    expect(detail.samples.length).toBeGreaterThan(0);
+    const segments = detail.samples[0]!.segments;
+    expect(segments.map((s) => s.text).join('')).toContain('car warranty');
+    expect(segments.some((s) => s.kind !== 'fixed')).toBe(true);
+    expect(detail.representativeCall).not.toBeNull();
+    // A call without transcript or fingerprint is unassigned, and says so.
+    const silent = await listCallsFor({ ...ctx(), query: { number: '+13125550100', limit: 5 } });
+    expect(silent.items[0]).toMatchObject({ campaignId: null, assignedBy: null });
+  });
+
+  it('keeps a campaign marked legitimate out of the ranking, also after more of its calls arrive', async () => {
+    const pharmacy = await campaignOf('your pharmacy');
+    await updateCampaign({
+      ...ctx(),
+      campaignId: pharmacy.id,
+      input: { legitimate: true, name: 'Pharmacy reminders' },
+    });
+    expect((await ranked()).map((c) => c.id)).not.toContain(pharmacy.id);
+    await ingest(calls(PHARMACY[0]!, 3, (i) => 1 + i));
+    await detection.runToCompletion();
+    const after = await getCampaignDetail({ ...ctx(), campaignId: pharmacy.id });
+    expect(after).toMatchObject({
+      status: 'legitimate',
+      name: 'Pharmacy reminders',
+      namedByAnalyst: true,
+      callCount: 9,
+    });
+    expect((await ranked()).map((c) => c.id)).not.toContain(pharmacy.id);
+  });
+
+  it('splits calls off into a campaign of their own that detection never merges back', async () => {
+    const warranty = await campaignOf('car warranty');
+    const part = (await listCallsFor({ ...ctx(), query: { campaignId: warranty.id, limit: 3 } })).items;
+    const created = await splitCampaign({
+      ...ctx(),
+      campaignId: warranty.id,
+      input: { callIds: part.map((c) => c.id), name: 'Warranty, second dialer' },
+    });
+    expect(created).toMatchObject({ callCount: 3, keptApart: [warranty.id], namedByAnalyst: true });
+    const rest = await getCampaignDetail({ ...ctx(), campaignId: warranty.id });
+    expect(rest.callCount).toBe(9);
+    expect(rest.keptApart).toContain(created.id);
+    // A later run (with its consolidation) leaves both as the analyst left them.
+    await ingest(calls(WARRANTY[0]!, 2, (i) => 0.5 + i));
+    await detection.runToCompletion();
+    const moved = await listCallsFor({ ...ctx(), query: { campaignId: created.id, limit: 10 } });
+    const placed = moved.items.filter((c) => c.assignedBy === 'analyst');
+    expect(placed.map((c) => c.id).sort()).toEqual(part.map((c) => c.id).sort());
+    // The same script: new calls may join either part, but the two stay two.
+    for (const id of [created.id, warranty.id])
+      expect((await getCampaignDetail({ ...ctx(), campaignId: id })).status).toBe('active');
+    expect(
+      (await getCampaignDetail({ ...ctx(), campaignId: warranty.id })).callCount + moved.items.length,
+    ).toBe(14);
+  });
+
+  it('merges campaigns: calls, numbers and volume move, the absorbed one points to the kept one', async () => {
+    const warranty = await campaignOf('car warranty');
+    const benefits = await campaignOf('benefits administration');
+    const before = warranty.callCount + benefits.callCount;
+    const merged = await mergeCampaigns({ ...ctx(), campaignId: warranty.id, absorb: [benefits.id] });
+    expect(merged.callCount).toBe(before);
+    const [gone] = await env.db.select().from(schema.campaigns).where(eq(schema.campaigns.id, benefits.id));
+    expect(gone).toMatchObject({ status: 'merged', mergedIntoId: warranty.id });
+    const left = await listCallsFor({ ...ctx(), query: { campaignId: benefits.id, limit: 5 } });
+    expect(left.items).toEqual([]);
+    await expect(
+      mergeCampaigns({ ...ctx(), campaignId: benefits.id, absorb: [warranty.id] }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('auto-open', () => {
+  it('lists in a dry run, opens one traceback per top campaign with its reason, and never a second', async () => {
+    const policy = { enabled: true, topK: 2, windowDays: 10, minCalls24h: 1 };
+    await setAutoOpenPolicy({ ...ctx(), input: policy });
+    const dry = await autoOpenTracebacks({ ...ctx(), dryRun: true });
+    const toOpen = dry.items.filter((i) => i.action === 'open');
+    expect(toOpen.length).toBeGreaterThan(0);
+    expect(toOpen[0]).toMatchObject({ rank: 1, firstProviderId: terminatingId, tracebackId: null });
+    expect(await env.db.$count(schema.tracebacks)).toBe(0);
+
+    const run = await autoOpenTracebacks({ ...ctx(), dryRun: false });
+    const opened = run.items.filter((i) => i.action === 'open');
+    expect(opened.length).toBe(toOpen.length);
+    const traceback = await getTraceback({ ...ctx(), tracebackId: opened[0]!.tracebackId! });
+    expect(traceback.campaignId).toBe(opened[0]!.campaignId);
+    const timeline = await getTimeline({ ...ctx(), tracebackId: opened[0]!.tracebackId! });
+    const event = timeline.find((e) => e.type === 'traceback.opened');
+    expect(event?.data).toMatchObject({
+      callId: opened[0]!.callId,
+      openedBecause: { kind: 'campaign_rank', rank: 1 },
+    });
+
+    const again = await autoOpenTracebacks({ ...ctx(), dryRun: false });
+    expect(again.items.filter((i) => i.action === 'open')).toEqual([]);
+    expect(again.items[0]!.reason).toContain('open already');
+  });
+
+  it('is refused to a provider user', async () => {
+    const { actor } = await env.provider();
+    await expect(autoOpenTracebacks({ ...env.ctx(actor), dryRun: true })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+});
