@@ -23,7 +23,12 @@ async function withDatabase<T>(fn: (db: Database, ctx: CommandContext) => Promis
   const database = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
   try {
     await database.migrate();
-    return await fn(database, { db: database.db, clock: systemClock, actor: systemActor('cli') });
+    return await fn(database, {
+      db: database.db,
+      clock: systemClock,
+      actor: systemActor('cli'),
+      settings: { callRetentionDays: cfg.callRetentionDays ?? 0 },
+    });
   } finally {
     await database.close();
   }

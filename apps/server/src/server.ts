@@ -47,6 +47,8 @@ export interface ServerConfig {
   stiTrustAnchors?: string | undefined;
   /** `auto` (default): a valid A/B signature opens a hop to its signer at once; `manual`: an analyst asks. */
   shakenSignerHops?: 'auto' | 'manual' | undefined;
+  /** Call records older than this many days are dropped (a month at a time) and refused at import; 0 keeps all. */
+  callRetentionDays?: number | undefined;
   outboxLeaseMs?: number | undefined;
   reminders: ReminderSchedule;
   outboxRetryBaseMs?: number | undefined;
@@ -103,6 +105,16 @@ export function signerHopsFromEnv(env: NodeJS.ProcessEnv): 'auto' | 'manual' {
   return raw;
 }
 
+function retentionFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.HOPTRACE_CALL_RETENTION_DAYS?.trim() || '0';
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 0 || days > 36_500)
+    throw new ConfigError(
+      `HOPTRACE_CALL_RETENTION_DAYS must be a whole number of days, 0 to keep every call (got "${raw}")`,
+    );
+  return days;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     port: Number(env.PORT ?? 3000),
@@ -121,6 +133,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     reminders: reminderScheduleFromEnv(env),
     stiTrustAnchors: env.HOPTRACE_STI_TRUST_ANCHORS || undefined,
     shakenSignerHops: signerHopsFromEnv(env),
+    callRetentionDays: retentionFromEnv(env),
     outboxLeaseMs: env.HOPTRACE_OUTBOX_LEASE_MS ? Number(env.HOPTRACE_OUTBOX_LEASE_MS) : undefined,
     outboxRetryBaseMs: env.HOPTRACE_OUTBOX_RETRY_MS ? Number(env.HOPTRACE_OUTBOX_RETRY_MS) : undefined,
     webhookPolicy: {
@@ -173,6 +186,7 @@ export async function startServer(
   const settings: CoreSettings = {
     reminders: cfg.reminders,
     shaken: { verifier, signerHops: cfg.shakenSignerHops ?? 'auto' },
+    callRetentionDays: cfg.callRetentionDays ?? 0,
   };
   if (demo)
     await loadDemo({
@@ -214,6 +228,7 @@ export async function startServer(
       {
         db: database.db,
         clock,
+        settings,
         detection: new CampaignDetection(database.db, clock, { verifier }),
         dispatcher: {
           db: database.db,

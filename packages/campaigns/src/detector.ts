@@ -152,7 +152,6 @@ class Cluster {
 }
 
 const EMPTY = new Int32Array(0);
-export const STATS = { calls: 0, found: 0, features: 0, scored: 0, scoredLen: 0 };
 
 /**
  * Posting of one feature in the candidate index: the one cluster listed under it, the clusters, or
@@ -571,7 +570,8 @@ export class Detector {
       const w = weights[i] as number;
       if (size === want && w <= (weights[top[want - 1] as number] as number)) continue;
       const p = this.index.get(q.feats[i] as number);
-      if (p === undefined || postingSize(p) > MAX_POSTINGS) continue;
+      // A count without its list (it once passed STORED_POSTINGS) stays unusable until it empties.
+      if (p === undefined || typeof p === 'number' || postingSize(p) > MAX_POSTINGS) continue;
       let at = size === want ? want - 1 : size++;
       while (at > 0 && (weights[top[at - 1] as number] as number) < w) {
         top[at] = top[at - 1] as number;
@@ -602,16 +602,18 @@ export class Detector {
         p.score += w;
       }
     }
-    STATS.calls++; STATS.found += found.length; STATS.features += size;
     if (found.length <= limit) return found;
-    // The `limit` best by (score, then the larger): a partial selection, then in that order.
-    for (let k = 0; k < limit; k++) {
-      let best = k;
-      for (let m = k + 1; m < found.length; m++)
-        if (before(found[m] as Cluster, found[best] as Cluster)) best = m;
-      const t = found[k] as Cluster;
-      found[k] = found[best] as Cluster;
-      found[best] = t;
+    // The `limit` best by (score, then the larger), in that order: one pass keeping them sorted.
+    let kept = 0;
+    for (let m = 0; m < found.length; m++) {
+      const c = found[m] as Cluster;
+      if (kept === limit && !before(c, found[limit - 1] as Cluster)) continue;
+      let at = kept < limit ? kept++ : limit - 1;
+      while (at > 0 && before(c, found[at - 1] as Cluster)) {
+        found[at] = found[at - 1] as Cluster;
+        at--;
+      }
+      found[at] = c;
     }
     found.length = limit;
     return found;
@@ -624,7 +626,6 @@ export class Detector {
     for (let k = 0; k < found.length; k++) {
       const c = found[k] as Cluster;
       const sim = this.similarity(q, c);
-      STATS.scored++; STATS.scoredLen += c.len;
       if (sim > bestSim || (sim === bestSim && best !== null && isLarger(c, best))) {
         bestSim = sim;
         best = c;

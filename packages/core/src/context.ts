@@ -11,6 +11,8 @@ export interface CoreSettings {
   reminders?: ReminderSchedule;
   /** STIR/SHAKEN: how Identity headers are verified on open, and whether signer hops open by themselves. */
   shaken?: ShakenSettings;
+  /** Call records older than this many days are dropped and refused at import (0 or absent: kept). */
+  callRetentionDays?: number;
 }
 
 export interface CommandContext {

@@ -3,16 +3,19 @@ import {
   sweepOverdueHops,
   sweepScheduledNotices,
   systemActor,
+  retainedFrom,
   type CampaignDetection,
+  type CoreSettings,
   type Clock,
 } from '@hoptrace/core';
-import type { Db } from '@hoptrace/db';
+import { dropCallPartitionsBefore, type Db } from '@hoptrace/db';
 import { dispatchOnce, type DispatcherOptions } from './dispatcher';
 
 export interface JobContext {
   db: Db;
   clock: Clock;
   dispatcher: DispatcherOptions;
+  settings?: CoreSettings;
   /** Campaign detection over arriving call records (absent: the job does nothing). */
   detection?: CampaignDetection;
 }
@@ -53,6 +56,14 @@ export const JOBS: readonly JobDefinition[] = [
     everyMs: 60_000,
     // Once a UTC day while the policy is on: tracebacks for the top campaigns (claimed by one worker).
     run: (ctx) => autoOpenDaily({ db: ctx.db, clock: ctx.clock, actor: systemActor('campaigns') }),
+  },
+  {
+    id: 'calls.retention',
+    everyMs: 3_600_000,
+    async run(ctx) {
+      const from = retainedFrom({ clock: ctx.clock, settings: ctx.settings });
+      return from ? (await dropCallPartitionsBefore(ctx.db, from)).length : 0;
+    },
   },
   {
     id: 'outbox.dispatch',

@@ -1,4 +1,4 @@
-import { schema } from '@hoptrace/db';
+import { dropCallPartitionsBefore, schema } from '@hoptrace/db';
 import { buildIdentityHeader, createTestPki, signPassport } from '@hoptrace/shaken';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -214,6 +214,31 @@ describe('ingestCalls', () => {
       sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent where p.relname = 'calls' and c.relname = 'calls_y2031m01'`,
     );
     expect(partitions).toEqual([]);
+  });
+
+  it('refuses calls older than the retention, and drops whole months of calls with their keys', async () => {
+    const old = record('r-old', { startedAt: '2026-08-15T12:00:00Z' });
+    const kept = await ingest('feed-retention', { records: batches([old, record('r-new')]) });
+    expect(kept).toMatchObject({ accepted: 2 });
+    const withRetention = await ingestCalls({
+      ...env.ctx(env.analyst),
+      settings: { callRetentionDays: 60 },
+      input: {
+        source: 'feed-retention',
+        records: batches([record('r-old2', { startedAt: '2026-08-16T12:00:00Z' })]),
+      },
+    });
+    expect(withRetention.refusals[0]?.errors[0]).toEqual({
+      path: 'startedAt',
+      message: containing('older than the retention'),
+    });
+    const dropped = await dropCallPartitionsBefore(env.db, new Date('2026-10-01T00:00:00Z'));
+    expect(dropped).toContain('calls_y2026m08');
+    expect(dropped).not.toContain('calls_y2026m11');
+    expect((await sourceCalls('feed-retention')).map((c) => c.externalId)).toEqual(['r-new']);
+    // Its key went with it: the same record is new again (were it within the retention).
+    const again = await ingest('feed-retention', { records: batches([old]) });
+    expect(again).toMatchObject({ accepted: 1, alreadyKnown: 0 });
   });
 
   it('makes a partition for each month the calls fall in', async () => {

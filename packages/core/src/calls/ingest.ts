@@ -83,7 +83,13 @@ interface Prepared {
 }
 
 /** Checks and enriches one batch of raw records; a record sent twice within it counts as known. */
-function prepare(raw: RawCallRecord[], source: CallSourceRow, receivedAt: Date, dno: DnoSnapshot): Prepared {
+function prepare(
+  raw: RawCallRecord[],
+  source: CallSourceRow,
+  receivedAt: Date,
+  dno: DnoSnapshot,
+  keepFrom: Date | null,
+): Prepared {
   const rows: CallInsert[] = [];
   const refusals: CallRefusal[] = [];
   for (const item of raw) {
@@ -111,6 +117,19 @@ function prepare(raw: RawCallRecord[], source: CallSourceRow, receivedAt: Date, 
           {
             path: 'startedAt',
             message: `${r.startedAt.toISOString()} is more than a day after it was received`,
+          },
+        ],
+      });
+      continue;
+    }
+    if (keepFrom && r.startedAt && r.startedAt < keepFrom) {
+      refusals.push({
+        line: item.line,
+        externalId: r.externalId,
+        errors: [
+          {
+            path: 'startedAt',
+            message: `${r.startedAt.toISOString()} is older than the retention of call records (${keepFrom.toISOString().slice(0, 10)} on)`,
           },
         ],
       });
@@ -158,6 +177,12 @@ async function sourceFor(
   }
   authorize(policy.ingestCalls(actor, null), 'route');
   return ensureCallSource(db, { name, createdBy: actor.userId, createdAt: ctx.clock.now() });
+}
+
+/** The oldest call time kept under the retention setting (null: every call is kept). */
+export function retainedFrom(ctx: Pick<CommandContext, 'clock' | 'settings'>): Date | null {
+  const days = ctx.settings?.callRetentionDays ?? 0;
+  return days > 0 ? new Date(ctx.clock.now().getTime() - days * 86_400_000) : null;
 }
 
 /** A batch that lost a race for a key to a concurrent import of the same records is tried again once. */
@@ -232,7 +257,7 @@ async function ingestInto(
     let records = 0;
     for await (const raw of input.records()) {
       records += raw.length;
-      const { refusals } = prepare(raw, source, ctx.clock.now(), dno);
+      const { refusals } = prepare(raw, source, ctx.clock.now(), dno, retainedFrom(ctx));
       refuse(refusals);
       progress(records);
     }
@@ -269,7 +294,7 @@ async function ingestInto(
     };
     for await (const raw of input.records()) {
       records += raw.length;
-      const prepared = prepare(raw, source, ctx.clock.now(), dno);
+      const prepared = prepare(raw, source, ctx.clock.now(), dno, retainedFrom(ctx));
       if (!input.strict) refuse(prepared.refusals);
       for (const row of prepared.rows) {
         pending.push(row);

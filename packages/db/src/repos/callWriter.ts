@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
+import { rowsOf } from './detection';
 
 /** One call record ready to store: checked, normalised, its id derived from (source, external id). */
 export interface CallInsert {
@@ -318,4 +320,25 @@ export async function openCallWriter(db: Db): Promise<CallWriter> {
     },
     () => Promise.resolve(),
   );
+}
+
+/**
+ * Drops the monthly partitions of `calls` that end before `before`, with their keys: retention works
+ * a whole month at a time, never row by row. Returns the partitions dropped.
+ */
+export async function dropCallPartitionsBefore(db: Db, before: Date): Promise<string[]> {
+  const dropped: string[] = [];
+  const rows = rowsOf<{ name: string }>(await db.execute(sql.raw(EXISTING_PARTITIONS)));
+  for (const { name } of rows) {
+    const m = /^calls_y(\d{4})m(\d{2})$/.exec(name);
+    if (!m) continue;
+    const end = nextMonth(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)));
+    if (end > before) continue;
+    await db.transaction(async (tx) => {
+      await tx.execute(sql.raw(`DELETE FROM call_keys k USING ${name} c WHERE k.id = c.id`));
+      await tx.execute(sql.raw(`DROP TABLE ${name}`));
+    });
+    dropped.push(name);
+  }
+  return dropped;
 }

@@ -208,6 +208,7 @@ describe('flushWrites', () => {
       callingNumber: '+12025550143',
       calledNumber: '+13125550188',
       campaignId: null,
+      callId: null,
       firstProviderId: full,
       identityHeader: null,
       note: null,
