@@ -197,6 +197,23 @@ export interface CampaignCallSample {
   identityHeader: string | null;
 }
 
+const SAMPLE_COLUMNS = sql.raw(
+  'id, started_at, started_at_precision, calling_number, called_number, transcript, language, source_id, attestation, shaken_status, identity_header',
+);
+const sampleOf = (r: Record<string, unknown>): CampaignCallSample => ({
+  id: r.id as string,
+  startedAt: new Date(r.started_at as string),
+  startedAtPrecision: r.started_at_precision as string,
+  callingNumber: r.calling_number as string | null,
+  calledNumber: r.called_number as string | null,
+  transcript: r.transcript as string | null,
+  language: r.language as string | null,
+  sourceId: Number(r.source_id),
+  attestation: r.attestation as string | null,
+  shakenStatus: r.shaken_status as string | null,
+  identityHeader: r.identity_header as string | null,
+});
+
 /** The newest calls of a campaign (for samples, profiles and the choice of a call to trace). */
 export async function campaignCalls(
   db: Executor,
@@ -204,24 +221,11 @@ export async function campaignCalls(
   opts: { limit: number; since?: Date | undefined },
 ): Promise<CampaignCallSample[]> {
   const result = await db.execute(sql`
-    select id, started_at, started_at_precision, calling_number, called_number, transcript, language, source_id,
-      attestation, shaken_status, identity_header
+    select ${SAMPLE_COLUMNS}
     from calls where campaign_id = ${campaignId}
       ${opts.since ? sql`and started_at >= ${opts.since.toISOString()}::timestamptz` : sql``}
     order by started_at desc limit ${opts.limit}`);
-  return rowsOf<Record<string, unknown>>(result).map((r) => ({
-    id: r.id as string,
-    startedAt: new Date(r.started_at as string),
-    startedAtPrecision: r.started_at_precision as string,
-    callingNumber: r.calling_number as string | null,
-    calledNumber: r.called_number as string | null,
-    transcript: r.transcript as string | null,
-    language: r.language as string | null,
-    sourceId: Number(r.source_id),
-    attestation: r.attestation as string | null,
-    shakenStatus: r.shaken_status as string | null,
-    identityHeader: r.identity_header as string | null,
-  }));
+  return rowsOf<Record<string, unknown>>(result).map(sampleOf);
 }
 
 /**
@@ -234,29 +238,14 @@ export async function representativeCallOf(
   since: Date,
 ): Promise<CampaignCallSample | undefined> {
   const result = await db.execute(sql`
-    select id, started_at, started_at_precision, calling_number, called_number, transcript, language, source_id,
-      attestation, shaken_status, identity_header
+    select ${SAMPLE_COLUMNS}
     from calls
     where campaign_id = ${campaignId} and started_at >= ${since.toISOString()}::timestamptz
       and started_at_precision = 'second' and calling_number is not null and called_number is not null
     order by (shaken_status = 'valid') desc nulls last, (identity_header is not null) desc, started_at desc
     limit 1`);
   const r = rowsOf<Record<string, unknown>>(result)[0];
-  return r
-    ? {
-        id: r.id as string,
-        startedAt: new Date(r.started_at as string),
-        startedAtPrecision: r.started_at_precision as string,
-        callingNumber: r.calling_number as string | null,
-        calledNumber: r.called_number as string | null,
-        transcript: r.transcript as string | null,
-        language: r.language as string | null,
-        sourceId: Number(r.source_id),
-        attestation: r.attestation as string | null,
-        shakenStatus: r.shaken_status as string | null,
-        identityHeader: r.identity_header as string | null,
-      }
-    : undefined;
+  return r ? sampleOf(r) : undefined;
 }
 
 export interface CampaignTracebackRow {
