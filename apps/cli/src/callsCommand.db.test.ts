@@ -74,7 +74,10 @@ describe('hoptrace calls', { timeout: 240_000 }, () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('line 5 (hp-3): refused: startedAt');
     expect(r.stdout).toContain('0 accepted, 0 already known, 2 refused; nothing written (--strict)');
-    expect(await exported('trap-strict')).toEqual([]);
+    // Not even the source it named for the first time is kept.
+    const none = await hoptrace('calls', 'export', '--source', 'trap-strict');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('call source "trap-strict" not found');
   });
 
   it('imports JSONL, by extension or with --format', async () => {

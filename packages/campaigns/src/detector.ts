@@ -502,20 +502,39 @@ export class Detector {
       histogram.set(count, (histogram.get(count) ?? 0) + 1);
     }
     const levels = [...histogram.keys()].sort((a, b) => a - b);
+    // Whole levels of the rarest counts go while what is left stays at or above `keep`; of the level
+    // that would cross it, only as many as needed go, the least telling (lowest idf) first. (Dropping
+    // that whole level emptied the profile of a single long call, whose features all count 1.)
     let left = cluster.len;
     let cutoff = 0;
+    let partialLevel = -1;
+    let partial = 0;
     for (const level of levels) {
       if (left <= keep) break;
-      left -= histogram.get(level) as number;
-      cutoff = level;
+      const n = histogram.get(level) as number;
+      if (left - n >= keep) {
+        left -= n;
+        cutoff = level;
+        continue;
+      }
+      partialLevel = level;
+      partial = left - keep;
+      break;
+    }
+    const { feats, counts } = cluster;
+    const dropAtLevel = new Set<number>();
+    if (partial > 0) {
+      const atLevel: number[] = [];
+      for (let i = 0; i < cluster.len; i++) if (counts[i] === partialLevel) atLevel.push(i);
+      atLevel.sort((a, b) => this.idf(feats[a] as number) - this.idf(feats[b] as number) || a - b);
+      for (const i of atLevel.slice(0, partial)) dropAtLevel.add(i);
     }
     let removed = 0;
     let out = 0;
-    const { feats, counts } = cluster;
     for (let i = 0; i < cluster.len; i++) {
       const f = feats[i] as number;
       const count = counts[i] as number;
-      if (count > cutoff) {
+      if (count > cutoff && !dropAtLevel.has(i)) {
         feats[out] = f;
         counts[out++] = count;
         continue;
