@@ -15,7 +15,6 @@ import {
   findCallSourceByName,
   findProvider,
   insertApiKey,
-  InvalidCursorError,
   listCallSources,
   listCalls,
   listFeedKeysOfSource,
@@ -217,13 +216,12 @@ export async function listCallsFor(
     if (!parsed.ok) throw InvalidInputError.field('number', `"${query.number}" ${parsed.reason}`);
     number = parsed.e164;
   }
-  let page: Page<CallRow>;
-  try {
-    page = await listCalls(ctx.db, { sourceId, campaignId: query.campaignId, number }, query);
-  } catch (err) {
-    if (err instanceof InvalidCursorError) throw InvalidInputError.field('cursor', err.message);
-    throw err;
-  }
+  // A cursor this server did not issue is answered 400 at query.cursor by the problems plugin.
+  const page: Page<CallRow> = await listCalls(
+    ctx.db,
+    { sourceId, campaignId: query.campaignId, number },
+    query,
+  );
   const names = await sourceNames(ctx, page.items);
   return {
     items: page.items.map((c) => presentCall(c, names.get(c.sourceId) ?? '')),

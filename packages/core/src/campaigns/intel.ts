@@ -18,6 +18,7 @@ import {
   findCallSource,
   findCampaign,
   insertCampaign,
+  InvalidCursorError,
   listCallSources,
   mergeCampaignRows,
   moveCallsToCampaign,
@@ -60,7 +61,8 @@ function readOffset(cursor: string | undefined): number {
   } catch {
     // refused below
   }
-  throw InvalidInputError.field('cursor', 'cursor is not one this server issued');
+  // The problems plugin answers it as 400 at query.cursor, like every other list.
+  throw new InvalidCursorError('cursor is not one this server issued');
 }
 
 async function presentRanked(
