@@ -14,10 +14,8 @@ import {
   type CallWriter,
 } from '@hoptrace/db';
 import { decodePassport, parseIdentityHeader } from '@hoptrace/shaken';
-import type { Actor } from '../actor';
-import type { CommandContext } from '../context';
+import { pgErrorCode, type CommandContext } from '../context';
 import { DnoList, type DnoSnapshot } from '../dnoList';
-import { InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
 import type { RawCallRecord } from './records';
 
@@ -190,13 +188,10 @@ async function writeWithRetry(writer: CallWriter, batch: PreparedCallBatch): Pro
   try {
     return await writer.write(batch);
   } catch (err) {
-    if (pgCode(err) !== '23505') throw err;
+    if (pgErrorCode(err) !== '23505') throw err;
     return writer.write(batch);
   }
 }
-
-const pgCode = (err: unknown) =>
-  typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
 
 /**
  * Stores call records of one source: every record checked (`parseCallRecord`), numbers normalised,
@@ -315,19 +310,4 @@ async function ingestInto(
     await writer.close();
   }
   return result;
-}
-
-/** The source a call import names, for a caller that must say "no such source" before reading a body. */
-export async function findSourceForIngest(
-  ctx: { db: CommandContext['db']; actor: Actor },
-  name: string,
-): Promise<CallSourceRow> {
-  const source = await findCallSourceByName(ctx.db, name);
-  if (!source || !policy.ingestCalls(ctx.actor, source.id)) throw new NotFoundError('call source');
-  return source;
-}
-
-export function requireSourceName(name: string | undefined): string {
-  if (!name) throw InvalidInputError.field('source', 'name the feed these calls come from');
-  return name;
 }

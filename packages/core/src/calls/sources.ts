@@ -43,14 +43,9 @@ function presentSource(s: CallSourceListRow): TCallSource {
   };
 }
 
-/** Staff see every feed; a feed key sees its own (to learn its name). */
+/** Every feed, for staff (a feed key reaches no route but POST /calls). */
 export async function listCallSourcesFor(ctx: CommandContext): Promise<TCallSource[]> {
-  const { actor } = ctx;
-  if (actor.role === 'feed') {
-    const all = await listCallSources(ctx.db);
-    return all.filter((s) => s.id === actor.sourceId).map(presentSource);
-  }
-  authorize(policy.manageCallSources(actor), 'route');
+  authorize(policy.manageCallSources(ctx.actor), 'route');
   return (await listCallSources(ctx.db)).map(presentSource);
 }
 

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client';
-import { apiKeys, callBatches, callSources, calls, campaigns, providers } from '../schema';
+import { apiKeys, callSources, calls, campaigns, providers } from '../schema';
 import type { ApiKeyRow } from './users';
 import { decodeCursor, encodeCursor, type Page } from './cursor';
 
@@ -158,24 +158,6 @@ export async function* callsOfSource(
     const last = rows[rows.length - 1]!;
     after = { at: last.startedAt, id: last.id };
   }
-}
-
-/** Import batches waiting for detection, and how old the oldest is (detection lag). */
-export async function pendingDetection(
-  db: Executor,
-): Promise<{ batches: number; calls: number; oldest: Date | null }> {
-  const [row] = await db
-    .select({
-      batches: sql<number>`count(*)::int`,
-      calls: sql<number>`coalesce(sum(cardinality(${callBatches.callIds})), 0)::int`,
-      oldest: sql<Date | null>`min(${callBatches.receivedAt})`,
-    })
-    .from(callBatches);
-  return {
-    batches: Number(row?.batches ?? 0),
-    calls: Number(row?.calls ?? 0),
-    oldest: row?.oldest ? new Date(row.oldest) : null,
-  };
 }
 
 export async function listFeedKeysOfSource(db: Executor, sourceId: number): Promise<ApiKeyRow[]> {
