@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   CALL_LIMITS,
+  callRowFields,
+  callRowLayout,
   parseCallRecord,
+  parseCallRow,
   parseCallTime,
   ZCallRecordInput,
   type CallRecordParse,
@@ -388,6 +391,76 @@ describe('parseCallRecord', () => {
         ok({ id: 'x', metadata: { s: 'a'.repeat(CALL_LIMITS.metadataBytes - 20) } }).metadata,
       ).not.toBeNull();
     });
+  });
+});
+
+describe('parseCallRow', () => {
+  // A small deterministic generator: every cell drawn from values that take each branch.
+  let seed = 20261206;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const CELLS: Record<string, readonly string[]> = {
+    external_id: ['hp-1', ' hp-2 ', '', 'x\u0000y', 'a'.repeat(201), '12345'],
+    started_at: [
+      '2026-11-30T14:03:11Z',
+      '2024-02-29T23:59:59Z',
+      '2026-02-29T10:00:00Z',
+      '2026-04-31T10:00:00Z',
+      '2026-11-30T24:00:00Z',
+      '2026-11-30T23:60:00Z',
+      '1969-12-31T23:59:59Z',
+      '2100-01-01T00:00:00Z',
+      '2026-11-30t14:03:11z',
+      '2026-11-30T14:03:11.5Z',
+      '2026-11-30T09:03:11-05:00',
+      '2026-11-30',
+      ' 2026-11-30T14:03:11Z ',
+      '20a6-11-30T14:03:11Z',
+      '',
+    ],
+    calling_number: ['+12025550143', '(202) 555-0143', 'anonymous', '', '12', '+442079460958'],
+    transcript: ['press one now', '', 'a\u0007b\tc', 'x'.repeat(20_001)],
+    duration_seconds: ['15', '', '-1', 'abc', '86401', ' 7 '],
+    kind: ['honeypot', 'voicemail', 'robot', ''],
+    metadata: [
+      '{"asr":"w","confidence":0.85}',
+      '{"big":1e400,"neg":-0}',
+      '{"esc":"a\\u0000b","k\\u0001":1}',
+      '[1,2]',
+      'null',
+      '{broken',
+      '{"x":"\u007f"}',
+      '{"__proto__":{"p":1}}',
+      `{"long":"${'y'.repeat(20_000)}"}`,
+      '',
+    ],
+    trap: ['nyc', '', 'a\u0000b'],
+    __proto__: ['polluted', ''],
+    source: ['ignored', ''],
+  };
+  it('reads a row exactly as parseCallRecord reads the object of its non-empty cells', () => {
+    const header = Object.keys(CELLS).concat('__proto__');
+    const layout = callRowLayout(header);
+    for (let n = 0; n < 3000; n++) {
+      const row = header.map((h) => pick(CELLS[h] ?? ['']));
+      const expected = parseCallRecord(callRowFields(layout, row));
+      const got = parseCallRow(layout, row);
+      expect(JSON.stringify(got), JSON.stringify(row)).toBe(JSON.stringify(expected));
+      if (got.ok && expected.ok)
+        expect(got.record.startedAt?.getTime()).toBe(expected.record.startedAt?.getTime());
+    }
+  });
+
+  it('reads a UTC second the same as the same instant written with an offset', () => {
+    for (let n = 0; n < 5000; n++) {
+      const y = 1965 + Math.floor(rand() * 140);
+      const two = (max: number) => String(Math.floor(rand() * max)).padStart(2, '0');
+      const base = `${y}-${two(14)}-${two(33)}T${two(26)}:${two(62)}:${two(62)}`;
+      const fast = parseCallTime(`${base}Z`);
+      const general = parseCallTime(`${base}+00:00`);
+      expect(fast.ok, base).toBe(general.ok);
+      if (fast.ok && general.ok) expect(fast.value?.at.getTime(), base).toBe(general.value?.at.getTime());
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { isNeighbourSpoof } from '@hoptrace/campaigns';
-import { parseCallRecord, type TCallIngestResult, type TFieldError } from '@hoptrace/contracts';
+import { parseCallRecord, parseCallRow, type TCallIngestResult, type TFieldError } from '@hoptrace/contracts';
 import {
   deleteEmptyCallSource,
   ensureCallSource,
@@ -95,9 +95,12 @@ function prepare(
       refusals.push({ line: item.line, externalId: null, errors: [item.error] });
       continue;
     }
-    const parsed = parseCallRecord(item.fields);
+    const parsed = 'row' in item ? parseCallRow(item.layout, item.row) : parseCallRecord(item.fields);
     if (!parsed.ok) {
-      const ext = item.fields.externalId ?? item.fields.external_id ?? item.fields.id;
+      const ext =
+        'row' in item
+          ? item.row[item.layout.externalIdColumn]
+          : (item.fields.externalId ?? item.fields.external_id ?? item.fields.id);
       refusals.push({
         line: item.line,
         externalId: typeof ext === 'string' || typeof ext === 'number' ? String(ext).slice(0, 200) : null,

@@ -1,3 +1,4 @@
+import { callRowFields } from '@hoptrace/contracts';
 import { describe, expect, it } from 'vitest';
 import { callIdOf, claimedAttestation } from './ingest';
 import {
@@ -14,9 +15,13 @@ import {
 async function* chunks(...parts: Array<string | Uint8Array>): AsyncGenerator<string | Uint8Array> {
   for (const p of parts) yield await Promise.resolve(p);
 }
-async function all(gen: AsyncIterable<RawCallRecord[]>): Promise<RawCallRecord[]> {
-  const out: RawCallRecord[] = [];
-  for await (const batch of gen) out.push(...batch);
+type ReadRecord = Exclude<RawCallRecord, { row: string[] }>;
+/** What was read, CSV rows shown as the object of their non-empty cells (what parseCallRow reads). */
+async function all(gen: AsyncIterable<RawCallRecord[]>): Promise<ReadRecord[]> {
+  const out: ReadRecord[] = [];
+  for await (const batch of gen)
+    for (const r of batch)
+      out.push('row' in r ? { line: r.line, fields: callRowFields(r.layout, r.row) } : r);
   return out;
 }
 async function fileError(gen: AsyncIterable<RawCallRecord[]>): Promise<CallFileError> {

@@ -1,9 +1,13 @@
-import { callFieldOf } from '@hoptrace/contracts';
+import { callFieldOf, callRowLayout, type CallRowLayout } from '@hoptrace/contracts';
 import { readCsvRecords } from './csvStream';
 
-/** One record as it came out of a file or body: its fields by name, or why it could not be read. */
+/**
+ * One record as it came out of a file or body: its fields by name, a CSV row with the layout its
+ * header gives (read by `parseCallRow`, no object per row), or why it could not be read.
+ */
 export type RawCallRecord =
   | { line: number; fields: Record<string, unknown> }
+  | { line: number; row: string[]; layout: CallRowLayout }
   | { line: number; error: { path: string; message: string } };
 
 export type CallFileFormat = 'csv' | 'jsonl' | 'json';
@@ -48,13 +52,13 @@ export function callFormatOf(nameOrType: string): CallFileFormat | null {
 export async function* csvCallRecords(
   chunks: AsyncIterable<string | Uint8Array>,
 ): AsyncGenerator<RawCallRecord[]> {
-  let header: string[] | null = null;
+  let layout: CallRowLayout | null = null;
   try {
     for await (const batch of readCsvRecords(chunks)) {
       const out: RawCallRecord[] = [];
       for (const rec of batch) {
-        if (!header) {
-          header = rec.fields.map((f) => f.trim());
+        if (!layout) {
+          const header = rec.fields.map((f) => f.trim());
           if (!header.some((h) => callFieldOf(h) === 'externalId'))
             throw new CallFileError(
               `the header row has no external_id column (found: ${header.slice(0, 12).join(', ') || 'nothing'})`,
@@ -66,24 +70,20 @@ export async function* csvCallRecords(
             if (seen.has(name)) throw new CallFileError(`the header names ${name} twice`, rec.line);
             seen.add(name);
           }
+          layout = callRowLayout(header);
           continue;
         }
-        if (rec.fields.length !== header.length) {
+        if (rec.fields.length !== layout.columns.length) {
           out.push({
             line: rec.line,
             error: {
               path: 'row',
-              message: `has ${rec.fields.length} fields where the header has ${header.length}`,
+              message: `has ${rec.fields.length} fields where the header has ${layout.columns.length}`,
             },
           });
           continue;
         }
-        const fields: Record<string, unknown> = {};
-        for (let k = 0; k < header.length; k++) {
-          const v = rec.fields[k]!;
-          if (v !== '') fields[header[k]!] = v;
-        }
-        out.push({ line: rec.line, fields });
+        out.push({ line: rec.line, row: rec.fields, layout });
       }
       if (out.length) yield out;
     }
@@ -93,7 +93,7 @@ export async function* csvCallRecords(
       throw new CallFileError(err.message.replace(/^line \d+: /, ''), err.line);
     throw err;
   }
-  if (!header) throw new CallFileError('the file is empty: a header row and records were expected');
+  if (!layout) throw new CallFileError('the file is empty: a header row and records were expected');
 }
 
 /** One JSON object a line (blank lines skipped). A line that is not an object is refused on its own. */

@@ -51,6 +51,8 @@ export interface CallWriter {
 /** A batch with its COPY text built: the caller builds the next one while the last is written. */
 export interface PreparedCallBatch {
   rows: CallInsert[];
+  /** Each row's start as ISO text, in the rows' order (the keys, the calls and the detection batch use it). */
+  startedAts: string[];
   keys: string;
   calls: string;
 }
@@ -58,11 +60,22 @@ export interface PreparedCallBatch {
 export function prepareCallBatch(rows: CallInsert[]): PreparedCallBatch {
   let keys = '';
   let calls = '';
-  for (const r of rows) {
-    keys += `${r.id}\t${r.startedAt.toISOString()}\n`;
-    calls += callCopyLine(r);
+  const startedAts = new Array<string>(rows.length);
+  // Rows read together share their receipt time: its text is made once.
+  let received: Date | null = null;
+  let receivedIso = '';
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const started = r.startedAt.toISOString();
+    if (r.receivedAt !== received) {
+      received = r.receivedAt;
+      receivedIso = received.toISOString();
+    }
+    startedAts[i] = started;
+    keys += r.id + '\t' + started + '\n';
+    calls += callCopyLine(r, started, receivedIso);
   }
-  return { rows, keys, calls };
+  return { rows, startedAts, keys, calls };
 }
 
 const CALL_COLUMNS = [
@@ -100,10 +113,12 @@ function field(v: string | null): string {
   if (v === null) return '\\N';
   return NEEDS_ESCAPE.test(v) ? v.replace(ESCAPES, escapeChar) : v;
 }
-const iso = (d: Date) => d.toISOString();
-
 /** One call as a line of COPY text (built by concatenation: this runs 100,000 times a second). */
-export function callCopyLine(r: CallInsert): string {
+export function callCopyLine(
+  r: CallInsert,
+  startedIso = r.startedAt.toISOString(),
+  receivedIso = r.receivedAt.toISOString(),
+): string {
   return (
     r.id +
     '\t' +
@@ -111,11 +126,11 @@ export function callCopyLine(r: CallInsert): string {
     '\t' +
     field(r.externalId) +
     '\t' +
-    iso(r.startedAt) +
+    startedIso +
     '\t' +
     r.startedAtPrecision +
     '\t' +
-    iso(r.receivedAt) +
+    receivedIso +
     '\t' +
     field(r.callingNumber) +
     '\t' +
@@ -225,6 +240,7 @@ function writerOn(conn: Conn, close: () => Promise<void>): CallWriter {
         await conn.query('SAVEPOINT call_keys');
         let fresh = rows;
         let calls = batch.calls;
+        let startedAts = batch.startedAts;
         try {
           await conn.copy(COPY_KEYS, batch.keys);
         } catch (err) {
@@ -239,17 +255,13 @@ function writerOn(conn: Conn, close: () => Promise<void>): CallWriter {
           if (fresh.length === 0) return { inserted: [], alreadyKnown: rows.length };
           const rebuilt = prepareCallBatch(fresh);
           calls = rebuilt.calls;
+          startedAts = rebuilt.startedAts;
           await conn.copy(COPY_KEYS, rebuilt.keys);
         }
         await conn.copy(COPY_CALLS, calls);
         await conn.query(
           'INSERT INTO call_batches (source_id, received_at, call_ids, started_ats) VALUES ($1, $2, $3::uuid[], $4::timestamptz[])',
-          [
-            fresh[0]!.sourceId,
-            fresh[0]!.receivedAt.toISOString(),
-            fresh.map((r) => r.id),
-            fresh.map((r) => r.startedAt.toISOString()),
-          ],
+          [fresh[0]!.sourceId, fresh[0]!.receivedAt.toISOString(), fresh.map((r) => r.id), startedAts],
         );
         return { inserted: fresh.map((r) => r.id), alreadyKnown: rows.length - fresh.length };
       });
