@@ -323,9 +323,12 @@ describe('GET /api/v1/calls', () => {
     ids = new Map(stored.map((c) => [c.externalId, c.id]));
     // Campaign detection assigns calls; here two are assigned by hand.
     await h.db
-      .update(schema.calls)
-      .set({ campaignId, assignedBy: 'analyst' })
-      .where(inArray(schema.calls.id, [ids.get('q-1')!, ids.get('q-2')!]));
+      .insert(schema.callVerdicts)
+      .values(
+        stored
+          .filter((c) => c.externalId === 'q-1' || c.externalId === 'q-2')
+          .map((c) => ({ id: c.id, startedAt: c.startedAt, campaignId, assignedBy: 'analyst' as const })),
+      );
   });
 
   const list = async (query: string) => {

@@ -10,6 +10,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  pgView,
   primaryKey,
   text,
   timestamp,
@@ -246,23 +247,73 @@ export const calls = pgTable(
     /** The DNO category of the calling number when the call arrived (a DNO number should never call). */
     dnoCategory: text('dno_category'),
     neighbourSpoof: boolean('neighbour_spoof').notNull().default(false),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    // Time first: a feed arrives roughly in time order, so new keys land at the right edge of the
+    // index. A call is found by id through `call_keys`, which gives its start.
+    primaryKey({ name: 'calls_pk', columns: [t.startedAt, t.id] }),
+    index('calls_calling_idx').on(t.callingNumber, t.startedAt),
+  ],
+);
+
+/**
+ * What campaign detection (and analysts) concluded about a call, apart from the record as it arrived:
+ * `calls` is written once by COPY and never updated; a verdict is one narrow row, partitioned like
+ * `calls`. A call without a verdict has not been detected yet, or was detected without a campaign.
+ */
+export const callVerdicts = pgTable(
+  'call_verdicts',
+  {
+    id: uuid('id').notNull(),
+    startedAt: ts('started_at').notNull(),
+    campaignId: uuid('campaign_id'),
+    assignedBy: text('assigned_by', { enum: ['detector', 'analyst'] }),
+    similarity: doublePrecision('similarity'),
     callbackNumbers: text('callback_numbers')
       .array()
       .notNull()
       .default(sql`'{}'::text[]`),
-    metadata: jsonb('metadata').$type<Record<string, unknown>>(),
-    campaignId: uuid('campaign_id'),
-    assignedBy: text('assigned_by', { enum: ['detector', 'analyst'] }),
-    similarity: doublePrecision('similarity'),
+    /** The Identity header as verified by detection (null: not verified; `calls` keeps the claim). */
+    shakenStatus: text('shaken_status'),
+    attestation: text('attestation'),
+    signerOcn: text('signer_ocn'),
   },
   (t) => [
-    primaryKey({ columns: [t.id, t.startedAt] }),
-    index('calls_calling_idx').on(t.callingNumber, t.startedAt),
-    index('calls_campaign_idx')
+    primaryKey({ name: 'call_verdicts_pk', columns: [t.startedAt, t.id] }),
+    index('call_verdicts_campaign_idx')
       .on(t.campaignId, t.startedAt)
       .where(sql`${t.campaignId} is not null`),
   ],
 );
+
+/** A call with its verdict (migration 0010): what every read of calls goes through. */
+export const callView = pgView('call_view', {
+  id: uuid('id').notNull(),
+  sourceId: integer('source_id').notNull(),
+  externalId: text('external_id').notNull(),
+  startedAt: ts('started_at').notNull(),
+  startedAtPrecision: text('started_at_precision', { enum: ['second', 'day', 'unknown'] }).notNull(),
+  receivedAt: ts('received_at').notNull(),
+  callingNumber: text('calling_number'),
+  calledNumber: text('called_number'),
+  transcript: text('transcript'),
+  language: text('language'),
+  durationSeconds: doublePrecision('duration_seconds'),
+  kind: text('kind', { enum: ['honeypot', 'complaint', 'voicemail'] }),
+  identityHeader: text('identity_header'),
+  attestation: text('attestation'),
+  shakenStatus: text('shaken_status'),
+  signerOcn: text('signer_ocn'),
+  audioFingerprint: text('audio_fingerprint'),
+  dnoCategory: text('dno_category'),
+  neighbourSpoof: boolean('neighbour_spoof').notNull(),
+  callbackNumbers: text('callback_numbers').array().notNull(),
+  metadata: jsonb('metadata').$type<Record<string, unknown>>(),
+  campaignId: uuid('campaign_id'),
+  assignedBy: text('assigned_by', { enum: ['detector', 'analyst'] }),
+  similarity: doublePrecision('similarity'),
+}).existing();
 
 /** Every call id once, whatever its partition: the global unique key of `calls`. */
 export const callKeys = pgTable('call_keys', {

@@ -157,9 +157,8 @@ function prepare(
       signerOcn: null,
       audioFingerprint: r.audioFingerprint,
       dnoCategory: r.callingNumber ? (dno.check(r.callingNumber)?.category ?? null) : null,
-      neighbourSpoof: isNeighbourSpoof(r.callingNumber, r.calledNumber),
       // Spoken callback numbers are read by campaign detection, which reads every transcript anyway.
-      callbackNumbers: [],
+      neighbourSpoof: isNeighbourSpoof(r.callingNumber, r.calledNumber),
       metadata: r.metadata,
     });
   }

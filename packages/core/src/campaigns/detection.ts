@@ -20,11 +20,13 @@ import {
   readBatchCalls,
   readSetting,
   writeCallAssignments,
+  writeCampaignProfiles,
   writeSetting,
   type CallAssignmentWrite,
   type CampaignCountsWrite,
   type Db,
   type DetectionCallRow,
+  type Executor,
   type NewDetectedCampaign,
   type NumberWrite,
   type VolumeWrite,
@@ -92,6 +94,14 @@ export class CampaignDetection {
   private detector: Detector | null = null;
   private version = -1;
   private stateSavedAt = 0;
+  /**
+   * Profiles changed since they were last written. A batch writes its counts at once, but the
+   * profiles (up to 16 KB each, hundreds touched by every batch) at most every SAVE_STATE_MS and at
+   * the end of a run: they are statistics the detector learns from, and a process that restarts
+   * resumes from slightly older ones.
+   */
+  private readonly pendingProfiles = new Map<string, Record<string, unknown>>();
+  private profilesSavedAt = Date.now();
   readonly options: DetectorOptions;
 
   constructor(
@@ -106,6 +116,8 @@ export class CampaignDetection {
   private async loaded(): Promise<Detector> {
     const stored = await detectorVersion(this.db);
     if (this.detector && stored === this.version) return this.detector;
+    // Changed elsewhere (an analyst's split, another worker): what is stored wins.
+    this.pendingProfiles.clear();
     const detector = new Detector(this.options, { newId: randomUUID });
     const state = await readSetting<unknown>(this.db, STATE_KEY);
     if (state) detector.importState(state);
@@ -119,6 +131,18 @@ export class CampaignDetection {
   /** Forget the in-memory detector: the next batch reloads it from the database. */
   invalidate(): void {
     this.detector = null;
+    this.pendingProfiles.clear();
+  }
+
+  /** Writes the profiles changed since the last write (due, or `force`). */
+  private async writeProfiles(tx: Executor, force: boolean): Promise<void> {
+    if (!this.pendingProfiles.size || (!force && Date.now() - this.profilesSavedAt < SAVE_STATE_MS)) return;
+    await writeCampaignProfiles(
+      tx,
+      [...this.pendingProfiles].map(([id, profile]) => ({ id, profile })),
+    );
+    this.pendingProfiles.clear();
+    this.profilesSavedAt = Date.now();
   }
 
   private async saveState(force: boolean): Promise<void> {
@@ -229,15 +253,14 @@ export class CampaignDetection {
           if (call.callingNumber) addNumber(campaignId, 'caller', call.callingNumber, call.startedAt);
           for (const cb of callbacks) addNumber(campaignId, 'callback', cb, call.startedAt);
         }
-        for (const change of changes) {
-          const c = counts.get(change.id);
-          if (c && !created.has(change.id)) c.profile = change.profile;
-        }
+        for (const change of changes)
+          if (!created.has(change.id)) this.pendingProfiles.set(change.id, change.profile);
         await insertDetectedCampaigns(tx, newCampaigns);
         await writeCallAssignments(tx, writes);
         const promoted = await addCampaignCalls(tx, [...counts.values()], this.options.minCalls, at);
         await addCampaignVolume(tx, [...volume.values()]);
         await addCampaignNumbers(tx, [...numbers.values()]);
+        await this.writeProfiles(tx, false);
         await deleteCallBatch(tx, batch.id);
         this.version = await bumpDetectorVersion(tx, at);
         return {
@@ -322,9 +345,9 @@ export class CampaignDetection {
   async merge(keepId: string, absorbId: string): Promise<void> {
     const detector = await this.loaded();
     const both = detector.has(keepId) && detector.has(absorbId);
+    let profile: Record<string, unknown> | null = null;
     try {
       await this.db.transaction(async (tx) => {
-        let profile: Record<string, unknown> | null = null;
         if (both) {
           detector.merge(keepId, absorbId);
           profile = detector.takeChanges().find((c) => c.id === keepId)?.profile ?? null;
@@ -332,6 +355,9 @@ export class CampaignDetection {
         await mergeCampaignRows(tx, keepId, absorbId, profile, this.clock.now(), this.options.minCalls);
         this.version = await bumpDetectorVersion(tx, this.clock.now());
       });
+      // The merge wrote the kept one's profile; the absorbed one has none any more.
+      this.pendingProfiles.delete(absorbId);
+      if (profile) this.pendingProfiles.delete(keepId);
     } catch (err) {
       this.invalidate();
       throw err;
@@ -362,6 +388,7 @@ export class CampaignDetection {
       totals.promoted += s.promoted.length;
       onStep?.(s, totals);
     }
+    await this.db.transaction((tx) => this.writeProfiles(tx, true));
     totals.merged = await this.consolidate();
     await this.saveState(true);
     return totals;

@@ -27,7 +27,6 @@ export interface CallInsert {
   audioFingerprint: string | null;
   dnoCategory: string | null;
   neighbourSpoof: boolean;
-  callbackNumbers: string[];
   metadata: Record<string, unknown> | null;
 }
 
@@ -98,7 +97,6 @@ const CALL_COLUMNS = [
   'audio_fingerprint',
   'dno_category',
   'neighbour_spoof',
-  'callback_numbers',
   'metadata',
 ] as const;
 
@@ -158,9 +156,6 @@ export function callCopyLine(
     '\t' +
     (r.neighbourSpoof ? 't' : 'f') +
     '\t' +
-    // E.164 numbers: no element of the array literal needs quoting.
-    (r.callbackNumbers.length ? `{${r.callbackNumbers.join(',')}}` : '{}') +
-    '\t' +
     (r.metadata === null ? '\\N' : field(JSON.stringify(r.metadata))) +
     '\n'
   );
@@ -168,8 +163,10 @@ export function callCopyLine(
 
 const monthStart = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
 const nextMonth = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
-export const callPartitionName = (month: Date) =>
-  `calls_y${month.getUTCFullYear()}m${String(month.getUTCMonth() + 1).padStart(2, '0')}`;
+const monthSuffix = (month: Date) =>
+  `y${month.getUTCFullYear()}m${String(month.getUTCMonth() + 1).padStart(2, '0')}`;
+export const callPartitionName = (month: Date) => `calls_${monthSuffix(month)}`;
+export const verdictPartitionName = (month: Date) => `call_verdicts_${monthSuffix(month)}`;
 
 /** The months (partitions) a batch of calls falls in. */
 function monthsOf(rows: readonly CallInsert[]): Date[] {
@@ -195,10 +192,14 @@ const PARTITION_LOCK_KEY = 7_461_530_216;
 function partitionStatements(months: Date[], existing: ReadonlySet<string>): string[] {
   return months
     .filter((m) => !existing.has(callPartitionName(m)))
-    .map(
-      (m) =>
-        `CREATE TABLE IF NOT EXISTS ${callPartitionName(m)} PARTITION OF calls FOR VALUES FROM ('${m.toISOString()}') TO ('${nextMonth(m).toISOString()}')`,
-    );
+    .flatMap((m) => {
+      const range = `FOR VALUES FROM ('${m.toISOString()}') TO ('${nextMonth(m).toISOString()}')`;
+      // The month's verdicts live in a partition of their own beside it, made and dropped with it.
+      return [
+        `CREATE TABLE IF NOT EXISTS ${callPartitionName(m)} PARTITION OF calls ${range}`,
+        `CREATE TABLE IF NOT EXISTS ${verdictPartitionName(m)} PARTITION OF call_verdicts ${range}`,
+      ];
+    });
 }
 
 const EXISTING_PARTITIONS = `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'calls'`;
@@ -348,6 +349,7 @@ export async function dropCallPartitionsBefore(db: Db, before: Date): Promise<st
     if (end > before) continue;
     await db.transaction(async (tx) => {
       await tx.execute(sql.raw(`DELETE FROM call_keys k USING ${name} c WHERE k.id = c.id`));
+      await tx.execute(sql.raw(`DROP TABLE IF EXISTS call_verdicts_y${m[1]}m${m[2]}`));
       await tx.execute(sql.raw(`DROP TABLE ${name}`));
     });
     dropped.push(name);

@@ -1,11 +1,12 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client';
-import { apiKeys, callSources, calls, campaigns, providers } from '../schema';
+import { apiKeys, callKeys, callSources, calls, callView, campaigns, providers } from '../schema';
 import type { ApiKeyRow } from './users';
 import { decodeCursor, encodeCursor, type Page } from './cursor';
 
 export type CallSourceRow = typeof callSources.$inferSelect;
-export type CallRow = typeof calls.$inferSelect;
+/** A call with its verdict (campaign, callback numbers, verified Identity header). */
+export type CallRow = typeof callView.$inferSelect;
 
 export async function findCallSourceByName(db: Executor, name: string): Promise<CallSourceRow | undefined> {
   const [row] = await db
@@ -69,8 +70,14 @@ export async function listCallSources(db: Executor): Promise<CallSourceListRow[]
   }));
 }
 
+/** A call by id: its key gives its start, which finds its partition and its row. */
 export async function findCall(db: Executor, id: string): Promise<CallRow | undefined> {
-  const [row] = await db.select().from(calls).where(eq(calls.id, id));
+  const [key] = await db.select().from(callKeys).where(eq(callKeys.id, id));
+  if (!key) return undefined;
+  const [row] = await db
+    .select()
+    .from(callView)
+    .where(and(eq(callView.startedAt, key.startedAt), eq(callView.id, id)));
   return row;
 }
 
@@ -89,18 +96,18 @@ export async function listCalls(
 ): Promise<Page<CallRow>> {
   const after = decodeCursor(page.cursor);
   const where: SQL[] = [];
-  if (filter.sourceId !== undefined) where.push(eq(calls.sourceId, filter.sourceId));
-  if (filter.campaignId) where.push(eq(calls.campaignId, filter.campaignId));
+  if (filter.sourceId !== undefined) where.push(eq(callView.sourceId, filter.sourceId));
+  if (filter.campaignId) where.push(eq(callView.campaignId, filter.campaignId));
   if (filter.number)
     where.push(
-      sql`(${calls.callingNumber} = ${filter.number} or ${calls.calledNumber} = ${filter.number} or ${calls.callbackNumbers} @> array[${filter.number}]::text[])`,
+      sql`(${callView.callingNumber} = ${filter.number} or ${callView.calledNumber} = ${filter.number} or ${callView.callbackNumbers} @> array[${filter.number}]::text[])`,
     );
-  if (after) where.push(sql`(${calls.startedAt}, ${calls.id}) < (${after.at}, ${after.id})`);
+  if (after) where.push(sql`(${callView.startedAt}, ${callView.id}) < (${after.at}, ${after.id})`);
   const rows = await db
     .select()
-    .from(calls)
+    .from(callView)
     .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(calls.startedAt), desc(calls.id))
+    .orderBy(desc(callView.startedAt), desc(callView.id))
     .limit(page.limit + 1);
   const more = rows.length > page.limit;
   const items = more ? rows.slice(0, page.limit) : rows;
@@ -132,26 +139,26 @@ export async function* callsOfSource(
   for (;;) {
     const rows: ExportedCallRow[] = await db
       .select({
-        id: calls.id,
-        externalId: calls.externalId,
-        startedAt: calls.startedAt,
-        startedAtPrecision: calls.startedAtPrecision,
-        campaignId: calls.campaignId,
+        id: callView.id,
+        externalId: callView.externalId,
+        startedAt: callView.startedAt,
+        startedAtPrecision: callView.startedAtPrecision,
+        campaignId: callView.campaignId,
         campaignStatus: campaigns.status,
-        assignedBy: calls.assignedBy,
-        similarity: calls.similarity,
+        assignedBy: callView.assignedBy,
+        similarity: callView.similarity,
       })
-      .from(calls)
-      .leftJoin(campaigns, eq(campaigns.id, calls.campaignId))
+      .from(callView)
+      .leftJoin(campaigns, eq(campaigns.id, callView.campaignId))
       .where(
         and(
-          eq(calls.sourceId, sourceId),
+          eq(callView.sourceId, sourceId),
           after
-            ? sql`(${calls.startedAt}, ${calls.id}) > (${after.at.toISOString()}, ${after.id})`
+            ? sql`(${callView.startedAt}, ${callView.id}) > (${after.at.toISOString()}, ${after.id})`
             : undefined,
         ),
       )
-      .orderBy(calls.startedAt, calls.id)
+      .orderBy(callView.startedAt, callView.id)
       .limit(pageSize);
     if (rows.length === 0) return;
     yield rows;

@@ -149,22 +149,22 @@ export async function rebuildCampaignRollups(tx: Executor, ids: string[]): Promi
     insert into campaign_volume (campaign_id, source_id, hour, calls, signed_a, signed)
     select campaign_id, source_id, date_trunc('hour', started_at at time zone 'UTC') at time zone 'UTC',
       count(*)::int, (count(*) filter (where attestation = 'A'))::int, (count(*) filter (where identity_header is not null))::int
-    from calls where campaign_id = any(${list}::uuid[]) group by 1, 2, 3`);
+    from call_view where campaign_id = any(${list}::uuid[]) group by 1, 2, 3`);
   await tx.execute(sql`delete from campaign_numbers where campaign_id = any(${list}::uuid[])`);
   await tx.execute(sql`
     insert into campaign_numbers (campaign_id, role, number, calls, first_seen_at, last_seen_at)
     select campaign_id, 'caller', calling_number, count(*)::int, min(started_at), max(started_at)
-    from calls where campaign_id = any(${list}::uuid[]) and calling_number is not null group by 1, 3`);
+    from call_view where campaign_id = any(${list}::uuid[]) and calling_number is not null group by 1, 3`);
   await tx.execute(sql`
     insert into campaign_numbers (campaign_id, role, number, calls, first_seen_at, last_seen_at)
     select c.campaign_id, 'callback', n, count(*)::int, min(c.started_at), max(c.started_at)
-    from calls c cross join unnest(c.callback_numbers) as n
+    from call_verdicts c cross join unnest(c.callback_numbers) as n
     where c.campaign_id = any(${list}::uuid[]) group by 1, 3`);
   await tx.execute(sql`
     update campaigns k set call_count = coalesce(s.n, 0), first_seen_at = s.first_seen, last_seen_at = s.last_seen
-    from (select id, (select count(*)::int from calls where campaign_id = k2.id) as n,
-                 (select min(started_at) from calls where campaign_id = k2.id) as first_seen,
-                 (select max(started_at) from calls where campaign_id = k2.id) as last_seen
+    from (select id, (select count(*)::int from call_verdicts where campaign_id = k2.id) as n,
+                 (select min(started_at) from call_verdicts where campaign_id = k2.id) as first_seen,
+                 (select max(started_at) from call_verdicts where campaign_id = k2.id) as last_seen
           from campaigns k2 where k2.id = any(${list}::uuid[])) s
     where k.id = s.id`);
 }
@@ -177,7 +177,7 @@ export async function moveCallsToCampaign(
   callIds: string[],
 ): Promise<number> {
   const result = await tx.execute(sql`
-    update calls set campaign_id = ${toId}, assigned_by = 'analyst', similarity = null
+    update call_verdicts set campaign_id = ${toId}, assigned_by = 'analyst', similarity = null
     where campaign_id = ${fromId} and id = any(${sql.param(callIds)}::uuid[])
     returning id`);
   return rowsOf(result).length;
@@ -222,7 +222,7 @@ export async function campaignCalls(
 ): Promise<CampaignCallSample[]> {
   const result = await db.execute(sql`
     select ${SAMPLE_COLUMNS}
-    from calls where campaign_id = ${campaignId}
+    from call_view where campaign_id = ${campaignId}
       ${opts.since ? sql`and started_at >= ${opts.since.toISOString()}::timestamptz` : sql``}
     order by started_at desc limit ${opts.limit}`);
   return rowsOf<Record<string, unknown>>(result).map(sampleOf);
@@ -239,7 +239,7 @@ export async function representativeCallOf(
 ): Promise<CampaignCallSample | undefined> {
   const result = await db.execute(sql`
     select ${SAMPLE_COLUMNS}
-    from calls
+    from call_view
     where campaign_id = ${campaignId} and started_at >= ${since.toISOString()}::timestamptz
       and started_at_precision = 'second' and calling_number is not null and called_number is not null
     order by (shaken_status = 'valid') desc nulls last, (identity_header is not null) desc, started_at desc

@@ -103,17 +103,25 @@ export interface DetectionCallRow {
   campaignId: string | null;
 }
 
-/** The calls of a batch, each found by its primary key (its partition pruned at run time). */
+/**
+ * The calls of a batch, each found by its primary key (its partition pruned at run time), with a
+ * verdict an analyst may already have given. Index lookups whatever the planner thinks of the
+ * tables' sizes: right after a bulk import their statistics say nothing yet (and autovacuum may be
+ * off), and a hash join over a whole partition for 5,000 keys costs a hundred times more.
+ */
 export async function readBatchCalls(
   tx: Executor,
   ids: string[],
   startedAts: string[],
 ): Promise<DetectionCallRow[]> {
+  await tx.execute(sql`set local enable_hashjoin = off`);
+  await tx.execute(sql`set local enable_mergejoin = off`);
   const rows = await tx.execute<Record<string, unknown>>(sql`
     select c.id, c.started_at, c.source_id, c.transcript, c.language, c.calling_number, c.called_number,
-           c.audio_fingerprint, c.attestation, c.identity_header, c.assigned_by, c.campaign_id
+           c.audio_fingerprint, c.attestation, c.identity_header, v.assigned_by, v.campaign_id
     from unnest(${sql.param(ids)}::uuid[], ${sql.param(startedAts)}::timestamptz[]) as k(id, started_at)
-    join calls c on c.id = k.id and c.started_at = k.started_at`);
+    join calls c on c.started_at = k.started_at and c.id = k.id
+    left join call_verdicts v on v.started_at = k.started_at and v.id = k.id`);
   return rowsOf<Record<string, unknown>>(rows).map((r) => ({
     id: r.id as string,
     startedAt: new Date(r.started_at as string),
@@ -141,36 +149,28 @@ export interface CallAssignmentWrite {
   signerOcn?: string | null;
 }
 
-/** Writes the detector's verdicts on calls; calls an analyst placed keep their campaign. */
+/**
+ * Writes the detector's verdicts on calls, one insert for the batch. A call without a campaign,
+ * callback numbers or a verified header needs no row. A call an analyst placed keeps its verdict.
+ */
 export async function writeCallAssignments(tx: Executor, rows: CallAssignmentWrite[]): Promise<void> {
-  if (!rows.length) return;
-  const verified = rows.some((r) => r.shakenStatus !== undefined);
+  const kept = rows.filter((r) => r.campaignId !== null || r.callbackNumbers.length > 0 || r.shakenStatus);
+  if (!kept.length) return;
   await tx.execute(sql`
-    update calls c set
-      campaign_id = case when c.assigned_by = 'analyst' then c.campaign_id else v.campaign_id end,
-      assigned_by = case when c.assigned_by = 'analyst' then 'analyst' when v.campaign_id is null then null else 'detector' end,
-      similarity = case when c.assigned_by = 'analyst' then c.similarity else v.similarity end,
-      callback_numbers = array(select jsonb_array_elements_text(v.callbacks))${
-        verified
-          ? sql`,
-      shaken_status = coalesce(v.shaken_status, c.shaken_status),
-      attestation = coalesce(v.attestation, c.attestation),
-      signer_ocn = coalesce(v.signer_ocn, c.signer_ocn)`
-          : sql``
-      }
-    from (
-      select * from unnest(
-        ${sql.param(rows.map((r) => r.id))}::uuid[],
-        ${sql.param(rows.map((r) => r.startedAt.toISOString()))}::timestamptz[],
-        ${sql.param(rows.map((r) => r.campaignId))}::uuid[],
-        ${sql.param(rows.map((r) => r.similarity))}::float8[],
-        ${sql.param(rows.map((r) => JSON.stringify(r.callbackNumbers)))}::jsonb[],
-        ${sql.param(rows.map((r) => r.shakenStatus ?? null))}::text[],
-        ${sql.param(rows.map((r) => r.attestation ?? null))}::text[],
-        ${sql.param(rows.map((r) => r.signerOcn ?? null))}::text[]
-      ) as v(id, started_at, campaign_id, similarity, callbacks, shaken_status, attestation, signer_ocn)
-    ) v
-    where c.id = v.id and c.started_at = v.started_at`);
+    insert into call_verdicts (id, started_at, campaign_id, assigned_by, similarity, callback_numbers, shaken_status, attestation, signer_ocn)
+    select id, started_at, campaign_id, case when campaign_id is null then null else 'detector' end, similarity,
+      string_to_array(callbacks, ' '), shaken_status, attestation, signer_ocn
+    from unnest(
+      ${sql.param(kept.map((r) => r.id))}::uuid[],
+      ${sql.param(kept.map((r) => r.startedAt.toISOString()))}::timestamptz[],
+      ${sql.param(kept.map((r) => r.campaignId))}::uuid[],
+      ${sql.param(kept.map((r) => r.similarity))}::float8[],
+      ${sql.param(kept.map((r) => r.callbackNumbers.join(' ')))}::text[],
+      ${sql.param(kept.map((r) => r.shakenStatus ?? null))}::text[],
+      ${sql.param(kept.map((r) => r.attestation ?? null))}::text[],
+      ${sql.param(kept.map((r) => r.signerOcn ?? null))}::text[]
+    ) as v(id, started_at, campaign_id, similarity, callbacks, shaken_status, attestation, signer_ocn)
+    on conflict (started_at, id) do nothing`);
 }
 
 export interface NewDetectedCampaign {
@@ -244,6 +244,21 @@ export async function addCampaignCalls(
   return rowsOf<{ id: string }>(result).map((r) => r.id);
 }
 
+/** Stores the detector's profiles of these clusters (merged ones keep none). */
+export async function writeCampaignProfiles(
+  tx: Executor,
+  rows: Array<{ id: string; profile: Record<string, unknown> }>,
+): Promise<void> {
+  if (!rows.length) return;
+  await tx.execute(sql`
+    update campaigns c set profile = v.profile
+    from unnest(
+      ${sql.param(rows.map((r) => r.id))}::uuid[],
+      ${sql.param(rows.map((r) => JSON.stringify(r.profile)))}::jsonb[]
+    ) as v(id, profile)
+    where c.id = v.id and c.status <> 'merged'`);
+}
+
 export interface VolumeWrite {
   campaignId: string;
   sourceId: number;
@@ -311,7 +326,7 @@ export async function mergeCampaignRows(
   /** A candidate that reaches this many calls with the merge becomes a campaign. */
   minCalls = Number.MAX_SAFE_INTEGER,
 ): Promise<void> {
-  await tx.execute(sql`update calls set campaign_id = ${keepId} where campaign_id = ${absorbId}`);
+  await tx.execute(sql`update call_verdicts set campaign_id = ${keepId} where campaign_id = ${absorbId}`);
   await tx.execute(sql`update tracebacks set campaign_id = ${keepId} where campaign_id = ${absorbId}`);
   await tx.execute(sql`
     insert into campaign_volume (campaign_id, source_id, hour, calls, signed_a, signed)
