@@ -39,6 +39,8 @@ const STATE_KEY = 'campaign_detector_state';
 const SAVE_STATE_MS = 60_000;
 /** Identity headers verified at once within a batch (the verifier caches certificates). */
 const VERIFY_CONCURRENCY = 16;
+/** Batches through the pipeline before it drains and the detector is checked for changes made elsewhere. */
+const PIPELINE_DEPTH = 8;
 
 export interface DetectionOptions {
   detector?: Partial<DetectorOptions>;
@@ -152,9 +154,16 @@ export class CampaignDetection {
     this.stateSavedAt = now;
   }
 
-  /** One batch of calls through detection; null when none waits. */
-  async step(): Promise<DetectionStep | null> {
-    const detector = await this.loaded();
+  /**
+   * One batch of calls through detection; null when none waits. In a pipeline (`runToCompletion`),
+   * `assigned` is told once the batch's calls are assigned and its writes worked out (the next batch
+   * may then be read and assigned), and the writes wait for the batch before (`after`) to commit: if
+   * it failed, this one rolls back too.
+   */
+  async step(
+    pipeline: { after: Promise<unknown> | null; assigned: () => void; detector: Detector } | null = null,
+  ): Promise<DetectionStep | null> {
+    const detector = pipeline?.detector ?? (await this.loaded());
     let step: DetectionStep | null;
     try {
       step = await this.db.transaction(async (tx) => {
@@ -255,6 +264,10 @@ export class CampaignDetection {
         }
         for (const change of changes)
           if (!created.has(change.id)) this.pendingProfiles.set(change.id, change.profile);
+        if (pipeline) {
+          pipeline.assigned();
+          await pipeline.after;
+        }
         await insertDetectedCampaigns(tx, newCampaigns);
         await writeCallAssignments(tx, writes);
         const promoted = await addCampaignCalls(tx, [...counts.values()], this.options.minCalls, at);
@@ -277,7 +290,9 @@ export class CampaignDetection {
       this.invalidate();
       throw err;
     }
-    if (step) await this.saveState(false);
+    // In a pipeline the next batch's transaction may hold the only connection (PGlite) and wait for
+    // this one: the state is saved between windows instead.
+    if (step && !pipeline) await this.saveState(false);
     return step;
   }
 
@@ -364,7 +379,12 @@ export class CampaignDetection {
     }
   }
 
-  /** Every waiting batch, then consolidation. */
+  /**
+   * Every waiting batch, then consolidation. Batches go through a pipeline: while one batch's writes
+   * run in the database, the next is read and assigned here (on PostgreSQL, on a second connection:
+   * the two use both cores). Every PIPELINE_DEPTH batches the pipeline drains and the detector is
+   * checked against changes made elsewhere (an analyst's merge or split, another worker).
+   */
   async runToCompletion(
     onStep?: (s: DetectionStep, totals: DetectionTotals) => void,
   ): Promise<DetectionTotals> {
@@ -377,17 +397,46 @@ export class CampaignDetection {
       promoted: 0,
       merged: 0,
     };
-    for (;;) {
-      const s = await this.step();
-      if (!s) break;
-      totals.batches++;
-      totals.calls += s.calls;
-      totals.assigned += s.assigned;
-      totals.noSignal += s.noSignal;
-      totals.newClusters += s.newClusters;
-      totals.promoted += s.promoted.length;
-      onStep?.(s, totals);
+    for (let more = true; more;) {
+      const detector = await this.loaded();
+      const inFlight: Array<Promise<DetectionStep | null>> = [];
+      let before: Promise<DetectionStep | null> | null = null;
+      for (let i = 0; i < PIPELINE_DEPTH; i++) {
+        let assigned!: () => void;
+        const ready = new Promise<'assigned'>((resolve) => (assigned = () => resolve('assigned')));
+        const current = this.step({ after: before, assigned, detector });
+        inFlight.push(current);
+        const state = await Promise.race([
+          ready,
+          current.then(
+            () => 'settled' as const,
+            () => 'settled' as const,
+          ),
+        ]);
+        if (state === 'settled') break;
+        before = current;
+      }
+      const settled = await Promise.allSettled(inFlight);
+      for (const r of settled) if (r.status === 'rejected') throw r.reason;
+      for (const r of settled) {
+        if (r.status === 'rejected') continue;
+        const s = r.value;
+        if (!s) {
+          more = false;
+          continue;
+        }
+        totals.batches++;
+        totals.calls += s.calls;
+        totals.assigned += s.assigned;
+        totals.noSignal += s.noSignal;
+        totals.newClusters += s.newClusters;
+        totals.promoted += s.promoted.length;
+        onStep?.(s, totals);
+      }
+      await this.saveState(false);
     }
+    // Nothing came in: nothing to fold together.
+    if (totals.batches === 0) return totals;
     await this.db.transaction((tx) => this.writeProfiles(tx, true));
     totals.merged = await this.consolidate();
     await this.saveState(true);

@@ -1,0 +1,103 @@
+import { rowsOf } from '@hoptrace/db';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestCalls } from '../calls/ingest';
+import type { RawCallRecord } from '../calls/records';
+import { setupCore } from '../testing/fixtures';
+import { CampaignDetection } from './detection';
+
+let env: Awaited<ReturnType<typeof setupCore>>;
+const SCRIPTS = [
+  'Your car warranty is about to expire. Press 1 now to speak to a specialist about extending your coverage today.',
+  'This is the benefits office. Your account has been suspended because of suspicious activity. Press one to talk to an officer.',
+  'Congratulations, you have won a free cruise to the Bahamas. Press 1 to claim your prize before the offer ends.',
+];
+
+/** 60 calls in 6 import batches of 10 (3 scripts, in turn). */
+async function importCalls(source: string): Promise<void> {
+  const records: RawCallRecord[] = Array.from({ length: 60 }, (_, i) => ({
+    line: i + 1,
+    fields: {
+      externalId: `p-${i}`,
+      startedAt: new Date(Date.UTC(2026, 10, 20, 12, i)).toISOString(),
+      callingNumber: `+1312555${String(1000 + i)}`,
+      calledNumber: '+13125550199',
+      transcript: SCRIPTS[i % 3],
+    },
+  }));
+  await ingestCalls({
+    ...env.ctx(env.analyst),
+    input: {
+      source,
+      batchSize: 10,
+      records: async function* () {
+        yield await Promise.resolve(records);
+      },
+    },
+  });
+}
+
+const rows = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => rowsOf<T>(await env.db.execute(query));
+const count = async (query: ReturnType<typeof sql>) => Number((await rows<{ n: number }>(query))[0]!.n);
+
+beforeAll(async () => {
+  env = await setupCore('2026-12-01T18:00:00Z');
+});
+afterAll(async () => {
+  await env.close();
+});
+
+describe('CampaignDetection, pipelined', () => {
+  it('rolls back the batches after one that fails, and the next run redoes them all', async () => {
+    await importCalls('pipeline');
+    expect(await count(sql`select count(*)::int as n from call_batches`)).toBe(6);
+    // A real failure in the database: the third batch's verdicts cannot be written.
+    const third = await count(sql`select id::int as n from call_batches order by id offset 2 limit 1`);
+    await env.db.execute(
+      sql.raw(`
+      create function refuse_third() returns trigger language plpgsql as $$
+      begin
+        if exists (select 1 from call_batches b where b.id = ${third} and new.id = any(b.call_ids)) then
+          raise exception 'refused for the test';
+        end if;
+        return new;
+      end $$`),
+    );
+    await env.db.execute(
+      sql.raw(
+        `create trigger refuse_third before insert on call_verdicts for each row execute function refuse_third()`,
+      ),
+    );
+    const detection = new CampaignDetection(env.db, env.clock, { detector: { minCalls: 3 } });
+    const failure = await detection.runToCompletion().then(
+      () => null,
+      (err: unknown) => err as Error & { cause?: Error },
+    );
+    expect(failure?.cause?.message ?? failure?.message).toMatch(/refused for the test/);
+    // The two batches before it committed; it and every batch after it left nothing behind.
+    expect(await count(sql`select count(*)::int as n from call_batches`)).toBe(4);
+    expect(await count(sql`select count(*)::int as n from call_verdicts`)).toBe(20);
+    expect(await count(sql`select coalesce(sum(call_count), 0)::int as n from campaigns`)).toBe(20);
+
+    await env.db.execute(sql.raw('drop trigger refuse_third on call_verdicts'));
+    const totals = await detection.runToCompletion();
+    expect(totals.batches).toBe(4);
+    expect(await count(sql`select count(*)::int as n from call_batches`)).toBe(0);
+    expect(await count(sql`select count(*)::int as n from call_verdicts where campaign_id is not null`)).toBe(
+      60,
+    );
+    // Three scripts, three campaigns of 20 calls, each holding only its own script's calls.
+    const campaigns = await rows<{ n: number; scripts: number }>(
+      sql`select campaign_id, count(*)::int as n, count(distinct c.transcript)::int as scripts
+          from call_view c where c.campaign_id is not null group by 1 order by 2`,
+    );
+    expect(campaigns.map((c) => [c.n, c.scripts])).toEqual([
+      [20, 1],
+      [20, 1],
+      [20, 1],
+    ]);
+    expect(await count(sql`select sum(call_count)::int as n from campaigns where status <> 'merged'`)).toBe(
+      60,
+    );
+  });
+});
