@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { Detector, detectAll, profileOf, type DetectCall } from './detector';
+import {
+  DEFAULT_DETECTOR_OPTIONS,
+  Detector,
+  detectAll,
+  pairKey,
+  profileOf,
+  type DetectCall,
+} from './detector';
 
 const WARRANTY =
   'We have been trying to reach you concerning your vehicle extended warranty. You should have received something in the mail. Press 1 to speak to a warranty specialist now.';
@@ -108,12 +115,122 @@ describe('Detector', () => {
     for (const p of d.proposeMerges({ keptApart })) expect(keptApart.has(key(p))).toBe(false);
   });
 
+  it('merges wording variants at a lower similarity when they give the same callback number', () => {
+    // Two recordings of one campaign: the same office and number, in other words.
+    const a = (n: string) =>
+      `This is officer Daniel with the Federal Tax Compliance Office. A lawsuit has been filed under your name for unpaid back taxes of $24,300. To avoid an arrest warrant, call our department immediately at ${n}. Your case number is 58213.`;
+    const b = (n: string) =>
+      `This message is from the Federal Tax Compliance Office. There is a legal case filed against you for back taxes of $31,700. If you ignore this call, a warrant will be issued for your arrest. Call us back at ${n}.`;
+    const run = (numberB: string) => {
+      const d = new Detector({}, counter());
+      const [x, , y] = d.assign([call(a('833-555-0142')), call(a('833-555-0142')), call(b(numberB))]);
+      expect(y?.clusterId).not.toBe(x?.clusterId); // too different to join by text alone
+      return d.proposeMerges();
+    };
+    const proposals = run('(833) 555-0142');
+    expect(proposals).toEqual([
+      { keepId: 'k0', absorbId: 'k1', similarity: expect.any(Number) as number, reason: 'callback' },
+    ]);
+    const similarity = proposals[0]?.similarity as number;
+    expect(similarity).toBeGreaterThanOrEqual(DEFAULT_DETECTOR_OPTIONS.evidenceThreshold);
+    expect(similarity).toBeLessThan(DEFAULT_DETECTOR_OPTIONS.mergeThreshold);
+    expect(run('888-555-0177')).toEqual([]);
+  });
+
+  it('keeps a callback number proposal apart when an analyst did', () => {
+    const d = new Detector({ threshold: 0.95 }, counter());
+    d.assign([call(`${WARRANTY} Call 833-555-0142.`), call(`${WARRANTY.slice(40)} Call 833-555-0142.`)]);
+    const [p] = d.proposeMerges();
+    expect(p).toMatchObject({ keepId: 'k0', absorbId: 'k1', reason: 'callback' });
+    expect(d.proposeMerges({ keptApart: new Set([pairKey('k0', 'k1')]) })).toEqual([]);
+  });
+
+  it('does not tie a recording to the words a speech model writes for silence', () => {
+    const d = new Detector({}, counter());
+    const out = d.assign([
+      call('Thank you.', { audioFingerprint: 'fp-warranty' }),
+      call(WARRANTY, { audioFingerprint: 'fp-warranty' }),
+      call('Thank you.'),
+      call(null, { audioFingerprint: 'fp-warranty' }),
+      call('Thank you.', { audioFingerprint: 'fp-ssa' }),
+    ]);
+    // Identical transcripts stay together; the recording's calls go with its words, not the silence.
+    expect(out.map((a) => [a.clusterId, a.reason])).toEqual([
+      ['k0', 'new'],
+      ['k1', 'new'],
+      ['k0', 'exact'],
+      ['k1', 'fingerprint'],
+      ['k0', 'exact'],
+    ]);
+  });
+
+  it('leaves a fingerprint with the first cluster that had it, and proposes the clusters that share it', () => {
+    const d = new Detector({}, counter());
+    const variant = WARRANTY.replace(
+      'You should have received something in the mail.',
+      'We sent you a letter.',
+    );
+    const out = d.assign([
+      call(WARRANTY, { audioFingerprint: 'fp-1' }),
+      call(SSA),
+      call(SSA, { audioFingerprint: 'fp-1' }), // exact to the SSA cluster, same audio as the first call
+      call(null, { audioFingerprint: 'fp-1' }),
+    ]);
+    expect(out.map((a) => a.clusterId)).toEqual(['k0', 'k1', 'k1', 'k0']);
+    // Sharing audio is not enough without some likeness of text: no SSA → warranty merge.
+    expect(d.proposeMerges()).toEqual([]);
+
+    const e = new Detector({ threshold: 0.95 }, counter());
+    e.assign([
+      call(WARRANTY, { audioFingerprint: 'fp-1' }),
+      call(WARRANTY, { audioFingerprint: 'fp-2' }),
+      call(variant),
+      call(variant, { audioFingerprint: 'fp-2' }),
+    ]);
+    expect(e.proposeMerges()).toMatchObject([{ keepId: 'k0', absorbId: 'k1', reason: 'fingerprint' }]);
+  });
+
+  it('orders proposals so that one pass in order applies them all (a chain of variants)', () => {
+    const words = WARRANTY.split(' ');
+    const cut = (from: number) => words.slice(from).join(' ');
+    const d = new Detector({ threshold: 0.99, mergeThreshold: 0.3 }, counter());
+    // Three clusters of decreasing size, each a shorter cut of the same script.
+    d.assign([call(WARRANTY), call(WARRANTY), call(WARRANTY), call(cut(4)), call(cut(4)), call(cut(8))]);
+    expect(d.size).toBe(3);
+    const proposals = d.proposeMerges();
+    expect(proposals.map((p) => [p.keepId, p.absorbId])).toEqual([
+      ['k1', 'k2'],
+      ['k0', 'k1'],
+    ]);
+    // As packages/core applies them: in order, skipping a pair whose cluster is gone.
+    for (const p of proposals) if (d.has(p.keepId) && d.has(p.absorbId)) d.merge(p.keepId, p.absorbId);
+    expect(d.size).toBe(1);
+  });
+
+  it('loads version 1 profiles (without callback numbers) and writes version 2', () => {
+    const d = new Detector({}, counter());
+    d.assign([call(`${WARRANTY} Call 833-555-0142.`), call(`${WARRANTY.slice(20)} Call 833-555-0142.`)]);
+    const [change] = d.takeChanges();
+    const profile = change?.profile as Record<string, unknown>;
+    expect(profile).toMatchObject({ v: 2, t: [expect.any(Number)], tc: [2] });
+    const { t: _t, tc: _tc, ...rest } = profile;
+    const v1 = { ...rest, v: 1 } as never;
+    const restored = new Detector({}, counter(5));
+    restored.load([{ id: 'old', profile: v1, size: 2 }]);
+    expect(restored.assign([call(WARRANTY.replace('now', 'today'))])[0]).toMatchObject({ clusterId: 'old' });
+    expect(restored.takeChanges()[0]?.profile).toMatchObject({ v: 2, t: [], tc: [] });
+    expect(() => restored.load([{ id: 'x', profile: { ...rest, v: 3 }, size: 1 }])).toThrow(
+      /unknown profile version 3/,
+    );
+  });
+
   it('keeps a profile under 16 KB as JSON after 100,000 calls to one cluster', () => {
     const d = new Detector({ threshold: 0 }, counter());
     const words = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike'.split(' ');
     const batch: DetectCall[] = [];
     for (let i = 0; i < 100_000; i++) {
-      const noise = `${words[i % words.length]}${i} ${words[(i * 7) % words.length]}${i * 3}`;
+      // Every call gives another callback number too: the profile keeps only the most said.
+      const noise = `${words[i % words.length]}${i} ${words[(i * 7) % words.length]}${i * 3} call 833-555-${String(i % 10_000).padStart(4, '0')}`;
       batch.push(call(`${WARRANTY} ${noise}`, { audioFingerprint: `fp-${i}-${'x'.repeat(200)}` }));
     }
     const out = d.assign(batch);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isNeighbourSpoof } from './callerId';
-import { FeatureSet, hashString, scanFeatures } from './features';
+import { FeatureSet, hashString, MAX_CALLBACKS, scanFeatures } from './features';
 
 export interface DetectCall {
   id: string;
@@ -24,6 +24,11 @@ export interface DetectorOptions {
    * the cluster lacks weighs 1). 0 is pure containment (a cut-off start loses nothing), 1 is Jaccard.
    */
   missWeight: number;
+  /**
+   * Text similarity that is enough for a merge when the two clusters also share a spoken callback
+   * number or an audio fingerprint (independent evidence of one campaign).
+   */
+  evidenceThreshold: number;
   /** Calls before a candidate counts as a campaign (for callers; detection itself does not use it). */
   minCalls: number;
   /** Features a cluster profile keeps (the most frequent); bounds the profile's size. */
@@ -35,6 +40,7 @@ export interface DetectorOptions {
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = Object.freeze({
   threshold: 0.4,
   mergeThreshold: 0.4,
+  evidenceThreshold: 0.2,
   missWeight: 0.25,
   minCalls: 5,
   maxFeatures: 400,
@@ -56,6 +62,14 @@ export interface Assignment {
   similarity: number;
   reason: 'exact' | 'fingerprint' | 'similar' | 'new' | 'no_signal';
 }
+export interface MergeProposal {
+  keepId: string;
+  absorbId: string;
+  /** Text similarity of the absorbed cluster's profile to the kept one's. */
+  similarity: number;
+  /** What besides text joins them: nothing, a spoken callback number, an audio fingerprint. */
+  reason: 'text' | 'callback' | 'fingerprint';
+}
 export interface ClusterChange {
   id: string;
   profile: ClusterProfile;
@@ -63,7 +77,8 @@ export interface ClusterChange {
   created: boolean;
 }
 
-const PROFILE_VERSION = 1;
+/** 2: callback numbers (`t`, `tc`) added; version 1 profiles still load. */
+const PROFILE_VERSION = 2;
 /** Version of `exportState`'s document frequencies. */
 const STATE_VERSION = 1;
 const MAX_EXACT = 64;
@@ -72,6 +87,8 @@ const CANDIDATES_SCORED = 4;
 /** A feature listed under more clusters than this does not tell clusters apart: not used to find them. */
 const MAX_POSTINGS = 64;
 const MAX_FINGERPRINTS = 32;
+/** A call whose transcript has fewer tokens is placed by its words alone, not its fingerprint. */
+const MIN_FINGERPRINT_TOKENS = 4;
 const MAX_EXAMPLE = 600;
 const SKETCH_BITS = 17;
 const SKETCH_MASK = (1 << SKETCH_BITS) - 1;
@@ -90,6 +107,9 @@ interface ProfileJson {
   e: string;
   /** Calls whose caller ID shared the called number's NPA-NXX. */
   nb: number;
+  /** The callback numbers its calls speak most (features of the `tel` tokens) and how many say each (v2). */
+  t?: number[];
+  tc?: number[];
   /** The cached Σ idf × count and the call count it was summed at, so a reload scores alike. */
   w: number;
   wa: number;
@@ -105,6 +125,9 @@ class Cluster {
   size = 0;
   exact: number[] = [];
   fingerprints: string[] = [];
+  /** Spoken callback numbers (their features) and how many of the cluster's calls say each. */
+  callbacks: number[] = [];
+  callbackCounts: number[] = [];
   example = '';
   neighbour = 0;
   /** Σ idf × count over the profile, and the global call count when it was last summed. */
@@ -137,6 +160,31 @@ class Cluster {
     }
     this.feats[this.len] = f;
     this.counts[this.len++] = count;
+  }
+
+  /**
+   * Counts a callback number `times` more. When all MAX_CALLBACKS places are taken, a new number
+   * takes the place of the least said (the oldest of those), so a number said often stays.
+   */
+  addCallback(f: number, times: number): void {
+    const at = this.callbacks.indexOf(f);
+    if (at >= 0) {
+      this.callbackCounts[at] = (this.callbackCounts[at] as number) + times;
+      return;
+    }
+    if (this.callbacks.length < MAX_CALLBACKS) {
+      this.callbacks.push(f);
+      this.callbackCounts.push(times);
+      return;
+    }
+    let min = 0;
+    for (let k = 1; k < this.callbackCounts.length; k++)
+      if ((this.callbackCounts[k] as number) < (this.callbackCounts[min] as number)) min = k;
+    if ((this.callbackCounts[min] as number) > times) return;
+    this.callbacks.splice(min, 1);
+    this.callbackCounts.splice(min, 1);
+    this.callbacks.push(f);
+    this.callbackCounts.push(times);
   }
 
   /** Room for `more` features without growing (a new cluster: exactly its first call's). */
@@ -194,6 +242,7 @@ export class Detector {
   private hit = new Uint32Array(256);
   private hitStamp = 0;
   private found: Cluster[] = [];
+  private readonly linked = { clusters: [] as Cluster[], reasons: [] as string[] };
   private top = new Int32Array(64);
 
   constructor(options?: Partial<DetectorOptions>, hooks?: { newId?: () => string }) {
@@ -218,7 +267,8 @@ export class Detector {
       this.clusters.set(init.id, cluster);
       this.indexAll(cluster);
       for (const x of cluster.exact) this.byExact.set(x, cluster);
-      for (const a of cluster.fingerprints) this.byFingerprint.set(a, cluster);
+      for (const a of cluster.fingerprints)
+        if (!this.byFingerprint.get(a)?.alive()) this.byFingerprint.set(a, cluster);
     }
   }
 
@@ -259,6 +309,8 @@ export class Detector {
     keep.neighbour += absorb.neighbour;
     for (const x of absorb.exact) pushBounded(keep.exact, x, MAX_EXACT);
     for (const a of absorb.fingerprints) pushBounded(keep.fingerprints, a, MAX_FINGERPRINTS);
+    for (let k = 0; k < absorb.callbacks.length; k++)
+      keep.addCallback(absorb.callbacks[k] as number, absorb.callbackCounts[k] as number);
     if (keep.example === '') keep.example = absorb.example;
     keep.weightedAt = -1;
     this.trim(keep, false);
@@ -281,35 +333,84 @@ export class Detector {
   /**
    * Pairs of clusters similar enough to be one, the smaller to be absorbed into the larger (a script
    * variant or a cut-off start that began as its own candidate). Each cluster is proposed for
-   * absorption at most once, into its most similar larger cluster.
+   * absorption at most once, into its most similar larger cluster: by text at `mergeThreshold`, or
+   * at `evidenceThreshold` when the two also share a spoken callback number or an audio fingerprint
+   * (a campaign's wording variants rarely say the same words, but they give the same number to call).
    */
-  proposeMerges(opts?: {
-    keptApart?: ReadonlySet<string>;
-    minSimilarity?: number;
-  }): Array<{ keepId: string; absorbId: string; similarity: number }> {
+  proposeMerges(opts?: { keptApart?: ReadonlySet<string>; minSimilarity?: number }): MergeProposal[] {
     const min = opts?.minSimilarity ?? this.options.mergeThreshold;
+    const linkedMin = Math.min(min, this.options.evidenceThreshold);
     const keptApart = opts?.keptApart;
-    const out: Array<{ keepId: string; absorbId: string; similarity: number }> = [];
+    const out: MergeProposal[] = [];
+    const order: Cluster[] = [];
     const probe = this.probe;
+    const linked = this.linked;
     for (const small of this.clusters.values()) {
       if (small.n === 0) continue;
       this.fillProbe(small);
       let best: Cluster | null = null;
-      let bestSim = min;
+      let bestSim = -1;
+      let bestReason: MergeProposal['reason'] = 'text';
+      const eligible = (big: Cluster) =>
+        big !== small && isLarger(big, small) && !(keptApart && keptApart.has(pairKey(small.id, big.id)));
       const found = this.candidates(probe, CANDIDATES_SCORED * 4);
       for (let k = 0; k < found.length; k++) {
         const big = found[k] as Cluster;
-        if (big === small || !isLarger(big, small)) continue;
-        if (keptApart && keptApart.has(pairKey(small.id, big.id))) continue;
+        if (!eligible(big)) continue;
         const sim = this.similarity(probe, big);
-        if (sim >= bestSim) {
+        if (sim >= min && sim > bestSim) {
           bestSim = sim;
           best = big;
         }
       }
-      if (best) out.push({ keepId: best.id, absorbId: small.id, similarity: bestSim });
+      this.linkedTo(small, linked);
+      for (let k = 0; k < linked.clusters.length; k++) {
+        const big = linked.clusters[k] as Cluster;
+        if (!eligible(big)) continue;
+        const sim = this.similarity(probe, big);
+        if (sim >= linkedMin && sim > bestSim) {
+          bestSim = sim;
+          best = big;
+          bestReason = linked.reasons[k] as MergeProposal['reason'];
+        } else if (big === best && sim === bestSim) bestReason = linked.reasons[k] as MergeProposal['reason'];
+      }
+      if (best) {
+        out.push({ keepId: best.id, absorbId: small.id, similarity: bestSim, reason: bestReason });
+        order.push(small);
+      }
     }
-    return out.sort((a, b) => b.similarity - a.similarity || cmp(a.absorbId, b.absorbId));
+    // Smallest absorbed first: a cluster takes in what is proposed into it before it is itself
+    // absorbed (into a larger one), so applying the list once in order applies every proposal.
+    const at = out
+      .map((_, i) => i)
+      .sort((i, j) => (isLarger(order[j] as Cluster, order[i] as Cluster) ? -1 : 1));
+    return at.map((i) => out[i] as MergeProposal);
+  }
+
+  /**
+   * Clusters that share evidence beyond text with `small`: the owner of an audio fingerprint its
+   * calls had, the clusters at least two of whose calls (or whose only call) speak a callback number
+   * its calls speak. Into `out`, each once, at most as many as text candidates are scored.
+   */
+  private linkedTo(small: Cluster, out: { clusters: Cluster[]; reasons: string[] }): void {
+    out.clusters.length = 0;
+    out.reasons.length = 0;
+    const stamp = ++this.stamp;
+    small.stamp = stamp;
+    const add = (c: Cluster | null, reason: string) => {
+      if (c === null || c.stamp === stamp || out.clusters.length >= CANDIDATES_SCORED * 4) return;
+      c.stamp = stamp;
+      out.clusters.push(c);
+      out.reasons.push(reason);
+    };
+    for (const a of small.fingerprints) add(this.byFingerprint.get(a)?.alive() ?? null, 'fingerprint');
+    for (const f of small.callbacks) {
+      const p = this.index.get(f);
+      if (p === undefined || typeof p === 'number') continue;
+      if (Array.isArray(p)) {
+        for (const c of p) if (c.callbacks.includes(f)) add(c, 'callback');
+      } else if (p.callbacks.includes(f)) add(p, 'callback');
+    }
   }
 
   exportState(): { v: number; docs: number; df: string } {
@@ -343,7 +444,14 @@ export class Detector {
     const q = this.query;
     scanFeatures(call.transcript, q);
     const hasWords = q.len > 0;
-    const fingerprint = call.audioFingerprint ? fingerprintKey(call.audioFingerprint) : null;
+    // A transcript of a few words (what a speech model writes for silence: "Thank you.",
+    // "[BLANK_AUDIO]") is the same for calls of any recording: its call is placed by those words
+    // alone, so that identical transcripts stay together and no recording's fingerprint is tied to
+    // them (which would pull every later call of that recording in).
+    const fingerprint =
+      call.audioFingerprint && (!hasWords || q.tokens >= MIN_FINGERPRINT_TOKENS)
+        ? fingerprintKey(call.audioFingerprint)
+        : null;
     if (!hasWords && fingerprint === null)
       return { callId: call.id, clusterId: null, similarity: 0, reason: 'no_signal' };
 
@@ -381,9 +489,12 @@ export class Detector {
       this.byExact.set(q.exact, cluster);
       if (cluster.example === '' && call.transcript) cluster.example = call.transcript.slice(0, MAX_EXAMPLE);
     }
+    // A fingerprint belongs to the first cluster that had it: a call of that audio put elsewhere by
+    // its exact transcript does not take it along (proposeMerges sees that the two share it).
     if (fingerprint !== null) {
+      const owner = this.byFingerprint.get(fingerprint)?.alive() ?? null;
+      if (owner === null) this.byFingerprint.set(fingerprint, cluster);
       pushBounded(cluster.fingerprints, fingerprint, MAX_FINGERPRINTS);
-      this.byFingerprint.set(fingerprint, cluster);
     }
     if (isNeighbourSpoof(call.callingNumber, call.calledNumber)) cluster.neighbour++;
     if (created || !this.changed.has(cluster))
@@ -463,6 +574,7 @@ export class Detector {
       cluster.append(f, 1);
       if (before === 0) this.indexAdd(f, cluster);
     }
+    for (let k = 0; k < q.ncallbacks; k++) cluster.addCallback(q.callbacks[k] as number, 1);
     this.docs++;
     cluster.n++;
     // Kept up to date with the weights of now; summed again in full now and then (clusterMass).
@@ -697,10 +809,6 @@ function isLarger(a: Cluster, b: Cluster): boolean {
   return a.size > b.size || (a.size === b.size && a.id < b.id);
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 export function pairKey(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
@@ -731,6 +839,8 @@ function writeProfile(c: Cluster): ClusterProfile {
     a: [...c.fingerprints],
     e: c.example,
     nb: c.neighbour,
+    t: [...c.callbacks],
+    tc: [...c.callbackCounts],
     w: c.weighted,
     wa: c.weightedAt,
   };
@@ -738,7 +848,8 @@ function writeProfile(c: Cluster): ClusterProfile {
 }
 
 function readProfile(c: Cluster, profile: ClusterProfile, scratch: FeatureSet): void {
-  if (!isRecord(profile) || profile.v !== PROFILE_VERSION)
+  // Version 1 had no callback numbers: they are counted from the calls that come.
+  if (!isRecord(profile) || (profile.v !== PROFILE_VERSION && profile.v !== 1))
     throw new Error(`cluster ${c.id}: unknown profile version ${String((profile as { v?: unknown }).v)}`);
   const p = profile as unknown as ProfileJson;
   const f = Array.isArray(p.f) ? p.f : [];
@@ -758,6 +869,11 @@ function readProfile(c: Cluster, profile: ClusterProfile, scratch: FeatureSet): 
   c.fingerprints = Array.isArray(p.a) ? p.a.map(String) : [];
   c.example = typeof p.e === 'string' ? p.e : '';
   c.neighbour = Number(p.nb) || 0;
+  c.callbacks = [];
+  c.callbackCounts = [];
+  if (Array.isArray(p.t) && Array.isArray(p.tc))
+    for (let k = 0; k < p.t.length; k++)
+      c.addCallback((Number(p.t[k]) >>> 0) & 0x3fffffff, Math.max(1, Number(p.tc[k]) || 1));
   c.weighted = Number(p.w) || 0;
   c.weightedAt = typeof p.wa === 'number' ? p.wa : -1;
 }
@@ -777,6 +893,7 @@ export function profileOf(calls: DetectCall[], options?: Partial<DetectorOptions
         counts.set(f, (counts.get(f) ?? 0) + 1);
       }
       c.n++;
+      for (let k = 0; k < q.ncallbacks; k++) c.addCallback(q.callbacks[k] as number, 1);
       pushBounded(c.exact, q.exact, MAX_EXACT);
       if (c.example === '' && call.transcript) c.example = call.transcript.slice(0, MAX_EXAMPLE);
     }

@@ -26,6 +26,9 @@ const DIGIT_WORDS: Record<string, string> = {
   nine: '9',
 };
 
+/** Callback numbers a call's features keep (a recording rarely says more than one or two). */
+export const MAX_CALLBACKS = 8;
+
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 // C0 and C1 controls (NUL included, and \u0001 and \u0002, which mark our placeholders) and unpaired
 // surrogates become spaces.
@@ -225,6 +228,9 @@ export class FeatureSet {
   len = 0;
   exact = 0;
   tokens = 0;
+  /** Features of the spoken callback numbers (also among `feats`), at most MAX_CALLBACKS. */
+  callbacks = new Int32Array(MAX_CALLBACKS);
+  ncallbacks = 0;
   private slots = new Int32Array(1024);
   private stamps = new Uint32Array(1024);
   private generation = 0;
@@ -242,6 +248,7 @@ export class FeatureSet {
     this.len = 0;
     this.exact = 0;
     this.tokens = 0;
+    this.ncallbacks = 0;
   }
 
   private grow(min: number): void {
@@ -269,7 +276,9 @@ export class FeatureSet {
       const kept = this.feats.slice(0, this.len);
       const weights = this.weights.slice(0, this.len);
       const shares = this.shares.slice(0, this.len);
+      const ncallbacks = this.ncallbacks;
       this.clear(this.len * 2 + 16);
+      this.ncallbacks = ncallbacks;
       for (let i = 0; i < kept.length; i++) {
         const j = this.add(kept[i] as number);
         this.weights[j] = weights[i] as number;
@@ -311,11 +320,20 @@ export function scanFeatures(transcript: string | null | undefined, out: Feature
   let exact = 0x12345;
   let prev = 0;
   let tokens = 0;
+  let tel = false;
   for (let i = 0; i < tokenLen; i++) {
     const h = tokenBuf[i] as number;
     if (h === 0) {
+      // Callback-number tokens follow the break.
       prev = 0;
+      tel = true;
       continue;
+    }
+    if (tel && out.ncallbacks < MAX_CALLBACKS) {
+      const f = h & 0x3fffffff;
+      let k = 0;
+      while (k < out.ncallbacks && out.callbacks[k] !== f) k++;
+      if (k === out.ncallbacks) out.callbacks[out.ncallbacks++] = f;
     }
     out.add(h & 0x3fffffff);
     if (prev !== 0) out.add(pair(prev, h) & 0x3fffffff);

@@ -9,6 +9,7 @@ export {
   type ClusterProfile,
   type DetectCall,
   type DetectorOptions,
+  type MergeProposal,
 } from './detector';
 export { extractCallbackNumbers, templateSegments, type SegmentKind } from './segments';
 export { isNeighbourSpoof } from './callerId';

@@ -56,6 +56,39 @@ describe('templateSegments', () => {
     expect(third.map((s) => s.kind)).toEqual(['name', 'code', 'amount', 'date']);
   });
 
+  it('labels amounts and numbers written in words, and keeps single digit words in the script', () => {
+    const varying = (text: string) =>
+      templateSegments(text)
+        .filter((s) => s.kind !== 'fixed')
+        .map((s) => [s.text, s.kind]);
+    expect(
+      varying(
+        'An order of one thousand eight hundred forty-three dollars and ninety-nine cents was placed. Press one.',
+      ),
+    ).toEqual([['one thousand eight hundred forty-three dollars and ninety-nine cents', 'amount']]);
+    expect(
+      varying('Up to forty-four thousand two hundred dollars, in twenty-four hours, at thirty percent.'),
+    ).toEqual([
+      ['forty-four thousand two hundred dollars', 'amount'],
+      ['twenty-four', 'number'],
+      ['thirty percent', 'amount'],
+    ]);
+    expect(varying('Service ends in thirty minutes, press two or nine; it happens often.')).toEqual([
+      ['thirty', 'number'],
+    ]);
+  });
+
+  it('reads a long run of number words in linear time', () => {
+    const text = `${'twenty one '.repeat(50_000)}dollars`;
+    const t0 = performance.now();
+    expect(
+      templateSegments(text)
+        .map((s) => s.text)
+        .join(''),
+    ).toBe(text);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+  });
+
   it('keeps single digits ("press 1") in the script', () => {
     expect(templateSegments('please press 1 now')).toEqual([{ text: 'please press 1 now', kind: 'fixed' }]);
   });

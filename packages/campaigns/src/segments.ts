@@ -36,8 +36,20 @@ const ORDINAL = String.raw`\d{1,2}(?:st|nd|rd|th)?`;
 const ID_CONTEXT =
   /\b(?:case|order|reference|ref|account|acct|confirmation|ticket|tracking|invoice|policy|member|id|badge|claim|serial|zip|postal|code|pin|social security|ssn)\b(?:\s+(?:number|no|num|id))?\s*(?:is|#|:)?\s*$/i;
 
+// Numbers in words, as speech-to-text often writes them. Runs are bounded (a dozen words) so that a
+// long run of number words cannot make the scan quadratic.
+const UNITS = 'zero|one|two|three|four|five|six|seven|eight|nine';
+const TENS =
+  'ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million';
+const NUMBER_WORD = `(?:(?:${UNITS}|${TENS})\\b|\\d[\\d,.]*)`;
+const NEXT_WORD = `[\\s-]+(?:and[\\s-]+)?${NUMBER_WORD}`;
+
 // `needs`: what the text must contain for the pattern to have a chance (most transcripts have few digits).
-const PATTERNS: Array<{ kind: Span['kind']; re: RegExp; needs: 'digit' | 'weekday' | 'digitWords' }> = [
+const PATTERNS: Array<{
+  kind: Span['kind'];
+  re: RegExp;
+  needs: 'digit' | 'weekday' | 'digitWords' | 'amountWords';
+}> = [
   // Formatted NANP numbers: 833-631-7911, (800) 555 0199, +1 833.631.7911, 1-800-555-0199.
   {
     kind: 'phone',
@@ -56,6 +68,24 @@ const PATTERNS: Array<{ kind: Span['kind']; re: RegExp; needs: 'digit' | 'weekda
     kind: 'amount',
     re: /(?:\$\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:thousand|million|billion|k)\b)?|\b\d[\d,]*(?:\.\d+)?\s?(?:dollars?|bucks|cents|usd)\b|\b\d+(?:\.\d+)?\s?(?:%|percent\b))/gi,
     needs: 'digit',
+  },
+  // Amounts spoken in words: "one thousand eight hundred forty-three dollars and ninety-nine cents".
+  {
+    kind: 'amount',
+    re: new RegExp(
+      String.raw`\b${NUMBER_WORD}(?:${NEXT_WORD}){0,12}\s+(?:dollars?|cents|percent)(?:\s+and\s+${NUMBER_WORD}(?:${NEXT_WORD}){0,3}\s+cents)?\b`,
+      'gi',
+    ),
+    needs: 'amountWords',
+  },
+  // Other numbers in words, from ten ("thirty minutes", "twenty-four hours"): as numbers of two digits.
+  {
+    kind: 'number',
+    re: new RegExp(
+      String.raw`\b(?:(?:${UNITS})[\s-]+(?:and[\s-]+)?){0,3}(?:${TENS})\b(?:${NEXT_WORD}){0,12}`,
+      'gi',
+    ),
+    needs: 'amountWords',
   },
   {
     kind: 'date',
@@ -185,6 +215,7 @@ function isSpace(text: string, i: number): boolean {
   return SPACE.test(text[i] as string);
 }
 
+const AMOUNT_WORDS = new RegExp(String.raw`\b(?:dollars?|cents|percent|${TENS})\b`, 'i');
 const SPOKEN_DIGITS =
   /\b(?:one|two|three|four|five|six|seven|eight|nine|zero|oh)[\s,.-]{1,3}(?:one|two|three|four|five|six|seven|eight|nine|zero|oh)\b/i;
 
@@ -200,6 +231,7 @@ export function findSpans(text: string, opts: { spokenDigits?: boolean } = {}): 
     digit: digitWindows(text),
     weekday: /day\b/i.test(text) ? whole : [],
     digitWords: opts.spokenDigits === true && SPOKEN_DIGITS.test(text) ? whole : [],
+    amountWords: AMOUNT_WORDS.test(text) ? whole : [],
   };
   for (const pattern of PATTERNS) scan(text, pattern, windows, claimed, spans);
   findNames(text, claimed, spans);
@@ -328,6 +360,7 @@ export function extractCallbackNumbers(transcript: string): string[] {
     digit: digits >= 10 ? digitWindows(transcript) : [],
     weekday: [],
     digitWords: words ? whole : [],
+    amountWords: [],
   };
   for (const pattern of PATTERNS)
     if (pattern.kind === 'phone') scan(transcript, pattern, windows, claimed, found);
