@@ -167,6 +167,7 @@ describe('documentation', () => {
       '/api/v1/providers/{id}': ['get', 'patch'],
       '/api/v1/campaigns': ['get', 'post'],
       '/api/v1/campaigns/{id}': ['get'],
+      '/api/v1/campaigns/{id}/trace-forward': ['post'],
       '/api/v1/users': ['post'],
       '/api/v1/users/{id}/api-keys': ['post'],
       '/api/v1/auth/login': ['post'],

@@ -3,7 +3,7 @@ import type { APIRequestContext, Browser, Page } from 'playwright-core';
 import { NO_PORTAL } from './support/portal';
 import { launchChromium, signedIn } from './support/browser';
 import { contrastFailures } from './support/contrast';
-import { text, until } from './support/page';
+import { fieldError, pickProvider, text, until } from './support/page';
 
 const portal = inject('portal');
 
@@ -204,6 +204,28 @@ describe.skipIf(!portal)('campaigns', () => {
       .getByRole('table', { name: 'Tracebacks of this campaign' })
       .locator(`a[href="/tracebacks/${id}"]`)
       .waitFor();
+  });
+
+  it('traces a callback number forward to the provider that holds it', async () => {
+    await page.goto(`/campaigns/${ssa}`);
+    const numbers = page.getByRole('table', { name: 'Callback numbers spoken' });
+    await numbers.getByRole('button', { name: 'Trace forward +1 833-631-7910' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Trace forward +1 833-631-7910' });
+    await dialog.getByRole('button', { name: 'Send the request' }).click();
+    expect(await fieldError(dialog.getByRole('combobox', { name: /^Provider that holds the number/ }))).toBe(
+      'Choose the provider to ask',
+    );
+    const holder = demo.providers[1]!;
+    await pickProvider(page, /^Provider that holds the number/, holder.name);
+    await dialog.getByRole('button', { name: 'Send the request' }).click();
+    const row = page.getByTestId('forward-requests').locator('tr[data-forward-id]');
+    await row.waitFor();
+    expect(await text(row)).toContain(holder.name);
+    expect(await text(row)).toContain('+1 833-631-7910');
+    // While it waits for its answer, the number is not asked again.
+    expect(await numbers.getByRole('button', { name: 'Trace forward +1 833-631-7910' }).isDisabled()).toBe(
+      true,
+    );
   });
 
   it('the new screens keep text readable (WCAG contrast)', async () => {

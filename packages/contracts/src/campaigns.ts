@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { cleanText } from './calls';
 import { ZIsoDateTime, ZUuid } from './common';
+import { ZPhoneNumber } from './phone';
+import { HOP_STATUSES, ORIGIN_ACTIONS, OUTCOMES, TRACEBACK_STATUSES } from './tracebacks';
 
 export const CAMPAIGN_CATEGORIES = [
   'government_impersonation',
@@ -57,6 +60,7 @@ export const ZCampaignRanked = ZCampaign.extend({
   sources: z.number().int().describe('feeds that reported it in the last 7 days'),
   /** Calls a day over the last 30 days, oldest first (UTC days ending today). */
   dailyVolume: z.array(z.number().int()),
+  /** Open tracebacks of its calls (its forward requests are not counted). */
   openTracebacks: z.number().int(),
 });
 export type TCampaignRanked = z.infer<typeof ZCampaignRanked>;
@@ -141,12 +145,66 @@ export const ZCampaignTraceback = z.object({
 
 const ZProviderCount = z.object({ id: ZUuid, name: z.string(), tracebacks: z.number().int() });
 
+/** Ask the provider that holds one of the campaign's callback numbers whose customer is behind it. */
+export const ZTraceForward = z.object({
+  /** One of the campaign's callback numbers, in any common format. */
+  number: ZPhoneNumber,
+  /** The provider that holds the number, from the directory. */
+  providerId: ZUuid,
+  /** Kept on the request (control characters dropped). */
+  note: z
+    .string()
+    .max(5000)
+    .transform((s) => cleanText(s).trim())
+    .optional(),
+});
+export type TTraceForward = z.infer<typeof ZTraceForward>;
+
+/** A forward request of a campaign as its page lists it. */
+export const ZCampaignForward = z.object({
+  /** The request is a traceback of kind `forward`: GET /tracebacks/:id has its timeline. */
+  id: ZUuid,
+  number: z.string(),
+  status: z.enum(TRACEBACK_STATUSES),
+  outcome: z.enum(OUTCOMES).nullable(),
+  openedAt: ZIsoDateTime,
+  closedAt: ZIsoDateTime.nullable(),
+  /** The provider asked (the latest request, if it was reassigned). */
+  provider: z.object({ id: ZUuid, name: z.string() }),
+  hopId: ZUuid,
+  hopStatus: z.enum(HOP_STATUSES),
+  dueAt: ZIsoDateTime,
+  answeredAt: ZIsoDateTime.nullable(),
+  late: z.boolean(),
+  /** `origin`: the provider's customer holds the number; `not_found`: not ours. */
+  answer: z
+    .object({
+      kind: z.enum(['origin', 'not_found']),
+      action: z.enum(ORIGIN_ACTIONS).optional(),
+      comment: z.string().optional(),
+    })
+    .nullable(),
+  /** The customer behind the number (CPNI): only for those who may read origins; every read is recorded. */
+  customer: z
+    .object({
+      name: z.string(),
+      address: z.string().nullable(),
+      contact: z.string().nullable(),
+      accountRef: z.string().nullable(),
+    })
+    .optional(),
+});
+export type TCampaignForward = z.infer<typeof ZCampaignForward>;
+
 export const ZCampaignDetail = ZCampaignRanked.extend({
   keptApart: z.array(ZUuid),
   samples: z.array(ZCampaignCallSample),
   callerNumberCounts: z.array(z.object({ number: z.string(), calls: z.number().int() })),
   callbackNumberCounts: z.array(z.object({ number: z.string(), calls: z.number().int() })),
+  /** Its tracebacks of calls (forward requests are in `forwardRequests`). */
   tracebacks: z.array(ZCampaignTraceback),
+  /** Requests to the providers of its callback numbers, newest first. */
+  forwardRequests: z.array(ZCampaignForward),
   /** Providers that answered as origin of its calls, and (calls from abroad) the US entry points. */
   origins: z.array(ZProviderCount),
   entryPoints: z.array(ZProviderCount),

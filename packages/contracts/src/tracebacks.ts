@@ -6,6 +6,12 @@ import { ZHopRmd } from './rmd';
 import { ZSignerRequest, ZTracebackShaken } from './shaken';
 
 export const TRACEBACK_STATUSES = ['open', 'closed'] as const;
+/**
+ * `trace`: a call traced upstream hop by hop. `forward`: one request to the provider that holds a
+ * campaign's callback number, asking whose customer is behind it (decision 0016).
+ */
+export const TRACEBACK_KINDS = ['trace', 'forward'] as const;
+export type TTracebackKind = (typeof TRACEBACK_KINDS)[number];
 export const OUTCOMES = [
   'origin_identified',
   'foreign_origin',
@@ -120,6 +126,11 @@ const ZInstant = ZIsoDateTime.transform((s) => new Date(s)).refine(
 );
 
 export const ZTracebackListQuery = ZPageQuery.extend({
+  /** Traces by default: forward requests (one question about a callback number) are listed apart. */
+  kind: z
+    .enum([...TRACEBACK_KINDS, 'all'])
+    .default('trace')
+    .describe('trace (default): calls traced upstream; forward: requests about callback numbers; all'),
   status: z.enum(TRACEBACK_STATUSES).optional(),
   outcome: z.enum(OUTCOMES).optional(),
   campaignId: ZUuid.optional(),
@@ -135,7 +146,14 @@ export type TTracebackListQuery = z.infer<typeof ZTracebackListQuery>;
 
 export const ZHopListQuery = ZPageQuery.extend({ status: z.enum(HOP_STATUSES).optional() });
 
+/**
+ * The call traced. A forward request has no call: `callingNumber` is the number asked about,
+ * `calledNumber` is empty, and `startedAt` is when the number was last heard in the campaign's calls.
+ */
 const ZCallOut = z.object({ startedAt: ZIsoDateTime, callingNumber: z.string(), calledNumber: z.string() });
+
+/** What a forward request asks its provider: whose customer is behind this number (last heard then). */
+export const ZForwardRequest = z.object({ number: z.string(), lastHeardAt: ZIsoDateTime });
 
 export const ZAnswerOut = z.object({
   kind: z.enum(['upstream', 'origin', 'not_found']),
@@ -200,6 +218,7 @@ export const ZTracebackActions = z.object({
 
 export const ZTraceback = z.object({
   id: ZUuid,
+  kind: z.enum(TRACEBACK_KINDS),
   status: z.enum(TRACEBACK_STATUSES),
   outcome: z.enum(OUTCOMES).nullable(),
   flags: z.array(z.string()),
@@ -262,6 +281,11 @@ export const ZHop = z.object({
   attachments: z.array(ZAttachment).optional(),
   /** On a hop to the call's signer: the PASSporT claims to look the call up by (origid). */
   signer: ZSignerRequest.optional(),
+  /**
+   * On a forward request: not a call to trace, but a number the provider holds. It answers `origin`
+   * (our customer: who) or `not_found` (not ours); `upstream` is refused.
+   */
+  forward: ZForwardRequest.optional(),
   can: z.object({ answer: z.boolean(), attach: z.boolean().optional() }),
 });
 export type THop = z.infer<typeof ZHop>;

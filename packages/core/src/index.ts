@@ -40,3 +40,4 @@ export * from './calls/export';
 export * from './calls/sources';
 export * from './campaigns/detection';
 export * from './campaigns/intel';
+export * from './campaigns/forward';

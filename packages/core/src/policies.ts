@@ -16,6 +16,8 @@ const actsForHop = (a: Actor, hop: { id: string; providerId: string }) =>
 
 export const policy = {
   openTraceback: (a: Actor) => isStaff(a),
+  /** Asking the provider that holds a campaign's callback number whose customer is behind it: staff. */
+  traceForward: (a: Actor) => isStaff(a),
   steerTraceback: (a: Actor) => isStaff(a),
   /** Every traceback, unasked (lists of all hops, the dashboard): staff only. */
   readAnyTraceback: (a: Actor) => isStaff(a),

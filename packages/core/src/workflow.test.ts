@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decideAction,
   decideAnswer,
+  FORWARD_UPSTREAM_REFUSAL,
   isOverdue,
   pathProviders,
   type HopState,
@@ -244,5 +245,104 @@ describe('the signer line (STIR/SHAKEN)', () => {
       ok: false,
       reason: /already/,
     });
+  });
+});
+
+describe('forward requests (a callback number asked of the provider that holds it)', () => {
+  const forward: TracebackState = { kind: 'forward', status: 'open', outcome: null };
+  const asked = hop({ id: 'f1', providerId: 'holder' });
+
+  it('"our customer" closes origin_identified, "not ours" dead_end, like a trace', () => {
+    const origin = decideAnswer({
+      traceback: forward,
+      hop: asked,
+      hops: [asked],
+      answer: { kind: 'origin' },
+      now,
+    });
+    expect(origin).toEqual({
+      ok: true,
+      late: false,
+      reopens: false,
+      then: { kind: 'close', outcome: 'origin_identified' },
+    });
+    const notOurs = decideAnswer({
+      traceback: forward,
+      hop: asked,
+      hops: [asked],
+      answer: { kind: 'not_found' },
+      now: new Date(due.getTime() + 1),
+    });
+    expect(notOurs).toMatchObject({ ok: true, late: true, then: { kind: 'close', outcome: 'dead_end' } });
+  });
+
+  it('refuses an upstream answer as a wrong form (at kind), before anything about its state', () => {
+    for (const status of ['pending', 'answered'] as const) {
+      const h = hop({ id: 'f1', providerId: 'holder', status });
+      expect(
+        decideAnswer({
+          traceback: forward,
+          hop: h,
+          hops: [h],
+          answer: { kind: 'upstream', upstreamProviderId: 'p9' },
+          now,
+        }),
+      ).toEqual({ ok: false, reason: FORWARD_UPSTREAM_REFUSAL, field: 'kind' });
+    }
+    // A trace still walks upstream.
+    expect(
+      decideAnswer({
+        traceback: { ...forward, kind: 'trace' },
+        hop: asked,
+        hops: [asked],
+        answer: { kind: 'upstream', upstreamProviderId: 'p9' },
+        now,
+      }),
+    ).toMatchObject({ ok: true, then: { kind: 'request_upstream' } });
+  });
+
+  it('a late answer from the silent holder reopens the request it stopped', () => {
+    const silent = hop({ id: 'f1', providerId: 'holder', status: 'non_responsive' });
+    const d = decideAnswer({
+      traceback: { kind: 'forward', status: 'closed', outcome: 'non_responsive' },
+      hop: silent,
+      hops: [silent],
+      answer: { kind: 'origin' },
+      now,
+    });
+    expect(d).toMatchObject({ ok: true, late: true, reopens: true, then: { kind: 'close' } });
+  });
+
+  it('is asked again only where it went unanswered; an answered one is not reopened', () => {
+    const closed: TracebackState = { kind: 'forward', status: 'closed', outcome: 'non_responsive' };
+    const silent = hop({ id: 'f1', providerId: 'holder', status: 'non_responsive' });
+    expect(decideAction(closed, [silent], { action: 'reopen' })).toEqual({
+      ok: true,
+      kind: 'reopen',
+      request: { providerId: 'holder', namedByHopId: null },
+    });
+    expect(decideAction(closed, [silent], { action: 'reopen', providerId: 'other' })).toEqual({
+      ok: true,
+      kind: 'reopen',
+      request: { providerId: 'other', namedByHopId: null },
+    });
+    const answered = hop({ id: 'f1', providerId: 'holder', status: 'answered' });
+    const done: TracebackState = { kind: 'forward', status: 'closed', outcome: 'dead_end' };
+    for (const req of [{ action: 'reopen' as const }, { action: 'reopen' as const, providerId: 'other' }]) {
+      const d = decideAction(done, [answered], req);
+      expect(d.ok).toBe(false);
+      expect(!d.ok && d.reason).toMatch(/trace the number forward again/);
+    }
+    // Reassigning the pending request, cancelling and closing work as on any traceback.
+    expect(
+      decideAction(forward, [asked], { action: 'reassign', hopId: 'f1', providerId: 'other' }),
+    ).toMatchObject({ ok: true, kind: 'reassign' });
+    expect(decideAction(forward, [asked], { action: 'cancel' })).toMatchObject({
+      ok: true,
+      outcome: 'cancelled',
+    });
+    expect(
+      decideAction(forward, [asked], { action: 'request_signer_hop' }, { providerId: 'signer' }),
+    ).toMatchObject({ ok: false, reason: expect.stringMatching(/no call/) as string });
   });
 });

@@ -1,4 +1,4 @@
-import type { THopStatus, TOutcome } from '@hoptrace/contracts';
+import type { THopStatus, TOutcome, TTracebackKind } from '@hoptrace/contracts';
 
 /**
  * The traceback state machine as pure decisions: given the state and a request,
@@ -9,6 +9,8 @@ import type { THopStatus, TOutcome } from '@hoptrace/contracts';
 export const MAIN_LINE = 'path';
 
 export interface TracebackState {
+  /** `forward`: one question to the provider holding a callback number (no upstream walk); default `trace`. */
+  kind?: TTracebackKind;
   status: 'open' | 'closed';
   outcome: TOutcome | null;
 }
@@ -22,7 +24,12 @@ export interface HopState {
   dueAt: Date;
 }
 
-export type Refusal = { ok: false; reason: string };
+/** `field`: the refusal is about the request's form (a 400 at that field), not the state (a 409). */
+export type Refusal = { ok: false; reason: string; field?: string };
+
+/** Why a forward request takes no `upstream` answer. */
+export const FORWARD_UPSTREAM_REFUSAL =
+  'this is a forward request about a number you hold, not a call to trace upstream: answer "origin" with the customer behind the number, or "not_found" if it is not yours';
 
 export type AnswerDecision =
   | Refusal
@@ -53,6 +60,9 @@ export function decideAnswer(input: {
   now: Date;
 }): AnswerDecision {
   const { traceback, hop, hops, answer, now } = input;
+  // A forward request asks who holds a number: there is no upstream to name (a wrong form, not a wrong time).
+  if (traceback.kind === 'forward' && answer.kind === 'upstream')
+    return { ok: false, reason: FORWARD_UPSTREAM_REFUSAL, field: 'kind' };
   let reopens = false;
   switch (hop.status) {
     case 'answered':
@@ -130,6 +140,7 @@ export function decideAction(
   signer: { providerId: string } | null = null,
 ): ActionDecision {
   const pendingOnPath = hops.filter((h) => h.line === MAIN_LINE && h.status === 'pending');
+  const forward = traceback.kind === 'forward';
   switch (req.action) {
     case 'cancel':
     case 'close':
@@ -143,6 +154,20 @@ export function decideAction(
         };
       const path = hops.filter((h) => h.line === MAIN_LINE);
       const last = path[path.length - 1];
+      // A forward request asks one provider one question: it is asked again only where it went unanswered.
+      if (forward) {
+        if (!last || (last.status !== 'non_responsive' && last.status !== 'withdrawn'))
+          return {
+            ok: false,
+            reason:
+              'this forward request has its answer; to ask another provider, trace the number forward again',
+          };
+        return {
+          ok: true,
+          kind: 'reopen',
+          request: { providerId: req.providerId ?? last.providerId, namedByHopId: null },
+        };
+      }
       if (req.providerId)
         return {
           ok: true,
@@ -167,6 +192,7 @@ export function decideAction(
       return { ok: true, kind: 'reassign', hop, providerId: req.providerId };
     }
     case 'request_signer_hop':
+      if (forward) return { ok: false, reason: 'a forward request has no call, so no signer to ask' };
       if (traceback.status !== 'open') return { ok: false, reason: 'the traceback is closed' };
       if (!signer)
         return {

@@ -19,3 +19,4 @@ export * from './repos/calls';
 export * from './repos/callWriter';
 export * from './repos/detection';
 export * from './repos/campaignRanking';
+export * from './repos/forward';

@@ -376,6 +376,15 @@ export const tracebacks = pgTable(
   'tracebacks',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /**
+     * `trace`: a call traced upstream hop by hop. `forward` (decision 0016): one request to the provider
+     * that holds a campaign's callback number, asking whose customer is behind it; it has no call:
+     * `calling_number` is the number asked about, `called_number` is empty and `call_started_at` is
+     * when the number was last heard in the campaign's calls.
+     */
+    kind: text('kind', { enum: ['trace', 'forward'] })
+      .notNull()
+      .default('trace'),
     status: text('status', { enum: ['open', 'closed'] }).notNull(),
     outcome: text('outcome', {
       enum: ['origin_identified', 'foreign_origin', 'non_responsive', 'dead_end', 'cancelled'],
@@ -402,6 +411,11 @@ export const tracebacks = pgTable(
   },
   (t) => [
     check('tracebacks_status_check', sql`${t.status} in ('open', 'closed')`),
+    check('tracebacks_kind_check', sql`${t.kind} in ('trace', 'forward')`),
+    check(
+      'tracebacks_forward_check',
+      sql`${t.kind} = 'trace' or (${t.campaignId} is not null and ${t.calledNumber} = '')`,
+    ),
     check(
       'tracebacks_outcome_check',
       sql`(${t.status} = 'open' and ${t.outcome} is null) or (${t.status} = 'closed' and ${t.outcome} in ('origin_identified', 'foreign_origin', 'non_responsive', 'dead_end', 'cancelled'))`,
@@ -411,6 +425,11 @@ export const tracebacks = pgTable(
     // join of open tracebacks reads their ids from the index alone.
     index('tracebacks_status_opened_idx').on(t.status, t.openedAt, t.id),
     index('tracebacks_campaign_idx').on(t.campaignId),
+    // Forward requests are few beside traces: their list pages here, and the statistics of traces
+    // leave them out by an anti-join on this small index, so the covering indexes above stay as they are.
+    index('tracebacks_forward_idx')
+      .on(t.openedAt, t.id)
+      .where(sql`${t.kind} = 'forward'`),
     index('tracebacks_calling_idx').on(t.callingNumber),
     index('tracebacks_called_idx').on(t.calledNumber),
     // Covers what the dashboard reads of closed tracebacks (closed per week, time to close, outcomes).

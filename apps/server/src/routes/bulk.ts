@@ -31,6 +31,8 @@ const safeCell = (v: string) => csvCell(/^[=+\-@]/.test(v) && !/^\+\d+$/.test(v)
 const EXPORT_COLUMNS = [
   'hop_id',
   'traceback_id',
+  // `forward`: not a call but a number the provider holds (calling_number; call_started_at is when it was last heard).
+  'request',
   'call_started_at',
   'calling_number',
   'called_number',
@@ -44,6 +46,7 @@ function exportRow(h: THop): string {
   const known = [
     h.id,
     h.tracebackId,
+    h.forward ? 'forward' : 'trace',
     h.call.startedAt,
     h.call.callingNumber,
     h.call.calledNumber,

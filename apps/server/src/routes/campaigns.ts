@@ -2,10 +2,12 @@ import {
   readAutoOpenPolicy,
   autoOpenTracebacks,
   getCampaignDetail,
+  getTraceback,
   listCampaignsRanked,
   mergeCampaigns,
   setAutoOpenPolicy,
   splitCampaign,
+  traceForward,
   updateCampaign,
 } from '@hoptrace/core';
 import {
@@ -19,6 +21,8 @@ import {
   ZCampaignSplit,
   ZIdParams,
   ZPage,
+  ZTraceback,
+  ZTraceForward,
 } from '@hoptrace/contracts';
 import { z } from 'zod';
 import { bearer, ctxOf, typed, type App } from '../context';
@@ -124,6 +128,25 @@ export default function campaignRoutes(app: App) {
     },
     (request) =>
       mergeCampaigns({ ...ctxOf(app, request), campaignId: request.params.id, absorb: request.body.absorb }),
+  );
+  r.post(
+    '/campaigns/:id/trace-forward',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary:
+          "Trace forward (staff): ask the provider that holds one of the campaign's callback numbers who its customer behind the number is. One request with the 24-hour clock, notices and one-hop link; answered origin (the customer, CPNI) or not_found (not ours). Answers the request, a traceback of kind forward; 409 while one about the same number is open",
+        security: bearer,
+        params: ZIdParams,
+        body: ZTraceForward,
+        response: { 201: ZTraceback },
+      },
+    },
+    async (request, reply) => {
+      const ctx = ctxOf(app, request);
+      const tb = await traceForward({ ...ctx, campaignId: request.params.id, input: request.body });
+      return reply.code(201).send(await getTraceback({ ...ctx, tracebackId: tb.id }));
+    },
   );
   r.post(
     '/campaigns/:id/split',

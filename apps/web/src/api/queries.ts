@@ -40,6 +40,8 @@ export interface Page<T> {
 }
 
 export interface TracebackFilters {
+  /** trace (the API's default), forward, or all. */
+  kind?: string | undefined;
   status?: string | undefined;
   outcome?: string | undefined;
   campaignId?: string | undefined;

@@ -87,22 +87,26 @@ export function RmdBadge({ rmd, providerId }: { rmd: NonNullable<THopSummary['rm
   );
 }
 
-function Answer({ hop, names }: { hop: THopSummary; names: Map<string, string> }) {
+function Answer({ hop, names, forward }: { hop: THopSummary; names: Map<string, string>; forward: boolean }) {
   const a = hop.answer;
   if (!a) return null;
   const via = hop.answeredVia ? ` (via ${CHANNEL_LABEL[hop.answeredVia]})` : '';
   let text: string;
-  switch (a.kind) {
-    case 'upstream':
-      text = `Received it from ${names.get(a.upstreamProviderId ?? '') ?? 'a provider'}`;
-      break;
-    case 'origin':
-      text = `Originated it: ${a.action ? ACTION_LABEL[a.action] : 'action not given'}`;
-      break;
-    case 'not_found':
-      text = 'No record of the call';
-      break;
-  }
+  if (forward && a.kind === 'origin')
+    text = `Our customer: ${a.action ? ACTION_LABEL[a.action] : 'action not given'}`;
+  else if (forward && a.kind === 'not_found') text = 'Not ours';
+  else
+    switch (a.kind) {
+      case 'upstream':
+        text = `Received it from ${names.get(a.upstreamProviderId ?? '') ?? 'a provider'}`;
+        break;
+      case 'origin':
+        text = `Originated it: ${a.action ? ACTION_LABEL[a.action] : 'action not given'}`;
+        break;
+      case 'not_found':
+        text = 'No record of the call';
+        break;
+    }
   return (
     <Stack gap={2}>
       <Text size="sm" fw={600}>
@@ -122,6 +126,8 @@ function Answer({ hop, names }: { hop: THopSummary; names: Map<string, string> }
 
 function HopCard(props: {
   hop: THopSummary;
+  /** A hop of a forward request: asked whose customer holds a number. */
+  forward: boolean;
   loop: boolean;
   now: number;
   names: Map<string, string>;
@@ -198,7 +204,7 @@ function HopCard(props: {
             <DateTime iso={hop.answeredAt} compact />
           </Text>
         </Box>
-        <Answer hop={hop} names={props.names} />
+        <Answer hop={hop} names={props.names} forward={props.forward} />
         <AttachmentList items={hop.attachments} />
       </Stack>
     </Paper>
@@ -245,6 +251,7 @@ export function PathChain(props: { traceback: TTraceback; loopHopIds: Set<string
                   {i > 0 && <Arrow />}
                   <HopCard
                     hop={hop}
+                    forward={props.traceback.kind === 'forward'}
                     loop={props.loopHopIds.has(hop.id)}
                     now={now}
                     names={names}

@@ -18,6 +18,8 @@ export interface TracebackRow {
   callStartedAt: string;
   callingNumber: string;
   calledNumber?: string | null | undefined;
+  /** A forward request: a question about a callback number, not a call (its "call time" is when the number was last heard). */
+  forward?: boolean;
   status: 'open' | 'closed';
   outcome: TOutcome | null;
   loop?: boolean;
@@ -53,6 +55,7 @@ export function rowsOfList(
     callStartedAt: t.call.startedAt,
     callingNumber: t.call.callingNumber,
     calledNumber: t.call.calledNumber,
+    forward: t.kind === 'forward',
     status: t.status,
     outcome: t.outcome,
     loop: t.flags.includes('loop'),
@@ -154,6 +157,11 @@ export function TracebackTable({
               <Table.Td>
                 <Text size="sm">
                   <Phone e164={t.callingNumber} />
+                  {t.forward && (
+                    <Badge color="cyan" variant="light" tt="none" size="sm" ml={6}>
+                      Forward request
+                    </Badge>
+                  )}
                   {t.calledNumber && (
                     <>
                       {' '}

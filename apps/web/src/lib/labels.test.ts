@@ -17,6 +17,28 @@ describe('describeEvent', () => {
   it.each([
     [event('traceback.opened', {}), 'Traceback opened'],
     [
+      event('traceback.opened', { forward: { number: '+18885550142', campaignName: 'Warranty' } }),
+      'Forward request opened: who is behind +1 888-555-0142, a callback number of the campaign Warranty',
+    ],
+    [
+      event('hop.requested', { seq: 1, providerId: 'p2', providerName: 'Example Voice', forward: true }),
+      'Asked Example Voice whose customer holds the number (hop 1)',
+    ],
+    [
+      event('hop.answered', {
+        kind: 'origin',
+        providerId: 'p2',
+        action: 'warned',
+        via: 'api',
+        forward: true,
+      }),
+      "Example Voice: the number is its customer's (Customer warned) via API",
+    ],
+    [
+      event('hop.answered', { kind: 'not_found', providerId: 'p1', late: true, forward: true }),
+      "Fictional Tel: the number is not its customer's, late",
+    ],
+    [
       event('hop.requested', { seq: 2, providerId: 'p2', providerName: 'Example Voice' }),
       'Asked Example Voice who handed over the call (hop 2)',
     ],

@@ -8,6 +8,7 @@ import type {
   TProvider,
   TRole,
 } from '@hoptrace/contracts';
+import { formatPhone } from './phone';
 
 /** Words for the API's codes, in one place so every screen says the same thing. */
 
@@ -115,6 +116,17 @@ export const ANSWER_KIND_LABEL = {
   not_found: 'No record of the call',
 } as const;
 
+/** The same answers to a forward request (whose customer holds a callback number). */
+export const FORWARD_ANSWER_LABEL = {
+  upstream: 'Named another provider',
+  origin: 'Our customer',
+  not_found: 'Not ours',
+} as const;
+
+/** An answer in words, as the question it answers was put (a call traced, or a number asked about). */
+export const answerLabel = (kind: keyof typeof ANSWER_KIND_LABEL, forward: boolean): string =>
+  (forward ? FORWARD_ANSWER_LABEL : ANSWER_KIND_LABEL)[kind];
+
 /** Flags a traceback can carry (tracebacks.flags), in words. */
 export const FLAG_LABEL: Record<string, string> = {
   loop: 'Loop in the path',
@@ -152,15 +164,25 @@ export function describeEvent(e: TEvent, name: (providerId: string | undefined) 
   const d = e.data;
   const provider = name(str(d.providerId));
   switch (e.type) {
-    case 'traceback.opened':
-      return 'Traceback opened';
+    case 'traceback.opened': {
+      const f = d.forward as { number?: unknown; campaignName?: unknown } | undefined;
+      return f
+        ? `Forward request opened: who is behind ${typeof f.number === 'string' ? formatPhone(f.number) : 'the number'}, a callback number of the campaign ${str(f.campaignName) ?? ''}`.trimEnd()
+        : 'Traceback opened';
+    }
     case 'hop.requested':
+      if (d.forward === true)
+        return `Asked ${str(d.providerName) ?? provider} whose customer holds the number (hop ${typeof d.seq === 'number' ? d.seq : '?'})`;
       return d.line === 'signer'
         ? `Asked ${str(d.providerName) ?? provider}, the call's signer, to confirm where the call originated (hop ${typeof d.seq === 'number' ? d.seq : '?'})`
         : `Asked ${str(d.providerName) ?? provider} who handed over the call (hop ${typeof d.seq === 'number' ? d.seq : '?'})`;
     case 'hop.answered': {
       const how = str(d.via) ? ` via ${CHANNEL_LABEL[d.via as TAnswerChannel] ?? String(d.via)}` : '';
       const late = d.late === true ? ', late' : '';
+      if (d.forward === true)
+        return d.kind === 'origin'
+          ? `${provider}: the number is its customer's (${ACTION_LABEL[d.action as TOriginAction] ?? 'action not given'})${how}${late}`
+          : `${provider}: the number is not its customer's${how}${late}`;
       switch (d.kind) {
         case 'upstream':
           return `${provider} named ${name(str(d.upstreamProviderId))} as its upstream${how}${late}`;

@@ -23,11 +23,12 @@ import {
   Text,
   TextInput,
   Textarea,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, isApiError, patch, post } from '../api/client';
 import { keys, useCampaign, useCampaignSearch } from '../api/queries';
@@ -42,6 +43,7 @@ import {
   SectionCard,
 } from '../components/common';
 import { OpenFromCall } from '../components/OpenFromCall';
+import { ForwardRequests, TraceForwardButton } from '../components/TraceForward';
 import { rowsOfCampaign, TracebackTable } from '../components/TracebackTable';
 import { Transcript } from '../components/Transcript';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
@@ -96,6 +98,7 @@ function CampaignView({ c }: { c: TCampaignDetail }) {
     patch<TCampaignDetail>(`/campaigns/${c.id}`, body),
   );
   const merged = c.status === 'merged';
+  const traceable = c.status !== 'legitimate' && !merged;
   return (
     <Stack gap="lg">
       <PageTitle
@@ -161,9 +164,14 @@ function CampaignView({ c }: { c: TCampaignDetail }) {
           <NumberCounts title="Caller numbers" items={c.callerNumberCounts} />
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 6 }}>
-          <NumberCounts title="Callback numbers spoken" items={c.callbackNumberCounts} />
+          <NumberCounts
+            title="Callback numbers spoken"
+            items={c.callbackNumberCounts}
+            action={traceable ? (number) => <TraceForwardButton campaign={c} number={number} /> : undefined}
+          />
         </Grid.Col>
       </Grid>
+      <ForwardRequests items={c.forwardRequests} />
       <SectionCard
         title="Tracebacks"
         right={
@@ -361,7 +369,16 @@ function Samples({ c }: { c: TCampaignDetail }) {
   );
 }
 
-function NumberCounts({ title, items }: { title: string; items: TCampaignDetail['callerNumberCounts'] }) {
+function NumberCounts({
+  title,
+  items,
+  action,
+}: {
+  title: string;
+  items: TCampaignDetail['callerNumberCounts'];
+  /** Something to do with each number (trace forward a callback number). */
+  action?: ((number: string) => ReactNode) | undefined;
+}) {
   return (
     <SectionCard title={title}>
       {items.length === 0 ? (
@@ -374,6 +391,11 @@ function NumberCounts({ title, items }: { title: string; items: TCampaignDetail[
             <Table.Tr>
               <Table.Th>Number</Table.Th>
               <Table.Th ta="right">Calls</Table.Th>
+              {action && (
+                <Table.Th>
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </Table.Th>
+              )}
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -387,6 +409,7 @@ function NumberCounts({ title, items }: { title: string; items: TCampaignDetail[
                 <Table.Td ta="right" className="tabular">
                   {n.calls}
                 </Table.Td>
+                {action && <Table.Td ta="right">{action(n.number)}</Table.Td>}
               </Table.Tr>
             ))}
           </Table.Tbody>

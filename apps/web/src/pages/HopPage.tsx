@@ -43,10 +43,11 @@ import {
   uploadAttachment,
   uploadErrorText,
 } from '../components/Attachments';
+import { ForwardQuestion } from '../components/ForwardQuestion';
 import { IconLock, IconRoute } from '../components/icons';
 import { ProviderPicker } from '../components/ProviderPicker';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
-import { ACTION_LABEL, ANSWER_KIND_LABEL, CATEGORY_LABEL, CHANNEL_LABEL } from '../lib/labels';
+import { ACTION_LABEL, answerLabel, CATEGORY_LABEL, CHANNEL_LABEL } from '../lib/labels';
 import { ExpiredPage, NotFoundPage } from './ErrorPages';
 
 type Mode = 'portal' | 'link';
@@ -107,16 +108,17 @@ function HopView({ id, mode }: { id: string; mode: Mode }) {
     );
   }
   const h = hop.data;
+  const title = h.forward ? 'Forward request' : 'Traceback request';
   return (
     <Stack gap="lg" maw={960}>
       <PageTitle
-        title="Traceback request"
+        title={title}
         right={h.can.answer ? <Countdown dueAt={h.dueAt} size="lg" /> : <HopStatus status={h.status} />}
       >
-        Traceback request
+        {title}
       </PageTitle>
       {h.signer && <SignerRequest hop={h} signer={h.signer} />}
-      <CallFacts hop={h} />
+      {h.forward ? <ForwardQuestion hop={h} forward={h.forward} /> : <CallFacts hop={h} />}
       {h.can.answer ? <AnswerForm hop={h} mode={mode} /> : <GivenAnswer hop={h} mode={mode} />}
       {(!!h.attachments?.length || (h.can.attach && !h.can.answer)) && (
         <Paper withBorder p="md" aria-labelledby="evidence-title">
@@ -357,7 +359,10 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
     const b = body();
     const fileError = file ? await pdfProblem(file) : null;
     if (!b) {
-      setErrors({ kind: 'Choose one of the three answers', ...(fileError ? { attachment: fileError } : {}) });
+      setErrors({
+        kind: hop.forward ? 'Choose one of the two answers' : 'Choose one of the three answers',
+        ...(fileError ? { attachment: fileError } : {}),
+      });
       focusFirstError();
       return;
     }
@@ -407,7 +412,20 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
             error={errors.kind}
             required
           >
-            {hop.signer ? (
+            {hop.forward ? (
+              <Stack gap="xs" mt="xs">
+                <Radio
+                  value="origin"
+                  label="Our customer holds this number"
+                  description="Give the customer and what you did about the number"
+                />
+                <Radio
+                  value="not_found"
+                  label="Not ours"
+                  description="No customer of ours holds this number (say where it went, if you know)"
+                />
+              </Stack>
+            ) : hop.signer ? (
               <Stack gap="xs" mt="xs">
                 <Radio
                   value="origin"
@@ -633,7 +651,7 @@ function GivenAnswer({ hop, mode }: { hop: THop; mode: Mode }) {
         )}
       </Group>
       <SimpleGrid cols={{ base: 1, sm: 3 }} component="dl" m={0}>
-        <Field label="Answer">{ANSWER_KIND_LABEL[a.kind]}</Field>
+        <Field label="Answer">{answerLabel(a.kind, !!hop.forward)}</Field>
         {a.kind === 'upstream' && <Field label="Upstream">{upstream.data?.name ?? '…'}</Field>}
         {a.action && <Field label="Action taken">{ACTION_LABEL[a.action]}</Field>}
         <Field label="Answered">

@@ -4,9 +4,18 @@ import { Link } from 'react-router';
 import { useHops } from '../api/queries';
 import { Countdown, DateTime, ErrorAlert, Loading, PageTitle, Phone } from '../components/common';
 import { IconCheck, IconInbox } from '../components/icons';
-import { ANSWER_KIND_LABEL, ACTION_LABEL, CHANNEL_LABEL } from '../lib/labels';
+import { ACTION_LABEL, answerLabel, CHANNEL_LABEL } from '../lib/labels';
 
 function CallLine({ hop }: { hop: THop }) {
+  if (hop.forward)
+    return (
+      <Text size="sm">
+        <Badge color="cyan" variant="light" tt="none" mr={6}>
+          Forward request
+        </Badge>
+        Who is your customer behind <Phone e164={hop.forward.number} />?
+      </Text>
+    );
   return (
     <Text size="sm">
       <Phone e164={hop.call.callingNumber} /> called <Phone e164={hop.call.calledNumber} />
@@ -27,9 +36,10 @@ export function InboxPage() {
     <>
       <PageTitle title="Inbox">Inbox</PageTitle>
       <Text c="dimmed" mb="md" maw={720}>
-        Each request asks: for this call, which provider handed it to you? Answers are due 24 hours after the
-        request is received (outside your business hours it counts as received when you next open). A late
-        answer is still taken, and marked late.
+        Each request asks: for this call, which provider handed it to you? (A forward request asks instead
+        which of your customers holds a number.) Answers are due 24 hours after the request is received
+        (outside your business hours it counts as received when you next open). A late answer is still taken,
+        and marked late.
       </Text>
       {hops.isPending && <Loading label="Loading your requests" />}
       {hops.isError && <ErrorAlert error={hops.error} />}
@@ -65,15 +75,23 @@ export function InboxPage() {
                 </Group>
                 <CallLine hop={hop} />
                 <Text size="xs" c="dimmed">
-                  Call at <DateTime iso={hop.call.startedAt} />
+                  {hop.forward ? 'Last heard' : 'Call at'} <DateTime iso={hop.call.startedAt} />
                   {hop.campaign ? ` · ${hop.campaign.name}` : ''}
-                  {hop.namedBy ? ` · named by ${hop.namedBy.providerName}` : ' · you delivered the call'}
+                  {hop.forward
+                    ? ''
+                    : hop.namedBy
+                      ? ` · named by ${hop.namedBy.providerName}`
+                      : ' · you delivered the call'}
                 </Text>
               </Stack>
               <Button
                 component={Link}
                 to={`/hops/${hop.id}`}
-                aria-label={`Answer the request about the call from ${hop.call.callingNumber}`}
+                aria-label={
+                  hop.forward
+                    ? `Answer the request about the number ${hop.forward.number}`
+                    : `Answer the request about the call from ${hop.call.callingNumber}`
+                }
               >
                 Answer
               </Button>
@@ -118,7 +136,7 @@ export function AnsweredPage() {
             <Stack gap={4}>
               <Group gap="xs">
                 <Badge color="teal" variant="light" tt="none">
-                  {hop.answer ? ANSWER_KIND_LABEL[hop.answer.kind] : 'Answered'}
+                  {hop.answer ? answerLabel(hop.answer.kind, !!hop.forward) : 'Answered'}
                 </Badge>
                 {hop.answer?.action && (
                   <Badge color="gray" variant="light" tt="none">

@@ -57,15 +57,17 @@ export function TracebackPage() {
       .map((e) => e.hopId as string),
   );
   const staff = STAFF.includes(user.role);
+  const forward = t.kind === 'forward';
   return (
     <Stack gap="lg">
       <PageTitle
-        title={`Traceback ${formatPhone(t.call.callingNumber)}`}
+        title={`${forward ? 'Forward request' : 'Traceback'} ${formatPhone(t.call.callingNumber)}`}
         right={<TracebackActions traceback={t} />}
       >
         <Group gap="sm" component="span">
           <span>
-            Call from <Phone e164={t.call.callingNumber} />
+            {forward ? 'Who holds ' : 'Call from '}
+            <Phone e164={t.call.callingNumber} />
           </span>
           <TracebackStatus status={t.status} outcome={t.outcome} />
           {t.flags.map((f) => (
@@ -78,7 +80,7 @@ export function TracebackPage() {
       <CallCard traceback={t} linkCampaign={staff} />
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="sm">
-          Path
+          {forward ? 'Asked' : 'Path'}
         </Title>
         <PathChain traceback={t} loopHopIds={loopHopIds} linkProviders={staff} />
         <PathEnd traceback={t} />
@@ -100,17 +102,25 @@ export function TracebackPage() {
 
 function CallCard({ traceback: t, linkCampaign }: { traceback: TTraceback; linkCampaign: boolean }) {
   const campaign = useCampaign(linkCampaign ? t.campaignId : null);
+  // A forward request has no call: the number asked about, and when the campaign's calls last spoke it.
+  const forward = t.kind === 'forward';
   return (
     <Paper withBorder p="md">
       <Grid>
         <Grid.Col span={{ base: 12, md: 7 }}>
           <SimpleGrid cols={{ base: 1, xs: 2 }} component="dl" m={0} spacing="sm">
-            <Field label="Call time">
+            <Field label={forward ? "Last heard in the campaign's calls" : 'Call time'}>
               <DateTime iso={t.call.startedAt} />
             </Field>
-            <Field label="Calling → called">
-              <Phone e164={t.call.callingNumber} /> → <Phone e164={t.call.calledNumber} />
-            </Field>
+            {forward ? (
+              <Field label="Callback number">
+                <Phone e164={t.call.callingNumber} />
+              </Field>
+            ) : (
+              <Field label="Calling → called">
+                <Phone e164={t.call.callingNumber} /> → <Phone e164={t.call.calledNumber} />
+              </Field>
+            )}
             <Field label="Opened">
               <DateTime iso={t.openedAt} />
             </Field>
@@ -153,20 +163,22 @@ function CallCard({ traceback: t, linkCampaign }: { traceback: TTraceback; linkC
                 </Text>
               </div>
             )}
-            <div>
-              <Text size="xs" c="dimmed" fw={600} tt="uppercase">
-                Identity header
-              </Text>
-              {t.identityHeader ? (
-                <Spoiler maxHeight={48} showLabel="Show all" hideLabel="Show less">
-                  <Code block className="mono-wrap" fz={11}>
-                    {t.identityHeader}
-                  </Code>
-                </Spoiler>
-              ) : (
-                <Text size="sm">None received</Text>
-              )}
-            </div>
+            {!forward && (
+              <div>
+                <Text size="xs" c="dimmed" fw={600} tt="uppercase">
+                  Identity header
+                </Text>
+                {t.identityHeader ? (
+                  <Spoiler maxHeight={48} showLabel="Show all" hideLabel="Show less">
+                    <Code block className="mono-wrap" fz={11}>
+                      {t.identityHeader}
+                    </Code>
+                  </Spoiler>
+                ) : (
+                  <Text size="sm">None received</Text>
+                )}
+              </div>
+            )}
           </Stack>
         </Grid.Col>
       </Grid>
@@ -180,7 +192,12 @@ function PathEnd({ traceback: t }: { traceback: TTraceback }) {
   const waiting = path.find((h) => h.status === 'pending');
   const last = path[path.length - 1];
   let text: string | null = null;
+  const forward = t.kind === 'forward';
   if (t.status === 'open' && waiting) text = `Waiting for ${waiting.providerName} to answer.`;
+  else if (forward && t.outcome === 'origin_identified' && last)
+    text = `${last.providerName}: the number is its customer's.`;
+  else if (forward && t.outcome === 'dead_end' && last)
+    text = `${last.providerName}: the number is not its customer's.`;
   else if (t.status === 'open')
     text = 'Open with no request waiting: reopen it with the next provider to ask, or close it.';
   else if (t.outcome === 'origin_identified' && last) text = `${last.providerName} originated the call.`;
@@ -206,7 +223,7 @@ function OriginCard({ traceback: t }: { traceback: TTraceback }) {
       <Group gap="xs" mb="xs">
         <IconLock />
         <Title order={2} size="h4">
-          Origin customer (CPNI)
+          {t.kind === 'forward' ? 'Customer behind the number (CPNI)' : 'Origin customer (CPNI)'}
         </Title>
       </Group>
       <Alert color="yellow" variant="light" mb="sm" p="xs">

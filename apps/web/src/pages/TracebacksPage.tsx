@@ -12,7 +12,16 @@ import { previewPhone } from '../lib/phoneInput';
 import { endOfLocalDay, startOfLocalDay } from '../lib/time';
 import { STAFF, useUser } from '../session';
 
-const FILTER_KEYS = ['status', 'outcome', 'campaignId', 'providerId', 'number', 'from', 'to'] as const;
+const FILTER_KEYS = [
+  'kind',
+  'status',
+  'outcome',
+  'campaignId',
+  'providerId',
+  'number',
+  'from',
+  'to',
+] as const;
 
 /** Filters live in the URL, so a filtered list can be bookmarked and shared. */
 function filtersFrom(params: URLSearchParams): TracebackFilters {
@@ -20,6 +29,7 @@ function filtersFrom(params: URLSearchParams): TracebackFilters {
   const from = get('from');
   const to = get('to');
   return {
+    kind: get('kind'),
     status: get('status'),
     outcome: get('outcome'),
     campaignId: get('campaignId'),
@@ -103,6 +113,20 @@ export function TracebacksPage() {
                 rightSectionWidth={40}
               />
             </form>
+          </Grid.Col>
+          <Grid.Col span={{ base: 6, sm: 3, md: 2 }}>
+            <Select
+              label="Kind"
+              data={[
+                { value: 'trace', label: 'Traces of calls' },
+                { value: 'forward', label: 'Forward requests' },
+                { value: 'all', label: 'Both' },
+              ]}
+              // Forward requests (questions about callback numbers) are listed apart unless asked for.
+              value={params.get('kind') ?? 'trace'}
+              onChange={(v) => set('kind', v === 'trace' ? null : v)}
+              allowDeselect={false}
+            />
           </Grid.Col>
           <Grid.Col span={{ base: 6, sm: 3, md: 2 }}>
             <Select

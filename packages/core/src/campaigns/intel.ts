@@ -42,6 +42,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
 import { presentCampaign } from '../queries/present';
 import { openTraceback } from '../commands/openTraceback';
+import { forwardRequestsOf } from './forward';
 
 const MAX_OFFSET = 10_000;
 const offsetCursor = (offset: number) =>
@@ -188,14 +189,16 @@ export async function getCampaignDetail(
   });
   const base = (await presentRanked(ctx.db, ranked ? [ranked] : [], new Map([[row.id, row]]), now, 0))[0];
   const policyNow = await autoOpenPolicy(ctx.db);
-  const [samples, tracebacks, callers, callbacks, representative, sources] = await Promise.all([
-    campaignCalls(ctx.db, row.id, { limit: 12 }),
-    campaignTracebackRows(ctx.db, row.id),
-    topCampaignNumbers(ctx.db, [row.id], 'caller', 50),
-    topCampaignNumbers(ctx.db, [row.id], 'callback', 50),
-    representativeCallOf(ctx.db, row.id, new Date(now.getTime() - policyNow.windowDays * 86_400_000)),
-    sourceNames(ctx.db),
-  ]);
+  const [samples, tracebacks, callers, callbacks, representative, sources, forwardRequests] =
+    await Promise.all([
+      campaignCalls(ctx.db, row.id, { limit: 12 }),
+      campaignTracebackRows(ctx.db, row.id),
+      topCampaignNumbers(ctx.db, [row.id], 'caller', 50),
+      topCampaignNumbers(ctx.db, [row.id], 'callback', 50),
+      representativeCallOf(ctx.db, row.id, new Date(now.getTime() - policyNow.windowDays * 86_400_000)),
+      sourceNames(ctx.db),
+      forwardRequestsOf(ctx, row.id),
+    ]);
   const tally = (pick: (t: (typeof tracebacks)[number]) => { id: string | null; name: string | null }) => {
     const counts = new Map<string, { id: string; name: string; tracebacks: number }>();
     for (const t of tracebacks) {
@@ -240,6 +243,7 @@ export async function getCampaignDetail(
       origin: t.originProviderId ? { id: t.originProviderId, name: t.originProviderName ?? '' } : null,
       entryPoint: t.entryProviderId ? { id: t.entryProviderId, name: t.entryProviderName ?? '' } : null,
     })),
+    forwardRequests,
     origins: tally((t) => ({ id: t.originProviderId, name: t.originProviderName })),
     entryPoints: tally((t) => ({ id: t.entryProviderId, name: t.entryProviderName })),
     representativeCall: representative ? presentSample(representative, sources) : null,

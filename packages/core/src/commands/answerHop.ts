@@ -190,7 +190,10 @@ async function answerWithin(
         : { kind: input.kind },
     now,
   });
-  if (!decision.ok) throw new ConflictError(decision.reason);
+  if (!decision.ok)
+    throw decision.field
+      ? InvalidInputError.field(decision.field, decision.reason)
+      : new ConflictError(decision.reason);
 
   const events: EventInsert[] = [];
   const base = { tracebackId: traceback.id, at: now, actorUserId: actor.userId, actor: actor.label };
@@ -265,6 +268,7 @@ async function answerWithin(
       late: decision.late,
       ...(upstreamId ? { upstreamProviderId: upstreamId } : {}),
       ...(input.kind === 'origin' ? { action: input.action } : {}),
+      ...(traceback.kind === 'forward' ? { forward: true } : {}),
     },
   });
   await noteShakenAnswer(tx, { traceback, hop, input });

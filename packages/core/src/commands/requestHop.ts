@@ -69,6 +69,8 @@ export async function requestHop(
       providerId: provider.id,
       providerName: provider.name,
       dueAt: dueAt.toISOString(),
+      // Asked whose customer holds a number, not who handed over a call.
+      ...(opts.traceback.kind === 'forward' ? { forward: true } : {}),
     },
   });
   // The provider hears of the request in the same transaction that makes it.

@@ -59,6 +59,9 @@ async function hopPayload(
     receivedAt: hop.receivedAt.toISOString(),
     dueAt: hop.dueAt.toISOString(),
     ...(signer ? { signer } : {}),
+    ...(traceback.kind === 'forward'
+      ? { forward: { number: traceback.callingNumber, lastHeardAt: traceback.callStartedAt.toISOString() } }
+      : {}),
   };
 }
 
@@ -73,6 +76,8 @@ function hopWebhookData(p: EmailPayload) {
     dueAt: p.dueAt,
     // A hop to the call's signer: its own PASSporT's claims (origid, attestation), nothing of the path.
     ...(p.signer ? { line: 'signer', signer: p.signer } : {}),
+    // A forward request: a number the provider holds, not a call (answer origin or not_found).
+    ...(p.forward ? { kind: 'forward', forward: p.forward } : {}),
   };
 }
 
@@ -395,6 +400,7 @@ export async function noticeTracebackClosed(
           providerName: provider?.name ?? 'unknown provider',
           timezone: provider?.timezone ?? 'UTC',
           dueAt: stuck?.dueAt.toISOString() ?? null,
+          ...(traceback.kind === 'forward' ? { forward: { number: traceback.callingNumber } } : {}),
           call: {
             startedAt: traceback.callStartedAt.toISOString(),
             callingNumber: traceback.callingNumber,

@@ -16,6 +16,8 @@ export interface EmailPayload {
   hoursBeforeDue?: number;
   /** On a hop to the call's signer (line `signer`): the PASSporT's claims to look the call up by. */
   signer?: SignerClaims;
+  /** On a forward request: the number the provider holds, and when it was last heard in the campaign's calls. */
+  forward?: { number: string; lastHeardAt: string };
 }
 
 export interface RenderedEmail {
@@ -65,6 +67,24 @@ const SIGNER_SUBJECT: Record<string, (p: EmailPayload) => string> = {
     `Reminder: confirm the origin of a call you signed (origid ${p.signer?.origid ?? 'unknown'}), due in ${p.hoursBeforeDue ?? '?'} h`,
   'hop.escalation': (p) =>
     `Overdue: confirm the origin of a call you signed (origid ${p.signer?.origid ?? 'unknown'})`,
+};
+
+/** A forward request asks who is behind a number the provider holds, not who handed it a call. */
+const FORWARD_INTRO: Record<string, (p: EmailPayload) => string> = {
+  'hop.assigned': (p) =>
+    `${p.providerName}: a number you hold is the callback number of a robocall campaign (the calls tell people to call it back). Who is your customer behind ${p.forward?.number ?? 'this number'}? Please answer within 24 hours of receipt.`,
+  'hop.reminder': (p) =>
+    `${p.providerName}: reminder — the request about your customer behind ${p.forward?.number ?? 'a number you hold'} is still unanswered and is due in ${p.hoursBeforeDue ?? '?'} hours.`,
+  'hop.escalation': (p) =>
+    `${p.providerName}: the request about your customer behind ${p.forward?.number ?? 'a number you hold'} has reached its deadline without an answer. You are listed as an escalation contact. A late answer is still accepted.`,
+};
+
+const FORWARD_SUBJECT: Record<string, (p: EmailPayload) => string> = {
+  'hop.assigned': (p) =>
+    `Forward request: who is your customer behind ${p.forward?.number ?? 'this number'}? — answer due ${utc(p.dueAt)}`,
+  'hop.reminder': (p) =>
+    `Reminder: forward request about ${p.forward?.number ?? 'a number you hold'} due in ${p.hoursBeforeDue ?? '?'} h`,
+  'hop.escalation': (p) => `Overdue forward request: ${p.forward?.number ?? 'a number you hold'}`,
 };
 
 const signedAt = (iat: number | null) =>
@@ -148,8 +168,9 @@ export function renderHopEmail(topic: string, p: EmailPayload, link: string | nu
   // The dispatcher renders every provider email through here; a closing notice has its own shape.
   if (topic === 'traceback.closed') return renderTracebackClosedEmail(p as unknown as TracebackClosedPayload);
   const signer = p.signer;
-  const intros = signer ? SIGNER_INTRO : INTRO;
-  const subjects = signer ? SIGNER_SUBJECT : SUBJECT;
+  const forward = p.forward;
+  const intros = forward ? FORWARD_INTRO : signer ? SIGNER_INTRO : INTRO;
+  const subjects = forward ? FORWARD_SUBJECT : signer ? SIGNER_SUBJECT : SUBJECT;
   const intro = (intros[topic] ?? intros['hop.assigned']!)(p);
   const subject = (subjects[topic] ?? subjects['hop.assigned']!)(p);
   const signed: Array<[string, string]> = signer
@@ -163,12 +184,25 @@ export function renderHopEmail(topic: string, p: EmailPayload, link: string | nu
         ],
       ]
     : [];
+  const campaign: [string, string] = [
+    'Campaign',
+    p.campaign ? `${p.campaign.name} — ${p.campaign.description}` : 'not assigned',
+  ];
+  const asked: Array<[string, string]> = forward
+    ? [
+        ['Number', forward.number],
+        ["Last heard in the campaign's calls", both(forward.lastHeardAt, p.timezone)],
+        campaign,
+      ]
+    : [
+        ...signed,
+        ['Call time', both(p.call.startedAt, p.timezone)],
+        ['Calling number (caller ID)', p.call.callingNumber],
+        ['Called number', p.call.calledNumber],
+        campaign,
+      ];
   const facts: Array<[string, string]> = [
-    ...signed,
-    ['Call time', both(p.call.startedAt, p.timezone)],
-    ['Calling number (caller ID)', p.call.callingNumber],
-    ['Called number', p.call.calledNumber],
-    ['Campaign', p.campaign ? `${p.campaign.name} — ${p.campaign.description}` : 'not assigned'],
+    ...asked,
     ['Received', both(p.receivedAt, p.timezone)],
     ['Answer due', both(p.dueAt, p.timezone)],
   ];
@@ -182,17 +216,19 @@ export function renderHopEmail(topic: string, p: EmailPayload, link: string | nu
     '',
     how,
     '',
-    signer
-      ? 'Answer "origin" if it originated with your customer (and say which), "upstream" if you signed it but received it from another provider (name it), or "not found".'
-      : 'Answer "upstream" with the provider that handed you the call, "origin" if your customer placed it, or "not found".',
-    `Reference: traceback ${p.tracebackId}, hop ${p.seq} (${p.hopId}).`,
+    forward
+      ? 'Answer "origin" with the customer who holds this number (and what you did about it), or "not found" if the number is not yours.'
+      : signer
+        ? 'Answer "origin" if it originated with your customer (and say which), "upstream" if you signed it but received it from another provider (name it), or "not found".'
+        : 'Answer "upstream" with the provider that handed you the call, "origin" if your customer placed it, or "not found".',
+    `Reference: ${forward ? 'forward request' : 'traceback'} ${p.tracebackId}, hop ${p.seq} (${p.hopId}).`,
   ].join('\n');
   const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1a1a1a">
 <p>${esc(intro)}</p>
 <table cellpadding="4" style="border-collapse:collapse">${facts.map(([k, v]) => `<tr><th align="left" style="padding-right:12px">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <p>${link ? `<a href="${esc(link)}" style="background:#1c4e80;color:#fff;padding:10px 16px;border-radius:4px;text-decoration:none">Answer this request</a><br><small>The link works for this request only; no password needed.</small>` : 'Sign in to hoptrace to answer this request.'}</p>
-<p>${signer ? 'Answer <b>origin</b> if it originated with your customer (and say which), <b>upstream</b> if you signed it but received it from another provider (name it), or <b>not found</b>.' : 'Answer <b>upstream</b> with the provider that handed you the call, <b>origin</b> if your customer placed it, or <b>not found</b>.'}</p>
-<p><small>Reference: traceback ${esc(p.tracebackId)}, hop ${p.seq} (${esc(p.hopId)}).</small></p>
+<p>${forward ? 'Answer <b>origin</b> with the customer who holds this number (and what you did about it), or <b>not found</b> if the number is not yours.' : signer ? 'Answer <b>origin</b> if it originated with your customer (and say which), <b>upstream</b> if you signed it but received it from another provider (name it), or <b>not found</b>.' : 'Answer <b>upstream</b> with the provider that handed you the call, <b>origin</b> if your customer placed it, or <b>not found</b>.'}</p>
+<p><small>Reference: ${forward ? 'forward request' : 'traceback'} ${esc(p.tracebackId)}, hop ${p.seq} (${esc(p.hopId)}).</small></p>
 </body></html>`;
   return { subject, text, html };
 }
@@ -204,17 +240,24 @@ export function renderStaffEmail(
     timezone: string;
     dueAt: string | null;
     call: EmailPayload['call'];
+    /** A forward request (the number asked about) rather than a trace. */
+    forward?: { number: string };
   },
   publicUrl: string,
 ): RenderedEmail {
   const url = `${publicUrl.replace(/\/$/, '')}/tracebacks/${p.tracebackId}`;
-  const subject = `Non-responsive: ${p.providerName} did not answer a traceback (call from ${p.call.callingNumber})`;
+  const what = p.forward ? 'forward request' : 'traceback';
+  const subject = p.forward
+    ? `Non-responsive: ${p.providerName} did not answer a forward request (callback number ${p.forward.number})`
+    : `Non-responsive: ${p.providerName} did not answer a traceback (call from ${p.call.callingNumber})`;
   const lines = [
-    `${p.providerName} did not answer its traceback request by ${p.dueAt ? both(p.dueAt, p.timezone) : 'its deadline'}.`,
-    'The traceback is closed as non-responsive; a late answer will reopen it.',
+    `${p.providerName} did not answer its ${p.forward ? 'forward request' : 'traceback request'} by ${p.dueAt ? both(p.dueAt, p.timezone) : 'its deadline'}.`,
+    `The ${what} is closed as non-responsive; a late answer will reopen it.`,
     '',
-    `Call: ${utc(p.call.startedAt)}, from ${p.call.callingNumber} to ${p.call.calledNumber}`,
-    `Traceback: ${url}`,
+    p.forward
+      ? `Number asked about: ${p.forward.number}`
+      : `Call: ${utc(p.call.startedAt)}, from ${p.call.callingNumber} to ${p.call.calledNumber}`,
+    `${p.forward ? 'Forward request' : 'Traceback'}: ${url}`,
   ];
   return {
     subject,

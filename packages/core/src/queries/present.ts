@@ -155,6 +155,7 @@ export function presentTraceback(
   });
   return {
     id: t.id,
+    kind: t.kind,
     status: t.status,
     outcome: t.outcome,
     flags: t.flags,

@@ -122,6 +122,7 @@ export async function listTracebacks(
       const current = path.find((h) => h.status === 'pending') ?? path[path.length - 1];
       return {
         id: t.id,
+        kind: t.kind,
         status: t.status,
         outcome: t.outcome,
         flags: t.flags,
@@ -204,6 +205,9 @@ function presentHop(
       : null,
     namedBy,
     ...(attachments ? { attachments: attachments.map(presentAttachment) } : {}),
+    ...(t.kind === 'forward'
+      ? { forward: { number: t.callingNumber, lastHeardAt: t.callStartedAt.toISOString() } }
+      : {}),
     can: {
       answer: answerable,
       attach:

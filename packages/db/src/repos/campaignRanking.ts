@@ -61,7 +61,7 @@ export async function rankCampaignRows(
       coalesce(v.callsPrev7d, 0)::int as callsPrev7d, coalesce(v.signedA7d, 0)::int as signedA7d,
       coalesce(v.sources7d, 0)::int as sources7d,
       (select count(*)::int from campaign_numbers n where n.campaign_id = c.id and n.role = 'caller') as distinctCallers,
-      (select count(*)::int from tracebacks t where t.campaign_id = c.id and t.status = 'open') as openTracebacks
+      (select count(*)::int from tracebacks t where t.campaign_id = c.id and t.status = 'open' and t.kind = 'trace') as openTracebacks
     from campaigns c left join v on v.campaign_id = c.id
     where c.status = any(${sql.param(opts.statuses)}::text[])
       ${like ? sql`and (c.name ilike ${like} or c.description ilike ${like})` : sql``}
@@ -264,7 +264,7 @@ export interface CampaignTracebackRow {
 }
 
 /**
- * A campaign's tracebacks with where each ended: the provider that answered as origin, and for a
+ * A campaign's tracebacks of calls (not its forward requests) with where each ended: the provider that answered as origin, and for a
  * call from abroad the last US provider before the foreign one (the entry point).
  */
 export async function campaignTracebackRows(
@@ -286,7 +286,7 @@ export async function campaignTracebackRows(
       where h.traceback_id = t.id and h.line = 'path' and p.country = 'US' and t.outcome = 'foreign_origin'
       order by h.seq desc limit 1) e on true
     left join providers ep on ep.id = e.provider_id
-    where t.campaign_id = ${campaignId}
+    where t.campaign_id = ${campaignId} and t.kind = 'trace'
     order by t.opened_at desc limit ${limit}`);
   return rowsOf<Record<string, unknown>>(result).map((r) => ({
     id: r.id as string,

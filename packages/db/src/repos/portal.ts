@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, ilike, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../client';
 import { apiKeys, hops, providers, tracebacks, users } from '../schema';
 import { decodeCursor, type Page } from './cursor';
@@ -12,6 +12,15 @@ import type { ApiKeyRow, UserRow } from './users';
  */
 
 const HOUR_S = 3600;
+
+/**
+ * Traceback statistics count traces of calls: forward requests (decision 0016) are another kind of
+ * question. They are few, so their ids, read once from their small partial index, are hashed and each
+ * row is checked against them: the covering indexes of these reads keep answering alone. Reads of
+ * requests and deadlines (pending, overdue, a provider's history) count every request: the clock is the same.
+ */
+const notForward = (tracebackId: SQLWrapper) =>
+  sql`${tracebackId} NOT IN (SELECT f.id FROM tracebacks f WHERE f.kind = 'forward')`;
 const weekOf = (col: SQL) =>
   sql<number>`extract(epoch from date_trunc('week', ${col} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')::float8`;
 
@@ -25,7 +34,7 @@ export async function countOpenTracebacks(db: Executor): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(tracebacks)
-    .where(eq(tracebacks.status, 'open'));
+    .where(and(eq(tracebacks.status, 'open'), notForward(tracebacks.id)));
   return row?.n ?? 0;
 }
 
@@ -95,7 +104,7 @@ async function perWeek(db: Executor, column: SQL, weeks: Date[], where: SQL[]): 
   const rows = await db
     .select({ bucket, count: sql<number>`count(*)::int` })
     .from(tracebacks)
-    .where(and(sql`${column} >= ${weeks[0]!.toISOString()}`, ...where))
+    .where(and(sql`${column} >= ${weeks[0]!.toISOString()}`, notForward(tracebacks.id), ...where))
     // By position: the expression's parameters would be sent twice and PostgreSQL could not match them.
     .groupBy(sql`1`);
   // Bucket i holds the instants from the i-th start to the next (the last: from the last start on).
@@ -143,6 +152,7 @@ export async function timeToClose(db: Executor, from: Date): Promise<Percentiles
         eq(tracebacks.status, 'closed'),
         sql`${tracebacks.outcome} <> 'cancelled'`,
         sql`${tracebacks.closedAt} >= ${from.toISOString()}`,
+        notForward(tracebacks.id),
       ),
     );
   return row ?? { n: 0, medianHours: null, p90Hours: null };
@@ -155,7 +165,13 @@ export async function outcomesSince(
   const rows = await db
     .select({ outcome: tracebacks.outcome, count: sql<number>`count(*)::int` })
     .from(tracebacks)
-    .where(and(eq(tracebacks.status, 'closed'), sql`${tracebacks.closedAt} >= ${from.toISOString()}`))
+    .where(
+      and(
+        eq(tracebacks.status, 'closed'),
+        sql`${tracebacks.closedAt} >= ${from.toISOString()}`,
+        notForward(tracebacks.id),
+      ),
+    )
     .groupBy(tracebacks.outcome);
   return rows.flatMap((r) => (r.outcome ? [{ outcome: r.outcome, count: r.count }] : []));
 }
@@ -166,7 +182,7 @@ export interface ProviderCountRow {
   count: number;
 }
 
-/** Providers whose answer was "origin" most often, among answers given since `from`. */
+/** Providers whose answer was "origin" most often, among answers given since `from` (to traces of calls). */
 export async function topOriginProviders(
   db: Executor,
   from: Date,
@@ -177,7 +193,13 @@ export async function topOriginProviders(
     .select({ providerId: providers.id, providerName: providers.name, count: n })
     .from(hops)
     .innerJoin(providers, eq(providers.id, hops.providerId))
-    .where(and(eq(hops.answerKind, 'origin'), sql`${hops.answeredAt} >= ${from.toISOString()}`))
+    .where(
+      and(
+        eq(hops.answerKind, 'origin'),
+        sql`${hops.answeredAt} >= ${from.toISOString()}`,
+        notForward(hops.tracebackId),
+      ),
+    )
     .groupBy(providers.id, providers.name)
     .orderBy(sql`count(*) DESC`, asc(providers.name))
     .limit(limit);

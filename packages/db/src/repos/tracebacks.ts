@@ -115,6 +115,8 @@ export async function lockTracebacksOfHops(
 }
 
 export interface TracebackFilter {
+  /** Traces (the default), forward requests, or both (`all`). */
+  kind?: TracebackRow['kind'] | 'all' | undefined;
   status?: 'open' | 'closed' | undefined;
   outcome?: NonNullable<TracebackRow['outcome']> | undefined;
   campaignId?: string | undefined;
@@ -132,6 +134,8 @@ export async function listTracebacks(
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<TracebackRow>> {
   const conds: SQL[] = [];
+  const kind = filter.kind ?? 'trace';
+  if (kind !== 'all') conds.push(eq(tracebacks.kind, kind));
   if (filter.status) conds.push(eq(tracebacks.status, filter.status));
   if (filter.outcome) conds.push(eq(tracebacks.outcome, filter.outcome));
   if (filter.campaignId) conds.push(eq(tracebacks.campaignId, filter.campaignId));

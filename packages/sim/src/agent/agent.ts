@@ -41,6 +41,8 @@ export interface AgentHop {
   tracebackId: string;
   status: string;
   call: { startedAt: string; callingNumber: string; calledNumber: string };
+  /** A forward request: who holds a number, which subscriber records tell, not call records. */
+  forward?: { number: string; lastHeardAt: string };
 }
 
 export type AgentLog = (entry: Record<string, unknown>) => void;
@@ -118,8 +120,19 @@ export class ProviderAgent {
       log({ level: 'info', msg: 'hop is not pending', hopId: hop.id, status: hop.status });
       return { hopId: hop.id, outcome: 'skipped', detail: `the hop is ${hop.status}` };
     }
-    const candidates = await this.#opts.records.candidates(hop.call, toleranceSeconds);
-    const decision = decide(candidates, this.#opts.peerMap, toleranceSeconds);
+    // Call records cannot say whose customer holds a number: "no record" would be a wrong answer.
+    const decision: Decision = hop.forward
+      ? {
+          action: 'ask_person',
+          reason: 'forward_request',
+          detail: `a forward request about ${hop.forward.number}: who holds it is in the subscriber records, not the call records`,
+          matched: 0,
+        }
+      : decide(
+          await this.#opts.records.candidates(hop.call, toleranceSeconds),
+          this.#opts.peerMap,
+          toleranceSeconds,
+        );
     const base = { hopId: hop.id, tracebackId: hop.tracebackId, call: hop.call, matched: decision.matched };
     if (decision.action === 'ask_person') {
       this.#seen.add(hop.id);

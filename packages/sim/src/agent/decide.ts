@@ -42,7 +42,7 @@ export type Decision =
   | { action: 'answer'; answer: AgentAnswer; matched: number }
   | {
       action: 'ask_person';
-      reason: 'ambiguous' | 'unknown_peer' | 'unreadable_call';
+      reason: 'ambiguous' | 'unknown_peer' | 'unreadable_call' | 'forward_request';
       detail: string;
       matched: number;
     };

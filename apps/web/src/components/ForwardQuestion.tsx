@@ -1,0 +1,45 @@
+import type { THop } from '@hoptrace/contracts';
+import { Alert, Paper, SimpleGrid, Text } from '@mantine/core';
+import { CATEGORY_LABEL } from '../lib/labels';
+import { DateTime, Field, Phone } from './common';
+
+/**
+ * What a forward request asks its provider: not about a call, but whose customer holds a number it
+ * holds (the callback number a robocall campaign tells people to call).
+ */
+export function ForwardQuestion({ hop, forward }: { hop: THop; forward: NonNullable<THop['forward']> }) {
+  return (
+    <Paper withBorder p="md" data-testid="forward-question">
+      <Text mb="sm">
+        A robocall campaign tells the people it calls to call back <Phone e164={forward.number} />, a number
+        you hold. <b>Who is your customer behind this number?</b>
+      </Text>
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} component="dl" m={0} spacing="sm">
+        <Field label="Number">
+          <Phone e164={forward.number} />
+        </Field>
+        <Field label="Last heard in the campaign's calls">
+          <DateTime iso={forward.lastHeardAt} />
+        </Field>
+        <Field label="Requested">
+          <DateTime iso={hop.requestedAt} />
+        </Field>
+        <Field label="Due">
+          <DateTime iso={hop.dueAt} />
+        </Field>
+      </SimpleGrid>
+      {hop.campaign && (
+        <Alert variant="light" color="gray" mt="md" title={`Campaign: ${hop.campaign.name}`}>
+          {hop.campaign.category && (
+            <Text size="xs" c="dimmed" mb={4}>
+              {CATEGORY_LABEL[hop.campaign.category] ?? hop.campaign.category}
+            </Text>
+          )}
+          <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
+            {hop.campaign.description}
+          </Text>
+        </Alert>
+      )}
+    </Paper>
+  );
+}
