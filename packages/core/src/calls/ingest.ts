@@ -6,7 +6,7 @@ import {
   ensureCallSource,
   findCallSourceByName,
   openCallWriter,
-  prepareCallBatch,
+  CallBatchBuilder,
   type PreparedCallBatch,
   type CallBatchResult,
   type CallInsert,
@@ -21,6 +21,8 @@ import type { RawCallRecord } from './records';
 
 /** Records per COPY batch: large enough to amortise a round trip, small enough to keep memory flat. */
 export const CALL_BATCH_SIZE = 5000;
+/** Records checked at once before the database's replies get their turn (see ingestInto). */
+const CHECK_SLICE = 500;
 /** How far after its receipt a call may say it started (clock skew between a feed and hoptrace). */
 export const MAX_FUTURE_MS = 24 * 3_600_000;
 /** Refusals reported in full; the rest are counted. */
@@ -264,19 +266,20 @@ async function ingestInto(
   const writer = await openCallWriter(ctx.db);
   let inFlight: Promise<void> = Promise.resolve();
   try {
-    let pending: CallInsert[] = [];
+    const builder = new CallBatchBuilder();
+    // Records sent twice within the batch being built: known after their first occurrence.
+    let repeated = 0;
     let failure: { error: unknown } | null = null;
     let records = 0;
-    const flush = async (batch: CallInsert[]) => {
-      // A record repeated within one batch is known after its first occurrence (COPY would refuse the
-      // second); across batches the stored keys tell. The COPY text is built while the last batch is
-      // still being written.
-      const ids = new Set<string>();
-      const rows = batch.filter((r) => !ids.has(r.id) && !!ids.add(r.id));
-      const prepared = prepareCallBatch(rows);
+    const flush = async () => {
+      // The next batch is read and checked while this one is written; across batches the stored
+      // keys tell what is known.
+      const prepared = builder.take();
+      const known = repeated;
+      repeated = 0;
       await inFlight;
       if (failure) throw failure.error;
-      result.alreadyKnown += batch.length - rows.length;
+      result.alreadyKnown += known;
       inFlight = writeWithRetry(writer, prepared).then(
         (written) => {
           result.accepted += written.inserted.length;
@@ -290,18 +293,21 @@ async function ingestInto(
       );
     };
     for await (const raw of input.records()) {
-      records += raw.length;
-      const prepared = prepare(raw, source, ctx.clock.now(), dno, retainedFrom(ctx));
-      if (!input.strict) refuse(prepared.refusals);
-      for (const row of prepared.rows) {
-        pending.push(row);
-        if (pending.length >= batchSize) {
-          await flush(pending);
-          pending = [];
+      for (let from = 0; from < raw.length; from += CHECK_SLICE) {
+        const slice = raw.length <= CHECK_SLICE ? raw : raw.slice(from, from + CHECK_SLICE);
+        records += slice.length;
+        const prepared = prepare(slice, source, ctx.clock.now(), dno, retainedFrom(ctx));
+        if (!input.strict) refuse(prepared.refusals);
+        for (const row of prepared.rows) {
+          if (!builder.add(row)) repeated++;
+          if (builder.size >= batchSize) await flush();
         }
+        // Every reply of the database to the batch being written waits for this process to be free:
+        // it is let in between slices, so the database is not kept waiting while a chunk is checked.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
-    if (pending.length) await flush(pending);
+    if (builder.size || repeated) await flush();
     await inFlight;
     if (failure) throw (failure as { error: unknown }).error;
     progress(records);

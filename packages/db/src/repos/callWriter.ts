@@ -56,25 +56,56 @@ export interface PreparedCallBatch {
   calls: string;
 }
 
-export function prepareCallBatch(rows: CallInsert[]): PreparedCallBatch {
-  let keys = '';
-  let calls = '';
-  const startedAts = new Array<string>(rows.length);
+/**
+ * A batch's COPY text, built a row at a time as rows are checked (so that handing a batch to the
+ * writer costs nothing at once). A row whose id is in the batch already is not added: COPY would
+ * refuse the second.
+ */
+export class CallBatchBuilder {
+  private rows: CallInsert[] = [];
+  private startedAts: string[] = [];
+  private keys = '';
+  private calls = '';
+  private ids = new Set<string>();
   // Rows read together share their receipt time: its text is made once.
-  let received: Date | null = null;
-  let receivedIso = '';
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    const started = r.startedAt.toISOString();
-    if (r.receivedAt !== received) {
-      received = r.receivedAt;
-      receivedIso = received.toISOString();
-    }
-    startedAts[i] = started;
-    keys += r.id + '\t' + started + '\n';
-    calls += callCopyLine(r, started, receivedIso);
+  private received: Date | null = null;
+  private receivedIso = '';
+
+  get size(): number {
+    return this.rows.length;
   }
-  return { rows, startedAts, keys, calls };
+
+  /** false: a row with this id is in the batch already. */
+  add(r: CallInsert): boolean {
+    if (this.ids.has(r.id)) return false;
+    this.ids.add(r.id);
+    const started = r.startedAt.toISOString();
+    if (r.receivedAt !== this.received) {
+      this.received = r.receivedAt;
+      this.receivedIso = r.receivedAt.toISOString();
+    }
+    this.rows.push(r);
+    this.startedAts.push(started);
+    this.keys += r.id + '\t' + started + '\n';
+    this.calls += callCopyLine(r, started, this.receivedIso);
+    return true;
+  }
+
+  take(): PreparedCallBatch {
+    const batch = { rows: this.rows, startedAts: this.startedAts, keys: this.keys, calls: this.calls };
+    this.rows = [];
+    this.startedAts = [];
+    this.keys = '';
+    this.calls = '';
+    this.ids = new Set();
+    return batch;
+  }
+}
+
+export function prepareCallBatch(rows: CallInsert[]): PreparedCallBatch {
+  const builder = new CallBatchBuilder();
+  for (const r of rows) builder.add(r);
+  return builder.take();
 }
 
 const CALL_COLUMNS = [
@@ -207,8 +238,16 @@ const EXISTING_PARTITIONS = `SELECT c.relname AS name FROM pg_inherits i JOIN pg
 interface Conn {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
   copy(statement: string, data: string): Promise<void>;
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * `fn` in a transaction. `first` goes out together with BEGIN, and the statement `fn` returns as
+   * `last` together with COMMIT: one round trip each instead of two (a reply waits for this process
+   * to be free, and it is busy checking the next batch).
+   */
+  transaction<T>(fn: () => Promise<{ result: T; last?: string }>, first?: string): Promise<T>;
 }
+
+/** An array literal of values that need no quoting (uuids, ISO times). */
+const arrayLiteral = (values: readonly string[]) => `'{${values.join(',')}}'`;
 
 function writerOn(conn: Conn, close: () => Promise<void>): CallWriter {
   const partitions = new Set<string>();
@@ -224,6 +263,7 @@ function writerOn(conn: Conn, close: () => Promise<void>): CallWriter {
     await conn.transaction(async () => {
       await conn.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_LOCK_KEY]);
       for (const statement of missing) await conn.query(statement);
+      return { result: undefined };
     });
     for (const m of months) partitions.add(callPartitionName(m));
   }
@@ -238,7 +278,6 @@ function writerOn(conn: Conn, close: () => Promise<void>): CallWriter {
         // is known already (a repeated import), that COPY fails on the unique key, and the batch is
         // written again without the known ones. A key taken by a concurrent import of the same records
         // in between fails the batch the same way; the caller tries it once more.
-        await conn.query('SAVEPOINT call_keys');
         let fresh = rows;
         let calls = batch.calls;
         let startedAts = batch.startedAts;
@@ -253,19 +292,20 @@ function writerOn(conn: Conn, close: () => Promise<void>): CallWriter {
           );
           const knownIds = new Set(known.map((k) => k.id));
           fresh = rows.filter((r) => !knownIds.has(r.id));
-          if (fresh.length === 0) return { inserted: [], alreadyKnown: rows.length };
+          if (fresh.length === 0) return { result: { inserted: [], alreadyKnown: rows.length } };
           const rebuilt = prepareCallBatch(fresh);
           calls = rebuilt.calls;
           startedAts = rebuilt.startedAts;
           await conn.copy(COPY_KEYS, rebuilt.keys);
         }
         await conn.copy(COPY_CALLS, calls);
-        await conn.query(
-          'INSERT INTO call_batches (source_id, received_at, call_ids, started_ats) VALUES ($1, $2, $3::uuid[], $4::timestamptz[])',
-          [fresh[0]!.sourceId, fresh[0]!.receivedAt.toISOString(), fresh.map((r) => r.id), startedAts],
-        );
-        return { inserted: fresh.map((r) => r.id), alreadyKnown: rows.length - fresh.length };
-      });
+        const ids = fresh.map((r) => r.id);
+        return {
+          result: { inserted: ids, alreadyKnown: rows.length - fresh.length },
+          // Numbers, uuids and ISO times only: written out, with COMMIT in the same round trip.
+          last: `INSERT INTO call_batches (source_id, received_at, call_ids, started_ats) VALUES (${Number(fresh[0]!.sourceId)}, '${fresh[0]!.receivedAt.toISOString()}', ${arrayLiteral(ids)}::uuid[], ${arrayLiteral(startedAts)}::timestamptz[])`,
+        };
+      }, 'SAVEPOINT call_keys');
     },
     close,
   };
@@ -292,11 +332,11 @@ export async function openCallWriter(db: Db): Promise<CallWriter> {
           stream.end(data);
           await done;
         },
-        async transaction(fn) {
-          await own.query('BEGIN');
+        async transaction(fn, first) {
+          await own.query(first ? `BEGIN; ${first}` : 'BEGIN');
           try {
-            const result = await fn();
-            await own.query('COMMIT');
+            const { result, last } = await fn();
+            await own.query(last ? `${last}; COMMIT` : 'COMMIT');
             return result;
           } catch (err) {
             await own.query('ROLLBACK').catch(() => undefined);
@@ -320,11 +360,14 @@ export async function openCallWriter(db: Db): Promise<CallWriter> {
           blob: new Blob([data]),
         });
       },
-      async transaction(fn) {
+      async transaction(fn, first) {
         return lite.transaction(async (t) => {
           tx = t;
           try {
-            return await fn();
+            if (first) await t.exec(first);
+            const { result, last } = await fn();
+            if (last) await t.exec(last);
+            return result;
           } finally {
             tx = null;
           }
