@@ -92,6 +92,10 @@ export class CampaignDetection {
   private detector: Detector | null = null;
   private version = -1;
   private stateSavedAt = 0;
+  /** The detector learnt from calls its saved state does not hold yet. */
+  private stateDirty = false;
+  /** The version consolidation last looked at: nothing to fold again until it moves. */
+  private consolidatedVersion = -1;
   readonly options: DetectorOptions;
 
   constructor(
@@ -123,9 +127,15 @@ export class CampaignDetection {
 
   private async saveState(force: boolean): Promise<void> {
     const now = Date.now();
-    if (!this.detector || (!force && now - this.stateSavedAt < SAVE_STATE_MS)) return;
+    if (!this.detector || !this.stateDirty || (!force && now - this.stateSavedAt < SAVE_STATE_MS)) return;
     await writeSetting(this.db, STATE_KEY, this.detector.exportState(), this.clock.now());
     this.stateSavedAt = now;
+    this.stateDirty = false;
+  }
+
+  /** Saves what the detector learnt since its last save (a worker stopping). */
+  async flush(): Promise<void> {
+    await this.saveState(true);
   }
 
   /** One batch of calls through detection; null when none waits. */
@@ -254,7 +264,10 @@ export class CampaignDetection {
       this.invalidate();
       throw err;
     }
-    if (step) await this.saveState(false);
+    if (step) {
+      this.stateDirty = true;
+      await this.saveState(false);
+    }
     return step;
   }
 
@@ -297,6 +310,8 @@ export class CampaignDetection {
    */
   async consolidate(): Promise<number> {
     const detector = await this.loaded();
+    // Nothing changed since the last look (here or elsewhere): the same proposals, all settled.
+    if (this.version === this.consolidatedVersion) return 0;
     const rows = await loadDetectorClusters(this.db);
     const info = new Map(rows.map((r) => [r.id, r]));
     const keptApart = new Set<string>();
@@ -315,6 +330,8 @@ export class CampaignDetection {
       await this.merge(k.id, a.id);
       merged++;
     }
+    // A merge can make another pair alike: the next run looks again.
+    if (merged === 0) this.consolidatedVersion = this.version;
     return merged;
   }
 
@@ -338,9 +355,13 @@ export class CampaignDetection {
     }
   }
 
-  /** Every waiting batch, then consolidation. */
+  /**
+   * Every waiting batch, then consolidation. `flush: false` (the worker, every few seconds) saves
+   * the detector's state at most once a minute, the rest at `flush()`; by default it is saved now.
+   */
   async runToCompletion(
     onStep?: (s: DetectionStep, totals: DetectionTotals) => void,
+    opts: { flush?: boolean } = {},
   ): Promise<DetectionTotals> {
     const totals: DetectionTotals = {
       batches: 0,
@@ -363,7 +384,7 @@ export class CampaignDetection {
       onStep?.(s, totals);
     }
     totals.merged = await this.consolidate();
-    await this.saveState(true);
+    await this.saveState(opts.flush ?? true);
     return totals;
   }
 }
