@@ -1,5 +1,9 @@
+import { buildNetwork } from '@hoptrace/sim';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, simulate } from './simulateCommand';
+import { main } from './main';
+import { formatDuration, simulate, simulateLoop } from './simulateCommand';
+
+const MINUTE = 60_000;
 
 describe('hoptrace simulate', () => {
   it('runs a scenario with agents through the API and prints the outcome mix and time to outcome', async () => {
@@ -13,6 +17,45 @@ describe('hoptrace simulate', () => {
     expect(printed).toMatch(/median \d/);
     expect(printed).toMatch(/p99 +\d/);
   }, 120_000);
+
+  it('runs the campaign loop: each campaign detected from its calls, traced within a period, to its true origin', async () => {
+    let printed = '';
+    const seed = 5;
+    const { summary, campaigns } = await simulateLoop({
+      days: 1,
+      campaigns: 3,
+      callsPerDay: 600,
+      seed,
+      out: (s) => (printed += s),
+    });
+    const network = buildNetwork({ seed, campaigns: 3 });
+    // Campaigns that called the honeypots enough for detection to find them, whatever their variants.
+    const heard = campaigns.filter((c) => c.calls >= 20);
+    expect(heard.length).toBeGreaterThanOrEqual(2);
+    for (const c of heard) {
+      expect(c.detectedAt, c.name).not.toBeNull();
+      expect(c.openedAt, c.name).not.toBeNull();
+      // Detection needs five calls; auto-open runs every 5 minutes (the policy's default) after it.
+      expect(c.detectedAt!.getTime()).toBeGreaterThanOrEqual(c.fifthCallAt!.getTime());
+      expect(c.openedAt!.getTime() - c.detectedAt!.getTime()).toBeLessThanOrEqual(5 * MINUTE);
+      const origin = network.campaigns.find((k) => k.key === c.key)!.originProviderKey;
+      expect(c.origins.map((o) => o.providerKey)).toEqual(c.origins.map(() => origin));
+    }
+    expect(summary.opened).toBe(heard.length);
+    expect(summary.originAnswers.total).toBeGreaterThan(0);
+    expect(summary.outcomes.origin_identified).toBeGreaterThan(0);
+    expect(summary.answers.wrong_upstream).toBe(0);
+    // Lawful senders and one-off calls were kept out: every traceback traces a campaign's call.
+    expect(campaigns.reduce((n, c) => n + c.tracebacks, 0)).toBe(summary.tracebacks);
+    expect(printed).toMatch(/first call → traceback opened +median \d/);
+    expect(printed).toMatch(/first call → origin identified +median /);
+  }, 120_000);
+
+  it('refuses options of the other mode and out-of-range numbers with exit code 2', async () => {
+    expect(await main(['node', 'hoptrace', 'simulate', '--loop', '--tracebacks', '5'])).toBe(2);
+    expect(await main(['node', 'hoptrace', 'simulate', '--days', '2'])).toBe(2);
+    expect(await main(['node', 'hoptrace', 'simulate', '--loop', '--campaigns', '99'])).toBe(2);
+  });
 
   it('formats durations for people', () => {
     expect(formatDuration(1500)).toBe('1.5 s');

@@ -213,7 +213,12 @@ export const ZCampaignDetail = ZCampaignRanked.extend({
 });
 export type TCampaignDetail = z.infer<typeof ZCampaignDetail>;
 
-/** Opening tracebacks for the worst campaigns by itself, each day. */
+/**
+ * Opening tracebacks for the worst campaigns by itself: every `everyMinutes`, each of the top `topK`
+ * campaigns with no open traceback and none opened in the last `retraceAfterHours` gets one, at most
+ * `maxPerDay` in any 24 hours. A policy saved before the last three fields existed reads with their
+ * defaults.
+ */
 export const ZAutoOpenPolicy = z.object({
   enabled: z.boolean().default(false),
   /** The campaigns ranked highest by volume that get a traceback (at most one open per campaign). */
@@ -222,8 +227,16 @@ export const ZAutoOpenPolicy = z.object({
   windowDays: z.number().int().min(1).max(90).default(10),
   /** A campaign with fewer calls in the last 24 hours is not traced automatically. */
   minCalls24h: z.number().int().min(0).max(1_000_000).default(1),
+  /** How often the worker runs it: a new campaign gets its traceback within this many minutes (1440: once a day). */
+  everyMinutes: z.number().int().min(1).max(1440).default(5),
+  /** At most this many tracebacks opened automatically in any 24 hours. */
+  maxPerDay: z.number().int().min(1).max(1000).default(20),
+  /** A campaign with a traceback opened in the last this many hours is not traced again yet (0: as soon as none is open). */
+  retraceAfterHours: z.number().int().min(0).max(720).default(24),
 });
 export type TAutoOpenPolicy = z.infer<typeof ZAutoOpenPolicy>;
+/** A policy as written: the fields left out take their defaults. */
+export type TAutoOpenPolicyInput = z.input<typeof ZAutoOpenPolicy>;
 
 export const ZAutoOpenPlanItem = z.object({
   campaignId: ZUuid,

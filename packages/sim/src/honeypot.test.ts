@@ -8,6 +8,7 @@ import {
   generateHoneypotFeed,
   honeypotCalls,
   planActivity,
+  staggeredActivity,
   type HoneypotOptions,
 } from './honeypot';
 import { buildNetwork, type SimProvider } from './network';
@@ -254,6 +255,35 @@ describe('the honeypot feed', () => {
         );
       });
     expect(Math.max(...aShare) - Math.min(...aShare)).toBeGreaterThan(0.5);
+  });
+  it('starts campaigns one by one in business hours, and calls none before its start', () => {
+    const days = { from: new Date('2026-06-01T12:00:00Z'), to: new Date('2026-06-04T12:00:00Z') };
+    const activity = staggeredActivity(network, days);
+    const starts = activity.map((a) => a.startsAt.getTime());
+    // Spread out: several different hours on more than one day, all in the first 70% of the period.
+    expect(new Set(starts).size).toBeGreaterThan(network.campaigns.length / 2);
+    expect(new Set(activity.map((a) => a.startsAt.toISOString().slice(0, 10))).size).toBeGreaterThan(1);
+    for (const a of activity) {
+      expect(a.startsAt.getTime()).toBeLessThanOrEqual(days.from.getTime() + 0.7 * 3 * 86_400_000);
+      const eastern = (a.startsAt.getUTCHours() + 19) % 24;
+      expect(eastern).toBeGreaterThanOrEqual(9);
+      expect(eastern).toBeLessThanOrEqual(16);
+    }
+    const staggered = generateHoneypotFeed(network, {
+      sources,
+      ...days,
+      count: 3000,
+      shaken: null,
+      activity,
+    });
+    for (const a of activity) {
+      const calls = staggered.calls.filter((c) => c.truth.campaignKey === a.campaignKey);
+      expect(calls.length, a.campaignKey).toBeGreaterThan(0);
+      expect(Date.parse(calls[0]!.record.startedAt)).toBeGreaterThanOrEqual(a.startsAt.getTime());
+    }
+    expect(() =>
+      generateHoneypotFeed(network, { sources, ...days, count: 10, activity: activity.slice(1) }),
+    ).toThrow(/one entry per campaign/);
   });
 });
 

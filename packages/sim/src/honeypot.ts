@@ -58,6 +58,8 @@ export interface HoneypotOptions {
   shaken?: SimShaken | null;
   /** Lost and doubled provider records in the network's configured shares (default false: every provider can find the call). */
   trouble?: boolean;
+  /** When and how much each campaign calls, one entry per campaign of the network (default: `planActivity`). */
+  activity?: readonly CampaignActivity[];
 }
 
 /** One record as the feed delivers it: a `TCallRecordInput` with every field present (a type, so it is a plain record). */
@@ -175,6 +177,43 @@ export function planActivity(
     out[index] = { campaignKey: campaign.key, shape, weight, growth, startsAt: at(start), endsAt: at(end) };
   });
   return out;
+}
+
+/**
+ * Campaigns that start one by one during the period, as new campaigns do: their starts are spread
+ * evenly, in a drawn order, over the whole hours of Eastern business days (when call centres start
+ * dialling) in the first `startWithin` of the period (default 0.7); each calls steadily to the end
+ * with a Zipf-like weight. The first call of each
+ * falls inside the period, so the time from a campaign's first call to its traceback can be measured.
+ */
+export function staggeredActivity(
+  network: SimNetwork,
+  opts: Pick<HoneypotOptions, 'from' | 'to' | 'seed'> & { startWithin?: number },
+): CampaignActivity[] {
+  const rnd = new Random(seedOf(network, opts) + 11);
+  const from = opts.from.getTime();
+  const to = opts.to.getTime();
+  const latest = from + (to - from) * (opts.startWithin ?? 0.7);
+  // Business hours in Eastern time (UTC-5): 9:00 to 16:00 starts.
+  const slots: number[] = [];
+  for (let h = Math.ceil(from / HOUR) * HOUR; h <= latest; h += HOUR) {
+    const eastern = (new Date(h).getUTCHours() + 19) % 24;
+    if (eastern >= 9 && eastern <= 16) slots.push(h);
+  }
+  if (!slots.length) slots.push(from);
+  const n = network.campaigns.length;
+  const ranks = rnd.shuffle(Array.from({ length: n }, (_, i) => i + 1));
+  // Evenly over the hours that can start one, in a drawn order.
+  const order = rnd.shuffle(Array.from({ length: n }, (_, i) => i));
+  const startOf = new Map(order.map((campaign, j) => [campaign, slots[Math.floor((j * slots.length) / n)]!]));
+  return network.campaigns.map((campaign, i) => ({
+    campaignKey: campaign.key,
+    shape: 'new',
+    weight: 1 / ranks[i]! ** 1.1,
+    growth: 0,
+    startsAt: new Date(startOf.get(i)!),
+    endsAt: new Date(to),
+  }));
 }
 
 /** The number of a recording: the same campaign and variant always give the same string. */
@@ -434,7 +473,7 @@ export function generateHoneypotFeed(
       sink,
     );
   sortRecords(records);
-  return { calls, records, activity: planActivity(network, opts) };
+  return { calls, records, activity: [...(opts.activity ?? planActivity(network, opts))] };
 }
 
 /** The feed as a call set, so `runScenario` can trace its calls and agents answer from its records. */
@@ -471,7 +510,9 @@ interface Entry {
 function planVolume(network: SimNetwork, opts: HoneypotOptions) {
   const from = opts.from.getTime();
   const to = opts.to.getTime();
-  const activity = planActivity(network, opts);
+  const activity = opts.activity ?? planActivity(network, opts);
+  if (activity.length !== network.campaigns.length)
+    throw new Error('honeypot feed: `activity` needs one entry per campaign of the network');
   const hours = Math.max(1, Math.ceil((to - from) / HOUR));
   let campaignMass = 0;
   let dayMass = 0;

@@ -14,3 +14,4 @@ export * from './speech';
 export * from './honeypot';
 export * from './callFile';
 export * from './demoCalls';
+export * from './loop';

@@ -13,7 +13,7 @@ import {
 import { findHop, findTraceback, hopsOf, type Db } from '@hoptrace/db';
 import { ProviderAgent, type AgentLog, type Transport } from './agent/agent';
 import { MemoryRecords } from './agent/records';
-import { truthFor, type CallSet, type SimCall } from './calls';
+import { truthFor, type CallSet, type CdrRecord, type SimCall } from './calls';
 import type { LoadedNetwork } from './load';
 import type { AnswerMode, SimNetwork } from './network';
 import { Random } from './random';
@@ -22,19 +22,17 @@ import type { SimShaken } from './shaken';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-export interface ScenarioOptions {
+/** What answers tracebacks in simulated time: the network, its providers and the records they keep. */
+export interface TracebackPlayOptions {
   db: Db;
   clock: ManualClock;
   settings?: CoreSettings;
   network: SimNetwork;
   loaded: LoadedNetwork;
-  callSet: CallSet;
-  /** The calls to trace (default: all of them). */
-  calls?: SimCall[];
+  /** Every provider's call records, which its agent looks calls up in. */
+  records: Map<string, CdrRecord[]>;
   /** The staff member who opens tracebacks and closes foreign ones. */
   analyst: Actor;
-  /** When each call's traceback is opened. */
-  openAt: (call: SimCall, index: number) => Date;
   /**
    * How an agent reaches hoptrace. Default: straight to the core commands; `hoptrace simulate`
    * passes the in-process HTTP app so the answers cross the whole API.
@@ -42,14 +40,22 @@ export interface ScenarioOptions {
   transportFor?: (providerKey: string) => Transport;
   /** Seconds from a hop's request to its agent's answer (webhook delivery and lookup). */
   agentLatencySeconds?: number;
-  /** Events after this instant are left undone (the demo stops at the present). */
-  until?: Date;
   agentLog?: AgentLog;
   seed?: number;
   /** Share of tracebacks staff withdraw a day or two after opening (if still open). */
   cancelShare?: number;
   /** Signs the calls (STIR/SHAKEN): tracebacks open with the Identity header the terminating provider received. */
   shaken?: SimShaken;
+}
+
+export interface ScenarioOptions extends Omit<TracebackPlayOptions, 'records'> {
+  callSet: CallSet;
+  /** The calls to trace (default: all of them). */
+  calls?: SimCall[];
+  /** When each call's traceback is opened. */
+  openAt: (call: SimCall, index: number) => Date;
+  /** Events after this instant are left undone (the demo stops at the present). */
+  until?: Date;
 }
 
 export interface TracebackResult {
@@ -141,55 +147,95 @@ export function coreTransport(ctx: CommandContext): Transport {
 }
 
 /**
- * Runs tracebacks for simulated calls through the core in simulated time: opening, each
- * provider answering in its own way (agent, person, late, never), the clock marking the silent
- * ones non-responsive, an analyst closing those that leave the country.
+ * Tracebacks played out through the core in simulated time: each provider answering in its own way
+ * (agent, person, late, never), the clock marking the silent ones non-responsive, an analyst closing
+ * those that leave the country. Tracebacks come in two ways: opened here at a set time (`openAt`),
+ * or opened elsewhere (auto-open) and handed over with `follow`. `runUntil` plays the events due by
+ * an instant, moving the clock to each; the caller moves it between them.
  */
-export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
-  const { db, clock, network, loaded } = opts;
-  const rnd = new Random(opts.seed ?? network.config.seed + 3);
-  const calls = opts.calls ?? opts.callSet.calls;
-  const until = opts.until?.getTime() ?? Infinity;
-  const agentLatency = (opts.agentLatencySeconds ?? 3) * 1000;
-  const queue = new EventQueue();
-  const scheduled = new Set<string>();
-  const callOf = new Map<string, SimCall>();
-  const answers: ScenarioResult['answers'] = {
+export class TracebackPlay {
+  readonly #opts: TracebackPlayOptions;
+  readonly #rnd: Random;
+  readonly #agentLatency: number;
+  readonly #queue = new EventQueue();
+  readonly #scheduled = new Set<string>();
+  readonly #callOf = new Map<string, SimCall>();
+  readonly #agents = new Map<string, ProviderAgent>();
+  readonly answers: ScenarioResult['answers'] = {
     agent: 0,
     person: 0,
     late: 0,
     agent_asked_person: 0,
     wrong_upstream: 0,
   };
-  const agents = new Map<string, ProviderAgent>();
-  const ctxFor = (actor: Actor): CommandContext => ({ db, clock, actor, settings: opts.settings });
 
-  function agentOf(providerKey: string): ProviderAgent {
-    let agent = agents.get(providerKey);
+  constructor(opts: TracebackPlayOptions) {
+    this.#opts = opts;
+    this.#rnd = new Random(opts.seed ?? opts.network.config.seed + 3);
+    this.#agentLatency = (opts.agentLatencySeconds ?? 3) * 1000;
+  }
+
+  /** When the next event is due (Infinity when none is). */
+  get nextAt(): number {
+    return this.#queue.peek()?.at ?? Infinity;
+  }
+
+  /** Opens a traceback of `call` at `at` (as the analyst). */
+  openAt(call: SimCall, at: Date, index = 0): void {
+    this.#queue.push({ at: at.getTime(), kind: 'open', call, index });
+  }
+
+  /** Plays a traceback opened elsewhere (of `call`, at the clock's now): its providers answer from here on. */
+  async follow(tracebackId: string, call: SimCall): Promise<void> {
+    this.#track(tracebackId, call, this.#opts.clock.now().getTime());
+    await this.#refresh(tracebackId);
+  }
+
+  /** The call a followed or opened traceback traces. */
+  callOf(tracebackId: string): SimCall | undefined {
+    return this.#callOf.get(tracebackId);
+  }
+
+  #track(tracebackId: string, call: SimCall, openedAt: number): void {
+    this.#callOf.set(tracebackId, call);
+    if (this.#rnd.chance(this.#opts.cancelShare ?? 0))
+      this.#queue.push({
+        at: openedAt + this.#rnd.logUniform(2 * HOUR, 48 * HOUR),
+        kind: 'cancel',
+        tracebackId,
+      });
+  }
+
+  #ctxFor(actor: Actor): CommandContext {
+    return { db: this.#opts.db, clock: this.#opts.clock, actor, settings: this.#opts.settings };
+  }
+
+  #agentOf(providerKey: string): ProviderAgent {
+    let agent = this.#agents.get(providerKey);
     if (!agent) {
+      const { loaded, transportFor, records, agentLog } = this.#opts;
       const lp = loaded.providers.get(providerKey)!;
       agent = new ProviderAgent({
         transport:
-          opts.transportFor?.(providerKey) ?? coreTransport(ctxFor({ ...lp.actor, channel: 'agent' })),
-        records: new MemoryRecords(opts.callSet.records.get(providerKey) ?? []),
+          transportFor?.(providerKey) ?? coreTransport(this.#ctxFor({ ...lp.actor, channel: 'agent' })),
+        records: new MemoryRecords(records.get(providerKey) ?? []),
         peerMap: loaded.peerMaps.get(providerKey)!,
         toleranceSeconds: 10,
-        ...(opts.agentLog ? { log: opts.agentLog } : {}),
+        ...(agentLog ? { log: agentLog } : {}),
       });
-      agents.set(providerKey, agent);
+      this.#agents.set(providerKey, agent);
     }
     return agent;
   }
 
-  calls.forEach((call, index) =>
-    queue.push({ at: opts.openAt(call, index).getTime(), kind: 'open', call, index }),
-  );
-
-  async function refresh(tracebackId: string): Promise<void> {
+  async #refresh(tracebackId: string): Promise<void> {
+    const { db, clock, loaded, network } = this.#opts;
+    const rnd = this.#rnd;
+    const queue = this.#queue;
     const now = clock.now().getTime();
     for (const hop of await hopsOf(db, tracebackId)) {
-      if (hop.status !== 'pending' || scheduled.has(hop.id)) continue;
-      scheduled.add(hop.id);
+      if (hop.status !== 'pending' || this.#scheduled.has(hop.id)) continue;
+      this.#scheduled.add(hop.id);
       const providerKey = loaded.keyOf.get(hop.providerId);
       const provider = providerKey ? network.byKey.get(providerKey) : undefined;
       queue.push({ at: hop.dueAt.getTime() + 1000, kind: 'deadline', hopId: hop.id, tracebackId });
@@ -205,7 +251,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
         continue;
       }
       const mode: AnswerMode = provider.answerMode;
-      if (mode === 'agent') queue.push({ at: now + agentLatency, kind: 'agent', ...base });
+      if (mode === 'agent') queue.push({ at: now + this.#agentLatency, kind: 'agent', ...base });
       else if (mode === 'manual')
         queue.push({ at: now + rnd.logUniform(5 * MINUTE, 20 * HOUR), kind: 'person', ...base });
       else if (mode === 'late')
@@ -217,12 +263,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     }
   }
 
-  async function personAnswers(e: {
-    hopId: string;
-    tracebackId: string;
-    providerKey: string;
-  }): Promise<void> {
-    const call = callOf.get(e.tracebackId)!;
+  async #personAnswers(e: { hopId: string; tracebackId: string; providerKey: string }): Promise<void> {
+    const { db, clock, network, loaded } = this.#opts;
+    const call = this.#callOf.get(e.tracebackId)!;
     const truth = truthFor(network, call, e.providerKey);
     const lp = loaded.providers.get(e.providerKey)!;
     const hop = await findHop(db, e.hopId);
@@ -235,126 +278,148 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
           ? {
               kind: 'origin' as const,
               customer: customerInput(network, e.providerKey, truth.customerKey),
-              action: rnd.pick(['terminated', 'warned', 'investigating'] as const),
+              action: this.#rnd.pick(['terminated', 'warned', 'investigating'] as const),
               ...(call.signature ? { numberHeld: call.signature.numberHeld } : {}),
             }
           : { kind: 'not_found' as const };
     try {
       await answerHop({
-        ...ctxFor({ ...lp.actor, channel: late ? 'link' : 'portal' }),
+        ...this.#ctxFor({ ...lp.actor, channel: late ? 'link' : 'portal' }),
         hopId: e.hopId,
         input,
       });
-      if (late) answers.late++;
-      else answers.person++;
+      if (late) this.answers.late++;
+      else this.answers.person++;
     } catch {
       // The traceback moved on (closed by staff, hop reassigned): a person would see that and stop.
     }
   }
 
-  for (let e = queue.pop(); e; e = queue.pop()) {
-    if (e.at > until) break;
-    if (e.at > clock.now().getTime()) clock.set(e.at);
-    switch (e.kind) {
-      case 'open': {
-        const c = e.call;
-        const terminating = loaded.providers.get(c.path[c.path.length - 1]!)!;
-        const tb = await openTraceback({
-          ...ctxFor(opts.analyst),
-          input: {
-            call: { startedAt: c.startedAt, callingNumber: c.callingNumber, calledNumber: c.calledNumber },
-            firstProviderId: terminating.id,
-            campaignId: c.campaignKey ? loaded.campaignIds.get(c.campaignKey) : undefined,
-            identityHeader: opts.shaken?.identityFor(c),
-          },
-        });
-        callOf.set(tb.id, c);
-        if (rnd.chance(opts.cancelShare ?? 0))
-          queue.push({ at: e.at + rnd.logUniform(2 * HOUR, 48 * HOUR), kind: 'cancel', tracebackId: tb.id });
-        await refresh(tb.id);
-        break;
-      }
-      case 'agent': {
-        const call = callOf.get(e.tracebackId)!;
-        const handled = await agentOf(e.providerKey).handle({
-          id: e.hopId,
-          tracebackId: e.tracebackId,
-          status: 'pending',
-          call: {
-            startedAt: call.startedAt.toISOString(),
-            callingNumber: call.callingNumber,
-            calledNumber: call.calledNumber,
-          },
-        });
-        if (handled.outcome === 'answered') {
-          answers.agent++;
-          const a = handled.decision.action === 'answer' ? handled.decision.answer : null;
-          const truth = truthFor(network, call, e.providerKey);
-          if (
-            a?.kind === 'upstream' &&
-            (truth.kind !== 'upstream' ||
-              loaded.providers.get(truth.providerKey)!.id !== a.upstreamProviderId)
-          )
-            answers.wrong_upstream++;
-        } else if (handled.outcome === 'ask_person' || handled.outcome === 'refused') {
-          answers.agent_asked_person++;
-          queue.push({ ...e, at: e.at + rnd.logUniform(10 * MINUTE, 8 * HOUR), kind: 'person' });
-        }
-        break;
-      }
-      case 'person':
-        await personAnswers(e);
-        break;
-      case 'deadline': {
-        const hop = await findHop(db, e.hopId);
-        if (hop?.status === 'pending') await markNonResponsive({ ...ctxFor(clockActor), hopId: e.hopId });
-        break;
-      }
-      case 'cancel': {
-        const tb = await findTraceback(db, e.tracebackId);
-        if (tb?.status === 'open')
-          await actOnTraceback({
-            ...ctxFor(opts.analyst),
-            tracebackId: e.tracebackId,
-            input: { action: 'cancel', note: 'Withdrawn: duplicate of another traceback (simulated).' },
-          });
-        break;
-      }
-      case 'foreign': {
-        const tb = await findTraceback(db, e.tracebackId);
-        const hop = await findHop(db, e.hopId);
-        // Staff close it as foreign: the gateway is known, the provider abroad is not bound to answer.
-        if (tb?.status === 'open' && hop?.status === 'pending')
-          await actOnTraceback({
-            ...ctxFor(opts.analyst),
-            tracebackId: e.tracebackId,
+  /** Plays every event due by `until` (ms), in time order. */
+  async runUntil(until: number): Promise<void> {
+    const { db, clock, network, loaded, analyst } = this.#opts;
+    const rnd = this.#rnd;
+    const queue = this.#queue;
+    const answers = this.answers;
+    for (let e = queue.peek(); e && e.at <= until; e = queue.peek()) {
+      queue.pop();
+      if (e.at > clock.now().getTime()) clock.set(e.at);
+      switch (e.kind) {
+        case 'open': {
+          const c = e.call;
+          const terminating = loaded.providers.get(c.path[c.path.length - 1]!)!;
+          const tb = await openTraceback({
+            ...this.#ctxFor(analyst),
             input: {
-              action: 'close',
-              outcome: 'foreign_origin',
-              note: 'Upstream provider is abroad (simulated).',
+              call: { startedAt: c.startedAt, callingNumber: c.callingNumber, calledNumber: c.calledNumber },
+              firstProviderId: terminating.id,
+              campaignId: c.campaignKey ? loaded.campaignIds.get(c.campaignKey) : undefined,
+              identityHeader: this.#opts.shaken?.identityFor(c),
             },
           });
-        break;
+          this.#track(tb.id, c, e.at);
+          await this.#refresh(tb.id);
+          break;
+        }
+        case 'agent': {
+          const call = this.#callOf.get(e.tracebackId)!;
+          const handled = await this.#agentOf(e.providerKey).handle({
+            id: e.hopId,
+            tracebackId: e.tracebackId,
+            status: 'pending',
+            call: {
+              startedAt: call.startedAt.toISOString(),
+              callingNumber: call.callingNumber,
+              calledNumber: call.calledNumber,
+            },
+          });
+          if (handled.outcome === 'answered') {
+            answers.agent++;
+            const a = handled.decision.action === 'answer' ? handled.decision.answer : null;
+            const truth = truthFor(network, call, e.providerKey);
+            if (
+              a?.kind === 'upstream' &&
+              (truth.kind !== 'upstream' ||
+                loaded.providers.get(truth.providerKey)!.id !== a.upstreamProviderId)
+            )
+              answers.wrong_upstream++;
+          } else if (handled.outcome === 'ask_person' || handled.outcome === 'refused') {
+            answers.agent_asked_person++;
+            queue.push({ ...e, at: e.at + rnd.logUniform(10 * MINUTE, 8 * HOUR), kind: 'person' });
+          }
+          break;
+        }
+        case 'person':
+          await this.#personAnswers(e);
+          break;
+        case 'deadline': {
+          const hop = await findHop(db, e.hopId);
+          if (hop?.status === 'pending')
+            await markNonResponsive({ ...this.#ctxFor(clockActor), hopId: e.hopId });
+          break;
+        }
+        case 'cancel': {
+          const tb = await findTraceback(db, e.tracebackId);
+          if (tb?.status === 'open')
+            await actOnTraceback({
+              ...this.#ctxFor(analyst),
+              tracebackId: e.tracebackId,
+              input: { action: 'cancel', note: 'Withdrawn: duplicate of another traceback (simulated).' },
+            });
+          break;
+        }
+        case 'foreign': {
+          const tb = await findTraceback(db, e.tracebackId);
+          const hop = await findHop(db, e.hopId);
+          // Staff close it as foreign: the gateway is known, the provider abroad is not bound to answer.
+          if (tb?.status === 'open' && hop?.status === 'pending')
+            await actOnTraceback({
+              ...this.#ctxFor(analyst),
+              tracebackId: e.tracebackId,
+              input: {
+                action: 'close',
+                outcome: 'foreign_origin',
+                note: 'Upstream provider is abroad (simulated).',
+              },
+            });
+          break;
+        }
       }
+      if (e.kind !== 'open') await this.#refresh(e.tracebackId);
     }
-    if (e.kind !== 'open') await refresh(e.tracebackId);
   }
 
-  const tracebacks: TracebackResult[] = [];
-  for (const [tracebackId, call] of callOf) {
-    const tb = (await findTraceback(db, tracebackId))!;
-    tracebacks.push({
-      tracebackId,
-      callId: call.id,
-      status: tb.status,
-      outcome: tb.outcome,
-      openedAt: tb.openedAt,
-      closedAt: tb.closedAt,
-      hops: (await hopsOf(db, tracebackId)).filter((h) => h.line === 'path' && h.status !== 'withdrawn')
-        .length,
-    });
+  /** Every traceback played, as it stands now. */
+  async result(): Promise<ScenarioResult> {
+    const { db } = this.#opts;
+    const tracebacks: TracebackResult[] = [];
+    for (const [tracebackId, call] of this.#callOf) {
+      const tb = (await findTraceback(db, tracebackId))!;
+      tracebacks.push({
+        tracebackId,
+        callId: call.id,
+        status: tb.status,
+        outcome: tb.outcome,
+        openedAt: tb.openedAt,
+        closedAt: tb.closedAt,
+        hops: (await hopsOf(db, tracebackId)).filter((h) => h.line === 'path' && h.status !== 'withdrawn')
+          .length,
+      });
+    }
+    return { tracebacks, answers: { ...this.answers } };
   }
-  return { tracebacks, answers };
+}
+
+/**
+ * Runs tracebacks for simulated calls through the core in simulated time: each opened at `openAt`,
+ * then played out (see `TracebackPlay`) until nothing is left to happen or `until`.
+ */
+export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
+  const { callSet, calls, openAt, until, ...rest } = opts;
+  const play = new TracebackPlay({ ...rest, records: callSet.records });
+  (calls ?? callSet.calls).forEach((call, index) => play.openAt(call, openAt(call, index), index));
+  await play.runUntil(until?.getTime() ?? Infinity);
+  return play.result();
 }
 
 const clockActor: Actor = {

@@ -1,5 +1,6 @@
 import {
-  autoOpenDaily,
+  autoOpenScheduled,
+  openedBy,
   sweepOverdueHops,
   sweepScheduledNotices,
   systemActor,
@@ -46,16 +47,19 @@ export const JOBS: readonly JobDefinition[] = [
     id: 'campaigns.detect',
     everyMs: 2_000,
     async run(ctx) {
-      // Every waiting batch, then consolidation of clusters that turned out to be one.
+      // Every waiting batch, then consolidation of clusters that turned out to be one. The detector's
+      // state is saved at most once a minute, and when the worker stops.
       if (!ctx.detection) return 0;
-      return (await ctx.detection.runToCompletion()).calls;
+      return (await ctx.detection.runToCompletion(undefined, { flush: false })).calls;
     },
   },
   {
     id: 'campaigns.auto-open',
     everyMs: 60_000,
-    // Once a UTC day while the policy is on: tracebacks for the top campaigns (claimed by one worker).
-    run: (ctx) => autoOpenDaily({ db: ctx.db, clock: ctx.clock, actor: systemActor('campaigns') }),
+    // Once per policy period (`everyMinutes`) while the policy is on: tracebacks for the top campaigns
+    // (each period claimed by one worker).
+    run: async (ctx) =>
+      openedBy(await autoOpenScheduled({ db: ctx.db, clock: ctx.clock, actor: systemActor('campaigns') })),
   },
   {
     id: 'calls.retention',
@@ -125,6 +129,11 @@ export function startWorker(
       stopped = true;
       for (const t of timers) clearInterval(t);
       await Promise.all(running.values());
+      await ctx.detection?.flush().catch((err: unknown) =>
+        opts.log?.('saving the campaign detector failed', {
+          err: err instanceof Error ? err.message : String(err),
+        }),
+      );
     },
   };
 }

@@ -254,7 +254,7 @@ function RankedTable({ items }: { items: TCampaignRanked[] }) {
   );
 }
 
-/** The policy that opens tracebacks for the top campaigns each day, a dry run of it, and running it now. */
+/** The policy that opens tracebacks for the top campaigns every few minutes, a dry run of it, and running it now. */
 function AutoOpenPanel() {
   const queryClient = useQueryClient();
   const policy = useAutoOpenPolicy();
@@ -297,22 +297,37 @@ function AutoOpenPanel() {
     setErrors({});
     save.mutate(parsed.data);
   }
-  const num = (key: 'topK' | 'windowDays' | 'minCalls24h') => (v: string | number) =>
-    setDraft((d) => (d ? { ...d, [key]: typeof v === 'number' ? v : Number(v) } : d));
+  const num =
+    (key: 'topK' | 'windowDays' | 'minCalls24h' | 'everyMinutes' | 'maxPerDay' | 'retraceAfterHours') =>
+    (v: string | number) =>
+      setDraft((d) => (d ? { ...d, [key]: typeof v === 'number' ? v : Number(v) } : d));
   return (
     <SectionCard title="Auto-open" testId="auto-open">
       <Text size="sm" c="dimmed" mb="sm" maw={760}>
-        Once a day, open a traceback for each of the campaigns ranked highest by volume that has no open one,
-        from its most traceable recent call.
+        Every few minutes, open a traceback for each of the campaigns ranked highest by volume that has no
+        open one and was not traced lately, from its most traceable recent call: a new campaign gets its
+        traceback within minutes of being detected. Every 1440 minutes runs it once a day; tracing again after
+        0 hours traces a campaign again as soon as none of its tracebacks is open.
       </Text>
       {policy.isPending && <Skeleton h={80} />}
       {policy.isError && <ErrorAlert error={policy.error} />}
       {draft && (
         <form onSubmit={submit} noValidate aria-label="Auto-open policy">
           <Stack gap="sm">
-            <FormError error={save.error} shownFields={['enabled', 'topK', 'windowDays', 'minCalls24h']} />
+            <FormError
+              error={save.error}
+              shownFields={[
+                'enabled',
+                'topK',
+                'windowDays',
+                'minCalls24h',
+                'everyMinutes',
+                'maxPerDay',
+                'retraceAfterHours',
+              ]}
+            />
             <Switch
-              label="Open tracebacks automatically each day"
+              label="Open tracebacks automatically"
               checked={draft.enabled}
               onChange={(e) => {
                 const enabled = e.currentTarget.checked;
@@ -347,6 +362,38 @@ function AutoOpenPanel() {
                 value={draft.minCalls24h}
                 onChange={num('minCalls24h')}
                 error={errors.minCalls24h}
+                w={160}
+              />
+            </Group>
+            <Group align="flex-start" gap="sm">
+              <NumberInput
+                label="Run every"
+                description="minutes"
+                min={1}
+                max={1440}
+                value={draft.everyMinutes}
+                onChange={num('everyMinutes')}
+                error={errors.everyMinutes}
+                w={160}
+              />
+              <NumberInput
+                label="At most"
+                description="tracebacks in 24 h"
+                min={1}
+                max={1000}
+                value={draft.maxPerDay}
+                onChange={num('maxPerDay')}
+                error={errors.maxPerDay}
+                w={160}
+              />
+              <NumberInput
+                label="Trace again after"
+                description="hours"
+                min={0}
+                max={720}
+                value={draft.retraceAfterHours}
+                onChange={num('retraceAfterHours')}
+                error={errors.retraceAfterHours}
                 w={160}
               />
             </Group>

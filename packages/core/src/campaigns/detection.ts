@@ -104,6 +104,10 @@ export class CampaignDetection {
    */
   private readonly pendingProfiles = new Map<string, Record<string, unknown>>();
   private profilesSavedAt = Date.now();
+  /** The detector learnt from calls its saved state does not hold yet. */
+  private stateDirty = false;
+  /** The version consolidation last looked at: nothing to fold again until it moves. */
+  private consolidatedVersion = -1;
   readonly options: DetectorOptions;
 
   constructor(
@@ -149,9 +153,16 @@ export class CampaignDetection {
 
   private async saveState(force: boolean): Promise<void> {
     const now = Date.now();
-    if (!this.detector || (!force && now - this.stateSavedAt < SAVE_STATE_MS)) return;
+    if (!this.detector || !this.stateDirty || (!force && now - this.stateSavedAt < SAVE_STATE_MS)) return;
     await writeSetting(this.db, STATE_KEY, this.detector.exportState(), this.clock.now());
     this.stateSavedAt = now;
+    this.stateDirty = false;
+  }
+
+  /** Saves what the detector learnt since its last save (a worker stopping). */
+  async flush(): Promise<void> {
+    await this.db.transaction((tx) => this.writeProfiles(tx, true));
+    await this.saveState(true);
   }
 
   /**
@@ -290,9 +301,12 @@ export class CampaignDetection {
       this.invalidate();
       throw err;
     }
-    // In a pipeline the next batch's transaction may hold the only connection (PGlite) and wait for
-    // this one: the state is saved between windows instead.
-    if (step && !pipeline) await this.saveState(false);
+    if (step) {
+      this.stateDirty = true;
+      // In a pipeline the next batch's transaction may hold the only connection (PGlite) and wait
+      // for this one: the state is saved between windows instead.
+      if (!pipeline) await this.saveState(false);
+    }
     return step;
   }
 
@@ -335,6 +349,8 @@ export class CampaignDetection {
    */
   async consolidate(): Promise<number> {
     const detector = await this.loaded();
+    // Nothing changed since the last look (here or elsewhere): the same proposals, all settled.
+    if (this.version === this.consolidatedVersion) return 0;
     const rows = await loadDetectorClusters(this.db);
     const info = new Map(rows.map((r) => [r.id, r]));
     const keptApart = new Set<string>();
@@ -353,6 +369,8 @@ export class CampaignDetection {
       await this.merge(k.id, a.id);
       merged++;
     }
+    // A merge can make another pair alike: the next run looks again.
+    if (merged === 0) this.consolidatedVersion = this.version;
     return merged;
   }
 
@@ -384,9 +402,12 @@ export class CampaignDetection {
    * run in the database, the next is read and assigned here (on PostgreSQL, on a second connection:
    * the two use both cores). Every PIPELINE_DEPTH batches the pipeline drains and the detector is
    * checked against changes made elsewhere (an analyst's merge or split, another worker).
+   * `flush: false` (the worker, every few seconds) saves the detector's state and profiles at most
+   * once a minute, the rest at `flush()`; by default they are saved now.
    */
   async runToCompletion(
     onStep?: (s: DetectionStep, totals: DetectionTotals) => void,
+    opts: { flush?: boolean } = {},
   ): Promise<DetectionTotals> {
     const totals: DetectionTotals = {
       batches: 0,
@@ -437,9 +458,9 @@ export class CampaignDetection {
     }
     // Nothing came in: nothing to fold together.
     if (totals.batches === 0) return totals;
-    await this.db.transaction((tx) => this.writeProfiles(tx, true));
+    await this.db.transaction((tx) => this.writeProfiles(tx, opts.flush ?? true));
     totals.merged = await this.consolidate();
-    await this.saveState(true);
+    await this.saveState(opts.flush ?? true);
     return totals;
   }
 }

@@ -1,18 +1,23 @@
 import { schema } from '@hoptrace/db';
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestCalls } from '../calls/ingest';
 import type { RawCallRecord } from '../calls/records';
 import { createCallSource, listCallsFor } from '../calls/sources';
+import { actOnTraceback } from '../commands/actOnTraceback';
 import { NotFoundError } from '../errors';
+import { systemActor } from '../actor';
 import { getTimeline, getTraceback } from '../queries/tracebacks';
 import { setupCore } from '../testing/fixtures';
 import { CampaignDetection } from './detection';
 import {
+  autoOpenScheduled,
+  autoOpenSlot,
   autoOpenTracebacks,
   getCampaignDetail,
   listCampaignsRanked,
   mergeCampaigns,
+  openedBy,
   setAutoOpenPolicy,
   splitCampaign,
   updateCampaign,
@@ -235,5 +240,68 @@ describe('auto-open', () => {
     await expect(autoOpenTracebacks({ ...env.ctx(actor), dryRun: true })).rejects.toBeInstanceOf(
       NotFoundError,
     );
+  });
+});
+
+describe('scheduled auto-open', () => {
+  it('runs once per period, waits to trace a campaign again, and keeps to the daily maximum', async () => {
+    // The campaigns traced above: their tracebacks are withdrawn, so none is open.
+    const open = await env.db.select().from(schema.tracebacks).where(eq(schema.tracebacks.status, 'open'));
+    expect(open.length).toBeGreaterThan(0);
+    for (const t of open)
+      await actOnTraceback({ ...ctx(), tracebackId: t.id, input: { action: 'cancel', note: 'test' } });
+    const policy = {
+      enabled: true,
+      topK: 3,
+      windowDays: 10,
+      minCalls24h: 0,
+      everyMinutes: 5,
+      maxPerDay: 1,
+      retraceAfterHours: 24,
+    };
+    await setAutoOpenPolicy({ ...ctx(), input: policy });
+    const system = env.ctx(systemActor('campaigns'));
+    const traced = new Set(open.map((t) => t.campaignId));
+
+    // Traced less than 24 hours ago: not again yet.
+    expect(openedBy(await autoOpenScheduled(system))).toBe(0);
+    const waiting = await autoOpenTracebacks({ ...ctx(), dryRun: true });
+    const reasons = waiting.items.filter((i) => traced.has(i.campaignId)).map((i) => i.reason);
+    expect(reasons).toHaveLength(traced.size);
+    for (const reason of reasons) expect(reason).toContain("under the policy's 24 hours ago");
+
+    // A day later: one traceback (the daily maximum), and only one per period however often the job ticks.
+    env.clock.advance(25 * 3_600_000);
+    const before = await env.db.$count(schema.tracebacks);
+    expect(openedBy(await autoOpenScheduled(system))).toBe(1);
+    // The same period again (another worker, the next tick): claimed already, nothing runs.
+    expect(await autoOpenScheduled(system)).toBeNull();
+    expect(await env.db.$count(schema.tracebacks)).toBe(before + 1);
+    const [latest] = await env.db
+      .select()
+      .from(schema.tracebacks)
+      .orderBy(desc(schema.tracebacks.openedAt))
+      .limit(1);
+    const opened = (await getTimeline({ ...ctx(), tracebackId: latest!.id })).find(
+      (e) => e.type === 'traceback.opened',
+    );
+    expect(opened?.data).toMatchObject({ openedBecause: { kind: 'campaign_rank', rank: 1 } });
+    expect(JSON.stringify(opened?.data)).toContain('every 5 min, at most 1 a day');
+
+    // The next period: the day's one is spent, so the next campaign waits and says why.
+    env.clock.advance(5 * 60_000);
+    const next = await autoOpenScheduled(system);
+    expect(next).not.toBeNull();
+    expect(openedBy(next)).toBe(0);
+    const plan = await autoOpenTracebacks({ ...ctx(), dryRun: true });
+    expect(plan.items.some((i) => i.reason.includes('tracebacks in 24 hours are opened already'))).toBe(true);
+    expect(plan.items.filter((i) => i.action === 'open')).toEqual([]);
+  });
+
+  it('names a period by its start', () => {
+    expect(autoOpenSlot(new Date('2026-12-01T10:07:59Z'), 5)).toBe('2026-12-01T10:05:00.000Z');
+    expect(autoOpenSlot(new Date('2026-12-01T23:59:00Z'), 1440)).toBe('2026-12-01T00:00:00.000Z');
+    // Periods that do not divide a day start again at midnight.
+    expect(autoOpenSlot(new Date('2026-12-02T00:03:00Z'), 7)).toBe('2026-12-02T00:00:00.000Z');
   });
 });

@@ -2,6 +2,7 @@ import { Detector, profileOf, templateSegments, DEFAULT_DETECTOR_OPTIONS } from 
 import {
   ZAutoOpenPolicy,
   type TAutoOpenPolicy,
+  type TAutoOpenPolicyInput,
   type TAutoOpenResult,
   type TCampaignCallSample,
   type TCampaignDetail,
@@ -12,13 +13,15 @@ import {
 import {
   bumpDetectorVersion,
   campaignCalls,
-  claimDailyRun,
+  claimScheduledRun,
   campaignTracebackRows,
+  countAutoOpenedSince,
   dailyVolumes,
   findCallSource,
   findCampaign,
   insertCampaign,
   InvalidCursorError,
+  lastTracebackOpenedAt,
   listCallSources,
   mergeCampaignRows,
   moveCallsToCampaign,
@@ -409,7 +412,7 @@ export async function readAutoOpenPolicy(ctx: CommandContext): Promise<TAutoOpen
 }
 
 export async function setAutoOpenPolicy(
-  ctx: CommandContext & { input: TAutoOpenPolicy },
+  ctx: CommandContext & { input: TAutoOpenPolicyInput },
 ): Promise<TAutoOpenPolicy> {
   authorize(policy.manageCampaigns(ctx.actor), 'route');
   const value = ZAutoOpenPolicy.parse(ctx.input);
@@ -419,9 +422,11 @@ export async function setAutoOpenPolicy(
 
 /**
  * Opens tracebacks for the campaigns ranked highest by volume (policy `topK`), at most one open
- * traceback per campaign: for each, the representative call of the last `windowDays`, its first hop
- * the provider that terminated it (the source's carrier). Each says on its timeline why it was opened.
- * `dryRun` lists what would be opened and why the others are skipped, and opens nothing.
+ * traceback per campaign, none for a campaign traced in the last `retraceAfterHours`, and at most
+ * `maxPerDay` opened automatically in any 24 hours: for each, the representative call of the last
+ * `windowDays`, its first hop the provider that terminated it (the source's carrier). Each says on
+ * its timeline why it was opened. `dryRun` lists what would be opened and why the others are
+ * skipped, and opens nothing.
  */
 export async function autoOpenTracebacks(
   ctx: CommandContext & { dryRun: boolean; policy?: TAutoOpenPolicy | undefined },
@@ -441,7 +446,16 @@ export async function autoOpenTracebacks(
     ranked.map((r) => r.id),
   );
   const items: TAutoOpenResult['items'] = [];
-  const describe = `top ${p.topK} by volume, calls under ${p.windowDays} days old`;
+  const describe = `top ${p.topK} by volume, calls under ${p.windowDays} days old, every ${p.everyMinutes} min, at most ${p.maxPerDay} a day`;
+  const [openedToday, lastOpened] = await Promise.all([
+    countAutoOpenedSince(ctx.db, new Date(now.getTime() - 86_400_000)),
+    lastTracebackOpenedAt(
+      ctx.db,
+      ranked.map((r) => r.id),
+      new Date(now.getTime() - p.retraceAfterHours * 3_600_000),
+    ),
+  ]);
+  let budget = p.maxPerDay - openedToday;
   for (const [i, r] of ranked.entries()) {
     const campaign = rows.get(r.id)!;
     const item = {
@@ -463,6 +477,17 @@ export async function autoOpenTracebacks(
       skip('a traceback of this campaign is open already');
       continue;
     }
+    const last = lastOpened.get(r.id);
+    if (last && p.retraceAfterHours > 0) {
+      skip(
+        `a traceback of this campaign was opened at ${last.toISOString()}, under the policy's ${p.retraceAfterHours} hours ago`,
+      );
+      continue;
+    }
+    if (budget <= 0) {
+      skip(`the policy's ${p.maxPerDay} tracebacks in 24 hours are opened already`);
+      continue;
+    }
     const call = await representativeCallOf(
       ctx.db,
       r.id,
@@ -481,6 +506,7 @@ export async function autoOpenTracebacks(
     }
     item.callId = call.id;
     item.firstProviderId = source.terminatingProviderId;
+    budget--;
     if (ctx.dryRun) {
       items.push({
         ...item,
@@ -521,13 +547,28 @@ export async function autoOpenTracebacks(
   return { dryRun: ctx.dryRun, items };
 }
 
-/** The worker's daily run: once per UTC day while the policy is enabled. */
-export async function autoOpenDaily(ctx: CommandContext & { db: Db }): Promise<number> {
-  const p = await autoOpenPolicy(ctx.db);
-  if (!p.enabled) return 0;
-  const today = ctx.clock.now().toISOString().slice(0, 10);
-  // Several workers: one of them opens today's tracebacks.
-  if (!(await claimDailyRun(ctx.db, 'campaigns.auto_open_last', today, ctx.clock.now()))) return 0;
-  const result = await autoOpenTracebacks({ ...ctx, dryRun: false, policy: p });
-  return result.items.filter((i) => i.action === 'open').length;
+/** The slot of `everyMinutes` that `at` falls in, named by its start (slots of a day start at midnight UTC). */
+export function autoOpenSlot(at: Date, everyMinutes: number): string {
+  const ms = everyMinutes * 60_000;
+  const day = Math.floor(at.getTime() / 86_400_000) * 86_400_000;
+  return new Date(day + Math.floor((at.getTime() - day) / ms) * ms).toISOString();
 }
+
+/**
+ * The worker's scheduled run (the job ticks every minute): once per `everyMinutes` slot while the
+ * policy is enabled, claimed by one worker. Null when there was nothing to run: the policy is off,
+ * or this slot was run already (here or by another worker).
+ */
+export async function autoOpenScheduled(ctx: CommandContext & { db: Db }): Promise<TAutoOpenResult | null> {
+  const p = await autoOpenPolicy(ctx.db);
+  if (!p.enabled) return null;
+  const now = ctx.clock.now();
+  // Several workers: one of them runs each slot.
+  if (!(await claimScheduledRun(ctx.db, 'campaigns.auto_open_last', autoOpenSlot(now, p.everyMinutes), now)))
+    return null;
+  return autoOpenTracebacks({ ...ctx, dryRun: false, policy: p });
+}
+
+/** How many tracebacks a run opened. */
+export const openedBy = (result: TAutoOpenResult | null): number =>
+  result?.items.filter((i) => i.action === 'open' && i.tracebackId).length ?? 0;

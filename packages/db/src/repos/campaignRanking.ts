@@ -248,6 +248,32 @@ export async function representativeCallOf(
   return r ? sampleOf(r) : undefined;
 }
 
+/** How many tracebacks were opened automatically for a campaign's rank since `since` (auto-open's daily budget). */
+export async function countAutoOpenedSince(db: Executor, since: Date): Promise<number> {
+  const result = await db.execute(sql`
+    select count(*)::int as n from tracebacks t
+    where t.opened_at >= ${since.toISOString()}::timestamptz and t.campaign_id is not null
+      and exists (select 1 from events e where e.traceback_id = t.id and e.type = 'traceback.opened'
+        and e.data->'openedBecause'->>'kind' = 'campaign_rank')`);
+  return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
+}
+
+/** The latest opening since `since` of a traceback of each of these campaigns (those without one are left out). */
+export async function lastTracebackOpenedAt(
+  db: Executor,
+  campaignIds: string[],
+  since: Date,
+): Promise<Map<string, Date>> {
+  if (!campaignIds.length) return new Map();
+  const result = await db.execute(sql`
+    select campaign_id, max(opened_at) as at from tracebacks
+    where campaign_id = any(${sql.param(campaignIds)}::uuid[]) and opened_at >= ${since.toISOString()}::timestamptz
+    group by campaign_id`);
+  return new Map(
+    rowsOf<{ campaign_id: string; at: string | Date }>(result).map((r) => [r.campaign_id, new Date(r.at)]),
+  );
+}
+
 export interface CampaignTracebackRow {
   id: string;
   status: string;

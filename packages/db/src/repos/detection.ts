@@ -364,12 +364,15 @@ export async function mergeCampaignRows(
     where ${absorbId} = any(kept_apart) and id <> ${keepId}`);
 }
 
-/** Claims a once-a-day run under `key` for `day` (YYYY-MM-DD): true for exactly one caller per day. */
-export async function claimDailyRun(db: Executor, key: string, day: string, at: Date): Promise<boolean> {
+/**
+ * Claims the run of a scheduled job under `key` for one `slot` (a period's name, such as its start as
+ * ISO text): true for exactly one caller per slot, however many workers ask.
+ */
+export async function claimScheduledRun(db: Executor, key: string, slot: string, at: Date): Promise<boolean> {
   const result = await db.execute(sql`
-    insert into settings (key, value, updated_at) values (${key}, ${JSON.stringify({ day })}::jsonb, ${at.toISOString()}::timestamptz)
+    insert into settings (key, value, updated_at) values (${key}, ${JSON.stringify({ slot })}::jsonb, ${at.toISOString()}::timestamptz)
     on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at
-      where settings.value->>'day' is distinct from ${day}
+      where settings.value->>'slot' is distinct from ${slot}
     returning key`);
   return rowsOf(result).length === 1;
 }
