@@ -162,20 +162,28 @@ export function registerCampaignsCommand(
     )
     .action(async () => {
       const cfg = configFromEnv();
-      const started = performance.now();
+      // The batches' rate (incremental assignment with every write) and the consolidation after them.
+      let started = 0;
+      let batchesDone = 0;
       const totals = await withDatabase(async (ctx) => {
         const detection = new CampaignDetection(ctx.db, ctx.clock, {
           verifier: await buildVerifier(cfg, false),
         });
         const tty = process.stderr.isTTY;
+        started = performance.now();
         return detection.runToCompletion((_s, t) => {
+          batchesDone = performance.now();
           if (tty) process.stderr.write(`\rdetecting… ${t.calls.toLocaleString('en-US')} calls`);
         });
       });
       if (process.stderr.isTTY) process.stderr.write('\n');
-      const seconds = (performance.now() - started) / 1000;
+      const ended = performance.now();
+      const batchSeconds = Math.max((batchesDone || started) - started, 0.001) / 1000;
+      const consolidation = totals.batches
+        ? ` (consolidation ${((ended - batchesDone) / 1000).toFixed(1)} s)`
+        : '';
       out(
-        `${totals.calls} calls in ${totals.batches} batches (${Math.round(totals.calls / Math.max(seconds, 0.001))}/s): ${totals.assigned} grouped, ${totals.noSignal} without transcript or fingerprint (unassigned); ${totals.newClusters} new candidates, ${totals.promoted} became campaigns, ${totals.merged} merged\n`,
+        `${totals.calls} calls in ${totals.batches} batches (${Math.round(totals.calls / batchSeconds)}/s): ${totals.assigned} grouped, ${totals.noSignal} without transcript or fingerprint (unassigned); ${totals.newClusters} new candidates, ${totals.promoted} became campaigns, ${totals.merged} merged${consolidation}\n`,
       );
     });
 }
