@@ -1,4 +1,4 @@
-import { rowsOf } from '@hoptrace/db';
+import { listParam, rowsOf } from '@hoptrace/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestCalls } from '../calls/ingest';
@@ -45,6 +45,22 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env.close();
+});
+
+describe('listParam', () => {
+  it('reads back as the list it was, one NULL or one empty item included', async () => {
+    const back = async (values: Array<string | null>) =>
+      (await rows<{ v: Array<string | null> }>(sql`select ${listParam(values, 'text')} as v`))[0]!.v;
+    expect(await back([null])).toEqual([null]);
+    expect(await back([])).toEqual([]);
+    expect(await back(['a', null, 'b c', ''])).toEqual(['a', null, 'b c', null]);
+    const ids = (
+      await rows<{ v: string[] }>(
+        sql`select ${listParam(['5e1e5b1e-0000-4000-8000-000000000001'], 'uuid')} as v`,
+      )
+    )[0]!.v;
+    expect(ids).toEqual(['5e1e5b1e-0000-4000-8000-000000000001']);
+  });
 });
 
 describe('CampaignDetection, pipelined', () => {

@@ -181,7 +181,7 @@ export class CampaignDetection {
         const batch = await claimCallBatch(tx);
         if (!batch) return null;
         // In call order: a campaign's first calls found it, later ones join it.
-        const calls = (await readBatchCalls(tx, batch.callIds, batch.startedAts)).sort(
+        const calls = (await readBatchCalls(tx, batch.id)).sort(
           (a, b) => a.startedAt.getTime() - b.startedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
         );
         const verified = await this.verify(calls);

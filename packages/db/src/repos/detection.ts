@@ -1,6 +1,20 @@
-import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client';
 import { callBatches, campaigns, settings } from '../schema';
+
+/**
+ * A list of values none of which holds a comma (uuids, numbers, ISO times, E.164 numbers, fixed
+ * words) as one text parameter split in the database (an empty item is NULL; a first item of its
+ * own keeps a list of one empty item from reading as no items): one parameter instead of an array
+ * whose every element the driver escapes and quotes.
+ */
+export function listParam(
+  values: ReadonlyArray<string | number | null>,
+  type: 'uuid' | 'timestamptz' | 'float8' | 'int' | 'text',
+): SQL {
+  const text = ['-', ...values.map((v) => (v === null ? '' : String(v)))].join(',');
+  return sql`((string_to_array(${text}, ',', ''))[2:])::${sql.raw(type)}[]`;
+}
 
 /** Rows of a raw statement: node-postgres and PGlite both answer `{ rows }`. */
 export function rowsOf<T>(result: unknown): T[] {
@@ -69,14 +83,13 @@ export interface ClaimedBatch {
   id: number;
   sourceId: number;
   receivedAt: Date;
-  callIds: string[];
-  startedAts: string[];
 }
 
 /** The oldest batch waiting for detection, locked for this transaction (others skip it). */
 export async function claimCallBatch(tx: Executor): Promise<ClaimedBatch | undefined> {
+  // The batch's ids and times stay in the database: readBatchCalls reads its calls by them there.
   const [row] = await tx
-    .select()
+    .select({ id: callBatches.id, sourceId: callBatches.sourceId, receivedAt: callBatches.receivedAt })
     .from(callBatches)
     .orderBy(callBatches.id)
     .limit(1)
@@ -109,19 +122,17 @@ export interface DetectionCallRow {
  * tables' sizes: right after a bulk import their statistics say nothing yet (and autovacuum may be
  * off), and a hash join over a whole partition for 5,000 keys costs a hundred times more.
  */
-export async function readBatchCalls(
-  tx: Executor,
-  ids: string[],
-  startedAts: string[],
-): Promise<DetectionCallRow[]> {
+export async function readBatchCalls(tx: Executor, batchId: number): Promise<DetectionCallRow[]> {
   await tx.execute(sql`set local enable_hashjoin = off`);
   await tx.execute(sql`set local enable_mergejoin = off`);
   const rows = await tx.execute<Record<string, unknown>>(sql`
     select c.id, c.started_at, c.source_id, c.transcript, c.language, c.calling_number, c.called_number,
            c.audio_fingerprint, c.attestation, c.identity_header, v.assigned_by, v.campaign_id
-    from unnest(${sql.param(ids)}::uuid[], ${sql.param(startedAts)}::timestamptz[]) as k(id, started_at)
+    from call_batches b
+    cross join lateral unnest(b.call_ids, b.started_ats) as k(id, started_at)
     join calls c on c.started_at = k.started_at and c.id = k.id
-    left join call_verdicts v on v.started_at = k.started_at and v.id = k.id`);
+    left join call_verdicts v on v.started_at = k.started_at and v.id = k.id
+    where b.id = ${batchId}`);
   return rowsOf<Record<string, unknown>>(rows).map((r) => ({
     id: r.id as string,
     startedAt: new Date(r.started_at as string),
@@ -159,16 +170,40 @@ export async function writeCallAssignments(tx: Executor, rows: CallAssignmentWri
   await tx.execute(sql`
     insert into call_verdicts (id, started_at, campaign_id, assigned_by, similarity, callback_numbers, shaken_status, attestation, signer_ocn)
     select id, started_at, campaign_id, case when campaign_id is null then null else 'detector' end, similarity,
-      string_to_array(callbacks, ' '), shaken_status, attestation, signer_ocn
+      string_to_array(coalesce(callbacks, ''), ' '), shaken_status, attestation, signer_ocn
     from unnest(
-      ${sql.param(kept.map((r) => r.id))}::uuid[],
-      ${sql.param(kept.map((r) => r.startedAt.toISOString()))}::timestamptz[],
-      ${sql.param(kept.map((r) => r.campaignId))}::uuid[],
-      ${sql.param(kept.map((r) => r.similarity))}::float8[],
-      ${sql.param(kept.map((r) => r.callbackNumbers.join(' ')))}::text[],
-      ${sql.param(kept.map((r) => r.shakenStatus ?? null))}::text[],
-      ${sql.param(kept.map((r) => r.attestation ?? null))}::text[],
-      ${sql.param(kept.map((r) => r.signerOcn ?? null))}::text[]
+      ${listParam(
+        kept.map((r) => r.id),
+        'uuid',
+      )},
+      ${listParam(
+        kept.map((r) => r.startedAt.toISOString()),
+        'timestamptz',
+      )},
+      ${listParam(
+        kept.map((r) => r.campaignId),
+        'uuid',
+      )},
+      ${listParam(
+        kept.map((r) => r.similarity),
+        'float8',
+      )},
+      ${listParam(
+        kept.map((r) => r.callbackNumbers.join(' ')),
+        'text',
+      )},
+      ${listParam(
+        kept.map((r) => r.shakenStatus ?? null),
+        'text',
+      )},
+      ${listParam(
+        kept.map((r) => r.attestation ?? null),
+        'text',
+      )},
+      ${listParam(
+        kept.map((r) => r.signerOcn ?? null),
+        'text',
+      )}
     ) as v(id, started_at, campaign_id, similarity, callbacks, shaken_status, attestation, signer_ocn)
     on conflict (started_at, id) do nothing`);
 }
@@ -300,12 +335,30 @@ export async function addCampaignNumbers(tx: Executor, rows: NumberWrite[]): Pro
   await tx.execute(sql`
     insert into campaign_numbers (campaign_id, role, number, calls, first_seen_at, last_seen_at)
     select * from unnest(
-      ${sql.param(rows.map((r) => r.campaignId))}::uuid[],
-      ${sql.param(rows.map((r) => r.role))}::text[],
-      ${sql.param(rows.map((r) => r.number))}::text[],
-      ${sql.param(rows.map((r) => r.calls))}::int[],
-      ${sql.param(rows.map((r) => r.firstSeen.toISOString()))}::timestamptz[],
-      ${sql.param(rows.map((r) => r.lastSeen.toISOString()))}::timestamptz[]
+      ${listParam(
+        rows.map((r) => r.campaignId),
+        'uuid',
+      )},
+      ${listParam(
+        rows.map((r) => r.role),
+        'text',
+      )},
+      ${listParam(
+        rows.map((r) => r.number),
+        'text',
+      )},
+      ${listParam(
+        rows.map((r) => r.calls),
+        'int',
+      )},
+      ${listParam(
+        rows.map((r) => r.firstSeen.toISOString()),
+        'timestamptz',
+      )},
+      ${listParam(
+        rows.map((r) => r.lastSeen.toISOString()),
+        'timestamptz',
+      )}
     )
     on conflict (campaign_id, role, number) do update set
       calls = campaign_numbers.calls + excluded.calls,
