@@ -250,7 +250,6 @@ export class CampaignDetection {
           } else
             counts.set(campaignId, {
               id: campaignId,
-              profile: null,
               added: 1,
               firstSeen: call.startedAt,
               lastSeen: call.startedAt,

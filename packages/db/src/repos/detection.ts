@@ -237,15 +237,15 @@ export async function insertDetectedCampaigns(tx: Executor, rows: NewDetectedCam
 
 export interface CampaignCountsWrite {
   id: string;
-  profile: Record<string, unknown> | null;
   added: number;
   firstSeen: Date;
   lastSeen: Date;
 }
 
 /**
- * Adds calls to campaigns (count, first and last seen, the detector's profile) and promotes a
- * candidate to a campaign once it has `minCalls` calls. Returns the ids promoted now.
+ * Adds calls to campaigns (count, first and last seen) and promotes a candidate to a campaign once
+ * it has `minCalls` calls. Returns the ids promoted now. Profiles are written apart
+ * (`writeCampaignProfiles`).
  */
 export async function addCampaignCalls(
   tx: Executor,
@@ -257,17 +257,27 @@ export async function addCampaignCalls(
   const result = await tx.execute<{ id: string }>(sql`
     with v as (
       select * from unnest(
-        ${sql.param(rows.map((r) => r.id))}::uuid[],
-        ${sql.param(rows.map((r) => (r.profile ? JSON.stringify(r.profile) : null)))}::jsonb[],
-        ${sql.param(rows.map((r) => r.added))}::int[],
-        ${sql.param(rows.map((r) => r.firstSeen.toISOString()))}::timestamptz[],
-        ${sql.param(rows.map((r) => r.lastSeen.toISOString()))}::timestamptz[]
-      ) as v(id, profile, added, first_seen, last_seen)
+        ${listParam(
+          rows.map((r) => r.id),
+          'uuid',
+        )},
+        ${listParam(
+          rows.map((r) => r.added),
+          'int',
+        )},
+        ${listParam(
+          rows.map((r) => r.firstSeen.toISOString()),
+          'timestamptz',
+        )},
+        ${listParam(
+          rows.map((r) => r.lastSeen.toISOString()),
+          'timestamptz',
+        )}
+      ) as v(id, added, first_seen, last_seen)
     ),
     updated as (
       update campaigns c set
         call_count = c.call_count + v.added,
-        profile = coalesce(v.profile, c.profile),
         first_seen_at = least(c.first_seen_at, v.first_seen),
         last_seen_at = greatest(c.last_seen_at, v.last_seen),
         status = case when c.status = 'candidate' and c.call_count + v.added >= ${minCalls} then 'active' else c.status end,
@@ -308,12 +318,30 @@ export async function addCampaignVolume(tx: Executor, rows: VolumeWrite[]): Prom
   await tx.execute(sql`
     insert into campaign_volume (campaign_id, source_id, hour, calls, signed_a, signed)
     select * from unnest(
-      ${sql.param(rows.map((r) => r.campaignId))}::uuid[],
-      ${sql.param(rows.map((r) => r.sourceId))}::int[],
-      ${sql.param(rows.map((r) => r.hour.toISOString()))}::timestamptz[],
-      ${sql.param(rows.map((r) => r.calls))}::int[],
-      ${sql.param(rows.map((r) => r.signedA))}::int[],
-      ${sql.param(rows.map((r) => r.signed))}::int[]
+      ${listParam(
+        rows.map((r) => r.campaignId),
+        'uuid',
+      )},
+      ${listParam(
+        rows.map((r) => r.sourceId),
+        'int',
+      )},
+      ${listParam(
+        rows.map((r) => r.hour.toISOString()),
+        'timestamptz',
+      )},
+      ${listParam(
+        rows.map((r) => r.calls),
+        'int',
+      )},
+      ${listParam(
+        rows.map((r) => r.signedA),
+        'int',
+      )},
+      ${listParam(
+        rows.map((r) => r.signed),
+        'int',
+      )}
     )
     on conflict (campaign_id, hour, source_id) do update set
       calls = campaign_volume.calls + excluded.calls,
