@@ -223,39 +223,38 @@ export const callSources = pgTable(
  * the same record always gets the same id; `call_keys` holds every id once, which is what makes a
  * repeated import change nothing (a unique index of a partitioned table must include its key).
  */
-export const calls = pgTable(
-  'calls',
-  {
-    id: uuid('id').notNull(),
-    sourceId: integer('source_id').notNull(),
-    externalId: text('external_id').notNull(),
-    startedAt: ts('started_at').notNull(),
-    startedAtPrecision: text('started_at_precision', { enum: ['second', 'day', 'unknown'] }).notNull(),
-    receivedAt: ts('received_at').notNull(),
-    callingNumber: text('calling_number'),
-    calledNumber: text('called_number'),
-    transcript: text('transcript'),
-    language: text('language'),
-    durationSeconds: doublePrecision('duration_seconds'),
-    kind: text('kind', { enum: ['honeypot', 'complaint', 'voicemail'] }),
-    identityHeader: text('identity_header'),
-    /** From the PASSporT as received; `shaken_status` says whether its signature was verified. */
-    attestation: text('attestation'),
-    shakenStatus: text('shaken_status'),
-    signerOcn: text('signer_ocn'),
-    audioFingerprint: text('audio_fingerprint'),
-    /** The DNO category of the calling number when the call arrived (a DNO number should never call). */
-    dnoCategory: text('dno_category'),
-    neighbourSpoof: boolean('neighbour_spoof').notNull().default(false),
-    metadata: jsonb('metadata').$type<Record<string, unknown>>(),
-  },
-  (t) => [
-    // Time first: a feed arrives roughly in time order, so new keys land at the right edge of the
-    // index. A call is found by id through `call_keys`, which gives its start.
-    primaryKey({ name: 'calls_pk', columns: [t.startedAt, t.id] }),
-    index('calls_calling_idx').on(t.callingNumber, t.startedAt),
-  ],
-);
+/** A call record's columns as it arrived: the table `calls`, and the same names in `call_view`. */
+const callRecordColumns = () => ({
+  id: uuid('id').notNull(),
+  sourceId: integer('source_id').notNull(),
+  externalId: text('external_id').notNull(),
+  startedAt: ts('started_at').notNull(),
+  startedAtPrecision: text('started_at_precision', { enum: ['second', 'day', 'unknown'] }).notNull(),
+  receivedAt: ts('received_at').notNull(),
+  callingNumber: text('calling_number'),
+  calledNumber: text('called_number'),
+  transcript: text('transcript'),
+  language: text('language'),
+  durationSeconds: doublePrecision('duration_seconds'),
+  kind: text('kind', { enum: ['honeypot', 'complaint', 'voicemail'] }),
+  identityHeader: text('identity_header'),
+  /** From the PASSporT as received; `shaken_status` says whether its signature was verified. */
+  attestation: text('attestation'),
+  shakenStatus: text('shaken_status'),
+  signerOcn: text('signer_ocn'),
+  audioFingerprint: text('audio_fingerprint'),
+  /** The DNO category of the calling number when the call arrived (a DNO number should never call). */
+  dnoCategory: text('dno_category'),
+  neighbourSpoof: boolean('neighbour_spoof').notNull().default(false),
+  metadata: jsonb('metadata').$type<Record<string, unknown>>(),
+});
+
+export const calls = pgTable('calls', callRecordColumns(), (t) => [
+  // Time first: a feed arrives roughly in time order, so new keys land at the right edge of the
+  // index. A call is found by id through `call_keys`, which gives its start.
+  primaryKey({ name: 'calls_pk', columns: [t.startedAt, t.id] }),
+  index('calls_calling_idx').on(t.callingNumber, t.startedAt),
+]);
 
 /**
  * What campaign detection (and analysts) concluded about a call, apart from the record as it arrived:
@@ -287,29 +286,13 @@ export const callVerdicts = pgTable(
   ],
 );
 
-/** A call with its verdict (migration 0010): what every read of calls goes through. */
+/**
+ * A call with its verdict (migration 0010): what every read of calls goes through. Its attestation,
+ * shaken status and signer are the verified ones where detection verified the header, else the claim.
+ */
 export const callView = pgView('call_view', {
-  id: uuid('id').notNull(),
-  sourceId: integer('source_id').notNull(),
-  externalId: text('external_id').notNull(),
-  startedAt: ts('started_at').notNull(),
-  startedAtPrecision: text('started_at_precision', { enum: ['second', 'day', 'unknown'] }).notNull(),
-  receivedAt: ts('received_at').notNull(),
-  callingNumber: text('calling_number'),
-  calledNumber: text('called_number'),
-  transcript: text('transcript'),
-  language: text('language'),
-  durationSeconds: doublePrecision('duration_seconds'),
-  kind: text('kind', { enum: ['honeypot', 'complaint', 'voicemail'] }),
-  identityHeader: text('identity_header'),
-  attestation: text('attestation'),
-  shakenStatus: text('shaken_status'),
-  signerOcn: text('signer_ocn'),
-  audioFingerprint: text('audio_fingerprint'),
-  dnoCategory: text('dno_category'),
-  neighbourSpoof: boolean('neighbour_spoof').notNull(),
+  ...callRecordColumns(),
   callbackNumbers: text('callback_numbers').array().notNull(),
-  metadata: jsonb('metadata').$type<Record<string, unknown>>(),
   campaignId: uuid('campaign_id'),
   assignedBy: text('assigned_by', { enum: ['detector', 'analyst'] }),
   similarity: doublePrecision('similarity'),
