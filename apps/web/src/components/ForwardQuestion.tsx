@@ -1,7 +1,7 @@
 import type { THop } from '@hoptrace/contracts';
-import { Alert, Paper, SimpleGrid, Text } from '@mantine/core';
-import { CATEGORY_LABEL } from '../lib/labels';
+import { Paper, SimpleGrid, Text } from '@mantine/core';
 import { DateTime, Field, Phone } from './common';
+import { HopCampaign } from './HopCampaign';
 
 /**
  * What a forward request asks its provider: not about a call, but whose customer holds a number it
@@ -28,18 +28,7 @@ export function ForwardQuestion({ hop, forward }: { hop: THop; forward: NonNulla
           <DateTime iso={hop.dueAt} />
         </Field>
       </SimpleGrid>
-      {hop.campaign && (
-        <Alert variant="light" color="gray" mt="md" title={`Campaign: ${hop.campaign.name}`}>
-          {hop.campaign.category && (
-            <Text size="xs" c="dimmed" mb={4}>
-              {CATEGORY_LABEL[hop.campaign.category] ?? hop.campaign.category}
-            </Text>
-          )}
-          <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
-            {hop.campaign.description}
-          </Text>
-        </Alert>
-      )}
+      <HopCampaign campaign={hop.campaign} />
     </Paper>
   );
 }

@@ -44,10 +44,11 @@ import {
   uploadErrorText,
 } from '../components/Attachments';
 import { ForwardQuestion } from '../components/ForwardQuestion';
+import { HopCampaign } from '../components/HopCampaign';
 import { IconLock, IconRoute } from '../components/icons';
 import { ProviderPicker } from '../components/ProviderPicker';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
-import { ACTION_LABEL, answerLabel, CATEGORY_LABEL, CHANNEL_LABEL } from '../lib/labels';
+import { ACTION_LABEL, answerLabel, CHANNEL_LABEL } from '../lib/labels';
 import { ExpiredPage, NotFoundPage } from './ErrorPages';
 
 type Mode = 'portal' | 'link';
@@ -241,18 +242,7 @@ function CallFacts({ hop }: { hop: THop }) {
           <DateTime iso={hop.dueAt} />
         </Field>
       </SimpleGrid>
-      {hop.campaign && (
-        <Alert variant="light" color="gray" mt="md" title={`Campaign: ${hop.campaign.name}`}>
-          {hop.campaign.category && (
-            <Text size="xs" c="dimmed" mb={4}>
-              {CATEGORY_LABEL[hop.campaign.category] ?? hop.campaign.category}
-            </Text>
-          )}
-          <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
-            {hop.campaign.description}
-          </Text>
-        </Alert>
-      )}
+      <HopCampaign campaign={hop.campaign} />
     </Paper>
   );
 }
