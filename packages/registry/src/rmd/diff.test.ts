@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { dataSuiteName, runDataSuite, sharedData } from '../testing/sharedData';
 import { changedFields, diffRmd } from './diff';
@@ -115,7 +114,8 @@ describe('diffRmd', () => {
     expect(diff.notCompared).toEqual([{ filing: previous[3], reason: 'no_key' }]);
   });
 
-  it('is deterministic and fast for 10,000 filings', () => {
+  // Its speed is measured in the bench (registry suite), not asserted here: a timed unit test fails on a busy machine.
+  it('is deterministic for 10,000 filings, in either order', () => {
     const make = (i: number, implementation: RmdFiling['implementation']) =>
       filing({
         filingNumber: `RMD${String(1_000_000 + i).padStart(7, '0')}`,
@@ -127,16 +127,13 @@ describe('diffRmd', () => {
     const next = Array.from({ length: 10_000 }, (_, i) =>
       make(i + 500, i % 10 === 0 ? 'partial' : 'complete'),
     );
-    const started = performance.now();
     const diff = diffRmd(previous, [...next].reverse());
-    const elapsed = performance.now() - started;
     expect(diff.added).toHaveLength(500);
     expect(diff.removed).toHaveLength(500);
     expect(diff.changed).toHaveLength(950);
     expect(diff.unchanged).toBe(8550);
     expect(diff.changed.map((c) => c.key)).toEqual([...diff.changed.map((c) => c.key)].sort());
     expect(diffRmd(previous, next)).toEqual(diff);
-    expect(elapsed).toBeLessThan(1000);
   });
 });
 

@@ -228,15 +228,12 @@ describe.runIf(runDataSuite)(dataSuiteName('matching the FCC listing against a d
       address: r.address,
     }));
     const m = createProviderMatcher(providers);
-    const started = performance.now();
     const results = listing.records.map((f) => m.match(f));
-    const elapsed = performance.now() - started;
     const strong = results.filter((c) => c[0]?.strength === 'strong').length;
     expect(strong).toBe(7346);
     // A strong link always rests on an identifier, never on a name alone.
     for (const candidates of results)
       for (const c of candidates.filter((x) => x.strength === 'strong'))
         expect(c.reasons.some((r) => r.kind === 'frn' || r.kind === 'filing_number')).toBe(true);
-    expect(elapsed).toBeLessThan(10_000);
   });
 });
