@@ -10,6 +10,7 @@ import { registerSimulateCommand } from './simulateCommand';
 import { importRmdFile } from './rmdImport';
 import { registerShaken } from './shakenCommand';
 import { registerCallsCommand, registerCampaignsCommand } from './callsCommand';
+import { registerBackupCommands } from './backupCommand';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -172,6 +173,9 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
     },
   );
   registerCampaignsCommand(program, out, (fn) => withDatabase((_db, ctx) => fn(ctx)));
+  registerBackupCommands(program, out, VERSION, (message) => {
+    throw new UsageError(message);
+  });
   registerAgentCommand(program);
   registerSimulateCommand(program, out);
   registerShaken(program, out, (message) => {

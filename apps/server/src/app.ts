@@ -43,7 +43,14 @@ declare module 'fastify' {
     settings: CoreSettings;
     /** Hop answers, gathered into one transaction each when they arrive together (group commit). */
     answers: GroupCommit<AnswerItem, THop>;
+    /** What the process is still doing after it began to listen (the health check and the portal say so). */
+    startup: StartupState;
   }
+}
+
+/** `demo: 'loading'` while `hoptrace start` fills a new embedded database with the demo behind a listening server. */
+export interface StartupState {
+  demo: 'loading' | 'done';
 }
 
 export interface AppOptions {
@@ -64,6 +71,8 @@ export interface AppOptions {
   attachmentMaxBytes?: number;
   /** The largest body of call records accepted, in bytes (default 100 MB; tests lower it). */
   callUploadMaxBytes?: number;
+  /** Shared with the caller, which updates it (startServer while the demo loads). */
+  startup?: StartupState;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -87,6 +96,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('db', opts.db);
   app.decorate('clock', opts.clock);
   app.decorate('settings', opts.settings ?? {});
+  app.decorate('startup', opts.startup ?? { demo: 'done' });
   app.decorate(
     'answers',
     answerBatcher({ db: opts.db, clock: opts.clock, settings: opts.settings ?? {} }, opts.answerBatching),

@@ -17,10 +17,10 @@ import {
   type TrustStore,
   type Verifier,
 } from '@hoptrace/shaken';
-import { createSimVerifier, demoShaken, loadDemo } from '@hoptrace/sim';
+import { createSimVerifier, demoShaken, isEmptyDatabase, loadDemo } from '@hoptrace/sim';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
-import { buildApp } from './app';
+import { buildApp, type StartupState } from './app';
 import { ensureWebBuild } from './webBuild';
 import { createEmailTransport } from './worker/email';
 import { startWorker, type RunningWorker } from './worker/jobs';
@@ -54,6 +54,8 @@ export interface ServerConfig {
   outboxRetryBaseMs?: number | undefined;
   /** Load the simulated demo history into an empty embedded database (`hoptrace start --no-demo` turns it off). */
   demo?: boolean | undefined;
+  /** A smaller demo (tests): how many tracebacks and honeypot call records it loads. */
+  demoSize?: { tracebacks: number; honeypotCalls: number } | undefined;
 }
 
 /** A setting in the environment that cannot be used; the CLI prints it and exits 2. */
@@ -188,14 +190,11 @@ export async function startServer(
     shaken: { verifier, signerHops: cfg.shakenSignerHops ?? 'auto' },
     callRetentionDays: cfg.callRetentionDays ?? 0,
   };
-  if (demo)
-    await loadDemo({
-      db: database.db,
-      settings,
-      print,
-      admin: { email: cfg.adminEmail, password: cfg.adminPassword },
-    });
-  await ensureAdmin(database, clock, cfg, print);
+  // A first start on a new embedded database fills it with the demo. The server listens first (the
+  // health check answers, the portal says the demo is loading, requests that need the database wait
+  // for it), so a new user sees hoptrace up within seconds rather than after the whole load.
+  const loadingDemo = demo && (await isEmptyDatabase(database.db));
+  const startup: StartupState = { demo: loadingDemo ? 'loading' : 'done' };
   const log = (msg: string, extra?: Record<string, unknown>) =>
     print(`${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`);
   let app: FastifyInstance | null = null;
@@ -211,6 +210,7 @@ export async function startServer(
       webhookPolicy: cfg.webhookPolicy,
       settings,
       verifier,
+      startup,
     });
     await app.listen({ port: cfg.port, host: cfg.host });
     const address = app.server.address();
@@ -220,6 +220,26 @@ export async function startServer(
       `hoptrace is up at ${url} (database: ${database.kind === 'pglite' ? `embedded, ${cfg.dataDir}` : 'PostgreSQL'})`,
     );
     print(`  API reference: ${url}/api/docs`);
+  }
+  try {
+    if (loadingDemo) {
+      print('Loading the demo: six months of fictional tracebacks, then two weeks of honeypot call records…');
+      await loadDemo({
+        db: database.db,
+        settings,
+        print,
+        progress: (line) => print(`  ${line}`),
+        ...cfg.demoSize,
+        admin: { email: cfg.adminEmail, password: cfg.adminPassword },
+      });
+      startup.demo = 'done';
+    }
+    await ensureAdmin(database, clock, cfg, print);
+  } catch (err) {
+    // Nothing may keep listening on a database that failed to start.
+    await app?.close();
+    await database.close();
+    throw err;
   }
   let worker: RunningWorker | null = null;
   if (cfg.role !== 'web') {

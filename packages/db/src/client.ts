@@ -3,11 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import * as schema from './schema';
 
@@ -33,11 +32,25 @@ export function perExecutor<T>(build: (db: Executor) => T): (db: Executor) => T 
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
+/** What drizzle-orm's migrate() does, able to stop after the first `upTo` migrations. */
+async function runMigrations(db: unknown, upTo: number | undefined): Promise<void> {
+  const config = { migrationsFolder: MIGRATIONS_DIR };
+  const all = readMigrationFiles(config);
+  const { dialect, session } = db as {
+    dialect: { migrate(m: typeof all, s: unknown, c: typeof config): Promise<void> };
+    session: unknown;
+  };
+  await dialect.migrate(upTo === undefined ? all : all.slice(0, upTo), session, config);
+}
+
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
-  /** Runs the versioned SQL migrations; safe to call from several processes at once on PostgreSQL. */
-  migrate(): Promise<void>;
+  /**
+   * Runs the versioned SQL migrations; safe to call from several processes at once on PostgreSQL.
+   * `upTo` stops after that many (a restore builds the schema its backup was taken at).
+   */
+  migrate(opts?: { upTo?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,7 +78,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   return {
     db: db as unknown as Db,
     kind: 'pglite',
-    migrate: () => migratePglite(db, { migrationsFolder: MIGRATIONS_DIR }),
+    migrate: (o) => runMigrations(db, o?.upTo),
     close: () => client.close(),
   };
 }
@@ -83,13 +96,13 @@ function openPostgres(url: string, poolSize: number): Database {
   return {
     db: db,
     kind: 'postgres',
-    async migrate() {
+    async migrate(o) {
       // Several web and worker processes may start together: one migrates, the others wait.
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
         await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-        await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+        await runMigrations(drizzlePg(client, { schema }), o?.upTo);
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
         await client.end();

@@ -51,6 +51,8 @@ export interface DemoOptions {
   admin?: { email?: string | undefined; password?: string | undefined };
   /** Honeypot call records of the last two weeks, grouped by campaign detection (default 6,000; 0: none). */
   honeypotCalls?: number;
+  /** Progress while it loads: a short line now and then (the summary still goes to `print` at the end). */
+  progress?: (line: string) => void;
 }
 
 export interface DemoResult {
@@ -82,6 +84,10 @@ export async function loadDemo(opts: DemoOptions): Promise<DemoResult> {
   if (result.loaded) {
     const print = opts.print ?? (() => {});
     // Call records after the history commits: imports write through their own connection (COPY).
+    if (result.next && opts.honeypotCalls !== 0)
+      opts.progress?.(
+        `demo: importing ${(opts.honeypotCalls ?? 6000).toLocaleString('en-US')} honeypot call records and detecting campaigns`,
+      );
     const calls =
       result.next && opts.honeypotCalls !== 0
         ? await loadDemoCalls({ ...result.next, db: opts.db, count: opts.honeypotCalls })
@@ -208,6 +214,13 @@ async function loadHistory(
       ),
     until: now,
     cancelShare: 0.03,
+    ...(opts.progress
+      ? {
+          onOpened: (n: number, total: number) => {
+            if (n % 50 === 0 || n === total) opts.progress!(`demo: ${n} of ${total} tracebacks played`);
+          },
+        }
+      : {}),
   });
   clock.set(now);
   // The agency has a few finished tracebacks to read: the latest that found their origin are referred to it.

@@ -56,6 +56,8 @@ export interface ScenarioOptions extends Omit<TracebackPlayOptions, 'records'> {
   openAt: (call: SimCall, index: number) => Date;
   /** Events after this instant are left undone (the demo stops at the present). */
   until?: Date;
+  /** Told after each traceback is opened: how many so far, of how many (the demo's progress lines). */
+  onOpened?: (opened: number, total: number) => void;
 }
 
 export interface TracebackResult {
@@ -161,6 +163,9 @@ export class TracebackPlay {
   readonly #scheduled = new Set<string>();
   readonly #callOf = new Map<string, SimCall>();
   readonly #agents = new Map<string, ProviderAgent>();
+  #opened = 0;
+  /** Told after each traceback this play opens, with how many it has opened. */
+  onOpened: ((opened: number) => void) | undefined;
   readonly answers: ScenarioResult['answers'] = {
     agent: 0,
     person: 0,
@@ -301,7 +306,11 @@ export class TracebackPlay {
     const rnd = this.#rnd;
     const queue = this.#queue;
     const answers = this.answers;
+    let played = 0;
     for (let e = queue.peek(); e && e.at <= until; e = queue.peek()) {
+      // PGlite answers in-process without I/O: give the event loop a turn now and then, so a server
+      // loading the demo behind its listening socket still answers (its health check, say).
+      if (++played % 4 === 0) await new Promise((resolve) => setImmediate(resolve));
       queue.pop();
       if (e.at > clock.now().getTime()) clock.set(e.at);
       switch (e.kind) {
@@ -319,6 +328,7 @@ export class TracebackPlay {
           });
           this.#track(tb.id, c, e.at);
           await this.#refresh(tb.id);
+          this.onOpened?.(++this.#opened);
           break;
         }
         case 'agent': {
@@ -415,9 +425,11 @@ export class TracebackPlay {
  * then played out (see `TracebackPlay`) until nothing is left to happen or `until`.
  */
 export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
-  const { callSet, calls, openAt, until, ...rest } = opts;
+  const { callSet, calls, openAt, until, onOpened, ...rest } = opts;
   const play = new TracebackPlay({ ...rest, records: callSet.records });
-  (calls ?? callSet.calls).forEach((call, index) => play.openAt(call, openAt(call, index), index));
+  const traced = calls ?? callSet.calls;
+  traced.forEach((call, index) => play.openAt(call, openAt(call, index), index));
+  if (onOpened) play.onOpened = (n) => onOpened(n, traced.length);
   await play.runUntil(until?.getTime() ?? Infinity);
   return play.result();
 }

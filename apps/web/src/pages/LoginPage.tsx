@@ -17,6 +17,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { isApiError, request } from '../api/client';
 import { keys, useMe } from '../api/queries';
+import { DemoLoadingNotice } from '../components/DemoLoading';
 import { IconRoute } from '../components/icons';
 import { fieldErrorsOf, type FieldErrors } from '../lib/forms';
 import { homeOf, safeNext, session } from '../session';
@@ -89,6 +90,7 @@ export function LoginPage() {
         <Paper withBorder shadow="sm" p="lg" radius="md">
           <form onSubmit={(e) => void submit(e)} noValidate aria-label="Sign in">
             <Stack>
+              <DemoLoadingNotice />
               {expired && (
                 <Alert color="orange" title="Your session has ended" role="status">
                   Sign in again to continue where you were.
