@@ -85,6 +85,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
 
 // Any fixed number works; it only has to be the same for every hoptrace process.
 const MIGRATION_LOCK_KEY = 7_461_530_215;
+const MIGRATION_LOCK_TIMEOUT = '15s';
 
 function openPostgres(url: string, poolSize: number): Database {
   // Pipeline mode: a connection sends the statements issued together without waiting for each
@@ -102,6 +103,10 @@ function openPostgres(url: string, poolSize: number): Database {
       await client.connect();
       try {
         await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        // A migration that waits for a lock held by a busy process would queue every other query on
+        // that table behind it: give up after a while instead (the start fails, nothing is applied,
+        // and the operator retries when it is quieter; docs/OPERATIONS.md, Upgrades).
+        await client.query(`SET lock_timeout = '${MIGRATION_LOCK_TIMEOUT}'`);
         await runMigrations(drizzlePg(client, { schema }), o?.upTo);
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
