@@ -20,3 +20,5 @@ export * from './repos/callWriter';
 export * from './repos/detection';
 export * from './repos/campaignRanking';
 export * from './repos/forward';
+export * from './dataDirLock';
+export * from './repos/ops';
