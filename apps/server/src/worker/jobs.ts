@@ -48,7 +48,8 @@ export const JOBS: readonly JobDefinition[] = [
     id: 'hops.mark-non-responsive',
     everyMs: 15_000,
     sweep: true,
-    run: (ctx) => sweepOverdueHops({ db: ctx.db, clock: ctx.clock, actor: systemActor('clock') }),
+    run: (ctx) =>
+      sweepOverdueHops({ db: ctx.db, clock: ctx.clock, actor: systemActor('clock'), settings: ctx.settings }),
   },
   {
     id: 'campaigns.detect',
@@ -66,7 +67,15 @@ export const JOBS: readonly JobDefinition[] = [
     // Once per policy period (`everyMinutes`) while the policy is on: tracebacks for the top campaigns
     // (each period claimed by one worker).
     run: async (ctx) =>
-      openedBy(await autoOpenScheduled({ db: ctx.db, clock: ctx.clock, actor: systemActor('campaigns') })),
+      openedBy(
+        await autoOpenScheduled({
+          db: ctx.db,
+          clock: ctx.clock,
+          actor: systemActor('campaigns'),
+          // Only the observer (metrics): auto-open's other settings are as they were.
+          settings: ctx.settings?.observer ? { observer: ctx.settings.observer } : undefined,
+        }),
+      ),
   },
   {
     id: 'calls.retention',
