@@ -30,9 +30,6 @@ export interface MetricsSources {
 export const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 export const JOB_BUCKETS = [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60, 300];
 
-/** A scrape reads the database once, whatever number of gauges ask. */
-const GAUGE_READ_TTL_MS = 1_000;
-
 export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
@@ -111,18 +108,18 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
   });
 
   let sources: MetricsSources | null = null;
-  let last: { at: number; read: Promise<OpsGauges | null> } | null = null;
+  // A scrape asks every gauge at once (prom-client collects them side by side): they share one read.
+  let inFlight: Promise<OpsGauges | null> | null = null;
   const gauges = (): Promise<OpsGauges | null> => {
     if (!sources) return Promise.resolve(null);
-    const now = Date.now();
-    if (last && now - last.at < GAUGE_READ_TTL_MS) return last.read;
     const { db, clock } = sources;
-    const read = readOpsGauges(db, clock.now()).catch(() => {
-      scrapeErrors.inc();
-      return null;
-    });
-    last = { at: now, read };
-    return read;
+    inFlight ??= readOpsGauges(db, clock.now())
+      .catch(() => {
+        scrapeErrors.inc();
+        return null;
+      })
+      .finally(() => (inFlight = null));
+    return inFlight;
   };
   const ageSeconds = (at: Date | null) =>
     at && sources ? Math.max(0, (sources.clock.now().getTime() - at.getTime()) / 1000) : 0;
@@ -215,7 +212,6 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
     },
     attach(s) {
       sources = s;
-      last = null;
     },
   };
 }
