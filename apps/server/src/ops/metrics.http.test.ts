@@ -1,5 +1,5 @@
 import { answerHop, ManualClock, systemActor } from '@hoptrace/core';
-import type { THop, TTraceback } from '@hoptrace/contracts';
+import type { TTraceback } from '@hoptrace/contracts';
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, expectProblem, type Harness } from '../testing/harness';
