@@ -271,7 +271,7 @@ async function serve(
     observer: metrics.observer,
   };
   // What `hoptrace doctor` would say, said once at start.
-  for (const f of await diagnose(process.env, database)) print(`warning: ${formatFinding(f)}`);
+  for (const f of await diagnose(cfg, process.env, database)) print(`warning: ${formatFinding(f)}`);
   const log = (msg: string, extra?: Record<string, unknown>) =>
     print(`${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`);
   let adminSocket: AdminSocket | null = null;

@@ -33,19 +33,24 @@ export async function checkConfiguration(env: NodeJS.ProcessEnv): Promise<{
   findings: Finding[];
   config: ServerConfig | null;
 }> {
-  const findings: Finding[] = [];
   let cfg: ServerConfig;
   try {
     cfg = configFromEnv(env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    findings.push({
-      id: 'config',
-      problem: err.message,
-      fix: 'correct that variable (README: Configuration)',
-    });
-    return { findings, config: null };
+    return {
+      findings: [
+        { id: 'config', problem: err.message, fix: 'correct that variable (README: Configuration)' },
+      ],
+      config: null,
+    };
   }
+  return { findings: await checkConfig(cfg, env), config: cfg };
+}
+
+/** Checks of a configuration as the server runs with it (flags applied); `env` says whether this is production. */
+export async function checkConfig(cfg: ServerConfig, env: NodeJS.ProcessEnv): Promise<Finding[]> {
+  const findings: Finding[] = [];
   const production = isProduction(env, cfg);
 
   if (!cfg.publicUrl)
@@ -112,7 +117,7 @@ export async function checkConfiguration(env: NodeJS.ProcessEnv): Promise<{
       problem: `the metrics port listens on ${cfg.metricsHost} without HOPTRACE_METRICS_TOKEN: anyone who reaches it reads the metrics`,
       fix: 'set HOPTRACE_METRICS_TOKEN, or HOPTRACE_METRICS_HOST=127.0.0.1',
     });
-  return { findings, config: cfg };
+  return findings;
 }
 
 /** Checks of the database: reachable, migrated, vacuumed (PostgreSQL), on time. */
@@ -176,11 +181,13 @@ export async function checkDatabase(
   return findings;
 }
 
-/** Every check: the configuration from `env`, then the database when one is given. */
-export async function diagnose(env: NodeJS.ProcessEnv, database: Database | null): Promise<Finding[]> {
-  const { findings } = await checkConfiguration(env);
-  if (database) findings.push(...(await checkDatabase(database)));
-  return findings;
+/** Every check of a running server's configuration and database (logged at start). */
+export async function diagnose(
+  cfg: ServerConfig,
+  env: NodeJS.ProcessEnv,
+  database: Database,
+): Promise<Finding[]> {
+  return [...(await checkConfig(cfg, env)), ...(await checkDatabase(database))];
 }
 
 /** A finding as printed by `hoptrace doctor` and logged by the server at start. */
