@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { answerHop, ManualClock, systemActor } from '@hoptrace/core';
 import type { TTraceback } from '@hoptrace/contracts';
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format';
@@ -218,6 +220,22 @@ describe('GET /metrics', () => {
       expect(value(families, 'hoptrace_db_pool_connections', { state: 'open' })).toBeGreaterThanOrEqual(1);
       expect(value(families, 'hoptrace_db_pool_waiting')).toBe(0);
     } else expect(families.get('hoptrace_db_pool_connections')?.metrics ?? []).toEqual([]);
+  });
+});
+
+describe('docs/grafana-dashboard.json', () => {
+  it('reads only series that /metrics exposes', async () => {
+    const dashboard = readFileSync(
+      fileURLToPath(new URL('../../../../docs/grafana-dashboard.json', import.meta.url)),
+      'utf8',
+    );
+    const exprs = (JSON.parse(dashboard) as { panels: Array<{ targets?: Array<{ expr: string }> }> }).panels
+      .flatMap((p) => p.targets ?? [])
+      .map((t) => t.expr);
+    expect(exprs.length).toBeGreaterThan(15);
+    const used = new Set(exprs.flatMap((e) => e.match(/\b(?:hoptrace|nodejs|process)_[a-z0-9_]+/g) ?? []));
+    const families = await scrape();
+    for (const name of used) expect(families.has(name.replace(/_(bucket|count|sum)$/, '')), name).toBe(true);
   });
 });
 
