@@ -2,18 +2,48 @@ import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, st
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { Command } from 'commander';
-import { BackupError, backupDatabase, openDatabase, restoreDatabase, type Database } from '@hoptrace/db';
+import { resolve } from 'node:path';
+import {
+  BackupError,
+  backupDatabase,
+  DataDirInUseError,
+  openDatabase,
+  restoreDatabase,
+  type Database,
+} from '@hoptrace/db';
 import { configFromEnv } from '@hoptrace/server';
+import type { CliIo } from './main';
 
 type Refuse = (message: string) => never;
 
-/** The configured database, opened without migrating it (a restore builds its own schema). */
-async function withRawDatabase<T>(fn: (database: Database, where: string) => Promise<T>): Promise<T> {
+const whereOf = (database: Database, dataDir: string) =>
+  database.kind === 'pglite' ? `embedded, ${dataDir}` : 'PostgreSQL';
+
+/**
+ * The configured database opened by this process, without migrating it (a restore builds its own
+ * schema). Never through a running server: a restore replaces the database under it.
+ */
+async function withOwnDatabase<T>(
+  refuse: Refuse,
+  fn: (database: Database, where: string) => Promise<T>,
+): Promise<T> {
   const cfg = configFromEnv();
-  const database = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
-  const where = database.kind === 'pglite' ? `embedded, ${cfg.dataDir}` : 'PostgreSQL';
+  let database: Database;
   try {
-    return await fn(database, where);
+    database = await openDatabase({
+      url: cfg.databaseUrl,
+      dataDir: cfg.dataDir,
+      command: 'hoptrace restore',
+    });
+  } catch (err) {
+    if (err instanceof DataDirInUseError)
+      refuse(
+        `${err.message.split('. ')[0]}. A restore replaces the whole database: stop that process first, then restore`,
+      );
+    throw err;
+  }
+  try {
+    return await fn(database, whereOf(database, cfg.dataDir));
   } finally {
     await database.close();
   }
@@ -38,33 +68,35 @@ async function* gunzipped(file: string): AsyncGenerator<Buffer> {
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** `hoptrace backup FILE` and `hoptrace restore FILE [--force]` (decision 0023). */
-export function registerBackupCommands(
-  program: Command,
-  out: (s: string) => void,
-  version: string,
-  refuse: Refuse,
-): void {
+export function registerBackupCommands(program: Command, io: CliIo, version: string, refuse: Refuse): void {
+  const out = (s: string) => void io.stdout.write(s);
   program
     .command('backup <file>')
     .description(
-      'Write a consistent backup of the whole database (embedded or PostgreSQL) to FILE (gzip); safe while hoptrace runs on PostgreSQL',
+      'Write a consistent backup of the whole database (embedded or PostgreSQL) to FILE (gzip), also while hoptrace runs (on an embedded database, through the running server)',
     )
     .option('--force', 'replace FILE if it exists')
-    .action(async (file: string, opts: { force?: boolean }) => {
+    .action(async (name: string, opts: { force?: boolean }) => {
+      const file = resolve(io.cwd, name);
       if (existsSync(file) && !opts.force)
-        refuse(`${file} exists: give another name, or --force to replace it`);
+        refuse(`${name} exists: give another name, or --force to replace it`);
       // Written beside the target and renamed when complete: FILE is never a half-written backup.
       const partial = `${file}.partial-${process.pid}`;
       const started = Date.now();
       try {
-        const summary = await withRawDatabase(async (database, where) => {
-          const gzip = createGzip({ level: 6 });
-          const written = pipeline(gzip, createWriteStream(partial, { flags: 'wx' }));
-          const result = await backupDatabase(database, gzip, { hoptraceVersion: version });
-          gzip.end();
-          await written;
-          return { ...result, where };
-        });
+        // Through the server when one owns the embedded database (its one connection gives the snapshot).
+        const summary = await io.withDatabase(
+          async (database) => {
+            const where = whereOf(database, configFromEnv().dataDir);
+            const gzip = createGzip({ level: 6 });
+            const written = pipeline(gzip, createWriteStream(partial, { flags: 'wx' }));
+            const result = await backupDatabase(database, gzip, { hoptraceVersion: version });
+            gzip.end();
+            await written;
+            return { ...result, where };
+          },
+          { migrate: false },
+        );
         renameSync(partial, file);
         out(
           `backup of ${summary.where}: ${summary.tables} tables, ${summary.rows.toLocaleString('en-US')} rows, ` +
@@ -73,7 +105,7 @@ export function registerBackupCommands(
       } catch (err) {
         rmSync(partial, { force: true });
         if (err instanceof Error && 'code' in err && err.code === 'ENOENT')
-          refuse(`cannot write ${file}: its folder does not exist`);
+          refuse(`cannot write ${name}: its folder does not exist`);
         throw err;
       }
     });
@@ -84,12 +116,13 @@ export function registerBackupCommands(
       'Restore a backup made by `hoptrace backup` into the configured database; refuses one that holds data unless --force. Stop hoptrace first.',
     )
     .option('--force', 'replace the data of a database that is in use')
-    .action(async (file: string, opts: { force?: boolean }) => {
-      if (!existsSync(file)) refuse(`${file}: no such file`);
-      if (!statSync(file).isFile()) refuse(`${file}: not a file`);
+    .action(async (name: string, opts: { force?: boolean }) => {
+      const file = resolve(io.cwd, name);
+      if (!existsSync(file)) refuse(`${name}: no such file`);
+      if (!statSync(file).isFile()) refuse(`${name}: not a file`);
       const started = Date.now();
       try {
-        const result = await withRawDatabase(async (database, where) => {
+        const result = await withOwnDatabase(refuse, async (database, where) => {
           const input = gunzipped(file);
           const restored = await restoreDatabase(database, input, { force: opts.force ?? false });
           return { ...restored, where };

@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   CampaignDetection,
@@ -15,6 +16,7 @@ import {
 import { ZSourceName } from '@hoptrace/contracts';
 import { buildVerifier, configFromEnv } from '@hoptrace/server';
 import { progressBar } from './rmdImport';
+import type { CliIo } from './main';
 
 type WithDatabase = <T>(fn: (ctx: CommandContext) => Promise<T>) => Promise<T>;
 
@@ -31,7 +33,13 @@ async function* counted(path: string, onBytes: (n: number) => void): AsyncGenera
 export async function importCallsFile(
   ctx: CommandContext,
   file: string,
-  opts: { source: string; strict: boolean; format?: string | undefined; out: (s: string) => void },
+  opts: {
+    source: string;
+    strict: boolean;
+    format?: string | undefined;
+    out: (s: string) => void;
+    stderr?: CliIo['stderr'];
+  },
 ): Promise<{ refused: string } | { exitCode: number }> {
   if (!existsSync(file)) return { refused: `${file}: no such file` };
   const stat = statSync(file);
@@ -44,7 +52,7 @@ export async function importCallsFile(
     return {
       refused: `${file}: cannot tell the format from the name; pass --format csv or --format jsonl`,
     };
-  const bar = progressBar();
+  const bar = progressBar(opts.stderr);
   let bytes = 0;
   let pass = 0;
   const started = performance.now();
@@ -93,10 +101,11 @@ export async function importCallsFile(
 
 export function registerCallsCommand(
   program: Command,
-  out: (s: string) => void,
+  io: CliIo,
   withDatabase: WithDatabase,
   usage: (message: string) => never,
 ): void {
+  const out = (s: string) => void io.stdout.write(s);
   const calls = program.command('calls').description('Call records from honeypots and complaint feeds');
   calls
     .command('import <file>')
@@ -113,15 +122,16 @@ export function registerCallsCommand(
       if (opts.format && !['csv', 'jsonl', 'json', 'ndjson'].includes(opts.format))
         usage(`--format must be csv or jsonl, got "${opts.format}"`);
       const result = await withDatabase((ctx) =>
-        importCallsFile(ctx, file, {
+        importCallsFile(ctx, resolve(io.cwd, file), {
           source: opts.source,
           strict: opts.strict ?? false,
           format: opts.format,
           out,
+          stderr: io.stderr,
         }),
       );
       if ('refused' in result) usage(result.refused);
-      if (result.exitCode) process.exitCode = result.exitCode;
+      if (result.exitCode) io.exitCode = result.exitCode;
     });
 
   calls
@@ -132,7 +142,7 @@ export function registerCallsCommand(
     .requiredOption('--source <name>', 'the feed')
     .option('--out <file>', 'write here instead of standard output')
     .action(async (opts: { source: string; out?: string }) => {
-      const target = opts.out ? createWriteStream(opts.out) : process.stdout;
+      const target = opts.out ? createWriteStream(resolve(io.cwd, opts.out)) : io.stdout;
       const count = await withDatabase(async (ctx) => {
         let n = 0;
         for await (const lines of exportCalls({ ...ctx, source: opts.source })) {
@@ -149,11 +159,8 @@ export function registerCallsCommand(
     });
 }
 
-export function registerCampaignsCommand(
-  program: Command,
-  out: (s: string) => void,
-  withDatabase: WithDatabase,
-): void {
+export function registerCampaignsCommand(program: Command, io: CliIo, withDatabase: WithDatabase): void {
+  const out = (s: string) => void io.stdout.write(s);
   const campaigns = program.command('campaigns').description('Campaigns found in call records');
   campaigns
     .command('detect')
@@ -169,14 +176,14 @@ export function registerCampaignsCommand(
         const detection = new CampaignDetection(ctx.db, ctx.clock, {
           verifier: await buildVerifier(cfg, false),
         });
-        const tty = process.stderr.isTTY;
+        const tty = io.stderr.isTTY;
         started = performance.now();
         return detection.runToCompletion((_s, t) => {
           batchesDone = performance.now();
-          if (tty) process.stderr.write(`\rdetecting… ${t.calls.toLocaleString('en-US')} calls`);
+          if (tty) io.stderr.write(`\rdetecting… ${t.calls.toLocaleString('en-US')} calls`);
         });
       });
-      if (process.stderr.isTTY) process.stderr.write('\n');
+      if (io.stderr.isTTY) io.stderr.write('\n');
       const ended = performance.now();
       const batchSeconds = Math.max((batchesDone || started) - started, 0.001) / 1000;
       const consolidation = totals.batches

@@ -1,9 +1,22 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { createUser, systemActor, systemClock, type CommandContext } from '@hoptrace/core';
+import { createUser, systemActor, systemClock, type CommandContext, type CoreSettings } from '@hoptrace/core';
 import { ZUserCreate } from '@hoptrace/contracts';
-import { openDatabase, type Database } from '@hoptrace/db';
-import { ConfigError, configFromEnv, startServer } from '@hoptrace/server';
+import { DataDirInUseError, dataDirOwner, openDatabase, type Database } from '@hoptrace/db';
+import {
+  AdminConnectionError,
+  checkConfiguration,
+  checkDatabase,
+  ConfigError,
+  formatFinding,
+  portFrom,
+  configFromEnv,
+  runThroughServer,
+  startServer,
+  type AdminIo,
+  type AdminRequest,
+} from '@hoptrace/server';
 import { importProvidersCsv } from './providerImport';
 import { registerAgentCommand } from './agentCommand';
 import { registerSimulateCommand } from './simulateCommand';
@@ -19,27 +32,113 @@ const VERSION = (
 /** Exit codes: 0 done, 1 failed, 2 the input was refused. */
 export class UsageError extends Error {}
 
-async function withDatabase<T>(fn: (db: Database, ctx: CommandContext) => Promise<T>): Promise<T> {
-  const cfg = configFromEnv();
-  const database = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
-  try {
-    await database.migrate();
-    return await fn(database, {
-      db: database.db,
-      clock: systemClock,
-      actor: systemActor('cli'),
-      settings: { callRetentionDays: cfg.callRetentionDays ?? 0 },
-    });
-  } finally {
-    await database.close();
+/** The command ran in the server that owns the data directory, which printed its output; this is its exit code. */
+class RanInServer extends Error {
+  constructor(readonly exitCode: number) {
+    super('ran in the server');
   }
 }
 
-export function buildCli(out: (s: string) => void = (s) => process.stdout.write(s)): Command {
+/** Runs `fn` on the database with a command context: opened by this process, or the running server's own. */
+export type WithDatabase = <T>(
+  fn: (db: Database, ctx: CommandContext) => Promise<T>,
+  opts?: { migrate?: boolean },
+) => Promise<T>;
+
+/** Where a command reads and writes: the terminal, or a client of the server's admin socket. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  /** Messages and progress bars (drawn only when `isTTY`). */
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** File arguments are relative to this. */
+  cwd: string;
+  withDatabase: WithDatabase;
+  /** Set by a command whose result is not an error but is not a success either. */
+  exitCode?: number;
+}
+
+/** The words of the command (`provider import`), never its values: written in the data directory's lock. */
+function commandWords(args: string[]): string {
+  const words: string[] = [];
+  for (const a of args) {
+    if (!/^[a-z][a-z-]*$/.test(a) || words.length === 2) break;
+    words.push(a);
+  }
+  return ['hoptrace', ...words].join(' ');
+}
+
+/**
+ * The database as the CLI process sees it. An embedded data directory that a running server owns is
+ * never opened a second time (decision 0021): the whole command is sent to the server through its
+ * admin socket and runs there on the server's database; its output and exit code come back here.
+ */
+function localDatabase(argv: string[], io: Omit<CliIo, 'withDatabase'>): WithDatabase {
+  const args = argv.slice(2);
+  return async (fn, opts) => {
+    const cfg = configFromEnv();
+    if (!cfg.databaseUrl) {
+      const owner = dataDirOwner(cfg.dataDir);
+      if (owner?.socket) {
+        const code = await runThroughServer(
+          owner,
+          { argv: args, cwd: io.cwd, tty: io.stderr.isTTY === true },
+          io,
+        ).catch((err: unknown) => {
+          if (err instanceof AdminConnectionError) throw new UsageError(err.message);
+          throw err;
+        });
+        throw new RanInServer(code);
+      }
+    }
+    const database = await openDatabase({
+      url: cfg.databaseUrl,
+      dataDir: cfg.dataDir,
+      command: commandWords(args),
+    });
+    try {
+      if (opts?.migrate !== false) await database.migrate();
+      return await fn(database, {
+        db: database.db,
+        clock: systemClock,
+        actor: systemActor('cli'),
+        settings: { callRetentionDays: cfg.callRetentionDays ?? 0 },
+      });
+    } finally {
+      await database.close();
+    }
+  };
+}
+
+/**
+ * A CLI command run inside the server that owns the data directory (its admin socket): on the server's
+ * open database, with the server's settings, writing to the client.
+ */
+export function runInServer(
+  request: AdminRequest,
+  io: AdminIo,
+  server: { database: Database; settings: CoreSettings },
+): Promise<number> {
+  return runCli(['node', 'hoptrace', ...request.argv], {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    cwd: request.cwd,
+    withDatabase: (fn) =>
+      fn(server.database, {
+        db: server.database.db,
+        clock: systemClock,
+        actor: systemActor('cli'),
+        settings: server.settings,
+      }),
+  });
+}
+
+export function buildCli(io: CliIo): Command {
+  const out = (s: string) => void io.stdout.write(s);
+  const withDatabase = io.withDatabase;
   const program = new Command('hoptrace')
     .description('Trace illegal robocalls back to where they start.')
     .version(VERSION)
-    .configureOutput({ writeOut: out, writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: out, writeErr: (s) => void io.stderr.write(s) })
     .exitOverride();
 
   program
@@ -51,26 +150,63 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
     .option('--host <host>', 'address to bind (env HOST, default 127.0.0.1)')
     .option('--no-demo', 'do not load demo data into an empty database')
     .addOption(new Option('--role <role>', 'process role').choices(['web', 'worker', 'all']).default('all'))
-    .action(async (opts: { port?: string; host?: string; demo: boolean; role: 'web' | 'worker' | 'all' }) => {
-      const cfg = configFromEnv();
-      if (opts.port !== undefined) {
-        const port = Number(opts.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535)
-          throw new UsageError(`--port must be a port number, got "${opts.port}"`);
-        cfg.port = port;
-      }
-      if (opts.host) cfg.host = opts.host;
-      cfg.role = opts.role;
-      cfg.demo = opts.demo;
-      const server = await startServer(cfg);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.stdout.write(`\n${signal}: shutting down\n`);
-          server.close().then(resolve, resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+    .option(
+      '--metrics-port <port>',
+      'serve /metrics, /api/v1/health and /api/v1/ready on this port too (env HOPTRACE_METRICS_PORT; on HOPTRACE_METRICS_HOST, default 127.0.0.1)',
+    )
+    .action(
+      async (opts: {
+        port?: string;
+        host?: string;
+        demo: boolean;
+        role: 'web' | 'worker' | 'all';
+        metricsPort?: string;
+      }) => {
+        const cfg = configFromEnv();
+        if (opts.metricsPort !== undefined) cfg.metricsPort = portFrom(opts.metricsPort, '--metrics-port');
+        if (opts.port !== undefined) {
+          const port = Number(opts.port);
+          if (!Number.isInteger(port) || port < 0 || port > 65535)
+            throw new UsageError(`--port must be a port number, got "${opts.port}"`);
+          cfg.port = port;
+        }
+        if (opts.host) cfg.host = opts.host;
+        cfg.role = opts.role;
+        cfg.demo = opts.demo;
+        const server = await startServer(cfg, undefined, { admin: runInServer });
+        await new Promise<void>((resolve) => {
+          const stop = (signal: string) => {
+            process.stdout.write(`\n${signal}: shutting down\n`);
+            server.close().then(resolve, resolve);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      },
+    );
+
+  program
+    .command('doctor')
+    .description(
+      'Check the configuration and surroundings (database, autovacuum, clock, email, TLS cookies, trust anchors) and say what to fix: exit 0 when nothing is wrong, 1 with findings',
+    )
+    .action(async () => {
+      const { findings, config } = await checkConfiguration(process.env);
+      // Read only: the database is neither created nor migrated by a check.
+      if (config && !config.databaseUrl && !existsSync(resolve(config.dataDir)))
+        findings.push({
+          id: 'no-database',
+          problem: `there is no embedded database at ${resolve(config.dataDir)} yet`,
+          fix: 'start hoptrace once (`hoptrace start` creates it), or set HOPTRACE_DATA_DIR or DATABASE_URL to the one in use',
+        });
+      else if (config) findings.push(...(await withDatabase((db) => checkDatabase(db), { migrate: false })));
+      for (const f of findings) out(`✗ ${formatFinding(f)}\n`);
+      out(
+        findings.length
+          ? `${findings.length} finding${findings.length === 1 ? '' : 's'}\n`
+          : 'no problems found\n',
+      );
+      if (findings.length) io.exitCode = 1;
     });
 
   program
@@ -136,7 +272,7 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
     .option('--skip-invalid', 'import the valid rows even when some rows are invalid')
     .action(async (file: string, opts: { skipInvalid?: boolean }) => {
       const result = await withDatabase((_db, ctx) =>
-        importProvidersCsv(ctx, file, { skipInvalid: opts.skipInvalid ?? false }),
+        importProvidersCsv(ctx, resolve(io.cwd, file), { skipInvalid: opts.skipInvalid ?? false }),
       );
       if (result.fileError) throw new UsageError(`${file}: ${result.fileError}`);
       for (const r of result.rows)
@@ -160,47 +296,61 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
       const noticedAt = opts.noticedAt ? new Date(opts.noticedAt) : undefined;
       if (noticedAt && Number.isNaN(noticedAt.getTime()))
         throw new UsageError(`--noticed-at must be a date, got "${opts.noticedAt}"`);
-      const result = await withDatabase((_db, ctx) => importRmdFile(ctx, file, { noticedAt, out }));
+      const result = await withDatabase((_db, ctx) =>
+        importRmdFile(ctx, resolve(io.cwd, file), { noticedAt, out, stderr: io.stderr }),
+      );
       if ('refused' in result)
         throw new UsageError(`the file was refused, nothing imported: ${result.refused}`);
     });
   registerCallsCommand(
     program,
-    out,
+    io,
     (fn) => withDatabase((_db, ctx) => fn(ctx)),
     (message) => {
       throw new UsageError(message);
     },
   );
-  registerCampaignsCommand(program, out, (fn) => withDatabase((_db, ctx) => fn(ctx)));
-  registerBackupCommands(program, out, VERSION, (message) => {
+  registerCampaignsCommand(program, io, (fn) => withDatabase((_db, ctx) => fn(ctx)));
+  registerBackupCommands(program, io, VERSION, (message) => {
     throw new UsageError(message);
   });
   registerAgentCommand(program);
   registerSimulateCommand(program, out);
-  registerShaken(program, out, (message) => {
-    throw new UsageError(message);
-  });
+  registerShaken(
+    program,
+    out,
+    (message) => {
+      throw new UsageError(message);
+    },
+    (code) => (io.exitCode = code),
+  );
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildCli();
+  const io = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() };
+  return runCli(argv, { ...io, withDatabase: localDatabase(argv, io) });
+}
+
+/** Parses and runs one command line; resolves to the exit code (0 done, 1 failed, 2 refused). */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const program = buildCli(io);
+  const err = (s: string) => void io.stderr.write(s);
   try {
     await program.parseAsync(argv);
-    // A command may set a non-zero exit code for a result that is not an error (e.g. a header that fails verification).
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      process.stderr.write(`hoptrace: ${err.message}\n`);
+    return io.exitCode ?? 0;
+  } catch (e) {
+    if (e instanceof RanInServer) return e.exitCode;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof DataDirInUseError) {
+      err(`hoptrace: ${e.message}\n`);
       return 2;
     }
-    if (err instanceof Error && 'kind' in err) {
-      process.stderr.write(`hoptrace: ${err.message}\n`);
+    if (e instanceof Error && 'kind' in e) {
+      err(`hoptrace: ${e.message}\n`);
       return 2;
     }
-    process.stderr.write(`hoptrace: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    err(`hoptrace: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 1;
   }
 }

@@ -6,7 +6,7 @@ import type { CsvProgress } from '@hoptrace/registry';
  * A progress bar on stderr, redrawn in place with `\r` and only when it visibly moves; nothing
  * when stderr is not a terminal (logs and pipes get the summary only).
  */
-export function progressBar(stream: NodeJS.WriteStream = process.stderr): {
+export function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): {
   update(p: CsvProgress): void;
   done(): void;
 } {
@@ -36,10 +36,14 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): {
 export async function importRmdFile(
   ctx: CommandContext,
   file: string,
-  opts: { noticedAt?: Date | undefined; out: (s: string) => void },
+  opts: {
+    noticedAt?: Date | undefined;
+    out: (s: string) => void;
+    stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  },
 ): Promise<RmdImportReport | { refused: string }> {
   if (!existsSync(file)) return { refused: `${file}: no such file` };
-  const bar = progressBar();
+  const bar = progressBar(opts.stderr);
   try {
     const report = await importRmd({
       ...ctx,

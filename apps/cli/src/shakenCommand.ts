@@ -12,6 +12,7 @@ export function registerShaken(
   program: Command,
   out: (s: string) => void,
   fail: (message: string) => never,
+  setExitCode: (code: number) => void,
 ): void {
   program
     .command('shaken')
@@ -55,7 +56,7 @@ export function registerShaken(
           ...(opts.dest ? { dest: opts.dest } : {}),
         });
         out(`${JSON.stringify(presentVerification(result), null, 2)}\n`);
-        if (!result.ok) process.exitCode = 1;
+        if (!result.ok) setExitCode(1);
       },
     );
 }

@@ -35,6 +35,9 @@ import referralRoutes from './routes/referrals';
 import shakenRoutes from './routes/shaken';
 import tracebackRoutes from './routes/tracebacks';
 import type { WebhookPolicy } from './worker/webhooks';
+import { createMetrics, type Metrics } from './ops/metrics';
+import type { ReadinessOptions } from './ops/ready';
+import { metricsRoute } from './ops/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,6 +48,9 @@ declare module 'fastify' {
     answers: GroupCommit<AnswerItem, THop>;
     /** What the process is still doing after it began to listen (the health check and the portal say so). */
     startup: StartupState;
+    /** What `/api/v1/ready` checks besides the database (the worker of this process, if any). */
+    readiness: ReadinessOptions;
+    metrics: Metrics;
   }
 }
 
@@ -73,6 +79,13 @@ export interface AppOptions {
   callUploadMaxBytes?: number;
   /** Shared with the caller, which updates it (startServer while the demo loads). */
   startup?: StartupState;
+  /** The process's metrics (default: a registry of this app's own, without the Node.js process metrics). */
+  metrics?: Metrics;
+  /** `GET /metrics` needs `Authorization: Bearer <token>`; without a token the public port answers 404. */
+  metricsToken?: string | undefined;
+  /** PostgreSQL's pool, for the pool gauges. */
+  poolStats?: (() => { total: number; idle: number; waiting: number } | null) | undefined;
+  readiness?: ReadinessOptions;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -93,14 +106,29 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  const metrics = opts.metrics ?? createMetrics({ processMetrics: false });
+  metrics.attach({ db: opts.db, clock: opts.clock, poolStats: opts.poolStats });
+  // Commands tell the metrics what they committed, unless the caller observes them itself.
+  const settings: CoreSettings = opts.settings?.observer
+    ? opts.settings
+    : { ...(opts.settings ?? {}), observer: metrics.observer };
   app.decorate('db', opts.db);
   app.decorate('clock', opts.clock);
-  app.decorate('settings', opts.settings ?? {});
+  app.decorate('settings', settings);
+  app.decorate('metrics', metrics);
+  app.decorate('readiness', opts.readiness ?? {});
   app.decorate('startup', opts.startup ?? { demo: 'done' });
-  app.decorate(
-    'answers',
-    answerBatcher({ db: opts.db, clock: opts.clock, settings: opts.settings ?? {} }, opts.answerBatching),
-  );
+  app.decorate('answers', answerBatcher({ db: opts.db, clock: opts.clock, settings }, opts.answerBatching));
+  // Request latency by route pattern (never the raw URL: ids would make a series each).
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.request(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
 
   await app.register(problems);
   // Scripts only from this origin, no eval, no inline script (the portal and the API docs need none). Inline
@@ -173,6 +201,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  metricsRoute(app, { metrics, token: opts.metricsToken, open: false });
   await app.register(web, {});
   return app;
 }

@@ -21,6 +21,11 @@ import { createSimVerifier, demoShaken, isEmptyDatabase, loadDemo } from '@hoptr
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { buildApp, type StartupState } from './app';
+import { listenAdminSocket, type AdminIo, type AdminRequest, type AdminSocket } from './adminSocket';
+import { diagnose, formatFinding } from './ops/doctor';
+import { createMetrics, type Metrics } from './ops/metrics';
+import { DEFAULT_SWEEP_MAX_AGE_S, type ReadinessOptions } from './ops/ready';
+import { buildOpsApp } from './ops/routes';
 import { ensureWebBuild } from './webBuild';
 import { createEmailTransport } from './worker/email';
 import { startWorker, type RunningWorker } from './worker/jobs';
@@ -56,6 +61,13 @@ export interface ServerConfig {
   demo?: boolean | undefined;
   /** A smaller demo (tests): how many tracebacks and honeypot call records it loads. */
   demoSize?: { tracebacks: number; honeypotCalls: number } | undefined;
+  /** `GET /metrics` needs `Authorization: Bearer` with this; unset, the public port answers 404. */
+  metricsToken?: string | undefined;
+  /** A second listener for `/metrics`, `/api/v1/health` and `/api/v1/ready` (any role, the worker too). */
+  metricsPort?: number | undefined;
+  metricsHost: string;
+  /** A worker whose sweeps have not succeeded for this long is not ready (seconds). */
+  readySweepMaxAgeSeconds: number;
 }
 
 /** A setting in the environment that cannot be used; the CLI prints it and exits 2. */
@@ -117,6 +129,23 @@ function retentionFromEnv(env: NodeJS.ProcessEnv): number {
   return days;
 }
 
+/** A port number from the environment or a flag; `what` names it in the error. */
+export function portFrom(raw: string, what: string): number {
+  const port = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`${what} must be a port number (got "${raw}")`);
+  return port;
+}
+
+function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ConfigError(`${name} must be a number of seconds above 0 (got "${raw}")`);
+  return n;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     port: Number(env.PORT ?? 3000),
@@ -142,6 +171,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       allowHttp: env.HOPTRACE_WEBHOOK_ALLOW_HTTP === 'true',
       allowPrivateNetworks: env.HOPTRACE_WEBHOOK_ALLOW_PRIVATE === 'true',
     },
+    metricsToken: env.HOPTRACE_METRICS_TOKEN || undefined,
+    metricsPort: env.HOPTRACE_METRICS_PORT
+      ? portFrom(env.HOPTRACE_METRICS_PORT, 'HOPTRACE_METRICS_PORT')
+      : undefined,
+    metricsHost: env.HOPTRACE_METRICS_HOST || '127.0.0.1',
+    readySweepMaxAgeSeconds: positiveSeconds(env, 'HOPTRACE_READY_SWEEP_MAX_AGE_S', DEFAULT_SWEEP_MAX_AGE_S),
   };
 }
 
@@ -173,35 +208,100 @@ export interface RunningServer {
   worker: RunningWorker | null;
   database: Database;
   url: string | null;
+  /** The metrics port's address, when one was asked for. */
+  metricsUrl: string | null;
+  /** The admin socket CLI commands reach this server through (embedded database only). */
+  adminSocket: string | null;
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /**
+   * Runs a CLI command sent to the admin socket, in this process, on its database and settings
+   * (decision 0021). Without it, no admin socket is opened.
+   */
+  admin?: (
+    request: AdminRequest,
+    io: AdminIo,
+    server: { database: Database; settings: CoreSettings },
+  ) => Promise<number>;
+  /** The process's metrics (default: a new registry with the Node.js process metrics). */
+  metrics?: Metrics;
 }
 
 export async function startServer(
   cfg: ServerConfig,
   print: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  opts: StartOptions = {},
 ): Promise<RunningServer> {
-  const database = await openDatabase({ url: cfg.databaseUrl, dataDir: cfg.dataDir });
+  const database = await openDatabase({
+    url: cfg.databaseUrl,
+    dataDir: cfg.dataDir,
+    command: 'hoptrace start',
+  });
+  // Whatever fails from here on, the database (and the data directory's lock) is let go.
+  const closers: Array<() => Promise<void>> = [() => database.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    return await serve(cfg, print, opts, database, closers, closeAll);
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+async function serve(
+  cfg: ServerConfig,
+  print: (line: string) => void,
+  opts: StartOptions,
+  database: Database,
+  closers: Array<() => Promise<void>>,
+  closeAll: () => Promise<void>,
+): Promise<RunningServer> {
   await database.migrate();
   const clock = systemClock;
+  const metrics = opts.metrics ?? createMetrics();
+  metrics.attach({ db: database.db, clock, poolStats: () => database.poolStats() });
   const demo = cfg.demo && database.kind === 'pglite';
   const verifier = await buildVerifier(cfg, demo);
   const settings: CoreSettings = {
     reminders: cfg.reminders,
     shaken: { verifier, signerHops: cfg.shakenSignerHops ?? 'auto' },
     callRetentionDays: cfg.callRetentionDays ?? 0,
+    observer: metrics.observer,
   };
+  // What `hoptrace doctor` would say, said once at start.
+  for (const f of await diagnose(cfg, process.env, database)) print(`warning: ${formatFinding(f)}`);
+  const log = (msg: string, extra?: Record<string, unknown>) =>
+    print(`${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`);
+  let adminSocket: AdminSocket | null = null;
+  if (opts.admin && database.lock) {
+    const admin = opts.admin;
+    adminSocket = await listenAdminSocket(
+      database.lock,
+      (request, io) => admin(request, io, { database, settings }),
+      log,
+    );
+    const socket = adminSocket;
+    closers.push(() => socket.close());
+  }
   // A first start on a new embedded database fills it with the demo. The server listens first (the
   // health check answers, the portal says the demo is loading, requests that need the database wait
   // for it), so a new user sees hoptrace up within seconds rather than after the whole load.
   const loadingDemo = demo && (await isEmptyDatabase(database.db));
   const startup: StartupState = { demo: loadingDemo ? 'loading' : 'done' };
-  const log = (msg: string, extra?: Record<string, unknown>) =>
-    print(`${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`);
+  let worker: RunningWorker | null = null;
+  const readiness: ReadinessOptions = {
+    worker: () => worker?.status() ?? null,
+    sweepMaxAgeSeconds: cfg.readySweepMaxAgeSeconds,
+  };
   let app: FastifyInstance | null = null;
   let url: string | null = null;
   if (cfg.role !== 'worker') {
     await ensureWebBuild(print);
-    app = await buildApp({
+    const web = await buildApp({
       db: database.db,
       clock,
       secureCookies: cfg.secureCookies,
@@ -210,10 +310,16 @@ export async function startServer(
       webhookPolicy: cfg.webhookPolicy,
       settings,
       verifier,
+      metrics,
+      metricsToken: cfg.metricsToken,
+      poolStats: () => database.poolStats(),
+      readiness,
       startup,
     });
-    await app.listen({ port: cfg.port, host: cfg.host });
-    const address = app.server.address();
+    app = web;
+    closers.push(() => web.close());
+    await web.listen({ port: cfg.port, host: cfg.host });
+    const address = web.server.address();
     const port = typeof address === 'object' && address ? address.port : cfg.port;
     url = `http://${cfg.host === '0.0.0.0' ? 'localhost' : cfg.host}:${port}`;
     print(
@@ -221,30 +327,39 @@ export async function startServer(
     );
     print(`  API reference: ${url}/api/docs`);
   }
-  try {
-    if (loadingDemo) {
-      print('Loading the demo: six months of fictional tracebacks, then two weeks of honeypot call records…');
-      await loadDemo({
-        db: database.db,
-        settings,
-        print,
-        progress: (line) => print(`  ${line}`),
-        ...cfg.demoSize,
-        admin: { email: cfg.adminEmail, password: cfg.adminPassword },
-      });
-      startup.demo = 'done';
-    }
-    await ensureAdmin(database, clock, cfg, print);
-  } catch (err) {
-    // Nothing may keep listening on a database that failed to start.
-    await app?.close();
-    await database.close();
-    throw err;
+  let metricsUrl: string | null = null;
+  if (cfg.metricsPort !== undefined) {
+    const ops = await buildOpsApp({
+      db: database.db,
+      clock,
+      metrics,
+      token: cfg.metricsToken,
+      readiness,
+      startup,
+    });
+    closers.push(() => ops.close());
+    await ops.listen({ port: cfg.metricsPort, host: cfg.metricsHost });
+    const address = ops.server.address();
+    const port = typeof address === 'object' && address ? address.port : cfg.metricsPort;
+    metricsUrl = `http://${cfg.metricsHost.includes(':') ? `[${cfg.metricsHost}]` : cfg.metricsHost}:${port}`;
+    print(`  metrics: ${metricsUrl}/metrics (health and readiness under ${metricsUrl}/api/v1)`);
   }
-  let worker: RunningWorker | null = null;
+  if (loadingDemo) {
+    print('Loading the demo: six months of fictional tracebacks, then two weeks of honeypot call records…');
+    await loadDemo({
+      db: database.db,
+      settings,
+      print,
+      progress: (line) => print(`  ${line}`),
+      ...cfg.demoSize,
+      admin: { email: cfg.adminEmail, password: cfg.adminPassword },
+    });
+    startup.demo = 'done';
+  }
+  await ensureAdmin(database, clock, cfg, print);
   if (cfg.role !== 'web') {
     const email = createEmailTransport({ smtpUrl: cfg.smtpUrl, mailDir: join(cfg.dataDir, 'mail') });
-    worker = startWorker(
+    const running = startWorker(
       {
         db: database.db,
         clock,
@@ -260,26 +375,30 @@ export async function startServer(
           leaseMs: cfg.outboxLeaseMs,
           retryBaseMs: cfg.outboxRetryBaseMs,
           log,
+          onResult: (channel, result) => metrics.notice(channel, result),
         },
       },
-      { log },
+      { log, observer: metrics },
     );
+    worker = running;
+    // Stopped first: its jobs finish before the database closes.
+    closers.push(() => running.stop());
     print(
       `  worker: clock sweeps and notices (${email.kind === 'smtp' ? 'SMTP' : `email to ${join(cfg.dataDir, 'mail')}`})`,
     );
   }
+  if (adminSocket)
+    print(`  commands such as \`hoptrace provider import\` run through this server while it runs`);
   let closing: Promise<void> | undefined;
   return {
     app,
     worker,
     database,
     url,
+    metricsUrl,
+    adminSocket: adminSocket?.path ?? null,
     close() {
-      closing ??= (async () => {
-        await worker?.stop();
-        await app?.close();
-        await database.close();
-      })();
+      closing ??= closeAll();
       return closing;
     },
   };

@@ -1,4 +1,4 @@
-import type { Db } from '@hoptrace/db';
+import type { Db, EventInsert } from '@hoptrace/db';
 import type { Actor } from './actor';
 import type { Clock } from './clock/clock';
 import type { ReminderSchedule } from './clock/reminders';
@@ -13,6 +13,28 @@ export interface CoreSettings {
   shaken?: ShakenSettings;
   /** Call records older than this many days are dropped and refused at import (0 or absent: kept). */
   callRetentionDays?: number;
+  /** Told what commands did once it is committed (the server's metrics); never inside a transaction. */
+  observer?: CoreObserver;
+}
+
+/**
+ * What the core tells a deployment after the fact (decision 0021): the timeline events a command
+ * committed, and call records stored. Called after the transaction committed, so a rolled-back command
+ * is never counted; an observer must not throw (what it throws is ignored).
+ */
+export interface CoreObserver {
+  committed?(events: readonly EventInsert[]): void;
+  callsIngested?(count: number): void;
+}
+
+/** Hands committed timeline events to the deployment's observer, if any. */
+export function observeCommitted(settings: CoreSettings | undefined, events: readonly EventInsert[]): void {
+  if (!settings?.observer?.committed || events.length === 0) return;
+  try {
+    settings.observer.committed(events);
+  } catch {
+    /* an observer never fails a command */
+  }
 }
 
 export interface CommandContext {

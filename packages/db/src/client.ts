@@ -8,6 +8,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { lockDataDir, type DataDirLock } from './dataDirLock';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -52,6 +53,10 @@ export interface Database {
    */
   migrate(opts?: { upTo?: number }): Promise<void>;
   close(): Promise<void>;
+  /** PostgreSQL's pool: connections open, idle, and queries waiting for one; null on PGlite (one connection in the process). */
+  poolStats(): { total: number; idle: number; waiting: number } | null;
+  /** The embedded data directory's lock, held while the database is open (decision 0021). */
+  lock?: DataDirLock | undefined;
 }
 
 export interface OpenDatabaseOptions {
@@ -60,26 +65,50 @@ export interface OpenDatabaseOptions {
   /** PGlite data directory; `memory://` (or undefined with no url) keeps everything in memory. */
   dataDir?: string | undefined;
   poolSize?: number | undefined;
+  /**
+   * What opens an embedded data directory (e.g. `hoptrace start`), written in its lock: a second
+   * process that tries to open it is told who holds it.
+   */
+  command?: string | undefined;
 }
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
   if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 10);
-  return openPglite(opts.dataDir);
+  return openPglite(opts.dataDir, opts.command ?? 'hoptrace');
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
+async function openPglite(dataDir: string | undefined, command: string): Promise<Database> {
   const inMemory = !dataDir || dataDir.startsWith('memory://');
-  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  let lock: DataDirLock | undefined;
+  if (!inMemory) {
+    mkdirSync(dataDir, { recursive: true });
+    // Before PGlite reads a byte: a second process must never open the same directory.
+    lock = lockDataDir(dataDir, command);
+  }
   // pg_trgm backs the directory's typo-tolerant search (migration 0006).
   const options = { extensions: { pg_trgm } };
-  const client = inMemory ? new PGlite(options) : new PGlite(dataDir, options);
-  await client.waitReady;
+  let client: PGlite;
+  try {
+    client = inMemory ? new PGlite(options) : new PGlite(dataDir, options);
+    await client.waitReady;
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const db = drizzlePglite(client, { schema });
   return {
     db: db as unknown as Db,
     kind: 'pglite',
     migrate: (o) => runMigrations(db, o?.upTo),
-    close: () => client.close(),
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
+    poolStats: () => null,
+    lock,
   };
 }
 
@@ -114,5 +143,6 @@ function openPostgres(url: string, poolSize: number): Database {
       }
     },
     close: () => pool.end(),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }

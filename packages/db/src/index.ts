@@ -21,3 +21,5 @@ export * from './repos/detection';
 export * from './repos/campaignRanking';
 export * from './repos/forward';
 export * from './backup';
+export * from './dataDirLock';
+export * from './repos/ops';

@@ -18,6 +18,7 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   422: ['unprocessable', 'The request cannot be processed'],
   429: ['rate-limited', 'Too many requests'],
   500: ['internal', 'Something went wrong on our side'],
+  503: ['unavailable', 'Not able to serve right now'],
 };
 
 /** RFC 9457 problem details; every error the API gives has this shape. */

@@ -27,6 +27,8 @@ export interface DispatcherOptions {
   concurrency?: number;
   webhookTimeoutMs?: number;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
+  /** Told of each delivery's result (the server's metrics). */
+  onResult?: (channel: OutboxRow['channel'], result: 'sent' | 'retry' | 'dead') => void;
 }
 
 const MINUTE = 60_000;
@@ -107,6 +109,7 @@ export async function dispatchOnce(
       const now = o.clock.now();
       if (result.ok) {
         await markOutboxSent(o.db, row.id, now);
+        o.onResult?.(row.channel, 'sent');
         sent++;
         continue;
       }
@@ -114,8 +117,10 @@ export async function dispatchOnce(
       const error = result.error ?? 'failed';
       if (now.getTime() - row.createdAt.getTime() >= GIVE_UP_AFTER_MS[row.channel]) {
         await markOutboxDead(o.db, row.id, error);
+        o.onResult?.(row.channel, 'dead');
         o.log?.('notice given up', { id: row.id, channel: row.channel, recipient: row.recipient, error });
       } else {
+        o.onResult?.(row.channel, 'retry');
         await markOutboxRetry(
           o.db,
           row.id,

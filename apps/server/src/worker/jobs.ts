@@ -29,6 +29,11 @@ export interface JobContext {
 export interface JobDefinition {
   id: string;
   everyMs: number;
+  /**
+   * A sweep keeps deadlines and notices moving: `/api/v1/ready` says a worker is not ready when one
+   * has not succeeded for a while (decision 0021).
+   */
+  sweep?: boolean;
   run(ctx: JobContext): Promise<number>;
 }
 
@@ -36,12 +41,15 @@ export const JOBS: readonly JobDefinition[] = [
   {
     id: 'notices.reminders-and-escalations',
     everyMs: 15_000,
+    sweep: true,
     run: (ctx) => sweepScheduledNotices({ db: ctx.db, clock: ctx.clock, actor: systemActor('clock') }),
   },
   {
     id: 'hops.mark-non-responsive',
     everyMs: 15_000,
-    run: (ctx) => sweepOverdueHops({ db: ctx.db, clock: ctx.clock, actor: systemActor('clock') }),
+    sweep: true,
+    run: (ctx) =>
+      sweepOverdueHops({ db: ctx.db, clock: ctx.clock, actor: systemActor('clock'), settings: ctx.settings }),
   },
   {
     id: 'campaigns.detect',
@@ -59,7 +67,15 @@ export const JOBS: readonly JobDefinition[] = [
     // Once per policy period (`everyMinutes`) while the policy is on: tracebacks for the top campaigns
     // (each period claimed by one worker).
     run: async (ctx) =>
-      openedBy(await autoOpenScheduled({ db: ctx.db, clock: ctx.clock, actor: systemActor('campaigns') })),
+      openedBy(
+        await autoOpenScheduled({
+          db: ctx.db,
+          clock: ctx.clock,
+          actor: systemActor('campaigns'),
+          // Only the observer (metrics): auto-open's other settings are as they were.
+          settings: ctx.settings?.observer ? { observer: ctx.settings.observer } : undefined,
+        }),
+      ),
   },
   {
     id: 'calls.retention',
@@ -72,6 +88,7 @@ export const JOBS: readonly JobDefinition[] = [
   {
     id: 'outbox.dispatch',
     everyMs: 1_000,
+    sweep: true,
     async run(ctx) {
       // Drain while there is work, so a burst of notices leaves in one tick.
       let total = 0;
@@ -88,6 +105,19 @@ export interface RunningWorker {
   stop(): Promise<void>;
   /** Runs every job once now (tests, and the CLI's one-shot mode). */
   tick(): Promise<void>;
+  /** When the worker started and when each job last succeeded (by the worker's clock), for readiness. */
+  status(): WorkerStatus;
+}
+
+export interface WorkerStatus {
+  startedAt: Date;
+  jobs: Array<{ id: string; sweep: boolean; lastSuccessAt: Date | null; lastError: string | null }>;
+}
+
+/** Told of every job run (the server's metrics). */
+export interface JobObserver {
+  jobRun(job: string, seconds: number, ok: boolean): void;
+  jobSucceededAt(job: string, at: Date): void;
 }
 
 export function startWorker(
@@ -95,21 +125,37 @@ export function startWorker(
   opts: {
     jobs?: readonly JobDefinition[];
     log?: (msg: string, extra?: Record<string, unknown>) => void;
+    observer?: JobObserver;
   } = {},
 ): RunningWorker {
   const jobs = opts.jobs ?? JOBS;
   const running = new Map<string, Promise<void>>();
+  const startedAt = ctx.clock.now();
+  const state = new Map(
+    jobs.map((j) => [j.id, { lastSuccessAt: null as Date | null, lastError: null as string | null }]),
+  );
   const timers: NodeJS.Timeout[] = [];
   let stopped = false;
   const runJob = (job: JobDefinition): Promise<void> => {
     const current = running.get(job.id);
     if (current) return current;
+    const began = performance.now();
+    const s = state.get(job.id)!;
     const p = job
       .run(ctx)
-      .then(() => undefined)
-      .catch((err: unknown) =>
-        opts.log?.(`job ${job.id} failed`, { err: err instanceof Error ? err.message : String(err) }),
-      )
+      .then(() => {
+        const at = ctx.clock.now();
+        s.lastSuccessAt = at;
+        s.lastError = null;
+        opts.observer?.jobRun(job.id, (performance.now() - began) / 1000, true);
+        opts.observer?.jobSucceededAt(job.id, at);
+      })
+      .catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        s.lastError = message;
+        opts.observer?.jobRun(job.id, (performance.now() - began) / 1000, false);
+        opts.log?.(`job ${job.id} failed`, { err: message });
+      })
       .finally(() => running.delete(job.id));
     running.set(job.id, p);
     return p;
@@ -122,6 +168,10 @@ export function startWorker(
     timers.push(t);
   }
   return {
+    status: () => ({
+      startedAt,
+      jobs: jobs.map((j) => ({ id: j.id, sweep: j.sweep === true, ...state.get(j.id)! })),
+    }),
     async tick() {
       for (const job of jobs) await runJob(job);
     },

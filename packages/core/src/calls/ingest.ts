@@ -14,7 +14,7 @@ import {
   type CallWriter,
 } from '@hoptrace/db';
 import { decodePassport, parseIdentityHeader } from '@hoptrace/shaken';
-import { pgErrorCode, type CommandContext } from '../context';
+import { pgErrorCode, type CommandContext, type CoreSettings } from '../context';
 import { DnoList, type DnoSnapshot } from '../dnoList';
 import { authorize, policy } from '../policies';
 import type { RawCallRecord } from './records';
@@ -284,6 +284,8 @@ async function ingestInto(
         (written) => {
           result.accepted += written.inserted.length;
           result.alreadyKnown += written.alreadyKnown;
+          // Each batch commits on its own: counted once stored.
+          if (written.inserted.length) observeIngested(ctx.settings, written.inserted.length);
           if (written.inserted.length) result.written = true;
           progress(records);
         },
@@ -318,4 +320,12 @@ async function ingestInto(
     await writer.close();
   }
   return result;
+}
+
+function observeIngested(settings: CoreSettings | undefined, count: number): void {
+  try {
+    settings?.observer?.callsIngested?.(count);
+  } catch {
+    /* an observer never fails an import */
+  }
 }

@@ -12,7 +12,7 @@ import {
   type TracebackRow,
 } from '@hoptrace/db';
 import { requestHop } from '../commands/requestHop';
-import type { CommandContext } from '../context';
+import { observeCommitted, type CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
 import { MAIN_LINE } from '../workflow';
@@ -30,7 +30,8 @@ export async function traceForward(
   const { db, clock, actor, input } = ctx;
   authorize(policy.traceForward(actor), 'route');
   const note = input.note ? input.note : undefined;
-  return db.transaction(async (tx) => {
+  const committed: EventInsert[] = [];
+  const opened = await db.transaction(async (tx) => {
     // Forward requests of one campaign open one at a time (the lock), so the check below holds.
     const campaign = await lockCampaign(tx, ctx.campaignId);
     if (!campaign) throw new NotFoundError('campaign');
@@ -99,8 +100,11 @@ export async function traceForward(
       field: 'providerId',
     });
     await appendEvents(tx, events);
+    committed.push(...events);
     return traceback;
   });
+  observeCommitted(ctx.settings, committed);
+  return opened;
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   type EventInsert,
   type TracebackRow,
 } from '@hoptrace/db';
-import type { CommandContext } from '../context';
+import { observeCommitted, type CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { policy } from '../policies';
 import { noticeHopClosed } from '../notify/notices';
@@ -25,7 +25,8 @@ export async function actOnTraceback(
 ): Promise<TracebackRow> {
   const { db, clock, actor, tracebackId, input } = ctx;
   if (!policy.steerTraceback(actor)) throw new NotFoundError('traceback');
-  return db.transaction(async (tx) => {
+  const committed: EventInsert[] = [];
+  const acted = await db.transaction(async (tx) => {
     let traceback = await lockTraceback(tx, tracebackId);
     if (!traceback) throw new NotFoundError('traceback');
     const hops = await hopsOf(tx, traceback.id);
@@ -115,6 +116,9 @@ export async function actOnTraceback(
         break;
     }
     await appendEvents(tx, events);
+    committed.push(...events);
     return traceback;
   });
+  observeCommitted(ctx.settings, committed);
+  return acted;
 }

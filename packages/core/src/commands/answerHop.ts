@@ -20,7 +20,7 @@ import {
   type Tx,
 } from '@hoptrace/db';
 import type { Actor } from '../actor';
-import type { CommandContext } from '../context';
+import { observeCommitted, type CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { policy } from '../policies';
 import { noticeHopClosed } from '../notify/notices';
@@ -92,7 +92,8 @@ export async function answerHops(
   try {
     // Two round trips on PostgreSQL (batchTransaction): BEGIN leaves with the lock and the reads,
     // the held writes with COMMIT.
-    return await batchTransaction(db, async (tx) => {
+    const committed: EventInsert[] = [];
+    const done = await batchTransaction(db, async (tx) => {
       // Issued together, in this order: the lock of the tracebacks with their hops, then what needs
       // no lock — the directory rows of the providers concerned with their webhook endpoints, and
       // the hop views the replies are made of.
@@ -116,6 +117,7 @@ export async function answerHops(
           const hops = hopsByTraceback.get(current.id) ?? [];
           const result = await answerWithin(tx, ctx, item, current, hops, named);
           tracebacks.set(current.id, result.traceback);
+          committed.push(...result.events);
           hopsByTraceback.set(current.id, [
             ...hops.map((h) => (h.id === result.hop.id ? result.hop : (result.closed.get(h.id) ?? h))),
             ...(result.nextHop ? [result.nextHop] : []),
@@ -139,6 +141,8 @@ export async function answerHops(
       }
       return outcomes;
     });
+    observeCommitted(ctx.settings, committed);
+    return done;
   } catch (error) {
     if (items.length === 1) throw error;
     // The shared write failed: no answer of the batch was stored. Each on its own finds its own fault.
@@ -163,7 +167,7 @@ async function answerWithin(
   locked: TracebackRow,
   hops: HopRow[],
   named: Map<string, ProviderRow>,
-): Promise<AnswerResult & { closed: Map<string, HopRow> }> {
+): Promise<AnswerResult & { closed: Map<string, HopRow>; events: EventInsert[] }> {
   const { clock } = ctx;
   const { actor, hopId, input } = item;
   let traceback = locked;
@@ -328,7 +332,7 @@ async function answerWithin(
     });
   }
   await appendEvents(tx, events);
-  return { hop: answered, traceback, nextHop, closed };
+  return { hop: answered, traceback, nextHop, closed, events };
 }
 
 /**

@@ -6,7 +6,7 @@ import {
   updateHop,
   type EventInsert,
 } from '@hoptrace/db';
-import type { CommandContext } from '../context';
+import { observeCommitted, type CommandContext } from '../context';
 import { noticeHopClosed } from '../notify/notices';
 import { isOverdue, MAIN_LINE } from '../workflow';
 import { closeTraceback } from './closeTraceback';
@@ -18,7 +18,8 @@ import { closeTraceback } from './closeTraceback';
  */
 export async function markNonResponsive(ctx: CommandContext & { hopId: string }): Promise<boolean> {
   const { db, clock, actor, hopId } = ctx;
-  return db.transaction(async (tx) => {
+  const committed: EventInsert[] = [];
+  const marked = await db.transaction(async (tx) => {
     const now = clock.now();
     // Lock order is always the traceback first (found through the hop), then its hops.
     const traceback = await lockTracebackOfHop(tx, hopId);
@@ -49,8 +50,11 @@ export async function markNonResponsive(ctx: CommandContext & { hopId: string })
         events,
       });
     await appendEvents(tx, events);
+    committed.push(...events);
     return true;
   });
+  observeCommitted(ctx.settings, committed);
+  return marked;
 }
 
 /** Finds overdue hops and marks each in its own transaction; returns how many were marked. */

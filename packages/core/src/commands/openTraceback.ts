@@ -7,7 +7,7 @@ import {
   type EventInsert,
   type TracebackRow,
 } from '@hoptrace/db';
-import type { CommandContext } from '../context';
+import { observeCommitted, type CommandContext } from '../context';
 import { InvalidInputError } from '../errors';
 import { authorize, policy } from '../policies';
 import { recordShakenAtOpen, verifyAtCallTime } from '../shaken/open';
@@ -34,7 +34,8 @@ export async function openTraceback(
     throw InvalidInputError.field('call.startedAt', 'is in the future');
   // STIR/SHAKEN may fetch a certificate and its CRL: verified before the transaction, recorded inside it.
   const shaken = await verifyAtCallTime(ctx.settings, input);
-  return db.transaction(async (tx) => {
+  const committed: EventInsert[] = [];
+  const opened = await db.transaction(async (tx) => {
     if (!(await findProvider(tx, input.firstProviderId)))
       throw InvalidInputError.field('firstProviderId', 'is not a provider in the directory');
     if (input.campaignId && !(await findCampaign(tx, input.campaignId)))
@@ -112,6 +113,9 @@ export async function openTraceback(
       settings: ctx.settings,
     });
     await appendEvents(tx, events);
+    committed.push(...events);
     return recorded;
   });
+  observeCommitted(ctx.settings, committed);
+  return opened;
 }
