@@ -2,12 +2,18 @@ import {
   CampaignDetection,
   createUser,
   DEFAULT_REMINDER_SCHEDULE,
+  DEFAULT_SESSION_IDLE_MINUTES,
+  DEFAULT_SESSION_MAX_HOURS,
   generatePassword,
+  parseSecretKey,
+  REQUIRE_MFA,
   systemActor,
   systemClock,
+  type AuthSettings,
   type Clock,
   type CoreSettings,
   type ReminderSchedule,
+  type RequireMfa,
 } from '@hoptrace/core';
 import { countUsers, openDatabase, type Database } from '@hoptrace/db';
 import {
@@ -54,6 +60,8 @@ export interface ServerConfig {
   outboxRetryBaseMs?: number | undefined;
   /** Load the simulated demo history into an empty embedded database (`hoptrace start --no-demo` turns it off). */
   demo?: boolean | undefined;
+  /** Second factor and session timeouts (HOPTRACE_REQUIRE_MFA, HOPTRACE_SESSION_*, HOPTRACE_SECRET_KEY). */
+  auth?: AuthSettings | undefined;
 }
 
 /** A setting in the environment that cannot be used; the CLI prints it and exits 2. */
@@ -105,6 +113,45 @@ export function signerHopsFromEnv(env: NodeJS.ProcessEnv): 'auto' | 'manual' {
   return raw;
 }
 
+function wholeNumberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number) {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  return n;
+}
+
+/**
+ * `HOPTRACE_REQUIRE_MFA=none|staff|all` (who must set up a second factor), `HOPTRACE_SESSION_IDLE_MINUTES`
+ * (default 60) and `HOPTRACE_SESSION_MAX_HOURS` (default 12), `HOPTRACE_SECRET_KEY` (seals TOTP secrets).
+ */
+export function authSettingsFromEnv(env: NodeJS.ProcessEnv): AuthSettings {
+  const require = env.HOPTRACE_REQUIRE_MFA?.trim() || 'none';
+  if (!(REQUIRE_MFA as readonly string[]).includes(require))
+    throw new ConfigError(`HOPTRACE_REQUIRE_MFA must be none, staff or all (got "${require}")`);
+  let secretKey: Buffer | undefined;
+  if (env.HOPTRACE_SECRET_KEY?.trim()) {
+    try {
+      secretKey = parseSecretKey(env.HOPTRACE_SECRET_KEY);
+    } catch (err) {
+      throw new ConfigError(`HOPTRACE_SECRET_KEY ${(err as Error).message}`);
+    }
+  }
+  return {
+    requireMfa: require as RequireMfa,
+    sessionIdleMinutes: wholeNumberFromEnv(
+      env,
+      'HOPTRACE_SESSION_IDLE_MINUTES',
+      DEFAULT_SESSION_IDLE_MINUTES,
+      5,
+      43_200,
+    ),
+    sessionMaxHours: wholeNumberFromEnv(env, 'HOPTRACE_SESSION_MAX_HOURS', DEFAULT_SESSION_MAX_HOURS, 1, 720),
+    secretKey,
+  };
+}
+
 function retentionFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env.HOPTRACE_CALL_RETENTION_DAYS?.trim() || '0';
   const days = Number(raw);
@@ -140,6 +187,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       allowHttp: env.HOPTRACE_WEBHOOK_ALLOW_HTTP === 'true',
       allowPrivateNetworks: env.HOPTRACE_WEBHOOK_ALLOW_PRIVATE === 'true',
     },
+    auth: authSettingsFromEnv(env),
   };
 }
 
@@ -187,6 +235,7 @@ export async function startServer(
     reminders: cfg.reminders,
     shaken: { verifier, signerHops: cfg.shakenSignerHops ?? 'auto' },
     callRetentionDays: cfg.callRetentionDays ?? 0,
+    ...(cfg.auth ? { auth: cfg.auth } : {}),
   };
   if (demo)
     await loadDemo({

@@ -3,6 +3,7 @@ import {
   openedBy,
   sweepOverdueHops,
   sweepScheduledNotices,
+  sweepSessions,
   systemActor,
   retainedFrom,
   type CampaignDetection,
@@ -60,6 +61,12 @@ export const JOBS: readonly JobDefinition[] = [
     // (each period claimed by one worker).
     run: async (ctx) =>
       openedBy(await autoOpenScheduled({ db: ctx.db, clock: ctx.clock, actor: systemActor('campaigns') })),
+  },
+  {
+    id: 'auth.sessions-sweep',
+    everyMs: 600_000,
+    // Sessions past their absolute end or idle timeout, and expired sign-in challenges (decision 0020).
+    run: (ctx) => sweepSessions({ db: ctx.db, clock: ctx.clock, settings: ctx.settings }),
   },
   {
     id: 'calls.retention',
