@@ -169,7 +169,7 @@ export async function completeTotpLogin(
       return { error };
     }
     if (!(await deleteChallenge(tx, challenge.id))) return { error: new SignInError('challenge', CHALLENGE_GONE) };
-    const session = await startSession({ ...opts, db: tx }, user, input.meta);
+    const session = await startSession({ db: tx, clock: opts.clock, settings: opts.settings }, user, input.meta);
     return {
       signedIn: {
         ...session,
@@ -284,7 +284,7 @@ export async function enrolEnableWithChallenge(
     }
     if (!(await deleteChallenge(tx, challenge.id))) return { error: new SignInError('challenge', CHALLENGE_GONE) };
     await recordUserEvent(tx, now, userActor(user), 'user.totp_enabled', user);
-    const session = await startSession({ ...opts, db: tx }, user, input.meta);
+    const session = await startSession({ db: tx, clock: opts.clock, settings: opts.settings }, user, input.meta);
     return { done: { ...session, recoveryCodes: confirmed.recoveryCodes } };
   });
   if ('error' in outcome) throw outcome.error;

@@ -190,7 +190,7 @@ export async function listLiveSessions(
     .select()
     .from(sessions)
     .where(and(eq(sessions.userId, userId), alive(now, idleSince)))
-    .orderBy(sql`${sessions.lastUsedAt} DESC, ${sessions.id} DESC`)
+    .orderBy(sql`${sessions.lastUsedAt} DESC, ${sessions.createdAt} DESC, ${sessions.id} DESC`)
     .limit(200);
 }
 
