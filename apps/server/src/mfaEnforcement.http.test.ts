@@ -156,7 +156,10 @@ describe('a server without the key the secrets were sealed with', () => {
     h.clock.advance(30_000);
     const post = (url: string, payload: Record<string, string>) =>
       other.inject({ method: 'POST', url, payload, remoteAddress: nextAddress() });
-    const login = await post('/api/v1/auth/login', { email: person.email, password: 'correct horse battery staple' });
+    const login = await post('/api/v1/auth/login', {
+      email: person.email,
+      password: 'correct horse battery staple',
+    });
     const c1 = login.json<{ challenge: string }>().challenge;
     const res = await post('/api/v1/auth/login/totp', { challenge: c1, code: totpAt(secret, h.clock.now()) });
     expectProblem(res, 503);

@@ -89,7 +89,9 @@ describe('setting up from the profile', () => {
     expect(status.body).not.toContain(secret);
     expectProblem(await withCookie(h, cookie, 'POST', '/api/v1/auth/totp/setup'), 409);
     expectProblem(
-      await withCookie(h, cookie, 'POST', '/api/v1/auth/totp/enable', { code: totpAt(secret, h.clock.now()) }),
+      await withCookie(h, cookie, 'POST', '/api/v1/auth/totp/enable', {
+        code: totpAt(secret, h.clock.now()),
+      }),
       409,
     );
 
@@ -114,7 +116,11 @@ describe('setting up from the profile', () => {
   it('is done from a signed-in session: an API key cannot set up, enable or disable one', async () => {
     const person = await personWithPassword(h);
     const system = { db: h.db, clock: h.clock, actor: systemActor('test') };
-    const { key } = await createApiKey({ ...system, userId: person.id, input: { name: 't', scopes: ['api'] } });
+    const { key } = await createApiKey({
+      ...system,
+      userId: person.id,
+      input: { name: 't', scopes: ['api'] },
+    });
     const caller = h.callerFor(person.id, key, null);
     expectProblem(await caller.post('/api/v1/auth/totp/setup'), 403);
     expectProblem(await caller.post('/api/v1/auth/totp/enable', { code: '123456' }), 403);
@@ -143,18 +149,27 @@ describe('signing in with a second factor', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     // The challenge is no session.
     expectProblem(
-      await h.anonymous({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: `hoptrace_session=${body.challenge}` } }),
+      await h.anonymous({
+        method: 'GET',
+        url: '/api/v1/auth/me',
+        headers: { cookie: `hoptrace_session=${body.challenge}` },
+      }),
       401,
     );
 
     const done = await codeLogin(h, body.challenge, totpAt(person.secret, h.clock.now()));
     expect(done.statusCode, done.body).toBe(200);
-    expect(done.json()).toMatchObject({ user: { id: person.id, email: person.email }, recoveryCodesLeft: 10 });
+    expect(done.json()).toMatchObject({
+      user: { id: person.id, email: person.email },
+      recoveryCodesLeft: 10,
+    });
     const me = await withCookie(h, cookieOf(done), 'GET', '/api/v1/auth/me');
     expect(me.json<{ user: { id: string } }>().user.id).toBe(person.id);
     // Single use: the same challenge does not sign in twice.
     nextStep();
-    expectProblem(await codeLogin(h, body.challenge, totpAt(person.secret, h.clock.now())), 401, ['challenge']);
+    expectProblem(await codeLogin(h, body.challenge, totpAt(person.secret, h.clock.now())), 401, [
+      'challenge',
+    ]);
   });
 
   it('a wrong code is a 401 at the code with the tries left; the fifth ends the challenge; then the backoff', async () => {
@@ -192,7 +207,11 @@ describe('signing in with a second factor', () => {
     const earlier = totpAt(person.secret, h.clock.now(), -1);
     expectProblem(await codeLogin(h, await challengeOf(h, person.email), earlier), 401, ['code']);
     nextStep();
-    const fresh = await codeLogin(h, await challengeOf(h, person.email), totpAt(person.secret, h.clock.now()));
+    const fresh = await codeLogin(
+      h,
+      await challengeOf(h, person.email),
+      totpAt(person.secret, h.clock.now()),
+    );
     expect(fresh.statusCode, fresh.body).toBe(200);
   });
 
@@ -221,7 +240,9 @@ describe('signing in with a second factor', () => {
     expect(spent.errors![0]!.message).toContain('used already');
     // Another user's recovery code is not this user's.
     const other = await enrolled();
-    expectProblem(await codeLogin(h, await challengeOf(h, person.email), other.recoveryCodes[0]!), 401, ['code']);
+    expectProblem(await codeLogin(h, await challengeOf(h, person.email), other.recoveryCodes[0]!), 401, [
+      'code',
+    ]);
     expect((await withCookie(h, cookieOf(res), 'GET', '/api/v1/auth/totp')).json()).toMatchObject({
       recoveryCodesLeft: 9,
     });
@@ -249,7 +270,11 @@ describe('signing in with a second factor', () => {
     expectProblem(wrong, 401);
     expect(wrong.body).not.toContain('htc_');
     const system = { db: h.db, clock: h.clock, actor: systemActor('test') };
-    const { key } = await createApiKey({ ...system, userId: person.id, input: { name: 't', scopes: ['api'] } });
+    const { key } = await createApiKey({
+      ...system,
+      userId: person.id,
+      input: { name: 't', scopes: ['api'] },
+    });
     const me = await h.callerFor(person.id, key, null).get('/api/v1/auth/me');
     expect(me.statusCode, me.body).toBe(200);
   });
@@ -259,11 +284,15 @@ describe('turning it off', () => {
   it('disable needs a right code (or a recovery code); then the password alone signs in', async () => {
     const person = await enrolled();
     const wrong = String((Number(totpAt(person.secret, h.clock.now())) + 1) % 1e6).padStart(6, '0');
-    expectProblem(await withCookie(h, person.cookie, 'POST', '/api/v1/auth/totp/disable', { code: wrong }), 400, [
-      'code',
-    ]);
     expectProblem(
-      await withCookie(h, person.cookie, 'POST', '/api/v1/auth/totp/disable', { code: 'zzzz-zzzz-zzzz-zzzz' }),
+      await withCookie(h, person.cookie, 'POST', '/api/v1/auth/totp/disable', { code: wrong }),
+      400,
+      ['code'],
+    );
+    expectProblem(
+      await withCookie(h, person.cookie, 'POST', '/api/v1/auth/totp/disable', {
+        code: 'zzzz-zzzz-zzzz-zzzz',
+      }),
       400,
       ['code'],
     );
@@ -341,13 +370,14 @@ describe('bad input', () => {
     for (const code of ['abcd-efgh-jkmn-pqrs', '', '12 34 5', null])
       expectProblem(await withCookie(h, cookie, 'POST', '/api/v1/auth/totp/enable', { code }), 400, ['code']);
     expectProblem(await withCookie(h, cookie, 'POST', '/api/v1/auth/totp/disable', {}), 400, ['code']);
+    expectProblem(await postAnonymous(h, '/api/v1/auth/login/totp/setup', { challenge: 'htc_short' }), 400, [
+      'challenge',
+    ]);
     expectProblem(
-      await postAnonymous(h, '/api/v1/auth/login/totp/setup', { challenge: 'htc_short' }),
-      400,
-      ['challenge'],
-    );
-    expectProblem(
-      await postAnonymous(h, '/api/v1/auth/login/totp/enable', { challenge: `htc_${'B'.repeat(43)}`, code: 'x' }),
+      await postAnonymous(h, '/api/v1/auth/login/totp/enable', {
+        challenge: `htc_${'B'.repeat(43)}`,
+        code: 'x',
+      }),
       400,
       ['code'],
     );

@@ -113,7 +113,13 @@ export function signerHopsFromEnv(env: NodeJS.ProcessEnv): 'auto' | 'manual' {
   return raw;
 }
 
-function wholeNumberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number) {
+function wholeNumberFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+) {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const n = Number(raw);

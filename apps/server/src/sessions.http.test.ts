@@ -30,7 +30,8 @@ const list = async (cookie: string) => {
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ items: TSession[] }>().items;
 };
-const alive = async (cookie: string) => (await withCookie(h, cookie, 'GET', '/api/v1/auth/me')).statusCode === 200;
+const alive = async (cookie: string) =>
+  (await withCookie(h, cookie, 'GET', '/api/v1/auth/me')).statusCode === 200;
 
 describe('your sessions', () => {
   it('lists the live ones with the device, address and times; the one asking is marked current', async () => {
@@ -155,7 +156,9 @@ describe("an admin and a user's sessions", () => {
       data: { userId: person.id, email: person.email, ended: 2 },
     });
     // The harness's admin and analyst act with API keys: ending sessions leaves keys alone.
-    expect((await h.admin.post(`/api/v1/users/${h.analyst.userId}/sessions/revoke`)).json()).toEqual({ ended: 0 });
+    expect((await h.admin.post(`/api/v1/users/${h.analyst.userId}/sessions/revoke`)).json()).toEqual({
+      ended: 0,
+    });
     expect((await h.analyst.get('/api/v1/auth/me')).statusCode).toBe(200);
   });
 

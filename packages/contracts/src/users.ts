@@ -85,7 +85,6 @@ export const ZUser = z.object({
 });
 export type TUser = z.infer<typeof ZUser>;
 
-
 export const ZApiKeyCreate = z.object({
   name: z.string().trim().min(1).max(200),
   scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(2).default(['api']),

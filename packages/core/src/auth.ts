@@ -106,7 +106,10 @@ export function secondFactorRequired(role: TRole, require: RequireMfa): boolean 
 function cleanMeta(value: string | undefined, max: number): string | null {
   if (!value) return null;
   // eslint-disable-next-line no-control-regex
-  const cleaned = value.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, max).trim();
+  const cleaned = value
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .slice(0, max)
+    .trim();
   return cleaned || null;
 }
 

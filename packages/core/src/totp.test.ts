@@ -83,9 +83,20 @@ describe('recovery codes', () => {
   });
 
   it('reads i and l as 1 and o as 0; refuses what is neither a code nor a recovery code', () => {
-    expect(normalizeSecondFactorCode('abcd-efgh-ijkl-mnop')).toEqual({ kind: 'recovery', code: 'abcdefgh1jk1mn0p' });
+    expect(normalizeSecondFactorCode('abcd-efgh-ijkl-mnop')).toEqual({
+      kind: 'recovery',
+      code: 'abcdefgh1jk1mn0p',
+    });
     expect(normalizeSecondFactorCode('123 456')).toEqual({ kind: 'totp', code: '123456' });
-    for (const bad of ['', '12345', '1234567', 'abcd-efgh-ijkl-mnu0', 'abcd-efgh', '12345\u0000', 'x'.repeat(64)])
+    for (const bad of [
+      '',
+      '12345',
+      '1234567',
+      'abcd-efgh-ijkl-mnu0',
+      'abcd-efgh',
+      '12345\u0000',
+      'x'.repeat(64),
+    ])
       expect(normalizeSecondFactorCode(bad), bad).toBeNull();
   });
 });

@@ -79,7 +79,9 @@ export function parseSecretKey(raw: string): Buffer {
       ? Buffer.from(value, value.includes('-') || value.includes('_') ? 'base64url' : 'base64')
       : null;
   if (key?.length !== 32)
-    throw new Error('must be 32 bytes, as 64 hex digits or in base64 (e.g. the output of `openssl rand -base64 32`)');
+    throw new Error(
+      'must be 32 bytes, as 64 hex digits or in base64 (e.g. the output of `openssl rand -base64 32`)',
+    );
   return key;
 }
 
@@ -102,9 +104,9 @@ export function sealSecret(secret: string, userId: string, key: Buffer | undefin
 
 export function openSecret(stored: string, userId: string, key: Buffer | undefined): string {
   if (stored.startsWith(PLAIN)) return stored.slice(PLAIN.length);
-  if (!stored.startsWith(SEALED)) throw new SecretKeyError('the stored second-factor secret has an unknown form');
-  if (!key)
-    throw new SecretKeyError('a second-factor secret is sealed, but HOPTRACE_SECRET_KEY is not set');
+  if (!stored.startsWith(SEALED))
+    throw new SecretKeyError('the stored second-factor secret has an unknown form');
+  if (!key) throw new SecretKeyError('a second-factor secret is sealed, but HOPTRACE_SECRET_KEY is not set');
   const raw = Buffer.from(stored.slice(SEALED.length), 'base64url');
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));

@@ -61,9 +61,7 @@ export function answerLogin(reply: FastifyReply, outcome: LoginOutcome, secure: 
   }
   reply.header('cache-control', 'no-store');
   const step = { challenge: outcome.challenge, expiresAt: outcome.expiresAt.toISOString() };
-  return outcome.kind === 'totp'
-    ? { mfaRequired: true, ...step }
-    : { mfaEnrollmentRequired: true, ...step };
+  return outcome.kind === 'totp' ? { mfaRequired: true, ...step } : { mfaEnrollmentRequired: true, ...step };
 }
 
 /** A sign-in step's failure as problem+json: the field to fix, or how long to wait. */
@@ -78,7 +76,10 @@ async function signInStep<T>(app: App, reply: FastifyReply, run: () => Promise<T
       case 'code':
         throw new HttpProblem(401, `code ${err.message}`, [{ path: 'code', message: err.message }]);
       case 'locked': {
-        const seconds = Math.max(1, Math.ceil(((err.retryAt?.getTime() ?? 0) - app.clock.now().getTime()) / 1000));
+        const seconds = Math.max(
+          1,
+          Math.ceil(((err.retryAt?.getTime() ?? 0) - app.clock.now().getTime()) / 1000),
+        );
         if (err.retryAt) reply.header('retry-after', String(seconds));
         throw new HttpProblem(429, err.message, [{ path: 'code', message: err.message }]);
       }
@@ -174,7 +175,8 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     {
       schema: {
         tags: ['auth'],
-        summary: 'Whether your second factor is on, the recovery codes left, and whether your role requires one',
+        summary:
+          'Whether your second factor is on, the recovery codes left, and whether your role requires one',
         security: bearer,
         response: { 200: ZTotpStatus },
       },
@@ -239,7 +241,8 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     {
       schema: {
         tags: ['auth'],
-        summary: 'Your live sessions: device, address, when signed in and last used; `current` marks this one',
+        summary:
+          'Your live sessions: device, address, when signed in and last used; `current` marks this one',
         security: bearer,
         response: { 200: ZSessionList },
       },

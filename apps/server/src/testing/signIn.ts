@@ -93,7 +93,10 @@ export async function sessionOf(h: Harness, email: string, userAgent = FIREFOX_M
 }
 
 /** Sets up TOTP from a signed-in session, confirmed with the current code: the secret and the recovery codes. */
-export async function enrol(h: Harness, cookie: string): Promise<{ secret: string; recoveryCodes: string[] }> {
+export async function enrol(
+  h: Harness,
+  cookie: string,
+): Promise<{ secret: string; recoveryCodes: string[] }> {
   const setup = await withCookie(h, cookie, 'POST', '/api/v1/auth/totp/setup');
   expect(setup.statusCode, setup.body).toBe(200);
   const { secret } = setup.json<{ secret: string }>();

@@ -76,8 +76,7 @@ export class SignInError extends Error {
 }
 
 type CheckResult =
-  | { ok: true; method: 'totp' | 'recovery' }
-  | { ok: false; error: SignInError | InvalidInputError };
+  { ok: true; method: 'totp' | 'recovery' } | { ok: false; error: SignInError | InvalidInputError };
 
 /**
  * Checks a code (from the app, or a recovery code, which is then spent) against a user's enabled second
@@ -110,7 +109,9 @@ async function checkSecondFactor(
     return { ok: false, error: new SignInError('code', message) };
   };
   if (!code)
-    return fail('enter the 6-digit code from your authenticator app, or a recovery code (xxxx-xxxx-xxxx-xxxx)');
+    return fail(
+      'enter the 6-digit code from your authenticator app, or a recovery code (xxxx-xxxx-xxxx-xxxx)',
+    );
   if (code.kind === 'recovery') {
     if (!(await spendRecoveryCode(tx, userId, hashRecoveryCode(code.code), now)))
       return fail('is not one of your recovery codes, or it was used already');
@@ -121,7 +122,8 @@ async function checkSecondFactor(
   try {
     secret = openSecret(row.secret, userId, authSettingsOf(opts.settings).secretKey);
   } catch (err) {
-    if (err instanceof SecretKeyError) return { ok: false, error: new SignInError('unavailable', err.message) };
+    if (err instanceof SecretKeyError)
+      return { ok: false, error: new SignInError('unavailable', err.message) };
     throw err;
   }
   const step = totpStepOf(secret, code.code, now);
@@ -168,8 +170,13 @@ export async function completeTotpLogin(
           : checked.error;
       return { error };
     }
-    if (!(await deleteChallenge(tx, challenge.id))) return { error: new SignInError('challenge', CHALLENGE_GONE) };
-    const session = await startSession({ db: tx, clock: opts.clock, settings: opts.settings }, user, input.meta);
+    if (!(await deleteChallenge(tx, challenge.id)))
+      return { error: new SignInError('challenge', CHALLENGE_GONE) };
+    const session = await startSession(
+      { db: tx, clock: opts.clock, settings: opts.settings },
+      user,
+      input.meta,
+    );
     return {
       signedIn: {
         ...session,
@@ -186,7 +193,9 @@ export async function completeTotpLogin(
 async function beginSetup(tx: Executor, opts: AuthOpts, user: UserRow): Promise<TTotpSetup> {
   const existing = await lockUserTotp(tx, user.id);
   if (existing?.enabledAt)
-    throw new ConflictError('a second factor is already enabled; disable it (with a code) to set up a new one');
+    throw new ConflictError(
+      'a second factor is already enabled; disable it (with a code) to set up a new one',
+    );
   const secret = newTotpSecret();
   await savePendingTotp(
     tx,
@@ -282,9 +291,14 @@ export async function enrolEnableWithChallenge(
         ),
       };
     }
-    if (!(await deleteChallenge(tx, challenge.id))) return { error: new SignInError('challenge', CHALLENGE_GONE) };
+    if (!(await deleteChallenge(tx, challenge.id)))
+      return { error: new SignInError('challenge', CHALLENGE_GONE) };
     await recordUserEvent(tx, now, userActor(user), 'user.totp_enabled', user);
-    const session = await startSession({ db: tx, clock: opts.clock, settings: opts.settings }, user, input.meta);
+    const session = await startSession(
+      { db: tx, clock: opts.clock, settings: opts.settings },
+      user,
+      input.meta,
+    );
     return { done: { ...session, recoveryCodes: confirmed.recoveryCodes } };
   });
   if ('error' in outcome) throw outcome.error;
@@ -320,7 +334,9 @@ export async function setupTotp(ctx: CommandContext): Promise<TTotpSetup> {
 }
 
 /** Confirms the setup with a code; returns the recovery codes, shown this once. */
-export async function enableTotp(ctx: CommandContext & { code: string }): Promise<{ recoveryCodes: string[] }> {
+export async function enableTotp(
+  ctx: CommandContext & { code: string },
+): Promise<{ recoveryCodes: string[] }> {
   const user = await selfOf(ctx);
   return ctx.db.transaction(async (tx) => {
     const confirmed = await confirmSetup(tx, ctx, user, ctx.code);
@@ -357,11 +373,15 @@ export async function disableTotp(ctx: CommandContext & { code: string }): Promi
  * admin ends them apart); their next sign-in is with the password, or sets up a new factor when required.
  * Admins cannot reset their own (disable it with a code, or ask another admin).
  */
-export async function resetSecondFactor(ctx: CommandContext & { userId: string }): Promise<{ hadOne: boolean }> {
+export async function resetSecondFactor(
+  ctx: CommandContext & { userId: string },
+): Promise<{ hadOne: boolean }> {
   const { actor, userId } = ctx;
   authorize(policy.manageUsers(actor), 'route');
   if (actor.userId === userId)
-    throw new ConflictError('you cannot reset your own second factor; disable it with a code, or ask another admin');
+    throw new ConflictError(
+      'you cannot reset your own second factor; disable it with a code, or ask another admin',
+    );
   return ctx.db.transaction(async (tx) => {
     const user = await findUser(tx, userId);
     if (!user) throw new NotFoundError('user');

@@ -68,7 +68,9 @@ export async function endOwnSession(
   const { actor } = ctx;
   if (!actor.userId || actor.hopScope) throw new NotFoundError('session');
   if (ctx.sessionId === ctx.currentSessionId)
-    throw new ConflictError('this is the session you are using; sign out (POST /api/v1/auth/logout) to end it');
+    throw new ConflictError(
+      'this is the session you are using; sign out (POST /api/v1/auth/logout) to end it',
+    );
   if (!(await deleteSessionOfUser(ctx.db, actor.userId, ctx.sessionId))) throw new NotFoundError('session');
 }
 
@@ -84,7 +86,11 @@ export async function endSessionsOfUser(
   return ctx.db.transaction(async (tx) => {
     const user = await findUser(tx, userId);
     if (!user) throw new NotFoundError('user');
-    const ended = await deleteSessionsOfUser(tx, userId, actor.userId === userId ? ctx.keepTokenHash : undefined);
+    const ended = await deleteSessionsOfUser(
+      tx,
+      userId,
+      actor.userId === userId ? ctx.keepTokenHash : undefined,
+    );
     await recordUserEvent(tx, ctx.clock.now(), actor, 'user.sessions_ended', user, { ended });
     return ended;
   });

@@ -62,7 +62,9 @@ export async function replaceRecoveryCodes(
 ): Promise<void> {
   await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
   if (codeHashes.length)
-    await db.insert(recoveryCodes).values(codeHashes.map((codeHash) => ({ userId, codeHash, createdAt: at })));
+    await db
+      .insert(recoveryCodes)
+      .values(codeHashes.map((codeHash) => ({ userId, codeHash, createdAt: at })));
 }
 
 /** Spends one unused recovery code; false when there is no such code or it was spent already. */
@@ -76,7 +78,11 @@ export async function spendRecoveryCode(
     .update(recoveryCodes)
     .set({ usedAt: at })
     .where(
-      and(eq(recoveryCodes.userId, userId), eq(recoveryCodes.codeHash, codeHash), isNull(recoveryCodes.usedAt)),
+      and(
+        eq(recoveryCodes.userId, userId),
+        eq(recoveryCodes.codeHash, codeHash),
+        isNull(recoveryCodes.usedAt),
+      ),
     )
     .returning({ id: recoveryCodes.id });
   return spent.length > 0;
