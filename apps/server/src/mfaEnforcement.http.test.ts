@@ -37,7 +37,7 @@ async function enrolmentChallenge(email: string): Promise<string> {
   const body = res.json<{ mfaEnrollmentRequired: boolean; challenge: string; expiresAt: string }>();
   expect(body).toEqual({
     mfaEnrollmentRequired: true,
-    challenge: expect.stringMatching(/^htc_/),
+    challenge: expect.stringMatching(/^htc_/) as string,
     expiresAt: new Date(h.clock.now().getTime() + 15 * 60_000).toISOString(),
   });
   expect(res.cookies).toHaveLength(0);

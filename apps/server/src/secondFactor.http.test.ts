@@ -142,7 +142,7 @@ describe('signing in with a second factor', () => {
     const body = res.json<{ mfaRequired: boolean; challenge: string; expiresAt: string }>();
     expect(body).toEqual({
       mfaRequired: true,
-      challenge: expect.stringMatching(/^htc_/),
+      challenge: expect.stringMatching(/^htc_/) as string,
       expiresAt: new Date(h.clock.now().getTime() + 5 * 60_000).toISOString(),
     });
     expect(res.cookies).toHaveLength(0);
@@ -341,7 +341,7 @@ describe('POST /users/:id/totp/reset', () => {
     expectProblem(await h.admin.post(`/api/v1/users/${h.admin.userId}/totp/reset`), 409);
     expectProblem(await h.admin.post(`/api/v1/users/${crypto.randomUUID()}/totp/reset`), 404);
     expectProblem(await h.admin.post('/api/v1/users/not-a-uuid/totp/reset'), 400, ['path.id']);
-    expect(await totpRow(person.id)).toMatchObject({ enabledAt: expect.any(Date) });
+    expect(await totpRow(person.id)).toMatchObject({ enabledAt: expect.any(Date) as Date });
   });
 });
 

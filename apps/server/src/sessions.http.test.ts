@@ -51,7 +51,7 @@ describe('your sessions', () => {
     const windows = items[1]!;
     expect(windows).toMatchObject({
       userAgent: CHROME_WINDOWS,
-      ip: expect.stringMatching(/^10\.77\.\d+\.\d+$/),
+      ip: expect.stringMatching(/^10\.77\.\d+\.\d+$/) as string,
       createdAt: signedInAt.toISOString(),
       lastUsedAt: signedInAt.toISOString(),
       // The idle timeout (60 minutes) comes before the absolute end (12 hours).

@@ -105,8 +105,8 @@ export function secondFactorRequired(role: TRole, require: RequireMfa): boolean 
 /** Header values are the client's to choose: control characters out, and a bounded length. */
 function cleanMeta(value: string | undefined, max: number): string | null {
   if (!value) return null;
-  // eslint-disable-next-line no-control-regex
   const cleaned = value
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .slice(0, max)
     .trim();

@@ -70,8 +70,8 @@ export function TwoFactor() {
         <Badge color="teal" variant="light" tt="none" mr={6}>
           On
         </Badge>
-        since <DateTime iso={s.enabledAt!} dateOnly />. Signing in asks for a code from your authenticator
-        app. {s.recoveryCodesLeft} of 10 recovery codes left.
+        since <DateTime iso={s.enabledAt} dateOnly />. Signing in asks for a code from your authenticator app.{' '}
+        {s.recoveryCodesLeft} of 10 recovery codes left.
       </Text>
       {s.recoveryCodesLeft <= 3 && (
         <Alert color="orange" role="status">

@@ -75,6 +75,9 @@ export class SignInError extends Error {
   }
 }
 
+/** What a transaction decided: a value, or an error to throw once what it counted is committed. */
+type Outcome<T> = { error: Error } | { value: T };
+
 type CheckResult =
   { ok: true; method: 'totp' | 'recovery' } | { ok: false; error: SignInError | InvalidInputError };
 
@@ -150,7 +153,7 @@ export async function completeTotpLogin(
   opts: AuthOpts & { db: Db },
   input: { challenge: string; code: string; meta?: SessionMeta },
 ): Promise<SecondFactorSignIn> {
-  const outcome = await opts.db.transaction(async (tx) => {
+  const outcome = await opts.db.transaction(async (tx): Promise<Outcome<SecondFactorSignIn>> => {
     const now = opts.clock.now();
     const challenge = await claimChallengeTry(tx, hashSecret(input.challenge), 'totp', now, CHALLENGE_TRIES);
     if (!challenge) return { error: new SignInError('challenge', CHALLENGE_GONE) };
@@ -178,7 +181,7 @@ export async function completeTotpLogin(
       input.meta,
     );
     return {
-      signedIn: {
+      value: {
         ...session,
         method: checked.method,
         recoveryCodesLeft: await countRecoveryCodesLeft(tx, user.id),
@@ -186,7 +189,7 @@ export async function completeTotpLogin(
     };
   });
   if ('error' in outcome) throw outcome.error;
-  return outcome.signedIn;
+  return outcome.value;
 }
 
 /** The secret being set up: a new one each time (a reload starts over), sealed until a code confirms it. */
@@ -275,34 +278,42 @@ export async function enrolEnableWithChallenge(
   opts: AuthOpts & { db: Db },
   input: { challenge: string; code: string; meta?: SessionMeta },
 ): Promise<StartedSession & { recoveryCodes: string[] }> {
-  const outcome = await opts.db.transaction(async (tx) => {
-    const now = opts.clock.now();
-    const challenge = await claimChallengeTry(tx, hashSecret(input.challenge), 'enrol', now, CHALLENGE_TRIES);
-    if (!challenge) return { error: new SignInError('challenge', CHALLENGE_GONE) };
-    const user = await findUser(tx, challenge.userId);
-    if (!user || user.disabledAt) return { error: new SignInError('challenge', CHALLENGE_GONE) };
-    const confirmed = await confirmSetup(tx, opts, user, input.code);
-    if (!confirmed) {
-      const left = CHALLENGE_TRIES - challenge.attempts;
-      return {
-        error: new SignInError(
-          'code',
-          left > 0 ? `${WRONG_SETUP_CODE} (${left} ${left === 1 ? 'try' : 'tries'} left)` : CHALLENGE_GONE,
-        ),
-      };
-    }
-    if (!(await deleteChallenge(tx, challenge.id)))
-      return { error: new SignInError('challenge', CHALLENGE_GONE) };
-    await recordUserEvent(tx, now, userActor(user), 'user.totp_enabled', user);
-    const session = await startSession(
-      { db: tx, clock: opts.clock, settings: opts.settings },
-      user,
-      input.meta,
-    );
-    return { done: { ...session, recoveryCodes: confirmed.recoveryCodes } };
-  });
+  const outcome = await opts.db.transaction(
+    async (tx): Promise<Outcome<StartedSession & { recoveryCodes: string[] }>> => {
+      const now = opts.clock.now();
+      const challenge = await claimChallengeTry(
+        tx,
+        hashSecret(input.challenge),
+        'enrol',
+        now,
+        CHALLENGE_TRIES,
+      );
+      if (!challenge) return { error: new SignInError('challenge', CHALLENGE_GONE) };
+      const user = await findUser(tx, challenge.userId);
+      if (!user || user.disabledAt) return { error: new SignInError('challenge', CHALLENGE_GONE) };
+      const confirmed = await confirmSetup(tx, opts, user, input.code);
+      if (!confirmed) {
+        const left = CHALLENGE_TRIES - challenge.attempts;
+        return {
+          error: new SignInError(
+            'code',
+            left > 0 ? `${WRONG_SETUP_CODE} (${left} ${left === 1 ? 'try' : 'tries'} left)` : CHALLENGE_GONE,
+          ),
+        };
+      }
+      if (!(await deleteChallenge(tx, challenge.id)))
+        return { error: new SignInError('challenge', CHALLENGE_GONE) };
+      await recordUserEvent(tx, now, userActor(user), 'user.totp_enabled', user);
+      const session = await startSession(
+        { db: tx, clock: opts.clock, settings: opts.settings },
+        user,
+        input.meta,
+      );
+      return { value: { ...session, recoveryCodes: confirmed.recoveryCodes } };
+    },
+  );
   if ('error' in outcome) throw outcome.error;
-  return outcome.done;
+  return outcome.value;
 }
 
 // --- From the profile (a signed-in user) ---------------------------------------------------------------
@@ -352,14 +363,14 @@ export async function enableTotp(
  */
 export async function disableTotp(ctx: CommandContext & { code: string }): Promise<void> {
   const user = await selfOf(ctx);
-  const outcome = await ctx.db.transaction(async (tx) => {
+  const outcome = await ctx.db.transaction(async (tx): Promise<Outcome<true>> => {
     const current = await findUserTotp(tx, user.id);
     if (!current?.enabledAt) return { error: new ConflictError('no second factor is enabled') };
     const checked = await checkSecondFactor(tx, ctx, user.id, ctx.code);
     if (!checked.ok) return { error: checked.error };
     await deleteSecondFactor(tx, user.id);
     await recordUserEvent(tx, ctx.clock.now(), ctx.actor, 'user.totp_disabled', user);
-    return { ok: true as const };
+    return { value: true };
   });
   if ('error' in outcome) {
     const e = outcome.error;
