@@ -172,6 +172,19 @@ describe('signing in with a second factor', () => {
     ]);
   });
 
+  it('a challenge signs in once, even when two right codes race for it', async () => {
+    const person = await enrolled();
+    const challenge = await challengeOf(h, person.email);
+    const sessions = () => h.db.$count(schema.sessions, eq(schema.sessions.userId, person.id));
+    const before = await sessions();
+    const results = await Promise.all([
+      codeLogin(h, challenge, totpAt(person.secret, h.clock.now())),
+      codeLogin(h, challenge, totpAt(person.secret, h.clock.now(), 1)),
+    ]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401]);
+    expect(await sessions()).toBe(before + 1);
+  });
+
   it('a wrong code is a 401 at the code with the tries left; the fifth ends the challenge; then the backoff', async () => {
     const person = await enrolled();
     const challenge = await challengeOf(h, person.email);

@@ -1,4 +1,4 @@
-import { sweepSessions } from '@hoptrace/core';
+import { issueChallenge, sweepSessions } from '@hoptrace/core';
 import type { TSession } from '@hoptrace/contracts';
 import { schema } from '@hoptrace/db';
 import { and, eq, isNull } from 'drizzle-orm';
@@ -123,13 +123,18 @@ describe('timeouts', () => {
   it("the worker's sweep deletes ended sessions and expired sign-in challenges", async () => {
     const person = await personWithPassword(h);
     await sessionOf(h, person.email);
+    await issueChallenge({ db: h.db, clock: h.clock }, person.id, 'totp');
+    const challenges = () =>
+      h.db.$count(schema.loginChallenges, eq(schema.loginChallenges.userId, person.id));
     const count = () => h.db.$count(schema.sessions, eq(schema.sessions.userId, person.id));
     // Other tests' ended sessions may go in this sweep; this user's live one stays.
     await sweepSessions({ db: h.db, clock: h.clock });
     expect(await count()).toBe(1);
+    expect(await challenges()).toBe(1);
     h.clock.advance(61 * 60_000);
-    expect(await sweepSessions({ db: h.db, clock: h.clock })).toBeGreaterThanOrEqual(1);
+    expect(await sweepSessions({ db: h.db, clock: h.clock })).toBeGreaterThanOrEqual(2);
     expect(await count()).toBe(0);
+    expect(await challenges()).toBe(0);
   });
 });
 

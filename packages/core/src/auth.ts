@@ -113,7 +113,7 @@ function cleanMeta(value: string | undefined, max: number): string | null {
   return cleaned || null;
 }
 
-/** Opens a session for a user who proved who they are; clears away the user's ended sessions on the way. */
+/** Opens a session for a user who proved who they are; clears away the user's ended sessions on the way (not their challenges: a sign-in may hold one). */
 export async function startSession(
   opts: { db: Executor; clock: Clock; settings?: CoreSettings | undefined },
   user: UserRow,

@@ -8,6 +8,7 @@ import {
   findLiveChallenge,
   findUser,
   findUserTotp,
+  lockChallengesOfUser,
   lockUserTotp,
   replaceRecoveryCodes,
   savePendingTotp,
@@ -364,6 +365,7 @@ export async function enableTotp(
 export async function disableTotp(ctx: CommandContext & { code: string }): Promise<void> {
   const user = await selfOf(ctx);
   const outcome = await ctx.db.transaction(async (tx): Promise<Outcome<true>> => {
+    await lockChallengesOfUser(tx, user.id);
     const current = await findUserTotp(tx, user.id);
     if (!current?.enabledAt) return { error: new ConflictError('no second factor is enabled') };
     const checked = await checkSecondFactor(tx, ctx, user.id, ctx.code);
@@ -396,7 +398,6 @@ export async function resetSecondFactor(
   return ctx.db.transaction(async (tx) => {
     const user = await findUser(tx, userId);
     if (!user) throw new NotFoundError('user');
-    await lockUserTotp(tx, userId);
     const hadOne = await deleteSecondFactor(tx, userId);
     await recordUserEvent(tx, ctx.clock.now(), actor, 'user.totp_reset', user, { hadOne });
     return { hadOne };

@@ -1,6 +1,7 @@
 import type { TSession } from '@hoptrace/contracts';
 import {
   deleteDeadSessions,
+  deleteExpiredChallenges,
   deleteSessionOfUser,
   deleteSessionsOfUser,
   findUser,
@@ -104,5 +105,8 @@ export async function sweepSessions(opts: {
 }): Promise<number> {
   const now = opts.clock.now();
   const { idleMs } = authSettingsOf(opts.settings);
-  return deleteDeadSessions(opts.db, now, new Date(now.getTime() - idleMs));
+  return (
+    (await deleteDeadSessions(opts.db, now, new Date(now.getTime() - idleMs))) +
+    (await deleteExpiredChallenges(opts.db, now))
+  );
 }

@@ -40,15 +40,30 @@ export async function updateUserTotp(
   await db.update(userTotp).set(patch).where(eq(userTotp.userId, userId));
 }
 
-/** Removes a user's second factor, its recovery codes and any sign-in waiting for a code. */
+/**
+ * Removes a user's second factor, its recovery codes and any sign-in waiting for a code. Lock order, as
+ * at sign-in: the challenges, then the factor, then the codes.
+ */
 export async function deleteSecondFactor(db: Executor, userId: string): Promise<boolean> {
+  await db.delete(loginChallenges).where(eq(loginChallenges.userId, userId));
   const removed = await db
     .delete(userTotp)
     .where(eq(userTotp.userId, userId))
     .returning({ secret: userTotp.secret });
   await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
-  await db.delete(loginChallenges).where(eq(loginChallenges.userId, userId));
   return removed.some((r) => r.secret !== null);
+}
+
+/**
+ * Locks a user's waiting sign-ins before their factor is locked (the order a sign-in takes them in), so a
+ * change to the factor and a sign-in under way cannot deadlock.
+ */
+export async function lockChallengesOfUser(db: Executor, userId: string): Promise<void> {
+  await db
+    .select({ id: loginChallenges.id })
+    .from(loginChallenges)
+    .where(eq(loginChallenges.userId, userId))
+    .for('update');
 }
 
 // --- Recovery codes -------------------------------------------------------------------------------------
@@ -209,7 +224,7 @@ export async function deleteSessionOfUser(db: Executor, userId: string, id: stri
   return gone.length > 0;
 }
 
-/** Deletes every session past its end or its idle timeout and every expired challenge; returns how many. */
+/** Deletes every session past its end or its idle timeout (of one user, or all); returns how many. */
 export async function deleteDeadSessions(
   db: Executor,
   now: Date,
@@ -217,14 +232,18 @@ export async function deleteDeadSessions(
   userId?: string,
 ): Promise<number> {
   const dead = or(lte(sessions.expiresAt, now), lte(sessions.lastUsedAt, idleSince));
-  const s = await db
+  const gone = await db
     .delete(sessions)
     .where(userId ? and(eq(sessions.userId, userId), dead) : dead)
     .returning({ id: sessions.id });
-  const expired = lte(loginChallenges.expiresAt, now);
-  const c = await db
+  return gone.length;
+}
+
+/** Deletes the sign-in challenges that have expired; returns how many. */
+export async function deleteExpiredChallenges(db: Executor, now: Date): Promise<number> {
+  const gone = await db
     .delete(loginChallenges)
-    .where(userId ? and(eq(loginChallenges.userId, userId), expired) : expired)
+    .where(lte(loginChallenges.expiresAt, now))
     .returning({ id: loginChallenges.id });
-  return s.length + c.length;
+  return gone.length;
 }
