@@ -105,6 +105,16 @@ function requireSession(request: FastifyRequest): void {
 
 const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
 
+/**
+ * Answers that carry a secret (a TOTP secret, recovery codes) are never kept for an Idempotency-Key replay:
+ * the stored answer would sit in the database in clear. The key is dropped before the idempotency plugin
+ * sees it; these calls are safe to repeat anyway (a new secret, or 409).
+ */
+function noReplayStore(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  delete request.headers['idempotency-key'];
+  done();
+}
+
 export default function secondFactorRoutes(app: App, opts: { secureCookies: boolean }) {
   const r = typed(app);
   const signInLimit = { max: 10, timeWindow: '1 minute' };
@@ -186,6 +196,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
   r.post(
     '/auth/totp/setup',
     {
+      onRequest: noReplayStore,
       schema: {
         tags: ['auth'],
         summary:
@@ -203,6 +214,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
   r.post(
     '/auth/totp/enable',
     {
+      onRequest: noReplayStore,
       schema: {
         tags: ['auth'],
         summary:
