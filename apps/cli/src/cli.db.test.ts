@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { findUserByEmail, openDatabase, schema } from '@hoptrace/db';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -83,6 +84,26 @@ describe('the hoptrace command', { timeout: 180_000 }, () => {
       'short',
     );
     expect(shortPw.stderr).toContain('--password: must be at least 12 characters');
+  });
+
+  it('removes a lost second factor (user reset-mfa); an unknown email is refused', async () => {
+    const database = await openDatabase({ dataDir: join(dir, 'data') });
+    try {
+      const ana = await findUserByEmail(database.db, 'ana@example.test');
+      await database.db.insert(schema.userTotp).values({
+        userId: ana!.id,
+        secret: 'plain.JBSWY3DPEHPK3PXP',
+        enabledAt: new Date(),
+      });
+    } finally {
+      await database.close();
+    }
+    const reset = await hoptrace('user', 'reset-mfa', '--email', 'ANA@example.test');
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout).toContain('second factor of ana@example.test removed');
+    const unknown = await hoptrace('user', 'reset-mfa', '--email', 'nobody@example.test');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--email: no user nobody@example.test');
   });
 
   it('imports providers from CSV, and a second import changes nothing', async () => {

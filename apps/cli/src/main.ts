@@ -1,9 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { createUser, systemActor, systemClock, type CommandContext, type CoreSettings } from '@hoptrace/core';
+import {
+  createUser,
+  resetSecondFactor,
+  systemActor,
+  systemClock,
+  type CommandContext,
+  type CoreSettings,
+} from '@hoptrace/core';
 import { ZUserCreate } from '@hoptrace/contracts';
-import { DataDirInUseError, dataDirOwner, openDatabase, type Database } from '@hoptrace/db';
+import { DataDirInUseError, dataDirOwner, findUserByEmail, openDatabase, type Database } from '@hoptrace/db';
 import {
   AdminConnectionError,
   checkConfiguration,
@@ -262,6 +269,25 @@ export function buildCli(io: CliIo): Command {
         );
       },
     );
+
+  user
+    .command('reset-mfa')
+    .description(
+      "Remove a user's second factor and recovery codes (e.g. the only admin lost the phone); recorded as an event",
+    )
+    .requiredOption('--email <email>', 'the user whose second factor to remove')
+    .action(async (opts: { email: string }) => {
+      const result = await withDatabase(async (_db, ctx) => {
+        const found = await findUserByEmail(ctx.db, opts.email.trim());
+        if (!found) throw new UsageError(`--email: no user ${opts.email}`);
+        return { email: found.email, ...(await resetSecondFactor({ ...ctx, userId: found.id })) };
+      });
+      out(
+        result.hadOne
+          ? `second factor of ${result.email} removed; they sign in with the password (and set a new one up if their role requires it)\n`
+          : `${result.email} had no second factor; nothing changed\n`,
+      );
+    });
 
   const provider = program.command('provider').description('Manage the provider directory');
   provider

@@ -28,6 +28,7 @@ import bulkRoutes from './routes/bulk';
 import directoryRoutes from './routes/directory';
 import dnoRoutes from './routes/dno';
 import rmdRoutes from './routes/rmd';
+import secondFactorRoutes from './routes/secondFactor';
 import healthRoutes from './routes/health';
 import portalRoutes from './routes/portal';
 import notificationRoutes from './routes/notifications';
@@ -176,10 +177,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
-      await api.register(authPlugin, { db: opts.db, clock: opts.clock });
+      await api.register(authPlugin, { db: opts.db, clock: opts.clock, settings: opts.settings ?? {} });
       await api.register(idempotency, { db: opts.db });
       api.register(healthRoutes);
       api.register(authRoutes, { secureCookies: opts.secureCookies ?? false });
+      api.register(secondFactorRoutes, { secureCookies: opts.secureCookies ?? false });
       api.register(directoryRoutes);
       await api.register(dnoRoutes);
       api.register(rmdRoutes);

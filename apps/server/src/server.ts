@@ -2,12 +2,18 @@ import {
   CampaignDetection,
   createUser,
   DEFAULT_REMINDER_SCHEDULE,
+  DEFAULT_SESSION_IDLE_MINUTES,
+  DEFAULT_SESSION_MAX_HOURS,
   generatePassword,
+  parseSecretKey,
+  REQUIRE_MFA,
   systemActor,
   systemClock,
+  type AuthSettings,
   type Clock,
   type CoreSettings,
   type ReminderSchedule,
+  type RequireMfa,
 } from '@hoptrace/core';
 import { countUsers, openDatabase, type Database } from '@hoptrace/db';
 import {
@@ -68,6 +74,8 @@ export interface ServerConfig {
   metricsHost: string;
   /** A worker whose sweeps have not succeeded for this long is not ready (seconds). */
   readySweepMaxAgeSeconds: number;
+  /** Second factor and session timeouts (HOPTRACE_REQUIRE_MFA, HOPTRACE_SESSION_*, HOPTRACE_SECRET_KEY). */
+  auth?: AuthSettings | undefined;
 }
 
 /** A setting in the environment that cannot be used; the CLI prints it and exits 2. */
@@ -117,6 +125,51 @@ export function signerHopsFromEnv(env: NodeJS.ProcessEnv): 'auto' | 'manual' {
   if (raw !== 'auto' && raw !== 'manual')
     throw new ConfigError(`HOPTRACE_SHAKEN_SIGNER_HOPS must be auto or manual (got "${raw}")`);
   return raw;
+}
+
+function wholeNumberFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+) {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  return n;
+}
+
+/**
+ * `HOPTRACE_REQUIRE_MFA=none|staff|all` (who must set up a second factor), `HOPTRACE_SESSION_IDLE_MINUTES`
+ * (default 60) and `HOPTRACE_SESSION_MAX_HOURS` (default 12), `HOPTRACE_SECRET_KEY` (seals TOTP secrets).
+ */
+export function authSettingsFromEnv(env: NodeJS.ProcessEnv): AuthSettings {
+  const require = env.HOPTRACE_REQUIRE_MFA?.trim() || 'none';
+  if (!(REQUIRE_MFA as readonly string[]).includes(require))
+    throw new ConfigError(`HOPTRACE_REQUIRE_MFA must be none, staff or all (got "${require}")`);
+  let secretKey: Buffer | undefined;
+  if (env.HOPTRACE_SECRET_KEY?.trim()) {
+    try {
+      secretKey = parseSecretKey(env.HOPTRACE_SECRET_KEY);
+    } catch (err) {
+      throw new ConfigError(`HOPTRACE_SECRET_KEY ${(err as Error).message}`);
+    }
+  }
+  return {
+    requireMfa: require as RequireMfa,
+    sessionIdleMinutes: wholeNumberFromEnv(
+      env,
+      'HOPTRACE_SESSION_IDLE_MINUTES',
+      DEFAULT_SESSION_IDLE_MINUTES,
+      5,
+      43_200,
+    ),
+    sessionMaxHours: wholeNumberFromEnv(env, 'HOPTRACE_SESSION_MAX_HOURS', DEFAULT_SESSION_MAX_HOURS, 1, 720),
+    secretKey,
+  };
 }
 
 function retentionFromEnv(env: NodeJS.ProcessEnv): number {
@@ -177,6 +230,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       : undefined,
     metricsHost: env.HOPTRACE_METRICS_HOST || '127.0.0.1',
     readySweepMaxAgeSeconds: positiveSeconds(env, 'HOPTRACE_READY_SWEEP_MAX_AGE_S', DEFAULT_SWEEP_MAX_AGE_S),
+    auth: authSettingsFromEnv(env),
   };
 }
 
@@ -271,6 +325,7 @@ async function serve(
     shaken: { verifier, signerHops: cfg.shakenSignerHops ?? 'auto' },
     callRetentionDays: cfg.callRetentionDays ?? 0,
     observer: metrics.observer,
+    ...(cfg.auth ? { auth: cfg.auth } : {}),
   };
   // What `hoptrace doctor` would say, said once at start.
   for (const f of await diagnose(cfg, process.env, database)) print(`warning: ${formatFinding(f)}`);

@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { NO_PORTAL } from './support/portal';
 import { launchChromium, signedIn, signInWithForm, newContext } from './support/browser';
 import { fieldError, text, until } from './support/page';
+import { totpCode, totpStep } from './support/totp';
 
 const portal = inject('portal');
 
@@ -147,6 +148,44 @@ describe.skipIf(!portal)('attachments, RMD flags, user admin and provider settin
     await page.getByLabel(/^Password/).fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     expect(await page.getByRole('alert').innerText()).toBe('The email or the password is wrong.');
+    await context.close();
+  });
+
+  it('an analyst sets up two-factor authentication on the profile, then signs in only with a code', async () => {
+    const who = { email: `twofactor.${Date.now()}@example.test`, password: 'two-factor-password-0123' };
+    const created = await admin.request.post('/api/v1/users', {
+      data: { ...who, name: 'Two Factor Analyst (fictional)', role: 'analyst' },
+    });
+    expect(created.status(), await created.text()).toBe(201);
+    const context = await newContext(browser, url);
+    const page = await context.newPage();
+    await page.goto('/login');
+    await signInWithForm(page, who);
+    await page.goto('/profile');
+    await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
+    await page.getByTestId('totp-qr').waitFor();
+    const secret = (await page.getByTestId('totp-secret').innerText()).replace(/\s/g, '');
+    const enabledAt = totpStep();
+    await page.getByLabel(/^Code from the app/).fill(totpCode(secret, enabledAt));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    const codes = page.getByTestId('recovery-codes').getByRole('listitem');
+    await until(async () => expect(await codes.count()).toBe(10), 'ten recovery codes');
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await page.getByText(/10 of 10 recovery codes left/).waitFor();
+
+    // Signed out, the password alone no longer signs in: the code does (one not used yet).
+    await context.clearCookies();
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel(/^Password/).fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Enter your code' }).waitFor();
+    await page.getByLabel(/^Code/).fill('000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await fieldError(page.getByLabel(/^Code/))).toMatch(/not the current code|used already/);
+    await page.getByLabel(/^Code/).fill(totpCode(secret, Math.max(totpStep(), enabledAt + 1)));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/dashboard');
     await context.close();
   });
 

@@ -100,6 +100,8 @@ export const ZUserListItem = z.object({
   /** The agency of an enforcement user; null for other roles. */
   agency: z.string().nullable(),
   disabled: z.boolean(),
+  /** A TOTP second factor is enabled. */
+  twoFactor: z.boolean(),
   createdAt: ZIsoDateTime,
 });
 export type TUserListItem = z.infer<typeof ZUserListItem>;

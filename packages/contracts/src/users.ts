@@ -85,11 +85,6 @@ export const ZUser = z.object({
 });
 export type TUser = z.infer<typeof ZUser>;
 
-export const ZLogin = z.object({
-  email: z.string().trim().min(1).max(320),
-  password: z.string().min(1).max(256),
-});
-
 export const ZApiKeyCreate = z.object({
   name: z.string().trim().min(1).max(200),
   scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).max(2).default(['api']),
@@ -104,3 +99,104 @@ export const ZApiKeyCreated = z.object({
   /** The key itself: shown once, stored only as a hash. */
   key: z.string(),
 });
+
+export const ZLogin = z.object({
+  email: z.string().trim().min(1).max(320),
+  password: z.string().min(1).max(256),
+});
+
+// --- Second factor (TOTP, RFC 6238) and sessions: decision 0020 ---------------------------------------
+
+/** Crockford's base32 (no i, l, o, u): what recovery codes are written in. */
+const RECOVERY_ALPHABET = /^[0-9abcdefghjkmnpqrstvwxyz]{16}$/;
+
+/**
+ * What a person typed as a second factor, made comparable: a 6-digit code from the app (spaces allowed), or
+ * a recovery code `xxxx-xxxx-xxxx-xxxx` (any case, hyphens and spaces optional, i/l read as 1 and o as 0).
+ * Null when it is neither.
+ */
+export function normalizeSecondFactorCode(
+  raw: string,
+): { kind: 'totp'; code: string } | { kind: 'recovery'; code: string } | null {
+  const compact = raw.replace(/[\s-]/g, '').toLowerCase();
+  if (/^\d{6}$/.test(compact)) return { kind: 'totp', code: compact };
+  const recovery = compact.replace(/[il]/g, '1').replace(/o/g, '0');
+  if (RECOVERY_ALPHABET.test(recovery)) return { kind: 'recovery', code: recovery };
+  return null;
+}
+
+/** The 6-digit code an authenticator app shows (spaces allowed: apps often show `123 456`). */
+export const ZTotpCode = z
+  .string()
+  .max(64)
+  .refine((v) => normalizeSecondFactorCode(v)?.kind === 'totp', {
+    message: 'enter the 6-digit code from your authenticator app',
+  });
+
+/** A code from the app, or one of the recovery codes in its place. */
+export const ZSecondFactorCode = z
+  .string()
+  .max(64)
+  .refine((v) => normalizeSecondFactorCode(v) !== null, {
+    message: 'enter the 6-digit code from your authenticator app, or a recovery code (xxxx-xxxx-xxxx-xxxx)',
+  });
+
+/** The token `POST /auth/login` hands out when a second factor is needed: `htc_` and 43 base64url characters. */
+export const ZChallenge = z
+  .string()
+  .max(100)
+  .regex(/^htc_[A-Za-z0-9_-]{43}$/, 'is not a sign-in challenge from POST /auth/login');
+
+/**
+ * What `POST /auth/login` answers with a correct password: the user (signed in, the cookie is set), or the
+ * next step: a code (`mfaRequired`), or setting up a second factor first (`mfaEnrollmentRequired`, when
+ * HOPTRACE_REQUIRE_MFA covers the user's role and none is set up).
+ */
+export const ZLoginResult = z.union([
+  z.object({ user: ZUser }),
+  z.object({ mfaRequired: z.literal(true), challenge: z.string(), expiresAt: ZIsoDateTime }),
+  z.object({ mfaEnrollmentRequired: z.literal(true), challenge: z.string(), expiresAt: ZIsoDateTime }),
+]);
+export type TLoginResult = z.infer<typeof ZLoginResult>;
+
+export const ZLoginTotp = z.object({ challenge: ZChallenge, code: ZSecondFactorCode });
+export const ZLoginEnrolSetup = z.object({ challenge: ZChallenge });
+export const ZLoginEnrolEnable = z.object({ challenge: ZChallenge, code: ZTotpCode });
+
+export const ZTotpSetup = z.object({
+  /** The secret in base32, to type into an app that cannot scan the QR code. Shown during setup only. */
+  secret: z.string(),
+  otpauthUrl: z.string(),
+});
+export type TTotpSetup = z.infer<typeof ZTotpSetup>;
+export const ZTotpEnable = z.object({ code: ZTotpCode });
+export const ZTotpDisable = z.object({ code: ZSecondFactorCode });
+export const ZRecoveryCodes = z.object({
+  /** Shown once; only their hashes are kept. Each one signs in once in place of a code. */
+  recoveryCodes: z.array(z.string()),
+});
+export const ZTotpStatus = z.object({
+  enabled: z.boolean(),
+  enabledAt: ZIsoDateTime.nullable(),
+  recoveryCodesLeft: z.number().int(),
+  /** HOPTRACE_REQUIRE_MFA covers this user's role: without a second factor, the next sign-in sets one up. */
+  required: z.boolean(),
+});
+export type TTotpStatus = z.infer<typeof ZTotpStatus>;
+
+export const ZSession = z.object({
+  id: ZUuid,
+  /** Browser and system, read from the User-Agent at sign-in ("Chrome 126 on macOS"). */
+  device: z.string(),
+  userAgent: z.string().nullable(),
+  ip: z.string().nullable(),
+  createdAt: ZIsoDateTime,
+  lastUsedAt: ZIsoDateTime,
+  /** When it ends unless used before: the idle timeout from the last use, or its absolute end if sooner. */
+  expiresAt: ZIsoDateTime,
+  /** The session this request was made with. */
+  current: z.boolean(),
+});
+export type TSession = z.infer<typeof ZSession>;
+export const ZSessionList = z.object({ items: z.array(ZSession) });
+export const ZSessionsEnded = z.object({ ended: z.number().int() });

@@ -1,17 +1,24 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import {
+  deleteDeadSessions,
   deleteSession,
   findApiKeyUser,
-  findSessionUser,
+  findLiveSession,
   findUserByEmail,
+  findUserTotp,
+  insertLoginChallenge,
   insertSession,
   touchApiKey,
+  touchSession,
   type Db,
+  type Executor,
   type UserRow,
 } from '@hoptrace/db';
+import type { TRole } from '@hoptrace/contracts';
 import type { Actor } from './actor';
 import type { Clock } from './clock/clock';
+import { authSettingsOf, type CoreSettings, type RequireMfa } from './context';
 
 // OWASP's argon2id baseline (m=19 MiB, t=2, p=1); algorithm 2 = argon2id.
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -63,16 +70,105 @@ export function feedActor(sourceId: number): Actor {
   };
 }
 
-export const SESSION_TTL_MS = 12 * 3_600_000;
+/** Where a session comes from, kept with it to name the device in the list of sessions. */
+export interface SessionMeta {
+  userAgent?: string | undefined;
+  ip?: string | undefined;
+}
+
+export interface StartedSession {
+  user: UserRow;
+  token: string;
+  sessionId: string;
+  expiresAt: Date;
+}
+
+/**
+ * What a correct password leads to (decision 0020): a session, or a challenge to complete with a code
+ * (`totp`), or to set up a second factor first (`enrol`, when HOPTRACE_REQUIRE_MFA covers the user's role).
+ */
+export type LoginOutcome =
+  | ({ kind: 'session' } & StartedSession)
+  | { kind: 'totp' | 'enrol'; user: UserRow; challenge: string; expiresAt: Date };
+
+/** How long a sign-in waits for its code, and for setting up a second factor (installing an app takes a while). */
+export const CHALLENGE_TTL_MS = { totp: 5 * 60_000, enrol: 15 * 60_000 } as const;
+/** Codes tried against one challenge, right or wrong; then the sign-in starts again with the password. */
+export const CHALLENGE_TRIES = 5;
+
+/** Whether HOPTRACE_REQUIRE_MFA makes this role set up a second factor: `staff` is admins, analysts, enforcement. */
+export function secondFactorRequired(role: TRole, require: RequireMfa): boolean {
+  if (require === 'all') return true;
+  return require === 'staff' && (role === 'admin' || role === 'analyst' || role === 'enforcement');
+}
+
+/** Header values are the client's to choose: control characters out, and a bounded length. */
+function cleanMeta(value: string | undefined, max: number): string | null {
+  if (!value) return null;
+  const cleaned = value
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .slice(0, max)
+    .trim();
+  return cleaned || null;
+}
+
+/** Opens a session for a user who proved who they are; clears away the user's ended sessions on the way (not their challenges: a sign-in may hold one). */
+export async function startSession(
+  opts: { db: Executor; clock: Clock; settings?: CoreSettings | undefined },
+  user: UserRow,
+  meta: SessionMeta = {},
+): Promise<StartedSession> {
+  const now = opts.clock.now();
+  const { idleMs, maxMs } = authSettingsOf(opts.settings);
+  await deleteDeadSessions(opts.db, now, new Date(now.getTime() - idleMs), user.id);
+  const token = generateSecret('hts');
+  const expiresAt = new Date(now.getTime() + maxMs);
+  const row = await insertSession(opts.db, {
+    userId: user.id,
+    tokenHash: hashSecret(token),
+    createdAt: now,
+    lastUsedAt: now,
+    expiresAt,
+    userAgent: cleanMeta(meta.userAgent, 512),
+    ip: cleanMeta(meta.ip, 64),
+  });
+  return { user, token, sessionId: row.id, expiresAt };
+}
+
+/** A single-use sign-in challenge for this user; only its SHA-256 is stored. */
+export async function issueChallenge(
+  opts: { db: Executor; clock: Clock },
+  userId: string,
+  purpose: 'totp' | 'enrol',
+): Promise<{ challenge: string; expiresAt: Date }> {
+  const now = opts.clock.now();
+  const challenge = generateSecret('htc');
+  const expiresAt = new Date(now.getTime() + CHALLENGE_TTL_MS[purpose]);
+  await insertLoginChallenge(opts.db, {
+    userId,
+    tokenHash: hashSecret(challenge),
+    purpose,
+    createdAt: now,
+    expiresAt,
+  });
+  return { challenge, expiresAt };
+}
 
 // Spent on unknown emails too, so response time does not tell which accounts exist.
 let dummyHash: Promise<string> | undefined;
 
+/**
+ * Checks the password; null when it (or the account) is not right. A user with a second factor gets a
+ * challenge to complete with a code (`completeTotpLogin`); one whose role must have a second factor and has
+ * none gets a challenge to set one up (`enrolWithChallenge`); everyone else a session.
+ */
 export async function login(
-  opts: { db: Db; clock: Clock },
+  opts: { db: Db; clock: Clock; settings?: CoreSettings | undefined },
   email: string,
   password: string,
-): Promise<{ user: UserRow; token: string; expiresAt: Date } | null> {
+  meta: SessionMeta = {},
+): Promise<LoginOutcome | null> {
   const user = await findUserByEmail(opts.db, email);
   if (!user || !user.passwordHash || user.disabledAt) {
     dummyHash ??= hashPassword('not-a-real-password');
@@ -80,22 +176,32 @@ export async function login(
     return null;
   }
   if (!(await verifyPassword(user.passwordHash, password))) return null;
-  const token = generateSecret('hts');
-  const expiresAt = new Date(opts.clock.now().getTime() + SESSION_TTL_MS);
-  await insertSession(opts.db, { userId: user.id, tokenHash: hashSecret(token), expiresAt });
-  return { user, token, expiresAt };
+  const totp = await findUserTotp(opts.db, user.id);
+  if (totp?.enabledAt) return { kind: 'totp', user, ...(await issueChallenge(opts, user.id, 'totp')) };
+  if (secondFactorRequired(user.role, authSettingsOf(opts.settings).requireMfa))
+    return { kind: 'enrol', user, ...(await issueChallenge(opts, user.id, 'enrol')) };
+  return { kind: 'session', ...(await startSession(opts, user, meta)) };
 }
 
 export async function logout(opts: { db: Db }, token: string): Promise<void> {
   await deleteSession(opts.db, hashSecret(token));
 }
 
+/** `sessions.last_used_at` is written at most this often per session (the idle timeout counts from it). */
+export const SESSION_TOUCH_INTERVAL_MS = 60_000;
+
+/** The actor behind a session cookie, while the session is alive; the session's last use is recorded. */
 export async function authenticateSession(
-  opts: { db: Db; clock: Clock },
+  opts: { db: Db; clock: Clock; settings?: CoreSettings | undefined },
   token: string,
-): Promise<Actor | null> {
-  const user = await findSessionUser(opts.db, hashSecret(token), opts.clock.now());
-  return user ? actorFor(user, 'portal') : null;
+): Promise<{ actor: Actor; sessionId: string } | null> {
+  const now = opts.clock.now();
+  const { idleMs } = authSettingsOf(opts.settings);
+  const found = await findLiveSession(opts.db, hashSecret(token), now, new Date(now.getTime() - idleMs));
+  if (!found) return null;
+  if (now.getTime() - found.session.lastUsedAt.getTime() >= SESSION_TOUCH_INTERVAL_MS)
+    await touchSession(opts.db, found.session.id, now);
+  return { actor: actorFor(found.user, 'portal'), sessionId: found.session.id };
 }
 
 export interface ApiKeyAuth {

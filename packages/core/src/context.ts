@@ -15,6 +15,8 @@ export interface CoreSettings {
   callRetentionDays?: number;
   /** Told what commands did once it is committed (the server's metrics); never inside a transaction. */
   observer?: CoreObserver;
+  /** Second factor and session timeouts (decision 0020). */
+  auth?: AuthSettings;
 }
 
 /**
@@ -35,6 +37,35 @@ export function observeCommitted(settings: CoreSettings | undefined, events: rea
   } catch {
     /* an observer never fails a command */
   }
+}
+
+/** Which roles must have a second factor: `staff` is admins, analysts and enforcement users. */
+export const REQUIRE_MFA = ['none', 'staff', 'all'] as const;
+export type RequireMfa = (typeof REQUIRE_MFA)[number];
+
+export interface AuthSettings {
+  /** HOPTRACE_REQUIRE_MFA (default `none`): who must set up a second factor at their next sign-in. */
+  requireMfa?: RequireMfa;
+  /** HOPTRACE_SESSION_IDLE_MINUTES (default 60): a session unused this long has ended. */
+  sessionIdleMinutes?: number;
+  /** HOPTRACE_SESSION_MAX_HOURS (default 12): a session ends this long after sign-in, however used. */
+  sessionMaxHours?: number;
+  /** HOPTRACE_SECRET_KEY (32 bytes): seals TOTP secrets in the database (AES-256-GCM); absent: kept as is. */
+  secretKey?: Buffer | undefined;
+}
+
+export const DEFAULT_SESSION_IDLE_MINUTES = 60;
+export const DEFAULT_SESSION_MAX_HOURS = 12;
+
+/** The auth settings with their defaults filled in. */
+export function authSettingsOf(settings: CoreSettings | undefined) {
+  const a = settings?.auth ?? {};
+  return {
+    requireMfa: a.requireMfa ?? 'none',
+    idleMs: (a.sessionIdleMinutes ?? DEFAULT_SESSION_IDLE_MINUTES) * 60_000,
+    maxMs: (a.sessionMaxHours ?? DEFAULT_SESSION_MAX_HOURS) * 3_600_000,
+    secretKey: a.secretKey,
+  } as const;
 }
 
 export interface CommandContext {

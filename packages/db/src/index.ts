@@ -6,6 +6,7 @@ export * from './repos/providers';
 export * from './repos/tracebacks';
 export * from './repos/campaigns';
 export * from './repos/users';
+export * from './repos/secondFactor';
 export * from './repos/notifications';
 export * from './repos/deferred';
 export * from './repos/portal';

@@ -123,9 +123,85 @@ export const sessions = pgTable(
       .references(() => users.id),
     tokenHash: text('token_hash').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** The absolute end: no use extends it (HOPTRACE_SESSION_MAX_HOURS after sign-in). */
     expiresAt: ts('expires_at').notNull(),
+    /** Written at most once a minute; a session unused for HOPTRACE_SESSION_IDLE_MINUTES has ended. */
+    lastUsedAt: ts('last_used_at').notNull().defaultNow(),
+    /** The browser's User-Agent at sign-in (cut to 512 characters), to name the device in the list. */
+    userAgent: text('user_agent'),
+    /** The address that signed in (as Fastify sees it: the proxy's unless HOPTRACE_TRUST_PROXY). */
+    ip: text('ip'),
   },
-  (t) => [uniqueIndex('sessions_token_hash_key').on(t.tokenHash)],
+  (t) => [
+    uniqueIndex('sessions_token_hash_key').on(t.tokenHash),
+    index('sessions_user_idx').on(t.userId),
+    index('sessions_expires_idx').on(t.expiresAt),
+  ],
+);
+
+/**
+ * A user's TOTP second factor (RFC 6238, decision 0020): the secret being set up (`pending_secret`) until a
+ * code confirms it, then the active one (`secret`, with `enabled_at`). Secrets are sealed with
+ * HOPTRACE_SECRET_KEY when it is set (`v1.` prefix), else kept as `plain.` base32.
+ */
+export const userTotp = pgTable(
+  'user_totp',
+  {
+    userId: uuid('user_id')
+      .primaryKey()
+      .references(() => users.id),
+    secret: text('secret'),
+    enabledAt: ts('enabled_at'),
+    pendingSecret: text('pending_secret'),
+    /** The time step of the last code accepted: a code of this step or an earlier one is refused (replay). */
+    lastStep: bigint('last_step', { mode: 'number' }),
+    /** Wrong codes in a row (any challenge); from the fifth on, each try waits longer (backoff). */
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    lastFailedAt: ts('last_failed_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [check('user_totp_enabled_check', sql`(${t.secret} is null) = (${t.enabledAt} is null)`)],
+);
+
+/** Recovery codes: shown once when the second factor is enabled, kept as SHA-256 (80 random bits each). */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    codeHash: text('code_hash').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    /** Set when the code was spent: each one works once. */
+    usedAt: ts('used_at'),
+  },
+  (t) => [uniqueIndex('recovery_codes_user_hash_key').on(t.userId, t.codeHash)],
+);
+
+/**
+ * The step between a correct password and a session when a second factor is needed (`totp`) or must first
+ * be set up (`enrol`): short-lived, single-use, bound to its user, a few tries only. Kept as SHA-256.
+ */
+export const loginChallenges = pgTable(
+  'login_challenges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    tokenHash: text('token_hash').notNull(),
+    purpose: text('purpose', { enum: ['totp', 'enrol'] }).notNull(),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('login_challenges_token_hash_key').on(t.tokenHash),
+    index('login_challenges_user_idx').on(t.userId),
+    index('login_challenges_expires_idx').on(t.expiresAt),
+    check('login_challenges_purpose_check', sql`${t.purpose} in ('totp', 'enrol')`),
+  ],
 );
 
 export const apiKeys = pgTable(

@@ -8,6 +8,7 @@ import {
   resolveHopLink,
   type Actor,
   type Clock,
+  type CoreSettings,
 } from '@hoptrace/core';
 import type { Db } from '@hoptrace/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -25,6 +26,8 @@ declare module 'fastify' {
     /** Set by the auth plugin when the request carries a valid session or API key. */
     actor: Actor | null;
     apiKeyScopes: string[] | null;
+    /** The session the request was made with (null for API keys and links): to mark it in the list. */
+    sessionId: string | null;
   }
 }
 
@@ -62,7 +65,7 @@ export function apiKeyCacheSecondsFromEnv(env: NodeJS.ProcessEnv = process.env):
 
 export default fp(function auth(
   app: FastifyInstance,
-  opts: { db: Db; clock: Clock; apiKeyCacheSeconds?: number },
+  opts: { db: Db; clock: Clock; settings?: CoreSettings; apiKeyCacheSeconds?: number },
 ) {
   const apiKeys = new ApiKeyCache(
     (opts.apiKeyCacheSeconds ?? apiKeyCacheSecondsFromEnv()) * 1000,
@@ -77,6 +80,7 @@ export default fp(function auth(
   const linkLimit = app.rateLimit({ max: 120, timeWindow: '1 minute' });
   app.decorateRequest('actor', null);
   app.decorateRequest('apiKeyScopes', null);
+  app.decorateRequest('sessionId', null);
   app.addHook('onRequest', async (request, reply) => {
     const header = request.headers.authorization;
     const link = header ? /^HopLink\s+(\S+)$/i.exec(header) : null;
@@ -126,7 +130,13 @@ export default fp(function auth(
       return;
     }
     const token = request.cookies[SESSION_COOKIE];
-    if (token) request.actor = await authenticateSession(opts, token);
+    if (token) {
+      const session = await authenticateSession(opts, token);
+      if (session) {
+        request.actor = session.actor;
+        request.sessionId = session.sessionId;
+      }
+    }
     // Authenticate before validating: an anonymous caller learns nothing about a route's shape.
     if (!request.actor && request.routeOptions.config?.public !== true) requireActor(request);
   });

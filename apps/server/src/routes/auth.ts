@@ -15,6 +15,7 @@ import {
   ZApiKeyCreated,
   ZIdParams,
   ZLogin,
+  ZLoginResult,
   ZPasswordChange,
   ZUser,
   ZUserCreate,
@@ -26,6 +27,7 @@ import { z } from 'zod';
 import { bearer, ctxOf, typed, type App } from '../context';
 import { requireActor, SESSION_COOKIE } from '../plugins/auth';
 import { HttpProblem } from '../plugins/problems';
+import { answerLogin, sessionMeta } from './secondFactor';
 
 export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
   const r = typed(app);
@@ -35,22 +37,17 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
       config: { public: true, rateLimit: { max: 10, timeWindow: '1 minute' } },
       schema: {
         tags: ['auth'],
-        summary: 'Sign in; sets the session cookie',
+        summary:
+          'Sign in; sets the session cookie, or answers `mfaRequired` / `mfaEnrollmentRequired` with a challenge for the next step',
         body: ZLogin,
-        response: { 200: z.object({ user: ZUser }) },
+        response: { 200: ZLoginResult },
       },
     },
     async (request, reply) => {
-      const session = await login(app, request.body.email, request.body.password);
-      if (!session) throw new HttpProblem(401, 'the email or the password is wrong');
-      reply.setCookie(SESSION_COOKIE, session.token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: opts.secureCookies,
-        expires: session.expiresAt,
-      });
-      return { user: presentUser(session.user) };
+      const outcome = await login(app, request.body.email, request.body.password, sessionMeta(request));
+      if (!outcome) throw new HttpProblem(401, 'the email or the password is wrong');
+      // Signed in, or the next step (a code, or setting up a second factor): decision 0020.
+      return answerLogin(reply, outcome, opts.secureCookies);
     },
   );
   r.post(

@@ -3,6 +3,7 @@ import {
   openedBy,
   sweepOverdueHops,
   sweepScheduledNotices,
+  sweepSessions,
   systemActor,
   retainedFrom,
   type CampaignDetection,
@@ -76,6 +77,12 @@ export const JOBS: readonly JobDefinition[] = [
           settings: ctx.settings?.observer ? { observer: ctx.settings.observer } : undefined,
         }),
       ),
+  },
+  {
+    id: 'auth.sessions-sweep',
+    everyMs: 600_000,
+    // Sessions past their absolute end or idle timeout, and expired sign-in challenges (decision 0020).
+    run: (ctx) => sweepSessions({ db: ctx.db, clock: ctx.clock, settings: ctx.settings }),
   },
   {
     id: 'calls.retention',

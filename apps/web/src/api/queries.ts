@@ -14,6 +14,8 @@ import type {
   TProviderShakenCounts,
   TReferralList,
   TResponseTimes,
+  TSession,
+  TTotpStatus,
   TTraceback,
   TTracebackListItem,
   TUser,
@@ -87,6 +89,9 @@ export const keys = {
   callSources: ['call-sources'] as const,
   users: (filters: { role?: string | undefined; q?: string | undefined }) => ['users', filters] as const,
   apiKeys: (userId: string) => ['api-keys', userId] as const,
+  totp: ['totp'] as const,
+  /** Your sessions (`me`) or a user's (their id): every sessions read starts with `sessions`. */
+  sessions: (who: string) => ['sessions', who] as const,
   referrals: (tracebackId: string) => ['referrals', tracebackId] as const,
   agencies: ['agencies'] as const,
 };
@@ -307,6 +312,19 @@ export function useApiKeys(userId: string | undefined) {
     enabled: !!userId,
   });
 }
+
+/** Your second factor: on or off, recovery codes left, and whether your role requires one. */
+export const useTotpStatus = () =>
+  useQuery({ queryKey: keys.totp, queryFn: ({ signal }) => get<TTotpStatus>('/auth/totp', signal) });
+
+/** Live sessions: yours (no id), or a user's for an admin. */
+export const useSessions = (userId?: string) =>
+  useQuery({
+    queryKey: keys.sessions(userId ?? 'me'),
+    queryFn: async ({ signal }) =>
+      (await get<{ items: TSession[] }>(userId ? `/users/${userId}/sessions` : '/auth/sessions', signal))
+        .items,
+  });
 
 /** A traceback's referrals to agencies (staff: all; an enforcement user: its agency's). */
 export const useReferrals = (tracebackId: string) =>

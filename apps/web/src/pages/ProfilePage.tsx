@@ -3,6 +3,8 @@ import { Link } from 'react-router';
 import { useProvider } from '../api/queries';
 import { ApiKeys } from '../components/ApiKeys';
 import { ChangePassword } from '../components/ChangePassword';
+import { Sessions } from '../components/Sessions';
+import { TwoFactor } from '../components/TwoFactor';
 import { DateTime, Field, PageTitle } from '../components/common';
 import { ROLE_LABEL } from '../lib/labels';
 import { viewerTimeZone } from '../lib/time';
@@ -52,6 +54,18 @@ export function ProfilePage() {
           Password
         </Title>
         <ChangePassword />
+      </Paper>
+      <Paper withBorder p="md" mt="lg">
+        <Title order={2} size="h4" mb="md">
+          Two-factor authentication
+        </Title>
+        <TwoFactor />
+      </Paper>
+      <Paper withBorder p="md" mt="lg">
+        <Title order={2} size="h4" mb="md">
+          Where you are signed in
+        </Title>
+        <Sessions />
       </Paper>
     </>
   );

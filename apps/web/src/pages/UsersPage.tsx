@@ -22,11 +22,11 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { ApiError, post } from '../api/client';
 import { useUsers } from '../api/queries';
-import { ApiKeys } from '../components/ApiKeys';
 import { DateTime, ErrorAlert, Loading, PageTitle } from '../components/common';
 import { IconSearch } from '../components/icons';
 import { ProviderPicker } from '../components/ProviderPicker';
 import { DisableUserModal, EditUserModal } from '../components/UserAdmin';
+import { UserAccess } from '../components/UserAccess';
 import { useUser } from '../session';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
 import { ROLE_LABEL } from '../lib/labels';
@@ -39,7 +39,7 @@ export function UsersPage() {
   const [debounced] = useDebouncedValue(q.trim(), 250);
   const users = useUsers({ role: role ?? undefined, q: debounced || undefined });
   const [adding, setAdding] = useState(false);
-  const [keysOf, setKeysOf] = useState<{ id: string; name: string } | null>(null);
+  const [accessOf, setAccessOf] = useState<TUserListItem | null>(null);
   const [editing, setEditing] = useState<TUserListItem | null>(null);
   const [toggling, setToggling] = useState<TUserListItem | null>(null);
   const me = useUser();
@@ -95,6 +95,11 @@ export function UsersPage() {
                         Disabled
                       </Badge>
                     )}
+                    {u.twoFactor && (
+                      <Badge color="teal" variant="light" tt="none" title="Two-factor authentication is on">
+                        2FA
+                      </Badge>
+                    )}
                   </Table.Td>
                   <Table.Td>{u.email}</Table.Td>
                   <Table.Td>
@@ -118,10 +123,10 @@ export function UsersPage() {
                       <Button
                         size="compact-sm"
                         variant="light"
-                        onClick={() => setKeysOf({ id: u.id, name: u.name })}
-                        aria-label={`API keys of ${u.name}`}
+                        onClick={() => setAccessOf(u)}
+                        aria-label={`Access of ${u.name}: API keys, two-factor authentication, sessions`}
                       >
-                        API keys
+                        Access
                       </Button>
                       <Button
                         size="compact-sm"
@@ -162,13 +167,13 @@ export function UsersPage() {
         </Button>
       )}
       <Drawer
-        opened={!!keysOf}
-        onClose={() => setKeysOf(null)}
-        title={keysOf ? `API keys of ${keysOf.name}` : ''}
+        opened={!!accessOf}
+        onClose={() => setAccessOf(null)}
+        title={accessOf ? `Access of ${accessOf.name}` : ''}
         position="right"
         size="lg"
       >
-        {keysOf && <ApiKeys userId={keysOf.id} />}
+        {accessOf && <UserAccess key={accessOf.id} user={accessOf} />}
       </Drawer>
       {adding && <UserForm onClose={() => setAdding(false)} />}
       {editing && <EditUserModal user={editing} onClose={() => setEditing(null)} />}

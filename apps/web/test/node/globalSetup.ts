@@ -36,7 +36,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const sessions: Record<string, string> = {};
   for (const u of users) {
     const s = await login({ db: portal.db, clock: systemClock }, u.email, u.password);
-    if (!s) throw new Error(`could not sign ${u.email} in`);
+    if (s?.kind !== 'session') throw new Error(`could not sign ${u.email} in`);
     sessions[u.email] = s.token;
   }
   const provided: PortalUnderTest = { url: portal.url, demo, flow, sessions, mailDir: portal.mailDir };

@@ -30,7 +30,7 @@ export async function startShakenPortal(opts: { spc: string; origid: string }): 
     const person = async (input: Record<string, unknown>) => {
       const row = await createUser({ ...system, input: ZUserCreate.parse({ password: PASSWORD, ...input }) });
       const session = await login(system, row.email, PASSWORD);
-      if (!session) throw new Error(`could not sign ${row.email} in`);
+      if (session?.kind !== 'session') throw new Error(`could not sign ${row.email} in`);
       return { row, token: session.token };
     };
     const terminating = await createProvider({

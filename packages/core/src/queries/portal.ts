@@ -152,6 +152,7 @@ export async function listUsers(
       providerName: u.providerName,
       agency: u.agency,
       disabled: u.disabledAt !== null,
+      twoFactor: u.twoFactor,
       createdAt: u.createdAt.toISOString(),
     })),
   };

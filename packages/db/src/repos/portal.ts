@@ -1,6 +1,6 @@
 import { and, asc, eq, ilike, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../client';
-import { apiKeys, hops, providers, tracebacks, users } from '../schema';
+import { apiKeys, hops, providers, tracebacks, userTotp, users } from '../schema';
 import { decodeCursor, type Page } from './cursor';
 import { pageOf } from './providers';
 import type { ApiKeyRow, UserRow } from './users';
@@ -282,7 +282,7 @@ export async function providerResponseHistory(
   };
 }
 
-export type UserListRow = UserRow & { providerName: string | null };
+export type UserListRow = UserRow & { providerName: string | null; twoFactor: boolean };
 
 export async function listUsersWithProvider(
   db: Executor,
@@ -299,14 +299,15 @@ export async function listUsersWithProvider(
   const after = decodeCursor(page.cursor);
   if (after) conds.push(sql`(${users.createdAt}, ${users.id}) < (${after.at}, ${after.id})`);
   const rows = await db
-    .select({ user: users, providerName: providers.name })
+    .select({ user: users, providerName: providers.name, totpEnabledAt: userTotp.enabledAt })
     .from(users)
     .leftJoin(providers, eq(providers.id, users.providerId))
+    .leftJoin(userTotp, eq(userTotp.userId, users.id))
     .where(conds.length ? and(...conds) : undefined)
     .orderBy(sql`${users.createdAt} DESC, ${users.id} DESC`)
     .limit(page.limit + 1);
   return pageOf(
-    rows.map((r) => ({ ...r.user, providerName: r.providerName })),
+    rows.map((r) => ({ ...r.user, providerName: r.providerName, twoFactor: r.totpEnabledAt !== null })),
     page.limit,
     (r) => ({ at: r.createdAt, id: r.id }),
   );

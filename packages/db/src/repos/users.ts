@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../client';
 import { apiKeys, idempotencyKeys, sessions, users } from '../schema';
 
@@ -39,36 +39,30 @@ export async function updateUserRow(
   return row;
 }
 
-/** Ends a user's sessions, all of them or all but one (the session that asked). */
+/** Ends a user's sessions, all of them or all but one (the session that asked); returns how many ended. */
 export async function deleteSessionsOfUser(
   db: Executor,
   userId: string,
   exceptTokenHash?: string,
-): Promise<void> {
-  await db
+): Promise<number> {
+  const gone = await db
     .delete(sessions)
     .where(
       exceptTokenHash
         ? and(eq(sessions.userId, userId), ne(sessions.tokenHash, exceptTokenHash))
         : eq(sessions.userId, userId),
-    );
+    )
+    .returning({ id: sessions.id });
+  return gone.length;
 }
 
-export async function insertSession(db: Executor, row: typeof sessions.$inferInsert): Promise<void> {
-  await db.insert(sessions).values(row);
-}
-
-export async function findSessionUser(
+export async function insertSession(
   db: Executor,
-  tokenHash: string,
-  now: Date,
-): Promise<UserRow | undefined> {
-  const [row] = await db
-    .select({ user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now), isNull(users.disabledAt)));
-  return row?.user;
+  row: typeof sessions.$inferInsert,
+): Promise<typeof sessions.$inferSelect> {
+  const [created] = await db.insert(sessions).values(row).returning();
+  if (!created) throw new Error('insert into sessions returned no row');
+  return created;
 }
 
 export async function deleteSession(db: Executor, tokenHash: string): Promise<void> {
