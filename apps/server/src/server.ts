@@ -328,7 +328,11 @@ async function serve(
     ...(cfg.auth ? { auth: cfg.auth } : {}),
   };
   // What `hoptrace doctor` would say, said once at start.
-  for (const f of await diagnose(cfg, process.env, database)) print(`warning: ${formatFinding(f)}`);
+  // On the demo (a trial on this machine) links to localhost are right and the demo's simulated STI-CA
+  // is trusted: those two warnings would only alarm a first-time user (`hoptrace doctor` still says them).
+  const trialOnly = new Set(demo ? ['public-url-unset', 'sti-trust-anchors-unset'] : []);
+  for (const f of await diagnose(cfg, process.env, database))
+    if (!trialOnly.has(f.id)) print(`warning: ${formatFinding(f)}`);
   const log = (msg: string, extra?: Record<string, unknown>) =>
     print(`${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`);
   let adminSocket: AdminSocket | null = null;
