@@ -62,6 +62,8 @@ export interface AppOptions {
   answerBatching?: GroupCommitOptions;
   /** The largest attachment accepted, in bytes (default HOPTRACE_ATTACHMENT_MAX_BYTES, else 10 MB). */
   attachmentMaxBytes?: number;
+  /** How long an Idempotency-Key claim holds unless its request renews it (default 30 s, decision 0019). */
+  idempotencyLeaseMs?: number;
   /** The largest body of call records accepted, in bytes (default 100 MB; tests lower it). */
   callUploadMaxBytes?: number;
 }
@@ -139,7 +141,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       await api.register(authPlugin, { db: opts.db, clock: opts.clock });
-      await api.register(idempotency, { db: opts.db });
+      await api.register(idempotency, {
+        db: opts.db,
+        clock: opts.clock,
+        leaseMs: opts.idempotencyLeaseMs,
+      });
       api.register(healthRoutes);
       api.register(authRoutes, { secureCookies: opts.secureCookies ?? false });
       api.register(directoryRoutes);
