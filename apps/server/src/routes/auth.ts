@@ -25,6 +25,7 @@ import { findUser } from '@hoptrace/db';
 import { z } from 'zod';
 import { bearer, ctxOf, typed, type App } from '../context';
 import { requireActor, SESSION_COOKIE } from '../plugins/auth';
+import { throttledLogin } from '../plugins/loginGuard';
 import { HttpProblem } from '../plugins/problems';
 
 export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
@@ -32,7 +33,13 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
   r.post(
     '/auth/login',
     {
-      config: { public: true, rateLimit: { max: 10, timeWindow: '1 minute' } },
+      config: {
+        public: true,
+        rateLimit: {
+          max: (request) => request.server.limits.loginPerAddressPerMinute,
+          timeWindow: '1 minute',
+        },
+      },
       schema: {
         tags: ['auth'],
         summary: 'Sign in; sets the session cookie',
@@ -41,7 +48,8 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
       },
     },
     async (request, reply) => {
-      const session = await login(app, request.body.email, request.body.password);
+      const { email, password } = request.body;
+      const session = await throttledLogin(app, request, reply, email, () => login(app, email, password));
       if (!session) throw new HttpProblem(401, 'the email or the password is wrong');
       reply.setCookie(SESSION_COOKIE, session.token, {
         path: '/',
