@@ -225,5 +225,8 @@ export default fp(function idempotency(
   });
   // Belt and braces: whatever way a request ends, its claim stops being renewed. (A client that goes
   // away does not end it: the command still runs, and its answer is stored for the retry.)
-  app.addHook('onResponse', async (request) => stopRenewing(request));
+  app.addHook('onResponse', (request, _reply, done) => {
+    stopRenewing(request);
+    done();
+  });
 });

@@ -191,8 +191,10 @@ export default function bulkRoutes(app: App) {
       });
       try {
         const result = await applyBulkAnswers({ ...ctx, input: body, maxRows: bulkMaxRows });
-        // Sent as text: the report of a large file is written in slices, not by one serializer call.
-        return reply.type('application/json; charset=utf-8').send(await reportJson(result));
+        // Sent as JSON text (Fastify sends a string as it is): the report of a large file is written in
+        // slices, not by one serializer call. Its shape is the schema's (ZBulkResult), as documented.
+        const json = await reportJson(result);
+        return reply.type('application/json; charset=utf-8').send(json as unknown as BulkResult);
       } catch (err) {
         if (tooLarge || err instanceof UploadTooLarge)
           throw new HttpProblem(
