@@ -80,7 +80,12 @@ function hashingStream(
   });
   const reader = new PassThrough();
   source.on('error', (err) => hasher.destroy(err));
+  // The body may have failed already (over its route's limit before this hook ran).
+  if (source.errored || source.destroyed)
+    hasher.destroy(source.errored ?? new Error('the body ended before it was read'));
   hasher.on('error', (err) => reader.destroy(err));
+  // As in limitBytes: the reader fails its read with the error; unheard, it must not end the process.
+  reader.on('error', () => {});
   source.pipe(hasher).pipe(reader);
   const digest = () =>
     new Promise<string | null>((resolve) => {

@@ -176,6 +176,10 @@ export default function bulkRoutes(app: App) {
           415,
           `send the answers as text/csv (got ${request.headers['content-type'] ?? 'no content type'})`,
         );
+      let tooLarge = false;
+      body.once('error', (err) => {
+        if (err instanceof UploadTooLarge) tooLarge = true;
+      });
       const slot = await claimUploadSlot(app, ctx.actor, bulkUploadsAtOnce);
       if (!slot) {
         body.resume();
@@ -185,10 +189,6 @@ export default function bulkRoutes(app: App) {
           BUSY_RETRY_SECONDS,
         );
       }
-      let tooLarge = false;
-      body.once('error', (err) => {
-        if (err instanceof UploadTooLarge) tooLarge = true;
-      });
       try {
         const result = await applyBulkAnswers({ ...ctx, input: body, maxRows: bulkMaxRows });
         // Sent as JSON text (Fastify sends a string as it is): the report of a large file is written in
