@@ -4,6 +4,7 @@ import { createTestDatabase } from '@hoptrace/db/testing';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, trustProxyFromEnv, type AppOptions } from './app';
+import { ConfigError, limitsFromEnv, startServer, trustProxyConfig } from './server';
 import { expectProblem } from './testing/harness';
 
 /**
@@ -200,6 +201,49 @@ describe('the limit per API key', () => {
     expect((await get(a, one.key)).statusCode).toBe(200);
     clock.advance(60_000);
     expect((await get(limited[1]!, one.key)).statusCode).toBe(200);
+  });
+});
+
+describe('settings', () => {
+  it('reads the limits from the environment and refuses values that cannot be used', () => {
+    expect(limitsFromEnv({})).toEqual({
+      loginPerAddressPerMinute: 10,
+      apiKeyPerMinute: 600,
+      bulkMaxBytes: 20 * 1024 * 1024,
+      bulkMaxRows: 50_000,
+      bulkUploadsAtOnce: 1,
+    });
+    expect(limitsFromEnv({ HOPTRACE_API_KEY_RATE_LIMIT: '0', HOPTRACE_BULK_MAX_ROWS: '1000' })).toMatchObject(
+      {
+        apiKeyPerMinute: 0,
+        bulkMaxRows: 1000,
+      },
+    );
+    expect(() => limitsFromEnv({ HOPTRACE_API_KEY_RATE_LIMIT: 'lots' })).toThrow(ConfigError);
+    expect(() => limitsFromEnv({ HOPTRACE_BULK_UPLOADS_AT_ONCE: '0' })).toThrow(
+      /HOPTRACE_BULK_UPLOADS_AT_ONCE/,
+    );
+    expect(trustProxyConfig({ HOPTRACE_TRUST_PROXY: '10.0.0.2,fd00::/8' })).toEqual(['10.0.0.2', 'fd00::/8']);
+    expect(() => trustProxyConfig({ HOPTRACE_TRUST_PROXY: '1' })).toThrow(/proxies' addresses/);
+    expect(() => trustProxyConfig({ HOPTRACE_TRUST_PROXY: 'proxy.local' })).toThrow(ConfigError);
+  });
+
+  it('refuses to start with a first admin password that is easy to guess, before touching the database', async () => {
+    await expect(
+      startServer({
+        port: 0,
+        host: '127.0.0.1',
+        dataDir: 'memory://',
+        adminPassword: 'Password1234',
+        secureCookies: false,
+        logLevel: 'silent',
+        version: 'test',
+        role: 'web',
+        mailFrom: 'test <t@example.test>',
+        webhookPolicy: { allowHttp: false, allowPrivateNetworks: false },
+        reminders: { beforeDueHours: [12, 2], escalateAtDue: true },
+      }),
+    ).rejects.toThrow(/HOPTRACE_ADMIN_PASSWORD is too easy to guess/);
   });
 });
 
