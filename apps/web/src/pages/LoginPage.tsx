@@ -65,7 +65,8 @@ export function LoginPage() {
       await navigate(next ?? homeOf(user), { replace: true });
     } catch (err) {
       if (isApiError(err, 401)) setFormError('The email or the password is wrong.');
-      else if (isApiError(err, 429)) setFormError('Too many attempts. Wait a minute, then try again.');
+      // The server says how long to wait (the address's limit, or the account's backoff after failures).
+      else if (isApiError(err, 429)) setFormError(`Too many attempts: ${err.message}.`);
       else setFormError(err instanceof Error ? err.message : 'Could not sign in.');
     } finally {
       setBusy(false);
