@@ -1,9 +1,9 @@
 import cookie from '@fastify/cookie';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
   answerBatcher,
+  systemClock,
   type AnswerItem,
   type Clock,
   type CoreSettings,
@@ -17,6 +17,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import authPlugin from './plugins/auth';
 import idempotency from './plugins/idempotency';
+import limits, { apiKeyLimit, DEFAULT_LIMITS, type LimitSettings } from './plugins/limits';
 import problems from './plugins/problems';
 import securityHeaders from './plugins/securityHeaders';
 import web from './plugins/web';
@@ -76,6 +77,14 @@ export interface AppOptions {
   answerBatching?: GroupCommitOptions;
   /** The largest attachment accepted, in bytes (default HOPTRACE_ATTACHMENT_MAX_BYTES, else 10 MB). */
   attachmentMaxBytes?: number;
+  /** Rate limits, sign-in and upload limits (defaults: DEFAULT_LIMITS; no per-key limit unless given). */
+  limits?: Partial<LimitSettings>;
+  /** The clock of rate limits, sign-in throttles and leases (default: real time; tests pass their manual clock). */
+  limitsClock?: Clock;
+  /** Fastify's trustProxy (default: HOPTRACE_TRUST_PROXY, see trustProxyFromEnv). */
+  trustProxy?: FastifyServerOptions['trustProxy'];
+  /** How long an Idempotency-Key claim holds unless its request renews it (default 30 s, decision 0019). */
+  idempotencyLeaseMs?: number;
   /** The largest body of call records accepted, in bytes (default 100 MB; tests lower it). */
   callUploadMaxBytes?: number;
   /** Shared with the caller, which updates it (startServer while the demo loads). */
@@ -92,6 +101,23 @@ export interface AppOptions {
 export const BODY_LIMIT = 1024 * 1024;
 
 /**
+ * `HOPTRACE_TRUST_PROXY`: unset or `false` trusts no proxy (the client address is the peer's); a
+ * comma-separated list of addresses or CIDR ranges trusts those proxies only (the client address is
+ * the last one in X-Forwarded-For that is not one of them); `true` trusts every hop, which lets a
+ * client that reaches the server directly pick its own address. (Fastify refuses hop counts: they
+ * cannot check who the peer is.)
+ */
+export function trustProxyFromEnv(env: NodeJS.ProcessEnv = process.env): boolean | string[] {
+  const raw = env.HOPTRACE_TRUST_PROXY?.trim() ?? '';
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  return raw
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+}
+
+/**
  * The whole HTTP surface as one Fastify instance: external plugins first, then
  * our decorators and hooks, then routes. `server.ts` only listens and shuts down.
  */
@@ -99,7 +125,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: BODY_LIMIT,
-    trustProxy: process.env.HOPTRACE_TRUST_PROXY === 'true',
+    trustProxy: opts.trustProxy ?? trustProxyFromEnv(),
     ajv: { customOptions: { coerceTypes: false } },
   });
   // Bodies are JSON only: Fastify's default text/plain parser would hand a route a string to validate (a
@@ -152,7 +178,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(cookie);
-  await app.register(rateLimit, { global: false });
+  const limitSettings: LimitSettings = { ...DEFAULT_LIMITS, ...opts.limits };
+  const limitsClock = opts.limitsClock ?? systemClock;
+  await app.register(limits, { db: opts.db, clock: limitsClock, settings: limitSettings });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -178,7 +206,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       await api.register(authPlugin, { db: opts.db, clock: opts.clock, settings: opts.settings ?? {} });
-      await api.register(idempotency, { db: opts.db });
+      if (limitSettings.apiKeyPerMinute > 0)
+        api.addHook('onRequest', apiKeyLimit(api, limitSettings.apiKeyPerMinute));
+      await api.register(idempotency, {
+        db: opts.db,
+        clock: limitsClock,
+        leaseMs: opts.idempotencyLeaseMs,
+      });
       api.register(healthRoutes);
       api.register(authRoutes, { secureCookies: opts.secureCookies ?? false });
       api.register(secondFactorRoutes, { secureCookies: opts.secureCookies ?? false });

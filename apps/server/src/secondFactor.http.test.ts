@@ -80,7 +80,9 @@ describe('setting up from the profile', () => {
     expect(enabled.statusCode, enabled.body).toBe(200);
     expect(enabled.headers['cache-control']).toBe('no-store');
     // Not kept for an Idempotency-Key replay: the stored answer would hold the codes in clear.
-    expect(await h.db.$count(schema.idempotencyKeys, eq(schema.idempotencyKeys.userId, person.id))).toBe(0);
+    expect(
+      await h.db.$count(schema.idempotencyKeys, eq(schema.idempotencyKeys.owner, `user:${person.id}`)),
+    ).toBe(0);
     const { recoveryCodes } = enabled.json<{ recoveryCodes: string[] }>();
     expect(recoveryCodes).toHaveLength(10);
 

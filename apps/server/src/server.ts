@@ -4,6 +4,7 @@ import {
   DEFAULT_REMINDER_SCHEDULE,
   DEFAULT_SESSION_IDLE_MINUTES,
   DEFAULT_SESSION_MAX_HOURS,
+  weakPasswordReason,
   generatePassword,
   parseSecretKey,
   REQUIRE_MFA,
@@ -26,12 +27,14 @@ import {
 import { createSimVerifier, demoShaken, isEmptyDatabase, loadDemo } from '@hoptrace/sim';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
-import { buildApp, type StartupState } from './app';
+import { buildApp, trustProxyFromEnv, type StartupState } from './app';
 import { listenAdminSocket, type AdminIo, type AdminRequest, type AdminSocket } from './adminSocket';
 import { diagnose, formatFinding } from './ops/doctor';
 import { createMetrics, type Metrics } from './ops/metrics';
 import { DEFAULT_SWEEP_MAX_AGE_S, type ReadinessOptions } from './ops/ready';
 import { buildOpsApp } from './ops/routes';
+import { isIP } from 'node:net';
+import { SERVER_API_KEY_PER_MINUTE, type LimitSettings } from './plugins/limits';
 import { ensureWebBuild } from './webBuild';
 import { createEmailTransport } from './worker/email';
 import { startWorker, type RunningWorker } from './worker/jobs';
@@ -63,6 +66,10 @@ export interface ServerConfig {
   outboxLeaseMs?: number | undefined;
   reminders: ReminderSchedule;
   outboxRetryBaseMs?: number | undefined;
+  /** Rate limits and upload limits (HOPTRACE_LOGIN_RATE_LIMIT, HOPTRACE_API_KEY_RATE_LIMIT, HOPTRACE_BULK_*). */
+  limits?: Partial<LimitSettings> | undefined;
+  /** Which proxies to believe about the client's address (HOPTRACE_TRUST_PROXY). */
+  trustProxy?: boolean | string[] | undefined;
   /** Load the simulated demo history into an empty embedded database (`hoptrace start --no-demo` turns it off). */
   demo?: boolean | undefined;
   /** A smaller demo (tests): how many tracebacks and honeypot call records it loads. */
@@ -199,6 +206,76 @@ function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number)
   return n;
 }
 
+/** A whole number setting between `min` and `max`, or its default when unset. */
+function intFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  what: string,
+) {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be ${what} between ${min} and ${max} (got "${raw}")`);
+  return n;
+}
+
+/** HOPTRACE_LOGIN_RATE_LIMIT, HOPTRACE_API_KEY_RATE_LIMIT and the HOPTRACE_BULK_* limits (decision 0019). */
+export function limitsFromEnv(env: NodeJS.ProcessEnv): Partial<LimitSettings> {
+  return {
+    loginPerAddressPerMinute: intFromEnv(
+      env,
+      'HOPTRACE_LOGIN_RATE_LIMIT',
+      10,
+      1,
+      10_000,
+      'sign-in attempts per address a minute',
+    ),
+    apiKeyPerMinute: intFromEnv(
+      env,
+      'HOPTRACE_API_KEY_RATE_LIMIT',
+      SERVER_API_KEY_PER_MINUTE,
+      0,
+      1_000_000,
+      'requests per API key a minute (0: no limit)',
+    ),
+    bulkMaxBytes: intFromEnv(
+      env,
+      'HOPTRACE_BULK_MAX_BYTES',
+      20 * 1024 * 1024,
+      1024,
+      1024 * 1024 * 1024,
+      'bytes',
+    ),
+    bulkMaxRows: intFromEnv(env, 'HOPTRACE_BULK_MAX_ROWS', 50_000, 1, 1_000_000, 'rows'),
+    bulkUploadsAtOnce: intFromEnv(
+      env,
+      'HOPTRACE_BULK_UPLOADS_AT_ONCE',
+      1,
+      1,
+      100,
+      'uploads per provider at once',
+    ),
+  };
+}
+
+/** HOPTRACE_TRUST_PROXY, checked: every listed proxy must be an address or a CIDR range. */
+export function trustProxyConfig(env: NodeJS.ProcessEnv): boolean | string[] {
+  const trust = trustProxyFromEnv(env);
+  if (Array.isArray(trust))
+    for (const entry of trust) {
+      const [address = '', bits] = entry.split('/');
+      if (!isIP(address) || (bits !== undefined && !/^\d{1,3}$/.test(bits)))
+        throw new ConfigError(
+          `HOPTRACE_TRUST_PROXY must be false, true, or the proxies' addresses / CIDR ranges separated by commas (got "${entry}")`,
+        );
+    }
+  return trust;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     port: Number(env.PORT ?? 3000),
@@ -220,6 +297,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     callRetentionDays: retentionFromEnv(env),
     outboxLeaseMs: env.HOPTRACE_OUTBOX_LEASE_MS ? Number(env.HOPTRACE_OUTBOX_LEASE_MS) : undefined,
     outboxRetryBaseMs: env.HOPTRACE_OUTBOX_RETRY_MS ? Number(env.HOPTRACE_OUTBOX_RETRY_MS) : undefined,
+    limits: limitsFromEnv(env),
+    trustProxy: trustProxyConfig(env),
     webhookPolicy: {
       allowHttp: env.HOPTRACE_WEBHOOK_ALLOW_HTTP === 'true',
       allowPrivateNetworks: env.HOPTRACE_WEBHOOK_ALLOW_PRIVATE === 'true',
@@ -288,6 +367,9 @@ export async function startServer(
   print: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
   opts: StartOptions = {},
 ): Promise<RunningServer> {
+  // A chosen first password must pass the same check as any other, before anything is written.
+  const weak = cfg.adminPassword ? weakPasswordReason(cfg.adminPassword, [cfg.adminEmail]) : null;
+  if (weak) throw new ConfigError(`HOPTRACE_ADMIN_PASSWORD ${weak}`);
   const database = await openDatabase({
     url: cfg.databaseUrl,
     dataDir: cfg.dataDir,
@@ -374,6 +456,8 @@ async function serve(
       poolStats: () => database.poolStats(),
       readiness,
       startup,
+      limits: cfg.limits,
+      ...(cfg.trustProxy !== undefined ? { trustProxy: cfg.trustProxy } : {}),
     });
     app = web;
     closers.push(() => web.close());

@@ -1,5 +1,7 @@
 export * from './actor';
 export * from './auth';
+export * from './loginThrottle';
+export * from './passwords';
 export * from './clock/index';
 export * from './context';
 export * from './deadlines';

@@ -24,3 +24,4 @@ export * from './repos/forward';
 export * from './backup';
 export * from './dataDirLock';
 export * from './repos/ops';
+export * from './repos/limits';

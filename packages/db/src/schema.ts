@@ -588,20 +588,73 @@ export const events = pgTable(
   (t) => [index('events_traceback_idx').on(t.tracebackId, t.id)],
 );
 
+/**
+ * `Idempotency-Key` claims (decision 0005, 0019). `owner` is whose key it is: `user:<id>`, `hop:<id>` for a
+ * one-hop link, `feed:<source>`. A claim without a response is in progress while `locked_until` lies ahead (the
+ * process running it renews it); once it lapses the request is taken to have died and the key is free again.
+ * `request_hash` is null while a streamed body is still being read (its hash is known at the end).
+ */
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
-    userId: uuid('user_id').notNull(),
+    owner: text('owner').notNull(),
     key: text('key').notNull(),
     method: text('method').notNull(),
     path: text('path').notNull(),
-    requestHash: text('request_hash').notNull(),
+    requestHash: text('request_hash'),
     statusCode: integer('status_code'),
     responseBody: text('response_body'),
     createdAt: ts('created_at').notNull().defaultNow(),
+    lockedUntil: ts('locked_until'),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_created_idx').on(t.createdAt)],
+  (t) => [primaryKey({ columns: [t.owner, t.key] }), index('idempotency_created_idx').on(t.createdAt)],
 );
+
+/**
+ * Rate-limit counters shared by every process (decision 0019): one row per bucket (a limit's name and
+ * what it counts, hashed) and fixed window; `expires_at` is when the window ends and the row may go.
+ */
+export const rateLimits = pgTable(
+  'rate_limits',
+  {
+    bucket: text('bucket').notNull(),
+    windowStart: ts('window_start').notNull(),
+    hits: integer('hits').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.bucket, t.windowStart] }),
+    index('rate_limits_expires_idx').on(t.expiresAt),
+  ],
+);
+
+/**
+ * Failed sign-ins by account, and by account and address (decision 0019). `key` is a SHA-256 of what
+ * is counted, never the email or address itself. Failures past a free allowance block the next
+ * attempt until `blocked_until` (exponential, capped); a success resets the row and marks the address
+ * as one the account signed in from (`last_success_at`).
+ */
+export const loginThrottles = pgTable(
+  'login_throttles',
+  {
+    key: text('key').primaryKey(),
+    failures: integer('failures').notNull().default(0),
+    blockedUntil: ts('blocked_until'),
+    lastFailureAt: ts('last_failure_at'),
+    lastSuccessAt: ts('last_success_at'),
+  },
+  (t) => [index('login_throttles_failure_idx').on(t.lastFailureAt)],
+);
+
+/**
+ * Slots for work that may run only so many at once across processes (a provider's bulk upload):
+ * held by `holder` until `expires_at`, renewed while the work runs, free again when it lapses.
+ */
+export const busySlots = pgTable('busy_slots', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+});
 
 /** Reminders and escalations planned when a hop is requested; a sweep turns due ones into notices. */
 export const scheduledNotices = pgTable(

@@ -77,7 +77,7 @@ export default fp(function auth(
     done();
   });
   // Link tokens are guessed at nowhere near this rate, but a bad client should not be able to hammer the lookup.
-  const linkLimit = app.rateLimit({ max: 120, timeWindow: '1 minute' });
+  const linkLimit = app.rateLimit({ max: 120, timeWindow: '1 minute', groupId: 'hop-link' });
   app.decorateRequest('actor', null);
   app.decorateRequest('apiKeyScopes', null);
   app.decorateRequest('sessionId', null);

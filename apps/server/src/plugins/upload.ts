@@ -14,6 +14,10 @@ export function limitBytes(source: Readable, limit: number): Readable {
     },
   });
   source.on('error', (err) => counter.destroy(err));
+  // The error reaches whoever reads the stream (the read fails with it); it may come before the
+  // route has started reading (while a hook awaits the database), and an 'error' nobody listens
+  // to would end the process.
+  counter.on('error', () => {});
   // Whatever the parser did not read (a refused file stops early) is drained, so the answer can go out.
   counter.on('close', () => {
     source.unpipe(counter);

@@ -26,6 +26,7 @@ import { findUser } from '@hoptrace/db';
 import { z } from 'zod';
 import { bearer, ctxOf, typed, type App } from '../context';
 import { requireActor, SESSION_COOKIE } from '../plugins/auth';
+import { throttledLogin } from '../plugins/loginGuard';
 import { HttpProblem } from '../plugins/problems';
 import { answerLogin, sessionMeta } from './secondFactor';
 
@@ -34,7 +35,13 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
   r.post(
     '/auth/login',
     {
-      config: { public: true, rateLimit: { max: 10, timeWindow: '1 minute' } },
+      config: {
+        public: true,
+        rateLimit: {
+          max: (request) => request.server.limits.loginPerAddressPerMinute,
+          timeWindow: '1 minute',
+        },
+      },
       schema: {
         tags: ['auth'],
         summary:
@@ -44,7 +51,10 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
       },
     },
     async (request, reply) => {
-      const outcome = await login(app, request.body.email, request.body.password, sessionMeta(request));
+      const { email, password } = request.body;
+      const outcome = await throttledLogin(app, request, reply, email, () =>
+        login(app, email, password, sessionMeta(request)),
+      );
       if (!outcome) throw new HttpProblem(401, 'the email or the password is wrong');
       // Signed in, or the next step (a code, or setting up a second factor): decision 0020.
       return answerLogin(reply, outcome, opts.secureCookies);

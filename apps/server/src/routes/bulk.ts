@@ -1,10 +1,27 @@
-import { applyBulkAnswers, BULK_ANSWER_COLUMNS, listHops } from '@hoptrace/core';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  applyBulkAnswers,
+  BULK_ANSWER_COLUMNS,
+  BulkFileTooLarge,
+  listHops,
+  yieldToEventLoop,
+  type Actor,
+  type BulkResult,
+} from '@hoptrace/core';
 import { HOP_STATUSES, type THop } from '@hoptrace/contracts';
+import { claimBusySlot, releaseBusySlot, renewBusySlot } from '@hoptrace/db';
+import { errorCodes as fastifyErrors } from 'fastify';
 import { z } from 'zod';
 import { bearer, ctxOf, typed, type App } from '../context';
+import { rateLimitProblem } from '../plugins/limits';
 import { HttpProblem } from '../plugins/problems';
+import { limitBytes, UploadTooLarge } from '../plugins/upload';
 
-export const BULK_BODY_LIMIT = 20 * 1024 * 1024;
+/** How long an upload holds its slot unless renewed (every third of this while it runs). */
+const SLOT_LEASE_MS = 60_000;
+/** What a second upload from the same provider is told to wait. */
+const BUSY_RETRY_SECONDS = 10;
 /** A provider's export stops here; a larger backlog is exported by status in several files. */
 const EXPORT_MAX_ROWS = 50_000;
 
@@ -58,12 +75,60 @@ function exportRow(h: THop): string {
   return [...known, ...blanks].map(safeCell).join(',');
 }
 
+/**
+ * One of the `atOnce` upload slots of this provider (a staff user: of this user), held in the database
+ * so that every process counts the same uploads, and renewed while the upload runs; null when all are
+ * taken. A process that dies leaves its slot until the lease lapses.
+ */
+async function claimUploadSlot(app: App, actor: Actor, atOnce: number) {
+  const owner =
+    actor.role === 'provider' && actor.providerId ? `provider:${actor.providerId}` : `user:${actor.userId}`;
+  const names = Array.from({ length: atOnce }, (_, i) => `bulk-answers:${owner}:${i}`);
+  const holder = randomUUID();
+  const leaseEnd = () => new Date(app.limitsClock.now().getTime() + SLOT_LEASE_MS);
+  const name = await claimBusySlot(app.db, names, holder, app.limitsClock.now(), leaseEnd());
+  if (!name) return null;
+  const timer = setInterval(() => {
+    renewBusySlot(app.db, name, holder, leaseEnd()).catch(() => {});
+  }, SLOT_LEASE_MS / 3);
+  timer.unref();
+  return {
+    async release() {
+      clearInterval(timer);
+      await releaseBusySlot(app.db, name, holder);
+    },
+  };
+}
+
+/** The report as JSON text, built a slice of rows at a time with turns of the event loop between. */
+async function reportJson(result: BulkResult): Promise<string> {
+  const { rows, ...counts } = result;
+  const parts: string[] = [];
+  for (let i = 0; i < rows.length; i += 2_000) {
+    parts.push(
+      rows
+        .slice(i, i + 2_000)
+        .map((r) => JSON.stringify(r))
+        .join(','),
+    );
+    await yieldToEventLoop();
+  }
+  return `${JSON.stringify(counts).slice(0, -1)},"rows":[${parts.join(',')}]}`;
+}
+
 /** Bulk answers: download the pending hops as CSV, upload a CSV of answers, get a per-row report. */
 export default function bulkRoutes(app: App) {
-  // Only these routes take CSV bodies; everywhere else the API stays JSON-only.
-  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
-  );
+  const { bulkMaxBytes, bulkMaxRows, bulkUploadsAtOnce } = app.limits;
+  // Only these routes take CSV bodies; everywhere else the API stays JSON-only. The body stays a
+  // stream, read as it arrives and counted against the size limit.
+  app.addContentTypeParser(['text/csv', 'application/csv'], (request, payload, done) => {
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > bulkMaxBytes) {
+      done(new fastifyErrors.FST_ERR_CTP_BODY_TOO_LARGE(), undefined);
+      return;
+    }
+    done(null, limitBytes(payload, bulkMaxBytes));
+  });
   const r = typed(app);
   r.get(
     '/hops/export.csv',
@@ -94,22 +159,54 @@ export default function bulkRoutes(app: App) {
   r.post(
     '/hops/bulk-answers',
     {
-      bodyLimit: BULK_BODY_LIMIT,
+      bodyLimit: bulkMaxBytes,
       schema: {
         tags: ['hops'],
         summary:
-          'Answer many hops from a CSV file (text/csv; columns hop_id, kind, upstream_provider_id, upstream_name, upstream_contact_email, upstream_country, customer_name, customer_address, customer_contact, customer_account_ref, action, comment). Each row is applied or refused on its own; a repeated file changes nothing.',
+          'Answer many hops from a CSV file (text/csv; columns hop_id, kind, upstream_provider_id, upstream_name, upstream_contact_email, upstream_country, customer_name, customer_address, customer_contact, customer_account_ref, action, comment). Each row is applied or refused on its own; a repeated file changes nothing. A file larger than HOPTRACE_BULK_MAX_BYTES (20 MB) or with more rows than HOPTRACE_BULK_MAX_ROWS (50,000) is refused whole with 413; a second upload while one of the same provider runs gets 429 with Retry-After.',
         security: bearer,
         response: { 200: ZBulkResult },
       },
     },
-    async (request) => {
-      if (typeof request.body !== 'string')
+    async (request, reply) => {
+      const ctx = ctxOf(app, request);
+      const body: unknown = request.body;
+      if (!(body instanceof Readable))
         throw new HttpProblem(
           415,
           `send the answers as text/csv (got ${request.headers['content-type'] ?? 'no content type'})`,
         );
-      return applyBulkAnswers({ ...ctxOf(app, request), csv: request.body });
+      let tooLarge = false;
+      body.once('error', (err) => {
+        if (err instanceof UploadTooLarge) tooLarge = true;
+      });
+      const slot = await claimUploadSlot(app, ctx.actor, bulkUploadsAtOnce);
+      if (!slot) {
+        body.resume();
+        reply.header('retry-after', String(BUSY_RETRY_SECONDS));
+        throw rateLimitProblem(
+          `an upload of answers from your ${ctx.actor.role === 'provider' ? 'provider' : 'account'} is already running (at most ${bulkUploadsAtOnce} at once); send this one when it has finished`,
+          BUSY_RETRY_SECONDS,
+        );
+      }
+      try {
+        const result = await applyBulkAnswers({ ...ctx, input: body, maxRows: bulkMaxRows });
+        // Sent as JSON text (Fastify sends a string as it is): the report of a large file is written in
+        // slices, not by one serializer call. Its shape is the schema's (ZBulkResult), as documented.
+        const json = await reportJson(result);
+        return reply.type('application/json; charset=utf-8').send(json as unknown as BulkResult);
+      } catch (err) {
+        if (tooLarge || err instanceof UploadTooLarge)
+          throw new HttpProblem(
+            413,
+            `the file is larger than the ${bulkMaxBytes} bytes this server accepts (HOPTRACE_BULK_MAX_BYTES); nothing was applied: split it into smaller files`,
+          );
+        if (err instanceof BulkFileTooLarge)
+          throw new HttpProblem(413, `${err.message}; nothing was applied`);
+        throw err;
+      } finally {
+        await slot.release();
+      }
     },
   );
 }

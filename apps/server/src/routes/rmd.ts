@@ -62,7 +62,7 @@ export default function rmdRoutes(app: FastifyInstance) {
           noticedAt: request.query.noticedAt ? new Date(request.query.noticedAt) : undefined,
         });
       } catch (err) {
-        if (tooLarge)
+        if (tooLarge || err instanceof UploadTooLarge)
           throw new HttpProblem(
             413,
             `the body is larger than the ${RMD_UPLOAD_LIMIT} bytes this route accepts; nothing was imported`,

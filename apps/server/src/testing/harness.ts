@@ -24,7 +24,14 @@ export interface Caller {
 export async function createHarness(start = '2026-11-02T15:00:00Z', opts: Partial<AppOptions> = {}) {
   const database = await createTestDatabase();
   const clock = new ManualClock(start);
-  const app = await buildApp({ db: database.db, clock, poolStats: () => database.poolStats(), ...opts });
+  // Limits and leases run on the manual clock too, so a test moves through their windows.
+  const app = await buildApp({
+    db: database.db,
+    clock,
+    limitsClock: clock,
+    poolStats: () => database.poolStats(),
+    ...opts,
+  });
   await app.ready();
   const system = { db: database.db, clock, actor: systemActor('test') };
   let n = 0;

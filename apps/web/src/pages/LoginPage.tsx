@@ -95,7 +95,8 @@ export function LoginPage() {
       else setStep({ kind: 'enrol', challenge: answer.challenge });
     } catch (err) {
       if (isApiError(err, 401)) setFormError('The email or the password is wrong.');
-      else if (isApiError(err, 429)) setFormError('Too many attempts. Wait a minute, then try again.');
+      // The server says how long to wait (the address's limit, or the account's backoff after failures).
+      else if (isApiError(err, 429)) setFormError(`Too many attempts: ${err.message}.`);
       else setFormError(err instanceof Error ? err.message : 'Could not sign in.');
     } finally {
       setBusy(false);

@@ -3,6 +3,7 @@ import { findHop, findProvider, listHops, unsafeFindOriginOfHop, type HopRow } f
 import type { CommandContext } from '../context';
 import { DomainError, InvalidInputError, type FieldError } from '../errors';
 import { policy } from '../policies';
+import { CsvSyntaxError, readCsvRecords, type CsvRecord } from '../calls/csvStream';
 import { answerHops } from './answerHop';
 
 /** Rows of a bulk file applied in one transaction. */
@@ -39,7 +40,38 @@ const COLUMN_OF: Record<string, string> = {
   comment: 'comment',
 };
 
-export const BULK_MAX_ROWS = 100_000;
+/** The most rows a file may have unless the caller says otherwise (the size of the largest export). */
+export const BULK_MAX_ROWS = 50_000;
+
+/** Rows handled between two turns of the event loop: a large file never holds the process for long. */
+const SLICE = 500;
+/** Text parsed at a time: a body that arrives as one large chunk is still read a slice at a time. */
+const PARSE_SLICE_BYTES = 64 * 1024;
+
+/** A file with more rows than allowed: refused whole before anything is applied (the server answers 413). */
+export class BulkFileTooLarge extends Error {
+  constructor(readonly maxRows: number) {
+    super(`the file has more than ${maxRows} rows; split it into files of at most ${maxRows} rows`);
+  }
+}
+
+/** Lets the event loop turn (timers, I/O, other requests) before the next slice of work. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The body in slices of at most PARSE_SLICE_BYTES, with a turn of the event loop between them. */
+async function* inSlices(
+  input: AsyncIterable<string | Uint8Array> | string,
+): AsyncGenerator<string | Uint8Array> {
+  const chunks = typeof input === 'string' ? [input] : input;
+  for await (const chunk of chunks) {
+    for (let i = 0; i < chunk.length; i += PARSE_SLICE_BYTES) {
+      yield typeof chunk === 'string'
+        ? chunk.slice(i, i + PARSE_SLICE_BYTES)
+        : chunk.subarray(i, i + PARSE_SLICE_BYTES);
+      await yieldToEventLoop();
+    }
+  }
+}
 
 export interface BulkRowResult {
   /** The line of the file (the header is line 1). */
@@ -56,51 +88,6 @@ export interface BulkResult {
   unchanged: number;
   refused: number;
   rows: BulkRowResult[];
-}
-
-/**
- * Splits CSV text (RFC 4180: quoted fields, doubled quotes, CRLF or LF) into records with
- * the line each starts on. Pure, so the core stays free of I/O.
- */
-export function parseCsv(text: string): Array<{ line: number; cells: string[] }> {
-  const out: Array<{ line: number; cells: string[] }> = [];
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let start = 1;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (ch === '\n') line++;
-        cell += ch;
-      }
-    } else if (ch === '"' && cell === '') quoted = true;
-    else if (ch === ',') {
-      cells.push(cell);
-      cell = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      cells.push(cell);
-      if (cells.length > 1 || cells[0] !== '') out.push({ line: start, cells });
-      cells = [];
-      cell = '';
-      line++;
-      start = line;
-    } else cell += ch;
-  }
-  if (cell !== '' || cells.length) {
-    cells.push(cell);
-    out.push({ line: start, cells });
-  }
-  return out;
 }
 
 /** A row's answer, built from its columns and checked with the same contract as the API. */
@@ -163,54 +150,97 @@ async function isSameAsRecorded(ctx: CommandContext, hop: HopRow, answer: THopAn
  * Applies a file of hop answers row by row: each row is checked with the answer contract and
  * applied with `answerHops` (channel `bulk`), a batch of rows to a transaction, each row decided
  * on its own, so one bad row never blocks the good ones, and a repeated file changes nothing.
+ *
+ * The file is read as it arrives (a stream of chunks, or text) and every step works in slices with
+ * a turn of the event loop between them, so a large file shares the process with other requests.
+ * The whole file is read and checked before anything is applied: a file that cannot be read (CSV
+ * syntax) or has more than `maxRows` rows changes nothing.
  */
-export async function applyBulkAnswers(ctx: CommandContext & { csv: string }): Promise<BulkResult> {
-  const records = parseCsv(ctx.csv);
-  const header = records.shift();
-  if (!header) throw InvalidInputError.field('(body)', 'is empty: expected a CSV with a header line');
-  const columns = header.cells.map((c) => c.trim().toLowerCase());
+export async function applyBulkAnswers(
+  ctx: CommandContext & { input: AsyncIterable<string | Uint8Array> | string; maxRows?: number },
+): Promise<BulkResult> {
+  const maxRows = ctx.maxRows ?? BULK_MAX_ROWS;
+  const actor = { ...ctx.actor, channel: 'bulk' as const };
+  const results: BulkRowResult[] = [];
+  const parsed: Array<{ line: number; hopId: string; answer: THopAnswer }> = [];
+  let columns: string[] | null = null;
+  let rows = 0;
+  try {
+    for await (const records of readCsvRecords(inSlices(ctx.input))) {
+      for (const rec of records) {
+        if (!columns) {
+          columns = headerOf(rec.fields);
+          continue;
+        }
+        if (++rows > maxRows) throw new BulkFileTooLarge(maxRows);
+        checkRow(rec, columns, results, parsed);
+        if (rows % SLICE === 0) await yieldToEventLoop();
+      }
+    }
+  } catch (err) {
+    if (err instanceof CsvSyntaxError)
+      throw InvalidInputError.field(`line.${err.line}`, `${err.message}; nothing was applied`);
+    throw err;
+  }
+  if (!columns) throw InvalidInputError.field('(body)', 'is empty: expected a CSV with a header line');
+  return applyChecked(ctx, actor, results, parsed);
+}
+
+function headerOf(fields: string[]): string[] {
+  const columns = fields.map((c) => c.trim().toLowerCase());
   const missing = ['hop_id', 'kind'].filter((c) => !columns.includes(c));
   if (missing.length)
     throw new InvalidInputError(
       `the header lacks the column(s) ${missing.join(', ')}`,
       missing.map((c) => ({ path: `header.${c}`, message: 'is a required column' })),
     );
-  if (records.length > BULK_MAX_ROWS)
-    throw InvalidInputError.field('(body)', `has ${records.length} rows; at most ${BULK_MAX_ROWS} per file`);
+  return columns;
+}
 
-  const actor = { ...ctx.actor, channel: 'bulk' as const };
-  const results: BulkRowResult[] = [];
-  const parsed: Array<{ line: number; hopId: string; answer: THopAnswer }> = [];
-  for (const rec of records) {
-    const row: Record<string, string> = {};
-    columns.forEach((c, i) => (row[c] = rec.cells[i] ?? ''));
-    const hopId = (row.hop_id ?? '').trim();
-    if (rec.cells.length !== columns.length) {
-      results.push(
-        refused(rec.line, hopId || null, `has ${rec.cells.length} fields; the header has ${columns.length}`),
-      );
-      continue;
-    }
-    if (!ZUuid.safeParse(hopId).success) {
-      results.push(
-        refused(rec.line, hopId || null, 'hop_id is not a hop id', [
-          { path: 'hop_id', message: 'must be a hop id (UUID)' },
-        ]),
-      );
-      continue;
-    }
-    const a = answerOf(row);
-    if (!a.ok) {
-      results.push({ ...refused(rec.line, hopId, 'the answer is not valid'), errors: a.errors });
-      continue;
-    }
-    parsed.push({ line: rec.line, hopId, answer: a.answer });
+/** One row checked against the header and the answer contract: refused at once, or kept to apply. */
+function checkRow(
+  rec: CsvRecord,
+  columns: string[],
+  results: BulkRowResult[],
+  parsed: Array<{ line: number; hopId: string; answer: THopAnswer }>,
+): void {
+  const row: Record<string, string> = {};
+  columns.forEach((c, i) => (row[c] = rec.fields[i] ?? ''));
+  const hopId = (row.hop_id ?? '').trim();
+  if (rec.fields.length !== columns.length) {
+    results.push(
+      refused(rec.line, hopId || null, `has ${rec.fields.length} fields; the header has ${columns.length}`),
+    );
+    return;
   }
+  if (!ZUuid.safeParse(hopId).success) {
+    results.push(
+      refused(rec.line, hopId || null, 'hop_id is not a hop id', [
+        { path: 'hop_id', message: 'must be a hop id (UUID)' },
+      ]),
+    );
+    return;
+  }
+  const a = answerOf(row);
+  if (!a.ok) {
+    results.push({ ...refused(rec.line, hopId, 'the answer is not valid'), errors: a.errors });
+    return;
+  }
+  parsed.push({ line: rec.line, hopId, answer: a.answer });
+}
 
+async function applyChecked(
+  ctx: CommandContext,
+  actor: CommandContext['actor'],
+  results: BulkRowResult[],
+  parsed: Array<{ line: number; hopId: string; answer: THopAnswer }>,
+): Promise<BulkResult> {
   const hops = await hopsFor(ctx, [...new Set(parsed.map((p) => p.hopId))]);
   const firstLine = new Map<string, { line: number; answer: THopAnswer }>();
   const toApply: Array<{ line: number; hopId: string; answer: THopAnswer }> = [];
+  let seen = 0;
   for (const p of parsed) {
+    if (++seen % SLICE === 0) await yieldToEventLoop();
     const earlier = firstLine.get(p.hopId);
     if (earlier) {
       results.push(
@@ -266,7 +296,9 @@ export async function applyBulkAnswers(ctx: CommandContext & { csv: string }): P
       });
     });
   }
+  await yieldToEventLoop();
   results.sort((a, b) => a.line - b.line);
+  await yieldToEventLoop();
   const count = (s: BulkRowResult['status']) => results.filter((r) => r.status === s).length;
   return {
     total: results.length,

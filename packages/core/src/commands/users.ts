@@ -14,6 +14,7 @@ import {
 } from '@hoptrace/db';
 import { generateSecret, hashPassword, hashSecret, invalidateApiKeys, verifyPassword } from '../auth';
 import type { CommandContext } from '../context';
+import { assertStrongPassword } from '../passwords';
 import { pgErrorCode } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
@@ -29,6 +30,7 @@ export async function createUser(ctx: CommandContext & { input: TUserCreate }): 
     throw InvalidInputError.field('agency', 'only enforcement users act for an agency');
   if (await findUserByEmail(db, input.email))
     throw new ConflictError(`a user with email ${input.email} already exists`);
+  if (input.password) assertStrongPassword('password', input.password, [input.email, input.name]);
   try {
     return await insertUser(db, {
       email: input.email.toLowerCase(),
@@ -161,6 +163,7 @@ export async function changePassword(
   if (!user) throw new NotFoundError('user');
   if (!user.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword)))
     throw InvalidInputError.field('currentPassword', 'is not your current password');
+  assertStrongPassword('newPassword', input.newPassword, [user.email, user.name]);
   const passwordHash = await hashPassword(input.newPassword);
   await db.transaction(async (tx) => {
     await updateUserRow(tx, user.id, { passwordHash });

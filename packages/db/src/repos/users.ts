@@ -1,6 +1,6 @@
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../client';
-import { apiKeys, idempotencyKeys, sessions, users } from '../schema';
+import { apiKeys, sessions, users } from '../schema';
 
 export type UserRow = typeof users.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -122,41 +122,4 @@ export async function setUserDisabled(
 ): Promise<UserRow | undefined> {
   const [row] = await db.update(users).set({ disabledAt: at }).where(eq(users.id, id)).returning();
   return row;
-}
-
-export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
-
-/** Claims an idempotency key; returns the existing row when another request already holds it. */
-export async function claimIdempotencyKey(
-  db: Executor,
-  row: { userId: string; key: string; method: string; path: string; requestHash: string },
-): Promise<{ claimed: true } | { claimed: false; existing: IdempotencyRow }> {
-  const inserted = await db.insert(idempotencyKeys).values(row).onConflictDoNothing().returning();
-  if (inserted.length > 0) return { claimed: true };
-  const [existing] = await db
-    .select()
-    .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.userId, row.userId), eq(idempotencyKeys.key, row.key)));
-  if (!existing) return claimIdempotencyKey(db, row);
-  return { claimed: false, existing };
-}
-
-export async function completeIdempotencyKey(
-  db: Executor,
-  userId: string,
-  key: string,
-  statusCode: number,
-  responseBody: string,
-): Promise<void> {
-  await db
-    .update(idempotencyKeys)
-    .set({ statusCode, responseBody })
-    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
-}
-
-/** A request that failed with a server error may be retried with the same key. */
-export async function releaseIdempotencyKey(db: Executor, userId: string, key: string): Promise<void> {
-  await db
-    .delete(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
 }

@@ -1,4 +1,5 @@
 import { systemActor } from '@hoptrace/core';
+import { schema } from '@hoptrace/db';
 import { createHarness, type Harness } from '@hoptrace/server/testing/harness';
 import { signWebhook } from '@hoptrace/server/worker/webhooks';
 import type { AddressInfo } from 'node:net';
@@ -128,13 +129,39 @@ describe('the provider agent against simulated call records, through the API', (
     );
   });
 
-  it('learns of a hop by a signed webhook and refuses an unsigned one', async () => {
-    // A call whose terminating provider can answer alone: its record is there, single, on a mapped trunk.
-    const call = callSet.calls.find((c) => {
+  /** A call whose terminating provider can answer alone: its record is there, single, on a mapped trunk. */
+  const answerable = () =>
+    callSet.calls.find((c) => {
       const key = c.path[c.path.length - 1]!;
       const upstreamTrunk = network.byKey.get(key)!.trunkFrom[c.path[c.path.length - 2]!]!;
       return c.missingAt !== key && c.ambiguousAt !== key && loaded.peerMaps.get(key)!.peers[upstreamTrunk];
     })!;
+
+  it('answers a hop whose first answer was cut off by a crash, once the claim on its key lapses', async () => {
+    const call = answerable();
+    const hopId = await open(call);
+    const key = call.path[call.path.length - 1]!;
+    // What a server killed while answering leaves: the agent's key claimed, no answer, nobody renewing it.
+    await h.db.insert(schema.idempotencyKeys).values({
+      owner: `user:${loaded.providers.get(key)!.user.id}`,
+      key: `agent-${hopId}`,
+      method: 'POST',
+      path: `/api/v1/hops/${hopId}/answer`,
+      requestHash: null,
+      createdAt: h.clock.now(),
+      lockedUntil: new Date(h.clock.now().getTime() + 30_000),
+    });
+    const agent = agentFor(key);
+    const first = (await agent.pollOnce()).find((r) => r.hopId === hopId);
+    expect(first).toMatchObject({ outcome: 'refused', status: 409 });
+    h.clock.advance(31_000);
+    const second = (await agent.pollOnce()).find((r) => r.hopId === hopId);
+    expect(second?.outcome).toBe('answered');
+    expect((await h.analyst.get(`/api/v1/hops/${hopId}`)).json<{ status: string }>().status).toBe('answered');
+  });
+
+  it('learns of a hop by a signed webhook and refuses an unsigned one', async () => {
+    const call = answerable();
     const hopId = await open(call);
     const key = call.path[call.path.length - 1]!;
     const agent = agentFor(key);

@@ -166,8 +166,10 @@ export class ProviderAgent {
       typeof res.body === 'object' && res.body && 'detail' in res.body
         ? String(res.body.detail)
         : String(res.body);
-    // A 4xx will not improve by retrying; a 5xx or a network error is retried on the next poll.
-    if (res.status < 500) this.#seen.add(hop.id);
+    // A 4xx will not improve by retrying; a 5xx or a network error is retried on the next poll, and
+    // so are 429 (too many requests) and 409: the hop is still pending (polls only see pending hops),
+    // so the 409 is the key's earlier request still running, or cut off and freed once its lease lapses.
+    if (res.status < 500 && res.status !== 409 && res.status !== 429) this.#seen.add(hop.id);
     log({ level: 'error', msg: 'answer refused', ...base, status: res.status, detail });
     return { hopId: hop.id, outcome: 'refused', decision, status: res.status, detail };
   }
