@@ -1,5 +1,5 @@
 import { applyBulkAnswers, BULK_ANSWER_COLUMNS, listHops } from '@hoptrace/core';
-import { HOP_STATUSES, type THop } from '@hoptrace/contracts';
+import { csvRow, HOP_STATUSES, type THop } from '@hoptrace/contracts';
 import { z } from 'zod';
 import { bearer, ctxOf, typed, type App } from '../context';
 import { HttpProblem } from '../plugins/problems';
@@ -23,10 +23,6 @@ const ZBulkResult = z.object({
   refused: z.number().int(),
   rows: z.array(ZBulkRowResult),
 });
-
-const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-/** A leading =, +, - or @ would run as a formula when the provider opens the file in a spreadsheet. */
-const safeCell = (v: string) => csvCell(/^[=+\-@]/.test(v) && !/^\+\d+$/.test(v) ? `'${v}` : v);
 
 const EXPORT_COLUMNS = [
   'hop_id',
@@ -55,7 +51,8 @@ function exportRow(h: THop): string {
     h.campaign?.name ?? '',
   ];
   const blanks = EXPORT_COLUMNS.slice(known.length).map(() => '');
-  return [...known, ...blanks].map(safeCell).join(',');
+  // csvRow neutralises cells a spreadsheet would run as formulas (a campaign named "=HYPERLINK(…)").
+  return csvRow([...known, ...blanks]);
 }
 
 /** Bulk answers: download the pending hops as CSV, upload a CSV of answers, get a per-row report. */
