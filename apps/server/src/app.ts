@@ -17,7 +17,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import authPlugin from './plugins/auth';
 import idempotency from './plugins/idempotency';
-import problems from './plugins/problems';
+import problems, { clientErrorHandler, frameworkErrors } from './plugins/problems';
 import securityHeaders from './plugins/securityHeaders';
 import web from './plugins/web';
 import attachmentRoutes from './routes/attachments';
@@ -78,6 +78,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     trustProxy: process.env.HOPTRACE_TRUST_PROXY === 'true',
     ajv: { customOptions: { coerceTypes: false } },
+    // Errors before routing and refused by Node's HTTP parser answer in problem+json too.
+    frameworkErrors,
+    clientErrorHandler,
   });
   // Bodies are JSON only: Fastify's default text/plain parser would hand a route a string to validate (a
   // misleading 400 "expected object") where the answer is 415.
@@ -138,6 +141,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
+      // API answers carry customer details (origins), secrets (new API keys, feed keys), evidence and
+      // exports: no cache, shared or private, keeps a copy. A route that sets its own (the DNO list's
+      // revalidation by ETag) keeps it.
+      api.addHook('onSend', async (_request, reply, payload) => {
+        if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+        return payload;
+      });
       await api.register(authPlugin, { db: opts.db, clock: opts.clock });
       await api.register(idempotency, { db: opts.db });
       api.register(healthRoutes);

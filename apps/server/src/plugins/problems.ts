@@ -1,6 +1,8 @@
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { DomainError, type FieldError } from '@hoptrace/core';
 import { InvalidCursorError } from '@hoptrace/db';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
@@ -13,31 +15,87 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   404: ['not-found', 'Not found'],
   405: ['method-not-allowed', 'Method not allowed'],
   409: ['conflict', 'The request conflicts with the current state'],
+  408: ['request-timeout', 'The request took too long to arrive'],
   413: ['payload-too-large', 'The request body is too large'],
+  414: ['uri-too-long', 'The request path is too long'],
   415: ['unsupported-media-type', 'Unsupported content type'],
   422: ['unprocessable', 'The request cannot be processed'],
   429: ['rate-limited', 'Too many requests'],
+  431: ['headers-too-large', 'The request headers are too large'],
   500: ['internal', 'Something went wrong on our side'],
 };
 
-/** RFC 9457 problem details; every error the API gives has this shape. */
+/** RFC 9457 problem details: the body of every error the API gives. */
+export function problemBody(status: number, detail?: string, errors?: FieldError[]) {
+  const [slug, title] = TITLES[status] ?? TITLES[status >= 500 ? 500 : 400]!;
+  return {
+    type: `urn:hoptrace:problem:${slug}`,
+    title,
+    status,
+    ...(detail ? { detail } : {}),
+    ...(errors?.length ? { errors } : {}),
+  };
+}
+
 export function sendProblem(
   reply: FastifyReply,
   status: number,
   detail?: string,
   errors?: FieldError[],
 ): FastifyReply {
-  const [slug, title] = TITLES[status] ?? TITLES[status >= 500 ? 500 : 400]!;
   return reply
     .code(status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send({
-      type: `urn:hoptrace:problem:${slug}`,
-      title,
-      status,
-      ...(detail ? { detail } : {}),
-      ...(errors?.length ? { errors } : {}),
-    });
+    .send(problemBody(status, detail, errors));
+}
+
+/**
+ * Errors before routing (Fastify's `frameworkErrors`): a path with a broken percent-escape (`/hops/%ZZ`) or a
+ * path parameter too long, as problem+json like every other error.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return sendProblem(
+        reply,
+        400,
+        'the path is not valid: it holds a "%" that does not start a percent-escape of two hex digits (write "%" itself as %25)',
+        [{ path: '(path)', message: 'has a malformed percent-escape' }],
+      );
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return sendProblem(reply, 414, 'a part of the path is longer than any identifier the API knows', [
+        { path: '(path)', message: 'is too long' },
+      ]);
+    default:
+      return sendProblem(reply, 500, 'the error has been logged');
+  }
+}
+
+const CLIENT_ERRORS: Record<string, [status: number, detail: string]> = {
+  HPE_HEADER_OVERFLOW: [
+    431,
+    `the request headers are larger than the server accepts (${Math.floor(maxHeaderSize / 1024)} KB in all); send fewer or shorter headers (a large cookie?)`,
+  ],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'the request did not arrive in time; send it again'],
+};
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (Fastify's `clientErrorHandler`): headers too
+ * large (431), too slow (408), not HTTP (400). Answered as problem+json on the raw socket, then closed.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] = CLIENT_ERRORS[err.code ?? ''] ?? [
+    400,
+    'the request is not valid HTTP (a header name or value with characters HTTP does not allow?)',
+  ];
+  if (socket.writable) {
+    const body = JSON.stringify(problemBody(status, detail));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nCache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export class HttpProblem extends Error {
