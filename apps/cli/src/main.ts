@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { createUser, systemActor, systemClock, type CommandContext } from '@hoptrace/core';
 import { ZUserCreate } from '@hoptrace/contracts';
-import { openDatabase, type Database } from '@hoptrace/db';
+import { errorForLog, errorSummary, openDatabase, type Database } from '@hoptrace/db';
 import { ConfigError, configFromEnv, startServer } from '@hoptrace/server';
 import { importProvidersCsv } from './providerImport';
 import { registerAgentCommand } from './agentCommand';
@@ -180,6 +180,17 @@ export function buildCli(out: (s: string) => void = (s) => process.stdout.write(
   return program;
 }
 
+/**
+ * An unexpected error on standard error, through the log serializer (@hoptrace/db errorLog): a failed
+ * write's parameters and the database's echo of row values (customer details, hashes) are not printed.
+ * bin/hoptrace.js prints uncaught errors this way too.
+ */
+export function printFailure(err: unknown): void {
+  const { stack } = errorForLog(err);
+  const frames = (typeof stack === 'string' ? stack : '').split('\n').slice(1).join('\n');
+  process.stderr.write(`hoptrace: ${errorSummary(err)}\n${frames ? `${frames}\n` : ''}`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildCli();
   try {
@@ -196,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`hoptrace: ${err.message}\n`);
       return 2;
     }
-    process.stderr.write(`hoptrace: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    printFailure(err);
     return 1;
   }
 }

@@ -16,7 +16,9 @@ import type { Db } from '@hoptrace/db';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import authPlugin from './plugins/auth';
+import { safeLoggerOptions } from './logging';
 import idempotency from './plugins/idempotency';
+import inputHygiene from './plugins/inputHygiene';
 import problems, { clientErrorHandler, frameworkErrors } from './plugins/problems';
 import securityHeaders from './plugins/securityHeaders';
 import web from './plugins/web';
@@ -74,7 +76,10 @@ export const BODY_LIMIT = 1024 * 1024;
  */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    // Errors, URLs and messages pass through the redacting serializers (logging.ts) whatever the options.
+    logger: opts.logger
+      ? safeLoggerOptions(opts.logger === true ? {} : (opts.logger as Record<string, unknown>))
+      : false,
     bodyLimit: BODY_LIMIT,
     trustProxy: process.env.HOPTRACE_TRUST_PROXY === 'true',
     ajv: { customOptions: { coerceTypes: false } },
@@ -149,6 +154,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         return payload;
       });
       await api.register(authPlugin, { db: opts.db, clock: opts.clock });
+      await api.register(inputHygiene);
       await api.register(idempotency, { db: opts.db });
       api.register(healthRoutes);
       api.register(authRoutes, { secureCookies: opts.secureCookies ?? false });

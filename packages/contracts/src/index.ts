@@ -12,3 +12,4 @@ export * from './shaken';
 export * from './referrals';
 export * from './calls';
 export * from './csv';
+export * from './text';

@@ -20,3 +20,4 @@ export * from './repos/callWriter';
 export * from './repos/detection';
 export * from './repos/campaignRanking';
 export * from './repos/forward';
+export * from './errorLog';

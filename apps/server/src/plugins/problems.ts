@@ -1,7 +1,7 @@
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { DomainError, type FieldError } from '@hoptrace/core';
-import { InvalidCursorError } from '@hoptrace/db';
+import { InvalidCursorError, isUnstorableTextError } from '@hoptrace/db';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -53,21 +53,23 @@ export function sendProblem(
  * Errors before routing (Fastify's `frameworkErrors`): a path with a broken percent-escape (`/hops/%ZZ`) or a
  * path parameter too long, as problem+json like every other error.
  */
-export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
-      return sendProblem(
+      sendProblem(
         reply,
         400,
         'the path is not valid: it holds a "%" that does not start a percent-escape of two hex digits (write "%" itself as %25)',
         [{ path: '(path)', message: 'has a malformed percent-escape' }],
       );
+      return;
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return sendProblem(reply, 414, 'a part of the path is longer than any identifier the API knows', [
+      sendProblem(reply, 414, 'a part of the path is longer than any identifier the API knows', [
         { path: '(path)', message: 'is too long' },
       ]);
+      return;
     default:
-      return sendProblem(reply, 500, 'the error has been logged');
+      sendProblem(reply, 500, 'the error has been logged');
   }
 }
 
@@ -185,8 +187,17 @@ export default fp(function problems(app: FastifyInstance) {
       return sendProblem(reply, 400, `the body is not valid JSON: ${error.message}`, [
         { path: '(body)', message: 'is not valid JSON' },
       ]);
+    // The net behind the request check (plugins/inputHygiene.ts): text the database cannot store is bad input.
+    if (isUnstorableTextError(error))
+      return sendProblem(
+        reply,
+        400,
+        'a text value holds a character that cannot be stored: NUL (U+0000) or a lone UTF-16 surrogate',
+        [{ path: '(body)', message: 'holds a NUL character or a lone surrogate' }],
+      );
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return sendProblem(reply, status, error.message);
+    // The logger's serializer (logging.ts) keeps the statement's parameters and row values out of the log.
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(reply, 500, 'the error has been logged');
   });

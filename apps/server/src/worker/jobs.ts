@@ -9,7 +9,7 @@ import {
   type CoreSettings,
   type Clock,
 } from '@hoptrace/core';
-import { dropCallPartitionsBefore, type Db } from '@hoptrace/db';
+import { dropCallPartitionsBefore, errorSummary, type Db } from '@hoptrace/db';
 import { dispatchOnce, type DispatcherOptions } from './dispatcher';
 
 export interface JobContext {
@@ -107,9 +107,8 @@ export function startWorker(
     const p = job
       .run(ctx)
       .then(() => undefined)
-      .catch((err: unknown) =>
-        opts.log?.(`job ${job.id} failed`, { err: err instanceof Error ? err.message : String(err) }),
-      )
+      // errorSummary: a failed write's parameters (customer details, hashes) stay out of the log.
+      .catch((err: unknown) => opts.log?.(`job ${job.id} failed`, { err: errorSummary(err) }))
       .finally(() => running.delete(job.id));
     running.set(job.id, p);
     return p;
@@ -129,11 +128,11 @@ export function startWorker(
       stopped = true;
       for (const t of timers) clearInterval(t);
       await Promise.all(running.values());
-      await ctx.detection?.flush().catch((err: unknown) =>
-        opts.log?.('saving the campaign detector failed', {
-          err: err instanceof Error ? err.message : String(err),
-        }),
-      );
+      await ctx.detection
+        ?.flush()
+        .catch((err: unknown) =>
+          opts.log?.('saving the campaign detector failed', { err: errorSummary(err) }),
+        );
     },
   };
 }
