@@ -14,8 +14,8 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   403: ['forbidden', 'Not allowed'],
   404: ['not-found', 'Not found'],
   405: ['method-not-allowed', 'Method not allowed'],
-  409: ['conflict', 'The request conflicts with the current state'],
   408: ['request-timeout', 'The request took too long to arrive'],
+  409: ['conflict', 'The request conflicts with the current state'],
   413: ['payload-too-large', 'The request body is too large'],
   414: ['uri-too-long', 'The request path is too long'],
   415: ['unsupported-media-type', 'Unsupported content type'],
@@ -53,7 +53,7 @@ export function sendProblem(
  * Errors before routing (Fastify's `frameworkErrors`): a path with a broken percent-escape (`/hops/%ZZ`) or a
  * path parameter too long, as problem+json like every other error.
  */
-export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
       sendProblem(
@@ -69,6 +69,7 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
       ]);
       return;
     default:
+      request.log.error({ err: error }, 'framework error');
       sendProblem(reply, 500, 'the error has been logged');
   }
 }
