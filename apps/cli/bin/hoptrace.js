@@ -16,5 +16,11 @@ if (major < SUPPORTED_MAJOR) {
 }
 
 register();
-const { main } = await import('../src/main.ts');
+const { main, printFailure } = await import('../src/main.ts');
+// Node's own report of an uncaught error prints every field of it (a failed query's parameters among them).
+for (const event of ['uncaughtException', 'unhandledRejection'])
+  process.on(event, (err) => {
+    printFailure(err);
+    process.exit(1);
+  });
 process.exitCode = await main(process.argv);

@@ -10,7 +10,15 @@ import {
   type CoreSettings,
 } from '@hoptrace/core';
 import { ZUserCreate } from '@hoptrace/contracts';
-import { DataDirInUseError, dataDirOwner, findUserByEmail, openDatabase, type Database } from '@hoptrace/db';
+import {
+  DataDirInUseError,
+  dataDirOwner,
+  errorForLog,
+  errorSummary,
+  findUserByEmail,
+  openDatabase,
+  type Database,
+} from '@hoptrace/db';
 import {
   AdminConnectionError,
   checkConfiguration,
@@ -353,6 +361,20 @@ export function buildCli(io: CliIo): Command {
   return program;
 }
 
+/**
+ * An unexpected error on standard error, through the log serializer (@hoptrace/db errorLog): a failed
+ * write's parameters and the database's echo of row values (customer details, hashes) are not printed.
+ * bin/hoptrace.js prints uncaught errors this way too.
+ */
+export function printFailure(
+  err: unknown,
+  write: (s: string) => void = (s) => void process.stderr.write(s),
+): void {
+  const { stack } = errorForLog(err);
+  const frames = (typeof stack === 'string' ? stack : '').split('\n').slice(1).join('\n');
+  write(`hoptrace: ${errorSummary(err)}\n${frames ? `${frames}\n` : ''}`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const io = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() };
   return runCli(argv, { ...io, withDatabase: localDatabase(argv, io) });
@@ -376,7 +398,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       err(`hoptrace: ${e.message}\n`);
       return 2;
     }
-    err(`hoptrace: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    printFailure(e, err);
     return 1;
   }
 }

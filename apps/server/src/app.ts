@@ -16,9 +16,11 @@ import type { Db } from '@hoptrace/db';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import authPlugin from './plugins/auth';
+import { safeLoggerOptions } from './logging';
 import idempotency from './plugins/idempotency';
 import limits, { apiKeyLimit, DEFAULT_LIMITS, type LimitSettings } from './plugins/limits';
-import problems from './plugins/problems';
+import inputHygiene from './plugins/inputHygiene';
+import problems, { clientErrorHandler, frameworkErrors } from './plugins/problems';
 import securityHeaders from './plugins/securityHeaders';
 import web from './plugins/web';
 import attachmentRoutes from './routes/attachments';
@@ -123,10 +125,16 @@ export function trustProxyFromEnv(env: NodeJS.ProcessEnv = process.env): boolean
  */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    // Errors, URLs and messages pass through the redacting serializers (logging.ts) whatever the options.
+    logger: opts.logger
+      ? safeLoggerOptions(opts.logger === true ? {} : (opts.logger as Record<string, unknown>))
+      : false,
     bodyLimit: BODY_LIMIT,
     trustProxy: opts.trustProxy ?? trustProxyFromEnv(),
     ajv: { customOptions: { coerceTypes: false } },
+    // Errors before routing and refused by Node's HTTP parser answer in problem+json too.
+    frameworkErrors,
+    clientErrorHandler,
   });
   // Bodies are JSON only: Fastify's default text/plain parser would hand a route a string to validate (a
   // misleading 400 "expected object") where the answer is 415.
@@ -205,9 +213,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
+      // API answers carry customer details (origins), secrets (new API keys, feed keys), evidence and
+      // exports: no cache, shared or private, keeps a copy. A route that sets its own (the DNO list's
+      // revalidation by ETag) keeps it.
+      api.addHook('onSend', async (_request, reply, payload) => {
+        if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+        return payload;
+      });
       await api.register(authPlugin, { db: opts.db, clock: opts.clock, settings: opts.settings ?? {} });
       if (limitSettings.apiKeyPerMinute > 0)
         api.addHook('onRequest', apiKeyLimit(api, limitSettings.apiKeyPerMinute));
+      await api.register(inputHygiene);
       await api.register(idempotency, {
         db: opts.db,
         clock: limitsClock,

@@ -123,7 +123,7 @@ describe('RMD on closing notices', () => {
     const last = await h.provider({ name: 'Prairie Fiber (directory)', frn: '0000456789' });
     for (const p of [first, absent, last]) {
       const w = await p.user.post(`/api/v1/providers/${p.id}/webhooks`, {
-        url: `http://127.0.0.1:9/hooks/${p.id}`,
+        url: `http://127.0.0.1:9999/hooks/${p.id}`,
       });
       expect(w.statusCode, w.body).toBe(201);
     }

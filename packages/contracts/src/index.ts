@@ -11,3 +11,5 @@ export * from './rmd';
 export * from './shaken';
 export * from './referrals';
 export * from './calls';
+export * from './csv';
+export * from './text';

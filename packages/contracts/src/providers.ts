@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ZIsoDateTime, ZPageQuery, ZUuid } from './common';
 import { ZProviderRmd } from './rmd';
+import { storableText } from './text';
 
 export function isTimeZone(tz: string): boolean {
   try {
@@ -69,20 +70,23 @@ export const ZCountry = z
   .toUpperCase()
   .regex(/^[A-Z]{2}$/, 'a country is a two-letter ISO 3166 code, e.g. US');
 
-export const ZProviderCreate = z.object({
-  name: z.string().trim().min(1).max(300),
-  dbaNames: z.array(z.string().trim().min(1).max(300)).max(50).default([]),
-  country: ZCountry.default('US'),
-  ocns: z.array(ZOcn).max(100).default([]),
-  frn: ZFrn.optional(),
-  rmdNumber: ZRmdNumber.optional(),
-  timezone: ZTimeZone.optional(),
-  contacts: z.array(ZContact).max(50).default([]),
-  escalationContacts: z.array(ZContact).max(50).default([]),
-  businessHours: ZBusinessHours.optional(),
-  allowLinkAnswers: z.boolean().optional(),
-  verified: z.boolean().optional(),
-});
+// storableText: `hoptrace providers import` parses each CSV row with this schema, outside the API's request check.
+export const ZProviderCreate = storableText(
+  z.object({
+    name: z.string().trim().min(1).max(300),
+    dbaNames: z.array(z.string().trim().min(1).max(300)).max(50).default([]),
+    country: ZCountry.default('US'),
+    ocns: z.array(ZOcn).max(100).default([]),
+    frn: ZFrn.optional(),
+    rmdNumber: ZRmdNumber.optional(),
+    timezone: ZTimeZone.optional(),
+    contacts: z.array(ZContact).max(50).default([]),
+    escalationContacts: z.array(ZContact).max(50).default([]),
+    businessHours: ZBusinessHours.optional(),
+    allowLinkAnswers: z.boolean().optional(),
+    verified: z.boolean().optional(),
+  }),
+);
 export type TProviderCreate = z.infer<typeof ZProviderCreate>;
 
 export const ZProviderPatch = z

@@ -4,6 +4,7 @@ import { ZPhoneNumber } from './phone';
 import { ZCountry } from './providers';
 import { ZHopRmd } from './rmd';
 import { ZSignerRequest, ZTracebackShaken } from './shaken';
+import { storableText } from './text';
 
 export const TRACEBACK_STATUSES = ['open', 'closed'] as const;
 /**
@@ -78,34 +79,37 @@ export const ZCustomer = z.object({
   accountRef: z.string().trim().max(200).optional(),
 });
 
-export const ZHopAnswer = z.discriminatedUnion('kind', [
-  z
-    .object({
-      kind: z.literal('upstream'),
-      upstreamProviderId: ZUuid.optional(),
-      upstreamProvider: ZNewProvider.optional(),
+// storableText: bulk answer files parse each row with this schema, outside the API's request check.
+export const ZHopAnswer = storableText(
+  z.discriminatedUnion('kind', [
+    z
+      .object({
+        kind: z.literal('upstream'),
+        upstreamProviderId: ZUuid.optional(),
+        upstreamProvider: ZNewProvider.optional(),
+        comment,
+      })
+      .superRefine((v, ctx) => {
+        const given = Number(v.upstreamProviderId !== undefined) + Number(v.upstreamProvider !== undefined);
+        if (given !== 1)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['upstreamProviderId'],
+            message:
+              'name the upstream provider: either upstreamProviderId from the directory, or upstreamProvider',
+          });
+      }),
+    z.object({
+      kind: z.literal('origin'),
+      customer: ZCustomer,
+      action: z.enum(ORIGIN_ACTIONS),
+      /** Whether the customer holds (is assigned or licensed) the calling number; weighs A attestations. */
+      numberHeld: z.boolean().optional(),
       comment,
-    })
-    .superRefine((v, ctx) => {
-      const given = Number(v.upstreamProviderId !== undefined) + Number(v.upstreamProvider !== undefined);
-      if (given !== 1)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['upstreamProviderId'],
-          message:
-            'name the upstream provider: either upstreamProviderId from the directory, or upstreamProvider',
-        });
     }),
-  z.object({
-    kind: z.literal('origin'),
-    customer: ZCustomer,
-    action: z.enum(ORIGIN_ACTIONS),
-    /** Whether the customer holds (is assigned or licensed) the calling number; weighs A attestations. */
-    numberHeld: z.boolean().optional(),
-    comment,
-  }),
-  z.object({ kind: z.literal('not_found'), comment }),
-]);
+    z.object({ kind: z.literal('not_found'), comment }),
+  ]),
+);
 export type THopAnswer = z.infer<typeof ZHopAnswer>;
 
 export const ZTracebackAction = z.discriminatedUnion('action', [

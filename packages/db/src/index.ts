@@ -25,3 +25,4 @@ export * from './backup';
 export * from './dataDirLock';
 export * from './repos/ops';
 export * from './repos/limits';
+export * from './errorLog';

@@ -42,6 +42,25 @@ describe('address guard', () => {
     ['fd00::1', false],
     ['::ffff:127.0.0.1', false],
     ['::ffff:8.8.8.8', true],
+    // IPv4-compatible (deprecated) and other IPv6 forms that carry or reach an IPv4 address.
+    ['::127.0.0.1', false],
+    ['::7f00:1', false],
+    ['::10.0.0.1', false],
+    // Written dotted, an embedded IPv4 address is judged as that address (ipaddr.js reads it as mapped).
+    ['::8.8.8.8', true],
+    ['::ffff:7f00:1', false],
+    ['::ffff:0:127.0.0.1', false],
+    ['64:ff9b::127.0.0.1', false],
+    ['64:ff9b::7f00:1', false],
+    ['64:ff9b:1::a00:1', false],
+    ['2002:7f00:1::1', false],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', false],
+    ['2001:db8::1', false],
+    ['::', false],
+    ['100::1', false],
+    ['fec0::1', false],
+    ['ff02::1', false],
+    ['2a00:1450:4001:80b::200e', true],
     ['not-an-ip', false],
   ])('%s public=%s', (address, expected) => {
     expect(isPublicAddress(address)).toBe(expected);
@@ -58,6 +77,10 @@ describe('address guard', () => {
       'https://[::1]/x',
       'https://169.254.169.254/latest/meta-data',
       'https://0x7f.1/x',
+      'https://[::127.0.0.1]/x',
+      'https://[::7f00:1]/x',
+      'https://[::ffff:127.0.0.1]/x',
+      'https://[64:ff9b::127.0.0.1]/x',
     ]) {
       expect(failure(await fetcher.fetch(url)).kind, url).toBe('blocked-address');
     }

@@ -89,13 +89,32 @@ interface CacheEntry {
 
 const USER_AGENT = 'hoptrace-shaken/0.1 (STIR/SHAKEN verifier)';
 
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
+
+/**
+ * Whether an address is on the public internet: what hoptrace may connect to on a stranger's word (x5u,
+ * CRLs, webhook URLs). IPv4: outside every special range (loopback, private, link-local, CGNAT, reserved...).
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d, and any IPv6 written with a dotted IPv4 tail, as DNS answers
+ * print them) is judged as the IPv4 address it carries. Other IPv6: only
+ * global unicast (2000::/3, RFC 4291) outside its special ranges, which refuses the forms that carry or reach an
+ * IPv4 address (IPv4-compatible ::a.b.c.d and ::7f00:1, NAT64 64:ff9b::/96, 6to4, Teredo) and the unrouted ones.
+ */
 export function isPublicAddress(address: string): boolean {
-  if (typeof address !== 'string' || !ipaddr.isValid(address)) return false;
-  let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-  }
-  return parsed.range() === 'unicast';
+  return addressRange(address) === 'unicast';
+}
+
+/**
+ * The range an address is in, as ipaddr.js names them (`unicast` is public; `loopback`, `private`,
+ * `linkLocal`, `rfc6052`...), `nonGlobal` for IPv6 outside 2000::/3 (IPv4-compatible ::7f00:1 among them),
+ * `invalid` for what is not an address.
+ */
+export function addressRange(address: string): string {
+  if (typeof address !== 'string' || !ipaddr.isValid(address)) return 'invalid';
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.range();
+  const v6 = parsed as ipaddr.IPv6;
+  const range = v6.range();
+  return range === 'unicast' && !v6.match(GLOBAL_UNICAST_V6) ? 'nonGlobal' : range;
 }
 
 async function systemLookup(hostname: string): Promise<string[]> {

@@ -27,7 +27,7 @@ export type {
   CertificateSummary,
 } from './result';
 
-export { createGuardedFetcher, cacheLifetimeSeconds, isPublicAddress } from './fetcher';
+export { addressRange, createGuardedFetcher, cacheLifetimeSeconds, isPublicAddress } from './fetcher';
 export type {
   CredentialFetcher,
   FetchOutcome,

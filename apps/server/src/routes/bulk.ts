@@ -9,7 +9,7 @@ import {
   type Actor,
   type BulkResult,
 } from '@hoptrace/core';
-import { HOP_STATUSES, type THop } from '@hoptrace/contracts';
+import { csvRow, HOP_STATUSES, type THop } from '@hoptrace/contracts';
 import { claimBusySlot, releaseBusySlot, renewBusySlot } from '@hoptrace/db';
 import { errorCodes as fastifyErrors } from 'fastify';
 import { z } from 'zod';
@@ -41,10 +41,6 @@ const ZBulkResult = z.object({
   rows: z.array(ZBulkRowResult),
 });
 
-const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-/** A leading =, +, - or @ would run as a formula when the provider opens the file in a spreadsheet. */
-const safeCell = (v: string) => csvCell(/^[=+\-@]/.test(v) && !/^\+\d+$/.test(v) ? `'${v}` : v);
-
 const EXPORT_COLUMNS = [
   'hop_id',
   'traceback_id',
@@ -72,7 +68,8 @@ function exportRow(h: THop): string {
     h.campaign?.name ?? '',
   ];
   const blanks = EXPORT_COLUMNS.slice(known.length).map(() => '');
-  return [...known, ...blanks].map(safeCell).join(',');
+  // csvRow neutralises cells a spreadsheet would run as formulas (a campaign named "=HYPERLINK(…)").
+  return csvRow([...known, ...blanks]);
 }
 
 /**

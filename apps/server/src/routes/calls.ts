@@ -81,6 +81,8 @@ export default function callRoutes(app: FastifyInstance, opts: { uploadLimit?: n
         response: { 200: ZCallIngestResult },
       },
       bodyLimit: uploadLimit,
+      // parseCallRecord drops control characters, NUL included, from a record's text (contracts calls.ts).
+      config: { bodyTextCleaned: true },
     },
     async (request) => {
       const ctx = ctxOf(app, request);

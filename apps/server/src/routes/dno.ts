@@ -11,6 +11,7 @@ import {
   type DnoListEntry,
 } from '@hoptrace/core';
 import {
+  csvRow,
   ZDnoChanges,
   ZDnoChangesQuery,
   ZDnoCheckBatch,
@@ -60,17 +61,12 @@ const CSV_COLUMNS = [
   'version_added',
 ] as const;
 
-function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 function* csvLines(entries: readonly DnoListEntry[]): Generator<string> {
   yield `${CSV_COLUMNS.join(',')}\r\n`;
   let chunk = '';
   for (const e of entries) {
-    chunk += `${[e.id, e.category, e.start, e.end, e.source, e.reason, e.organisation, e.evidence, e.addedAt, e.versionAdded].map(csvField).join(',')}\r\n`;
+    // csvRow neutralises cells a spreadsheet would run as formulas (a reason of "=cmd|…").
+    chunk += `${csvRow([e.id, e.category, e.start, e.end, e.source, e.reason, e.organisation, e.evidence, e.addedAt, e.versionAdded])}\r\n`;
     if (chunk.length > 64 * 1024) {
       yield chunk;
       chunk = '';

@@ -6,9 +6,11 @@ import {
   markOutboxDead,
   markOutboxRetry,
   markOutboxSent,
+  redactText,
   type Db,
   type OutboxRow,
 } from '@hoptrace/db';
+import { urlForLog } from '../logging';
 import type { EmailTransport } from './email';
 import { deliverWebhook, signWebhook, SIGNATURE_HEADER, type WebhookPolicy } from './webhooks';
 
@@ -118,7 +120,13 @@ export async function dispatchOnce(
       if (now.getTime() - row.createdAt.getTime() >= GIVE_UP_AFTER_MS[row.channel]) {
         await markOutboxDead(o.db, row.id, error);
         o.onResult?.(row.channel, 'dead');
-        o.log?.('notice given up', { id: row.id, channel: row.channel, recipient: row.recipient, error });
+        o.log?.('notice given up', {
+          id: row.id,
+          channel: row.channel,
+          // A webhook URL may carry a token in its query; an error may quote what the receiver said.
+          recipient: row.channel === 'webhook' ? urlForLog(row.recipient) : row.recipient,
+          error: redactText(error),
+        });
       } else {
         o.onResult?.(row.channel, 'retry');
         await markOutboxRetry(

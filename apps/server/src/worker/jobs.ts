@@ -10,7 +10,7 @@ import {
   type CoreSettings,
   type Clock,
 } from '@hoptrace/core';
-import { dropCallPartitionsBefore, type Db } from '@hoptrace/db';
+import { dropCallPartitionsBefore, errorSummary, type Db } from '@hoptrace/db';
 import { dispatchOnce, type DispatcherOptions } from './dispatcher';
 
 export interface JobContext {
@@ -158,7 +158,8 @@ export function startWorker(
         opts.observer?.jobSucceededAt(job.id, at);
       })
       .catch((err: unknown) => {
-        const message = err instanceof Error ? err.message : String(err);
+        // errorSummary: a failed write's parameters (customer details, hashes) stay out of the log.
+        const message = errorSummary(err);
         s.lastError = message;
         opts.observer?.jobRun(job.id, (performance.now() - began) / 1000, false);
         opts.log?.(`job ${job.id} failed`, { err: message });
@@ -186,11 +187,11 @@ export function startWorker(
       stopped = true;
       for (const t of timers) clearInterval(t);
       await Promise.all(running.values());
-      await ctx.detection?.flush().catch((err: unknown) =>
-        opts.log?.('saving the campaign detector failed', {
-          err: err instanceof Error ? err.message : String(err),
-        }),
-      );
+      await ctx.detection
+        ?.flush()
+        .catch((err: unknown) =>
+          opts.log?.('saving the campaign detector failed', { err: errorSummary(err) }),
+        );
     },
   };
 }

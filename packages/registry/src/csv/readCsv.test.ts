@@ -39,6 +39,21 @@ describe('readCsv', () => {
     expect(summary.error?.message).toMatch(/never closed/);
   });
 
+  it('ends at a cell PostgreSQL cannot store (NUL), naming its line and column', async () => {
+    const nul = await collect(
+      'number,reason\n+12025550100,fine\n+12025550101,"bad\u0000"\n+12025550102,after\n',
+    );
+    expect(nul.rows.map((r) => r.line)).toEqual([1, 2]);
+    expect(nul.summary.error).toEqual({
+      code: 'malformed_csv',
+      line: 3,
+      message: 'line 3, column reason: must not contain the NUL character (U+0000)',
+    });
+    // Files are bytes: a lone surrogate cannot arrive (UTF-8 decoding makes it U+FFFD).
+    // Other control characters are data.
+    expect((await collect('a\nbell\u0007\n')).summary.error).toBeNull();
+  });
+
   it('reports a quote inside an unquoted field', async () => {
     const { summary } = await collect('a,b\n1,2\n3,x"y\n');
     expect(summary.error).toMatchObject({ code: 'malformed_csv', line: 3 });

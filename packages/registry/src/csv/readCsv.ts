@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { CsvErrorCode } from 'csv-parse';
+import { unstorableTextReason } from '@hoptrace/contracts';
 
 /** Anything a CSV can be read from: a stream (file, upload), or the whole text in memory. */
 export type CsvInput = Readable | AsyncIterable<Uint8Array | string> | string | Uint8Array;
@@ -85,6 +86,8 @@ export async function readCsv(
   let records = 0;
   let lastEndLine = 0;
   let stopped = false;
+  let header: string[] | null = null;
+  let badText: CsvReadError | null = null;
   const totalBytes = options.totalBytes ?? null;
   const onProgress = options.onProgress;
 
@@ -97,7 +100,19 @@ export async function readCsv(
     lastEndLine = startLine + countLineBreaks(record);
     if (record.length === 1 && record[0] === '') return null;
     records++;
-    if (onRow(record, startLine) === false) {
+    header ??= record;
+    // Text PostgreSQL cannot store (NUL, a lone surrogate) ends the read: a file that holds it is broken.
+    const bad = record.findIndex((f) => unstorableTextReason(f) !== null);
+    if (bad !== -1) {
+      const name = header[bad]?.trim();
+      const column = name ? `column ${name}` : `column ${bad + 1}`;
+      badText = {
+        code: 'malformed_csv',
+        line: startLine,
+        message: `line ${startLine}, ${column}: ${unstorableTextReason(record[bad]!)}`,
+      };
+    }
+    if (badText || onRow(record, startLine) === false) {
       stopped = true;
       source.unpipe(parser);
       source.destroy();
@@ -151,6 +166,7 @@ export async function readCsv(
     };
   }
   onProgress?.({ bytesRead, totalBytes, records });
+  if (badText) return { error: badText, records, bytesRead, stopped: false };
   return { error: null, records, bytesRead, stopped };
 }
 
