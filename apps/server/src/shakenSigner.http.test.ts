@@ -133,11 +133,13 @@ describe('two origin records: the path origin and the signer claim', () => {
     expect(after.hops.find((x) => x.id === pathHop.id)!.answer).toMatchObject({ action: 'terminated' });
     expect(after.hops.find((x) => x.id === signerHop.id)!.answer).toMatchObject({ action: 'investigating' });
 
-    // Both reads of customer data are recorded.
+    // The read of both customers is recorded, once for this one view, naming both hops.
     const events = (await h.analyst.get(`/api/v1/tracebacks/${tb.id}/events`)).json<{ items: TEvent[] }>()
       .items;
-    const viewed = events.filter((e) => e.type === 'origin.viewed').map((e) => e.hopId);
-    expect(viewed).toEqual(expect.arrayContaining([pathHop.id, signerHop.id]));
+    const viewed = events.filter((e) => e.type === 'origin.viewed');
+    expect(viewed).toHaveLength(1);
+    expect(viewed[0]!.hopId).toBe(pathHop.id);
+    expect(viewed[0]!.data).toEqual({ hops: [pathHop.id, signerHop.id] });
 
     // Providers never see the traceback (nor either customer); their hop views carry the action only.
     expect((await signer.user.get(`/api/v1/tracebacks/${tb.id}`)).statusCode).toBe(404);

@@ -90,6 +90,16 @@ describe.skipIf(!portal)('enforcement users read the tracebacks referred to thei
     await event.waitFor();
     expect(await text(event)).toContain(`Referred to ${AGENCY}`);
 
+    // Printed, the page is the case alone: the path and the origin, without the menu, header or buttons.
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('.mantine-AppShell-navbar').isVisible()).toBe(false);
+    expect(await page.locator('.mantine-AppShell-header').isVisible()).toBe(false);
+    expect(await page.getByRole('button').first().isVisible()).toBe(false);
+    expect(await page.getByTestId('path-end').isVisible()).toBe(true);
+    expect(await page.getByText('Origin customer (CPNI)').isVisible()).toBe(true);
+    await page.emulateMedia({ media: 'screen' });
+    expect(await page.locator('.mantine-AppShell-navbar').isVisible()).toBe(true);
+
     // A traceback not referred to the agency is the same "not found" as a missing one.
     await page.goto(`/tracebacks/${notReferred}`);
     await page.getByRole('heading', { name: 'Nothing here' }).waitFor();

@@ -61,21 +61,21 @@ export async function getTraceback(ctx: CommandContext & { tracebackId: string }
     const signerHop = latestOriginOn(SIGNER_LINE);
     origin = pathHop ? await unsafeFindOriginOfHop(db, pathHop.id) : undefined;
     signerOrigin = signerHop ? await unsafeFindOriginOfHop(db, signerHop.id) : undefined;
-    // Every read of customer data (CPNI) is recorded in the timeline.
-    await appendEvents(
-      db,
-      [origin, signerOrigin]
-        .filter((o) => o !== undefined)
-        .map((o) => ({
+    // Every read of customer data (CPNI) is recorded in the timeline: one event per read, naming each
+    // hop whose customer it showed (the path's origin and the signer's own answer are one view).
+    const read = [origin, signerOrigin].filter((o) => o !== undefined);
+    if (read.length)
+      await appendEvents(db, [
+        {
           tracebackId: t.id,
-          hopId: o.hopId,
+          hopId: read[0]!.hopId,
           at: clock.now(),
           actorUserId: actor.userId,
           actor: actor.label,
           type: 'origin.viewed',
-          data: {},
-        })),
-    );
+          data: read.length > 1 ? { hops: read.map((o) => o.hopId) } : {},
+        },
+      ]);
   }
   const attachments = await attachmentsOfHops(
     db,
