@@ -29,8 +29,10 @@ export function parseCrl(input: Uint8Array): CrlParse {
     let der = input;
     const head = Buffer.from(input.subarray(0, 64)).toString('latin1');
     if (head.includes('-----BEGIN')) {
-      const [block] = pemDecode(Buffer.from(input).toString('latin1'), x509.PemConverter.CrlTag);
-      if (!block) return { ok: false, reason: 'no X509 CRL block in the PEM text' };
+      // `X509 CRL` is what openssl writes (RFC 7468's label); `CRL` what some other tools do.
+      const text = Buffer.from(input).toString('latin1');
+      const [block] = [...pemDecode(text, 'X509 CRL'), ...pemDecode(text, x509.PemConverter.CrlTag)];
+      if (!block) return { ok: false, reason: 'no CRL block (BEGIN X509 CRL) in the PEM text' };
       der = block;
     }
     // asn1js stops at 10,000 nodes by default, about 3,300 revoked entries; the byte cap of the

@@ -4,7 +4,15 @@ import { lintShakenCertificate } from './lint';
 import { x509 } from './peculiar';
 import { createTestPki, issueTestCertificate } from './test-pki';
 import { decodeTnAuthList } from './tn-auth-list';
-import { Oid, ShakenPolicy, integerValue, parseCertificateDer, parseCertificates, serialKey } from './x509';
+import {
+  Oid,
+  ShakenPolicy,
+  integerValue,
+  parseCertificateDer,
+  parseCertificates,
+  serialKey,
+  toPem,
+} from './x509';
 
 const pki = createTestPki({ spc: '1234', crlUrl: 'https://sti-pa.example/crl' });
 
@@ -51,6 +59,18 @@ describe('reading DER with @peculiar/asn1-x509', () => {
     const parsed = parseCrl(pki.createCrl({ revoked }).der);
     expect(parsed.ok && parsed.crl.revoked.size).toBe(5001);
     expect(parsed.ok && parsed.crl.revoked.has(pki.leaf.serialHex)).toBe(true);
+  });
+
+  it('reads a CRL in PEM as openssl writes it (BEGIN X509 CRL), as BEGIN CRL, and in DER', () => {
+    const { der } = pki.createCrl({ revoked: [{ serialHex: pki.leaf.serialHex }] });
+    for (const bytes of [der, Buffer.from(toPem(der, 'X509 CRL')), Buffer.from(toPem(der, 'CRL'))]) {
+      const parsed = parseCrl(bytes);
+      expect(parsed.ok && parsed.crl.revoked.has(pki.leaf.serialHex)).toBe(true);
+    }
+    expect(parseCrl(Buffer.from(toPem(der, 'CERTIFICATE')))).toEqual({
+      ok: false,
+      reason: 'no CRL block (BEGIN X509 CRL) in the PEM text',
+    });
   });
 
   it('lints a certificate whose extension list @peculiar/x509 refuses as a whole', () => {
