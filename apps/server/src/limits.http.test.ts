@@ -226,6 +226,11 @@ describe('settings', () => {
     expect(trustProxyConfig({ HOPTRACE_TRUST_PROXY: '10.0.0.2,fd00::/8' })).toEqual(['10.0.0.2', 'fd00::/8']);
     expect(() => trustProxyConfig({ HOPTRACE_TRUST_PROXY: '1' })).toThrow(/proxies' addresses/);
     expect(() => trustProxyConfig({ HOPTRACE_TRUST_PROXY: 'proxy.local' })).toThrow(ConfigError);
+    expect(configFromEnv({}).idempotencyLeaseMs).toBe(30_000);
+    expect(configFromEnv({ HOPTRACE_IDEMPOTENCY_LEASE_MS: '3000' }).idempotencyLeaseMs).toBe(3000);
+    expect(() => configFromEnv({ HOPTRACE_IDEMPOTENCY_LEASE_MS: '500' })).toThrow(
+      /HOPTRACE_IDEMPOTENCY_LEASE_MS/,
+    );
   });
 
   it('refuses to start with a first admin password that is easy to guess, before touching the database', async () => {

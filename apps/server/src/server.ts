@@ -34,6 +34,7 @@ import { createMetrics, type Metrics } from './ops/metrics';
 import { DEFAULT_SWEEP_MAX_AGE_S, type ReadinessOptions } from './ops/ready';
 import { buildOpsApp } from './ops/routes';
 import { isIP } from 'node:net';
+import { DEFAULT_IDEMPOTENCY_LEASE_MS } from './plugins/idempotency';
 import { SERVER_API_KEY_PER_MINUTE, type LimitSettings } from './plugins/limits';
 import { ensureWebBuild } from './webBuild';
 import { createEmailTransport } from './worker/email';
@@ -64,6 +65,8 @@ export interface ServerConfig {
   /** Call records older than this many days are dropped (a month at a time) and refused at import; 0 keeps all. */
   callRetentionDays?: number | undefined;
   outboxLeaseMs?: number | undefined;
+  /** How long an Idempotency-Key claim holds unrenewed (a request cut off by a crash frees its key after this). */
+  idempotencyLeaseMs?: number | undefined;
   reminders: ReminderSchedule;
   outboxRetryBaseMs?: number | undefined;
   /** Rate limits and upload limits (HOPTRACE_LOGIN_RATE_LIMIT, HOPTRACE_API_KEY_RATE_LIMIT, HOPTRACE_BULK_*). */
@@ -297,6 +300,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     callRetentionDays: retentionFromEnv(env),
     outboxLeaseMs: env.HOPTRACE_OUTBOX_LEASE_MS ? Number(env.HOPTRACE_OUTBOX_LEASE_MS) : undefined,
     outboxRetryBaseMs: env.HOPTRACE_OUTBOX_RETRY_MS ? Number(env.HOPTRACE_OUTBOX_RETRY_MS) : undefined,
+    idempotencyLeaseMs: intFromEnv(
+      env,
+      'HOPTRACE_IDEMPOTENCY_LEASE_MS',
+      DEFAULT_IDEMPOTENCY_LEASE_MS,
+      1_000,
+      600_000,
+      'milliseconds',
+    ),
     limits: limitsFromEnv(env),
     trustProxy: trustProxyConfig(env),
     webhookPolicy: {
@@ -457,6 +468,7 @@ async function serve(
       readiness,
       startup,
       limits: cfg.limits,
+      idempotencyLeaseMs: cfg.idempotencyLeaseMs,
       ...(cfg.trustProxy !== undefined ? { trustProxy: cfg.trustProxy } : {}),
     });
     app = web;

@@ -144,6 +144,12 @@ export const SETTINGS: readonly SettingDoc[] = [
       'PEM bundle or STI-PA trust list (JSON) of the STI-CA roots Identity headers must chain to; without it no signature is fully trusted',
   },
   {
+    name: 'HOPTRACE_IDEMPOTENCY_LEASE_MS',
+    default: '`30000`',
+    meaning:
+      'how long a request holds its `Idempotency-Key` without renewing it (renewed every third of this while it runs): a retry of a request cut off by a crash runs once this has passed, and gets 409 with `Retry-After` before (decision 0019)',
+  },
+  {
     name: 'HOPTRACE_API_KEY_CACHE_SECONDS',
     default: '`5`',
     meaning:
