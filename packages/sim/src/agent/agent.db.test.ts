@@ -129,6 +129,38 @@ describe('the provider agent against simulated call records, through the API', (
     );
   });
 
+  it('logs no customer detail, in dry-run mode too, where it decides an origin', async () => {
+    // A traceback opened straight at a call's originating provider, which finds its own customer.
+    const call = callSet.calls.find((c) => {
+      const key = c.path[0]!;
+      const peer = Object.entries(loaded.peerMaps.get(key)!.customers);
+      return c.missingAt !== key && c.ambiguousAt !== key && peer.length > 0;
+    })!;
+    const origin = call.path[0]!;
+    const res = await h.analyst.post('/api/v1/tracebacks', {
+      call: {
+        startedAt: call.startedAt.toISOString(),
+        callingNumber: call.callingNumber,
+        calledNumber: call.calledNumber,
+      },
+      firstProviderId: loaded.providers.get(origin)!.id,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const hopId = res.json<{ hops: Array<{ id: string }> }>().hops[0]!.id;
+    const decided = (await agentFor(origin, true).pollOnce()).find((r) => r.hopId === hopId);
+    if (decided?.outcome !== 'dry_run') throw new Error(`expected a dry run, got ${JSON.stringify(decided)}`);
+    const answer = decided.decision.action === 'answer' ? decided.decision.answer : null;
+    expect(answer?.kind).toBe('origin');
+    const customer = answer?.kind === 'origin' ? answer.customer : null;
+    expect(customer?.name).toBeTruthy();
+    const line = logs.find((l) => l.hopId === hopId && l.msg === 'would answer (dry run)');
+    expect(line?.answer).toEqual({
+      kind: 'origin',
+      action: answer?.kind === 'origin' ? answer.action : null,
+    });
+    expect(JSON.stringify(logs)).not.toContain(customer!.name);
+  });
+
   /** A call whose terminating provider can answer alone: its record is there, single, on a mapped trunk. */
   const answerable = () =>
     callSet.calls.find((c) => {

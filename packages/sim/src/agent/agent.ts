@@ -148,7 +148,8 @@ export class ProviderAgent {
     }
     if (this.#opts.dryRun) {
       this.#seen.add(hop.id);
-      log({ level: 'info', msg: 'would answer (dry run)', ...base, answer: decision.answer });
+      // The decision's customer is CPNI: a log never carries it, dry run or not.
+      log({ level: 'info', msg: 'would answer (dry run)', ...base, answer: redact(decision) });
       return { hopId: hop.id, outcome: 'dry_run', decision };
     }
     const res = await this.#opts.transport({
