@@ -372,7 +372,12 @@ async function* measured(
 async function rowsInUse(raw: Raw, tables: BackupTable[]): Promise<string[]> {
   const used: string[] = [];
   for (const t of tables) {
-    const r = await raw.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${quote(t.name)}) AS any`);
+    // The migrations write the audit ledger's head and first entry themselves: those are not data.
+    if (t.name === 'audit_head') continue;
+    const own = t.name === 'audit_ledger' ? ` WHERE actor <> 'system:migration'` : '';
+    const r = await raw.query<{ any: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM ${quote(t.name)}${own}) AS any`,
+    );
     if (r[0]?.any) used.push(t.name);
   }
   return used;
@@ -439,7 +444,8 @@ export async function restoreDatabase(
       // Triggers (append-only timeline and attachments, search text) and foreign keys stay off
       // while the rows go in as they were; they are whole because they were whole when copied.
       await tx.query('SET LOCAL session_replication_role = replica');
-      if (used.length) await tx.query(`TRUNCATE ${[...here.keys()].map(quote).join(', ')}`);
+      // Everything goes, including what the migrations wrote (the ledger's head and first entry).
+      await tx.query(`TRUNCATE ${[...here.keys()].map(quote).join(', ')}`);
       for (const p of header.partitions)
         await tx.query(
           `CREATE TABLE IF NOT EXISTS ${quote(p.name)} PARTITION OF ${quote(p.parent)} ${p.bound}`,

@@ -1021,3 +1021,55 @@ export const referrals = pgTable(
     index('referrals_agency_idx').on(t.agency, t.referredAt),
   ],
 );
+
+/**
+ * The audit ledger (decision 0024): one entry per change and per read of customer details, hash-chained.
+ * Callers insert `at`, the actor, `action`, the subject and `details`; a BEFORE INSERT trigger takes the
+ * head (`audit_head`, locked until commit), sets `seq` (gap-free), `prev_hash`, `entry` (the canonical
+ * JSON of the entry, the exact text hashed) and `hash = sha256(prev_hash ‖ entry)`. Append-only (trigger).
+ * Timeline events reach it through a deferred trigger on `events`, so every command that writes the
+ * timeline is audited at its commit.
+ */
+export const auditLedger = pgTable(
+  'audit_ledger',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull(),
+    actor: text('actor').notNull(),
+    actorUserId: uuid('actor_user_id'),
+    action: text('action').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: text('subject_id'),
+    details: jsonb('details')
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+    entry: text('entry').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_ledger_actor_idx').on(t.actor, t.seq),
+    index('audit_ledger_actor_user_idx').on(t.actorUserId, t.seq),
+    index('audit_ledger_subject_idx').on(t.subjectType, t.subjectId, t.seq),
+    index('audit_ledger_action_idx').on(t.action, t.seq),
+  ],
+);
+
+/** The ledger's head: one row, the last entry's sequence number and hash; the lock every append takes. */
+export const auditHead = pgTable(
+  'audit_head',
+  {
+    id: integer('id').primaryKey(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [check('audit_head_one_row', sql`${t.id} = 1`)],
+);
+
+/** Heads published at intervals (the log, the public statistics page), so a rewritten chain shows. */
+export const auditPublishedHeads = pgTable('audit_published_heads', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  hash: text('hash').notNull(),
+  publishedAt: ts('published_at').notNull(),
+});
