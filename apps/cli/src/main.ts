@@ -38,6 +38,7 @@ import { registerSimulateCommand } from './simulateCommand';
 import { importRmdFile } from './rmdImport';
 import { registerShaken } from './shakenCommand';
 import { registerCallsCommand, registerCampaignsCommand } from './callsCommand';
+import { registerAuditCommands } from './auditCommand';
 import { registerBackupCommands } from './backupCommand';
 
 const VERSION = (
@@ -345,6 +346,14 @@ export function buildCli(io: CliIo): Command {
     },
   );
   registerCampaignsCommand(program, io, (fn) => withDatabase((_db, ctx) => fn(ctx)));
+  registerAuditCommands(
+    program,
+    io,
+    (fn) => withDatabase((_db, ctx) => fn(ctx)),
+    (message) => {
+      throw new UsageError(message);
+    },
+  );
   registerBackupCommands(program, io, VERSION, (message) => {
     throw new UsageError(message);
   });

@@ -24,6 +24,7 @@ import problems, { clientErrorHandler, frameworkErrors } from './plugins/problem
 import securityHeaders from './plugins/securityHeaders';
 import web from './plugins/web';
 import attachmentRoutes from './routes/attachments';
+import auditRoutes from './routes/audit';
 import authRoutes from './routes/auth';
 import callRoutes from './routes/calls';
 import campaignRoutes from './routes/campaigns';
@@ -237,6 +238,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       api.register(rmdRoutes);
       api.register(tracebackRoutes);
       api.register(referralRoutes);
+      api.register(auditRoutes);
       api.register(shakenRoutes, {
         verifier: opts.verifier ?? createVerifier({ trust: emptyTrustStore() }),
       });

@@ -3,6 +3,7 @@ import {
   createUser,
   DEFAULT_REMINDER_SCHEDULE,
   DEFAULT_SESSION_IDLE_MINUTES,
+  DEFAULT_AUDIT_HEAD_MINUTES,
   DEFAULT_SESSION_MAX_HOURS,
   weakPasswordReason,
   generatePassword,
@@ -64,6 +65,8 @@ export interface ServerConfig {
   shakenSignerHops?: 'auto' | 'manual' | undefined;
   /** Call records older than this many days are dropped (a month at a time) and refused at import; 0 keeps all. */
   callRetentionDays?: number | undefined;
+  /** How often the worker publishes the audit ledger's head (HOPTRACE_AUDIT_HEAD_MINUTES, default 60). */
+  auditHeadMinutes?: number | undefined;
   outboxLeaseMs?: number | undefined;
   /** How long an Idempotency-Key claim holds unrenewed (a request cut off by a crash frees its key after this). */
   idempotencyLeaseMs?: number | undefined;
@@ -298,6 +301,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     stiTrustAnchors: env.HOPTRACE_STI_TRUST_ANCHORS || undefined,
     shakenSignerHops: signerHopsFromEnv(env),
     callRetentionDays: retentionFromEnv(env),
+    auditHeadMinutes: intFromEnv(
+      env,
+      'HOPTRACE_AUDIT_HEAD_MINUTES',
+      DEFAULT_AUDIT_HEAD_MINUTES,
+      1,
+      10_080,
+      'a number of minutes',
+    ),
     outboxLeaseMs: env.HOPTRACE_OUTBOX_LEASE_MS ? Number(env.HOPTRACE_OUTBOX_LEASE_MS) : undefined,
     outboxRetryBaseMs: env.HOPTRACE_OUTBOX_RETRY_MS ? Number(env.HOPTRACE_OUTBOX_RETRY_MS) : undefined,
     idempotencyLeaseMs: intFromEnv(
@@ -417,6 +428,7 @@ async function serve(
     reminders: cfg.reminders,
     shaken: { verifier, signerHops: cfg.shakenSignerHops ?? 'auto' },
     callRetentionDays: cfg.callRetentionDays ?? 0,
+    auditHeadMinutes: cfg.auditHeadMinutes ?? DEFAULT_AUDIT_HEAD_MINUTES,
     observer: metrics.observer,
     ...(cfg.auth ? { auth: cfg.auth } : {}),
   };

@@ -214,6 +214,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     meaning: 'a session ends this long after sign-in, however used (1 to 720)',
   },
   {
+    name: 'HOPTRACE_AUDIT_HEAD_MINUTES',
+    default: '`60`',
+    meaning:
+      "how often the worker publishes the audit ledger's head when it moved (in the log, and at `/api/v1/public/audit-head`); 1 to 10080",
+  },
+  {
     name: 'HOPTRACE_API_KEY',
     default: '—',
     meaning: "`hoptrace agent`: the API key of one of the provider's users (`--api-key` overrides)",

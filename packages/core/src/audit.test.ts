@@ -38,6 +38,11 @@ function run(rows: AuditChainRow[], head = rows.at(-1), expected = new Map<numbe
   return v.finish(head && { seq: head.seq, hash: head.hash });
 }
 
+function expectBreak(found: ReturnType<typeof run>, seq: number, words: string) {
+  expect(found?.seq).toBe(seq);
+  expect(found?.reason).toContain(words);
+}
+
 describe('AuditChainVerifier', () => {
   it('accepts a whole chain and computes sha256(prevHash ‖ entry) like sha256sum would', () => {
     expect(run(chain(5))).toBeNull();
@@ -50,28 +55,22 @@ describe('AuditChainVerifier', () => {
   it('names a changed entry, a changed column, a removed entry, a broken link and a short head', () => {
     const changed = chain(5);
     changed[2] = { ...changed[2]!, entry: changed[2]!.entry.replace('"n": 3', '"n": 4') };
-    expect(run(changed)).toMatchObject({
-      seq: 3,
-      reason: expect.stringContaining('does not match its hash'),
-    });
+    expectBreak(run(changed), 3, 'does not match its hash');
 
     const column = chain(5);
     column[1] = { ...column[1]!, actor: 'someone@else.example' };
-    expect(run(column)).toMatchObject({ seq: 2, reason: expect.stringContaining('actor') });
+    expectBreak(run(column), 2, 'actor');
 
     const gap = chain(5);
     gap.splice(3, 1);
-    expect(run(gap)).toMatchObject({ seq: 4, reason: expect.stringContaining('missing') });
+    expectBreak(run(gap), 4, 'missing');
 
     const relinked = chain(5);
     relinked[3] = { ...relinked[3]!, prevHash: GENESIS_HASH };
-    expect(run(relinked)).toMatchObject({ seq: 4, reason: expect.stringContaining('link') });
+    expectBreak(run(relinked), 4, 'link');
 
     const cut = chain(5);
-    expect(run(cut.slice(0, 3), cut[4])).toMatchObject({
-      seq: 4,
-      reason: expect.stringContaining('removed'),
-    });
+    expectBreak(run(cut.slice(0, 3), cut[4]), 4, 'removed');
   });
 
   it('holds the chain to heads kept elsewhere', () => {

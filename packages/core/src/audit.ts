@@ -16,6 +16,7 @@ import {
   listPublishedHeads,
   readAuditChain,
   readAuditHead,
+  InvalidCursorError,
   type AuditChainRow,
   type AuditRow,
   type Executor,
@@ -23,7 +24,6 @@ import {
 import type { Actor } from './actor';
 import type { Clock } from './clock/clock';
 import type { CommandContext } from './context';
-import { InvalidInputError } from './errors';
 import { authorize, policy } from './policies';
 
 /**
@@ -41,7 +41,7 @@ export interface AuditEntryInput {
 
 export async function audit(
   db: Executor,
-  ctx: { clock: Clock; actor: Actor },
+  ctx: { clock: Pick<Clock, 'now'>; actor: Actor },
   ...entries: AuditEntryInput[]
 ): Promise<void> {
   const at = ctx.clock.now();
@@ -246,6 +246,15 @@ export async function verifyAuditLedger(
   };
 }
 
+export const DEFAULT_AUDIT_HEAD_MINUTES = 60;
+
+/** Publishes the head when the last one is `everyMs` old (or there is none) and the head moved since. */
+export async function publishAuditHeadIfDue(ctx: { db: Executor; clock: Clock; everyMs: number }) {
+  const last = await latestPublishedHead(ctx.db);
+  if (last && ctx.clock.now().getTime() - last.publishedAt.getTime() < ctx.everyMs) return null;
+  return publishAuditHead(ctx);
+}
+
 /** Records the head as published (when it moved since the last time) and returns it. */
 export async function publishAuditHead(ctx: { db: Executor; clock: Clock }) {
   const head = await readAuditHead(ctx.db);
@@ -300,8 +309,9 @@ export async function listAudit(ctx: CommandContext & { query: TAuditQuery }): P
   const { query } = ctx;
   let beforeSeq: number | undefined;
   if (query.cursor !== undefined) {
+    // A ledger cursor is the last sequence number given out; the API reports this at query.cursor.
     if (!/^[1-9][0-9]{0,15}$/.test(query.cursor))
-      throw InvalidInputError.field('cursor', 'is not a cursor this list gave out');
+      throw new InvalidCursorError('cursor is not one this server issued');
     beforeSeq = Number(query.cursor);
   }
   const subject = parseAuditSubject(query.subject);

@@ -5,6 +5,7 @@ import {
   deleteSession,
   findApiKeyUser,
   findLiveSession,
+  findUser,
   findUserByEmail,
   findUserTotp,
   insertLoginChallenge,
@@ -16,7 +17,9 @@ import {
   type UserRow,
 } from '@hoptrace/db';
 import type { TRole } from '@hoptrace/contracts';
-import type { Actor } from './actor';
+import { systemActor, type Actor } from './actor';
+import { audit } from './audit';
+import { deviceOf } from './commands/sessions';
 import type { Clock } from './clock/clock';
 import { authSettingsOf, type CoreSettings, type RequireMfa } from './context';
 
@@ -124,14 +127,30 @@ export async function startSession(
   await deleteDeadSessions(opts.db, now, new Date(now.getTime() - idleMs), user.id);
   const token = generateSecret('hts');
   const expiresAt = new Date(now.getTime() + maxMs);
-  const row = await insertSession(opts.db, {
-    userId: user.id,
-    tokenHash: hashSecret(token),
-    createdAt: now,
-    lastUsedAt: now,
-    expiresAt,
-    userAgent: cleanMeta(meta.userAgent, 512),
-    ip: cleanMeta(meta.ip, 64),
+  const userAgent = cleanMeta(meta.userAgent, 512);
+  const ip = cleanMeta(meta.ip, 64);
+  const row = await opts.db.transaction(async (tx) => {
+    const session = await insertSession(tx, {
+      userId: user.id,
+      tokenHash: hashSecret(token),
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt,
+      userAgent,
+      ip,
+    });
+    // Who signed in, from where: the session is the user's own act.
+    await audit(
+      tx,
+      { clock: opts.clock, actor: actorFor(user, 'portal') },
+      {
+        action: 'session.started',
+        subject: 'session',
+        subjectId: session.id,
+        details: { userId: user.id, email: user.email, device: deviceOf(userAgent), ip },
+      },
+    );
+    return session;
   });
   return { user, token, sessionId: row.id, expiresAt };
 }
@@ -183,8 +202,22 @@ export async function login(
   return { kind: 'session', ...(await startSession(opts, user, meta)) };
 }
 
-export async function logout(opts: { db: Db }, token: string): Promise<void> {
-  await deleteSession(opts.db, hashSecret(token));
+export async function logout(opts: { db: Db; clock: Clock }, token: string): Promise<void> {
+  await opts.db.transaction(async (tx) => {
+    const gone = await deleteSession(tx, hashSecret(token));
+    if (!gone) return;
+    const user = await findUser(tx, gone.userId);
+    await audit(
+      tx,
+      { clock: opts.clock, actor: user ? actorFor(user, 'portal') : systemActor('session') },
+      {
+        action: 'session.ended',
+        subject: 'session',
+        subjectId: gone.id,
+        details: { userId: gone.userId, by: 'sign-out' },
+      },
+    );
+  });
 }
 
 /** `sessions.last_used_at` is written at most this often per session (the idle timeout counts from it). */

@@ -17,6 +17,8 @@ export interface CoreSettings {
   observer?: CoreObserver;
   /** Second factor and session timeouts (decision 0020). */
   auth?: AuthSettings;
+  /** HOPTRACE_AUDIT_HEAD_MINUTES: how often the worker publishes the audit ledger's head (default 60). */
+  auditHeadMinutes?: number;
 }
 
 /**

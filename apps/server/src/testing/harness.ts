@@ -143,6 +143,7 @@ const COUNTED_TABLES = [
   'campaigns',
   'users',
   'apiKeys',
+  'auditLedger',
 ] as const satisfies ReadonlyArray<keyof typeof schema>;
 type CountedTable = (typeof COUNTED_TABLES)[number];
 

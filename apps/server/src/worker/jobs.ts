@@ -1,5 +1,7 @@
 import {
   autoOpenScheduled,
+  DEFAULT_AUDIT_HEAD_MINUTES,
+  publishAuditHeadIfDue,
   openedBy,
   sweepOverdueHops,
   sweepScheduledNotices,
@@ -20,6 +22,8 @@ export interface JobContext {
   settings?: CoreSettings;
   /** Campaign detection over arriving call records (absent: the job does nothing). */
   detection?: CampaignDetection;
+  /** The worker's log (a job that publishes something says it here). */
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
 /**
@@ -89,7 +93,24 @@ export const JOBS: readonly JobDefinition[] = [
     everyMs: 3_600_000,
     async run(ctx) {
       const from = retainedFrom({ clock: ctx.clock, settings: ctx.settings });
-      return from ? (await dropCallPartitionsBefore(ctx.db, from)).length : 0;
+      return from
+        ? (await dropCallPartitionsBefore(ctx.db, from, { actor: 'system:retention', at: ctx.clock.now() }))
+            .length
+        : 0;
+    },
+  },
+  {
+    id: 'audit.publish-head',
+    everyMs: 60_000,
+    // The audit ledger's head, published every HOPTRACE_AUDIT_HEAD_MINUTES (default 60) when it moved:
+    // kept in audit_published_heads (served at /api/v1/public/audit-head) and written to the log, so
+    // copies live outside the database and a rewritten chain shows (decision 0024).
+    async run(ctx) {
+      const everyMs = (ctx.settings?.auditHeadMinutes ?? DEFAULT_AUDIT_HEAD_MINUTES) * 60_000;
+      const head = await publishAuditHeadIfDue({ db: ctx.db, clock: ctx.clock, everyMs });
+      if (!head?.fresh) return 0;
+      ctx.log?.('audit ledger head published', { seq: head.seq, hash: head.hash });
+      return 1;
     },
   },
   {
@@ -149,7 +170,7 @@ export function startWorker(
     const began = performance.now();
     const s = state.get(job.id)!;
     const p = job
-      .run(ctx)
+      .run(ctx.log || !opts.log ? ctx : { ...ctx, log: opts.log })
       .then(() => {
         const at = ctx.clock.now();
         s.lastSuccessAt = at;

@@ -263,7 +263,9 @@ async function ingestInto(
     if (result.refused > 0) return result;
   }
 
-  const writer = await openCallWriter(ctx.db);
+  const writer = await openCallWriter(ctx.db, {
+    audit: { actor: ctx.actor.label, actorUserId: ctx.actor.userId, now: () => ctx.clock.now() },
+  });
   let inFlight: Promise<void> = Promise.resolve();
   try {
     const builder = new CallBatchBuilder();

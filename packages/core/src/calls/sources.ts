@@ -26,6 +26,7 @@ import {
   type Page,
 } from '@hoptrace/db';
 import { generateSecret, hashSecret, invalidateApiKeys } from '../auth';
+import { audit } from '../audit';
 import { pgErrorCode, type CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
@@ -67,16 +68,25 @@ export async function createCallSource(
   await checkProvider(ctx, ctx.input.terminatingProviderId);
   if (await findCallSourceByName(ctx.db, ctx.input.name))
     throw new ConflictError(`a call source named "${ctx.input.name}" exists already`);
-  const { source } = await ensureCallSource(ctx.db, {
-    name: ctx.input.name,
-    createdBy: ctx.actor.userId,
-    createdAt: ctx.clock.now(),
+  const id = await ctx.db.transaction(async (tx) => {
+    const { source } = await ensureCallSource(tx, {
+      name: ctx.input.name,
+      createdBy: ctx.actor.userId,
+      createdAt: ctx.clock.now(),
+    });
+    await updateCallSource(tx, source.id, {
+      description: ctx.input.description ?? null,
+      terminatingProviderId: ctx.input.terminatingProviderId ?? null,
+    });
+    await audit(tx, ctx, {
+      action: 'call_source.created',
+      subject: 'call_source',
+      subjectId: source.id,
+      details: { name: ctx.input.name, terminatingProviderId: ctx.input.terminatingProviderId ?? null },
+    });
+    return source.id;
   });
-  await updateCallSource(ctx.db, source.id, {
-    description: ctx.input.description ?? null,
-    terminatingProviderId: ctx.input.terminatingProviderId ?? null,
-  });
-  return presentOne(ctx, source.id);
+  return presentOne(ctx, id);
 }
 
 export async function updateCallSourceFor(
@@ -86,12 +96,22 @@ export async function updateCallSourceFor(
   if (!(await findCallSource(ctx.db, ctx.sourceId))) throw new NotFoundError('call source');
   await checkProvider(ctx, ctx.input.terminatingProviderId);
   try {
-    await updateCallSource(ctx.db, ctx.sourceId, {
-      ...(ctx.input.name !== undefined ? { name: ctx.input.name } : {}),
-      ...(ctx.input.description !== undefined ? { description: ctx.input.description } : {}),
-      ...(ctx.input.terminatingProviderId !== undefined
-        ? { terminatingProviderId: ctx.input.terminatingProviderId }
-        : {}),
+    await ctx.db.transaction(async (tx) => {
+      await updateCallSource(tx, ctx.sourceId, {
+        ...(ctx.input.name !== undefined ? { name: ctx.input.name } : {}),
+        ...(ctx.input.description !== undefined ? { description: ctx.input.description } : {}),
+        ...(ctx.input.terminatingProviderId !== undefined
+          ? { terminatingProviderId: ctx.input.terminatingProviderId }
+          : {}),
+      });
+      await audit(tx, ctx, {
+        action: 'call_source.updated',
+        subject: 'call_source',
+        subjectId: ctx.sourceId,
+        details: {
+          changed: Object.keys(ctx.input).filter((k) => ctx.input[k as keyof TCallSourcePatch] !== undefined),
+        },
+      });
     });
   } catch (err) {
     if (pgErrorCode(err) === '23505')
@@ -120,14 +140,23 @@ export async function createFeedKey(
   authorize(policy.manageCallSources(ctx.actor), 'route');
   if (!(await findCallSource(ctx.db, ctx.sourceId))) throw new NotFoundError('call source');
   const key = generateSecret('htf');
-  const row = await insertApiKey(ctx.db, {
-    userId: null,
-    sourceId: ctx.sourceId,
-    name: ctx.input.name,
-    prefix: key.slice(0, 12),
-    keyHash: hashSecret(key),
-    scopes: ['feed'],
-    createdAt: ctx.clock.now(),
+  const row = await ctx.db.transaction(async (tx) => {
+    const created = await insertApiKey(tx, {
+      userId: null,
+      sourceId: ctx.sourceId,
+      name: ctx.input.name,
+      prefix: key.slice(0, 12),
+      keyHash: hashSecret(key),
+      scopes: ['feed'],
+      createdAt: ctx.clock.now(),
+    });
+    await audit(tx, ctx, {
+      action: 'feed_key.created',
+      subject: 'feed_key',
+      subjectId: created.id,
+      details: { sourceId: ctx.sourceId, name: created.name },
+    });
+    return created;
   });
   return { ...presentFeedKey(row), key };
 }
@@ -142,7 +171,17 @@ export async function revokeFeedKey(
   ctx: CommandContext & { sourceId: number; keyId: string },
 ): Promise<TFeedKey> {
   authorize(policy.manageCallSources(ctx.actor), 'route');
-  const row = await revokeFeedKeyRow(ctx.db, ctx.sourceId, ctx.keyId, ctx.clock.now());
+  const row = await ctx.db.transaction(async (tx) => {
+    const revoked = await revokeFeedKeyRow(tx, ctx.sourceId, ctx.keyId, ctx.clock.now());
+    if (revoked)
+      await audit(tx, ctx, {
+        action: 'feed_key.revoked',
+        subject: 'feed_key',
+        subjectId: revoked.id,
+        details: { sourceId: ctx.sourceId, name: revoked.name },
+      });
+    return revoked;
+  });
   if (!row) throw new NotFoundError('feed key');
   invalidateApiKeys({ keyId: row.id });
   return presentFeedKey(row);

@@ -40,6 +40,7 @@ import {
   type RankedCampaignRow,
 } from '@hoptrace/db';
 import { eq, sql } from 'drizzle-orm';
+import { audit } from '../audit';
 import type { CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
@@ -286,6 +287,16 @@ export async function updateCampaign(ctx: CommandContext & { campaignId: string;
       })
       .where(eq(schema.campaigns.id, row.id));
     if (status !== row.status) await bumpDetectorVersion(tx, at);
+    await audit(tx, ctx, {
+      action: 'campaign.updated',
+      subject: 'campaign',
+      subjectId: row.id,
+      details: {
+        changed: Object.keys(input).filter((k) => input[k as keyof typeof input] !== undefined),
+        ...(input.name !== undefined ? { name: { from: row.name, to: input.name } } : {}),
+        ...(status !== row.status ? { status: { from: row.status, to: status } } : {}),
+      },
+    });
   });
   return getCampaignDetail(ctx);
 }
@@ -337,6 +348,12 @@ export async function mergeCampaigns(ctx: CommandContext & { campaignId: string;
       })
       .where(eq(schema.campaigns.id, keep.id));
     await bumpDetectorVersion(tx, at);
+    await audit(tx, ctx, {
+      action: 'campaign.merged',
+      subject: 'campaign',
+      subjectId: keep.id,
+      details: { absorbed: [...new Set(ctx.absorb)] },
+    });
   });
   return getCampaignDetail(ctx);
 }
@@ -395,6 +412,12 @@ export async function splitCampaign(
         .where(eq(schema.campaigns.id, c.id));
     }
     await bumpDetectorVersion(tx, at);
+    await audit(tx, ctx, {
+      action: 'campaign.split',
+      subject: 'campaign',
+      subjectId: from.id,
+      details: { into: part.id, name: part.name, calls: moved },
+    });
     return part;
   });
   return getCampaignDetail({ ...ctx, campaignId: created.id });
@@ -416,7 +439,15 @@ export async function setAutoOpenPolicy(
 ): Promise<TAutoOpenPolicy> {
   authorize(policy.manageCampaigns(ctx.actor), 'route');
   const value = ZAutoOpenPolicy.parse(ctx.input);
-  await writeSetting(ctx.db, POLICY_KEY, value, ctx.clock.now(), ctx.actor.userId);
+  await ctx.db.transaction(async (tx) => {
+    await writeSetting(tx, POLICY_KEY, value, ctx.clock.now(), ctx.actor.userId);
+    await audit(tx, ctx, {
+      action: 'settings.changed',
+      subject: 'settings',
+      subjectId: POLICY_KEY,
+      details: value,
+    });
+  });
   return value;
 }
 

@@ -13,6 +13,7 @@ import {
 } from '@hoptrace/db';
 import { classifyNumber, parseDnoCsv, type CsvInput, type DnoImportEntry } from '@hoptrace/registry';
 import type { Actor } from '../actor';
+import { audit } from '../audit';
 import type { CommandContext } from '../context';
 import { presentDnoEntry } from '../dnoList';
 import { ConflictError, InvalidInputError, NotFoundError, type FieldError } from '../errors';
@@ -137,13 +138,20 @@ export async function addDnoEntries(
   if (errors.length > 0)
     throw new InvalidInputError(errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
   const now = clock.now();
-  const { version, rows } = await db.transaction((tx) =>
-    addUnderLock(
+  const { version, rows } = await db.transaction(async (tx) => {
+    const added = await addUnderLock(
       tx,
       entries.filter((e) => e !== null),
       { actor, now, via: 'api' },
-    ),
-  );
+    );
+    await audit(tx, ctx, {
+      action: 'dno.entries_added',
+      subject: 'dno',
+      subjectId: added.version,
+      details: dnoCounts(added.rows),
+    });
+    return added;
+  });
   return { version, results: rows.map((r) => ({ status: r.status, entry: presentDnoEntry(r.row) })) };
 }
 
@@ -176,6 +184,12 @@ export async function retireDnoEntry(
         data: ctx.reason ? { reason: ctx.reason } : {},
       },
     ]);
+    await audit(tx, ctx, {
+      action: 'dno.entry_retired',
+      subject: 'dno',
+      subjectId: version,
+      details: { entryId: row.id, reason: ctx.reason ?? null },
+    });
     return { version, entry: presentDnoEntry(row) };
   });
 }
@@ -204,9 +218,24 @@ export async function importDnoCsv(
     );
   }
   const now = clock.now();
-  const { version, rows } = await db.transaction((tx) =>
-    addUnderLock(tx, parsed.entries, { actor, now, via: `import${ctx.fileName ? ` ${ctx.fileName}` : ''}` }),
-  );
+  const { version, rows } = await db.transaction(async (tx) => {
+    const added = await addUnderLock(tx, parsed.entries, {
+      actor,
+      now,
+      via: `import${ctx.fileName ? ` ${ctx.fileName}` : ''}`,
+    });
+    await audit(tx, ctx, {
+      action: 'dno.imported',
+      subject: 'dno',
+      subjectId: added.version,
+      details: {
+        fileName: ctx.fileName ?? null,
+        ...dnoCounts(added.rows),
+        rejected: parsed.rows.filter((r) => r.status === 'rejected').length,
+      },
+    });
+    return added;
+  });
   const byLine = new Map(parsed.entries.map((e, i) => [e.line, rows[i]]));
   const report = parsed.rows.map((r) => {
     const applied = byLine.get(r.line);
@@ -226,5 +255,12 @@ export async function importDnoCsv(
       rejected: report.filter((r) => r.status === 'rejected').length,
     },
     rows: report,
+  };
+}
+
+function dnoCounts(rows: readonly { status: 'added' | 'unchanged' }[]) {
+  return {
+    added: rows.filter((r) => r.status === 'added').length,
+    unchanged: rows.filter((r) => r.status === 'unchanged').length,
   };
 }

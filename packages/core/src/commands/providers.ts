@@ -5,6 +5,7 @@ import {
   updateProvider as updateProviderRow,
   type ProviderRow,
 } from '@hoptrace/db';
+import { audit, changedFields } from '../audit';
 import type { CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy, PROVIDER_SELF_SERVICE_FIELDS } from '../policies';
@@ -15,21 +16,30 @@ export const DEFAULT_PROVIDER_TIMEZONE = 'America/New_York';
 export async function createProvider(ctx: CommandContext & { input: TProviderCreate }): Promise<ProviderRow> {
   const { db, actor, input } = ctx;
   authorize(policy.createProvider(actor), 'route');
-  return insertProvider(db, {
-    name: input.name,
-    dbaNames: input.dbaNames,
-    country: input.country,
-    ocns: [...new Set(input.ocns)],
-    frn: input.frn ?? null,
-    rmdNumber: input.rmdNumber ?? null,
-    timezone: input.timezone ?? DEFAULT_PROVIDER_TIMEZONE,
-    contacts: input.contacts,
-    escalationContacts: input.escalationContacts,
-    businessHours: input.businessHours ?? null,
-    allowLinkAnswers: input.allowLinkAnswers ?? true,
-    // A provider entered by staff is vouched for unless they say otherwise.
-    verified: input.verified ?? true,
-    createdBy: actor.userId,
+  return db.transaction(async (tx) => {
+    const row = await insertProvider(tx, {
+      name: input.name,
+      dbaNames: input.dbaNames,
+      country: input.country,
+      ocns: [...new Set(input.ocns)],
+      frn: input.frn ?? null,
+      rmdNumber: input.rmdNumber ?? null,
+      timezone: input.timezone ?? DEFAULT_PROVIDER_TIMEZONE,
+      contacts: input.contacts,
+      escalationContacts: input.escalationContacts,
+      businessHours: input.businessHours ?? null,
+      allowLinkAnswers: input.allowLinkAnswers ?? true,
+      // A provider entered by staff is vouched for unless they say otherwise.
+      verified: input.verified ?? true,
+      createdBy: actor.userId,
+    });
+    await audit(tx, ctx, {
+      action: 'provider.created',
+      subject: 'provider',
+      subjectId: row.id,
+      details: { name: row.name, ocns: row.ocns, frn: row.frn, verified: row.verified },
+    });
+    return row;
   });
 }
 
@@ -53,12 +63,19 @@ export async function updateProvider(
   if (current.mergedIntoId)
     throw new ConflictError(`this record was merged into ${current.mergedIntoId}; change that one instead`);
   const { ocns, ...rest } = input;
-  const row = await updateProviderRow(
-    db,
-    providerId,
-    { ...rest, ...(ocns ? { ocns: [...new Set(ocns)] } : {}) },
-    clock.now(),
-  );
+  const patch = { ...rest, ...(ocns ? { ocns: [...new Set(ocns)] } : {}) };
+  const row = await db.transaction(async (tx) => {
+    const updated = await updateProviderRow(tx, providerId, patch, clock.now());
+    const changed = changedFields(current, patch as Partial<ProviderRow>);
+    if (updated && changed.length)
+      await audit(tx, ctx, {
+        action: 'provider.updated',
+        subject: 'provider',
+        subjectId: providerId,
+        details: { name: current.name, changed },
+      });
+    return updated;
+  });
   if (!row) throw new NotFoundError('provider');
   return row;
 }

@@ -27,6 +27,7 @@ import {
   type RmdFiling,
   type RmdParseResult,
 } from '@hoptrace/registry';
+import { audit } from '../audit';
 import type { CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
@@ -283,6 +284,20 @@ export async function importRmd(
       tx,
       proposals.map((p) => ({ ...p, importId: imp.id, createdAt: now })),
     );
+    await audit(tx, ctx, {
+      action: 'rmd.imported',
+      subject: 'rmd',
+      subjectId: imp.id,
+      details: {
+        fileName: ctx.fileName ?? null,
+        records: parsed.records.length,
+        added: diff.added.length,
+        changed: diff.changed.length,
+        removed: diff.removed.length,
+        linked,
+        proposed: proposals.length,
+      },
+    });
 
     return {
       importId: imp.id,
@@ -327,6 +342,12 @@ export async function decideRmdMatch(
         linkedAt: now,
         linkedBy: actor.userId,
       });
+    await audit(tx, ctx, {
+      action: status === 'accepted' ? 'rmd.match_accepted' : 'rmd.match_rejected',
+      subject: 'provider',
+      subjectId: proposal.providerId,
+      details: { proposalId: proposal.id, filingId: proposal.filingId },
+    });
     return { id: proposal.id, status };
   });
 }

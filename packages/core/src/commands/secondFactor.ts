@@ -1,6 +1,5 @@
 import { normalizeSecondFactorCode, type TTotpSetup, type TTotpStatus } from '@hoptrace/contracts';
 import {
-  appendEvents,
   claimChallengeTry,
   countRecoveryCodesLeft,
   deleteChallenge,
@@ -19,6 +18,7 @@ import {
   type UserRow,
 } from '@hoptrace/db';
 import type { Actor } from '../actor';
+import { audit } from '../audit';
 import {
   CHALLENGE_TRIES,
   hashSecret,
@@ -415,8 +415,8 @@ const userActor = (user: UserRow): Actor => ({
 });
 
 /**
- * Changes to a user's sign-in are events on no traceback (as a provider merge is): who did it, to whom.
- * Never a secret, code or hash. The hash-chained audit ledger (issue 17, point 2) will take these over.
+ * Changes to a user's sign-in, in the audit ledger (decision 0024): who did it, to whom. Never a
+ * secret, code or hash. Call it last in the transaction (the ledger's head is held until commit).
  */
 export async function recordUserEvent(
   tx: Executor,
@@ -426,14 +426,14 @@ export async function recordUserEvent(
   user: UserRow,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  await appendEvents(tx, [
+  await audit(
+    tx,
+    { clock: { now: () => at }, actor },
     {
-      tracebackId: null,
-      at,
-      actorUserId: actor.userId,
-      actor: actor.label,
-      type,
-      data: { userId: user.id, email: user.email, ...extra },
+      action: type,
+      subject: 'user',
+      subjectId: user.id,
+      details: { email: user.email, ...extra },
     },
-  ]);
+  );
 }

@@ -14,6 +14,7 @@ import type { Clock } from '../clock/clock';
 import { authSettingsOf, type CommandContext, type CoreSettings } from '../context';
 import { ConflictError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
+import { audit } from '../audit';
 import { recordUserEvent } from './secondFactor';
 
 /**
@@ -72,7 +73,16 @@ export async function endOwnSession(
     throw new ConflictError(
       'this is the session you are using; sign out (POST /api/v1/auth/logout) to end it',
     );
-  if (!(await deleteSessionOfUser(ctx.db, actor.userId, ctx.sessionId))) throw new NotFoundError('session');
+  const userId = actor.userId;
+  await ctx.db.transaction(async (tx) => {
+    if (!(await deleteSessionOfUser(tx, userId, ctx.sessionId))) throw new NotFoundError('session');
+    await audit(tx, ctx, {
+      action: 'session.ended',
+      subject: 'session',
+      subjectId: ctx.sessionId,
+      details: { userId, by: 'user' },
+    });
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   type UserRow,
 } from '@hoptrace/db';
 import { generateSecret, hashPassword, hashSecret, invalidateApiKeys, verifyPassword } from '../auth';
+import { audit, changedFields } from '../audit';
 import type { CommandContext } from '../context';
 import { assertStrongPassword } from '../passwords';
 import { pgErrorCode } from '../context';
@@ -31,15 +32,31 @@ export async function createUser(ctx: CommandContext & { input: TUserCreate }): 
   if (await findUserByEmail(db, input.email))
     throw new ConflictError(`a user with email ${input.email} already exists`);
   if (input.password) assertStrongPassword('password', input.password, [input.email, input.name]);
+  const passwordHash = input.password ? await hashPassword(input.password) : null;
   try {
-    return await insertUser(db, {
-      email: input.email.toLowerCase(),
-      name: input.name,
-      role: input.role,
-      providerId: input.providerId ?? null,
-      agency: input.role === 'enforcement' ? (input.agency?.trim() ?? null) : null,
-      passwordHash: input.password ? await hashPassword(input.password) : null,
-      createdAt: ctx.clock.now(),
+    return await db.transaction(async (tx) => {
+      const user = await insertUser(tx, {
+        email: input.email.toLowerCase(),
+        name: input.name,
+        role: input.role,
+        providerId: input.providerId ?? null,
+        agency: input.role === 'enforcement' ? (input.agency?.trim() ?? null) : null,
+        passwordHash,
+        createdAt: ctx.clock.now(),
+      });
+      await audit(tx, ctx, {
+        action: 'user.created',
+        subject: 'user',
+        subjectId: user.id,
+        details: {
+          email: user.email,
+          role: user.role,
+          providerId: user.providerId,
+          agency: user.agency,
+          password: passwordHash !== null,
+        },
+      });
+      return user;
     });
   } catch (err) {
     if (pgErrorCode(err) === '23505')
@@ -56,13 +73,22 @@ export async function createApiKey(
   if (!policy.createApiKey(actor, userId)) throw new NotFoundError('user');
   if (!(await findUser(db, userId))) throw new NotFoundError('user');
   const key = generateSecret('htk');
-  const row = await insertApiKey(db, {
-    userId,
-    name: input.name,
-    prefix: key.slice(0, 12),
-    keyHash: hashSecret(key),
-    scopes: [...new Set(input.scopes)],
-    createdAt: ctx.clock.now(),
+  const row = await db.transaction(async (tx) => {
+    const created = await insertApiKey(tx, {
+      userId,
+      name: input.name,
+      prefix: key.slice(0, 12),
+      keyHash: hashSecret(key),
+      scopes: [...new Set(input.scopes)],
+      createdAt: ctx.clock.now(),
+    });
+    await audit(tx, ctx, {
+      action: 'api_key.created',
+      subject: 'api_key',
+      subjectId: created.id,
+      details: { userId, name: created.name, scopes: created.scopes },
+    });
+    return created;
   });
   return { row, key };
 }
@@ -73,7 +99,17 @@ export async function revokeApiKey(
 ): Promise<ApiKeyRow> {
   const { db, actor, userId, keyId } = ctx;
   if (!policy.createApiKey(actor, userId)) throw new NotFoundError('API key');
-  const row = await revokeApiKeyRow(db, userId, keyId, ctx.clock.now());
+  const row = await db.transaction(async (tx) => {
+    const revoked = await revokeApiKeyRow(tx, userId, keyId, ctx.clock.now());
+    if (revoked)
+      await audit(tx, ctx, {
+        action: 'api_key.revoked',
+        subject: 'api_key',
+        subjectId: revoked.id,
+        details: { userId, name: revoked.name },
+      });
+    return revoked;
+  });
   if (!row) throw new NotFoundError('API key');
   invalidateApiKeys({ keyId: row.id });
   return row;
@@ -85,7 +121,17 @@ export async function disableUser(
 ): Promise<UserRow> {
   const { db, actor, userId } = ctx;
   authorize(policy.manageUsers(actor), 'route');
-  const row = await setUserDisabled(db, userId, ctx.disabled ? ctx.clock.now() : null);
+  const row = await db.transaction(async (tx) => {
+    const changed = await setUserDisabled(tx, userId, ctx.disabled ? ctx.clock.now() : null);
+    if (changed)
+      await audit(tx, ctx, {
+        action: ctx.disabled ? 'user.disabled' : 'user.enabled',
+        subject: 'user',
+        subjectId: userId,
+        details: { email: changed.email },
+      });
+    return changed;
+  });
   if (!row) throw new NotFoundError('user');
   invalidateApiKeys({ userId });
   return row;
@@ -143,6 +189,23 @@ export async function updateUser(
     // A disabled user is signed out everywhere; a changed role or provider also ends old sessions.
     if (disabledAt || role !== user.role || providerId !== user.providerId || agency !== user.agency)
       await deleteSessionsOfUser(tx, userId);
+    const changed = changedFields(user, { name: input.name, role, providerId, agency, disabledAt });
+    if (updated && changed.length)
+      await audit(tx, ctx, {
+        action: 'user.updated',
+        subject: 'user',
+        subjectId: userId,
+        details: {
+          email: user.email,
+          changed,
+          ...(role !== user.role ? { role: { from: user.role, to: role } } : {}),
+          ...(providerId !== user.providerId
+            ? { providerId: { from: user.providerId, to: providerId } }
+            : {}),
+          ...(agency !== user.agency ? { agency: { from: user.agency, to: agency } } : {}),
+          ...(changed.includes('disabledAt') ? { disabled: disabledAt !== null } : {}),
+        },
+      });
     return updated;
   });
   if (!row) throw new NotFoundError('user');
@@ -167,6 +230,12 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.newPassword);
   await db.transaction(async (tx) => {
     await updateUserRow(tx, user.id, { passwordHash });
-    await deleteSessionsOfUser(tx, user.id, ctx.keepSessionTokenHash);
+    const ended = await deleteSessionsOfUser(tx, user.id, ctx.keepSessionTokenHash);
+    await audit(tx, ctx, {
+      action: 'user.password_changed',
+      subject: 'user',
+      subjectId: user.id,
+      details: { email: user.email, sessionsEnded: ended },
+    });
   });
 }

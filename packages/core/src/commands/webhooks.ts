@@ -9,6 +9,7 @@ import {
   type WebhookDeliveryRow,
   type WebhookEndpointRow,
 } from '@hoptrace/db';
+import { audit } from '../audit';
 import type { CommandContext } from '../context';
 import { InvalidInputError, NotFoundError } from '../errors';
 import { policy } from '../policies';
@@ -39,13 +40,22 @@ export async function createWebhook(
       `a provider may register at most ${MAX_WEBHOOKS_PER_PROVIDER} webhooks`,
     );
   const secret = `whsec_${randomBytes(32).toString('base64url')}`;
-  const row = await insertWebhookEndpoint(db, {
-    providerId,
-    url: input.url,
-    secret,
-    events: [...new Set(input.events)],
-    createdBy: actor.userId,
-    createdAt: clock.now(),
+  const row = await db.transaction(async (tx) => {
+    const created = await insertWebhookEndpoint(tx, {
+      providerId,
+      url: input.url,
+      secret,
+      events: [...new Set(input.events)],
+      createdBy: actor.userId,
+      createdAt: clock.now(),
+    });
+    await audit(tx, ctx, {
+      action: 'webhook.created',
+      subject: 'webhook',
+      subjectId: created.id,
+      details: { providerId, origin: urlOrigin(input.url), events: created.events },
+    });
+    return created;
   });
   return { row, secret };
 }
@@ -73,7 +83,15 @@ export async function deleteWebhook(
 ): Promise<void> {
   const endpoint = await ownEndpoint(ctx);
   // Deactivated, not deleted: its delivery log stays readable.
-  await deactivateWebhookEndpoint(ctx.db, endpoint.id);
+  await ctx.db.transaction(async (tx) => {
+    await deactivateWebhookEndpoint(tx, endpoint.id);
+    await audit(tx, ctx, {
+      action: 'webhook.deleted',
+      subject: 'webhook',
+      subjectId: endpoint.id,
+      details: { providerId: endpoint.providerId, origin: urlOrigin(endpoint.url) },
+    });
+  });
 }
 
 export async function listDeliveries(
@@ -81,4 +99,13 @@ export async function listDeliveries(
 ): Promise<WebhookDeliveryRow[]> {
   const endpoint = await ownEndpoint(ctx);
   return listWebhookDeliveries(ctx.db, endpoint.id, ctx.limit);
+}
+
+/** Where a webhook points, without its path or query (which may carry a token). */
+function urlOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(not a URL)';
+  }
 }

@@ -108,7 +108,19 @@ export async function readAuditChain(
   afterSeq: number,
   limit: number,
 ): Promise<AuditChainRow[]> {
-  const rows = rowsOf<Record<string, unknown>>(
+  const rows = rowsOf<{
+    seq: string | number;
+    at_text: string;
+    actor: string;
+    actor_user_id: string | null;
+    action: string;
+    subject_type: string;
+    subject_id: string | null;
+    details: unknown;
+    entry: string;
+    prev_hash: string;
+    hash: string;
+  }>(
     await db.execute(sql`
       select seq, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at_text, actor,
              actor_user_id::text as actor_user_id, action, subject_type, subject_id, details, entry, prev_hash, hash
@@ -116,16 +128,17 @@ export async function readAuditChain(
   );
   return rows.map((r) => ({
     seq: Number(r.seq),
-    atText: String(r.at_text),
-    actor: String(r.actor),
-    actorUserId: r.actor_user_id === null ? null : String(r.actor_user_id),
-    action: String(r.action),
-    subjectType: String(r.subject_type),
-    subjectId: r.subject_id === null ? null : String(r.subject_id),
-    details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
-    entry: String(r.entry),
-    prevHash: String(r.prev_hash),
-    hash: String(r.hash),
+    atText: r.at_text,
+    actor: r.actor,
+    actorUserId: r.actor_user_id,
+    action: r.action,
+    subjectType: r.subject_type,
+    subjectId: r.subject_id,
+    // PGlite and pg both hand jsonb over parsed; text only if a driver did not.
+    details: typeof r.details === 'string' ? (JSON.parse(r.details) as unknown) : r.details,
+    entry: r.entry,
+    prevHash: r.prev_hash,
+    hash: r.hash,
   }));
 }
 

@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { rowsOf } from './detection';
+import { insertAuditEntries } from './audit';
 
 /** One call record ready to store: checked, normalised, its id derived from (source, external id). */
 export interface CallInsert {
@@ -249,7 +250,34 @@ interface Conn {
 /** An array literal of values that need no quoting (uuids, ISO times). */
 const arrayLiteral = (values: readonly string[]) => `'{${values.join(',')}}'`;
 
-function writerOn(conn: Conn, close: () => Promise<void>): CallWriter {
+/** A text literal for SQL written out (standard_conforming_strings: only quotes need doubling). */
+const textLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/** Who stores the calls, for the audit ledger's entry of each batch (decision 0024). */
+export interface CallWriterAudit {
+  actor: string;
+  actorUserId: string | null;
+  now: () => Date;
+}
+
+/**
+ * The batch's row in `call_batches` and, when `audit` is given, its ledger entry (`calls.stored`):
+ * one statement, sent with COMMIT, so the ledger's head is held only for the commit.
+ */
+function batchStatement(
+  sourceId: number,
+  receivedAt: Date,
+  ids: readonly string[],
+  startedAts: readonly string[],
+  audit: CallWriterAudit | undefined,
+): string {
+  const batch = `INSERT INTO call_batches (source_id, received_at, call_ids, started_ats) VALUES (${sourceId}, '${receivedAt.toISOString()}', ${arrayLiteral(ids)}::uuid[], ${arrayLiteral(startedAts)}::timestamptz[])`;
+  if (!audit) return batch;
+  const userId = audit.actorUserId === null ? 'NULL' : `${textLiteral(audit.actorUserId)}::uuid`;
+  return `WITH b AS (${batch} RETURNING id) INSERT INTO audit_ledger (at, actor, actor_user_id, action, subject_type, subject_id, details) SELECT '${audit.now().toISOString()}', ${textLiteral(audit.actor)}, ${userId}, 'calls.stored', 'call_source', '${sourceId}', jsonb_build_object('batchId', b.id, 'calls', ${ids.length}) FROM b`;
+}
+
+function writerOn(conn: Conn, close: () => Promise<void>, audit?: CallWriterAudit): CallWriter {
   const partitions = new Set<string>();
   let partitionsRead = false;
   async function ensurePartitions(rows: CallInsert[]) {
@@ -303,7 +331,7 @@ function writerOn(conn: Conn, close: () => Promise<void>): CallWriter {
         return {
           result: { inserted: ids, alreadyKnown: rows.length - fresh.length },
           // Numbers, uuids and ISO times only: written out, with COMMIT in the same round trip.
-          last: `INSERT INTO call_batches (source_id, received_at, call_ids, started_ats) VALUES (${Number(fresh[0]!.sourceId)}, '${fresh[0]!.receivedAt.toISOString()}', ${arrayLiteral(ids)}::uuid[], ${arrayLiteral(startedAts)}::timestamptz[])`,
+          last: batchStatement(Number(fresh[0]!.sourceId), fresh[0]!.receivedAt, ids, startedAts, audit),
         };
       }, 'SAVEPOINT call_keys');
     },
@@ -315,7 +343,7 @@ function writerOn(conn: Conn, close: () => Promise<void>): CallWriter {
  * A writer on its own connection. On PostgreSQL a separate client: COPY cannot run on the pool's
  * pipelined connections, and an import must not hold a pool connection for minutes.
  */
-export async function openCallWriter(db: Db): Promise<CallWriter> {
+export async function openCallWriter(db: Db, opts: { audit?: CallWriterAudit } = {}): Promise<CallWriter> {
   const client: unknown = (db as unknown as { $client: unknown }).$client;
   if (client instanceof pg.Pool) {
     const own = new pg.Client({ connectionString: client.options.connectionString });
@@ -345,6 +373,7 @@ export async function openCallWriter(db: Db): Promise<CallWriter> {
         },
       },
       () => own.end(),
+      opts.audit,
     );
   }
   // PGlite: one connection, which its own transaction() holds exclusively while it runs.
@@ -375,6 +404,7 @@ export async function openCallWriter(db: Db): Promise<CallWriter> {
       },
     },
     () => Promise.resolve(),
+    opts.audit,
   );
 }
 
@@ -382,7 +412,11 @@ export async function openCallWriter(db: Db): Promise<CallWriter> {
  * Drops the monthly partitions of `calls` that end before `before`, with their keys: retention works
  * a whole month at a time, never row by row. Returns the partitions dropped.
  */
-export async function dropCallPartitionsBefore(db: Db, before: Date): Promise<string[]> {
+export async function dropCallPartitionsBefore(
+  db: Db,
+  before: Date,
+  audit?: { actor: string; at: Date },
+): Promise<string[]> {
   const dropped: string[] = [];
   const rows = rowsOf<{ name: string }>(await db.execute(sql.raw(EXISTING_PARTITIONS)));
   for (const { name } of rows) {
@@ -394,6 +428,18 @@ export async function dropCallPartitionsBefore(db: Db, before: Date): Promise<st
       await tx.execute(sql.raw(`DELETE FROM call_keys k USING ${name} c WHERE k.id = c.id`));
       await tx.execute(sql.raw(`DROP TABLE IF EXISTS call_verdicts_y${m[1]}m${m[2]}`));
       await tx.execute(sql.raw(`DROP TABLE ${name}`));
+      if (audit)
+        await insertAuditEntries(tx, [
+          {
+            at: audit.at,
+            actor: audit.actor,
+            actorUserId: null,
+            action: 'calls.retention_dropped',
+            subjectType: 'calls',
+            subjectId: null,
+            details: { partition: name, before: before.toISOString() },
+          },
+        ]);
     });
     dropped.push(name);
   }

@@ -65,8 +65,16 @@ export async function insertSession(
   return created;
 }
 
-export async function deleteSession(db: Executor, tokenHash: string): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+/** Deletes the session with this token hash; returns whose it was (nothing when there was none). */
+export async function deleteSession(
+  db: Executor,
+  tokenHash: string,
+): Promise<{ id: string; userId: string } | undefined> {
+  const [gone] = await db
+    .delete(sessions)
+    .where(eq(sessions.tokenHash, tokenHash))
+    .returning({ id: sessions.id, userId: sessions.userId });
+  return gone;
 }
 
 export async function insertApiKey(db: Executor, row: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
