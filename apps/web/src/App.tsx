@@ -123,6 +123,7 @@ const routes: RouteObject[] = [
                 element: <RoleGate roles={['admin']} />,
                 children: [
                   { path: '/admin/users', lazy: page(() => import('./pages/UsersPage'), 'UsersPage') },
+                  { path: '/admin/audit', lazy: page(() => import('./pages/AuditPage'), 'AuditPage') },
                 ],
               },
               {

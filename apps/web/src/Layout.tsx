@@ -41,7 +41,12 @@ function useNavItems(): NavItem[] {
         { to: '/providers', label: 'Providers' },
         { to: '/campaigns', label: 'Campaigns' },
         { to: '/calls', label: 'Call records' },
-        ...(user.role === 'admin' ? [{ to: '/admin/users', label: 'Users and keys' }] : []),
+        ...(user.role === 'admin'
+          ? [
+              { to: '/admin/users', label: 'Users and keys' },
+              { to: '/admin/audit', label: 'Audit ledger' },
+            ]
+          : []),
         { to: '/profile', label: 'Your profile' },
       ];
     case 'provider':

@@ -1,5 +1,7 @@
 import type {
   TApiKey,
+  TAuditHeads,
+  TAuditPage,
   TAutoOpenPolicy,
   TCallSource,
   TCallView,
@@ -94,7 +96,16 @@ export const keys = {
   sessions: (who: string) => ['sessions', who] as const,
   referrals: (tracebackId: string) => ['referrals', tracebackId] as const,
   agencies: ['agencies'] as const,
+  /** Every read of the audit ledger starts with `audit`. */
+  audit: (filters: AuditFilters) => ['audit', filters] as const,
+  auditHeads: ['audit', 'heads'] as const,
 };
+
+export interface AuditFilters {
+  actor?: string | undefined;
+  subject?: string | undefined;
+  action?: string | undefined;
+}
 
 const nextCursor = (last: Page<unknown>) => last.nextCursor ?? undefined;
 
@@ -303,6 +314,20 @@ export function useUsers(filters: { role?: string | undefined; q?: string | unde
     placeholderData: keepPreviousData,
   });
 }
+
+export function useAudit(filters: AuditFilters) {
+  return useInfiniteQuery({
+    queryKey: keys.audit(filters),
+    queryFn: ({ pageParam, signal }) =>
+      get<TAuditPage>(`/audit${qs({ ...filters, limit: 50, cursor: pageParam })}`, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export const useAuditHeads = () =>
+  useQuery({ queryKey: keys.auditHeads, queryFn: ({ signal }) => get<TAuditHeads>('/audit/head', signal) });
 
 export function useApiKeys(userId: string | undefined) {
   return useQuery({
