@@ -1,6 +1,6 @@
 import { createApiKey, systemActor } from '@hoptrace/core';
 import { schema } from '@hoptrace/db';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, expectProblem, type Harness } from './testing/harness';
 import {
@@ -43,11 +43,18 @@ async function enrolled(role: Person['role'] = 'analyst') {
 const totpRow = async (userId: string) =>
   (await h.db.select().from(schema.userTotp).where(eq(schema.userTotp.userId, userId)))[0];
 
-const userEvents = (type: string) =>
-  h.db
-    .select()
-    .from(schema.events)
-    .where(and(eq(schema.events.type, type), isNull(schema.events.tracebackId)));
+/** Changes to a user's sign-in, from the audit ledger (decision 0024). */
+const userEvents = async (type: string) =>
+  (
+    await h.db
+      .select()
+      .from(schema.auditLedger)
+      .where(and(eq(schema.auditLedger.action, type), eq(schema.auditLedger.subjectType, 'user')))
+  ).map((e) => ({
+    actorUserId: e.actorUserId,
+    actor: e.actor,
+    data: { userId: e.subjectId, ...e.details },
+  }));
 
 describe('setting up from the profile', () => {
   it('a secret and its otpauth URL, confirmed with a code; ten recovery codes shown once; the secret never again', async () => {

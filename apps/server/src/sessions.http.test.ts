@@ -1,7 +1,7 @@
 import { issueChallenge, sweepSessions } from '@hoptrace/core';
 import type { TSession } from '@hoptrace/contracts';
 import { schema } from '@hoptrace/db';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, expectProblem, type Harness } from './testing/harness';
 import {
@@ -152,13 +152,15 @@ describe("an admin and a user's sessions", () => {
     expect(res.json()).toEqual({ ended: 2 });
     expect(await alive(one)).toBe(false);
     expect(await alive(two)).toBe(false);
-    const events = await h.db
+    const entries = await h.db
       .select()
-      .from(schema.events)
-      .where(and(eq(schema.events.type, 'user.sessions_ended'), isNull(schema.events.tracebackId)));
-    expect(events.find((e) => e.data.userId === person.id)).toMatchObject({
+      .from(schema.auditLedger)
+      .where(
+        and(eq(schema.auditLedger.action, 'user.sessions_ended'), eq(schema.auditLedger.subjectType, 'user')),
+      );
+    expect(entries.find((e) => e.subjectId === person.id)).toMatchObject({
       actorUserId: h.admin.userId,
-      data: { userId: person.id, email: person.email, ended: 2 },
+      details: { email: person.email, ended: 2 },
     });
     // The harness's admin and analyst act with API keys: ending sessions leaves keys alone.
     expect((await h.admin.post(`/api/v1/users/${h.analyst.userId}/sessions/revoke`)).json()).toEqual({
