@@ -67,6 +67,8 @@ export const policy = {
   readApiKeys: (a: Actor, userId: string) => a.role === 'admin' || a.role === 'system' || a.userId === userId,
   /** Consortium-wide statistics describe every provider: staff only, whatever else a role may read. */
   readStatistics: (a: Actor) => isStaff(a),
+  /** Publishing a period's key metrics as a public snapshot (decision 0028): admins and analysts. */
+  publishStatistics: (a: Actor) => isStaff(a),
   /** A provider's response-time history: staff, and the provider's own users (their scorecard). */
   readProviderHistory: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),
   /** RMD imports and the matches they propose: admins (and the CLI's system actor). */
