@@ -1,5 +1,7 @@
 import {
+  csvRow,
   FIRST_STATISTICS_YEAR,
+  PUBLIC_STATISTICS_CSV_COLUMNS,
   type TKeyMetrics,
   type TPublicMonth,
   type TPublicStatistics,
@@ -120,4 +122,30 @@ export async function publicStatistics(ctx: {
     generatedAt: now.toISOString(),
     months,
   };
+}
+
+/** The statistics as CSV (RFC 4180, every cell through csvCell): the year's row, then one per month. */
+export function publicStatisticsCsv(s: TPublicStatistics): string {
+  const row = (period: string, f: TKeyMetrics & { status: string; publishedAt: string | null }) =>
+    csvRow([
+      period,
+      f.status,
+      f.publishedAt,
+      f.tracebacks,
+      f.providersIdentified,
+      f.newProvidersIdentified,
+      f.nonResponsiveProviders,
+      f.callerWarnedOrTerminatedShare,
+      f.averageHops,
+      f.legalRequests,
+      f.foreignOriginShare,
+      f.medianHoursToOutcome,
+    ]);
+  return [
+    PUBLIC_STATISTICS_CSV_COLUMNS.join(','),
+    row(String(s.year), s),
+    ...s.months.map((m) => row(m.month, m)),
+  ]
+    .map((line) => `${line}\r\n`)
+    .join('');
 }
