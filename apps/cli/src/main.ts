@@ -39,6 +39,7 @@ import { importRmdFile } from './rmdImport';
 import { registerShaken } from './shakenCommand';
 import { registerCallsCommand, registerCampaignsCommand } from './callsCommand';
 import { registerBackupCommands } from './backupCommand';
+import { registerReportCommands } from './reportCommand';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -345,6 +346,9 @@ export function buildCli(io: CliIo): Command {
     },
   );
   registerCampaignsCommand(program, io, (fn) => withDatabase((_db, ctx) => fn(ctx)));
+  registerReportCommands(program, io, withDatabase, (message) => {
+    throw new UsageError(message);
+  });
   registerBackupCommands(program, io, VERSION, (message) => {
     throw new UsageError(message);
   });

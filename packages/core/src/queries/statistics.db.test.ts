@@ -60,7 +60,7 @@ async function traceback(opts: {
       .values({
         tracebackId: tb!.id,
         line,
-        seq: seqs[line]!,
+        seq: seqs[line],
         providerId: p[name]!,
         status,
         requestedAt: openedAt,

@@ -173,8 +173,12 @@ export function renderAnnualReportPdf(report: TAnnualReport): Promise<Buffer> {
   ];
   table(
     [
-      { title: 'Month', width: 2 },
-      ...monthCols.map(([, t]) => ({ title: t, width: 2, align: 'right' as const })),
+      { title: 'Month', width: 1.8 },
+      ...monthCols.map(([k, t]) => ({
+        title: t,
+        width: k === 'tracebacks' ? 2.6 : 2,
+        align: 'right' as const,
+      })),
       { title: 'Status', width: 2 },
     ],
     s.months.map((m) => [m.month, ...monthCols.map(([k]) => formatMetric(k, m[k])), m.status]),
@@ -221,6 +225,8 @@ export function renderAnnualReportPdf(report: TAnnualReport): Promise<Buffer> {
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
+    // Below the bottom margin: without lifting it, pdfkit would start a new page for the footer.
+    doc.page.margins.bottom = 0;
     doc
       .font('Helvetica')
       .fontSize(8)

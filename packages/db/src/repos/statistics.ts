@@ -156,8 +156,8 @@ export async function keyFiguresOfYear(db: Executor, year: number): Promise<Year
  * (the enforcement desk's issue) has no table yet: until it does this counts 0, and its count goes
  * here, the one place every figure reads it from (decision 0028).
  */
-export async function countLegalRequests(_db: Executor, _from: Date, _to: Date): Promise<number> {
-  return 0;
+export function countLegalRequests(_db: Executor, _from: Date, _to: Date): Promise<number> {
+  return Promise.resolve(0);
 }
 
 export type PublishedStatisticsRow = typeof publishedStatistics.$inferSelect;
