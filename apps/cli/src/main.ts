@@ -40,6 +40,7 @@ import { registerShaken } from './shakenCommand';
 import { registerCallsCommand, registerCampaignsCommand } from './callsCommand';
 import { registerAuditCommands } from './auditCommand';
 import { registerBackupCommands } from './backupCommand';
+import { registerReportCommands } from './reportCommand';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -354,6 +355,9 @@ export function buildCli(io: CliIo): Command {
       throw new UsageError(message);
     },
   );
+  registerReportCommands(program, io, withDatabase, (message) => {
+    throw new UsageError(message);
+  });
   registerBackupCommands(program, io, VERSION, (message) => {
     throw new UsageError(message);
   });

@@ -38,6 +38,7 @@ import portalRoutes from './routes/portal';
 import notificationRoutes from './routes/notifications';
 import referralRoutes from './routes/referrals';
 import shakenRoutes from './routes/shaken';
+import statisticsRoutes from './routes/statistics';
 import tracebackRoutes from './routes/tracebacks';
 import type { WebhookPolicy } from './worker/webhooks';
 import { createMetrics, type Metrics } from './ops/metrics';
@@ -249,6 +250,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         webhookPolicy: opts.webhookPolicy ?? { allowHttp: false, allowPrivateNetworks: false },
       });
       api.register(portalRoutes);
+      api.register(statisticsRoutes);
       api.register(attachmentRoutes, {
         maxBytes: opts.attachmentMaxBytes ?? (Number(process.env.HOPTRACE_ATTACHMENT_MAX_BYTES) || undefined),
       });

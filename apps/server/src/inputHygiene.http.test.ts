@@ -109,6 +109,9 @@ function stringExample(s: Schema, name: string): string {
   if (pattern.includes('\\+[1-9]')) return '+12025550143';
   if (pattern.includes('[0-9A-Z]{4}')) return '1234';
   if (pattern.includes('\\d{1,10}')) return '123';
+  // A statistics period (a month that has ended) and a year.
+  if (pattern.includes('(0[1-9]|1[0-2])')) return '2025-01';
+  if (pattern === '^\\d{4}$') return '2025';
   if (pattern.includes('[01]\\d|2[0-3]')) return name === 'close' ? '17:00' : '08:00';
   if (pattern.includes('[A-Za-z0-9][A-Za-z0-9._-]')) return `name-${randomUUID().slice(0, 8)}`;
   // A token with a prefix (`^htc_[A-Za-z0-9_-]{43}$`: a sign-in challenge).

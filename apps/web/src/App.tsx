@@ -62,6 +62,12 @@ const routes: RouteObject[] = [
       { path: '/expired', element: <ExpiredPage /> },
       // Where the one-hop email link lands; it works without signing in, so it sits outside RequireAuth.
       { path: '/hop/:id', lazy: page(() => import('./pages/HopPage'), 'HopLinkEntry') },
+      // Public statistics: anyone, signed in or not (decision 0028).
+      {
+        path: '/statistics',
+        loader: prefetch(() => queryClient.prefetchQuery(q.publicStatistics(new Date().getUTCFullYear()))),
+        lazy: page(() => import('./pages/StatisticsPage'), 'StatisticsPage'),
+      },
       {
         element: <RequireAuth />,
         loader: prefetch(() => queryClient.prefetchQuery(q.me())),

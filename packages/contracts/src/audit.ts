@@ -16,6 +16,8 @@ export const AUDIT_SUBJECT_TYPES = [
   'call_source',
   'feed_key',
   'calls',
+  'statistics',
+  'evidence_key',
   'ledger',
   'none',
 ] as const;

@@ -14,3 +14,4 @@ export * from './calls';
 export * from './csv';
 export * from './text';
 export * from './audit';
+export * from './statistics';

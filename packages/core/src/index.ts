@@ -47,3 +47,6 @@ export * from './campaigns/detection';
 export * from './campaigns/intel';
 export * from './campaigns/forward';
 export * from './audit';
+export * from './queries/statistics';
+export * from './commands/publishStatistics';
+export * from './reports/annualReport';

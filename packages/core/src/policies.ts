@@ -69,6 +69,8 @@ export const policy = {
   readStatistics: (a: Actor) => isStaff(a),
   /** The audit ledger: who did what, to whom (decision 0024). */
   readAudit: (a: Actor) => a.role === 'admin' || a.role === 'system',
+  /** Publishing a period's key metrics as a public snapshot (decision 0028): admins and analysts. */
+  publishStatistics: (a: Actor) => isStaff(a),
   /** A provider's response-time history: staff, and the provider's own users (their scorecard). */
   readProviderHistory: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),
   /** RMD imports and the matches they propose: admins (and the CLI's system actor). */

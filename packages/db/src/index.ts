@@ -27,3 +27,4 @@ export * from './repos/ops';
 export * from './repos/limits';
 export * from './errorLog';
 export * from './repos/audit';
+export * from './repos/statistics';

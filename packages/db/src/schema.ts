@@ -1073,3 +1073,29 @@ export const auditPublishedHeads = pgTable('audit_published_heads', {
   hash: text('hash').notNull(),
   publishedAt: ts('published_at').notNull(),
 });
+
+/**
+ * Key metrics of a period (a year, or a month of it) as staff published them (decision 0028): the figures
+ * computed at publication, kept as they were; later data does not change them. Append-only (a trigger
+ * refuses UPDATE and DELETE, migration 0015), so a published figure is never rewritten.
+ */
+export const publishedStatistics = pgTable(
+  'published_statistics',
+  {
+    /** `2024` for a year, `2024-03` for a month (UTC). */
+    period: text('period').primaryKey(),
+    year: integer('year').notNull(),
+    /** 1–12 for a month, null for the whole year. */
+    month: integer('month'),
+    figures: jsonb('figures').$type<Record<string, unknown>>().notNull(),
+    publishedBy: uuid('published_by').references(() => users.id),
+    publishedAt: ts('published_at').notNull(),
+  },
+  (t) => [
+    index('published_statistics_year_idx').on(t.year, t.month),
+    check(
+      'published_statistics_period_check',
+      sql`(${t.month} is null and ${t.period} = ${t.year}::text) or (${t.month} between 1 and 12 and ${t.period} = ${t.year}::text || '-' || lpad(${t.month}::text, 2, '0'))`,
+    ),
+  ],
+);

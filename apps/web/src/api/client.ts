@@ -45,6 +45,8 @@ export interface RequestOptions {
   signal?: AbortSignal | undefined;
   /** Login and "who am I" handle 401 themselves. */
   quiet401?: boolean;
+  /** The browser's HTTP cache mode: `reload` skips a cached answer (public statistics are cacheable). */
+  cache?: RequestCache;
 }
 
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -58,6 +60,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     credentials: 'same-origin',
     body: opts.body === undefined ? null : JSON.stringify(opts.body),
     signal: opts.signal ?? null,
+    ...(opts.cache ? { cache: opts.cache } : {}),
   });
   if (res.status === 204) return undefined as T;
   const text = await res.text();

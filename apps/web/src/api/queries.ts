@@ -8,6 +8,7 @@ import type {
   TCampaignDetail,
   TCampaignRanked,
   TDashboard,
+  TPublicStatistics,
   TEvent,
   THop,
   THopStatus,
@@ -70,6 +71,8 @@ export interface CallFilters {
 export const keys = {
   me: ['me'] as const,
   dashboard: (weeks: number) => ['dashboard', weeks] as const,
+  publicStatistics: (year: number | null) => ['public-statistics', year] as const,
+  publications: ['public-statistics', 'publications'] as const,
   tracebacks: (filters: TracebackFilters, limit: number) => ['tracebacks', filters, limit] as const,
   traceback: (id: string) => ['traceback', id] as const,
   events: (id: string) => ['events', id] as const,
@@ -128,6 +131,16 @@ export const q = {
     queryOptions({
       queryKey: keys.dashboard(weeks),
       queryFn: ({ signal }) => get<TDashboard>(`/stats/dashboard${qs({ weeks })}`, signal),
+    }),
+  /** `fresh`: past the browser's cache (the answer is cacheable for minutes), as after staff publish. */
+  publicStatistics: (year: number | null, fresh = false) =>
+    queryOptions({
+      queryKey: keys.publicStatistics(year),
+      queryFn: ({ signal }) =>
+        request<TPublicStatistics>('GET', `/public/statistics${qs({ year: year ?? undefined })}`, {
+          signal,
+          ...(fresh ? { cache: 'reload' as const } : {}),
+        }),
     }),
   tracebacks: (filters: TracebackFilters, limit = 25) =>
     infiniteQueryOptions({
@@ -216,6 +229,9 @@ export const useMe = () => useQuery(q.me());
 
 export const useDashboard = (weeks: number) =>
   useQuery({ ...q.dashboard(weeks), placeholderData: keepPreviousData, refetchInterval: 60_000 });
+
+export const usePublicStatistics = (year: number | null) =>
+  useQuery({ ...q.publicStatistics(year), placeholderData: keepPreviousData });
 
 export const useTracebacks = (filters: TracebackFilters, limit = 25) =>
   useInfiniteQuery({ ...q.tracebacks(filters, limit), placeholderData: keepPreviousData });

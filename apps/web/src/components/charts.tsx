@@ -1,6 +1,6 @@
 import '@mantine/charts/styles.css';
-import type { TDashboard, TResponseTimes } from '@hoptrace/contracts';
-import { BarChart } from '@mantine/charts';
+import type { TDashboard, TPublicMonth, TResponseTimes } from '@hoptrace/contracts';
+import { BarChart, LineChart } from '@mantine/charts';
 import { Table, VisuallyHidden } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { formatLocalDate } from '../lib/time';
@@ -90,6 +90,73 @@ export function ResponseTimeChart({ perWeek }: { perWeek: TResponseTimes['perWee
         referenceLines={[{ y: 24, label: '24 h deadline', color: 'red.8' }]}
         gridAxis="y"
         tickLine="y"
+      />
+    </ChartWithTable>
+  );
+}
+
+const percent = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 10);
+
+/** Public statistics: tracebacks, and providers identified and non-responsive, per month. */
+export function MonthlyTracebacksChart({ months }: { months: TPublicMonth[] }) {
+  return (
+    <ChartWithTable
+      caption="Tracebacks and providers per month"
+      columns={['Month', 'Tracebacks', 'Providers identified', 'Non-responsive providers']}
+      rows={months.map((m) => [m.month, m.tracebacks, m.providersIdentified, m.nonResponsiveProviders])}
+    >
+      <BarChart
+        h={260}
+        data={months.map((m) => ({
+          month: m.month,
+          Tracebacks: m.tracebacks,
+          'Providers identified': m.providersIdentified,
+          'Non-responsive providers': m.nonResponsiveProviders,
+        }))}
+        dataKey="month"
+        series={[
+          { name: 'Tracebacks', color: 'blue.8' },
+          { name: 'Providers identified', color: 'teal.8' },
+          { name: 'Non-responsive providers', color: 'red.8' },
+        ]}
+        withLegend
+        tickLine="y"
+        gridAxis="y"
+        yAxisProps={{ allowDecimals: false }}
+      />
+    </ChartWithTable>
+  );
+}
+
+/** Public statistics: the shares of callers warned or terminated and of foreign origin, per month. */
+export function MonthlySharesChart({ months }: { months: TPublicMonth[] }) {
+  return (
+    <ChartWithTable
+      caption="Shares per month, in percent"
+      columns={['Month', 'Callers warned or terminated %', 'Foreign origin %']}
+      rows={months.map((m) => [
+        m.month,
+        percent(m.callerWarnedOrTerminatedShare) ?? '—',
+        percent(m.foreignOriginShare) ?? '—',
+      ])}
+    >
+      <LineChart
+        h={220}
+        data={months.map((m) => ({
+          month: m.month,
+          'Callers warned or terminated %': percent(m.callerWarnedOrTerminatedShare),
+          'Foreign origin %': percent(m.foreignOriginShare),
+        }))}
+        dataKey="month"
+        series={[
+          { name: 'Callers warned or terminated %', color: 'teal.8' },
+          { name: 'Foreign origin %', color: 'orange.8' },
+        ]}
+        withLegend
+        connectNulls
+        tickLine="y"
+        gridAxis="y"
+        yAxisProps={{ domain: [0, 100] }}
       />
     </ChartWithTable>
   );
