@@ -46,3 +46,4 @@ export * from './calls/sources';
 export * from './campaigns/detection';
 export * from './campaigns/intel';
 export * from './campaigns/forward';
+export * from './evidence/index';
