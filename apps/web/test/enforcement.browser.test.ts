@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
+import { verifyEvidencePackage } from '@hoptrace/core';
 import { NO_PORTAL } from './support/portal';
 import { launchChromium, newContext, signedIn, signInWithForm } from './support/browser';
 import { fieldError, text, until } from './support/page';
@@ -90,8 +92,20 @@ describe.skipIf(!portal)('enforcement users read the tracebacks referred to thei
     await event.waitFor();
     expect(await text(event)).toContain(`Referred to ${AGENCY}`);
 
+    // The agency downloads a signed evidence package of the case; it verifies, and building it is on the timeline.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download evidence package' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^evidence-[0-9a-f-]{36}\.zip$/);
+    const zip = readFileSync((await download.path())!);
+    const key = await (await page.request.get('/api/v1/evidence/public-key')).text();
+    expect(verifyEvidencePackage(zip, { publicKeyPem: key })).toMatchObject({ ok: true });
+    await page.locator('[data-event-type="evidence.built"]').waitFor();
+
     // Printed, the page is the case alone: the path and the origin, without the menu, header or buttons.
     await page.emulateMedia({ media: 'print' });
+    expect(await page.getByTestId('evidence-package').isVisible()).toBe(false);
     expect(await page.locator('.mantine-AppShell-navbar').isVisible()).toBe(false);
     expect(await page.locator('.mantine-AppShell-header').isVisible()).toBe(false);
     expect(await page.getByRole('button').first().isVisible()).toBe(false);

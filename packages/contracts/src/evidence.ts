@@ -36,7 +36,7 @@ export const ZEvidenceTracebackFile = z.object({
   format: z.literal(EVIDENCE_TRACEBACK_FORMAT),
   packageId: ZUuid,
   builtAt: ZIsoDateTime,
-  traceback: ZTraceback.omit({ can: true }),
+  traceback: ZTraceback.omit({ can: true, evidence: true }),
   timeline: z.array(ZEvent),
   attachments: z.array(ZEvidenceAttachment),
 });

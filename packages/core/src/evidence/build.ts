@@ -73,7 +73,7 @@ export async function buildEvidencePackage(
     const files = new Map<string, Uint8Array>();
     const cases: TEvidenceTracebackFile[] = [];
     for (const tracebackId of ids) {
-      const { can: _can, ...traceback } = await getTraceback({ ...inTx, tracebackId });
+      const { can: _can, evidence: _evidence, ...traceback } = await getTraceback({ ...inTx, tracebackId });
       const timeline = await getTimeline({ ...inTx, tracebackId });
       // The attachments the builder may read are the ones its view of the traceback lists.
       const listed = traceback.hops.flatMap((h) => h.attachments ?? []);
