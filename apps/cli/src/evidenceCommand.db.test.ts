@@ -80,7 +80,11 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/pdf' },
   });
   expect(att.statusCode, att.body).toBe(201);
-  const origin = await b.user.post(`/api/v1/hops/${hopB}/answer`, { kind: 'origin', customer, action: 'blocked' });
+  const origin = await b.user.post(`/api/v1/hops/${hopB}/answer`, {
+    kind: 'origin',
+    customer,
+    action: 'blocked',
+  });
   expect(origin.statusCode, origin.body).toBe(200);
   const built = await h.analyst.post(`/api/v1/tracebacks/${traceback.id}/evidence-packages`, {});
   expect(built.statusCode, built.body).toBe(201);
@@ -113,7 +117,14 @@ describe('hoptrace evidence verify', () => {
   it('exit 1 naming the file when one byte changed in any of them', async () => {
     const attachment = Object.keys(files).find((f) => f.startsWith('attachments/'))!;
     expect(attachment).toMatch(/\/CDR\.pdf$/);
-    for (const path of ['report.pdf', 'traceback.json', 'manifest.json', attachment, 'manifest.sig', 'schema.json']) {
+    for (const path of [
+      'report.pdf',
+      'traceback.json',
+      'manifest.json',
+      attachment,
+      'manifest.sig',
+      'schema.json',
+    ]) {
       const res = await hoptrace(['evidence', 'verify', tampered(path), '--public-key', keyPath]);
       expect(res.code, `${path}: ${res.stdout}${res.stderr}`).toBe(1);
       expect(res.stderr).toMatch(new RegExp(`^hoptrace: NOT VERIFIED: ${path.replace(/[.]/g, '\\.')} `));
@@ -142,17 +153,29 @@ describe('hoptrace evidence verify', () => {
     );
     const cases: Array<[string[], number, RegExp]> = [
       [['missing.zip', '--public-key', keyPath], 1, /NOT VERIFIED: traceback\.json is missing/],
-      [['extra.zip', '--public-key', keyPath], 1, /NOT VERIFIED: notes\.txt is in the archive but not in the manifest/],
+      [
+        ['extra.zip', '--public-key', keyPath],
+        1,
+        /NOT VERIFIED: notes\.txt is in the archive but not in the manifest/,
+      ],
       [['no-manifest.zip'], 1, /NOT VERIFIED: manifest\.json is missing/],
       [['not-a-zip.zip'], 1, /NOT VERIFIED: .*not-a-zip\.zip is not a readable ZIP archive/],
       [['truncated.zip'], 1, /NOT VERIFIED: .*truncated\.zip is not a readable ZIP archive/],
-      [[zipPath, '--public-key', join(dir, 'other-key.pem')], 1, /NOT VERIFIED: manifest\.sig was made with key [0-9a-f]{64}, not with/],
+      [
+        [zipPath, '--public-key', join(dir, 'other-key.pem')],
+        1,
+        /NOT VERIFIED: manifest\.sig was made with key [0-9a-f]{64}, not with/,
+      ],
       [[zipPath, '--public-key', zipPath], 1, /NOT VERIFIED: --public-key is not a PEM public key/],
       [['does-not-exist.zip'], 2, /does-not-exist\.zip does not exist/],
       [[], 2, /missing required argument 'file'/],
     ];
     for (const [args, code, message] of cases) {
-      const res = await hoptrace(['evidence', 'verify', ...args.map((x) => (x.includes('/') || x.startsWith('-') ? x : join(dir, x)))]);
+      const res = await hoptrace([
+        'evidence',
+        'verify',
+        ...args.map((x) => (x.includes('/') || x.startsWith('-') ? x : join(dir, x))),
+      ]);
       expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(code);
       expect(res.stderr).toMatch(message);
       expectNoStack(res.stderr);

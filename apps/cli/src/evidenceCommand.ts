@@ -16,7 +16,8 @@ interface Io {
 /** A file's bytes, or a usage error naming the option and what is wrong. */
 function readInput(path: string, what: string, fail: (message: string) => never): Buffer {
   try {
-    if (statSync(path).size > MAX_PACKAGE_BYTES) fail(`${what} ${path} is too large to be an evidence package`);
+    if (statSync(path).size > MAX_PACKAGE_BYTES)
+      fail(`${what} ${path} is too large to be an evidence package`);
     return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -39,7 +40,9 @@ export function registerEvidenceCommand(
   fail: (message: string) => never,
 ): void {
   const out = (s: string) => void io.stdout.write(s);
-  const evidence = program.command('evidence').description('Evidence packages: verify them, rotate the signing key');
+  const evidence = program
+    .command('evidence')
+    .description('Evidence packages: verify them, rotate the signing key');
   evidence
     .command('verify <file>')
     .description(
@@ -74,7 +77,9 @@ export function registerEvidenceCommand(
     });
   evidence
     .command('rotate-key')
-    .description('Retire the current evidence key and make a new one; packages signed with the old key still verify')
+    .description(
+      'Retire the current evidence key and make a new one; packages signed with the old key still verify',
+    )
     .action(async () => {
       const { current, retired } = await withContext((ctx) => rotateEvidenceKey(ctx));
       if (retired) out(`retired key ${retired.fingerprint}\n`);

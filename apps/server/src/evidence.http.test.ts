@@ -59,7 +59,11 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/pdf' },
   });
   expect(att.statusCode, att.body).toBe(201);
-  const origin = await b.user.post(`/api/v1/hops/${hopB}/answer`, { kind: 'origin', customer, action: 'terminated' });
+  const origin = await b.user.post(`/api/v1/hops/${hopB}/answer`, {
+    kind: 'origin',
+    customer,
+    action: 'terminated',
+  });
   expect(origin.statusCode, origin.body).toBe(200);
   const referral = await h.analyst.post(`/api/v1/tracebacks/${closed.id}/referrals`, { agency: AGENCY });
   expect(referral.statusCode, referral.body).toBe(201);
@@ -78,7 +82,10 @@ describe('evidence packages', () => {
     const bad = await build(h.analyst, 'not-a-uuid');
     expectProblem(bad, 400);
     expect(bad.body).toContain('id');
-    expectProblem(await h.anonymous({ method: 'POST', url: `/api/v1/tracebacks/${closed.id}/evidence-packages` }), 401);
+    expectProblem(
+      await h.anonymous({ method: 'POST', url: `/api/v1/tracebacks/${closed.id}/evidence-packages` }),
+      401,
+    );
     expect(await h.counts()).toEqual(before);
   });
 
@@ -94,41 +101,65 @@ describe('evidence packages', () => {
     staffZip = got.rawPayload;
     expect(sha256(staffZip)).toBe(staffPackage.sha256);
     // A second download is byte-identical: the stored file, not a rebuild.
-    expect(sha256((await download(h.analyst, staffPackage.downloadUrl)).rawPayload)).toBe(staffPackage.sha256);
+    expect(sha256((await download(h.analyst, staffPackage.downloadUrl)).rawPayload)).toBe(
+      staffPackage.sha256,
+    );
 
     const files = unzipSync(staffZip);
     const manifest = ZEvidenceManifest.parse(JSON.parse(Buffer.from(files['manifest.json']!).toString()));
     expect(sha256(files['manifest.json']!)).toBe(staffPackage.manifestSha256);
-    expect(manifest).toMatchObject({ packageId: staffPackage.id, scope: 'traceback', tracebackIds: [closed.id] });
+    expect(manifest).toMatchObject({
+      packageId: staffPackage.id,
+      scope: 'traceback',
+      tracebackIds: [closed.id],
+    });
     expect(manifest.builtBy.label).toBe(h.analyst.email);
     const attachmentPath = manifest.files.find((f) => f.path.startsWith('attachments/'))!.path;
     expect(manifest.files.map((f) => f.path).sort()).toEqual(
       ['report.pdf', 'traceback.json', 'schema.json', attachmentPath, 'public-key.pem'].sort(),
     );
-    expect(Object.keys(files).sort()).toEqual([...manifest.files.map((f) => f.path), 'manifest.json', 'manifest.sig'].sort());
+    expect(Object.keys(files).sort()).toEqual(
+      [...manifest.files.map((f) => f.path), 'manifest.json', 'manifest.sig'].sort(),
+    );
     expect(Buffer.from(files[attachmentPath]!).equals(loa)).toBe(true);
     expect(attachmentPath).toMatch(/\/LOA\.pdf$/);
 
     const tb = ZEvidenceTracebackFile.parse(JSON.parse(Buffer.from(files['traceback.json']!).toString()));
     expect(tb.traceback.origin).toMatchObject({ providerId: b.id, customer, action: 'terminated' });
     expect(tb.traceback.hops.map((x) => x.providerId)).toEqual([a.id, b.id]);
-    expect(tb.attachments).toEqual([expect.objectContaining({ path: attachmentPath, sha256: sha256(loa), size: loa.length })]);
+    expect(tb.attachments).toEqual([
+      expect.objectContaining({ path: attachmentPath, sha256: sha256(loa), size: loa.length }),
+    ]);
     expect(tb.timeline.map((e) => e.type)).toContain('hop.answered');
-    const schema = JSON.parse(Buffer.from(files['schema.json']!).toString()) as { properties: Record<string, unknown> };
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['traceback', 'timeline', 'attachments']));
+    const schema = JSON.parse(Buffer.from(files['schema.json']!).toString()) as {
+      properties: Record<string, unknown>;
+    };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['traceback', 'timeline', 'attachments']),
+    );
 
     const pem = await publicKey();
     expect(Buffer.from(files['public-key.pem']!).toString()).toBe(pem);
     const verified = verifyEvidencePackage(staffZip, { publicKeyPem: pem });
-    expect(verified).toMatchObject({ ok: true, files: 5, fingerprint: manifest.key.fingerprint, keyFrom: 'given' });
+    expect(verified).toMatchObject({
+      ok: true,
+      files: 5,
+      fingerprint: manifest.key.fingerprint,
+      keyFrom: 'given',
+    });
   });
 
   it('building is on the timeline: who, when, the package and its manifest hash', async () => {
-    const events = (await h.analyst.get(`/api/v1/tracebacks/${closed.id}/events`)).json<{ items: TEvent[] }>().items;
+    const events = (await h.analyst.get(`/api/v1/tracebacks/${closed.id}/events`)).json<{ items: TEvent[] }>()
+      .items;
     expect(events.filter((e) => e.type === 'evidence.built').at(-1)).toMatchObject({
       actor: h.analyst.email,
       at: h.clock.now().toISOString(),
-      data: { packageId: staffPackage.id, manifestSha256: staffPackage.manifestSha256, sha256: staffPackage.sha256 },
+      data: {
+        packageId: staffPackage.id,
+        manifestSha256: staffPackage.manifestSha256,
+        sha256: staffPackage.sha256,
+      },
     });
   });
 
@@ -147,11 +178,17 @@ describe('evidence packages', () => {
       expect(got.body).not.toContain(customer.name);
     }
     expectProblem(await download(h.analyst, '/api/v1/evidence-packages/nope/download'), 400);
-    expectProblem(await download(h.analyst, '/api/v1/evidence-packages/00000000-0000-4000-8000-000000000000/download'), 404);
+    expectProblem(
+      await download(h.analyst, '/api/v1/evidence-packages/00000000-0000-4000-8000-000000000000/download'),
+      404,
+    );
   });
 
   it('a withdrawn referral takes the packages away from the agency', async () => {
-    const w = await h.analyst.request({ method: 'DELETE', url: `/api/v1/tracebacks/${closed.id}/referrals/${referralId}` });
+    const w = await h.analyst.request({
+      method: 'DELETE',
+      url: `/api/v1/tracebacks/${closed.id}/referrals/${referralId}`,
+    });
     expect(w.statusCode, w.body).toBe(200);
     expectProblem(await download(officer, staffPackage.downloadUrl), 404);
     expectProblem(await build(officer, closed.id), 404);
@@ -159,23 +196,30 @@ describe('evidence packages', () => {
 
   it("a campaign's package holds each of its tracebacks; staff only; a campaign with none is a conflict", async () => {
     const system = { db: h.db, clock: h.clock, actor: systemActor('test') };
-    const campaign = await createCampaign({ ...system, input: { name: 'Fictional warranty', description: 'Test script' } });
+    const campaign = await createCampaign({
+      ...system,
+      input: { name: 'Fictional warranty', description: 'Test script' },
+    });
     const empty = await createCampaign({ ...system, input: { name: 'Empty', description: 'No tracebacks' } });
     const t1 = await h.openTraceback(a.id, { campaignId: campaign.id });
     const t2 = await h.openTraceback(b.id, { campaignId: campaign.id });
     expectProblem(await h.analyst.post(`/api/v1/campaigns/${empty.id}/evidence-packages`, {}), 409);
-    for (const caller of [officer, a.user]) expectProblem(await caller.post(`/api/v1/campaigns/${campaign.id}/evidence-packages`, {}), 404);
+    for (const caller of [officer, a.user])
+      expectProblem(await caller.post(`/api/v1/campaigns/${campaign.id}/evidence-packages`, {}), 404);
     const res = await h.analyst.post(`/api/v1/campaigns/${campaign.id}/evidence-packages`, {});
     expect(res.statusCode, res.body).toBe(201);
     const zip = (await download(h.analyst, res.json<TEvidencePackageCreated>().downloadUrl)).rawPayload;
     const files = unzipSync(zip);
-    expect(Object.keys(files).filter((f) => f.startsWith('tracebacks/')).sort()).toEqual(
-      [`tracebacks/${t1.id}.json`, `tracebacks/${t2.id}.json`].sort(),
-    );
+    expect(
+      Object.keys(files)
+        .filter((f) => f.startsWith('tracebacks/'))
+        .sort(),
+    ).toEqual([`tracebacks/${t1.id}.json`, `tracebacks/${t2.id}.json`].sort());
     expect(files['traceback.json']).toBeUndefined();
     expect(verifyEvidencePackage(zip, { publicKeyPem: await publicKey() }).ok).toBe(true);
     for (const t of [t1, t2]) {
-      const events = (await h.analyst.get(`/api/v1/tracebacks/${t.id}/events`)).json<{ items: TEvent[] }>().items;
+      const events = (await h.analyst.get(`/api/v1/tracebacks/${t.id}/events`)).json<{ items: TEvent[] }>()
+        .items;
       expect(events.at(-1)).toMatchObject({ type: 'evidence.built', data: { scope: 'campaign' } });
     }
   });
@@ -190,7 +234,8 @@ describe('evidence packages', () => {
 
     expectProblem(await a.user.get('/api/v1/evidence/keys'), 404);
     expect((await otherAgency.get('/api/v1/evidence/keys')).statusCode).toBe(200);
-    for (const caller of [h.analyst, officer, a.user]) expectProblem(await caller.post('/api/v1/evidence/keys/rotate', {}), 404);
+    for (const caller of [h.analyst, officer, a.user])
+      expectProblem(await caller.post('/api/v1/evidence/keys/rotate', {}), 404);
 
     const rotated = await h.admin.post('/api/v1/evidence/keys/rotate', {});
     expect(rotated.statusCode, rotated.body).toBe(201);
@@ -207,11 +252,17 @@ describe('evidence packages', () => {
 
     // The old package verifies with the retired key, not with the new one.
     expect(verifyEvidencePackage(staffZip, { publicKeyPem: oldPem }).ok).toBe(true);
-    expect(verifyEvidencePackage(staffZip, { publicKeyPem: newPem })).toMatchObject({ ok: false, file: 'manifest.sig' });
+    expect(verifyEvidencePackage(staffZip, { publicKeyPem: newPem })).toMatchObject({
+      ok: false,
+      file: 'manifest.sig',
+    });
     // A new package is signed with the new key.
     const fresh = (await build(h.analyst, closed.id)).json<TEvidencePackageCreated>();
     const zip = (await download(h.analyst, fresh.downloadUrl)).rawPayload;
-    expect(verifyEvidencePackage(zip, { publicKeyPem: newPem })).toMatchObject({ ok: true, fingerprint: current.fingerprint });
+    expect(verifyEvidencePackage(zip, { publicKeyPem: newPem })).toMatchObject({
+      ok: true,
+      fingerprint: current.fingerprint,
+    });
     expect(verifyEvidencePackage(zip, { publicKeyPem: oldPem }).ok).toBe(false);
   });
 });

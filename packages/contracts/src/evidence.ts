@@ -44,10 +44,7 @@ export type TEvidenceTracebackFile = z.infer<typeof ZEvidenceTracebackFile>;
 
 /** The JSON Schema of `traceback.json`, as the package's `schema.json` holds it. */
 export const evidenceTracebackJsonSchema = (): Record<string, unknown> =>
-  z.toJSONSchema(ZEvidenceTracebackFile, { io: 'output', target: 'draft-2020-12' }) as Record<
-    string,
-    unknown
-  >;
+  z.toJSONSchema(ZEvidenceTracebackFile, { io: 'output', target: 'draft-2020-12' });
 
 export const ZManifestFile = z.object({
   /** The file's path in the ZIP (`/`-separated, no leading slash). */

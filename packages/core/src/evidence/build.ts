@@ -56,7 +56,10 @@ export async function buildEvidencePackage(
   const ids = [...new Set(ctx.tracebackIds)];
   if (ids.length === 0) throw InvalidInputError.field('tracebackIds', 'must name at least one traceback');
   if (ids.length > MAX_TRACEBACKS_PER_PACKAGE)
-    throw InvalidInputError.field('tracebackIds', `must name at most ${MAX_TRACEBACKS_PER_PACKAGE} tracebacks`);
+    throw InvalidInputError.field(
+      'tracebackIds',
+      `must name at most ${MAX_TRACEBACKS_PER_PACKAGE} tracebacks`,
+    );
   for (const id of ids)
     if (!policy.evidencePackage(actor, await referredToActor(ctx.db, actor, id)))
       throw new NotFoundError('traceback');

@@ -57,8 +57,14 @@ describe('the evidence key', () => {
     expect(current.current).toBe(true);
     expect((await ensureEvidenceKey(ctx())).id).toBe(current.id);
     expect(await database.db.$count(schema.evidenceKeys)).toBe(2);
-    const [event] = await database.db.select().from(schema.events).where(sql`type = 'evidence.key_rotated'`);
-    expect(event).toMatchObject({ tracebackId: null, data: { fingerprint: current.fingerprint, retired: before.fingerprint } });
+    const [event] = await database.db
+      .select()
+      .from(schema.events)
+      .where(sql`type = 'evidence.key_rotated'`);
+    expect(event).toMatchObject({
+      tracebackId: null,
+      data: { fingerprint: current.fingerprint, retired: before.fingerprint },
+    });
   });
 
   it('refuses rotation to anyone but an admin (or the CLI)', async () => {

@@ -95,27 +95,28 @@ export async function rotateEvidenceKey(
   authorize(policy.rotateEvidenceKey(actor), 'route');
   return db
     .transaction(async (tx) => {
-    const now = clock.now();
-    const retired = (await retireCurrentEvidenceKey(tx, now)) ?? null;
-    const created = await insertEvidenceKey(tx, newKeyRow(ctx));
-    await appendEvents(tx, [
-      {
-        tracebackId: null,
-        at: now,
-        actorUserId: actor.userId,
-        actor: actor.label,
-        type: 'evidence.key_rotated',
-        data: { fingerprint: created.fingerprint, ...(retired ? { retired: retired.fingerprint } : {}) },
-      },
-    ]);
-    return {
-      current: presentEvidenceKey(created),
-      retired: retired ? presentEvidenceKey(retired) : null,
-    };
-  })
+      const now = clock.now();
+      const retired = (await retireCurrentEvidenceKey(tx, now)) ?? null;
+      const created = await insertEvidenceKey(tx, newKeyRow(ctx));
+      await appendEvents(tx, [
+        {
+          tracebackId: null,
+          at: now,
+          actorUserId: actor.userId,
+          actor: actor.label,
+          type: 'evidence.key_rotated',
+          data: { fingerprint: created.fingerprint, ...(retired ? { retired: retired.fingerprint } : {}) },
+        },
+      ]);
+      return {
+        current: presentEvidenceKey(created),
+        retired: retired ? presentEvidenceKey(retired) : null,
+      };
+    })
     .catch((err: unknown) => {
       // Two rotations at once: the second would leave two current keys; the index refuses it.
-      if (pgErrorCode(err) === '23505') throw new ConflictError('the key was being rotated at the same moment; try again');
+      if (pgErrorCode(err) === '23505')
+        throw new ConflictError('the key was being rotated at the same moment; try again');
       throw err;
     });
 }

@@ -102,7 +102,9 @@ export async function renderReport(header: Header, cases: TEvidenceTracebackFile
           `answered ${when(h.answeredAt)}${h.answeredVia ? ` through ${CHANNELS[h.answeredVia] ?? h.answeredVia}` : ''}` +
           `${h.late ? ' (late)' : ''}.`,
       );
-      text(`  Status: ${h.status.replace(/_/g, ' ')}. Answer: ${answer}.${h.answer?.comment ? ` Comment: ${h.answer.comment}` : ''}`);
+      text(
+        `  Status: ${h.status.replace(/_/g, ' ')}. Answer: ${answer}.${h.answer?.comment ? ` Comment: ${h.answer.comment}` : ''}`,
+      );
       text(
         `  RMD at the time of the call: ${h.rmd ? `${RMD[h.rmd.status] ?? h.rmd.status}${h.rmd.flagged ? ' (red flag)' : ''}` : 'no RMD import to compare with'}.`,
       );
@@ -131,7 +133,10 @@ export async function renderReport(header: Header, cases: TEvidenceTracebackFile
       field('Verdict', `${s.verdict}${s.reason ? ` (${s.reason})` : ''}, verified ${when(s.verifiedAt)}`);
       field('Attestation', s.attest ?? '-');
       field('orig.tn / dest.tn', `${s.origTn ?? '-'} / ${s.destTns.join(', ') || '-'}`);
-      field('Signer', s.signer ? `${s.signer.name} (SPC ${s.spc ?? '-'})` : `SPC ${s.spc ?? '-'}, not in the directory`);
+      field(
+        'Signer',
+        s.signer ? `${s.signer.name} (SPC ${s.spc ?? '-'})` : `SPC ${s.spc ?? '-'}, not in the directory`,
+      );
       if (s.inconsistencies.length) field('Inconsistencies', s.inconsistencies.join(', '));
     } else text('The traceback carries no Identity header.');
 
@@ -139,7 +144,9 @@ export async function renderReport(header: Header, cases: TEvidenceTracebackFile
     doc.fontSize(8.5);
     for (const e of c.timeline) {
       const data = JSON.stringify(e.data);
-      text(`${when(e.at)}  ${e.type}  ${e.actor}${data !== '{}' ? `  ${data.length > 160 ? `${data.slice(0, 157)}...` : data}` : ''}`);
+      text(
+        `${when(e.at)}  ${e.type}  ${e.actor}${data !== '{}' ? `  ${data.length > 160 ? `${data.slice(0, 157)}...` : data}` : ''}`,
+      );
     }
   });
   doc.end();

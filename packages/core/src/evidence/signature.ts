@@ -89,7 +89,8 @@ export function parseSignatureFile(bytes: Uint8Array): SignatureFields | string 
 export function readPublicKey(pem: string | Uint8Array): KeyObject | string {
   try {
     const key = createPublicKey(typeof pem === 'string' ? pem : Buffer.from(pem));
-    if (key.asymmetricKeyType !== 'ed25519') return `is a ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519`;
+    if (key.asymmetricKeyType !== 'ed25519')
+      return `is a ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519`;
     return key;
   } catch {
     return 'is not a PEM public key';

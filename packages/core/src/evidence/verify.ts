@@ -19,7 +19,10 @@ const fail = (file: string | null, reason: string): EvidenceVerification => ({ o
  * which proves integrity only), and every file in the ZIP is in the manifest with its size and SHA-256,
  * none missing, none extra. Pure: bytes in, a verdict out; the first mismatch is named.
  */
-export function verifyEvidencePackage(zip: Uint8Array, opts: { publicKeyPem?: string } = {}): EvidenceVerification {
+export function verifyEvidencePackage(
+  zip: Uint8Array,
+  opts: { publicKeyPem?: string } = {},
+): EvidenceVerification {
   const names: string[] = [];
   let files: Record<string, Uint8Array>;
   try {
@@ -71,9 +74,15 @@ export function verifyEvidencePackage(zip: Uint8Array, opts: { publicKeyPem?: st
     return fail(opts.publicKeyPem !== undefined ? '--public-key' : PUBLIC_KEY_PATH, publicKey);
   const fingerprint = fingerprintOf(publicKey);
   if (sig.keyFingerprint !== fingerprint)
-    return fail(SIGNATURE_PATH, `was made with key ${sig.keyFingerprint}, not with the public key ${fingerprint}`);
+    return fail(
+      SIGNATURE_PATH,
+      `was made with key ${sig.keyFingerprint}, not with the public key ${fingerprint}`,
+    );
   if (manifest.data.key.fingerprint !== fingerprint)
-    return fail(MANIFEST_PATH, `names key ${manifest.data.key.fingerprint}, not the signing key ${fingerprint}`);
+    return fail(
+      MANIFEST_PATH,
+      `names key ${manifest.data.key.fingerprint}, not the signing key ${fingerprint}`,
+    );
   if (!verifySignature(manifestBytes, sig.signature, publicKey))
     return fail(SIGNATURE_PATH, 'the signature of manifest.json does not verify with this key');
 
@@ -82,7 +91,8 @@ export function verifyEvidencePackage(zip: Uint8Array, opts: { publicKeyPem?: st
     if (!data) return fail(entry.path, 'is missing from the archive');
     if (data.length !== entry.size)
       return fail(entry.path, `is ${data.length} bytes; the manifest says ${entry.size}`);
-    if (sha256Hex(data) !== entry.sha256) return fail(entry.path, 'does not match its SHA-256 in the manifest');
+    if (sha256Hex(data) !== entry.sha256)
+      return fail(entry.path, 'does not match its SHA-256 in the manifest');
   }
   const extra = names.find((n) => n !== MANIFEST_PATH && n !== SIGNATURE_PATH && !listed.has(n));
   if (extra !== undefined) return fail(extra, 'is in the archive but not in the manifest');
