@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +116,7 @@ describe.skipIf(!portal)('enforcement users read the tracebacks referred to thei
       key,
     ]);
     expect(verified.stdout).toMatch(/^verified: \d+ files, signed by key [0-9a-f]{64}\n$/);
+    rmSync(key);
     await page.locator('[data-event-type="evidence.built"]').waitFor();
 
     // Printed, the page is the case alone: the path and the origin, without the menu, header or buttons.
