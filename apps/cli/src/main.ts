@@ -41,6 +41,7 @@ import { registerCallsCommand, registerCampaignsCommand } from './callsCommand';
 import { registerAuditCommands } from './auditCommand';
 import { registerBackupCommands } from './backupCommand';
 import { registerReportCommands } from './reportCommand';
+import { registerEvidenceCommand } from './evidenceCommand';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -118,7 +119,8 @@ function localDatabase(argv: string[], io: Omit<CliIo, 'withDatabase'>): WithDat
         db: database.db,
         clock: systemClock,
         actor: systemActor('cli'),
-        settings: { callRetentionDays: cfg.callRetentionDays ?? 0 },
+        // HOPTRACE_SECRET_KEY and the rest of the auth settings: the evidence key is sealed with it.
+        settings: { callRetentionDays: cfg.callRetentionDays ?? 0, ...(cfg.auth ? { auth: cfg.auth } : {}) },
       });
     } finally {
       await database.close();
@@ -361,6 +363,14 @@ export function buildCli(io: CliIo): Command {
   registerBackupCommands(program, io, VERSION, (message) => {
     throw new UsageError(message);
   });
+  registerEvidenceCommand(
+    program,
+    io,
+    (fn) => withDatabase((_db, ctx) => fn(ctx)),
+    (message) => {
+      throw new UsageError(message);
+    },
+  );
   registerAgentCommand(program);
   registerSimulateCommand(program, out);
   registerShaken(

@@ -37,6 +37,7 @@ import healthRoutes from './routes/health';
 import portalRoutes from './routes/portal';
 import notificationRoutes from './routes/notifications';
 import referralRoutes from './routes/referrals';
+import evidenceRoutes from './routes/evidence';
 import shakenRoutes from './routes/shaken';
 import statisticsRoutes from './routes/statistics';
 import tracebackRoutes from './routes/tracebacks';
@@ -240,6 +241,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       api.register(tracebackRoutes);
       api.register(referralRoutes);
       api.register(auditRoutes);
+      api.register(evidenceRoutes);
       api.register(shakenRoutes, {
         verifier: opts.verifier ?? createVerifier({ trust: emptyTrustStore() }),
       });

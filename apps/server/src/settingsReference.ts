@@ -201,7 +201,7 @@ export const SETTINGS: readonly SettingDoc[] = [
     name: 'HOPTRACE_SECRET_KEY',
     default: '—',
     meaning:
-      '32 random bytes (`openssl rand -base64 32`, or 64 hex digits): seals TOTP secrets in the database (AES-256-GCM). Set it in production and keep it with your backups: secrets sealed with a key the server no longer has only take recovery codes (or an admin reset)',
+      '32 random bytes (`openssl rand -base64 32`, or 64 hex digits): seals TOTP secrets and the evidence signing key in the database (AES-256-GCM). Set it in production and keep it with your backups: secrets sealed with a key the server no longer has only take recovery codes (or an admin reset); an evidence key sealed with a lost key cannot sign (rotate it: `hoptrace evidence rotate-key`)',
   },
   {
     name: 'HOPTRACE_SESSION_IDLE_MINUTES',

@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { NO_PORTAL } from './support/portal';
 import { launchChromium, newContext, signedIn, signInWithForm } from './support/browser';
 import { fieldError, text, until } from './support/page';
 
 const portal = inject('portal');
+const HOPTRACE = fileURLToPath(new URL('../../cli/bin/hoptrace.js', import.meta.url));
 
 /** The agency of the browser tier's demo enforcement user (apps/web/test/node/demo.ts). */
 const AGENCY = 'State AG Robocall Unit (test)';
@@ -90,8 +97,31 @@ describe.skipIf(!portal)('enforcement users read the tracebacks referred to thei
     await event.waitFor();
     expect(await text(event)).toContain(`Referred to ${AGENCY}`);
 
+    // The agency downloads a signed evidence package of the case; it verifies, and building it is on the timeline.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download evidence package' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^evidence-[0-9a-f-]{36}\.zip$/);
+    // `hoptrace evidence verify` (the real command, offline) accepts it with the key the instance publishes.
+    const zip = await download.path();
+    const key = join(tmpdir(), `hoptrace-browser-key-${process.pid}.pem`);
+    writeFileSync(key, await (await page.request.get('/api/v1/evidence/public-key')).text());
+    const verified = await promisify(execFile)(process.execPath, [
+      HOPTRACE,
+      'evidence',
+      'verify',
+      zip,
+      '--public-key',
+      key,
+    ]);
+    expect(verified.stdout).toMatch(/^verified: \d+ files, signed by key [0-9a-f]{64}\n$/);
+    rmSync(key);
+    await page.locator('[data-event-type="evidence.built"]').waitFor();
+
     // Printed, the page is the case alone: the path and the origin, without the menu, header or buttons.
     await page.emulateMedia({ media: 'print' });
+    expect(await page.getByTestId('evidence-package').isVisible()).toBe(false);
     expect(await page.locator('.mantine-AppShell-navbar').isVisible()).toBe(false);
     expect(await page.locator('.mantine-AppShell-header').isVisible()).toBe(false);
     expect(await page.getByRole('button').first().isVisible()).toBe(false);

@@ -15,3 +15,4 @@ export * from './csv';
 export * from './text';
 export * from './audit';
 export * from './statistics';
+export * from './evidence';

@@ -244,6 +244,8 @@ export const ZTraceback = z.object({
   /** The STIR/SHAKEN verification of the Identity header, when the traceback carries one. */
   shaken: ZTracebackShaken.optional(),
   can: ZTracebackActions,
+  /** Evidence packages (decision 0025): whether the caller may build and download one of this traceback. */
+  evidence: z.object({ can: z.object({ build: z.boolean() }) }).optional(),
 });
 export type TTraceback = z.infer<typeof ZTraceback>;
 
@@ -253,6 +255,7 @@ export const ZTracebackListItem = ZTraceback.omit({
   signerOrigin: true,
   identityHeader: true,
   shaken: true,
+  evidence: true,
 }).extend({
   hopCount: z.number().int(),
   currentProviderId: ZUuid.nullable(),

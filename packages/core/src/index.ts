@@ -50,3 +50,4 @@ export * from './audit';
 export * from './queries/statistics';
 export * from './commands/publishStatistics';
 export * from './reports/annualReport';
+export * from './evidence/index';

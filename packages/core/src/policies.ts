@@ -39,6 +39,17 @@ export const policy = {
   /** Whoever reads the traceback, and the hop's own provider; never another provider. */
   readAttachments: (a: Actor, hop: { id: string; providerId: string }, referred = false) =>
     policy.readTraceback(a, referred) || actsForHop(a, hop),
+  /**
+   * Building an evidence package of a traceback, and downloading one: whoever reads the traceback with its
+   * origin (staff, the agencies it is referred to), so customer details go only where a referral sent them.
+   */
+  evidencePackage: (a: Actor, referred = false) => policy.readOrigin(a, referred),
+  /** A package of a whole campaign's tracebacks: staff. */
+  campaignEvidencePackage: (a: Actor) => isStaff(a),
+  /** The evidence keys with their fingerprints (current and retired): staff and enforcement users. */
+  readEvidenceKeys: (a: Actor) => isStaff(a) || (a.role === 'enforcement' && !a.hopScope),
+  /** Rotating the evidence key: admins (and the CLI's system actor). */
+  rotateEvidenceKey: (a: Actor) => a.role === 'admin' || a.role === 'system',
   /** Listing hops is for the provider's own users; a link sees its one hop only. */
   listOwnHops: (a: Actor) => a.role === 'provider' && !a.hopScope,
   manageCampaigns: (a: Actor) => isStaff(a),

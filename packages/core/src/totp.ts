@@ -87,35 +87,42 @@ export function parseSecretKey(raw: string): Buffer {
 
 const SEALED = 'v1.';
 const PLAIN = 'plain.';
-const aadFor = (userId: string) => Buffer.from(`hoptrace-totp:${userId}`);
+const aadFor = (userId: string) => `hoptrace-totp:${userId}`;
 
 /**
- * Seals a TOTP secret for storage: AES-256-GCM under the key, bound to its user (a sealed value copied to
- * another user's row does not open). Without a key it is stored as is, marked `plain.`.
+ * Seals a secret for storage: AES-256-GCM under the key, bound to `aad` (a sealed value copied to another
+ * row does not open). Without a key it is stored as is, marked `plain.`.
  */
-export function sealSecret(secret: string, userId: string, key: Buffer | undefined): string {
-  if (!key) return `${PLAIN}${secret}`;
+export function sealValue(value: string, aad: string, key: Buffer | undefined): string {
+  if (!key) return `${PLAIN}${value}`;
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(aadFor(userId));
-  const sealed = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+  cipher.setAAD(Buffer.from(aad));
+  const sealed = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
   return `${SEALED}${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
 }
 
-export function openSecret(stored: string, userId: string, key: Buffer | undefined): string {
+/** Opens what `sealValue` stored; `what` names the secret in the errors. */
+export function openValue(stored: string, aad: string, key: Buffer | undefined, what: string): string {
   if (stored.startsWith(PLAIN)) return stored.slice(PLAIN.length);
-  if (!stored.startsWith(SEALED))
-    throw new SecretKeyError('the stored second-factor secret has an unknown form');
-  if (!key) throw new SecretKeyError('a second-factor secret is sealed, but HOPTRACE_SECRET_KEY is not set');
+  if (!stored.startsWith(SEALED)) throw new SecretKeyError(`the stored ${what} has an unknown form`);
+  if (!key) throw new SecretKeyError(`a ${what} is sealed, but HOPTRACE_SECRET_KEY is not set`);
   const raw = Buffer.from(stored.slice(SEALED.length), 'base64url');
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-    decipher.setAAD(aadFor(userId));
+    decipher.setAAD(Buffer.from(aad));
     decipher.setAuthTag(raw.subarray(12, 28));
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
   } catch {
-    throw new SecretKeyError(
-      'a second-factor secret does not open with HOPTRACE_SECRET_KEY (was the key changed?)',
-    );
+    throw new SecretKeyError(`a ${what} does not open with HOPTRACE_SECRET_KEY (was the key changed?)`);
   }
+}
+
+/** Seals a TOTP secret for storage, bound to its user (see `sealValue`). */
+export function sealSecret(secret: string, userId: string, key: Buffer | undefined): string {
+  return sealValue(secret, aadFor(userId), key);
+}
+
+export function openSecret(stored: string, userId: string, key: Buffer | undefined): string {
+  return openValue(stored, aadFor(userId), key, 'second-factor secret');
 }

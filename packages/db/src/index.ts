@@ -28,3 +28,4 @@ export * from './repos/limits';
 export * from './errorLog';
 export * from './repos/audit';
 export * from './repos/statistics';
+export * from './repos/evidence';

@@ -1099,3 +1099,61 @@ export const publishedStatistics = pgTable(
     ),
   ],
 );
+
+/**
+ * The instance's evidence keys (Ed25519): one current (retired_at null), retired ones kept so packages
+ * signed with them still verify. The private key is sealed with HOPTRACE_SECRET_KEY when set (`v1.`),
+ * else kept as is (`plain.`), like TOTP secrets (decision 0025).
+ */
+export const evidenceKeys = pgTable(
+  'evidence_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** SPKI, PEM. */
+    publicKeyPem: text('public_key_pem').notNull(),
+    /** SHA-256 of the SPKI DER, hex: what packages and `hoptrace evidence verify` name the key by. */
+    fingerprint: text('fingerprint').notNull(),
+    /** PKCS#8 PEM, sealed (or marked plain). */
+    privateKey: text('private_key').notNull(),
+    createdAt: ts('created_at').notNull(),
+    retiredAt: ts('retired_at'),
+  },
+  (t) => [
+    uniqueIndex('evidence_keys_fingerprint_key').on(t.fingerprint),
+    // At most one current key: two processes creating the first one at once keep one.
+    uniqueIndex('evidence_keys_current_key')
+      .on(sql`(true)`)
+      .where(sql`${t.retiredAt} is null`),
+  ],
+);
+
+/**
+ * A built evidence package: the ZIP's exact bytes, so every download is the file that was hashed and
+ * signed. `traceback_ids` are the tracebacks in it (access is decided on them); `traceback_id` or
+ * `campaign_id` is what it was built for.
+ */
+export const evidencePackages = pgTable(
+  'evidence_packages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    scope: text('scope').notNull(),
+    tracebackId: uuid('traceback_id').references(() => tracebacks.id),
+    campaignId: uuid('campaign_id').references(() => campaigns.id),
+    tracebackIds: uuid('traceback_ids').array().notNull(),
+    builtBy: uuid('built_by').references(() => users.id),
+    builtByLabel: text('built_by_label').notNull(),
+    builtAt: ts('built_at').notNull(),
+    sha256: text('sha256').notNull(),
+    manifestSha256: text('manifest_sha256').notNull(),
+    keyId: uuid('key_id')
+      .notNull()
+      .references(() => evidenceKeys.id),
+    sizeBytes: integer('size_bytes').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [
+    check('evidence_packages_scope_check', sql`${t.scope} in ('traceback', 'campaign', 'tracebacks')`),
+    index('evidence_packages_traceback_idx').on(t.tracebackId),
+    index('evidence_packages_campaign_idx').on(t.campaignId),
+  ],
+);

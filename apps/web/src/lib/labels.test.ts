@@ -122,6 +122,10 @@ describe('describeEvent', () => {
     [event('link.used', { action: 'view' }), 'Email link opened'],
     [event('link.used', { action: 'answer' }), 'Answer sent through the email link'],
     [event('traceback.referred', { agency: 'FCC' }), 'Referred to FCC'],
+    [
+      event('evidence.built', { packageId: 'p', manifestSha256: 'ab'.repeat(32), scope: 'traceback' }),
+      'Evidence package built; manifest SHA-256 abababababababab…',
+    ],
     [event('notice.sent', {}), 'notice sent'],
   ])('%#: %s', (e, text) => {
     expect(describeEvent(e, name)).toBe(text);

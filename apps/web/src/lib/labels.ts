@@ -220,6 +220,8 @@ export function describeEvent(e: TEvent, name: (providerId: string | undefined) 
       return d.action === 'answer' ? 'Answer sent through the email link' : 'Email link opened';
     case 'traceback.referred':
       return `Referred to ${str(d.agency) ?? 'an agency'}${str(d.note) ? `: ${str(d.note)}` : ''}`;
+    case 'evidence.built':
+      return `Evidence package built${d.scope === 'campaign' ? ' (with its campaign)' : ''}; manifest SHA-256 ${str(d.manifestSha256)?.slice(0, 16) ?? '?'}…`;
     case 'referral.withdrawn':
     case 'traceback.referral_withdrawn':
       return `Referral to ${str(d.agency) ?? 'an agency'} withdrawn`;

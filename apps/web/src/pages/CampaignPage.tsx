@@ -42,6 +42,7 @@ import {
   Phone,
   SectionCard,
 } from '../components/common';
+import { EvidencePackageButton } from '../components/EvidencePackage';
 import { OpenFromCall } from '../components/OpenFromCall';
 import { ForwardRequests, TraceForwardButton } from '../components/TraceForward';
 import { rowsOfCampaign, TracebackTable } from '../components/TracebackTable';
@@ -106,6 +107,9 @@ function CampaignView({ c }: { c: TCampaignDetail }) {
         right={
           merged ? undefined : (
             <Group gap="xs">
+              {(c.tracebacks.length > 0 || c.forwardRequests.length > 0) && (
+                <EvidencePackageButton path={`/campaigns/${c.id}/evidence-packages`} />
+              )}
               <Button variant="light" onClick={() => setDialog('edit')}>
                 Rename or categorise
               </Button>

@@ -30,6 +30,7 @@ import { IconLock } from '../components/icons';
 import { PathChain } from '../components/PathChain';
 import { Referrals } from '../components/Referrals';
 import { INCONSISTENCY_LABEL, ShakenPanel } from '../components/ShakenPanel';
+import { EvidencePackageButton } from '../components/EvidencePackage';
 import { EventTimeline } from '../components/Timeline';
 import { TracebackActions } from '../components/TracebackActions';
 import { ACTION_LABEL, CATEGORY_LABEL } from '../lib/labels';
@@ -62,7 +63,17 @@ export function TracebackPage() {
     <Stack gap="lg">
       <PageTitle
         title={`${forward ? 'Forward request' : 'Traceback'} ${formatPhone(t.call.callingNumber)}`}
-        right={<TracebackActions traceback={t} />}
+        right={
+          <Group gap="xs">
+            {t.evidence?.can.build && (
+              <EvidencePackageButton
+                path={`/tracebacks/${t.id}/evidence-packages`}
+                onBuilt={() => void events.refetch()}
+              />
+            )}
+            <TracebackActions traceback={t} />
+          </Group>
+        }
       >
         <Group gap="sm" component="span">
           <span>

@@ -85,6 +85,7 @@ export async function getTraceback(ctx: CommandContext & { tracebackId: string }
   const view = {
     ...presentTraceback(actor, t, hops, names, origin, attachments, signerOrigin),
     ...(shaken ? { shaken } : {}),
+    evidence: { can: { build: policy.evidencePackage(actor, referred) } },
   };
   // Without an RMD import there is nothing to say about a hop's provider; with one, say it per hop.
   if ((await countRmdImports(db)) === 0) return view;
