@@ -13,3 +13,4 @@ export * from './referrals';
 export * from './calls';
 export * from './csv';
 export * from './text';
+export * from './cooperation';

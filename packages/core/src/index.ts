@@ -46,3 +46,6 @@ export * from './calls/sources';
 export * from './campaigns/detection';
 export * from './campaigns/intel';
 export * from './campaigns/forward';
+export * from './cooperation/policy';
+export * from './queries/scorecards';
+export * from './commands/determinations';

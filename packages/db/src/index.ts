@@ -26,3 +26,4 @@ export * from './dataDirLock';
 export * from './repos/ops';
 export * from './repos/limits';
 export * from './errorLog';
+export * from './repos/scorecards';

@@ -1021,3 +1021,46 @@ export const referrals = pgTable(
     index('referrals_agency_idx').on(t.agency, t.referredAt),
   ],
 );
+
+/**
+ * A staff review of a provider's cooperation (issue 16, decision 0027): the status the policy computed, the
+ * evidence behind it as it stood (counts, reasons, traceback ids, the policy), and what staff decided.
+ * Only a confirmed determination may be published; a published non-cooperative one is what lets a provider
+ * be named publicly (`publishedNonCooperative`). Rows are kept: a later review supersedes, never overwrites.
+ */
+export const cooperationDeterminations = pgTable(
+  'cooperation_determinations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    providerId: uuid('provider_id')
+      .notNull()
+      .references(() => providers.id),
+    status: text('status', { enum: ['cooperative', 'watch', 'non_cooperative'] }).notNull(),
+    evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull(),
+    computedAt: ts('computed_at').notNull(),
+    decision: text('decision', { enum: ['confirmed', 'dismissed'] }).notNull(),
+    decidedBy: uuid('decided_by').references(() => users.id),
+    decidedAt: ts('decided_at').notNull(),
+    note: text('note'),
+    published: boolean('published').notNull().default(false),
+    publishedAt: ts('published_at'),
+    publishedBy: uuid('published_by').references(() => users.id),
+  },
+  (t) => [
+    index('cooperation_determinations_provider_idx').on(t.providerId, t.decidedAt, t.id),
+    index('cooperation_determinations_decided_idx').on(t.decidedAt, t.id),
+    index('cooperation_determinations_published_idx')
+      .on(t.providerId, t.decidedAt)
+      .where(sql`${t.published}`),
+    check(
+      'cooperation_determinations_status_check',
+      sql`${t.status} in ('cooperative', 'watch', 'non_cooperative')`,
+    ),
+    check('cooperation_determinations_decision_check', sql`${t.decision} in ('confirmed', 'dismissed')`),
+    // Staff confirm before anything is published: a dismissed determination is never shown to anyone else.
+    check(
+      'cooperation_determinations_publish_check',
+      sql`(not ${t.published} or ${t.decision} = 'confirmed') and (${t.published} = (${t.publishedAt} is not null))`,
+    ),
+  ],
+);
