@@ -31,6 +31,7 @@ import bulkRoutes from './routes/bulk';
 import directoryRoutes from './routes/directory';
 import dnoRoutes from './routes/dno';
 import rmdRoutes from './routes/rmd';
+import scorecardRoutes from './routes/scorecards';
 import secondFactorRoutes from './routes/secondFactor';
 import healthRoutes from './routes/health';
 import portalRoutes from './routes/portal';
@@ -247,6 +248,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         webhookPolicy: opts.webhookPolicy ?? { allowHttp: false, allowPrivateNetworks: false },
       });
       api.register(portalRoutes);
+      api.register(scorecardRoutes);
       api.register(attachmentRoutes, {
         maxBytes: opts.attachmentMaxBytes ?? (Number(process.env.HOPTRACE_ATTACHMENT_MAX_BYTES) || undefined),
       });
