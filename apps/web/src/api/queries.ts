@@ -5,6 +5,11 @@ import type {
   TCallView,
   TCampaignDetail,
   TCampaignRanked,
+  TCooperationPolicy,
+  TDetermination,
+  TScorecard,
+  TScorecardRow,
+  TUpstreams,
   TDashboard,
   TEvent,
   THop,
@@ -94,7 +99,62 @@ export const keys = {
   sessions: (who: string) => ['sessions', who] as const,
   referrals: (tracebackId: string) => ['referrals', tracebackId] as const,
   agencies: ['agencies'] as const,
+  /** Every cooperation read starts with `cooperation`: a review or a policy change refreshes them all. */
+  cooperation: ['cooperation'] as const,
+  scorecards: (filters: ScorecardFilters) => ['cooperation', 'scorecards', filters] as const,
+  scorecard: (id: string) => ['cooperation', 'scorecard', id] as const,
+  cooperationPolicy: ['cooperation', 'policy'] as const,
+  determinations: (providerId: string) => ['cooperation', 'determinations', providerId] as const,
+  upstreams: (id: string, months: number) => ['upstreams', id, months] as const,
 };
+
+export interface ScorecardFilters {
+  sort: string;
+  status?: string | undefined;
+  country?: string | undefined;
+  q?: string | undefined;
+}
+
+/** The scorecard table (staff), sorted and filtered by the server, paged by its keyset cursor. */
+export const useScorecards = (filters: ScorecardFilters) =>
+  useInfiniteQuery({
+    queryKey: keys.scorecards(filters),
+    queryFn: ({ pageParam, signal }) =>
+      get<Page<TScorecardRow> & { windowDays: number }>(
+        `/scorecards${qs({ ...filters, limit: 50, cursor: pageParam })}`,
+        signal,
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last: Page<unknown>) => last.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+  });
+
+export const useScorecard = (providerId: string) =>
+  useQuery({
+    queryKey: keys.scorecard(providerId),
+    queryFn: ({ signal }) => get<TScorecard>(`/providers/${providerId}/scorecard`, signal),
+  });
+
+export const useCooperationPolicy = () =>
+  useQuery({
+    queryKey: keys.cooperationPolicy,
+    queryFn: ({ signal }) => get<TCooperationPolicy>('/cooperation/policy', signal),
+  });
+
+export const useDeterminations = (providerId: string, enabled: boolean) =>
+  useQuery({
+    queryKey: keys.determinations(providerId),
+    queryFn: ({ signal }) =>
+      get<Page<TDetermination>>(`/determinations${qs({ providerId, limit: 10 })}`, signal),
+    enabled,
+  });
+
+export const useUpstreams = (providerId: string, months: number) =>
+  useQuery({
+    queryKey: keys.upstreams(providerId, months),
+    queryFn: ({ signal }) => get<TUpstreams>(`/providers/${providerId}/upstreams${qs({ months })}`, signal),
+    placeholderData: keepPreviousData,
+  });
 
 const nextCursor = (last: Page<unknown>) => last.nextCursor ?? undefined;
 
