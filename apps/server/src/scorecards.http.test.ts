@@ -38,12 +38,22 @@ describe('scorecards', () => {
     const staff = await h.analyst.get(`/api/v1/providers/${b.id}/scorecard`);
     expect(staff.statusCode, staff.body).toBe(200);
     const card = staff.json<TScorecard>();
-    expect(card).toMatchObject({ providerId: b.id, requested: 3, never: 3, status: 'watch', statusSource: 'computed' });
+    expect(card).toMatchObject({
+      providerId: b.id,
+      requested: 3,
+      never: 3,
+      status: 'watch',
+      statusSource: 'computed',
+    });
     expect(card.evidence.tracebacks).toHaveLength(3);
 
     const own = await b.user.get(`/api/v1/providers/${b.id}/scorecard`);
     expect(own.statusCode).toBe(200);
-    expect(own.json<TScorecard>()).toMatchObject({ never: 3, status: 'cooperative', statusSource: 'confirmed' });
+    expect(own.json<TScorecard>()).toMatchObject({
+      never: 3,
+      status: 'cooperative',
+      statusSource: 'confirmed',
+    });
     expect(own.json<TScorecard>().evidence.tracebacks).toEqual([]);
 
     expectProblem(await a.user.get(`/api/v1/providers/${b.id}/scorecard`), 404);
@@ -66,11 +76,9 @@ describe('scorecards', () => {
       'Fictional Silent Carrier',
     ]);
     // A cursor of another sort is refused, not misread.
-    expectProblem(
-      await h.analyst.get(`/api/v1/scorecards?sort=-never&cursor=${first.nextCursor}`),
-      400,
-      ['query.cursor'],
-    );
+    expectProblem(await h.analyst.get(`/api/v1/scorecards?sort=-never&cursor=${first.nextCursor}`), 400, [
+      'query.cursor',
+    ]);
 
     const watch = await h.analyst.get('/api/v1/scorecards?status=watch');
     expect(watch.json<{ items: TScorecardRow[] }>().items.map((r) => r.providerId)).toEqual([b.id]);
@@ -94,7 +102,10 @@ describe('scorecards', () => {
   it('staff confirm before publishing; the policy is the admin’s; providers review nothing', async () => {
     const url = `/api/v1/providers/${b.id}/determinations`;
     expectProblem(await b.user.post(url, { decision: 'confirmed', expectedStatus: 'watch' }), 404);
-    expectProblem(await h.analyst.post(url, { decision: 'confirmed', expectedStatus: 'non_cooperative' }), 409);
+    expectProblem(
+      await h.analyst.post(url, { decision: 'confirmed', expectedStatus: 'non_cooperative' }),
+      409,
+    );
     expectProblem(
       await h.analyst.post(url, { decision: 'dismissed', expectedStatus: 'watch', publish: true }),
       400,
@@ -111,7 +122,10 @@ describe('scorecards', () => {
       payload: { nonResponsive: { watchAt: 1, nonCooperativeAt: 3 } },
     });
     expect(policy.statusCode, policy.body).toBe(200);
-    expect(policy.json()).toMatchObject({ windowDays: 365, nonResponsive: { watchAt: 1, nonCooperativeAt: 3 } });
+    expect(policy.json()).toMatchObject({
+      windowDays: 365,
+      nonResponsive: { watchAt: 1, nonCooperativeAt: 3 },
+    });
     expectProblem(
       await h.analyst.request({ method: 'PUT', url: '/api/v1/cooperation/policy', payload: {} }),
       404,
@@ -152,6 +166,29 @@ describe('scorecards', () => {
     expect((await b.user.get(`/api/v1/providers/${b.id}/scorecard`)).json<TScorecard>().status).toBe(
       'non_cooperative',
     );
+  });
+});
+
+describe('the dashboard', () => {
+  it('names repeat non-responders and ranks campaigns by open tracebacks', async () => {
+    const campaign = await h.analyst.post('/api/v1/campaigns', {
+      name: 'Fictional utility shut-off',
+      description: 'Threatens disconnection',
+      category: 'utilities',
+    });
+    const campaignId = campaign.json<{ id: string }>().id;
+    await h.openTraceback(a.id, { campaignId });
+    const res = await h.analyst.get('/api/v1/stats/dashboard?weeks=8');
+    expect(res.statusCode, res.body).toBe(200);
+    const d = res.json<{
+      repeatNonResponders: Array<{ providerId: string; count: number }>;
+      campaignsByOpen: Array<{ campaignId: string; count: number }>;
+      recentNonResponsive: Array<{ providerId: string }>;
+    }>();
+    expect(d.repeatNonResponders).toEqual([expect.objectContaining({ providerId: b.id, count: 3 })]);
+    expect(d.campaignsByOpen).toEqual([expect.objectContaining({ campaignId, count: 1 })]);
+    expect(d.recentNonResponsive.every((x) => x.providerId === b.id)).toBe(true);
+    expect(d.recentNonResponsive.length).toBeGreaterThan(0);
   });
 });
 

@@ -126,8 +126,7 @@ export default function scorecardRoutes(app: App) {
         providerId: request.params.id,
         query: request.query,
       });
-      if (request.query.format === 'csv')
-        return sendCsv(reply, 'upstreams.csv', upstreamsCsv(upstreams));
+      if (request.query.format === 'csv') return sendCsv(reply, 'upstreams.csv', upstreamsCsv(upstreams));
       return upstreams;
     },
   );
