@@ -192,6 +192,36 @@ describe('the dashboard', () => {
   });
 });
 
+describe('the traceback list', () => {
+  it('shows each open traceback’s deadline and sorts by the soonest one, paging by keyset', async () => {
+    const opened = [];
+    for (let i = 0; i < 3; i++) {
+      opened.push((await h.openTraceback(a.id)).id);
+      h.clock.advance(3_600_000);
+    }
+    const due = await h.analyst.get('/api/v1/tracebacks?status=open&sort=due&limit=2');
+    expect(due.statusCode, due.body).toBe(200);
+    const first = due.json<{
+      items: Array<{ id: string; dueAt: string; overdue: boolean }>;
+      nextCursor: string;
+    }>();
+    const rest = await h.analyst.get(
+      `/api/v1/tracebacks?status=open&sort=due&limit=50&cursor=${first.nextCursor}`,
+    );
+    const all = [...first.items, ...rest.json<{ items: typeof first.items }>().items];
+    const dues = all.map((x) => x.dueAt);
+    expect(dues).toEqual([...dues].sort());
+    expect(all.every((x) => x.dueAt && !x.overdue)).toBe(true);
+    for (const id of opened) expect(all.map((x) => x.id)).toContain(id);
+    // Newest first is still the default, and a closed traceback has no deadline.
+    const newest = await h.analyst.get('/api/v1/tracebacks?limit=1');
+    expect(newest.json<{ items: Array<{ id: string }> }>().items[0]!.id).toBe(opened[2]);
+    const closed = await h.analyst.get('/api/v1/tracebacks?status=closed&limit=1');
+    expect(closed.json<{ items: Array<{ dueAt: string | null }> }>().items[0]!.dueAt).toBeNull();
+    expectProblem(await h.analyst.get('/api/v1/tracebacks?sort=deadline'), 400, ['query.sort']);
+  });
+});
+
 describe('your upstreams', () => {
   it('a provider sees the upstreams it named, as JSON and CSV; another provider gets 404', async () => {
     const res = await a.user.get(`/api/v1/providers/${a.id}/upstreams`);

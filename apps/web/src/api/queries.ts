@@ -50,6 +50,8 @@ export interface TracebackFilters {
   /** trace (the API's default), forward, or all. */
   kind?: string | undefined;
   status?: string | undefined;
+  /** opened (newest first, the default) or due (soonest deadline first). */
+  sort?: string | undefined;
   outcome?: string | undefined;
   campaignId?: string | undefined;
   providerId?: string | undefined;

@@ -326,9 +326,7 @@ function PolicyPanel({ editable }: { editable: boolean }) {
                   value={draft[k]}
                   disabled={!editable}
                   allowDeselect={false}
-                  onChange={(v) =>
-                    setDraft((d) => (d && v ? { ...d, [k]: v } : d))
-                  }
+                  onChange={(v) => setDraft((d) => (d && v ? { ...d, [k]: v } : d))}
                   w={220}
                 />
               ))}
