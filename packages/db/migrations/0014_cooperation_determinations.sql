@@ -1,5 +1,6 @@
 CREATE TABLE "cooperation_determinations" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "cooperation_determinations_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"provider_id" uuid NOT NULL,
 	"status" text NOT NULL,
 	"evidence" jsonb NOT NULL,
@@ -19,6 +20,6 @@ CREATE TABLE "cooperation_determinations" (
 ALTER TABLE "cooperation_determinations" ADD CONSTRAINT "cooperation_determinations_provider_id_providers_id_fk" FOREIGN KEY ("provider_id") REFERENCES "public"."providers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "cooperation_determinations" ADD CONSTRAINT "cooperation_determinations_decided_by_users_id_fk" FOREIGN KEY ("decided_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "cooperation_determinations" ADD CONSTRAINT "cooperation_determinations_published_by_users_id_fk" FOREIGN KEY ("published_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "cooperation_determinations_provider_idx" ON "cooperation_determinations" USING btree ("provider_id","decided_at","id");--> statement-breakpoint
+CREATE INDEX "cooperation_determinations_provider_idx" ON "cooperation_determinations" USING btree ("provider_id","seq");--> statement-breakpoint
 CREATE INDEX "cooperation_determinations_decided_idx" ON "cooperation_determinations" USING btree ("decided_at","id");--> statement-breakpoint
-CREATE INDEX "cooperation_determinations_published_idx" ON "cooperation_determinations" USING btree ("provider_id","decided_at") WHERE "cooperation_determinations"."published";
+CREATE INDEX "cooperation_determinations_confirmed_idx" ON "cooperation_determinations" USING btree ("provider_id","seq") WHERE "cooperation_determinations"."decision" = 'confirmed';

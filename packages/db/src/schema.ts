@@ -1032,6 +1032,8 @@ export const cooperationDeterminations = pgTable(
   'cooperation_determinations',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** Decision order: the latest determination is the one with the highest `seq`, even within one instant. */
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
     providerId: uuid('provider_id')
       .notNull()
       .references(() => providers.id),
@@ -1047,11 +1049,11 @@ export const cooperationDeterminations = pgTable(
     publishedBy: uuid('published_by').references(() => users.id),
   },
   (t) => [
-    index('cooperation_determinations_provider_idx').on(t.providerId, t.decidedAt, t.id),
+    index('cooperation_determinations_provider_idx').on(t.providerId, t.seq),
     index('cooperation_determinations_decided_idx').on(t.decidedAt, t.id),
-    index('cooperation_determinations_published_idx')
-      .on(t.providerId, t.decidedAt)
-      .where(sql`${t.published}`),
+    index('cooperation_determinations_confirmed_idx')
+      .on(t.providerId, t.seq)
+      .where(sql`${t.decision} = 'confirmed'`),
     check(
       'cooperation_determinations_status_check',
       sql`${t.status} in ('cooperative', 'watch', 'non_cooperative')`,

@@ -73,8 +73,7 @@ function countsOf(r: ScorecardDbRow): TCooperationEvidence['counts'] {
  */
 function presentRow(actor: Actor, r: ScorecardDbRow): TScorecardRow {
   const staff = isStaff(actor);
-  const d = r.determination;
-  const confirmed = d && d.decision === 'confirmed' ? d : null;
+  const shown = staff ? r.determination : r.confirmed;
   return {
     providerId: r.providerId,
     providerName: r.providerName,
@@ -95,15 +94,15 @@ function presentRow(actor: Actor, r: ScorecardDbRow): TScorecardRow {
     warnedOrTerminatedShare: shareOf(r.warnedOrTerminated, r.originActions),
     rmd: r.rmd,
     letters: r.letters,
-    status: staff ? statusOfLevel(r.level) : (confirmed?.status ?? 'cooperative'),
+    status: staff ? statusOfLevel(r.level) : (r.confirmed?.status ?? 'cooperative'),
     statusSource: staff ? 'computed' : 'confirmed',
-    determination: (staff ? d : confirmed)
+    determination: shown
       ? {
-          id: (staff ? d : confirmed)!.id,
-          status: (staff ? d : confirmed)!.status,
-          decision: (staff ? d : confirmed)!.decision,
-          published: (staff ? d : confirmed)!.published,
-          decidedAt: (staff ? d : confirmed)!.decidedAt.toISOString(),
+          id: shown.id,
+          status: shown.status,
+          decision: shown.decision,
+          published: shown.published,
+          decidedAt: shown.decidedAt.toISOString(),
         }
       : null,
   };

@@ -49,14 +49,30 @@ export interface ScorecardDbRow {
   letters: number;
   rmd: 'filed' | 'removed' | 'absent' | 'unknown';
   level: Level;
-  determination: {
-    id: string;
-    status: 'cooperative' | 'watch' | 'non_cooperative';
-    decision: 'confirmed' | 'dismissed';
-    published: boolean;
-    decidedAt: Date;
-  } | null;
+  /** The latest determination, whatever staff decided. */
+  determination: DeterminationRef | null;
+  /** The latest confirmed determination: what the provider itself, and the public when published, see. */
+  confirmed: DeterminationRef | null;
 }
+
+export interface DeterminationRef {
+  id: string;
+  status: 'cooperative' | 'watch' | 'non_cooperative';
+  decision: 'confirmed' | 'dismissed';
+  published: boolean;
+  decidedAt: Date;
+}
+
+const refOf = (r: Record<string, unknown>, p: 'd' | 'c'): DeterminationRef | null =>
+  r[`${p}_id`]
+    ? {
+        id: r[`${p}_id`] as string,
+        status: r[`${p}_status`] as DeterminationRef['status'],
+        decision: r[`${p}_decision`] as DeterminationRef['decision'],
+        published: r[`${p}_published`] === true || r[`${p}_published`] === 't',
+        decidedAt: new Date(Number(r[`${p}_decided_at`]) * 1000),
+      }
+    : null;
 
 /** Sort keys and the expressions (over the aggregated row `s`) they order by, id last. */
 const SORTS: Record<string, { exprs: SQL[]; kinds: Array<'n' | 's'> }> = {
@@ -176,7 +192,9 @@ function scorecardSource(f: ScorecardFilter): SQL {
             when f.removed_at is not null then 'removed' else 'filed' end) as rmd,
       ${level}::int as level,
       d.id as d_id, d.status as d_status, d.decision as d_decision, d.published as d_published,
-      extract(epoch from d.decided_at)::float8 as d_decided_at
+      extract(epoch from d.decided_at)::float8 as d_decided_at,
+      c.id as c_id, c.status as c_status, c.decision as c_decision, c.published as c_published,
+      extract(epoch from c.decided_at)::float8 as c_decided_at
     from providers p
     cross join (select exists (select 1 from rmd_imports) as any_import) r
     left join e on e.provider_id = p.id
@@ -184,7 +202,10 @@ function scorecardSource(f: ScorecardFilter): SQL {
     left join rmd_filings f on f.id = l.filing_id
     left join lateral (
       select d.id, d.status, d.decision, d.published, d.decided_at from cooperation_determinations d
-      where d.provider_id = p.id order by d.decided_at desc, d.id desc limit 1) d on true
+      where d.provider_id = p.id order by d.seq desc limit 1) d on true
+    left join lateral (
+      select c.id, c.status, c.decision, c.published, c.decided_at from cooperation_determinations c
+      where c.provider_id = p.id and c.decision = 'confirmed' order by c.seq desc limit 1) c on true
     where p.merged_into_id is null ${f.providerId ? sql`and p.id = ${f.providerId}` : sql``}
   ) s`;
 }
@@ -213,15 +234,8 @@ function toRow(r: Record<string, unknown>): ScorecardDbRow {
     letters: 0,
     rmd: r.rmd as ScorecardDbRow['rmd'],
     level: n('level') as Level,
-    determination: r.d_id
-      ? {
-          id: r.d_id as string,
-          status: r.d_status as 'cooperative' | 'watch' | 'non_cooperative',
-          decision: r.d_decision as 'confirmed' | 'dismissed',
-          published: r.d_published === true || r.d_published === 't',
-          decidedAt: new Date(Number(r.d_decided_at) * 1000),
-        }
-      : null,
+    determination: refOf(r, 'd'),
+    confirmed: refOf(r, 'c'),
   };
 }
 
@@ -380,7 +394,7 @@ export async function evidenceTracebacks(
 
 // ---- Determinations ----
 
-export type DeterminationRow = typeof cooperationDeterminations.$inferSelect & {
+export type DeterminationRow = Omit<typeof cooperationDeterminations.$inferSelect, 'seq'> & {
   providerName: string;
   providerCountry: string;
 };
@@ -488,7 +502,7 @@ export async function publishedNonCooperativeRows(db: Executor): Promise<Determi
       join lateral (
         select d.id, d.status, d.published from cooperation_determinations d
         where d.provider_id = p.id and d.decision = 'confirmed'
-        order by d.decided_at desc, d.id desc limit 1) d on true
+        order by d.seq desc limit 1) d on true
       where p.merged_into_id is null and d.published and d.status = 'non_cooperative'`),
   );
   if (rows.length === 0) return [];
