@@ -63,6 +63,10 @@ describe('scorecards', () => {
   });
 
   it('the table ranks the worst first, filters, pages by keyset and exports CSV (staff only)', async () => {
+    expectProblem(await a.user.post('/api/v1/scorecards/refresh'), 404);
+    const refreshed = await h.analyst.post('/api/v1/scorecards/refresh');
+    expect(refreshed.statusCode, refreshed.body).toBe(200);
+    expect(refreshed.json<{ providers: number }>().providers).toBe(2);
     const res = await h.analyst.get('/api/v1/scorecards');
     expect(res.statusCode, res.body).toBe(200);
     const page = res.json<{ items: TScorecardRow[] }>();

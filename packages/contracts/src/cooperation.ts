@@ -212,6 +212,16 @@ export const ZScorecard = ZScorecardRow.extend({
 });
 export type TScorecard = z.infer<typeof ZScorecard>;
 
+/** A page of the scorecard table: the figures as computed at `asOf` (refreshed every few minutes). */
+export const ZScorecardPage = z.object({
+  items: z.array(ZScorecardRow),
+  nextCursor: z.string().nullable(),
+  windowDays: z.number().int(),
+  from: ZIsoDateTime,
+  asOf: ZIsoDateTime,
+});
+export type TScorecardPage = z.infer<typeof ZScorecardPage>;
+
 export const SCORECARD_SORTS = [
   'name',
   'requested',

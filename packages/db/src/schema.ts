@@ -1066,3 +1066,29 @@ export const cooperationDeterminations = pgTable(
     ),
   ],
 );
+
+/**
+ * Every provider's scorecard figures over the policy's window, as last computed (decision 0027): the
+ * scorecard table reads these few rows instead of aggregating every hop of the window on each page. The
+ * worker refreshes them every few minutes in one statement; a provider's own scorecard is computed live.
+ */
+export const providerScorecards = pgTable('provider_scorecards', {
+  providerId: uuid('provider_id')
+    .primaryKey()
+    .references(() => providers.id),
+  computedAt: ts('computed_at').notNull(),
+  windowFrom: ts('window_from').notNull(),
+  requested: integer('requested').notNull(),
+  onTime: integer('on_time').notNull(),
+  late: integer('late').notNull(),
+  never: integer('never').notNull(),
+  medianHours: doublePrecision('median_h'),
+  p90Hours: doublePrecision('p90_h'),
+  asOrigin: integer('as_origin').notNull(),
+  asEntry: integer('as_entry').notNull(),
+  asHop: integer('as_hop').notNull(),
+  noUpstream: integer('no_upstream').notNull(),
+  campaigns: integer('campaigns').notNull(),
+  originActions: integer('origin_actions').notNull(),
+  warnedTerminated: integer('warned_terminated').notNull(),
+});

@@ -7,6 +7,7 @@ import {
   listScorecards,
   publishDetermination,
   readCooperationPolicy,
+  refreshScorecards,
   reviewCooperation,
   scorecardsCsv,
   setCooperationPolicy,
@@ -22,18 +23,13 @@ import {
   ZPage,
   ZScorecard,
   ZScorecardListQuery,
-  ZScorecardRow,
+  ZScorecardPage,
   ZUpstreams,
   ZUpstreamsQuery,
 } from '@hoptrace/contracts';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { bearer, ctxOf, typed, type App } from '../context';
-
-const ZScorecardPage = ZPage(ZScorecardRow).extend({
-  windowDays: z.number().int(),
-  from: z.string(),
-});
 
 /** Sends CSV lines as a download (a stream: the route's JSON schema does not apply to it). */
 function sendCsv(reply: FastifyReply, fileName: string, lines: Iterable<string> | AsyncIterable<string>) {
@@ -92,6 +88,18 @@ export default function scorecardRoutes(app: App) {
       }
       return listScorecards(ctx);
     },
+  );
+  r.post(
+    '/scorecards/refresh',
+    {
+      schema: {
+        tags: ['cooperation'],
+        summary: 'Recompute the scorecard table’s figures now (staff); the worker does it every five minutes',
+        security: bearer,
+        response: { 200: z.object({ computedAt: z.string(), providers: z.number().int() }) },
+      },
+    },
+    (request) => refreshScorecards(ctxOf(app, request)),
   );
   r.get(
     '/providers/:id/scorecard',

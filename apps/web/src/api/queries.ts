@@ -8,7 +8,7 @@ import type {
   TCooperationPolicy,
   TDetermination,
   TScorecard,
-  TScorecardRow,
+  TScorecardPage,
   TUpstreams,
   TDashboard,
   TEvent,
@@ -122,10 +122,7 @@ export const useScorecards = (filters: ScorecardFilters) =>
   useInfiniteQuery({
     queryKey: keys.scorecards(filters),
     queryFn: ({ pageParam, signal }) =>
-      get<Page<TScorecardRow> & { windowDays: number }>(
-        `/scorecards${qs({ ...filters, limit: 50, cursor: pageParam })}`,
-        signal,
-      ),
+      get<TScorecardPage>(`/scorecards${qs({ ...filters, limit: 50, cursor: pageParam })}`, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last: Page<unknown>) => last.nextCursor ?? undefined,
     placeholderData: keepPreviousData,

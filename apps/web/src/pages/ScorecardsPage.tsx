@@ -25,7 +25,15 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ApiError, qs, request } from '../api/client';
 import { keys, useCooperationPolicy, useScorecards, type ScorecardFilters } from '../api/queries';
-import { ErrorAlert, FormError, Loading, PageTitle, SectionCard, ShowMore } from '../components/common';
+import {
+  DateTime,
+  ErrorAlert,
+  FormError,
+  Loading,
+  PageTitle,
+  SectionCard,
+  ShowMore,
+} from '../components/common';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
 import { COOPERATION_COLOR, COOPERATION_LABEL, formatShare } from '../lib/labels';
 import { formatHours } from '../lib/time';
@@ -60,6 +68,12 @@ export function ScorecardsPage() {
   const list = useScorecards(filters);
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   const windowDays = list.data?.pages[0]?.windowDays;
+  const asOf = list.data?.pages[0]?.asOf;
+  const queryClient = useQueryClient();
+  const recompute = useMutation({
+    mutationFn: () => request<{ computedAt: string }>('POST', '/scorecards/refresh'),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.cooperation }),
+  });
   const set = (k: string, v: string | null) => {
     const next = new URLSearchParams(params);
     if (v) next.set(k, v);
@@ -90,6 +104,19 @@ export function ScorecardsPage() {
         below; it is shown to nobody outside the consortium until staff confirm it on the provider&apos;s
         page.
       </Text>
+      <Group gap="xs">
+        <Text size="sm" c="dimmed" data-testid="scorecards-as-of" data-as-of={asOf}>
+          Figures as of {asOf ? <DateTime iso={asOf} /> : '…'} (recomputed every five minutes)
+        </Text>
+        <Button
+          size="compact-sm"
+          variant="subtle"
+          onClick={() => recompute.mutate()}
+          loading={recompute.isPending}
+        >
+          Recompute now
+        </Button>
+      </Group>
       <Group align="flex-end" gap="sm">
         <TextInput
           label="Provider name"

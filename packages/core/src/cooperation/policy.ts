@@ -31,6 +31,7 @@ export async function setCooperationPolicy(
   authorize(policy.manageCooperationPolicy(ctx.actor), 'route');
   const value = ZCooperationPolicy.parse(ctx.input);
   await writeSetting(ctx.db, COOPERATION_POLICY_KEY, value, ctx.clock.now(), ctx.actor.userId);
+  // Thresholds apply as the table is read; a new window is recomputed by the next read of the table.
   return value;
 }
 

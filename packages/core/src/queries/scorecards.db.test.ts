@@ -15,6 +15,8 @@ import {
   getUpstreams,
   listScorecards,
   publishedNonCooperative,
+  refreshScorecards,
+  refreshScorecardsIfStale,
   upstreamsCsv,
 } from './scorecards';
 
@@ -70,6 +72,7 @@ describe('non-cooperation, computed and confirmed', () => {
 
     await missed(1);
     expect(await status()).toBe('cooperative');
+    await refreshScorecards(env.ctx(env.analyst));
     await missed(2);
     expect(await status()).toBe('watch');
     await missed(3);
@@ -95,6 +98,11 @@ describe('non-cooperation, computed and confirmed', () => {
       asHop: 4,
     });
 
+    // The table reads the figures as last computed: B's last miss shows once they are recomputed.
+    const stale = await listScorecards({ ...env.ctx(env.analyst), query: { ...listQuery, q: 'silent' } });
+    expect(stale.items[0]!.never).toBe(1);
+    expect(await refreshScorecardsIfStale({ ...env.ctx(env.system), maxAgeMs: 30 * DAY })).toBe(0);
+    expect(await refreshScorecardsIfStale(env.ctx(env.system))).toBeGreaterThan(0);
     // The SQL level (list, filter, sort) and the pure assessment agree.
     const worst = await listScorecards({
       ...env.ctx(env.analyst),
@@ -231,6 +239,7 @@ describe('non-cooperation, computed and confirmed', () => {
       input: { entryPoint: { watchAt: 1, nonCooperativeAt: 1 } },
     });
     expect((await card()).status).toBe('non_cooperative');
+    await refreshScorecards(env.ctx(env.analyst));
     const listed = await listScorecards({
       ...env.ctx(env.analyst),
       query: { ...listQuery, status: 'non_cooperative', q: 'gateway' },
@@ -241,6 +250,7 @@ describe('non-cooperation, computed and confirmed', () => {
   });
 
   it('pages by keyset in the sort order without repeating or skipping a provider', async () => {
+    await refreshScorecards(env.ctx(env.analyst));
     const all = await listScorecards({
       ...env.ctx(env.analyst),
       query: { ...listQuery, sort: 'name', minRequests: 0 },

@@ -13,7 +13,9 @@ import {
   evidenceTracebacks,
   listScorecards as listScorecardRows,
   publishedNonCooperativeRows,
+  refreshScorecardSnapshot,
   scorecardMonths,
+  scorecardSnapshotAge,
   scorecardOf,
   upstreamsNamedBy,
   type Executor,
@@ -173,16 +175,53 @@ export async function getScorecard(ctx: CommandContext & { providerId: string })
   };
 }
 
+/** Scorecard figures older than this are recomputed by the worker's job (`cooperation.scorecards`). */
+export const SCORECARD_MAX_AGE_MS = 5 * 60_000;
+
+/**
+ * Recomputes every provider's scorecard figures for the table (one aggregate over the window's hops; about
+ * 2 s for a million hops on PostgreSQL, decision 0027). Staff ask for it from the table; the worker runs it
+ * when the figures are older than SCORECARD_MAX_AGE_MS.
+ */
+export async function refreshScorecards(
+  ctx: CommandContext,
+): Promise<{ computedAt: string; providers: number }> {
+  authorize(policy.readScorecards(ctx.actor), 'route');
+  const p = await cooperationPolicy(ctx.db);
+  const now = ctx.clock.now();
+  const providers = await refreshScorecardSnapshot(
+    ctx.db,
+    new Date(now.getTime() - p.windowDays * DAY_MS),
+    now,
+  );
+  return { computedAt: now.toISOString(), providers };
+}
+
+/** The worker's job: refreshes the figures when they are older than `maxAgeMs` (or were never computed). */
+export async function refreshScorecardsIfStale(ctx: CommandContext & { maxAgeMs?: number }): Promise<number> {
+  const age = await scorecardSnapshotAge(ctx.db);
+  const now = ctx.clock.now();
+  if (age && now.getTime() - age.computedAt.getTime() < (ctx.maxAgeMs ?? SCORECARD_MAX_AGE_MS)) return 0;
+  return (await refreshScorecards(ctx)).providers;
+}
+
 /** `GET /scorecards`: every provider's scorecard, filtered, sorted, keyset-paged (staff). */
 export async function listScorecards(
   ctx: CommandContext & { query: TScorecardListQuery },
-): Promise<Page<TScorecardRow> & { windowDays: number; from: string }> {
+): Promise<Page<TScorecardRow> & { windowDays: number; from: string; asOf: string }> {
   const { actor, db, clock, query } = ctx;
   authorize(policy.readScorecards(actor), 'route');
   const p = await cooperationPolicy(db);
-  const now = clock.now();
-  const from = new Date(now.getTime() - p.windowDays * DAY_MS);
+  let age = await scorecardSnapshotAge(db);
+  // Never computed, or over another window than the policy's (it changed): compute now, once.
+  if (!age || Math.round((age.computedAt.getTime() - age.windowFrom.getTime()) / DAY_MS) !== p.windowDays) {
+    await refreshScorecards(ctx);
+    age = await scorecardSnapshotAge(db);
+  }
+  const now = age?.computedAt ?? clock.now();
+  const from = age?.windowFrom ?? new Date(now.getTime() - p.windowDays * DAY_MS);
   const page = await listScorecardRows(db, {
+    snapshot: true,
     from,
     now,
     policy: levelPolicy(p),
@@ -197,6 +236,7 @@ export async function listScorecards(
   return {
     windowDays: p.windowDays,
     from: from.toISOString(),
+    asOf: now.toISOString(),
     nextCursor: page.nextCursor,
     items: page.items.map((r) => presentRow(actor, r)),
   };

@@ -138,24 +138,15 @@ export interface ScorecardFilter {
   country?: string | undefined;
   q?: string | undefined;
   minRequests?: number | undefined;
+  /** Read the figures from `provider_scorecards` (the last refresh) instead of aggregating the hops. */
+  snapshot?: boolean | undefined;
 }
 
-/** The aggregated scorecard rows as a subquery `s`, with the computed level. */
-function scorecardSource(f: ScorecardFilter): SQL {
+/** Every scorecard figure per provider over the hops requested since `from` (one grouped statement). */
+function aggregateOfHops(f: { from: Date; now: Date; providerId?: string | undefined }): SQL {
   const now = f.now.toISOString();
   const only = f.providerId ? sql`and h.provider_id = ${f.providerId}` : sql``;
-  const p = f.policy;
-  const level = sql`greatest(
-      ${levelOf(sql`coalesce(e.never, 0)`, p.nonResponsive)},
-      ${levelOf(sql`0`, p.refused)},
-      ${levelOf(sql`coalesce(e.no_upstream, 0)`, p.noUpstreamNamed)},
-      ${levelOf(sql`coalesce(e.as_origin, 0)`, p.origin)},
-      ${levelOf(sql`coalesce(e.as_entry, 0)`, p.entryPoint)},
-      ${levelOf(sql`0`, p.letters)},
-      (case when r.any_import and f.id is null then ${p.rmdAbsent}::int
-            when f.removed_at is not null then ${p.rmdRemoved}::int else 0 end))`;
-  return sql`(
-    with e as (
+  return sql`
       select h.provider_id,
         count(*) filter (where h.status <> 'withdrawn')::int as requested,
         count(*) filter (where h.status = 'answered' and not h.late)::int as on_time,
@@ -180,8 +171,23 @@ function scorecardSource(f: ScorecardFilter): SQL {
       left join providers up on up.id = h.upstream_provider_id
       left join origins o on o.hop_id = h.id and h.answer_kind = 'origin'
       where h.requested_at >= ${f.from.toISOString()}::timestamptz ${only}
-      group by h.provider_id
-    )
+      group by h.provider_id`;
+}
+
+/** The aggregated scorecard rows as a subquery `s`, with the computed level. */
+function scorecardSource(f: ScorecardFilter): SQL {
+  const p = f.policy;
+  const level = sql`greatest(
+      ${levelOf(sql`coalesce(e.never, 0)`, p.nonResponsive)},
+      ${levelOf(sql`0`, p.refused)},
+      ${levelOf(sql`coalesce(e.no_upstream, 0)`, p.noUpstreamNamed)},
+      ${levelOf(sql`coalesce(e.as_origin, 0)`, p.origin)},
+      ${levelOf(sql`coalesce(e.as_entry, 0)`, p.entryPoint)},
+      ${levelOf(sql`0`, p.letters)},
+      (case when r.any_import and f.id is null then ${p.rmdAbsent}::int
+            when f.removed_at is not null then ${p.rmdRemoved}::int else 0 end))`;
+  return sql`(
+    with e as (${f.snapshot ? sql`select * from provider_scorecards` : aggregateOfHops(f)})
     select p.id as provider_id, p.name as provider_name, p.country,
       coalesce(e.requested, 0) as requested, coalesce(e.on_time, 0) as on_time, coalesce(e.late, 0) as late,
       coalesce(e.never, 0) as never, e.median_h, e.p90_h, coalesce(e.as_origin, 0) as as_origin,
@@ -668,4 +674,42 @@ export async function campaignsByOpenTracebacks(
     campaignName: r.name as string,
     count: Number(r.n),
   }));
+}
+
+/**
+ * Recomputes every provider's figures into `provider_scorecards` in one transaction (one aggregate over the
+ * window's hops). Readers keep reading the old rows until it commits; two refreshes run one after the other.
+ */
+export async function refreshScorecardSnapshot(db: Executor, from: Date, now: Date): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`lock table provider_scorecards in share row exclusive mode`);
+    await tx.execute(sql`delete from provider_scorecards`);
+    const rows = rowsOf<{ n: number }>(
+      await tx.execute(sql`
+        with e as (${aggregateOfHops({ from, now })}),
+        ins as (
+          insert into provider_scorecards (provider_id, computed_at, window_from, requested, on_time, late, never,
+            median_h, p90_h, as_origin, as_entry, as_hop, no_upstream, campaigns, origin_actions, warned_terminated)
+          select e.provider_id, ${now.toISOString()}::timestamptz, ${from.toISOString()}::timestamptz, e.requested,
+            e.on_time, e.late, e.never, e.median_h, e.p90_h, e.as_origin, e.as_entry, e.as_hop, e.no_upstream,
+            e.campaigns, e.origin_actions, e.warned_terminated
+          from e returning 1)
+        select count(*)::int as n from ins`),
+    );
+    return Number(rows[0]?.n ?? 0);
+  });
+}
+
+/** When the scorecard figures were last computed, and over which window (null: never). */
+export async function scorecardSnapshotAge(
+  db: Executor,
+): Promise<{ computedAt: Date; windowFrom: Date } | null> {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select extract(epoch from max(computed_at))::float8 as at, extract(epoch from min(window_from))::float8 as w
+      from provider_scorecards`),
+  );
+  const r = rows[0];
+  if (!r || r.at === null || r.at === undefined) return null;
+  return { computedAt: new Date(Number(r.at) * 1000), windowFrom: new Date(Number(r.w) * 1000) };
 }
