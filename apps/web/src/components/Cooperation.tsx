@@ -22,6 +22,13 @@ import { COOPERATION_COLOR, COOPERATION_LABEL, formatShare } from '../lib/labels
 import { formatHours } from '../lib/time';
 import { DateTime, ErrorAlert, Field, FormError, SectionCard } from './common';
 
+const CRITERION_SHORT: Record<string, string> = {
+  nonResponsive: 'unanswered',
+  noUpstreamNamed: 'named nobody',
+  origin: 'origin',
+  entryPoint: 'entry point',
+};
+
 /** The cooperation status as a badge: what the policy computed (staff) or what staff confirmed (the provider). */
 export function CooperationBadge({ providerId }: { providerId: string }) {
   const card = useScorecard(providerId);
@@ -169,7 +176,7 @@ function Review({ c }: { c: TScorecard }) {
                   {t.tracebackId.slice(0, 8)}
                 </Anchor>{' '}
                 <Text span size="xs" c="dimmed">
-                  ({t.criterion})
+                  ({CRITERION_SHORT[t.criterion] ?? t.criterion})
                 </Text>
               </span>
             ))}

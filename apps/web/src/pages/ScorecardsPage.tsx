@@ -207,8 +207,8 @@ function ScorecardTr({ r }: { r: TScorecardRow }) {
           {r.country}
         </Text>
       </Table.Td>
-      <Table.Td>
-        <Badge color={COOPERATION_COLOR[r.status]} variant="light" tt="none">
+      <Table.Td miw={150}>
+        <Badge color={COOPERATION_COLOR[r.status]} variant="light" tt="none" style={{ overflow: 'visible' }}>
           {COOPERATION_LABEL[r.status]}
         </Badge>
         {d && (

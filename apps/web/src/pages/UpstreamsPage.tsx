@@ -62,6 +62,7 @@ export function UpstreamsPage() {
                 <Table.Th ta="right">Non-responsive</Table.Th>
                 <Table.Th ta="right">Abroad</Table.Th>
                 <Table.Th ta="right">Open</Table.Th>
+                <Table.Th ta="right">Otherwise</Table.Th>
                 <Table.Th>Campaigns</Table.Th>
                 <Table.Th>By month</Table.Th>
               </Table.Tr>
@@ -95,6 +96,7 @@ function UpstreamTr({ r, months }: { r: TUpstreamRow; months: string[] }) {
       <Table.Td ta="right">{r.nonResponsive}</Table.Td>
       <Table.Td ta="right">{r.foreignOrigin}</Table.Td>
       <Table.Td ta="right">{r.open}</Table.Td>
+      <Table.Td ta="right">{r.other}</Table.Td>
       <Table.Td>
         {r.campaigns.length === 0
           ? '—'
