@@ -32,6 +32,7 @@ import bulkRoutes from './routes/bulk';
 import directoryRoutes from './routes/directory';
 import dnoRoutes from './routes/dno';
 import rmdRoutes from './routes/rmd';
+import scorecardRoutes from './routes/scorecards';
 import secondFactorRoutes from './routes/secondFactor';
 import healthRoutes from './routes/health';
 import portalRoutes from './routes/portal';
@@ -253,6 +254,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       });
       api.register(portalRoutes);
       api.register(statisticsRoutes);
+      api.register(scorecardRoutes);
       api.register(attachmentRoutes, {
         maxBytes: opts.attachmentMaxBytes ?? (Number(process.env.HOPTRACE_ATTACHMENT_MAX_BYTES) || undefined),
       });

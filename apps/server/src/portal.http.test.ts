@@ -126,6 +126,12 @@ describe('GET /stats/dashboard', () => {
     expect(d.timeToClose).toEqual({ closed: 3, medianHours: 3, p90Hours: 21.4 });
     expect(d.outcomes.find((o) => o.outcome === 'non_responsive')?.count).toBe(1);
     expect(d.topNonResponsive).toEqual([{ providerId: p2.id, providerName: p2.name, count: 1 }]);
+    // What "overdue" could never show (the sweep closes an overdue hop at once): the hop that went
+    // non-responsive, with its provider; one miss is not yet a repeat.
+    expect(d.wentNonResponsive24h).toBe(1);
+    expect(d.recentNonResponsive.map((x) => [x.tracebackId, x.providerId])).toEqual([[tb.five!.id, p2.id]]);
+    expect(d.repeatNonResponders).toEqual([]);
+    expect(d.campaignsByOpen).toEqual([]);
   });
 
   it('is not there for providers and enforcement (404), nor without credentials (401)', async () => {

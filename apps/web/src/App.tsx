@@ -90,6 +90,10 @@ const routes: RouteObject[] = [
                   },
                   { path: '/providers', lazy: page(() => import('./pages/ProvidersPage'), 'ProvidersPage') },
                   {
+                    path: '/scorecards',
+                    lazy: page(() => import('./pages/ScorecardsPage'), 'ScorecardsPage'),
+                  },
+                  {
                     path: '/providers/:id',
                     loader: prefetch((a) => queryClient.prefetchQuery(q.provider(id(a)))),
                     lazy: page(() => import('./pages/ProviderPage'), 'ProviderPage'),
@@ -144,6 +148,7 @@ const routes: RouteObject[] = [
                     lazy: page(() => import('./pages/InboxPage'), 'InboxPage'),
                   },
                   { path: '/answered', lazy: page(() => import('./pages/InboxPage'), 'AnsweredPage') },
+                  { path: '/upstreams', lazy: page(() => import('./pages/UpstreamsPage'), 'UpstreamsPage') },
                   {
                     path: '/my-provider',
                     lazy: page(() => import('./pages/ProviderPage'), 'MyProviderPage'),

@@ -39,6 +39,7 @@ function useNavItems(): NavItem[] {
         { to: '/tracebacks', label: 'Tracebacks' },
         { to: '/tracebacks/new', label: 'Open a traceback' },
         { to: '/providers', label: 'Providers' },
+        { to: '/scorecards', label: 'Scorecards' },
         { to: '/campaigns', label: 'Campaigns' },
         { to: '/calls', label: 'Call records' },
         ...(user.role === 'admin'
@@ -54,6 +55,7 @@ function useNavItems(): NavItem[] {
         { to: '/inbox', label: 'Inbox', badge: pending },
         { to: '/answered', label: 'Answered' },
         { to: '/my-provider', label: 'Your provider' },
+        { to: '/upstreams', label: 'Your upstreams' },
         { to: '/my-provider/settings', label: 'Settings' },
         { to: '/profile', label: 'Your profile' },
       ];

@@ -84,9 +84,11 @@ describe.skipIf(!portal)('portal quality', () => {
       '/tracebacks/new',
       `/providers/${demo.providers[0]!.id}`,
       '/campaigns',
+      '/scorecards',
     ])
       await check(analyst.page, path);
-    for (const path of ['/inbox', '/answered', '/my-provider']) await check(provider.page, path);
+    for (const path of ['/inbox', '/answered', '/my-provider', '/upstreams'])
+      await check(provider.page, path);
     const inbox = await provider.page.request.get('/api/v1/hops?status=pending');
     const hop = ((await inbox.json()) as { items: Array<{ id: string; forward?: unknown }> }).items.find(
       (h) => !h.forward,

@@ -6,6 +6,13 @@ import { ROLES } from './users';
 /** Reads the portal needs beyond the workflow API: statistics, histories, user and key listings. */
 
 export const DUE_SOON_HOURS = 2;
+/**
+ * The dashboard's "Needs attention" lists pending hops due within this many hours: an overdue hop is marked
+ * non-responsive by the clock within a minute, so a list of overdue hops is always empty (issue 16).
+ */
+export const ATTENTION_HOURS = 24;
+/** "Went non-responsive recently": hops marked non-responsive in this many days. */
+export const RECENT_NON_RESPONSIVE_DAYS = 7;
 
 export const ZWeeksQuery = z.object({
   /** How many weeks back, counting the current one. */
@@ -37,8 +44,16 @@ export const ZDashboard = z.object({
   hopsOverdue: count,
   /** Pending, not yet overdue, due within DUE_SOON_HOURS. */
   hopsDueSoon: count,
-  /** The most urgent of those hops, soonest deadline first (at most 10). */
+  /** Pending hops due within ATTENTION_HOURS (any already past it too), soonest deadline first (at most 10). */
   attention: z.array(ZAttentionHop),
+  /** Hops that went non-responsive in the last 24 hours (the clock marks an overdue hop within a minute). */
+  wentNonResponsive24h: count,
+  /** Hops that went non-responsive in the last RECENT_NON_RESPONSIVE_DAYS days, newest first (at most 10); `dueAt` is when. */
+  recentNonResponsive: z.array(ZAttentionHop),
+  /** Providers that left two or more requests unanswered past the deadline in the period, most first. */
+  repeatNonResponders: z.array(ZProviderCount),
+  /** Campaigns with the most open tracebacks (at most 5). */
+  campaignsByOpen: z.array(z.object({ campaignId: ZUuid, campaignName: z.string(), count })),
   /** Weeks start on Monday 00:00 UTC; oldest first, every week present. */
   perWeek: z.array(z.object({ weekStart: ZIsoDateTime, opened: count, closed: count })),
   /** Over tracebacks closed in the period, cancelled ones left out (they say nothing about tracing speed). */

@@ -136,6 +136,8 @@ export const ZTracebackListQuery = ZPageQuery.extend({
     .default('trace')
     .describe('trace (default): calls traced upstream; forward: requests about callback numbers; all'),
   status: z.enum(TRACEBACK_STATUSES).optional(),
+  /** `opened` (default): newest first; `due`: waiting on a provider, the soonest deadline first. */
+  sort: z.enum(['opened', 'due']).optional(),
   outcome: z.enum(OUTCOMES).optional(),
   campaignId: ZUuid.optional(),
   providerId: ZUuid.optional(),
@@ -259,6 +261,10 @@ export const ZTracebackListItem = ZTraceback.omit({
 }).extend({
   hopCount: z.number().int(),
   currentProviderId: ZUuid.nullable(),
+  /** The deadline of the pending hop on the path (null when nothing is pending). */
+  dueAt: ZIsoDateTime.nullable(),
+  /** Pending past that deadline (the clock marks it non-responsive within a minute). */
+  overdue: z.boolean(),
 });
 export type TTracebackListItem = z.infer<typeof ZTracebackListItem>;
 

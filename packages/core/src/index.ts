@@ -51,3 +51,6 @@ export * from './queries/statistics';
 export * from './commands/publishStatistics';
 export * from './reports/annualReport';
 export * from './evidence/index';
+export * from './cooperation/policy';
+export * from './queries/scorecards';
+export * from './commands/determinations';

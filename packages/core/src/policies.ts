@@ -84,6 +84,14 @@ export const policy = {
   publishStatistics: (a: Actor) => isStaff(a),
   /** A provider's response-time history: staff, and the provider's own users (their scorecard). */
   readProviderHistory: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),
+  /** Scorecards of every provider, the cooperation policy and determinations: consortium staff. */
+  readScorecards: (a: Actor) => isStaff(a),
+  /** Confirming or dismissing a computed cooperation status, and publishing it: admins and analysts. */
+  reviewCooperation: (a: Actor) => isStaff(a),
+  /** The non-cooperation policy itself: admins (and the CLI's system actor). */
+  manageCooperationPolicy: (a: Actor) => a.role === 'admin' || a.role === 'system',
+  /** The upstreams a provider named in its own answers: staff, and that provider's own users. */
+  readUpstreams: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),
   /** RMD imports and the matches they propose: admins (and the CLI's system actor). */
   importRmd: (a: Actor) => a.role === 'admin' || a.role === 'system',
   /** The DNO list is kept by consortium staff. */

@@ -1101,6 +1101,51 @@ export const publishedStatistics = pgTable(
 );
 
 /**
+ * A staff review of a provider's cooperation (issue 16, decision 0027): the status the policy computed, the
+ * evidence behind it as it stood (counts, reasons, traceback ids, the policy), and what staff decided.
+ * Only a confirmed determination may be published; a published non-cooperative one is what lets a provider
+ * be named publicly (`publishedNonCooperative`). Rows are kept: a later review supersedes, never overwrites.
+ */
+export const cooperationDeterminations = pgTable(
+  'cooperation_determinations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Decision order: the latest determination is the one with the highest `seq`, even within one instant. */
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+    providerId: uuid('provider_id')
+      .notNull()
+      .references(() => providers.id),
+    status: text('status', { enum: ['cooperative', 'watch', 'non_cooperative'] }).notNull(),
+    evidence: jsonb('evidence').$type<Record<string, unknown>>().notNull(),
+    computedAt: ts('computed_at').notNull(),
+    decision: text('decision', { enum: ['confirmed', 'dismissed'] }).notNull(),
+    decidedBy: uuid('decided_by').references(() => users.id),
+    decidedAt: ts('decided_at').notNull(),
+    note: text('note'),
+    published: boolean('published').notNull().default(false),
+    publishedAt: ts('published_at'),
+    publishedBy: uuid('published_by').references(() => users.id),
+  },
+  (t) => [
+    index('cooperation_determinations_provider_idx').on(t.providerId, t.seq),
+    index('cooperation_determinations_decided_idx').on(t.decidedAt, t.id),
+    index('cooperation_determinations_confirmed_idx')
+      .on(t.providerId, t.seq)
+      .where(sql`${t.decision} = 'confirmed'`),
+    check(
+      'cooperation_determinations_status_check',
+      sql`${t.status} in ('cooperative', 'watch', 'non_cooperative')`,
+    ),
+    check('cooperation_determinations_decision_check', sql`${t.decision} in ('confirmed', 'dismissed')`),
+    // Staff confirm before anything is published: a dismissed determination is never shown to anyone else.
+    check(
+      'cooperation_determinations_publish_check',
+      sql`(not ${t.published} or ${t.decision} = 'confirmed') and (${t.published} = (${t.publishedAt} is not null))`,
+    ),
+  ],
+);
+
+/**
  * The instance's evidence keys (Ed25519): one current (retired_at null), retired ones kept so packages
  * signed with them still verify. The private key is sealed with HOPTRACE_SECRET_KEY when set (`v1.`),
  * else kept as is (`plain.`), like TOTP secrets (decision 0025).
@@ -1157,3 +1202,29 @@ export const evidencePackages = pgTable(
     index('evidence_packages_campaign_idx').on(t.campaignId),
   ],
 );
+
+/**
+ * Every provider's scorecard figures over the policy's window, as last computed (decision 0027): the
+ * scorecard table reads these few rows instead of aggregating every hop of the window on each page. The
+ * worker refreshes them every few minutes in one statement; a provider's own scorecard is computed live.
+ */
+export const providerScorecards = pgTable('provider_scorecards', {
+  providerId: uuid('provider_id')
+    .primaryKey()
+    .references(() => providers.id),
+  computedAt: ts('computed_at').notNull(),
+  windowFrom: ts('window_from').notNull(),
+  requested: integer('requested').notNull(),
+  onTime: integer('on_time').notNull(),
+  late: integer('late').notNull(),
+  never: integer('never').notNull(),
+  medianHours: doublePrecision('median_h'),
+  p90Hours: doublePrecision('p90_h'),
+  asOrigin: integer('as_origin').notNull(),
+  asEntry: integer('as_entry').notNull(),
+  asHop: integer('as_hop').notNull(),
+  noUpstream: integer('no_upstream').notNull(),
+  campaigns: integer('campaigns').notNull(),
+  originActions: integer('origin_actions').notNull(),
+  warnedTerminated: integer('warned_terminated').notNull(),
+});

@@ -3,11 +3,13 @@ import {
   listPublications,
   publicStatistics,
   publicStatisticsCsv,
+  publishedNonCooperative,
   publishStatistics,
 } from '@hoptrace/core';
 import {
   ZPublicStatistics,
   ZPublicStatisticsCsvQuery,
+  ZPublishedNonCooperativeList,
   ZPublicStatisticsQuery,
   ZPublishedPeriods,
   ZPublishResult,
@@ -68,6 +70,22 @@ export default function statisticsRoutes(app: App) {
       if (request.query.format === 'csv') return sendCsv(reply, s);
       return reply.header('cache-control', PUBLIC_STATISTICS_CACHE).send(s);
     },
+  );
+  r.get(
+    '/public/non-cooperative-providers',
+    {
+      config: { public: true, rateLimit: publicLimit },
+      schema: {
+        tags: ['statistics'],
+        summary:
+          'Providers named non-cooperative (no credentials): only those whose non-cooperative determination staff confirmed and published (decision 0027)',
+        response: { 200: ZPublishedNonCooperativeList },
+      },
+    },
+    async (_request, reply) =>
+      reply
+        .header('cache-control', PUBLIC_STATISTICS_CACHE)
+        .send({ items: await publishedNonCooperative(app.db) }),
   );
   r.get(
     '/public/statistics.csv',

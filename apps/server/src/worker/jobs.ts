@@ -2,6 +2,7 @@ import {
   autoOpenScheduled,
   DEFAULT_AUDIT_HEAD_MINUTES,
   publishAuditHeadIfDue,
+  refreshScorecardsIfStale,
   openedBy,
   sweepOverdueHops,
   sweepScheduledNotices,
@@ -81,6 +82,13 @@ export const JOBS: readonly JobDefinition[] = [
           settings: ctx.settings?.observer ? { observer: ctx.settings.observer } : undefined,
         }),
       ),
+  },
+  {
+    id: 'cooperation.scorecards',
+    everyMs: 60_000,
+    // The scorecard table's figures, recomputed when older than five minutes (decision 0027).
+    run: (ctx) =>
+      refreshScorecardsIfStale({ db: ctx.db, clock: ctx.clock, actor: systemActor('scorecards') }),
   },
   {
     id: 'auth.sessions-sweep',

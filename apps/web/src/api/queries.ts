@@ -1,5 +1,6 @@
 import type {
   TApiKey,
+  TAuditHead,
   TAuditHeads,
   TAuditPage,
   TAutoOpenPolicy,
@@ -7,6 +8,11 @@ import type {
   TCallView,
   TCampaignDetail,
   TCampaignRanked,
+  TCooperationPolicy,
+  TDetermination,
+  TScorecard,
+  TScorecardPage,
+  TUpstreams,
   TDashboard,
   TPublicStatistics,
   TEvent,
@@ -15,6 +21,7 @@ import type {
   TProvider,
   TProviderNames,
   TProviderShakenCounts,
+  TPublishedNonCooperativeList,
   TReferralList,
   TResponseTimes,
   TSession,
@@ -48,6 +55,8 @@ export interface TracebackFilters {
   /** trace (the API's default), forward, or all. */
   kind?: string | undefined;
   status?: string | undefined;
+  /** opened (newest first, the default) or due (soonest deadline first). */
+  sort?: string | undefined;
   outcome?: string | undefined;
   campaignId?: string | undefined;
   providerId?: string | undefined;
@@ -102,6 +111,13 @@ export const keys = {
   /** Every read of the audit ledger starts with `audit`. */
   audit: (filters: AuditFilters) => ['audit', filters] as const,
   auditHeads: ['audit', 'heads'] as const,
+  /** Every cooperation read starts with `cooperation`: a review or a policy change refreshes them all. */
+  cooperation: ['cooperation'] as const,
+  scorecards: (filters: ScorecardFilters) => ['cooperation', 'scorecards', filters] as const,
+  scorecard: (id: string) => ['cooperation', 'scorecard', id] as const,
+  cooperationPolicy: ['cooperation', 'policy'] as const,
+  determinations: (providerId: string) => ['cooperation', 'determinations', providerId] as const,
+  upstreams: (id: string, months: number) => ['upstreams', id, months] as const,
 };
 
 export interface AuditFilters {
@@ -109,6 +125,51 @@ export interface AuditFilters {
   subject?: string | undefined;
   action?: string | undefined;
 }
+
+export interface ScorecardFilters {
+  sort: string;
+  status?: string | undefined;
+  country?: string | undefined;
+  q?: string | undefined;
+}
+
+/** The scorecard table (staff), sorted and filtered by the server, paged by its keyset cursor. */
+export const useScorecards = (filters: ScorecardFilters) =>
+  useInfiniteQuery({
+    queryKey: keys.scorecards(filters),
+    queryFn: ({ pageParam, signal }) =>
+      get<TScorecardPage>(`/scorecards${qs({ ...filters, limit: 50, cursor: pageParam })}`, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last: Page<unknown>) => last.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+  });
+
+export const useScorecard = (providerId: string) =>
+  useQuery({
+    queryKey: keys.scorecard(providerId),
+    queryFn: ({ signal }) => get<TScorecard>(`/providers/${providerId}/scorecard`, signal),
+  });
+
+export const useCooperationPolicy = () =>
+  useQuery({
+    queryKey: keys.cooperationPolicy,
+    queryFn: ({ signal }) => get<TCooperationPolicy>('/cooperation/policy', signal),
+  });
+
+export const useDeterminations = (providerId: string, enabled: boolean) =>
+  useQuery({
+    queryKey: keys.determinations(providerId),
+    queryFn: ({ signal }) =>
+      get<Page<TDetermination>>(`/determinations${qs({ providerId, limit: 10 })}`, signal),
+    enabled,
+  });
+
+export const useUpstreams = (providerId: string, months: number) =>
+  useQuery({
+    queryKey: keys.upstreams(providerId, months),
+    queryFn: ({ signal }) => get<TUpstreams>(`/providers/${providerId}/upstreams${qs({ months })}`, signal),
+    placeholderData: keepPreviousData,
+  });
 
 const nextCursor = (last: Page<unknown>) => last.nextCursor ?? undefined;
 
@@ -232,6 +293,27 @@ export const useDashboard = (weeks: number) =>
 
 export const usePublicStatistics = (year: number | null) =>
   useQuery({ ...q.publicStatistics(year), placeholderData: keepPreviousData });
+
+/** Providers staff named non-cooperative and published (public). */
+export const usePublishedNonCooperative = () =>
+  useQuery({
+    queryKey: ['public-non-cooperative'] as const,
+    queryFn: ({ signal }) => get<TPublishedNonCooperativeList>('/public/non-cooperative-providers', signal),
+  });
+
+/** The audit ledger's last published head (public); null before the first publication. */
+export const usePublicAuditHead = () =>
+  useQuery({
+    queryKey: ['public-audit-head'] as const,
+    queryFn: async ({ signal }) => {
+      try {
+        return await request<TAuditHead>('GET', '/public/audit-head', { signal });
+      } catch (e) {
+        if (isApiError(e, 404)) return null;
+        throw e;
+      }
+    },
+  });
 
 export const useTracebacks = (filters: TracebackFilters, limit = 25) =>
   useInfiniteQuery({ ...q.tracebacks(filters, limit), placeholderData: keepPreviousData });

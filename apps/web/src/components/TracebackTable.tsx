@@ -1,7 +1,7 @@
 import type { TCampaignDetail, TOutcome, TTracebackListItem } from '@hoptrace/contracts';
 import { Anchor, Badge, Group, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
-import { DateTime, Phone, TracebackStatus } from './common';
+import { Countdown, DateTime, Phone, TracebackStatus } from './common';
 
 /** A provider a row links to (its origin or US entry point). */
 interface ProviderRef {
@@ -27,23 +27,27 @@ export interface TracebackRow {
   nowAt?: string | undefined;
   hops?: number;
   openedAt?: string;
+  /** The pending hop's deadline, and whether it has passed. */
+  dueAt?: string | null;
+  overdue?: boolean;
   origin?: ProviderRef | null;
   entryPoint?: ProviderRef | null;
 }
 
 /** Columns beyond the call, its numbers and its status, which every table shows. */
-export type TracebackColumn = 'campaign' | 'nowAt' | 'hops' | 'origin' | 'entryPoint' | 'opened';
+export type TracebackColumn = 'campaign' | 'nowAt' | 'due' | 'hops' | 'origin' | 'entryPoint' | 'opened';
 
 const HEADER: Record<TracebackColumn, string> = {
   campaign: 'Campaign',
   nowAt: 'Now at',
+  due: 'Due',
   hops: 'Hops',
   origin: 'Origin',
   entryPoint: 'Entry point',
   opened: 'Opened',
 };
 // Status sits between the provider columns and the opening time, wherever a table shows them.
-const BEFORE_STATUS: TracebackColumn[] = ['campaign', 'nowAt', 'hops', 'origin', 'entryPoint'];
+const BEFORE_STATUS: TracebackColumn[] = ['campaign', 'nowAt', 'due', 'hops', 'origin', 'entryPoint'];
 
 /** Rows from the traceback list, with the names the page looked up (`…` while they load). */
 export function rowsOfList(
@@ -63,6 +67,8 @@ export function rowsOfList(
     nowAt: t.currentProviderId ? (lookups.providers?.get(t.currentProviderId) ?? '…') : '—',
     hops: t.hopCount,
     openedAt: t.openedAt,
+    dueAt: t.dueAt,
+    overdue: t.overdue,
   }));
 }
 
@@ -98,6 +104,18 @@ function Cell({ row, column }: { row: TracebackRow; column: TracebackColumn }) {
         <Text size="sm" truncate maw={200}>
           {row[column] ?? '—'}
         </Text>
+      );
+    case 'due':
+      if (!row.dueAt) return <Text size="sm">—</Text>;
+      return (
+        <Group gap={4} wrap="nowrap">
+          <Countdown dueAt={row.dueAt} />
+          {row.overdue && (
+            <Badge color="red" variant="light" tt="none" size="sm">
+              Overdue
+            </Badge>
+          )}
+        </Group>
       );
     case 'hops':
       return <span className="tabular">{row.hops ?? '—'}</span>;

@@ -245,3 +245,15 @@ export function describeHours(h: TProvider['businessHours']): string {
   const holidays = h.holidays === 'us-federal' ? ', closed on US federal holidays' : '';
   return `${dayText} ${h.open}–${h.close}${holidays}`;
 }
+
+/** A provider's cooperation status (issue 16): words and a colour that never reads as an endorsement. */
+export const COOPERATION_LABEL: Record<'cooperative' | 'watch' | 'non_cooperative', string> = {
+  cooperative: 'Cooperative',
+  watch: 'Watch',
+  non_cooperative: 'Non-cooperative',
+};
+export const COOPERATION_COLOR: Record<'cooperative' | 'watch' | 'non_cooperative', string> = {
+  cooperative: 'gray',
+  watch: 'orange',
+  non_cooperative: 'red',
+};

@@ -18,7 +18,7 @@ import {
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { useDashboard } from '../api/queries';
-import { Countdown, ErrorAlert, PageTitle } from '../components/common';
+import { Countdown, DateTime, ErrorAlert, PageTitle } from '../components/common';
 import { IconCheck } from '../components/icons';
 import { OUTCOME_COLOR, OUTCOME_LABEL } from '../lib/labels';
 import { formatHours } from '../lib/time';
@@ -113,10 +113,10 @@ function Body({ d }: { d: TDashboard }) {
           testId="stat-open"
         />
         <Stat
-          label="Hops overdue"
-          value={d.hopsOverdue}
-          color={d.hopsOverdue ? 'red.9' : undefined}
-          hint="Past the deadline, no answer"
+          label="Went non-responsive"
+          value={d.wentNonResponsive24h}
+          color={d.wentNonResponsive24h ? 'red.9' : undefined}
+          hint="In the last 24 hours: no answer by the deadline"
           testId="stat-overdue"
         />
         <Stat
@@ -153,12 +153,15 @@ function Body({ d }: { d: TDashboard }) {
             <Title order={2} size="h4" mb="sm">
               Needs attention
             </Title>
+            <Text size="xs" c="dimmed" mb="xs">
+              Pending hops due within 24 hours, soonest first
+            </Text>
             {d.attention.length === 0 ? (
               <EmptyState
                 icon={<IconCheck size={24} />}
                 variant="light"
                 color="teal"
-                title="Nothing overdue or due soon"
+                title="Nothing due in the next 24 hours"
                 size="sm"
                 py="md"
               />
@@ -195,6 +198,39 @@ function Body({ d }: { d: TDashboard }) {
           </Paper>
         </Grid.Col>
       </Grid>
+
+      <SimpleGrid cols={{ base: 1, md: 3 }} spacing="lg">
+        <RecentNonResponsive rows={d.recentNonResponsive} />
+        <TopProviders
+          title="Repeat non-responders"
+          rows={d.repeatNonResponders}
+          empty="No provider missed two deadlines in the period"
+          more={{ to: '/scorecards?sort=-never', label: 'All scorecards' }}
+        />
+        <Paper withBorder p="md">
+          <Title order={2} size="h4" mb="sm">
+            Campaigns by open tracebacks
+          </Title>
+          {d.campaignsByOpen.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              No open traceback of a campaign
+            </Text>
+          ) : (
+            <Stack gap={6} component="ol" p={0} m={0} style={{ listStyle: 'none' }}>
+              {d.campaignsByOpen.map((c) => (
+                <Group key={c.campaignId} justify="space-between" component="li" wrap="nowrap">
+                  <Anchor component={Link} to={`/campaigns/${c.campaignId}`} size="sm" truncate>
+                    {c.campaignName}
+                  </Anchor>
+                  <Text size="sm" fw={700} className="tabular">
+                    {c.count}
+                  </Text>
+                </Group>
+              ))}
+            </Stack>
+          )}
+        </Paper>
+      </SimpleGrid>
 
       <SimpleGrid cols={{ base: 1, md: 3 }} spacing="lg">
         <Paper withBorder p="md">
@@ -238,12 +274,59 @@ function Body({ d }: { d: TDashboard }) {
   );
 }
 
-function TopProviders(props: { title: string; rows: TDashboard['topOrigins']; empty: string }) {
+/** Hops that went non-responsive lately, newest first, with the provider behind each. */
+function RecentNonResponsive({ rows }: { rows: TDashboard['recentNonResponsive'] }) {
   return (
     <Paper withBorder p="md">
       <Title order={2} size="h4" mb="sm">
-        {props.title}
+        Went non-responsive this week
       </Title>
+      {rows.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          Every request due this week was answered
+        </Text>
+      ) : (
+        <Stack gap={6} component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
+          {rows.map((r) => (
+            <Group key={r.hopId} justify="space-between" component="li" wrap="nowrap">
+              <span>
+                <Anchor component={Link} to={`/providers/${r.providerId}`} size="sm">
+                  {r.providerName}
+                </Anchor>
+                <Anchor component={Link} to={`/tracebacks/${r.tracebackId}`} size="xs" c="dimmed">
+                  {' '}
+                  · hop {r.seq}
+                </Anchor>
+              </span>
+              <Text size="xs" c="dimmed">
+                <DateTime iso={r.dueAt} />
+              </Text>
+            </Group>
+          ))}
+        </Stack>
+      )}
+    </Paper>
+  );
+}
+
+function TopProviders(props: {
+  title: string;
+  rows: TDashboard['topOrigins'];
+  empty: string;
+  more?: { to: string; label: string };
+}) {
+  return (
+    <Paper withBorder p="md">
+      <Group justify="space-between" mb="sm">
+        <Title order={2} size="h4">
+          {props.title}
+        </Title>
+        {props.more && (
+          <Anchor component={Link} to={props.more.to} size="sm">
+            {props.more.label}
+          </Anchor>
+        )}
+      </Group>
       {props.rows.length === 0 ? (
         <Text size="sm" c="dimmed">
           {props.empty}

@@ -30,6 +30,7 @@ import {
   ShowMore,
   useNow,
 } from '../components/common';
+import { CooperationBadge, ScorecardSection } from '../components/Cooperation';
 import { MergeProvider } from '../components/MergeProvider';
 import { ProviderForm } from '../components/ProviderForm';
 import { rowsOfList, TracebackTable } from '../components/TracebackTable';
@@ -89,9 +90,12 @@ function ProviderView({ id, scope }: { id: string; scope: 'all' | 'self' }) {
       >
         <Group gap="sm" component="span">
           <span>{p.name}</span>
+          {/* "Verified" vouches for the directory entry, not for the provider's conduct: neutral, with the
+              cooperation status beside it (a provider that ignores requests never looks trustworthy). */}
+          <CooperationBadge providerId={p.id} />
           {p.verified ? (
-            <Badge color="teal" variant="light" tt="none">
-              Verified
+            <Badge color="gray" variant="light" tt="none" title="The consortium checked this directory entry">
+              Entry verified
             </Badge>
           ) : (
             <Badge color="orange" variant="light" tt="none">
@@ -109,6 +113,7 @@ function ProviderView({ id, scope }: { id: string; scope: 'all' | 'self' }) {
           <Contacts provider={p} />
         </Grid.Col>
       </Grid>
+      <ScorecardSection providerId={p.id} staff={scope === 'all'} />
       <ResponseTimes providerId={p.id} />
       <ShakenCounts providerId={p.id} />
       {scope === 'all' && <ProviderTracebacks providerId={p.id} />}

@@ -4,6 +4,7 @@ import {
   Badge,
   Button,
   Card,
+  Code,
   Container,
   Group,
   Select,
@@ -18,8 +19,14 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
 import { Link } from 'react-router';
 import { post } from '../api/client';
-import { q, useMe, usePublicStatistics } from '../api/queries';
-import { ErrorAlert, PageTitle } from '../components/common';
+import {
+  q,
+  useMe,
+  usePublicAuditHead,
+  usePublicStatistics,
+  usePublishedNonCooperative,
+} from '../api/queries';
+import { DateTime, ErrorAlert, PageTitle } from '../components/common';
 import { IconRoute } from '../components/icons';
 import { formatLocalDate } from '../lib/time';
 import { STAFF } from '../session';
@@ -210,18 +217,85 @@ export function StatisticsPage() {
               </Table>
             </Table.ScrollContainer>
           </Card>
-          {/* The published non-cooperative list (issue #16) goes here once staff can publish determinations. */}
-          <Card withBorder data-testid="non-cooperative">
-            <Title order={2} size="h4" mb="xs">
-              Non-cooperative providers
-            </Title>
-            <Text size="sm" c="dimmed">
-              No provider is named here until staff publish a non-cooperation determination for it. None has
-              been published.
-            </Text>
-          </Card>
+          <NonCooperative />
+          <AuditHeadCard />
         </Stack>
       )}
     </Container>
+  );
+}
+
+/** Providers named non-cooperative: only those whose determination staff confirmed and published (decision 0027). */
+function NonCooperative() {
+  const list = usePublishedNonCooperative();
+  const items = list.data?.items ?? [];
+  return (
+    <Card withBorder data-testid="non-cooperative">
+      <Title order={2} size="h4" mb="xs">
+        Non-cooperative providers
+      </Title>
+      {list.isError && <ErrorAlert error={list.error} />}
+      {list.isSuccess && items.length === 0 && (
+        <Text size="sm" c="dimmed">
+          No provider is named here until staff confirm and publish a non-cooperation determination for it.
+          None has been published.
+        </Text>
+      )}
+      {items.length > 0 && (
+        <Table aria-label="Non-cooperative providers">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Provider</Table.Th>
+              <Table.Th>Country</Table.Th>
+              <Table.Th>Why</Table.Th>
+              <Table.Th>Published</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {items.map((p) => (
+              <Table.Tr key={p.determinationId}>
+                <Table.Td>{p.providerName}</Table.Td>
+                <Table.Td>{p.country}</Table.Td>
+                <Table.Td>{p.reasons.join('; ') || '—'}</Table.Td>
+                <Table.Td>
+                  <DateTime iso={p.publishedAt} dateOnly />
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Card>
+  );
+}
+
+/** The audit ledger's published head (decision 0024): copies kept by anyone make a rewritten history show. */
+function AuditHeadCard() {
+  const head = usePublicAuditHead();
+  return (
+    <Card withBorder data-testid="audit-head">
+      <Title order={2} size="h4" mb="xs">
+        Audit ledger
+      </Title>
+      <Text size="sm" c="dimmed" mb="xs">
+        Every change in hoptrace and every read of customer details is an entry in a hash-chained ledger. Its
+        head is published here; keep a copy, and the operator can prove later that the history up to it was
+        not rewritten (<Code>hoptrace audit verify --head SEQ:HASH</Code>).
+      </Text>
+      {head.data ? (
+        <Text size="sm">
+          Entry {head.data.seq.toLocaleString('en-US')}:{' '}
+          <Code style={{ overflowWrap: 'anywhere' }}>{`${head.data.seq}:${head.data.hash}`}</Code>
+          {head.data.publishedAt && (
+            <>
+              {' '}
+              published <DateTime iso={head.data.publishedAt} />
+            </>
+          )}
+        </Text>
+      ) : (
+        head.isSuccess && <Text size="sm">No head has been published yet.</Text>
+      )}
+    </Card>
   );
 }

@@ -21,6 +21,7 @@ const FILTER_KEYS = [
   'number',
   'from',
   'to',
+  'sort',
 ] as const;
 
 /** Filters live in the URL, so a filtered list can be bookmarked and shared. */
@@ -31,6 +32,7 @@ function filtersFrom(params: URLSearchParams): TracebackFilters {
   return {
     kind: get('kind'),
     status: get('status'),
+    sort: get('sort'),
     outcome: get('outcome'),
     campaignId: get('campaignId'),
     providerId: get('providerId'),
@@ -71,7 +73,7 @@ export function TracebacksPage() {
     set('number', p.kind === 'ok' ? p.e164 : null);
   }
 
-  const filtered = FILTER_KEYS.some((k) => params.get(k));
+  const filtered = FILTER_KEYS.some((k) => k !== 'sort' && params.get(k));
   const title = staff ? 'Tracebacks' : 'Tracebacks referred to your agency';
 
   return (
@@ -139,6 +141,18 @@ export function TracebacksPage() {
               clearable
               value={params.get('status')}
               onChange={(v) => set('status', v)}
+            />
+          </Grid.Col>
+          <Grid.Col span={{ base: 6, sm: 3, md: 2 }}>
+            <Select
+              label="Sort"
+              data={[
+                { value: 'opened', label: 'Newest first' },
+                { value: 'due', label: 'Soonest deadline' },
+              ]}
+              value={params.get('sort') ?? 'opened'}
+              onChange={(v) => set('sort', v === 'opened' ? null : v)}
+              allowDeselect={false}
             />
           </Grid.Col>
           <Grid.Col span={{ base: 6, sm: 3, md: 2 }}>
@@ -240,7 +254,9 @@ export function TracebacksPage() {
       {items.length > 0 && (
         <TracebackTable
           rows={rowsOfList(items, { providers: names, campaigns: campaignName })}
-          columns={staff ? ['campaign', 'nowAt', 'hops', 'opened'] : ['nowAt', 'hops', 'opened']}
+          columns={
+            staff ? ['campaign', 'nowAt', 'due', 'hops', 'opened'] : ['nowAt', 'due', 'hops', 'opened']
+          }
           label={title}
           minWidth={760}
           striped

@@ -1,5 +1,7 @@
 import {
+  ATTENTION_HOURS,
   DUE_SOON_HOURS,
+  RECENT_NON_RESPONSIVE_DAYS,
   OUTCOMES,
   type TApiKey,
   type TDashboard,
@@ -9,6 +11,8 @@ import {
   type TUserListQuery,
 } from '@hoptrace/contracts';
 import {
+  campaignsByOpenTracebacks,
+  countNonResponsiveSince,
   countOpenTracebacks,
   countPendingByDeadline,
   findProvider,
@@ -19,6 +23,7 @@ import {
   outcomesSince,
   pendingHopsDueBy,
   providerResponseHistory,
+  recentNonResponsiveHops,
   timeToClose,
   topOriginProviders,
   topUnansweredProviders,
@@ -37,6 +42,7 @@ import { policy } from '../policies';
 const WEEK_MS = 7 * 24 * HOUR_MS;
 const TOP = 5;
 const ATTENTION = 10;
+const REPEAT = 10;
 
 /** Monday 00:00 UTC of the week holding `at`. */
 export function weekStart(at: Date): Date {
@@ -61,16 +67,35 @@ export async function getDashboard(ctx: CommandContext & { query: { weeks: numbe
   const weeks = weekStarts(now, ctx.query.weeks);
   const from = weeks[0] ?? weekStart(now);
   const soon = new Date(now.getTime() + DUE_SOON_HOURS * HOUR_MS);
-  const [open, pending, attention, opened, closed, ttc, outcomes, origins, unanswered] = await Promise.all([
+  const attentionBy = new Date(now.getTime() + ATTENTION_HOURS * HOUR_MS);
+  const dayAgo = new Date(now.getTime() - 24 * HOUR_MS);
+  const recentFrom = new Date(now.getTime() - RECENT_NON_RESPONSIVE_DAYS * 24 * HOUR_MS);
+  const [
+    open,
+    pending,
+    attention,
+    opened,
+    closed,
+    ttc,
+    outcomes,
+    origins,
+    unanswered,
+    went24h,
+    recent,
+    campaignsOpen,
+  ] = await Promise.all([
     countOpenTracebacks(db),
     countPendingByDeadline(db, now, soon),
-    pendingHopsDueBy(db, soon, ATTENTION),
+    pendingHopsDueBy(db, attentionBy, ATTENTION),
     tracebacksOpenedPerWeek(db, weeks),
     tracebacksClosedPerWeek(db, weeks),
     timeToClose(db, from),
     outcomesSince(db, from),
     topOriginProviders(db, from, TOP),
-    topUnansweredProviders(db, from, now, TOP),
+    topUnansweredProviders(db, from, now, REPEAT),
+    countNonResponsiveSince(db, dayAgo),
+    recentNonResponsiveHops(db, recentFrom, ATTENTION),
+    campaignsByOpenTracebacks(db, TOP),
   ]);
   const openedBy = byWeek(opened);
   const closedBy = byWeek(closed);
@@ -90,7 +115,11 @@ export async function getDashboard(ctx: CommandContext & { query: { weeks: numbe
     timeToClose: { closed: ttc.n, medianHours: round1(ttc.medianHours), p90Hours: round1(ttc.p90Hours) },
     outcomes: OUTCOMES.map((outcome) => ({ outcome, count: outcomeCount.get(outcome) ?? 0 })),
     topOrigins: origins,
-    topNonResponsive: unanswered,
+    topNonResponsive: unanswered.slice(0, TOP),
+    wentNonResponsive24h: went24h,
+    recentNonResponsive: recent.map((a) => ({ ...a, dueAt: a.dueAt.toISOString() })),
+    repeatNonResponders: unanswered.filter((u) => u.count >= 2),
+    campaignsByOpen: campaignsOpen,
   };
 }
 

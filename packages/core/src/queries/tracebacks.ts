@@ -103,6 +103,7 @@ export async function listTracebacks(
   ctx: CommandContext & { query: TTracebackListQuery },
 ): Promise<Page<TTracebackListItem>> {
   const { actor, db, query } = ctx;
+  const now = ctx.clock.now();
   // Staff list every traceback; an enforcement user those live-referred to its agency (filtered in SQL).
   const referredOnly = actor.role === 'enforcement' && actor.userId && !actor.hopScope;
   if (!policy.readAnyTraceback(actor) && !referredOnly) return { items: [], nextCursor: null };
@@ -120,7 +121,8 @@ export async function listTracebacks(
     items: page.items.map((t) => {
       const own = hops.filter((h) => h.tracebackId === t.id);
       const path = own.filter((h) => h.line === 'path');
-      const current = path.find((h) => h.status === 'pending') ?? path[path.length - 1];
+      const pending = path.find((h) => h.status === 'pending');
+      const current = pending ?? path[path.length - 1];
       return {
         id: t.id,
         kind: t.kind,
@@ -139,6 +141,8 @@ export async function listTracebacks(
         closedAt: t.closedAt ? t.closedAt.toISOString() : null,
         hopCount: path.filter((h) => h.status !== 'withdrawn').length,
         currentProviderId: current?.providerId ?? null,
+        dueAt: pending ? pending.dueAt.toISOString() : null,
+        overdue: pending ? pending.dueAt.getTime() <= now.getTime() : false,
         can: tracebackPermissions(actor, t, own),
       };
     }),

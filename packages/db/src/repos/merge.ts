@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Tx } from '../client';
 import {
+  cooperationDeterminations,
   hops,
   outbox,
   providerRmdLinks,
@@ -133,6 +134,11 @@ export async function moveProviderReferences(
     .set({ signerProviderId: into })
     .where(eq(tracebackShaken.signerProviderId, from))
     .returning({ id: tracebackShaken.tracebackId });
+  // A determination is about the provider, whose history now lives in `into`: it moves with it.
+  await tx
+    .update(cooperationDeterminations)
+    .set({ providerId: into })
+    .where(eq(cooperationDeterminations.providerId, from));
   const outboxRows = await tx
     .update(outbox)
     .set({ providerId: into })

@@ -3,7 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { perExecutor, type Executor } from '../client';
 import type { AttachmentMeta } from './attachments';
 import { campaigns, events, hops, origins, providers, referrals, tracebacks, users } from '../schema';
-import { decodeCursor, type Page } from './cursor';
+import { decodeCursor, encodeCursor, type Page } from './cursor';
 import { defersWrites, insertOrDefer, updateOrDefer } from './deferred';
 import { randomUUID } from 'node:crypto';
 import { pageOf } from './providers';
@@ -126,6 +126,11 @@ export interface TracebackFilter {
   openedBefore?: Date | undefined;
   /** Only tracebacks with a live referral to this user's agency (an enforcement user's list). */
   referredToUserId?: string | undefined;
+  /**
+   * `opened` (default): newest first. `due`: tracebacks waiting on a provider, the soonest deadline of
+   * their pending path hop first (the (status, due_at, …) index gives that order).
+   */
+  sort?: 'opened' | 'due' | undefined;
 }
 
 export async function listTracebacks(
@@ -154,6 +159,23 @@ export async function listTracebacks(
       sql`EXISTS (SELECT 1 FROM ${referrals} JOIN ${users} ON ${users.agency} = ${referrals.agency} WHERE ${referrals.tracebackId} = ${tracebacks.id} AND ${referrals.withdrawnAt} IS NULL AND ${users.id} = ${filter.referredToUserId})`,
     );
   const after = decodeCursor(page.cursor);
+  if (filter.sort === 'due') {
+    if (after) conds.push(sql`(${hops.dueAt}, ${tracebacks.id}) > (${after.at}, ${after.id})`);
+    const due = await db
+      .select({ t: tracebacks, dueAt: hops.dueAt })
+      .from(hops)
+      .innerJoin(tracebacks, eq(tracebacks.id, hops.tracebackId))
+      .where(and(eq(hops.status, 'pending'), eq(hops.line, 'path'), ...conds))
+      .orderBy(sql`${hops.dueAt} ASC, ${tracebacks.id} ASC`)
+      .limit(page.limit + 1);
+    const more = due.length > page.limit;
+    const items = due.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => r.t),
+      nextCursor: more && last ? encodeCursor({ at: last.dueAt, id: last.t.id }) : null,
+    };
+  }
   if (after) conds.push(sql`(${tracebacks.openedAt}, ${tracebacks.id}) < (${after.at}, ${after.id})`);
   const rows = await db
     .select()
