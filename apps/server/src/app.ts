@@ -36,6 +36,7 @@ import healthRoutes from './routes/health';
 import portalRoutes from './routes/portal';
 import notificationRoutes from './routes/notifications';
 import referralRoutes from './routes/referrals';
+import agencyRoutes from './routes/agencies';
 import shakenRoutes from './routes/shaken';
 import tracebackRoutes from './routes/tracebacks';
 import type { WebhookPolicy } from './worker/webhooks';
@@ -237,6 +238,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       api.register(rmdRoutes);
       api.register(tracebackRoutes);
       api.register(referralRoutes);
+      api.register(agencyRoutes);
       api.register(shakenRoutes, {
         verifier: opts.verifier ?? createVerifier({ trust: emptyTrustStore() }),
       });

@@ -2,6 +2,7 @@ import {
   CampaignDetection,
   createUser,
   DEFAULT_REMINDER_SCHEDULE,
+  DEFAULT_URGENT_HOURS,
   DEFAULT_SESSION_IDLE_MINUTES,
   DEFAULT_SESSION_MAX_HOURS,
   weakPasswordReason,
@@ -64,6 +65,8 @@ export interface ServerConfig {
   shakenSignerHops?: 'auto' | 'manual' | undefined;
   /** Call records older than this many days are dropped (a month at a time) and refused at import; 0 keeps all. */
   callRetentionDays?: number | undefined;
+  /** An urgent agency request's hops are due this many hours after they are asked, any hour (HOPTRACE_URGENT_HOURS). */
+  urgentHours?: number | undefined;
   outboxLeaseMs?: number | undefined;
   /** How long an Idempotency-Key claim holds unrenewed (a request cut off by a crash frees its key after this). */
   idempotencyLeaseMs?: number | undefined;
@@ -182,6 +185,15 @@ export function authSettingsFromEnv(env: NodeJS.ProcessEnv): AuthSettings {
   };
 }
 
+/** HOPTRACE_URGENT_HOURS: a whole number of hours from 1 to 72 (default 4). */
+export function urgentHoursFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.HOPTRACE_URGENT_HOURS?.trim() || String(DEFAULT_URGENT_HOURS);
+  const hours = Number(raw);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 72)
+    throw new ConfigError(`HOPTRACE_URGENT_HOURS must be a whole number of hours from 1 to 72 (got "${raw}")`);
+  return hours;
+}
+
 function retentionFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env.HOPTRACE_CALL_RETENTION_DAYS?.trim() || '0';
   const days = Number(raw);
@@ -298,6 +310,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     stiTrustAnchors: env.HOPTRACE_STI_TRUST_ANCHORS || undefined,
     shakenSignerHops: signerHopsFromEnv(env),
     callRetentionDays: retentionFromEnv(env),
+    urgentHours: urgentHoursFromEnv(env),
     outboxLeaseMs: env.HOPTRACE_OUTBOX_LEASE_MS ? Number(env.HOPTRACE_OUTBOX_LEASE_MS) : undefined,
     outboxRetryBaseMs: env.HOPTRACE_OUTBOX_RETRY_MS ? Number(env.HOPTRACE_OUTBOX_RETRY_MS) : undefined,
     idempotencyLeaseMs: intFromEnv(
@@ -417,6 +430,7 @@ async function serve(
     reminders: cfg.reminders,
     shaken: { verifier, signerHops: cfg.shakenSignerHops ?? 'auto' },
     callRetentionDays: cfg.callRetentionDays ?? 0,
+    urgentHours: cfg.urgentHours ?? DEFAULT_URGENT_HOURS,
     observer: metrics.observer,
     ...(cfg.auth ? { auth: cfg.auth } : {}),
   };

@@ -17,7 +17,11 @@ export interface CoreSettings {
   observer?: CoreObserver;
   /** Second factor and session timeouts (decision 0020). */
   auth?: AuthSettings;
+  /** HOPTRACE_URGENT_HOURS (default 4): an urgent agency request's hops are due this long after they are asked, any hour. */
+  urgentHours?: number;
 }
+
+export const DEFAULT_URGENT_HOURS = 4;
 
 /**
  * What the core tells a deployment after the fact (decision 0021): the timeline events a command

@@ -1,6 +1,7 @@
 import type { TPasswordChange, TUserCreate, TUserPatch } from '@hoptrace/contracts';
 import {
   deleteSessionsOfUser,
+  findAgency,
   updateUserRow,
   findProvider,
   findUser,
@@ -10,7 +11,7 @@ import {
   revokeApiKeyRow,
   setUserDisabled,
   type ApiKeyRow,
-  type UserRow,
+  type UserView,
 } from '@hoptrace/db';
 import { generateSecret, hashPassword, hashSecret, invalidateApiKeys, verifyPassword } from '../auth';
 import type { CommandContext } from '../context';
@@ -19,28 +20,31 @@ import { pgErrorCode } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
 
-export async function createUser(ctx: CommandContext & { input: TUserCreate }): Promise<UserRow> {
+export async function createUser(ctx: CommandContext & { input: TUserCreate }): Promise<UserView> {
   const { db, actor, input } = ctx;
   authorize(policy.manageUsers(actor), 'route');
   if (input.providerId && !(await findProvider(db, input.providerId)))
     throw InvalidInputError.field('providerId', 'is not a provider in the directory');
-  if (input.role === 'enforcement' && !input.agency?.trim())
-    throw InvalidInputError.field('agency', 'an enforcement user must name its agency');
-  if (input.role !== 'enforcement' && input.agency)
-    throw InvalidInputError.field('agency', 'only enforcement users act for an agency');
+  if (input.role === 'enforcement' && !input.agencyId)
+    throw InvalidInputError.field('agencyId', 'an enforcement user must name its agency');
+  if (input.role !== 'enforcement' && input.agencyId)
+    throw InvalidInputError.field('agencyId', 'only enforcement users act for an agency');
+  if (input.agencyId && !(await findAgency(db, input.agencyId)))
+    throw InvalidInputError.field('agencyId', 'is not an agency in the directory');
   if (await findUserByEmail(db, input.email))
     throw new ConflictError(`a user with email ${input.email} already exists`);
   if (input.password) assertStrongPassword('password', input.password, [input.email, input.name]);
   try {
-    return await insertUser(db, {
+    const created = await insertUser(db, {
       email: input.email.toLowerCase(),
       name: input.name,
       role: input.role,
       providerId: input.providerId ?? null,
-      agency: input.role === 'enforcement' ? (input.agency?.trim() ?? null) : null,
+      agencyId: input.role === 'enforcement' ? (input.agencyId ?? null) : null,
       passwordHash: input.password ? await hashPassword(input.password) : null,
       createdAt: ctx.clock.now(),
     });
+    return { ...created, agencyName: (await findUser(db, created.id))?.agencyName ?? null };
   } catch (err) {
     if (pgErrorCode(err) === '23505')
       throw new ConflictError(`a user with email ${input.email} already exists`);
@@ -82,13 +86,13 @@ export async function revokeApiKey(
 /** Disables (or re-enables) a user: their sessions and API keys stop working, in this process at once. */
 export async function disableUser(
   ctx: CommandContext & { userId: string; disabled: boolean },
-): Promise<UserRow> {
+): Promise<UserView> {
   const { db, actor, userId } = ctx;
   authorize(policy.manageUsers(actor), 'route');
   const row = await setUserDisabled(db, userId, ctx.disabled ? ctx.clock.now() : null);
   if (!row) throw new NotFoundError('user');
   invalidateApiKeys({ userId });
-  return row;
+  return { ...row, agencyName: (await findUser(db, userId))?.agencyName ?? null };
 }
 
 /**
@@ -97,7 +101,7 @@ export async function disableUser(
  */
 export async function updateUser(
   ctx: CommandContext & { userId: string; input: TUserPatch },
-): Promise<UserRow> {
+): Promise<UserView> {
   const { db, actor, userId, input } = ctx;
   authorize(policy.manageUsers(actor), 'route');
   const user = await findUser(db, userId);
@@ -119,13 +123,15 @@ export async function updateUser(
       throw InvalidInputError.field('providerId', 'is not a provider in the directory');
   } else providerId = null;
   // The same for enforcement users and their agency.
-  let agency = input.agency !== undefined ? input.agency : role === 'enforcement' ? user.agency : null;
-  if (role !== 'enforcement' && input.agency)
-    throw InvalidInputError.field('agency', 'only enforcement users act for an agency');
+  let agencyId =
+    input.agencyId !== undefined ? input.agencyId : role === 'enforcement' ? user.agencyId : null;
+  if (role !== 'enforcement' && input.agencyId)
+    throw InvalidInputError.field('agencyId', 'only enforcement users act for an agency');
   if (role === 'enforcement') {
-    if (!agency?.trim()) throw InvalidInputError.field('agency', 'an enforcement user must name its agency');
-    agency = agency.trim();
-  } else agency = null;
+    if (!agencyId) throw InvalidInputError.field('agencyId', 'an enforcement user must name its agency');
+    if (!(await findAgency(db, agencyId)))
+      throw InvalidInputError.field('agencyId', 'is not an agency in the directory');
+  } else agencyId = null;
   const disabledAt =
     input.disabled === undefined
       ? user.disabledAt
@@ -137,17 +143,17 @@ export async function updateUser(
       ...(input.name !== undefined ? { name: input.name } : {}),
       role,
       providerId,
-      agency,
+      agencyId,
       disabledAt,
     });
     // A disabled user is signed out everywhere; a changed role or provider also ends old sessions.
-    if (disabledAt || role !== user.role || providerId !== user.providerId || agency !== user.agency)
+    if (disabledAt || role !== user.role || providerId !== user.providerId || agencyId !== user.agencyId)
       await deleteSessionsOfUser(tx, userId);
     return updated;
   });
   if (!row) throw new NotFoundError('user');
   invalidateApiKeys({ userId });
-  return row;
+  return { ...row, agencyName: (await findUser(db, userId))?.agencyName ?? null };
 }
 
 /**
