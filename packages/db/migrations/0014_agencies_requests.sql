@@ -12,6 +12,7 @@ CREATE TABLE "agencies" (
 CREATE TABLE "request_attachments" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"request_id" uuid NOT NULL,
+	"position" integer NOT NULL,
 	"name" text NOT NULL,
 	"content_type" text NOT NULL,
 	"size_bytes" integer NOT NULL,

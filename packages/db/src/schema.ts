@@ -1109,6 +1109,8 @@ export const requestAttachments = pgTable(
     requestId: uuid('request_id')
       .notNull()
       .references(() => tracebackRequests.id),
+    /** Its place among the request's files, as the agency sent them (0, 1, …). */
+    position: integer('position').notNull(),
     name: text('name').notNull(),
     contentType: text('content_type').notNull(),
     sizeBytes: integer('size_bytes').notNull(),

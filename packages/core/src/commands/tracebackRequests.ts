@@ -184,8 +184,9 @@ export async function submitTracebackRequest(
     });
     await insertRequestAttachments(
       tx,
-      files.map((f) => ({
+      files.map((f, position) => ({
         requestId: row.id,
+        position,
         name: f.name,
         contentType: f.contentType,
         sizeBytes: f.data.length,

@@ -138,12 +138,13 @@ export async function findRequestOfTraceback(
   return row;
 }
 
-/** A request's attachments without their bytes, oldest first. */
+/** A request's attachments without their bytes, in the order the agency sent them. */
 export async function requestAttachmentsOf(db: Executor, requestId: string): Promise<RequestAttachmentMeta[]> {
   return db
     .select({
       id: requestAttachments.id,
       requestId: requestAttachments.requestId,
+      position: requestAttachments.position,
       name: requestAttachments.name,
       contentType: requestAttachments.contentType,
       sizeBytes: requestAttachments.sizeBytes,
@@ -153,7 +154,7 @@ export async function requestAttachmentsOf(db: Executor, requestId: string): Pro
     })
     .from(requestAttachments)
     .where(eq(requestAttachments.requestId, requestId))
-    .orderBy(asc(requestAttachments.uploadedAt), asc(requestAttachments.id));
+    .orderBy(asc(requestAttachments.position));
 }
 
 export async function findRequestAttachment(
