@@ -54,7 +54,7 @@ INSERT INTO "agencies" ("name")
   SELECT DISTINCT ON (lower(btrim(a))) btrim(a) FROM (
     SELECT "agency" AS a FROM "users" WHERE "agency" IS NOT NULL AND btrim("agency") <> ''
     UNION ALL SELECT "agency" FROM "referrals"
-  ) AS names ORDER BY lower(btrim(a)), btrim(a);--> statement-breakpoint
+  ) AS names ORDER BY lower(btrim(a)), btrim(a) COLLATE "C";--> statement-breakpoint
 UPDATE "users" SET "agency_id" = "agencies"."id" FROM "agencies"
   WHERE "users"."agency" IS NOT NULL AND lower(btrim("users"."agency")) = lower("agencies"."name");--> statement-breakpoint
 UPDATE "referrals" SET "agency_id" = "agencies"."id" FROM "agencies"
