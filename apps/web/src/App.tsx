@@ -105,6 +105,7 @@ const routes: RouteObject[] = [
               {
                 element: <RoleGate roles={[...STAFF, 'enforcement']} />,
                 children: [
+                  { path: '/requests', lazy: page(() => import('./pages/RequestsPage'), 'RequestsPage') },
                   {
                     path: '/tracebacks',
                     lazy: page(() => import('./pages/TracebacksPage'), 'TracebacksPage'),
@@ -123,6 +124,7 @@ const routes: RouteObject[] = [
                 element: <RoleGate roles={['admin']} />,
                 children: [
                   { path: '/admin/users', lazy: page(() => import('./pages/UsersPage'), 'UsersPage') },
+                  { path: '/admin/agencies', lazy: page(() => import('./pages/AgenciesPage'), 'AgenciesPage') },
                 ],
               },
               {

@@ -38,10 +38,16 @@ function useNavItems(): NavItem[] {
         { to: '/dashboard', label: 'Dashboard' },
         { to: '/tracebacks', label: 'Tracebacks' },
         { to: '/tracebacks/new', label: 'Open a traceback' },
+        { to: '/requests', label: 'Agency requests' },
         { to: '/providers', label: 'Providers' },
         { to: '/campaigns', label: 'Campaigns' },
         { to: '/calls', label: 'Call records' },
-        ...(user.role === 'admin' ? [{ to: '/admin/users', label: 'Users and keys' }] : []),
+        ...(user.role === 'admin'
+          ? [
+              { to: '/admin/users', label: 'Users and keys' },
+              { to: '/admin/agencies', label: 'Agencies' },
+            ]
+          : []),
         { to: '/profile', label: 'Your profile' },
       ];
     case 'provider':
@@ -54,6 +60,7 @@ function useNavItems(): NavItem[] {
       ];
     case 'enforcement':
       return [
+        { to: '/requests', label: 'Your agency' },
         { to: '/tracebacks', label: 'Referred tracebacks' },
         { to: '/profile', label: 'Your profile' },
       ];
