@@ -149,7 +149,7 @@ describe.skipIf(!portal)('an agency asks, staff accept and refer to all, the age
     await form.getByRole('button', { name: 'Send the request' }).click();
     const mine = agent.getByRole('table', { name: 'Your requests' });
     await mine.waitFor();
-    const row = mine.getByRole('row').filter({ hasText: '555-0199' });
+    const row = mine.getByRole('row').filter({ hasText: '2025550199' });
     await row.waitFor();
     expect(await text(row)).toContain('Pending');
     expect(await text(row)).toContain('Urgent');
@@ -190,7 +190,7 @@ describe.skipIf(!portal)('an agency asks, staff accept and refer to all, the age
 
     // The agency's user sees it on its home: the request referred to it, and in the referred list, urgent.
     await agent.goto('/requests');
-    const result = agent.getByRole('table', { name: 'Your requests' }).getByRole('row').filter({ hasText: '555-0199' });
+    const result = agent.getByRole('table', { name: 'Your requests' }).getByRole('row').filter({ hasText: '2025550199' });
     await result.getByRole('link', { name: /referred to you/ }).waitFor();
     const list = agent.getByRole('list', { name: 'Referred to your agency' });
     const item = list.locator(`[data-traceback-id="${tracebackId}"]`);
