@@ -134,9 +134,14 @@ describe('the agencies directory', () => {
     expectProblem(await h.analyst.post('/api/v1/agencies', { name: 'X', kind: 'local' }), 404);
     expectProblem(await agencyUser.get('/api/v1/agencies'), 404);
     expectProblem(await terminating.user.get(`/api/v1/agencies/${ag.id}`), 404);
-    expectProblem(await h.admin.post('/api/v1/agencies', { name: 'federal trade commission', kind: 'federal' }), 409);
+    expectProblem(
+      await h.admin.post('/api/v1/agencies', { name: 'federal trade commission', kind: 'federal' }),
+      409,
+    );
     expectProblem(await h.admin.post('/api/v1/agencies', { name: ' ', kind: 'federal' }), 400, ['name']);
-    expectProblem(await h.admin.post('/api/v1/agencies', { name: 'County DA', kind: 'galactic' }), 400, ['kind']);
+    expectProblem(await h.admin.post('/api/v1/agencies', { name: 'County DA', kind: 'galactic' }), 400, [
+      'kind',
+    ]);
     expectProblem(
       await h.admin.post('/api/v1/agencies', {
         name: 'County DA',
@@ -151,7 +156,11 @@ describe('the agencies directory', () => {
     ]);
     expect(await h.counts()).toEqual(before);
 
-    const da = await createAgency({ name: 'Travis County DA (test)', kind: 'local', jurisdiction: 'Travis County, TX' });
+    const da = await createAgency({
+      name: 'Travis County DA (test)',
+      kind: 'local',
+      jurisdiction: 'Travis County, TX',
+    });
     const patched = await h.admin.patch(`/api/v1/agencies/${da.id}`, {
       jurisdiction: null,
       contacts: [{ name: 'Intake', email: 'Intake@DA.agency.example' }],
@@ -166,7 +175,9 @@ describe('the agencies directory', () => {
     expectProblem(await h.analyst.patch(`/api/v1/agencies/${da.id}`, { kind: 'state' }), 404);
     // An agency with users (or referrals, or requests) stays; one nobody points at may go.
     expectProblem(await h.admin.request({ method: 'DELETE', url: `/api/v1/agencies/${ag.id}` }), 409);
-    expect((await h.admin.request({ method: 'DELETE', url: `/api/v1/agencies/${da.id}` })).statusCode).toBe(204);
+    expect((await h.admin.request({ method: 'DELETE', url: `/api/v1/agencies/${da.id}` })).statusCode).toBe(
+      204,
+    );
     expectProblem(await h.admin.get(`/api/v1/agencies/${da.id}`), 404);
   });
 });
@@ -217,13 +228,25 @@ describe('agency traceback requests', () => {
       expectProblem(await agencyUser.post('/api/v1/traceback-requests', body), 400, [path]);
     await bad(requestBody({ reason: '  ' }), 'reason');
     await bad(requestBody({ urgency: 'whenever' }), 'urgency');
-    await bad({ ...requestBody(), call: { ...requestBody().call, calledNumber: 'abc' } }, 'call.calledNumber');
-    await bad({ ...requestBody(), call: { ...requestBody().call, startedAt: '2027-01-01T00:00:00Z' } }, 'call.startedAt');
     await bad(
-      { ...requestBody(), call: { ...requestBody().call, terminatingProviderId: '00000000-0000-4000-8000-000000000000' } },
+      { ...requestBody(), call: { ...requestBody().call, calledNumber: 'abc' } },
+      'call.calledNumber',
+    );
+    await bad(
+      { ...requestBody(), call: { ...requestBody().call, startedAt: '2027-01-01T00:00:00Z' } },
+      'call.startedAt',
+    );
+    await bad(
+      {
+        ...requestBody(),
+        call: { ...requestBody().call, terminatingProviderId: '00000000-0000-4000-8000-000000000000' },
+      },
       'call.terminatingProviderId',
     );
-    await bad(requestBody({ attachments: [{ name: 'a.pdf', dataBase64: 'not base64!' }] }), 'attachments.0.dataBase64');
+    await bad(
+      requestBody({ attachments: [{ name: 'a.pdf', dataBase64: 'not base64!' }] }),
+      'attachments.0.dataBase64',
+    );
     await bad(
       requestBody({
         attachments: [
@@ -235,7 +258,9 @@ describe('agency traceback requests', () => {
     );
     await bad(requestBody({ attachments: [{ name: '..', dataBase64: b64(pdf) }] }), 'attachments.0.name');
     await bad(
-      requestBody({ attachments: Array.from({ length: 6 }, (_, i) => ({ name: `${i}.pdf`, dataBase64: b64(pdf) })) }),
+      requestBody({
+        attachments: Array.from({ length: 6 }, (_, i) => ({ name: `${i}.pdf`, dataBase64: b64(pdf) })),
+      }),
       'attachments',
     );
     await bad(requestBody({ reason: 'bad\u0000byte' }), 'reason');
@@ -252,9 +277,9 @@ describe('agency traceback requests', () => {
         404,
       );
     }
-    expect((await otherAgencyUser.get('/api/v1/traceback-requests')).json<TTracebackRequestList>().items).toEqual(
-      [],
-    );
+    expect(
+      (await otherAgencyUser.get('/api/v1/traceback-requests')).json<TTracebackRequestList>().items,
+    ).toEqual([]);
     expectProblem(await terminating.user.get('/api/v1/traceback-requests'), 404);
     const mine = (await agencyUser.get('/api/v1/traceback-requests')).json<TTracebackRequestList>().items;
     expect(mine.map((r) => r.id)).toEqual([normal.id]);
@@ -262,7 +287,10 @@ describe('agency traceback requests', () => {
     expect(staff.can).toEqual({ accept: true, decline: true });
     // Nobody but staff decides.
     expectProblem(await agencyUser.post(`/api/v1/traceback-requests/${normal.id}/accept`, {}), 404);
-    expectProblem(await terminating.user.post(`/api/v1/traceback-requests/${normal.id}/decline`, { reason: 'x' }), 404);
+    expectProblem(
+      await terminating.user.post(`/api/v1/traceback-requests/${normal.id}/decline`, { reason: 'x' }),
+      404,
+    );
   });
 
   it("staff's queue puts pending, urgent and calls under ten days old first", async () => {
@@ -271,10 +299,14 @@ describe('agency traceback requests', () => {
       requestBody({ call: { ...requestBody().call, startedAt: '2026-10-01T12:00:00Z' } }),
     );
     expect(old.statusCode, old.body).toBe(201);
-    const urgent = await otherAgencyUser.post('/api/v1/traceback-requests', requestBody({ urgency: 'urgent' }));
+    const urgent = await otherAgencyUser.post(
+      '/api/v1/traceback-requests',
+      requestBody({ urgency: 'urgent' }),
+    );
     expect(urgent.statusCode, urgent.body).toBe(201);
-    const queue = (await h.analyst.get('/api/v1/traceback-requests?status=pending')).json<TTracebackRequestList>()
-      .items;
+    const queue = (
+      await h.analyst.get('/api/v1/traceback-requests?status=pending')
+    ).json<TTracebackRequestList>().items;
     expect(queue.map((r) => r.id)).toEqual([
       urgent.json<TTracebackRequest>().id,
       normal.id,
@@ -293,7 +325,10 @@ describe('agency traceback requests', () => {
       reason: 'Call records for October are no longer held by the terminating provider',
     });
     expect(declined.statusCode, declined.body).toBe(200);
-    expectProblem(await h.analyst.post(`/api/v1/traceback-requests/${oldId}/decline`, { reason: 'again' }), 409);
+    expectProblem(
+      await h.analyst.post(`/api/v1/traceback-requests/${oldId}/decline`, { reason: 'again' }),
+      409,
+    );
     expectProblem(await h.analyst.post(`/api/v1/traceback-requests/${oldId}/accept`, {}), 409);
     const seen = (await agencyUser.get(`/api/v1/traceback-requests/${oldId}`)).json<TTracebackRequest>();
     expect(seen).toMatchObject({
@@ -314,12 +349,19 @@ describe('agency traceback requests', () => {
       call: { callingNumber: '+12025550143', calledNumber: '+16145550177' },
     });
     // A normal request keeps the FCC business-hours rule: Saturday night counts from Monday 08:00.
-    expect(tb.hops[0]).toMatchObject({ receivedAt: '2026-11-30T13:00:00.000Z', dueAt: '2026-12-01T13:00:00.000Z' });
-    const events = (await h.analyst.get(`/api/v1/tracebacks/${tb.id}/events`)).json<{ items: TEvent[] }>().items;
+    expect(tb.hops[0]).toMatchObject({
+      receivedAt: '2026-11-30T13:00:00.000Z',
+      dueAt: '2026-12-01T13:00:00.000Z',
+    });
+    const events = (await h.analyst.get(`/api/v1/tracebacks/${tb.id}/events`)).json<{ items: TEvent[] }>()
+      .items;
     expect(events[0]).toMatchObject({ type: 'traceback.opened', data: { requestId: normal.id } });
     const before = await h.counts();
     expectProblem(await h.analyst.post(`/api/v1/traceback-requests/${normal.id}/accept`, {}), 409);
-    expectProblem(await h.analyst.post(`/api/v1/traceback-requests/${normal.id}/decline`, { reason: 'no' }), 409);
+    expectProblem(
+      await h.analyst.post(`/api/v1/traceback-requests/${normal.id}/decline`, { reason: 'no' }),
+      409,
+    );
     expect(await h.counts()).toEqual(before);
     // The agency sees it accepted and the traceback's state, but not the outcome nor the traceback itself yet.
     let seen = (await agencyUser.get(`/api/v1/traceback-requests/${normal.id}`)).json<TTracebackRequest>();
@@ -332,11 +374,16 @@ describe('agency traceback requests', () => {
       action: 'terminated',
     });
     expect(answer.statusCode, answer.body).toBe(200);
-    expect((await h.analyst.post(`/api/v1/tracebacks/${tb.id}/referrals`, { agencyIds: [ag.id] })).statusCode).toBe(
-      201,
-    );
+    expect(
+      (await h.analyst.post(`/api/v1/tracebacks/${tb.id}/referrals`, { agencyIds: [ag.id] })).statusCode,
+    ).toBe(201);
     seen = (await agencyUser.get(`/api/v1/traceback-requests/${normal.id}`)).json<TTracebackRequest>();
-    expect(seen.traceback).toEqual({ id: tb.id, status: 'closed', outcome: 'origin_identified', referredToYou: true });
+    expect(seen.traceback).toEqual({
+      id: tb.id,
+      status: 'closed',
+      outcome: 'origin_identified',
+      referredToYou: true,
+    });
     expect((await agencyUser.get(`/api/v1/tracebacks/${tb.id}`)).statusCode).toBe(200);
   });
 
@@ -346,7 +393,9 @@ describe('agency traceback requests', () => {
     expect(res.statusCode, res.body).toBe(201);
     const id = res.json<TTracebackRequest>().id;
     const before = await h.counts();
-    expectProblem(await h.analyst.post(`/api/v1/traceback-requests/${id}/accept`, {}), 400, ['firstProviderId']);
+    expectProblem(await h.analyst.post(`/api/v1/traceback-requests/${id}/accept`, {}), 400, [
+      'firstProviderId',
+    ]);
     expectProblem(
       await h.analyst.post(`/api/v1/traceback-requests/${id}/accept`, {
         firstProviderId: '00000000-0000-4000-8000-000000000000',
@@ -355,7 +404,9 @@ describe('agency traceback requests', () => {
       ['firstProviderId'],
     );
     expect(await h.counts()).toEqual(before);
-    const ok = await h.analyst.post(`/api/v1/traceback-requests/${id}/accept`, { firstProviderId: upstream.id });
+    const ok = await h.analyst.post(`/api/v1/traceback-requests/${id}/accept`, {
+      firstProviderId: upstream.id,
+    });
     expect(ok.statusCode, ok.body).toBe(200);
   });
 });
@@ -383,13 +434,16 @@ describe('urgent requests', () => {
     }>().items;
     expect(listed.find((t) => t.id === tbId)?.urgent).toBe(true);
     expect(listed.filter((t) => t.id !== tbId).every((t) => !t.urgent)).toBe(true);
-    const inbox = (await terminating.user.get('/api/v1/hops?status=pending&limit=100')).json<{ items: THop[] }>()
-      .items;
+    const inbox = (await terminating.user.get('/api/v1/hops?status=pending&limit=100')).json<{
+      items: THop[];
+    }>().items;
     expect(inbox.find((x) => x.tracebackId === tbId)?.urgent).toBe(true);
     // The escalation contacts get it at once, marked urgent, with the deadline.
     await worker.tick();
     const noc = mailTo('noc@terminating.example');
-    expect(noc.map((m) => m.subject)).toEqual([expect.stringMatching(/^URGENT Traceback request: call from/)]);
+    expect(noc.map((m) => m.subject)).toEqual([
+      expect.stringMatching(/^URGENT Traceback request: call from/),
+    ]);
     expect(noc[0]!.text).toContain('URGENT (a live threat): answer within 4 hours');
     expect(noc[0]!.text).toContain('You are listed as an escalation contact');
     expect(mailTo('tb@terminating.example').some((m) => m.subject?.startsWith('URGENT'))).toBe(true);
@@ -425,7 +479,9 @@ describe('referral to many agencies at once', () => {
       ).statusCode,
     ).toBe(200);
     // First to one agency, then to all: the one already referred is reported, the rest referred.
-    const first = await h.analyst.post(`/api/v1/tracebacks/${closed.id}/referrals`, { agencyIds: [ag.id, ag.id] });
+    const first = await h.analyst.post(`/api/v1/tracebacks/${closed.id}/referrals`, {
+      agencyIds: [ag.id, ag.id],
+    });
     expect(first.statusCode, first.body).toBe(201);
     expect(first.json<TReferralResult>().referred.map((r) => r.agencyId)).toEqual([ag.id]);
     const firstReferral = first.json<TReferralResult>().referred[0]!;
@@ -435,7 +491,9 @@ describe('referral to many agencies at once', () => {
     });
     expect(all.statusCode, all.body).toBe(201);
     const result = all.json<TReferralResult>();
-    expect(result.alreadyReferred).toEqual([{ agencyId: ag.id, agency: ag.name, referralId: firstReferral.id }]);
+    expect(result.alreadyReferred).toEqual([
+      { agencyId: ag.id, agency: ag.name, referralId: firstReferral.id },
+    ]);
     expect(result.referred.map((r) => r.agencyId).sort()).toEqual([fcc.id, ftc.id].sort());
     // Sending again changes nothing and reports every agency.
     const again = await h.analyst.post(`/api/v1/tracebacks/${closed.id}/referrals`, { all: true });

@@ -212,7 +212,10 @@ describe('referrals', () => {
     expectProblem(await refer(h.admin, closed.id, { agencyIds: [agencyId], all: true }), 400, ['all']);
     expectProblem(await refer(h.admin, closed.id, { all: false }), 400);
     expectProblem(await refer(h.admin, closed.id, { agencyIds: [agencyId], extra: 1 }), 400);
-    expectProblem(await refer(h.admin, '00000000-0000-4000-8000-000000000000', { agencyIds: [agencyId] }), 404);
+    expectProblem(
+      await refer(h.admin, '00000000-0000-4000-8000-000000000000', { agencyIds: [agencyId] }),
+      404,
+    );
     expectProblem(await refer(h.admin, 'not-a-uuid', { agencyIds: [agencyId] }), 400, ['path.id']);
     expectProblem(await withdraw(h.admin, closed.id, '00000000-0000-4000-8000-000000000000'), 404);
     // A referral is withdrawn through its own traceback only.
@@ -236,7 +239,8 @@ describe('referrals', () => {
     ).json<TReferralList>();
     expect(staffView.can.refer).toBe(true);
     expect(staffView.items.map((r) => r.agency)).toEqual([AGENCY]);
-    const agencies = (await h.analyst.get('/api/v1/agencies')).json<{ items: Array<{ name: string }> }>().items;
+    const agencies = (await h.analyst.get('/api/v1/agencies')).json<{ items: Array<{ name: string }> }>()
+      .items;
     expect(agencies.map((x) => x.name)).toEqual(['Another Agency (test)', AGENCY]);
   });
 
@@ -294,7 +298,9 @@ describe('enforcement users and their agency', () => {
     const analyst = await h.admin.patch(`/api/v1/users/${user.id}`, { role: 'analyst' });
     expect(analyst.statusCode, analyst.body).toBe(200);
     expect(analyst.json<{ user: { agency?: string } }>().user.agency).toBeUndefined();
-    expectProblem(await h.admin.patch(`/api/v1/users/${user.id}`, { role: 'enforcement' }), 400, ['agencyId']);
+    expectProblem(await h.admin.patch(`/api/v1/users/${user.id}`, { role: 'enforcement' }), 400, [
+      'agencyId',
+    ]);
     // The user list names the agency.
     const listed = (await h.admin.get('/api/v1/users?role=enforcement')).json<{
       items: Array<{ email: string; agencyId: string | null; agency: string | null }>;

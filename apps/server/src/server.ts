@@ -190,7 +190,9 @@ export function urgentHoursFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env.HOPTRACE_URGENT_HOURS?.trim() || String(DEFAULT_URGENT_HOURS);
   const hours = Number(raw);
   if (!Number.isInteger(hours) || hours < 1 || hours > 72)
-    throw new ConfigError(`HOPTRACE_URGENT_HOURS must be a whole number of hours from 1 to 72 (got "${raw}")`);
+    throw new ConfigError(
+      `HOPTRACE_URGENT_HOURS must be a whole number of hours from 1 to 72 (got "${raw}")`,
+    );
   return hours;
 }
 

@@ -124,7 +124,10 @@ const routes: RouteObject[] = [
                 element: <RoleGate roles={['admin']} />,
                 children: [
                   { path: '/admin/users', lazy: page(() => import('./pages/UsersPage'), 'UsersPage') },
-                  { path: '/admin/agencies', lazy: page(() => import('./pages/AgenciesPage'), 'AgenciesPage') },
+                  {
+                    path: '/admin/agencies',
+                    lazy: page(() => import('./pages/AgenciesPage'), 'AgenciesPage'),
+                  },
                 ],
               },
               {

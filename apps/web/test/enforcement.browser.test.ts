@@ -135,7 +135,9 @@ describe.skipIf(!portal)('an agency asks, staff accept and refer to all, the age
     await form.getByRole('button', { name: 'Send the request' }).click();
     expect(await fieldError(form.getByLabel(/^Why it matters/))).toBe('must not be blank');
     const yesterday = new Date(Date.now() - 24 * 3_600_000);
-    const local = new Date(yesterday.getTime() - yesterday.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    const local = new Date(yesterday.getTime() - yesterday.getTimezoneOffset() * 60_000)
+      .toISOString()
+      .slice(0, 16);
     await form.getByLabel(/^Call time/).fill(local);
     await form.getByLabel(/^Calling number/).fill('202-555-0199');
     await form.getByLabel(/^Called number/).fill('614-555-0177');
@@ -143,20 +145,24 @@ describe.skipIf(!portal)('an agency asks, staff accept and refer to all, the age
     await form.getByRole('combobox', { name: /^Urgency/ }).click();
     await agent.getByRole('option', { name: /^Urgent/ }).click();
     await form.getByLabel(/^Why it matters/).fill('Swatting call in progress against a fictional victim');
-    await form
-      .locator('input[type=file]')
-      .setInputFiles({ name: 'complaint.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    await form.locator('input[type=file]').setInputFiles({
+      name: 'complaint.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n%%EOF\n'),
+    });
     await form.getByRole('button', { name: 'Send the request' }).click();
     const mine = agent.getByRole('table', { name: 'Your requests' });
     await mine.waitFor();
-    const row = mine.getByRole('row').filter({ hasText: '2025550199' });
+    const row = mine.getByRole('row').filter({ hasText: '555-0199' });
     await row.waitFor();
     expect(await text(row)).toContain('Pending');
     expect(await text(row)).toContain('Urgent');
 
     // The analyst accepts it from the queue (urgent first).
     const analyst = (await signedIn(browser, url, sessions[demo.analyst.email])).page;
-    const pending = (await (await analyst.request.get('/api/v1/traceback-requests?status=pending')).json()) as {
+    const pending = (await (
+      await analyst.request.get('/api/v1/traceback-requests?status=pending')
+    ).json()) as {
       items: Array<{ id: string; call: { callingNumber: string } }>;
     };
     const request = pending.items.find((r) => r.call.callingNumber === callingNumber)!;
@@ -169,7 +175,9 @@ describe.skipIf(!portal)('an agency asks, staff accept and refer to all, the age
     const dialog = analyst.getByRole('form', { name: 'Accept the request' });
     await dialog.getByRole('button', { name: 'Accept and open the traceback' }).click();
     await queued.waitFor({ state: 'detached' });
-    const accepted = (await (await analyst.request.get(`/api/v1/traceback-requests/${request.id}`)).json()) as {
+    const accepted = (await (
+      await analyst.request.get(`/api/v1/traceback-requests/${request.id}`)
+    ).json()) as {
       status: string;
       traceback: { id: string };
     };
@@ -185,12 +193,19 @@ describe.skipIf(!portal)('an agency asks, staff accept and refer to all, the age
     const refer = analyst.getByRole('form', { name: 'Refer to agencies' });
     await refer.getByLabel('All agencies in the directory').check();
     await refer.getByRole('button', { name: 'Refer', exact: true }).click();
-    for (const name of [AGENCY, 'Federal Communications Commission, Enforcement Bureau', 'Federal Trade Commission'])
+    for (const name of [
+      AGENCY,
+      'Federal Communications Commission, Enforcement Bureau',
+      'Federal Trade Commission',
+    ])
       await panel.getByRole('row').filter({ hasText: name }).first().waitFor();
 
     // The agency's user sees it on its home: the request referred to it, and in the referred list, urgent.
     await agent.goto('/requests');
-    const result = agent.getByRole('table', { name: 'Your requests' }).getByRole('row').filter({ hasText: '2025550199' });
+    const result = agent
+      .getByRole('table', { name: 'Your requests' })
+      .getByRole('row')
+      .filter({ hasText: '555-0199' });
     await result.getByRole('link', { name: /referred to you/ }).waitFor();
     const list = agent.getByRole('list', { name: 'Referred to your agency' });
     const item = list.locator(`[data-traceback-id="${tracebackId}"]`);

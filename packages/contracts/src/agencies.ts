@@ -38,7 +38,9 @@ export const ZAgencyPatch = z
     contacts: z.array(ZAgencyContact).max(50).optional(),
   })
   .strict()
-  .refine((v) => Object.keys(v).length > 0, { message: 'change at least one of name, kind, jurisdiction, contacts' });
+  .refine((v) => Object.keys(v).length > 0, {
+    message: 'change at least one of name, kind, jurisdiction, contacts',
+  });
 export type TAgencyPatch = z.infer<typeof ZAgencyPatch>;
 
 export const ZAgencyOut = z.object({

@@ -19,9 +19,17 @@ export const ZUserCreate = z
   })
   .superRefine((v, ctx) => {
     if (v.role === 'enforcement' && !v.agencyId)
-      ctx.addIssue({ code: 'custom', path: ['agencyId'], message: 'an enforcement user must name its agency' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agencyId'],
+        message: 'an enforcement user must name its agency',
+      });
     if (v.role !== 'enforcement' && v.agencyId)
-      ctx.addIssue({ code: 'custom', path: ['agencyId'], message: 'only enforcement users act for an agency' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agencyId'],
+        message: 'only enforcement users act for an agency',
+      });
     if (v.role === 'provider' && !v.providerId)
       ctx.addIssue({
         code: 'custom',

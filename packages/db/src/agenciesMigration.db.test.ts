@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, openDatabase, type Database } from './client';
@@ -23,6 +23,12 @@ const statements = (file: string) =>
 
 let database: Database;
 let drop: (() => Promise<void>) | undefined;
+
+/** The rows of a query (the executor's result type differs between PGlite and node-postgres). */
+async function rowsOf<T>(query: SQL): Promise<T[]> {
+  const result: unknown = await database.db.execute(query);
+  return (result as { rows: T[] }).rows;
+}
 
 async function run(file: string) {
   for (const s of statements(file)) await database.db.execute(sql.raw(s));
@@ -57,7 +63,9 @@ afterAll(async () => {
 describe('migration 0014: agencies directory', () => {
   it('makes one agency per distinct name and points users and referrals at it', async () => {
     const db = database.db;
-    await db.execute(sql`INSERT INTO providers (id, name) VALUES ('00000000-0000-4000-8000-0000000000a1', 'Fictional Carrier')`);
+    await db.execute(
+      sql`INSERT INTO providers (id, name) VALUES ('00000000-0000-4000-8000-0000000000a1', 'Fictional Carrier')`,
+    );
     await db.execute(sql`INSERT INTO users (id, email, name, role, agency) VALUES
       ('00000000-0000-4000-8000-000000000001', 'a@agency.example', 'A', 'enforcement', 'State AG Unit'),
       ('00000000-0000-4000-8000-000000000002', 'b@agency.example', 'B', 'enforcement', ' state ag unit '),
@@ -72,40 +80,34 @@ describe('migration 0014: agencies directory', () => {
 
     await run(files.find((f) => f.startsWith('0014'))!);
 
-    const agencies = (
-      await db.execute<{ name: string; kind: string | null }>(sql`SELECT name, kind FROM agencies ORDER BY lower(name)`)
-    ).rows;
+    const agencies = await rowsOf<{ name: string; kind: string | null }>(
+      sql`SELECT name, kind FROM agencies ORDER BY lower(name)`,
+    );
     expect(agencies).toEqual([
       { name: 'County DA', kind: null },
       { name: 'Old Task Force', kind: null },
       { name: 'State AG Unit', kind: null },
     ]);
-    const users = (
-      await db.execute<{ email: string; agency: string | null }>(
-        sql`SELECT u.email, a.name AS agency FROM users u LEFT JOIN agencies a ON a.id = u.agency_id ORDER BY u.email`,
-      )
-    ).rows;
+    const users = await rowsOf<{ email: string; agency: string | null }>(
+      sql`SELECT u.email, a.name AS agency FROM users u LEFT JOIN agencies a ON a.id = u.agency_id ORDER BY u.email`,
+    );
     expect(users).toEqual([
       { email: 'a@agency.example', agency: 'State AG Unit' },
       { email: 'b@agency.example', agency: 'State AG Unit' },
       { email: 'c@agency.example', agency: 'County DA' },
       { email: 'd@hoptrace.example', agency: null },
     ]);
-    const referrals = (
-      await db.execute<{ agency: string; name: string }>(
-        sql`SELECT r.agency, a.name FROM referrals r JOIN agencies a ON a.id = r.agency_id ORDER BY r.agency`,
-      )
-    ).rows;
+    const referrals = await rowsOf<{ agency: string; name: string }>(
+      sql`SELECT r.agency, a.name FROM referrals r JOIN agencies a ON a.id = r.agency_id ORDER BY r.agency`,
+    );
     expect(referrals).toEqual([
       { agency: 'Old Task Force', name: 'Old Task Force' },
       { agency: 'State AG Unit', name: 'State AG Unit' },
     ]);
     // The free-text column of users is gone; a second live referral to the same agency is still refused.
-    const cols = (
-      await db.execute<{ column_name: string }>(
-        sql`SELECT column_name FROM information_schema.columns WHERE table_name = 'users' AND column_name LIKE 'agency%'`,
-      )
-    ).rows;
+    const cols = await rowsOf<{ column_name: string }>(
+      sql`SELECT column_name FROM information_schema.columns WHERE table_name = 'users' AND column_name LIKE 'agency%'`,
+    );
     expect(cols).toEqual([{ column_name: 'agency_id' }]);
     await expect(
       db.execute(sql`INSERT INTO referrals (traceback_id, agency_id, agency, referred_at)

@@ -44,19 +44,33 @@ export const DEMO_AGENCIES = [
     name: 'Federal Communications Commission, Enforcement Bureau',
     kind: 'federal',
     jurisdiction: 'United States',
-    contacts: [{ name: 'Telecommunications Consumers Division (demo)', email: 'tcd@fcc.agency.example', escalation: true }],
+    contacts: [
+      {
+        name: 'Telecommunications Consumers Division (demo)',
+        email: 'tcd@fcc.agency.example',
+        escalation: true,
+      },
+    ],
   },
   {
     name: 'Federal Trade Commission',
     kind: 'federal',
     jurisdiction: 'United States',
-    contacts: [{ name: 'Do Not Call enforcement (demo)', email: 'dnc@ftc.agency.example', escalation: false }],
+    contacts: [
+      { name: 'Do Not Call enforcement (demo)', email: 'dnc@ftc.agency.example', escalation: false },
+    ],
   },
   {
     name: 'Ohio Attorney General',
     kind: 'state',
     jurisdiction: 'Ohio',
-    contacts: [{ name: 'Robocall Enforcement Unit (demo)', email: 'robocalls@ohioag.agency.example', escalation: false }],
+    contacts: [
+      {
+        name: 'Robocall Enforcement Unit (demo)',
+        email: 'robocalls@ohioag.agency.example',
+        escalation: false,
+      },
+    ],
   },
 ] as const satisfies ReadonlyArray<{
   name: string;
@@ -155,7 +169,12 @@ async function loadHistory(
   // Their contacts are added at the end, so the history's referrals send no mail.
   const agencies = [];
   for (const a of DEMO_AGENCIES)
-    agencies.push(await createAgency({ ...system, input: { name: a.name, kind: a.kind, jurisdiction: a.jurisdiction, contacts: [] } }));
+    agencies.push(
+      await createAgency({
+        ...system,
+        input: { name: a.name, kind: a.kind, jurisdiction: a.jurisdiction, contacts: [] },
+      }),
+    );
   const demoAgencyId = agencies[0]!.id;
 
   const person = async (
@@ -284,7 +303,11 @@ async function loadHistory(
       input: { agencyIds: [demoAgencyId], note: 'Origin identified; referred for enforcement (demo).' },
     });
   for (const [i, a] of DEMO_AGENCIES.entries())
-    await updateAgency({ ...system, agencyId: agencies[i]!.id, input: { contacts: a.contacts.map((c) => ({ ...c })) } });
+    await updateAgency({
+      ...system,
+      agencyId: agencies[i]!.id,
+      input: { contacts: a.contacts.map((c) => ({ ...c })) },
+    });
   // Contacts only now, so the history sends no mail; from here on providers hear of their hops.
   await addContacts(system, network, loaded);
   const summary = summarize(result);

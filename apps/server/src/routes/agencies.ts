@@ -123,7 +123,7 @@ export default function agencyRoutes(app: App) {
       schema: {
         tags: ['traceback requests'],
         summary:
-          "An agency asks for a traceback: the call, evidence (PDF, image, audio; base64), why it matters, urgency (enforcement users, for their agency)",
+          'An agency asks for a traceback: the call, evidence (PDF, image, audio; base64), why it matters, urgency (enforcement users, for their agency)',
         security: bearer,
         body: ZTracebackRequestCreate,
         response: { 201: ZTracebackRequest },
@@ -138,7 +138,7 @@ export default function agencyRoutes(app: App) {
       schema: {
         tags: ['traceback requests'],
         summary:
-          "Requests: staff see all, pending first, urgent and calls under ten days old before the rest; an agency its own, newest first",
+          'Requests: staff see all, pending first, urgent and calls under ten days old before the rest; an agency its own, newest first',
         security: bearer,
         querystring: ZTracebackRequestListQuery,
         response: { 200: ZTracebackRequestList },
@@ -157,7 +157,8 @@ export default function agencyRoutes(app: App) {
     {
       schema: {
         tags: ['traceback requests'],
-        summary: 'One request with its status, evidence and, once accepted, its traceback (staff; its agency)',
+        summary:
+          'One request with its status, evidence and, once accepted, its traceback (staff; its agency)',
         security: bearer,
         params: ZIdParams,
         response: { 200: ZTracebackRequest },

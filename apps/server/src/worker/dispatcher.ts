@@ -54,7 +54,10 @@ function renderEmail(row: OutboxRow, publicUrl: string) {
   if (row.topic === 'traceback.non_responsive')
     return renderStaffEmail(row.payload as Parameters<typeof renderStaffEmail>[0], publicUrl);
   if (row.topic === 'referral.sent')
-    return renderReferralEmail(row.payload as unknown as Parameters<typeof renderReferralEmail>[0], publicUrl);
+    return renderReferralEmail(
+      row.payload as unknown as Parameters<typeof renderReferralEmail>[0],
+      publicUrl,
+    );
   const payload = row.payload as unknown as EmailPayload;
   const token = row.secrets?.linkToken;
   return renderHopEmail(row.topic, payload, token ? hopLinkUrl(publicUrl, payload.hopId, token) : null);

@@ -350,5 +350,6 @@ export const useTracebackRequests = (status?: string) =>
   useQuery({
     queryKey: keys.tracebackRequests(status),
     queryFn: async ({ signal }) =>
-      (await get<TTracebackRequestList>(`/traceback-requests${status ? `?status=${status}` : ''}`, signal)).items,
+      (await get<TTracebackRequestList>(`/traceback-requests${status ? `?status=${status}` : ''}`, signal))
+        .items,
   });

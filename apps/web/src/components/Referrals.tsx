@@ -147,8 +147,12 @@ function ReferForm({ traceback, onDone }: { traceback: TTraceback; onDone: () =>
       const already = r.alreadyReferred.map((x) => x.agency).join(', ');
       notifications.show({
         color: 'teal',
-        title: r.referred.length ? `Referred to ${r.referred.length} agenc${r.referred.length === 1 ? 'y' : 'ies'}` : 'Nothing new to refer',
-        message: [sent && `Sent to ${sent}.`, already && `Already referred: ${already}.`].filter(Boolean).join(' '),
+        title: r.referred.length
+          ? `Referred to ${r.referred.length} agenc${r.referred.length === 1 ? 'y' : 'ies'}`
+          : 'Nothing new to refer',
+        message: [sent && `Sent to ${sent}.`, already && `Already referred: ${already}.`]
+          .filter(Boolean)
+          .join(' '),
       });
       onDone();
       await Promise.all([
@@ -163,7 +167,9 @@ function ReferForm({ traceback, onDone }: { traceback: TTraceback; onDone: () =>
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    const body = all ? { all: true, note: note.trim() || undefined } : { agencyIds, note: note.trim() || undefined };
+    const body = all
+      ? { all: true, note: note.trim() || undefined }
+      : { agencyIds, note: note.trim() || undefined };
     const parsed = ZReferralCreate.safeParse(body);
     if (!parsed.success) {
       const found = fieldErrorsOf(parsed.error.issues);
@@ -180,7 +186,9 @@ function ReferForm({ traceback, onDone }: { traceback: TTraceback; onDone: () =>
     refer.error && !(refer.error instanceof ApiError && Object.keys(refer.error.fieldErrors).length)
       ? refer.error.message
       : null;
-  const agencyError = Object.entries(errors).find(([k]) => k === 'agencyIds' || k.startsWith('agencyIds.'))?.[1];
+  const agencyError = Object.entries(errors).find(
+    ([k]) => k === 'agencyIds' || k.startsWith('agencyIds.'),
+  )?.[1];
   return (
     <form onSubmit={submit} noValidate aria-label="Refer to agencies">
       <Stack gap="sm">

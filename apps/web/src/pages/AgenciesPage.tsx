@@ -72,7 +72,12 @@ export function AgenciesPage() {
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <Button size="xs" variant="light" onClick={() => setEditing(a)} aria-label={`Change ${a.name}`}>
+                    <Button
+                      size="xs"
+                      variant="light"
+                      onClick={() => setEditing(a)}
+                      aria-label={`Change ${a.name}`}
+                    >
                       Change
                     </Button>
                   </Table.Td>

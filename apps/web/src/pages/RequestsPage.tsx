@@ -1,8 +1,4 @@
-import {
-  ZTracebackRequestCreate,
-  ZTracebackRequestDecline,
-  type TTracebackRequest,
-} from '../lib/contracts';
+import { ZTracebackRequestCreate, ZTracebackRequestDecline, type TTracebackRequest } from '../lib/contracts';
 import {
   Alert,
   Anchor,
@@ -27,7 +23,8 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { ApiError, post } from '../api/client';
 import { useTracebackRequests, useTracebacks } from '../api/queries';
-import { DateTime, ErrorAlert, Loading, PageTitle } from '../components/common';
+import { DateTime, ErrorAlert, Loading, PageTitle, Phone } from '../components/common';
+import { PhoneField } from '../components/PhoneField';
 import { ProviderPicker } from '../components/ProviderPicker';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
 import { STAFF, useUser } from '../session';
@@ -139,7 +136,7 @@ function StaffQueue() {
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">
-                      {r.call.callingNumber} → {r.call.calledNumber}
+                      <Phone e164={r.call.callingNumber} /> → <Phone e164={r.call.calledNumber} />
                     </Text>
                     <Text size="xs" c="dimmed">
                       <DateTime iso={r.call.startedAt} />
@@ -321,11 +318,7 @@ function AgencyHome() {
     <>
       <PageTitle
         title="Your agency's desk"
-        right={
-          !formOpen && (
-            <Button onClick={() => setFormOpen(true)}>Ask for a traceback…</Button>
-          )
-        }
+        right={!formOpen && <Button onClick={() => setFormOpen(true)}>Ask for a traceback…</Button>}
       >
         Ask the consortium to trace a call, follow your requests, and read the tracebacks referred to your
         agency.
@@ -363,7 +356,7 @@ function AgencyHome() {
                       </Table.Td>
                       <Table.Td>
                         <Text size="sm">
-                          {r.call.callingNumber} → {r.call.calledNumber}
+                          <Phone e164={r.call.callingNumber} /> → <Phone e164={r.call.calledNumber} />
                         </Text>
                       </Table.Td>
                       <Table.Td>
@@ -394,7 +387,7 @@ function AgencyHome() {
               {referredItems.map((t) => (
                 <Group key={t.id} gap="xs" role="listitem" data-traceback-id={t.id}>
                   <Anchor component={Link} to={`/tracebacks/${t.id}`} size="sm">
-                    {t.call.callingNumber} → {t.call.calledNumber}
+                    <Phone e164={t.call.callingNumber} /> → <Phone e164={t.call.calledNumber} />
                   </Anchor>
                   <Badge variant="light" tt="none">
                     {t.status === 'open' ? 'Open' : (t.outcome ?? 'closed').replace(/_/g, ' ')}
@@ -456,7 +449,9 @@ function RequestForm({ onDone }: { onDone: () => void }) {
       },
       reason,
       urgency,
-      attachments: await Promise.all(files.map(async (f) => ({ name: f.name, dataBase64: await fileToBase64(f) }))),
+      attachments: await Promise.all(
+        files.map(async (f) => ({ name: f.name, dataBase64: await fileToBase64(f) })),
+      ),
     };
     const parsed = ZTracebackRequestCreate.safeParse(body);
     if (!parsed.success) {
@@ -497,22 +492,22 @@ function RequestForm({ onDone }: { onDone: () => void }) {
               />
             </Grid.Col>
             <Grid.Col span={{ base: 12, sm: 4 }}>
-              <TextInput
+              <PhoneField
                 id="call.callingNumber"
                 label="Calling number (caller ID)"
                 required
                 value={callingNumber}
-                onChange={(e) => setCallingNumber(e.currentTarget.value)}
+                onChange={setCallingNumber}
                 error={errors['call.callingNumber']}
               />
             </Grid.Col>
             <Grid.Col span={{ base: 12, sm: 4 }}>
-              <TextInput
+              <PhoneField
                 id="call.calledNumber"
                 label="Called number"
                 required
                 value={calledNumber}
-                onChange={(e) => setCalledNumber(e.currentTarget.value)}
+                onChange={setCalledNumber}
                 error={errors['call.calledNumber']}
               />
             </Grid.Col>

@@ -94,7 +94,11 @@ export async function seedDemo(
   const agencies = [];
   for (const a of [
     { name: 'State AG Robocall Unit (test)', kind: 'state', jurisdiction: 'Ohio' },
-    { name: 'Federal Communications Commission, Enforcement Bureau', kind: 'federal', jurisdiction: 'United States' },
+    {
+      name: 'Federal Communications Commission, Enforcement Bureau',
+      kind: 'federal',
+      jurisdiction: 'United States',
+    },
     { name: 'Federal Trade Commission', kind: 'federal', jurisdiction: 'United States' },
   ] as const)
     agencies.push(await createAgency({ ...system, input: ZAgencyCreate.parse(a) }));

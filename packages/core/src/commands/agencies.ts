@@ -43,7 +43,11 @@ export async function createAgency(ctx: CommandContext & { input: TAgencyCreate 
       name: input.name,
       kind: input.kind,
       jurisdiction: input.jurisdiction ?? null,
-      contacts: input.contacts.map((c) => ({ name: c.name, email: c.email.toLowerCase(), escalation: c.escalation })),
+      contacts: input.contacts.map((c) => ({
+        name: c.name,
+        email: c.email.toLowerCase(),
+        escalation: c.escalation,
+      })),
       createdAt: now,
       updatedAt: now,
     });

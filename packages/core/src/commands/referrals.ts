@@ -86,7 +86,13 @@ export async function referTraceback(
         if (i >= 0) throw InvalidInputError.field(`agencyIds.${i}`, 'is not an agency in the directory');
       }
       const live = new Map(
-        (await liveReferralsTo(tx, t.id, targets.map((a) => a.id))).map((r) => [r.agencyId, r]),
+        (
+          await liveReferralsTo(
+            tx,
+            t.id,
+            targets.map((a) => a.id),
+          )
+        ).map((r) => [r.agencyId, r]),
       );
       const now = clock.now();
       const events: EventInsert[] = [];
@@ -122,7 +128,8 @@ export async function referTraceback(
     })
     .catch((err: unknown) => {
       // Two staff referring at once serialise on the traceback lock; this is the belt to those braces.
-      if (pgErrorCode(err) === '23505') throw new ConflictError('this traceback was referred meanwhile; try again');
+      if (pgErrorCode(err) === '23505')
+        throw new ConflictError('this traceback was referred meanwhile; try again');
       throw err;
     });
   const views = new Map((await referralsOf(db, tracebackId)).map((r) => [r.id, r]));

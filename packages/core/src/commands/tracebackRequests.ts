@@ -1,9 +1,5 @@
 import { createHash } from 'node:crypto';
-import type {
-  TRequestAttachment,
-  TTracebackRequest,
-  TTracebackRequestCreate,
-} from '@hoptrace/contracts';
+import type { TRequestAttachment, TTracebackRequest, TTracebackRequestCreate } from '@hoptrace/contracts';
 import {
   findProvider,
   findRequestAttachment,
@@ -147,7 +143,8 @@ export async function submitTracebackRequest(
   let total = 0;
   const files = input.attachments.map((a, i) => {
     const name = cleanName(a.name);
-    if (!name) throw InvalidInputError.field(`attachments.${i}.name`, 'must be a file name of 1 to 200 characters');
+    if (!name)
+      throw InvalidInputError.field(`attachments.${i}.name`, 'must be a file name of 1 to 200 characters');
     const data = Buffer.from(a.dataBase64, 'base64');
     if (data.length === 0) throw InvalidInputError.field(`attachments.${i}.dataBase64`, 'is empty');
     if (data.length > REQUEST_ATTACHMENT_MAX_BYTES)
@@ -165,7 +162,10 @@ export async function submitTracebackRequest(
     return { name, data, contentType, sha256: createHash('sha256').update(data).digest('hex') };
   });
   if (total > REQUEST_ATTACHMENTS_TOTAL_MAX_BYTES)
-    throw InvalidInputError.field('attachments', `are larger than ${REQUEST_ATTACHMENTS_TOTAL_MAX_BYTES} bytes in all`);
+    throw InvalidInputError.field(
+      'attachments',
+      `are larger than ${REQUEST_ATTACHMENTS_TOTAL_MAX_BYTES} bytes in all`,
+    );
   const id = await db.transaction(async (tx) => {
     const providerId = input.call.terminatingProviderId ?? null;
     if (providerId && !(await findProvider(tx, providerId)))
@@ -218,7 +218,12 @@ export async function listTracebackRequestsFor(
     agencyId = (await agencyIdOf(db, actor)) ?? undefined;
     if (!agencyId) throw new NotFoundError('route');
   }
-  const rows = await listTracebackRequests(db, { agencyId, status: ctx.status, now: clock.now(), limit: ctx.limit });
+  const rows = await listTracebackRequests(db, {
+    agencyId,
+    status: ctx.status,
+    now: clock.now(),
+    limit: ctx.limit,
+  });
   return Promise.all(rows.map(async (r) => present(ctx, r, await requestAttachmentsOf(db, r.id))));
 }
 
@@ -246,7 +251,8 @@ export async function acceptTracebackRequest(
       'firstProviderId',
       'the request names no terminating provider; name the provider to start at',
     );
-  const urgentHours = r.urgency === 'urgent' ? (ctx.settings?.urgentHours ?? DEFAULT_URGENT_HOURS) : undefined;
+  const urgentHours =
+    r.urgency === 'urgent' ? (ctx.settings?.urgentHours ?? DEFAULT_URGENT_HOURS) : undefined;
   await openTraceback({
     ...ctx,
     dno: ctx.dno,
@@ -302,5 +308,3 @@ export async function getRequestAttachment(
   if (!a || a.requestId !== r.id) throw new NotFoundError('attachment');
   return a;
 }
-
-

@@ -42,14 +42,20 @@ export async function findAgencies(db: Executor, ids: string[]): Promise<AgencyR
 
 /** The whole directory, by name (it holds tens of agencies, not thousands). */
 export async function listAgencyRows(db: Executor): Promise<AgencyRow[]> {
-  return db.select().from(agencies).orderBy(sql`lower(${agencies.name})`, asc(agencies.id));
+  return db
+    .select()
+    .from(agencies)
+    .orderBy(sql`lower(${agencies.name})`, asc(agencies.id));
 }
 
 /** Whether anything points at the agency (users, referrals, requests): such an agency is not deleted. */
 export async function agencyInUse(db: Executor, id: string): Promise<boolean> {
   const [u] = await db.select({ n: count() }).from(users).where(eq(users.agencyId, id));
   const [r] = await db.select({ n: count() }).from(referrals).where(eq(referrals.agencyId, id));
-  const [q] = await db.select({ n: count() }).from(tracebackRequests).where(eq(tracebackRequests.agencyId, id));
+  const [q] = await db
+    .select({ n: count() })
+    .from(tracebackRequests)
+    .where(eq(tracebackRequests.agencyId, id));
   return (u?.n ?? 0) + (r?.n ?? 0) + (q?.n ?? 0) > 0;
 }
 

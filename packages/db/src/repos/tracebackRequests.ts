@@ -134,12 +134,18 @@ export async function findRequestOfTraceback(
   db: Executor,
   tracebackId: string,
 ): Promise<TracebackRequestRow | undefined> {
-  const [row] = await db.select().from(tracebackRequests).where(eq(tracebackRequests.tracebackId, tracebackId));
+  const [row] = await db
+    .select()
+    .from(tracebackRequests)
+    .where(eq(tracebackRequests.tracebackId, tracebackId));
   return row;
 }
 
 /** A request's attachments without their bytes, in the order the agency sent them. */
-export async function requestAttachmentsOf(db: Executor, requestId: string): Promise<RequestAttachmentMeta[]> {
+export async function requestAttachmentsOf(
+  db: Executor,
+  requestId: string,
+): Promise<RequestAttachmentMeta[]> {
   return db
     .select({
       id: requestAttachments.id,
