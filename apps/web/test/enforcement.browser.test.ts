@@ -216,3 +216,62 @@ describe.skipIf(!portal)('an agency asks, staff accept and refer to all, the age
     await agent.locator('[data-urgent]').first().waitFor();
   });
 });
+
+/** The agencies directory in the admin's portal, and an enforcement user placed in an agency from it. */
+describe.skipIf(!portal)('an admin keeps the agencies directory', () => {
+  const { url, demo, sessions } = portal ?? NO_PORTAL;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('adds an agency (a blank name is refused at the field) and a user of it', async () => {
+    const admin = (await signedIn(browser, url, sessions[demo.admin.email])).page;
+    await admin.goto('/');
+    await admin.getByRole('link', { name: 'Agencies' }).click();
+    await admin.getByRole('table', { name: 'Agencies' }).waitFor();
+    await admin.getByRole('button', { name: 'Add an agency' }).click();
+    const form = admin.getByRole('form', { name: 'Add an agency' });
+    await form.getByRole('button', { name: 'Save' }).click();
+    expect(await fieldError(form.getByLabel(/^Name/))).toBe('must not be blank');
+    await form.getByLabel(/^Name/).fill('Travis County DA (test)');
+    await form.getByRole('combobox', { name: /^Kind/ }).click();
+    await admin.getByRole('option', { name: 'Local' }).click();
+    await form.getByLabel(/^Jurisdiction/).fill('Travis County, TX');
+    await form.getByRole('button', { name: 'Add a contact' }).click();
+    await form.getByLabel(/^Email/).fill('not-an-email');
+    await form.getByRole('button', { name: 'Save' }).click();
+    expect(await fieldError(form.getByLabel(/^Email/))).not.toBe('');
+    await form.getByLabel(/^Name/).nth(1).fill('Intake desk');
+    await form.getByLabel(/^Email/).fill('intake@da.agency.example');
+    await form.getByRole('button', { name: 'Save' }).click();
+    const row = admin.getByRole('row').filter({ hasText: 'Travis County DA (test)' });
+    await row.waitFor();
+    expect(await text(row)).toContain('intake@da.agency.example');
+
+    await admin.getByRole('link', { name: 'Users and keys' }).click();
+    await admin.getByRole('button', { name: 'Add a user' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Add a user' });
+    await dialog.getByLabel(/^Email/).fill('investigator@da.agency.example');
+    await dialog.getByLabel(/^Name/).fill('DA Investigator');
+    await dialog.getByRole('combobox', { name: /^Role/ }).click();
+    await admin.getByRole('option', { name: /^Enforcement/ }).click();
+    await dialog.getByRole('button', { name: 'Add the user' }).click();
+    const agency = dialog.getByRole('combobox', { name: /^Agency it acts for/ });
+    expect(await fieldError(agency)).toBe('an enforcement user must name its agency');
+    await agency.click();
+    await admin.getByRole('option', { name: /^Travis County DA \(test\)/ }).click();
+    await dialog.getByRole('button', { name: 'Add the user' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const users = (await (await admin.request.get('/api/v1/users?role=enforcement')).json()) as {
+      items: Array<{ email: string; agency: string | null }>;
+    };
+    expect(users.items.find((u) => u.email === 'investigator@da.agency.example')?.agency).toBe(
+      'Travis County DA (test)',
+    );
+  });
+});
