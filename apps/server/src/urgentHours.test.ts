@@ -10,9 +10,7 @@ describe('HOPTRACE_URGENT_HOURS', () => {
 
   it('refuses anything else, naming the variable', () => {
     for (const v of ['0', '73', '1.5', 'four', '-3'])
-      expect(() => urgentHoursFromEnv({ HOPTRACE_URGENT_HOURS: v }), v).toThrow(
-        expect.objectContaining({ message: expect.stringContaining('HOPTRACE_URGENT_HOURS') }) as Error,
-      );
+      expect(() => urgentHoursFromEnv({ HOPTRACE_URGENT_HOURS: v }), v).toThrow(/HOPTRACE_URGENT_HOURS/);
     expect(() => urgentHoursFromEnv({ HOPTRACE_URGENT_HOURS: 'x' })).toThrow(ConfigError);
   });
 });
