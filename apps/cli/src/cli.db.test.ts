@@ -61,6 +61,33 @@ describe('the hoptrace command', { timeout: 180_000 }, () => {
     const noAgency = await hoptrace('user', 'create', '--email', 'e@example.test', '--role', 'enforcement');
     expect(noAgency.code).toBe(2);
     expect(noAgency.stderr).toContain('--agency: an enforcement user must name its agency');
+    const unknownAgency = await hoptrace(
+      'user',
+      'create',
+      '--email',
+      'e@example.test',
+      '--role',
+      'enforcement',
+      '--agency',
+      'State AG Robocall Unit (test)',
+    );
+    expect(unknownAgency.code).toBe(2);
+    expect(unknownAgency.stderr).toContain('--agency: no agency named "State AG Robocall Unit (test)"');
+    const badKind = await hoptrace('agency', 'create', '--name', 'X', '--kind', 'galactic');
+    expect(badKind.code).toBe(2);
+    expect(badKind.stderr).toContain('--kind');
+    const ag = await hoptrace(
+      'agency',
+      'create',
+      '--name',
+      'State AG Robocall Unit (test)',
+      '--kind',
+      'state',
+      '--jurisdiction',
+      'Ohio',
+    );
+    expect(ag.code, ag.stderr).toBe(0);
+    expect(ag.stdout).toContain('created agency State AG Robocall Unit (test)');
     const officer = await hoptrace(
       'user',
       'create',

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
+  agencyIdByName,
+  createAgency,
   createUser,
   resetSecondFactor,
   systemActor,
@@ -9,7 +11,7 @@ import {
   type CommandContext,
   type CoreSettings,
 } from '@hoptrace/core';
-import { ZUserCreate } from '@hoptrace/contracts';
+import { ZAgencyCreate, ZUserCreate } from '@hoptrace/contracts';
 import {
   DataDirInUseError,
   dataDirOwner,
@@ -236,6 +238,27 @@ export function buildCli(io: CliIo): Command {
       out(`migrations applied (${kind})\n`);
     });
 
+  const agency = program.command('agency').description('The agencies directory (enforcement agencies)');
+  agency
+    .command('create')
+    .description('Add an agency to the directory (its users then read what is referred to it)')
+    .requiredOption('--name <name>', 'the agency, e.g. "Federal Trade Commission"')
+    .requiredOption('--kind <kind>', 'federal, state or local')
+    .option('--jurisdiction <where>', 'where it acts, e.g. "Ohio"')
+    .action(async (opts: { name: string; kind: string; jurisdiction?: string }) => {
+      const parsed = ZAgencyCreate.safeParse({
+        name: opts.name,
+        kind: opts.kind,
+        ...(opts.jurisdiction ? { jurisdiction: opts.jurisdiction } : {}),
+      });
+      if (!parsed.success)
+        throw new UsageError(
+          parsed.error.issues.map((i) => `--${String(i.path[0] ?? 'input')}: ${i.message}`).join('\n'),
+        );
+      const created = await withDatabase((_db, ctx) => createAgency({ ...ctx, input: parsed.data }));
+      out(`created agency ${created.name} (${created.id})\n`);
+    });
+
   const user = program.command('user').description('Manage users');
   user
     .command('create')
@@ -261,23 +284,36 @@ export function buildCli(io: CliIo): Command {
         agency?: string;
         password?: string;
       }) => {
-        const parsed = ZUserCreate.safeParse({
-          email: opts.email,
-          role: opts.role,
-          name: opts.name ?? opts.email,
-          providerId: opts.provider,
-          agency: opts.agency,
-          password: opts.password,
+        const created = await withDatabase(async (_db, ctx) => {
+          // An enforcement user belongs to an agency of the directory, named here by its name.
+          const agencyId = opts.agency ? await agencyIdByName({ ...ctx, name: opts.agency }) : undefined;
+          if (opts.agency && !agencyId)
+            throw new UsageError(
+              `--agency: no agency named "${opts.agency}" in the directory (an admin adds it on the portal's Agencies page)`,
+            );
+          const parsed = ZUserCreate.safeParse({
+            email: opts.email,
+            role: opts.role,
+            name: opts.name ?? opts.email,
+            providerId: opts.provider,
+            agencyId,
+            password: opts.password,
+          });
+          if (!parsed.success)
+            throw new UsageError(
+              parsed.error.issues
+                .map(
+                  (i) =>
+                    `--${String(i.path[0] ?? 'input')
+                      .replace('providerId', 'provider')
+                      .replace('agencyId', 'agency')}: ${i.message}`,
+                )
+                .join('\n'),
+            );
+          return createUser({ ...ctx, input: parsed.data });
         });
-        if (!parsed.success)
-          throw new UsageError(
-            parsed.error.issues
-              .map((i) => `--${String(i.path[0] ?? 'input').replace('providerId', 'provider')}: ${i.message}`)
-              .join('\n'),
-          );
-        const created = await withDatabase((_db, ctx) => createUser({ ...ctx, input: parsed.data }));
         out(
-          `created ${created.role} ${created.email} (${created.id})${created.agency ? ` for ${created.agency}` : ''}\n`,
+          `created ${created.role} ${created.email} (${created.id})${created.agencyName ? ` for ${created.agencyName}` : ''}\n`,
         );
       },
     );

@@ -39,6 +39,7 @@ import portalRoutes from './routes/portal';
 import notificationRoutes from './routes/notifications';
 import referralRoutes from './routes/referrals';
 import evidenceRoutes from './routes/evidence';
+import agencyRoutes from './routes/agencies';
 import shakenRoutes from './routes/shaken';
 import statisticsRoutes from './routes/statistics';
 import tracebackRoutes from './routes/tracebacks';
@@ -243,6 +244,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       api.register(referralRoutes);
       api.register(auditRoutes);
       api.register(evidenceRoutes);
+      api.register(agencyRoutes);
       api.register(shakenRoutes, {
         verifier: opts.verifier ?? createVerifier({ trust: emptyTrustStore() }),
       });

@@ -65,9 +65,11 @@ beforeAll(async () => {
     action: 'terminated',
   });
   expect(origin.statusCode, origin.body).toBe(200);
-  const referral = await h.analyst.post(`/api/v1/tracebacks/${closed.id}/referrals`, { agency: AGENCY });
+  const referral = await h.analyst.post(`/api/v1/tracebacks/${closed.id}/referrals`, {
+    agencyIds: [await h.agencyId(AGENCY)],
+  });
   expect(referral.statusCode, referral.body).toBe(201);
-  referralId = referral.json<{ id: string }>().id;
+  referralId = referral.json<{ referred: { id: string }[] }>().referred[0]!.id;
 });
 afterAll(() => h.close());
 

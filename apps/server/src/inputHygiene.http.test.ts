@@ -46,6 +46,7 @@ beforeAll(async () => {
   const campaign = await h.analyst.post('/api/v1/campaigns', { name: 'Hygiene', description: 'fictional' });
   const source = await h.analyst.post('/api/v1/call-sources', { name: 'hygiene-feed' });
   const user = await h.user('analyst');
+  const agency = await h.admin.post('/api/v1/agencies', { name: 'Hygiene Agency', kind: 'local' });
   const key = await h.admin.post(`/api/v1/users/${user.userId}/api-keys`, { name: 'k' });
   const hook = await provider.user.post(`/api/v1/providers/${provider.id}/webhooks`, {
     url: 'https://hooks.example.test/h',
@@ -57,6 +58,7 @@ beforeAll(async () => {
     '/campaigns/': campaign.json<{ id: string }>().id,
     '/call-sources/': String(source.json<{ id: number }>().id),
     '/users/': user.userId,
+    '/agencies/': agency.json<{ id: string }>().id,
     keyId: key.json<{ id: string }>().id,
     webhookId: hook.json<{ id: string }>().id,
   });
@@ -112,6 +114,7 @@ function stringExample(s: Schema, name: string): string {
   // A statistics period (a month that has ended) and a year.
   if (pattern.includes('(0[1-9]|1[0-2])')) return '2025-01';
   if (pattern === '^\\d{4}$') return '2025';
+  if (pattern.includes('A-Za-z0-9+/')) return Buffer.from('%PDF-1.4 fictional').toString('base64');
   if (pattern.includes('[01]\\d|2[0-3]')) return name === 'close' ? '17:00' : '08:00';
   if (pattern.includes('[A-Za-z0-9][A-Za-z0-9._-]')) return `name-${randomUUID().slice(0, 8)}`;
   // A token with a prefix (`^htc_[A-Za-z0-9_-]{43}$`: a sign-in challenge).
@@ -132,11 +135,25 @@ const BASES: Record<string, Json[]> = {
       email: 'a@example.test',
       name: 'A',
       role: 'enforcement',
-      agency: 'Agency',
+      agencyId: randomUUID(),
       password: 'a long enough passphrase',
     },
   ],
-  'PATCH /api/v1/users/{id}': [{ name: 'A', role: 'enforcement', agency: 'Agency' }],
+  'PATCH /api/v1/users/{id}': [{ name: 'A', role: 'enforcement', agencyId: randomUUID() }],
+  'POST /api/v1/tracebacks/{id}/referrals': [{ agencyIds: [randomUUID()], note: 'n' }],
+  'POST /api/v1/traceback-requests': [
+    {
+      call: {
+        startedAt: '2026-11-01T14:03:00Z',
+        callingNumber: '+12025550143',
+        calledNumber: '+13125550188',
+        terminatingProviderId: randomUUID(),
+      },
+      reason: 'why',
+      urgency: 'urgent',
+      attachments: [{ name: 'a.pdf', dataBase64: Buffer.from('%PDF-1.4 x').toString('base64') }],
+    },
+  ],
   'POST /api/v1/hops/{id}/answer#0': [
     { kind: 'upstream', upstreamProviderId: randomUUID(), comment: 'c' },
     {

@@ -4,6 +4,7 @@ import type {
   THop,
   TReferral,
   TReferralList,
+  TReferralResult,
   TTraceback,
   TTracebackListItem,
 } from '@hoptrace/contracts';
@@ -29,6 +30,8 @@ let a: Awaited<ReturnType<Harness['provider']>>;
 let b: Awaited<ReturnType<Harness['provider']>>;
 let officer: Caller;
 let otherAgency: Caller;
+let agencyId: string;
+let otherAgencyId: string;
 /** Closed with an origin: A named B, B answered origin. */
 let closed: TTraceback;
 let hopA: string;
@@ -52,6 +55,8 @@ beforeAll(async () => {
   b = await h.provider();
   officer = await h.user('enforcement', undefined, AGENCY);
   otherAgency = await h.user('enforcement', undefined, 'Another Agency (test)');
+  agencyId = await h.agencyId(AGENCY);
+  otherAgencyId = await h.agencyId('Another Agency (test)');
   closed = await h.openTraceback(a.id);
   hopA = closed.hops[0]!.id;
   const up = await a.user.post(`/api/v1/hops/${hopA}/answer`, { kind: 'upstream', upstreamProviderId: b.id });
@@ -104,13 +109,17 @@ describe('referrals', () => {
 
   it('an analyst refers a closed traceback; the timeline records it with the agency', async () => {
     const res = await refer(h.analyst, closed.id, {
-      agency: `  ${AGENCY} `,
+      agencyIds: [agencyId],
       note: 'Origin identified; see LOA',
     });
     expect(res.statusCode, res.body).toBe(201);
-    referral = res.json<TReferral>();
+    const result = res.json<TReferralResult>();
+    expect(result.alreadyReferred).toEqual([]);
+    expect(result.referred).toHaveLength(1);
+    referral = result.referred[0]!;
     expect(referral).toMatchObject({
       tracebackId: closed.id,
+      agencyId,
       agency: AGENCY,
       note: 'Origin identified; see LOA',
       referredBy: h.analyst.email,
@@ -123,7 +132,7 @@ describe('referrals', () => {
     expect(events.items.at(-1)).toMatchObject({
       type: 'traceback.referred',
       actor: h.analyst.email,
-      data: { agency: AGENCY, referralId: referral.id },
+      data: { agencyId, agency: AGENCY, referralId: referral.id },
     });
   });
 
@@ -163,7 +172,7 @@ describe('referrals', () => {
       }),
       404,
     );
-    expectProblem(await refer(officer, closed.id, { agency: 'Mine too' }), 404);
+    expectProblem(await refer(officer, closed.id, { all: true }), 404);
     expectProblem(await withdraw(officer, closed.id, referral.id), 404);
     expectProblem(await officer.get('/api/v1/agencies'), 404);
     expectProblem(await officer.get(`/api/v1/hops/${hopB}`), 404);
@@ -175,7 +184,7 @@ describe('referrals', () => {
     expect(await listIds(otherAgency)).toEqual([]);
     await reads(otherAgency, 404);
     expectProblem(await a.user.get(`/api/v1/tracebacks/${closed.id}/referrals`), 404);
-    expectProblem(await refer(a.user, closed.id, { agency: AGENCY }), 404);
+    expectProblem(await refer(a.user, closed.id, { agencyIds: [agencyId] }), 404);
     expectProblem(await withdraw(b.user, closed.id, referral.id), 404);
     expectProblem(await b.user.get('/api/v1/agencies'), 404);
     // A provider user's hop attachment rule is untouched: B still reads its own, A not B's.
@@ -183,21 +192,39 @@ describe('referrals', () => {
     expectProblem(await a.user.get(`/api/v1/attachments/${attachmentId}`), 404);
   });
 
-  it('refuses a second live referral to the same agency (409), a blank agency (400 at the field), an unknown traceback (404)', async () => {
-    expectProblem(await refer(h.admin, closed.id, { agency: AGENCY }), 409);
-    expectProblem(await refer(h.admin, closed.id, { agency: '   ' }), 400, ['agency']);
-    expectProblem(await refer(h.admin, closed.id, {}), 400, ['agency']);
-    expectProblem(await refer(h.admin, closed.id, { agency: 'x'.repeat(201) }), 400, ['agency']);
-    expectProblem(await refer(h.admin, closed.id, { agency: AGENCY, extra: 1 }), 400);
-    expectProblem(await refer(h.admin, '00000000-0000-4000-8000-000000000000', { agency: AGENCY }), 404);
-    expectProblem(await refer(h.admin, 'not-a-uuid', { agency: AGENCY }), 400, ['path.id']);
+  it('a second referral to the same agency is reported, not repeated; bad input is a 400 at the field and writes nothing', async () => {
+    const again = await refer(h.admin, closed.id, { agencyIds: [agencyId] });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json<TReferralResult>()).toEqual({
+      referred: [],
+      alreadyReferred: [{ agencyId, agency: AGENCY, referralId: referral.id }],
+    });
+    const before = await h.counts();
+    expectProblem(await refer(h.admin, closed.id, { agencyIds: [] }), 400, ['agencyIds']);
+    expectProblem(await refer(h.admin, closed.id, {}), 400, ['agencyIds']);
+    expectProblem(await refer(h.admin, closed.id, { agencyIds: ['not-a-uuid'] }), 400, ['agencyIds.0']);
+    // An unknown agency among known ones refuses the whole action: the known one is not referred either.
+    expectProblem(
+      await refer(h.admin, closed.id, { agencyIds: [otherAgencyId, '00000000-0000-4000-8000-000000000000'] }),
+      400,
+      ['agencyIds.1'],
+    );
+    expectProblem(await refer(h.admin, closed.id, { agencyIds: [agencyId], all: true }), 400, ['all']);
+    expectProblem(await refer(h.admin, closed.id, { all: false }), 400);
+    expectProblem(await refer(h.admin, closed.id, { agencyIds: [agencyId], extra: 1 }), 400);
+    expectProblem(
+      await refer(h.admin, '00000000-0000-4000-8000-000000000000', { agencyIds: [agencyId] }),
+      404,
+    );
+    expectProblem(await refer(h.admin, 'not-a-uuid', { agencyIds: [agencyId] }), 400, ['path.id']);
     expectProblem(await withdraw(h.admin, closed.id, '00000000-0000-4000-8000-000000000000'), 404);
     // A referral is withdrawn through its own traceback only.
     expectProblem(await withdraw(h.admin, open.id, referral.id), 404);
+    expect(await h.counts()).toEqual(before);
   });
 
   it('an open traceback may be referred too; staff see every referral; agencies are listed for the form', async () => {
-    const res = await refer(h.admin, open.id, { agency: 'Another Agency (test)' });
+    const res = await refer(h.admin, open.id, { agencyIds: [otherAgencyId] });
     expect(res.statusCode, res.body).toBe(201);
     expect(await listIds(otherAgency)).toEqual([open.id]);
     const seen = (await otherAgency.get(`/api/v1/tracebacks/${open.id}`)).json<TTraceback>();
@@ -212,8 +239,9 @@ describe('referrals', () => {
     ).json<TReferralList>();
     expect(staffView.can.refer).toBe(true);
     expect(staffView.items.map((r) => r.agency)).toEqual([AGENCY]);
-    const agencies = (await h.analyst.get('/api/v1/agencies')).json<{ items: string[] }>().items;
-    expect(agencies).toEqual(['Another Agency (test)', AGENCY]);
+    const agencies = (await h.analyst.get('/api/v1/agencies')).json<{ items: Array<{ name: string }> }>()
+      .items;
+    expect(agencies.map((x) => x.name)).toEqual(['Another Agency (test)', AGENCY]);
   });
 
   it('withdrawing ends the access (404 again, empty list), is on the timeline, and cannot happen twice', async () => {
@@ -231,38 +259,52 @@ describe('referrals', () => {
     }>();
     expect(events.items.at(-1)).toMatchObject({
       type: 'traceback.referral_withdrawn',
-      data: { agency: AGENCY, referralId: referral.id },
+      data: { agencyId, agency: AGENCY, referralId: referral.id },
     });
     // Staff still see the history; the agency may be referred again.
     const all = (await h.analyst.get(`/api/v1/tracebacks/${closed.id}/referrals`)).json<TReferralList>();
     expect(all.items[0]!.withdrawnAt).not.toBeNull();
-    expect((await refer(h.analyst, closed.id, { agency: AGENCY })).statusCode).toBe(201);
+    expect((await refer(h.analyst, closed.id, { agencyIds: [agencyId] })).statusCode).toBe(201);
     expect(await listIds(officer)).toEqual([closed.id]);
   });
 });
 
 describe('enforcement users and their agency', () => {
-  it('an admin creates an enforcement user only with an agency, and no other role with one (400 at the field)', async () => {
+  it('an admin creates an enforcement user only with an agency of the directory, and no other role with one (400 at the field)', async () => {
     const base = { email: 'inv@agency.example', name: 'Investigator', role: 'enforcement' };
-    expectProblem(await h.admin.post('/api/v1/users', base), 400, ['agency']);
-    expectProblem(await h.admin.post('/api/v1/users', { ...base, agency: ' ' }), 400, ['agency']);
-    expectProblem(await h.admin.post('/api/v1/users', { ...base, role: 'analyst', agency: AGENCY }), 400, [
-      'agency',
+    const before = await h.counts();
+    expectProblem(await h.admin.post('/api/v1/users', base), 400, ['agencyId']);
+    expectProblem(await h.admin.post('/api/v1/users', { ...base, agencyId: 'x' }), 400, ['agencyId']);
+    expectProblem(
+      await h.admin.post('/api/v1/users', { ...base, agencyId: '00000000-0000-4000-8000-000000000000' }),
+      400,
+      ['agencyId'],
+    );
+    expectProblem(await h.admin.post('/api/v1/users', { ...base, role: 'analyst', agencyId }), 400, [
+      'agencyId',
     ]);
-    const res = await h.admin.post('/api/v1/users', { ...base, agency: AGENCY });
+    expect(await h.counts()).toEqual(before);
+    const res = await h.admin.post('/api/v1/users', { ...base, agencyId });
     expect(res.statusCode, res.body).toBe(201);
-    const user = res.json<{ user: { id: string; agency?: string } }>().user;
-    expect(user.agency).toBe(AGENCY);
+    const user = res.json<{ user: { id: string; agencyId?: string; agency?: string } }>().user;
+    expect(user).toMatchObject({ agencyId, agency: AGENCY });
     // Patching: the agency moves; another role drops it; agency on a non-enforcement role is refused.
-    const moved = await h.admin.patch(`/api/v1/users/${user.id}`, { agency: 'Another Agency (test)' });
+    const moved = await h.admin.patch(`/api/v1/users/${user.id}`, { agencyId: otherAgencyId });
     expect(moved.json<{ user: { agency?: string } }>().user.agency).toBe('Another Agency (test)');
-    expectProblem(await h.admin.patch(`/api/v1/users/${user.id}`, { agency: null }), 400, ['agency']);
-    expectProblem(await h.admin.patch(`/api/v1/users/${user.id}`, { role: 'analyst', agency: AGENCY }), 400, [
-      'agency',
+    expectProblem(await h.admin.patch(`/api/v1/users/${user.id}`, { agencyId: null }), 400, ['agencyId']);
+    expectProblem(await h.admin.patch(`/api/v1/users/${user.id}`, { role: 'analyst', agencyId }), 400, [
+      'agencyId',
     ]);
     const analyst = await h.admin.patch(`/api/v1/users/${user.id}`, { role: 'analyst' });
     expect(analyst.statusCode, analyst.body).toBe(200);
     expect(analyst.json<{ user: { agency?: string } }>().user.agency).toBeUndefined();
-    expectProblem(await h.admin.patch(`/api/v1/users/${user.id}`, { role: 'enforcement' }), 400, ['agency']);
+    expectProblem(await h.admin.patch(`/api/v1/users/${user.id}`, { role: 'enforcement' }), 400, [
+      'agencyId',
+    ]);
+    // The user list names the agency.
+    const listed = (await h.admin.get('/api/v1/users?role=enforcement')).json<{
+      items: Array<{ email: string; agencyId: string | null; agency: string | null }>;
+    }>().items;
+    expect(listed.find((u) => u.email === officer.email)).toMatchObject({ agencyId, agency: AGENCY });
   });
 });

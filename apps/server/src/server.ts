@@ -2,6 +2,7 @@ import {
   CampaignDetection,
   createUser,
   DEFAULT_REMINDER_SCHEDULE,
+  DEFAULT_URGENT_HOURS,
   DEFAULT_SESSION_IDLE_MINUTES,
   DEFAULT_AUDIT_HEAD_MINUTES,
   DEFAULT_SESSION_MAX_HOURS,
@@ -67,6 +68,8 @@ export interface ServerConfig {
   callRetentionDays?: number | undefined;
   /** How often the worker publishes the audit ledger's head (HOPTRACE_AUDIT_HEAD_MINUTES, default 60). */
   auditHeadMinutes?: number | undefined;
+  /** An urgent agency request's hops are due this many hours after they are asked, any hour (HOPTRACE_URGENT_HOURS). */
+  urgentHours?: number | undefined;
   outboxLeaseMs?: number | undefined;
   /** How long an Idempotency-Key claim holds unrenewed (a request cut off by a crash frees its key after this). */
   idempotencyLeaseMs?: number | undefined;
@@ -183,6 +186,17 @@ export function authSettingsFromEnv(env: NodeJS.ProcessEnv): AuthSettings {
     sessionMaxHours: wholeNumberFromEnv(env, 'HOPTRACE_SESSION_MAX_HOURS', DEFAULT_SESSION_MAX_HOURS, 1, 720),
     secretKey,
   };
+}
+
+/** HOPTRACE_URGENT_HOURS: a whole number of hours from 1 to 72 (default 4). */
+export function urgentHoursFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.HOPTRACE_URGENT_HOURS?.trim() || String(DEFAULT_URGENT_HOURS);
+  const hours = Number(raw);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 72)
+    throw new ConfigError(
+      `HOPTRACE_URGENT_HOURS must be a whole number of hours from 1 to 72 (got "${raw}")`,
+    );
+  return hours;
 }
 
 function retentionFromEnv(env: NodeJS.ProcessEnv): number {
@@ -309,6 +323,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       10_080,
       'a number of minutes',
     ),
+    urgentHours: urgentHoursFromEnv(env),
     outboxLeaseMs: env.HOPTRACE_OUTBOX_LEASE_MS ? Number(env.HOPTRACE_OUTBOX_LEASE_MS) : undefined,
     outboxRetryBaseMs: env.HOPTRACE_OUTBOX_RETRY_MS ? Number(env.HOPTRACE_OUTBOX_RETRY_MS) : undefined,
     idempotencyLeaseMs: intFromEnv(
@@ -429,6 +444,7 @@ async function serve(
     shaken: { verifier, signerHops: cfg.shakenSignerHops ?? 'auto' },
     callRetentionDays: cfg.callRetentionDays ?? 0,
     auditHeadMinutes: cfg.auditHeadMinutes ?? DEFAULT_AUDIT_HEAD_MINUTES,
+    urgentHours: cfg.urgentHours ?? DEFAULT_URGENT_HOURS,
     observer: metrics.observer,
     ...(cfg.auth ? { auth: cfg.auth } : {}),
   };

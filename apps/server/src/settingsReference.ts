@@ -162,6 +162,12 @@ export const SETTINGS: readonly SettingDoc[] = [
       'call records older than this many days are dropped a month (partition) at a time and refused at import; `0` keeps them all; campaign counts and rollups stay',
   },
   {
+    name: 'HOPTRACE_URGENT_HOURS',
+    default: '`4`',
+    meaning:
+      "hours an urgent agency request's traceback gives each hop, counted from the request at any hour (the business-hours receipt rule does not apply); 1 to 72",
+  },
+  {
     name: 'HOPTRACE_SHAKEN_SIGNER_HOPS',
     default: '`auto`',
     meaning:

@@ -115,6 +115,7 @@ const routes: RouteObject[] = [
               {
                 element: <RoleGate roles={[...STAFF, 'enforcement']} />,
                 children: [
+                  { path: '/requests', lazy: page(() => import('./pages/RequestsPage'), 'RequestsPage') },
                   {
                     path: '/tracebacks',
                     lazy: page(() => import('./pages/TracebacksPage'), 'TracebacksPage'),
@@ -134,6 +135,10 @@ const routes: RouteObject[] = [
                 children: [
                   { path: '/admin/users', lazy: page(() => import('./pages/UsersPage'), 'UsersPage') },
                   { path: '/admin/audit', lazy: page(() => import('./pages/AuditPage'), 'AuditPage') },
+                  {
+                    path: '/admin/agencies',
+                    lazy: page(() => import('./pages/AgenciesPage'), 'AgenciesPage'),
+                  },
                 ],
               },
               {

@@ -38,6 +38,7 @@ function useNavItems(): NavItem[] {
         { to: '/dashboard', label: 'Dashboard' },
         { to: '/tracebacks', label: 'Tracebacks' },
         { to: '/tracebacks/new', label: 'Open a traceback' },
+        { to: '/requests', label: 'Agency requests' },
         { to: '/providers', label: 'Providers' },
         { to: '/scorecards', label: 'Scorecards' },
         { to: '/campaigns', label: 'Campaigns' },
@@ -46,6 +47,7 @@ function useNavItems(): NavItem[] {
           ? [
               { to: '/admin/users', label: 'Users and keys' },
               { to: '/admin/audit', label: 'Audit ledger' },
+              { to: '/admin/agencies', label: 'Agencies' },
             ]
           : []),
         { to: '/profile', label: 'Your profile' },
@@ -61,6 +63,7 @@ function useNavItems(): NavItem[] {
       ];
     case 'enforcement':
       return [
+        { to: '/requests', label: 'Your agency' },
         { to: '/tracebacks', label: 'Referred tracebacks' },
         { to: '/profile', label: 'Your profile' },
       ];

@@ -15,7 +15,7 @@ export function homeOf(user: Pick<TUser, 'role'>): string {
     case 'provider':
       return '/inbox';
     case 'enforcement':
-      return '/tracebacks';
+      return '/requests';
   }
 }
 

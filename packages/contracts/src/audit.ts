@@ -17,6 +17,8 @@ export const AUDIT_SUBJECT_TYPES = [
   'feed_key',
   'calls',
   'statistics',
+  'agency',
+  'traceback_request',
   'evidence_key',
   'ledger',
   'none',

@@ -10,6 +10,7 @@ export * from './dno';
 export * from './rmd';
 export * from './shaken';
 export * from './referrals';
+export * from './agencies';
 export * from './calls';
 export * from './csv';
 export * from './text';

@@ -112,7 +112,8 @@ export const ZUserListItem = z.object({
   role: z.enum(ROLES),
   providerId: ZUuid.nullable(),
   providerName: z.string().nullable(),
-  /** The agency of an enforcement user; null for other roles. */
+  /** The agency of an enforcement user (id and name); null for other roles. */
+  agencyId: ZUuid.nullable(),
   agency: z.string().nullable(),
   disabled: z.boolean(),
   /** A TOTP second factor is enabled. */

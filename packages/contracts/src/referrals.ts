@@ -1,16 +1,23 @@
 import { z } from 'zod';
 import { ZIsoDateTime, ZUuid } from './common';
 
-/** An enforcement agency, named as staff write it (e.g. "State AG Robocall Unit"); compared exactly. */
-export const ZAgency = z.string().trim().min(1, 'must not be blank').max(200);
-
-/** Staff refer a traceback to an agency: its enforcement users may then read it (path, timeline, origin). */
+/**
+ * Staff refer a traceback to agencies of the directory, several at once (`agencyIds`) or every one (`all`):
+ * their enforcement users may then read it (path, timeline, origin) and their contacts are emailed a link.
+ */
 export const ZReferralCreate = z
   .object({
-    agency: ZAgency,
+    agencyIds: z.array(ZUuid).min(1, 'name at least one agency').max(500).optional(),
+    all: z.literal(true).optional(),
     note: z.string().trim().max(2000).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    if (!v.agencyIds && !v.all)
+      ctx.addIssue({ code: 'custom', path: ['agencyIds'], message: 'name the agencies, or send all: true' });
+    if (v.agencyIds && v.all)
+      ctx.addIssue({ code: 'custom', path: ['all'], message: 'send either agencyIds or all, not both' });
+  });
 export type TReferralCreate = z.infer<typeof ZReferralCreate>;
 
 export const ZReferralParams = z.object({ id: ZUuid, referralId: ZUuid });
@@ -18,6 +25,8 @@ export const ZReferralParams = z.object({ id: ZUuid, referralId: ZUuid });
 export const ZReferral = z.object({
   id: ZUuid,
   tracebackId: ZUuid,
+  agencyId: ZUuid,
+  /** The agency's name when it was referred. */
   agency: z.string(),
   note: z.string().nullable(),
   referredAt: ZIsoDateTime,
@@ -36,6 +45,9 @@ export const ZReferralList = z.object({
 });
 export type TReferralList = z.infer<typeof ZReferralList>;
 
-/** Agencies known to the platform: those of enforcement users and those tracebacks were referred to. */
-export const ZAgencyList = z.object({ items: z.array(z.string()) });
-export type TAgencyList = z.infer<typeof ZAgencyList>;
+/** What one referral action did: the new referrals, and the agencies that already had a live one (not an error). */
+export const ZReferralResult = z.object({
+  referred: z.array(ZReferral),
+  alreadyReferred: z.array(z.object({ agencyId: ZUuid, agency: z.string(), referralId: ZUuid })),
+});
+export type TReferralResult = z.infer<typeof ZReferralResult>;

@@ -228,6 +228,8 @@ export const ZTraceback = z.object({
   status: z.enum(TRACEBACK_STATUSES),
   outcome: z.enum(OUTCOMES).nullable(),
   flags: z.array(z.string()),
+  /** Opened from an urgent agency request: every hop runs on the short clock that ignores business hours. */
+  urgent: z.boolean(),
   call: ZCallOut,
   campaignId: ZUuid.nullable(),
   firstProviderId: ZUuid,
@@ -299,6 +301,8 @@ export const ZHop = z.object({
    * (our customer: who) or `not_found` (not ours); `upstream` is refused.
    */
   forward: ZForwardRequest.optional(),
+  /** Present (true) on a hop of an urgent traceback: due hours after the request, business hours ignored. */
+  urgent: z.boolean().optional(),
   can: z.object({ answer: z.boolean(), attach: z.boolean().optional() }),
 });
 export type THop = z.infer<typeof ZHop>;

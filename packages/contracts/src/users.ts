@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ZIsoDateTime, ZUuid } from './common';
-import { ZAgency } from './referrals';
 
 export const ROLES = ['admin', 'analyst', 'provider', 'enforcement'] as const;
 export type TRole = (typeof ROLES)[number];
@@ -14,15 +13,23 @@ export const ZUserCreate = z
     name: z.string().trim().min(1).max(200),
     role: z.enum(ROLES),
     providerId: ZUuid.optional(),
-    /** The agency an enforcement user acts for (required for that role, refused for the others). */
-    agency: ZAgency.optional(),
+    /** The agency (of the directory) an enforcement user acts for (required for that role, refused for the others). */
+    agencyId: ZUuid.optional(),
     password: ZPassword.optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.role === 'enforcement' && !v.agency)
-      ctx.addIssue({ code: 'custom', path: ['agency'], message: 'an enforcement user must name its agency' });
-    if (v.role !== 'enforcement' && v.agency)
-      ctx.addIssue({ code: 'custom', path: ['agency'], message: 'only enforcement users act for an agency' });
+    if (v.role === 'enforcement' && !v.agencyId)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agencyId'],
+        message: 'an enforcement user must name its agency',
+      });
+    if (v.role !== 'enforcement' && v.agencyId)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agencyId'],
+        message: 'only enforcement users act for an agency',
+      });
     if (v.role === 'provider' && !v.providerId)
       ctx.addIssue({
         code: 'custom',
@@ -46,13 +53,13 @@ export const ZUserPatch = z
     /** The provider a provider user speaks for; null for other roles. */
     providerId: ZUuid.nullable().optional(),
     /** The agency an enforcement user acts for; null for other roles. */
-    agency: ZAgency.nullable().optional(),
+    agencyId: ZUuid.nullable().optional(),
     /** A disabled user cannot sign in; their sessions and API keys stop working. */
     disabled: z.boolean().optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, {
-    message: 'change at least one of name, role, providerId, agency, disabled',
+    message: 'change at least one of name, role, providerId, agencyId, disabled',
   });
 export type TUserPatch = z.infer<typeof ZUserPatch>;
 
@@ -77,7 +84,8 @@ export const ZUser = z.object({
   name: z.string(),
   role: z.enum(ROLES),
   providerId: ZUuid.nullable(),
-  /** Present on an enforcement user: the agency whose referred tracebacks it reads. */
+  /** Present on an enforcement user: the agency whose referred tracebacks it reads (id and name). */
+  agencyId: ZUuid.optional(),
   agency: z.string().optional(),
   /** Present (true) on a disabled user. */
   disabled: z.boolean().optional(),

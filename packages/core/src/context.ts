@@ -19,7 +19,11 @@ export interface CoreSettings {
   auth?: AuthSettings;
   /** HOPTRACE_AUDIT_HEAD_MINUTES: how often the worker publishes the audit ledger's head (default 60). */
   auditHeadMinutes?: number;
+  /** HOPTRACE_URGENT_HOURS (default 4): an urgent agency request's hops are due this long after they are asked, any hour. */
+  urgentHours?: number;
 }
+
+export const DEFAULT_URGENT_HOURS = 4;
 
 /**
  * What the core tells a deployment after the fact (decision 0021): the timeline events a command

@@ -37,6 +37,8 @@ export * from './commands/bulkAnswers';
 export * from './commands/mergeProviders';
 export * from './commands/attachments';
 export * from './commands/referrals';
+export * from './commands/agencies';
+export * from './commands/tracebackRequests';
 export * from './shaken/index';
 export * from './calls/csvStream';
 export * from './calls/records';

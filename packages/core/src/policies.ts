@@ -32,6 +32,13 @@ export const policy = {
   readOrigin: (a: Actor, referred = false) => policy.readTraceback(a, referred),
   /** Referring a traceback to an agency, and withdrawing a referral: admins and analysts. */
   referTraceback: (a: Actor) => isStaff(a),
+  /** The agencies directory: admins keep it; staff read it (to refer and to pick a user's agency). */
+  manageAgencies: (a: Actor) => a.role === 'admin' || a.role === 'system',
+  readAgencies: (a: Actor) => isStaff(a),
+  /** An agency's traceback request: its enforcement users submit them (signed in or by key, never a link). */
+  submitTracebackRequest: (a: Actor) => a.role === 'enforcement' && !a.hopScope && a.userId !== null,
+  /** Staff read every request and accept or decline them. */
+  decideTracebackRequests: (a: Actor) => isStaff(a),
   readHop: (a: Actor, hop: { id: string; providerId: string }) => isStaff(a) || actsForHop(a, hop),
   answerHop: (a: Actor, hop: { id: string; providerId: string }) => isStaff(a) || actsForHop(a, hop),
   /** Evidence (PDFs) on a hop: staff, and the hop's provider (its users, or the hop's own link). */

@@ -16,6 +16,8 @@ export * from './repos/shaken';
 export * from './repos/attachments';
 export * from './repos/merge';
 export * from './repos/referrals';
+export * from './repos/agencies';
+export * from './repos/tracebackRequests';
 export * from './repos/calls';
 export * from './repos/callWriter';
 export * from './repos/detection';

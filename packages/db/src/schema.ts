@@ -31,6 +31,13 @@ export interface ContactRow {
   phone?: string | undefined;
 }
 
+/** A contact of an enforcement agency; `escalation` marks who is told at once of urgent matters. */
+export interface AgencyContactRow {
+  name: string;
+  email: string;
+  escalation: boolean;
+}
+
 export interface BusinessHoursRow {
   days: number[];
   open: string;
@@ -92,6 +99,30 @@ export const providers = pgTable(
   ],
 );
 
+/**
+ * The agencies directory (decision 0026): enforcement bodies that ask for tracebacks and receive referrals.
+ * `kind` is null only on rows migrated from the old free-text agency names until an admin sets it.
+ */
+export const agencies = pgTable(
+  'agencies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['federal', 'state', 'local'] }),
+    jurisdiction: text('jurisdiction'),
+    contacts: jsonb('contacts')
+      .$type<AgencyContactRow[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('agencies_name_key').on(sql`lower(${t.name})`),
+    check('agencies_kind_check', sql`${t.kind} in ('federal', 'state', 'local')`),
+  ],
+);
+
 export const users = pgTable(
   'users',
   {
@@ -104,10 +135,11 @@ export const users = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     disabledAt: ts('disabled_at'),
     /** For enforcement users: the agency they act for; they see the tracebacks referred to it. */
-    agency: text('agency'),
+    agencyId: uuid('agency_id').references(() => agencies.id),
   },
   (t) => [
     uniqueIndex('users_email_key').on(sql`lower(${t.email})`),
+    index('users_agency_idx').on(t.agencyId),
     check('users_role_check', sql`${t.role} in ('admin', 'analyst', 'provider', 'enforcement')`),
     // A provider user always speaks for exactly one provider; nobody else is bound to one.
     check('users_provider_binding', sql`(${t.role} = 'provider') = (${t.providerId} is not null)`),
@@ -464,6 +496,11 @@ export const tracebacks = pgTable(
     identityHeader: text('identity_header'),
     note: text('note'),
     requestedBy: uuid('requested_by').references(() => users.id),
+    /**
+     * Opened from an urgent agency request: every hop is due this many hours after it is requested, business
+     * hours ignored (HOPTRACE_URGENT_HOURS when it was accepted). Null: the FCC business-hours rule.
+     */
+    urgentHours: integer('urgent_hours'),
     openedAt: ts('opened_at').notNull(),
     closedAt: ts('closed_at'),
     updatedAt: ts('updated_at').notNull(),
@@ -1007,6 +1044,10 @@ export const referrals = pgTable(
     tracebackId: uuid('traceback_id')
       .notNull()
       .references(() => tracebacks.id),
+    agencyId: uuid('agency_id')
+      .notNull()
+      .references(() => agencies.id),
+    /** The agency's name when it was referred (the record of disclosure keeps it if the agency is renamed). */
     agency: text('agency').notNull(),
     note: text('note'),
     referredBy: uuid('referred_by').references(() => users.id),
@@ -1016,9 +1057,9 @@ export const referrals = pgTable(
   },
   (t) => [
     uniqueIndex('referrals_live_key')
-      .on(t.tracebackId, t.agency)
+      .on(t.tracebackId, t.agencyId)
       .where(sql`${t.withdrawnAt} is null`),
-    index('referrals_agency_idx').on(t.agency, t.referredAt),
+    index('referrals_agency_idx').on(t.agencyId, t.referredAt),
   ],
 );
 
@@ -1228,3 +1269,62 @@ export const providerScorecards = pgTable('provider_scorecards', {
   originActions: integer('origin_actions').notNull(),
   warnedTerminated: integer('warned_terminated').notNull(),
 });
+
+/**
+ * A traceback an enforcement agency asks for (decision 0026): the call, why it matters, its urgency.
+ * Staff accept it (which opens the traceback, linked here) or decline it with a reason.
+ */
+export const tracebackRequests = pgTable(
+  'traceback_requests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    agencyId: uuid('agency_id')
+      .notNull()
+      .references(() => agencies.id),
+    submittedBy: uuid('submitted_by').references(() => users.id),
+    submittedAt: ts('submitted_at').notNull(),
+    callStartedAt: ts('call_started_at').notNull(),
+    callingNumber: text('calling_number').notNull(),
+    calledNumber: text('called_number').notNull(),
+    terminatingProviderId: uuid('terminating_provider_id').references(() => providers.id),
+    reason: text('reason').notNull(),
+    urgency: text('urgency', { enum: ['normal', 'urgent'] }).notNull(),
+    status: text('status', { enum: ['pending', 'accepted', 'declined'] }).notNull(),
+    decidedAt: ts('decided_at'),
+    decidedBy: uuid('decided_by').references(() => users.id),
+    declineReason: text('decline_reason'),
+    tracebackId: uuid('traceback_id').references(() => tracebacks.id),
+  },
+  (t) => [
+    check('traceback_requests_urgency_check', sql`${t.urgency} in ('normal', 'urgent')`),
+    check('traceback_requests_status_check', sql`${t.status} in ('pending', 'accepted', 'declined')`),
+    check(
+      'traceback_requests_decision_check',
+      sql`(${t.status} = 'accepted') = (${t.tracebackId} is not null) and (${t.status} = 'declined') = (${t.declineReason} is not null)`,
+    ),
+    uniqueIndex('traceback_requests_traceback_key').on(t.tracebackId),
+    index('traceback_requests_agency_idx').on(t.agencyId, t.submittedAt),
+    index('traceback_requests_status_idx').on(t.status, t.submittedAt),
+  ],
+);
+
+/** Evidence attached to an agency request (PDF, image, audio), stored with its SHA-256; append-only (trigger). */
+export const requestAttachments = pgTable(
+  'request_attachments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => tracebackRequests.id),
+    /** Its place among the request's files, as the agency sent them (0, 1, …). */
+    position: integer('position').notNull(),
+    name: text('name').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    data: bytea('data').notNull(),
+    uploadedBy: uuid('uploaded_by'),
+    uploadedAt: ts('uploaded_at').notNull(),
+  },
+  (t) => [index('request_attachments_request_idx').on(t.requestId)],
+);

@@ -1,7 +1,9 @@
 import type { TRole } from '@hoptrace/contracts';
 import {
   actorFor,
+  createAgency,
   createUser,
+  updateAgency,
   generatePassword,
   referTraceback,
   ManualClock,
@@ -23,6 +25,59 @@ const DAY = 86_400_000;
 export const DEMO_SEED = 20261123;
 /** The demo enforcement user's agency (fictional). */
 export const DEMO_AGENCY = 'State AG Robocall Unit (demo)';
+
+/**
+ * The demo's agencies directory: its own fictional unit first, then public bodies that really take robocall
+ * referrals (as agencies only; every robocall source in the demo is fictional). Contacts are fictional addresses.
+ */
+export const DEMO_AGENCIES = [
+  {
+    name: DEMO_AGENCY,
+    kind: 'state',
+    jurisdiction: 'Demo State',
+    contacts: [
+      { name: 'Robocall Unit desk', email: 'robocalls@ag.agency.example', escalation: false },
+      { name: 'Duty investigator', email: 'duty@ag.agency.example', escalation: true },
+    ],
+  },
+  {
+    name: 'Federal Communications Commission, Enforcement Bureau',
+    kind: 'federal',
+    jurisdiction: 'United States',
+    contacts: [
+      {
+        name: 'Telecommunications Consumers Division (demo)',
+        email: 'tcd@fcc.agency.example',
+        escalation: true,
+      },
+    ],
+  },
+  {
+    name: 'Federal Trade Commission',
+    kind: 'federal',
+    jurisdiction: 'United States',
+    contacts: [
+      { name: 'Do Not Call enforcement (demo)', email: 'dnc@ftc.agency.example', escalation: false },
+    ],
+  },
+  {
+    name: 'Ohio Attorney General',
+    kind: 'state',
+    jurisdiction: 'Ohio',
+    contacts: [
+      {
+        name: 'Robocall Enforcement Unit (demo)',
+        email: 'robocalls@ohioag.agency.example',
+        escalation: false,
+      },
+    ],
+  },
+] as const satisfies ReadonlyArray<{
+  name: string;
+  kind: 'federal' | 'state' | 'local';
+  jurisdiction: string;
+  contacts: ReadonlyArray<{ name: string; email: string; escalation: boolean }>;
+}>;
 
 const demoPkis = new Map<number, SimShaken>();
 
@@ -110,6 +165,17 @@ async function loadHistory(
   const clock = new ManualClock(from);
   const system: CommandContext = { db: opts.db, clock, actor: systemActor('demo'), settings: opts.settings };
   const credentials: DemoResult['credentials'] = [];
+  // The agencies directory: the demo's own (fictional) unit, and public bodies as agencies (never as sources).
+  // Their contacts are added at the end, so the history's referrals send no mail.
+  const agencies = [];
+  for (const a of DEMO_AGENCIES)
+    agencies.push(
+      await createAgency({
+        ...system,
+        input: { name: a.name, kind: a.kind, jurisdiction: a.jurisdiction, contacts: [] },
+      }),
+    );
+  const demoAgencyId = agencies[0]!.id;
 
   const person = async (
     role: TRole,
@@ -129,7 +195,7 @@ async function loadHistory(
         password,
         ...(providerId ? { providerId } : {}),
         // An enforcement user acts for an agency (a fictional one in the demo).
-        ...(role === 'enforcement' ? { agency: DEMO_AGENCY } : {}),
+        ...(role === 'enforcement' ? { agencyId: demoAgencyId } : {}),
       },
     });
     // A password the operator chose is theirs; only generated ones are printed.
@@ -234,7 +300,13 @@ async function loadHistory(
       ...system,
       actor: analyst,
       tracebackId: t.id,
-      input: { agency: DEMO_AGENCY, note: 'Origin identified; referred for enforcement (demo).' },
+      input: { agencyIds: [demoAgencyId], note: 'Origin identified; referred for enforcement (demo).' },
+    });
+  for (const [i, a] of DEMO_AGENCIES.entries())
+    await updateAgency({
+      ...system,
+      agencyId: agencies[i]!.id,
+      input: { contacts: a.contacts.map((c) => ({ ...c })) },
     });
   // Contacts only now, so the history sends no mail; from here on providers hear of their hops.
   await addContacts(system, network, loaded);

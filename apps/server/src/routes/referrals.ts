@@ -1,11 +1,11 @@
-import { listAgencies, listReferrals, referTraceback, withdrawReferral } from '@hoptrace/core';
+import { listReferrals, referTraceback, withdrawReferral } from '@hoptrace/core';
 import {
-  ZAgencyList,
   ZIdParams,
   ZReferral,
   ZReferralCreate,
   ZReferralList,
   ZReferralParams,
+  ZReferralResult,
 } from '@hoptrace/contracts';
 import { bearer, ctxOf, typed, type App } from '../context';
 
@@ -18,20 +18,21 @@ export default function referralRoutes(app: App) {
       schema: {
         tags: ['referrals'],
         summary:
-          'Refer a traceback (open or closed) to an agency: its enforcement users may read it, origin included (staff)',
+          'Refer a traceback (open or closed) to agencies of the directory, `agencyIds` or `all`: their users may read it, origin included, and their contacts are emailed a link; agencies already referred are reported, not refused (staff)',
         security: bearer,
         params: ZIdParams,
         body: ZReferralCreate,
-        response: { 201: ZReferral },
+        response: { 201: ZReferralResult, 200: ZReferralResult },
       },
     },
     async (request, reply) => {
-      const referral = await referTraceback({
+      const result = await referTraceback({
         ...ctxOf(app, request),
         tracebackId: request.params.id,
         input: request.body,
       });
-      return reply.code(201).send(referral);
+      // 201 when something was referred; 200 when every agency named already had a live referral.
+      return reply.code(result.referred.length > 0 ? 201 : 200).send(result);
     },
   );
   r.get(
@@ -65,17 +66,5 @@ export default function referralRoutes(app: App) {
         tracebackId: request.params.id,
         referralId: request.params.referralId,
       }),
-  );
-  r.get(
-    '/agencies',
-    {
-      schema: {
-        tags: ['referrals'],
-        summary: 'Agencies to refer to: those of enforcement users and of past referrals (staff)',
-        security: bearer,
-        response: { 200: ZAgencyList },
-      },
-    },
-    async (request) => ({ items: await listAgencies(ctxOf(app, request)) }),
   );
 }

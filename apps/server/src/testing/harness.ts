@@ -1,4 +1,12 @@
-import { createApiKey, createUser, ManualClock, sweepOverdueHops, systemActor } from '@hoptrace/core';
+import {
+  agencyIdByName,
+  createAgency,
+  createApiKey,
+  createUser,
+  ManualClock,
+  sweepOverdueHops,
+  systemActor,
+} from '@hoptrace/core';
 import { ZProblem, type TProblem, type TRole, type TTraceback } from '@hoptrace/contracts';
 import { schema } from '@hoptrace/db';
 import { createTestDatabase } from '@hoptrace/db/testing';
@@ -53,7 +61,14 @@ export async function createHarness(start = '2026-11-02T15:00:00Z', opts: Partia
     };
   }
 
-  /** A user of a role; an enforcement user acts for `agency` (default "Test Agency"). */
+  /** The id of the agency of this name in the directory, added (kind state) when it is not there yet. */
+  async function agencyId(name: string): Promise<string> {
+    const found = await agencyIdByName({ ...system, name });
+    if (found) return found;
+    return (await createAgency({ ...system, input: { name, kind: 'state', contacts: [] } })).id;
+  }
+
+  /** A user of a role; an enforcement user acts for `agency` (default "Test Agency"), added to the directory if new. */
   async function user(role: TRole, providerId?: string, agency = 'Test Agency'): Promise<Caller> {
     n++;
     const u = await createUser({
@@ -63,7 +78,7 @@ export async function createHarness(start = '2026-11-02T15:00:00Z', opts: Partia
         name: `${role} ${n}`,
         role,
         ...(providerId ? { providerId } : {}),
-        ...(role === 'enforcement' ? { agency } : {}),
+        ...(role === 'enforcement' ? { agencyId: await agencyId(agency) } : {}),
       },
     });
     const { key } = await createApiKey({ ...system, userId: u.id, input: { name: 'test', scopes: ['api'] } });
@@ -119,6 +134,7 @@ export async function createHarness(start = '2026-11-02T15:00:00Z', opts: Partia
     admin,
     analyst,
     user,
+    agencyId,
     provider,
     callerFor,
     anonymous,
@@ -144,6 +160,11 @@ const COUNTED_TABLES = [
   'users',
   'apiKeys',
   'auditLedger',
+  'agencies',
+  'referrals',
+  'tracebackRequests',
+  'requestAttachments',
+  'outbox',
 ] as const satisfies ReadonlyArray<keyof typeof schema>;
 type CountedTable = (typeof COUNTED_TABLES)[number];
 

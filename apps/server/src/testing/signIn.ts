@@ -36,7 +36,7 @@ export async function personWithPassword(h: Harness, role: TRole = 'analyst'): P
     name: 'Fictional Person',
     role,
     password: PASSWORD,
-    ...(role === 'enforcement' ? { agency: 'Fictional Agency' } : {}),
+    ...(role === 'enforcement' ? { agencyId: await h.agencyId('Fictional Agency') } : {}),
   });
   expect(res.statusCode, res.body).toBe(201);
   const user = res.json<{ user: TUser }>().user;

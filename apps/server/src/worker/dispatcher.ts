@@ -1,4 +1,11 @@
-import { hopLinkUrl, renderHopEmail, renderStaffEmail, type Clock, type EmailPayload } from '@hoptrace/core';
+import {
+  hopLinkUrl,
+  renderHopEmail,
+  renderReferralEmail,
+  renderStaffEmail,
+  type Clock,
+  type EmailPayload,
+} from '@hoptrace/core';
 import {
   claimOutbox,
   findWebhookEndpoint,
@@ -46,6 +53,11 @@ export function backoffMs(attempt: number, random: () => number = Math.random, f
 function renderEmail(row: OutboxRow, publicUrl: string) {
   if (row.topic === 'traceback.non_responsive')
     return renderStaffEmail(row.payload as Parameters<typeof renderStaffEmail>[0], publicUrl);
+  if (row.topic === 'referral.sent')
+    return renderReferralEmail(
+      row.payload as unknown as Parameters<typeof renderReferralEmail>[0],
+      publicUrl,
+    );
   const payload = row.payload as unknown as EmailPayload;
   const token = row.secrets?.linkToken;
   return renderHopEmail(row.topic, payload, token ? hopLinkUrl(publicUrl, payload.hopId, token) : null);

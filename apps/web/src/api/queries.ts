@@ -23,6 +23,8 @@ import type {
   TProviderShakenCounts,
   TPublishedNonCooperativeList,
   TReferralList,
+  TAgencyList,
+  TTracebackRequestList,
   TResponseTimes,
   TSession,
   TTotpStatus,
@@ -107,6 +109,7 @@ export const keys = {
   /** Your sessions (`me`) or a user's (their id): every sessions read starts with `sessions`. */
   sessions: (who: string) => ['sessions', who] as const,
   referrals: (tracebackId: string) => ['referrals', tracebackId] as const,
+  tracebackRequests: (status?: string) => ['traceback-requests', status ?? 'all'] as const,
   agencies: ['agencies'] as const,
   /** Every read of the audit ledger starts with `audit`. */
   audit: (filters: AuditFilters) => ['audit', filters] as const,
@@ -456,11 +459,20 @@ export const useReferrals = (tracebackId: string) =>
     queryFn: ({ signal }) => get<TReferralList>(`/tracebacks/${tracebackId}/referrals`, signal),
   });
 
-/** Agencies to offer in the referral form (staff only: ask only when the form is shown). */
+/** The agencies directory (staff only: ask only where it is shown — the referral form, users, agencies). */
 export const useAgencies = (enabled: boolean) =>
   useQuery({
     queryKey: keys.agencies,
-    queryFn: async ({ signal }) => (await get<{ items: string[] }>('/agencies', signal)).items,
+    queryFn: async ({ signal }) => (await get<TAgencyList>('/agencies', signal)).items,
     enabled,
-    staleTime: 5 * 60_000,
+    staleTime: 60_000,
+  });
+
+/** Agencies' traceback requests: staff's queue (priority first), or an agency's own (newest first). */
+export const useTracebackRequests = (status?: string) =>
+  useQuery({
+    queryKey: keys.tracebackRequests(status),
+    queryFn: async ({ signal }) =>
+      (await get<TTracebackRequestList>(`/traceback-requests${status ? `?status=${status}` : ''}`, signal))
+        .items,
   });

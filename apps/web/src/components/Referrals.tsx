@@ -1,10 +1,11 @@
-import { ZReferralCreate, type TReferral, type TTraceback } from '../lib/contracts';
+import { ZReferralCreate, type TReferral, type TReferralResult, type TTraceback } from '../lib/contracts';
 import {
   Alert,
-  Autocomplete,
   Badge,
   Button,
+  Checkbox,
   Group,
+  MultiSelect,
   Paper,
   Skeleton,
   Stack,
@@ -41,7 +42,7 @@ export function Referrals({ traceback }: { traceback: TTraceback }) {
         </Title>
         {can.refer && !formOpen && (
           <Button variant="light" onClick={() => setFormOpen(true)}>
-            Refer to agency…
+            Refer to agencies…
           </Button>
         )}
       </Group>
@@ -135,18 +136,28 @@ function ReferralRow({ referral: r }: { referral: TReferral }) {
 function ReferForm({ traceback, onDone }: { traceback: TTraceback; onDone: () => void }) {
   const queryClient = useQueryClient();
   const agencies = useAgencies(true);
-  const [agency, setAgency] = useState('');
+  const [agencyIds, setAgencyIds] = useState<string[]>([]);
+  const [all, setAll] = useState(false);
   const [note, setNote] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const refer = useMutation({
-    mutationFn: (body: unknown) => post<TReferral>(`/tracebacks/${traceback.id}/referrals`, body),
+    mutationFn: (body: unknown) => post<TReferralResult>(`/tracebacks/${traceback.id}/referrals`, body),
     onSuccess: async (r) => {
-      notifications.show({ color: 'teal', title: 'Referred', message: `Referred to ${r.agency}` });
+      const sent = r.referred.map((x) => x.agency).join(', ');
+      const already = r.alreadyReferred.map((x) => x.agency).join(', ');
+      notifications.show({
+        color: 'teal',
+        title: r.referred.length
+          ? `Referred to ${r.referred.length} agenc${r.referred.length === 1 ? 'y' : 'ies'}`
+          : 'Nothing new to refer',
+        message: [sent && `Sent to ${sent}.`, already && `Already referred: ${already}.`]
+          .filter(Boolean)
+          .join(' '),
+      });
       onDone();
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: keys.referrals(traceback.id) }),
         queryClient.invalidateQueries({ queryKey: keys.events(traceback.id) }),
-        queryClient.invalidateQueries({ queryKey: keys.agencies }),
       ]);
     },
     onError: (err) => {
@@ -156,11 +167,13 @@ function ReferForm({ traceback, onDone }: { traceback: TTraceback; onDone: () =>
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    const body = { agency, note: note.trim() || undefined };
+    const body = all
+      ? { all: true, note: note.trim() || undefined }
+      : { agencyIds, note: note.trim() || undefined };
     const parsed = ZReferralCreate.safeParse(body);
     if (!parsed.success) {
       const found = fieldErrorsOf(parsed.error.issues);
-      if (!agency.trim()) found.agency = 'Name the agency';
+      if (!all && agencyIds.length === 0) found.agencyIds = 'Choose at least one agency, or all agencies';
       setErrors(found);
       focusFirstError();
       return;
@@ -173,30 +186,44 @@ function ReferForm({ traceback, onDone }: { traceback: TTraceback; onDone: () =>
     refer.error && !(refer.error instanceof ApiError && Object.keys(refer.error.fieldErrors).length)
       ? refer.error.message
       : null;
+  const agencyError = Object.entries(errors).find(
+    ([k]) => k === 'agencyIds' || k.startsWith('agencyIds.'),
+  )?.[1];
   return (
-    <form onSubmit={submit} noValidate aria-label="Refer to agency">
+    <form onSubmit={submit} noValidate aria-label="Refer to agencies">
       <Stack gap="sm">
         <Text size="sm">
-          The agency&apos;s enforcement users will read this traceback — its path, timeline and the origin
-          customer — until the referral is withdrawn. The referral is recorded in the timeline.
+          Each agency&apos;s enforcement users will read this traceback — its path, timeline and the origin
+          customer — until its referral is withdrawn, and its contacts are emailed a link. Every referral is
+          recorded in the timeline.
         </Text>
         {problem && (
           <Alert color="red" role="alert" title="Not referred">
             {problem}
           </Alert>
         )}
-        <Autocomplete
-          label="Agency"
-          description="Choose a known agency or type a new one"
-          required
-          data={agencies.data ?? []}
-          value={agency}
-          onChange={setAgency}
-          error={errors.agency}
+        <Checkbox
+          label="All agencies in the directory"
+          checked={all}
+          onChange={(e) => setAll(e.currentTarget.checked)}
+          error={errors.all}
+        />
+        <MultiSelect
+          label="Agencies"
+          description="Choose one or several agencies from the directory"
+          searchable
+          disabled={all}
+          data={(agencies.data ?? []).map((a) => ({
+            value: a.id,
+            label: a.jurisdiction ? `${a.name} (${a.jurisdiction})` : a.name,
+          }))}
+          value={agencyIds}
+          onChange={setAgencyIds}
+          error={all ? undefined : agencyError}
           data-autofocus
         />
         <Textarea
-          label="Note for the agency"
+          label="Note for the agencies"
           autosize
           minRows={2}
           value={note}

@@ -23,6 +23,7 @@ export interface TracebackRow {
   status: 'open' | 'closed';
   outcome: TOutcome | null;
   loop?: boolean;
+  urgent?: boolean;
   campaign?: string | undefined;
   nowAt?: string | undefined;
   hops?: number;
@@ -63,6 +64,7 @@ export function rowsOfList(
     status: t.status,
     outcome: t.outcome,
     loop: t.flags.includes('loop'),
+    urgent: t.urgent,
     campaign: t.campaignId ? (lookups.campaigns?.get(t.campaignId) ?? '…') : '—',
     nowAt: t.currentProviderId ? (lookups.providers?.get(t.currentProviderId) ?? '…') : '—',
     hops: t.hopCount,
@@ -199,6 +201,11 @@ export function TracebackTable({
                   {t.loop && (
                     <Badge color="grape" variant="light" tt="none">
                       Loop
+                    </Badge>
+                  )}
+                  {t.urgent && (
+                    <Badge color="red" variant="filled" tt="none" data-urgent>
+                      Urgent
                     </Badge>
                   )}
                 </Group>

@@ -6,6 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, patch } from '../api/client';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
 import { ROLE_LABEL } from '../lib/labels';
+import { AgencyPicker } from './AgencyPicker';
 import { ProviderPicker } from './ProviderPicker';
 
 const roleOptions = ROLES.map((r) => ({ value: r, label: ROLE_LABEL[r] }));
@@ -37,7 +38,7 @@ export function EditUserModal({ user, onClose }: { user: TUserListItem; onClose:
   const [name, setName] = useState(user.name);
   const [role, setRole] = useState<TRole>(user.role);
   const [providerId, setProviderId] = useState<string | null>(user.providerId);
-  const [agency, setAgency] = useState(user.agency ?? '');
+  const [agencyId, setAgencyId] = useState<string | null>(user.agencyId);
   const [errors, setErrors] = useState<FieldErrors>({});
   const save = usePatchUser(user.id, onClose, setErrors);
   function submit(e: FormEvent) {
@@ -46,12 +47,12 @@ export function EditUserModal({ user, onClose }: { user: TUserListItem; onClose:
       name,
       role,
       providerId: role === 'provider' ? providerId : null,
-      ...(role === 'enforcement' ? { agency } : {}),
+      ...(role === 'enforcement' ? { agencyId } : {}),
     };
     const parsed = ZUserPatch.safeParse(body);
     const found = parsed.success ? {} : fieldErrorsOf(parsed.error.issues);
     if (role === 'provider' && !providerId) found.providerId = 'Choose the provider this user speaks for';
-    if (role === 'enforcement' && !agency.trim()) found.agency = 'Name the agency this user acts for';
+    if (role === 'enforcement' && !agencyId) found.agencyId = 'Choose the agency this user acts for';
     if (Object.keys(found).length) {
       setErrors(found);
       focusFirstError();
@@ -99,14 +100,14 @@ export function EditUserModal({ user, onClose }: { user: TUserListItem; onClose:
             />
           )}
           {role === 'enforcement' && (
-            <TextInput
-              id="agency"
+            <AgencyPicker
+              id="agencyId"
               label="Agency it acts for"
               description="It reads the tracebacks referred to this agency"
               required
-              value={agency}
-              onChange={(e) => setAgency(e.currentTarget.value)}
-              error={errors.agency}
+              value={agencyId}
+              onChange={setAgencyId}
+              error={errors.agencyId}
             />
           )}
           <Text size="sm" c="dimmed">

@@ -67,6 +67,11 @@ export function InboxPage() {
               <Stack gap={4}>
                 <Group gap="xs">
                   <Countdown dueAt={hop.dueAt} />
+                  {hop.urgent && (
+                    <Badge color="red" variant="filled" tt="none" data-urgent>
+                      Urgent: a live threat, due within hours at any hour
+                    </Badge>
+                  )}
                   {hop.status === 'non_responsive' && (
                     <Badge color="red" variant="light" tt="none">
                       Marked non-responsive: a late answer reopens it

@@ -81,6 +81,11 @@ export function TracebackPage() {
             <Phone e164={t.call.callingNumber} />
           </span>
           <TracebackStatus status={t.status} outcome={t.outcome} />
+          {t.urgent && (
+            <Badge color="red" variant="filled" tt="none" data-urgent>
+              Urgent: every hop due within hours, business hours ignored
+            </Badge>
+          )}
           {t.flags.map((f) => (
             <Badge key={f} color="grape" variant="light" tt="none">
               {f === 'loop' ? 'Loop in the path' : (INCONSISTENCY_LABEL[f] ?? f)}

@@ -24,6 +24,7 @@ import { ApiError, post } from '../api/client';
 import { useUsers } from '../api/queries';
 import { DateTime, ErrorAlert, Loading, PageTitle } from '../components/common';
 import { IconSearch } from '../components/icons';
+import { AgencyPicker } from '../components/AgencyPicker';
 import { ProviderPicker } from '../components/ProviderPicker';
 import { DisableUserModal, EditUserModal } from '../components/UserAdmin';
 import { UserAccess } from '../components/UserAccess';
@@ -188,7 +189,7 @@ function UserForm({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<TRole | null>(null);
   const [providerId, setProviderId] = useState<string | null>(null);
-  const [agency, setAgency] = useState('');
+  const [agencyId, setAgencyId] = useState<string | null>(null);
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const create = useMutation({
@@ -209,7 +210,7 @@ function UserForm({ onClose }: { onClose: () => void }) {
       name,
       role: role ?? undefined,
       providerId: role === 'provider' ? (providerId ?? undefined) : undefined,
-      agency: role === 'enforcement' ? agency.trim() || undefined : undefined,
+      agencyId: role === 'enforcement' ? (agencyId ?? undefined) : undefined,
       password: password || undefined,
     };
     const parsed = ZUserCreate.safeParse(body);
@@ -278,13 +279,14 @@ function UserForm({ onClose }: { onClose: () => void }) {
             )}
             {role === 'enforcement' && (
               <Grid.Col span={{ base: 12, sm: 6 }}>
-                <TextInput
+                <AgencyPicker
+                  id="agencyId"
                   label="Agency it acts for"
                   description="It reads the tracebacks referred to this agency"
                   required
-                  value={agency}
-                  onChange={(e) => setAgency(e.currentTarget.value)}
-                  error={errors.agency}
+                  value={agencyId}
+                  onChange={setAgencyId}
+                  error={errors.agencyId}
                 />
               </Grid.Col>
             )}

@@ -2,6 +2,7 @@ import {
   actOnTraceback,
   actorFor,
   answerHop,
+  createAgency,
   createCampaign,
   createProvider,
   createUser,
@@ -13,6 +14,7 @@ import {
   type Actor,
 } from '@hoptrace/core';
 import {
+  ZAgencyCreate,
   ZCampaignCreate,
   ZHopAnswer,
   ZProviderCreate,
@@ -88,11 +90,23 @@ export async function seedDemo(
     name: 'Dana Analyst',
     role: 'analyst',
   });
+  // The agencies directory: the test's own state unit, and public bodies as agencies (never as sources).
+  const agencies = [];
+  for (const a of [
+    { name: 'State AG Robocall Unit (test)', kind: 'state', jurisdiction: 'Ohio' },
+    {
+      name: 'Federal Communications Commission, Enforcement Bureau',
+      kind: 'federal',
+      jurisdiction: 'United States',
+    },
+    { name: 'Federal Trade Commission', kind: 'federal', jurisdiction: 'United States' },
+  ] as const)
+    agencies.push(await createAgency({ ...system, input: ZAgencyCreate.parse(a) }));
   const enforcement = await user(db, clock, {
     email: `investigator@${domain}`,
     name: 'Rowan Investigator',
     role: 'enforcement',
-    agency: 'State AG Robocall Unit (test)',
+    agencyId: agencies[0]!.id,
   });
   const analystActor = actorFor((await findUser(db, analyst.id))!, 'portal');
 

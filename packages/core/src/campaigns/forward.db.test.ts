@@ -9,6 +9,7 @@ import { createCallSource } from '../calls/sources';
 import { answerHop } from '../commands/answerHop';
 import { sweepOverdueHops } from '../commands/markNonResponsive';
 import { referTraceback } from '../commands/referrals';
+import { createAgency } from '../commands/agencies';
 import { createUser } from '../commands/users';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { renderHopEmail, renderStaffEmail, type EmailPayload } from '../notify/templates';
@@ -279,10 +280,14 @@ describe('trace forward', () => {
   });
 
   it('an agency sees a forward request only while it is referred to it, and never the campaign page', async () => {
+    const ag = await createAgency({
+      ...env.ctx(env.system),
+      input: { name: 'Fictional AG', kind: 'state', contacts: [] },
+    });
     const agent = actorFor(
       await createUser({
         ...env.ctx(env.system),
-        input: { email: 'agent@agency.example', name: 'Agent', role: 'enforcement', agency: 'Fictional AG' },
+        input: { email: 'agent@agency.example', name: 'Agent', role: 'enforcement', agencyId: ag.id },
       }),
       'portal',
     );
@@ -290,7 +295,7 @@ describe('trace forward', () => {
     await expect(getTraceback({ ...asAgent, tracebackId: forwardId })).rejects.toThrow(NotFoundError);
     await expect(getCampaignDetail({ ...asAgent, campaignId: campaign.id })).rejects.toThrow(NotFoundError);
     expect((await listTracebacks({ ...asAgent, query: { kind: 'all', limit: 50 } })).items).toEqual([]);
-    await referTraceback({ ...ctx(), tracebackId: forwardId, input: { agency: 'Fictional AG' } });
+    await referTraceback({ ...ctx(), tracebackId: forwardId, input: { agencyIds: [ag.id] } });
     const referred = await getTraceback({ ...asAgent, tracebackId: forwardId });
     expect(referred.origin?.customer.name).toBe(CUSTOMER);
     await expect(getCampaignDetail({ ...asAgent, campaignId: campaign.id })).rejects.toThrow(NotFoundError);

@@ -6,6 +6,7 @@ import {
   insertTraceback,
   type EventInsert,
   type TracebackRow,
+  type Tx,
 } from '@hoptrace/db';
 import { observeCommitted, type CommandContext } from '../context';
 import { InvalidInputError } from '../errors';
@@ -23,7 +24,16 @@ export interface DnoCheck {
 }
 
 export async function openTraceback(
-  ctx: CommandContext & { input: TTracebackOpen; dno?: DnoCheck | undefined },
+  ctx: CommandContext & {
+    input: TTracebackOpen;
+    dno?: DnoCheck | undefined;
+    /** An urgent agency request: every hop due this many hours after it is asked, business hours ignored. */
+    urgentHours?: number | undefined;
+    /** The agency request it answers, named on the timeline. */
+    fromRequestId?: string | undefined;
+    /** Runs inside the opening transaction (after the traceback is written), e.g. to link the request. */
+    within?: ((tx: Tx, traceback: TracebackRow) => Promise<void>) | undefined;
+  },
 ): Promise<TracebackRow> {
   const { db, clock, actor, input } = ctx;
   // A caller ID on the Do-Not-Originate list is spoofed by definition.
@@ -52,6 +62,7 @@ export async function openTraceback(
       identityHeader: input.identityHeader ?? null,
       note: input.note ?? null,
       requestedBy: actor.userId,
+      urgentHours: ctx.urgentHours ?? null,
       openedAt: now,
       updatedAt: now,
     });
@@ -72,6 +83,8 @@ export async function openTraceback(
           ...(input.note ? { note: input.note } : {}),
           ...(input.callId ? { callId: input.callId } : {}),
           ...(input.openedBecause ? { openedBecause: input.openedBecause } : {}),
+          ...(ctx.fromRequestId ? { requestId: ctx.fromRequestId } : {}),
+          ...(ctx.urgentHours !== undefined ? { urgent: true, urgentHours: ctx.urgentHours } : {}),
         },
       },
     ];
@@ -112,6 +125,7 @@ export async function openTraceback(
       events,
       settings: ctx.settings,
     });
+    if (ctx.within) await ctx.within(tx, traceback);
     await appendEvents(tx, events);
     committed.push(...events);
     return recorded;

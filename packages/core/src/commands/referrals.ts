@@ -1,22 +1,26 @@
-import type { TReferral, TReferralCreate } from '@hoptrace/contracts';
+import type { TReferral, TReferralCreate, TReferralResult } from '@hoptrace/contracts';
 import {
   appendEvents,
-  findLiveReferral,
+  findAgencies,
   findUser,
   insertReferral,
   isReferredToUser,
-  listAgencies as listAgencyRows,
+  listAgencyRows,
+  liveReferralsTo,
   lockTraceback,
   referralsOf,
   findTraceback,
   withdrawReferralRow,
+  type AgencyRow,
+  type EventInsert,
   type Executor,
   type ReferralView,
 } from '@hoptrace/db';
 import type { Actor } from '../actor';
 import type { CommandContext } from '../context';
 import { pgErrorCode } from '../context';
-import { ConflictError, NotFoundError } from '../errors';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
+import { noticeReferral } from '../notify/notices';
 import { authorize, policy } from '../policies';
 
 /**
@@ -33,15 +37,16 @@ export async function referredToActor(db: Executor, actor: Actor, tracebackId: s
 }
 
 /** The agency an enforcement actor acts for, read from its user (so a changed agency applies at once). */
-async function agencyOf(db: Executor, actor: Actor): Promise<string | null> {
+export async function agencyIdOf(db: Executor, actor: Actor): Promise<string | null> {
   if (actor.role !== 'enforcement' || !actor.userId || actor.hopScope) return null;
-  return (await findUser(db, actor.userId))?.agency ?? null;
+  return (await findUser(db, actor.userId))?.agencyId ?? null;
 }
 
 export function presentReferral(actor: Actor, r: ReferralView): TReferral {
   return {
     id: r.id,
     tracebackId: r.tracebackId,
+    agencyId: r.agencyId,
     agency: r.agency,
     note: r.note,
     referredAt: r.referredAt.toISOString(),
@@ -52,49 +57,89 @@ export function presentReferral(actor: Actor, r: ReferralView): TReferral {
   };
 }
 
-/** Refers a traceback (open or closed) to an agency; a second live referral to the same agency is a conflict. */
+/**
+ * Refers a traceback (open or closed) to agencies of the directory in one action: the named ones, or all of
+ * them. Each agency without a live referral gets one, a `traceback.referred` event, and an email to each of
+ * its contacts with a link; agencies that already have a live referral are reported, not refused, so sending
+ * again is harmless. One transaction: an unknown agency id refuses the whole action and writes nothing.
+ */
 export async function referTraceback(
   ctx: CommandContext & { tracebackId: string; input: TReferralCreate },
-): Promise<TReferral> {
+): Promise<TReferralResult> {
   const { db, actor, clock, tracebackId, input } = ctx;
   authorize(policy.referTraceback(actor), 'traceback');
-  const agency = input.agency.trim();
   const note = input.note?.trim() || null;
-  const id = await db
+  const created = await db
     .transaction(async (tx) => {
       // Lock order: the traceback row first, like every change to a traceback.
       const t = await lockTraceback(tx, tracebackId);
       if (!t) throw new NotFoundError('traceback');
-      if (await findLiveReferral(tx, t.id, agency))
-        throw new ConflictError(`this traceback is already referred to ${agency}`);
+      let targets: AgencyRow[];
+      if (input.all) {
+        targets = await listAgencyRows(tx);
+        if (targets.length === 0) throw InvalidInputError.field('all', 'the agencies directory is empty');
+      } else {
+        const ids = [...new Set(input.agencyIds ?? [])];
+        targets = await findAgencies(tx, ids);
+        const known = new Set(targets.map((a) => a.id));
+        const i = (input.agencyIds ?? []).findIndex((id) => !known.has(id));
+        if (i >= 0) throw InvalidInputError.field(`agencyIds.${i}`, 'is not an agency in the directory');
+      }
+      const live = new Map(
+        (
+          await liveReferralsTo(
+            tx,
+            t.id,
+            targets.map((a) => a.id),
+          )
+        ).map((r) => [r.agencyId, r]),
+      );
       const now = clock.now();
-      const row = await insertReferral(tx, {
-        tracebackId: t.id,
-        agency,
-        note,
-        referredBy: actor.userId,
-        referredAt: now,
-      });
-      await appendEvents(tx, [
-        {
+      const events: EventInsert[] = [];
+      const referred: string[] = [];
+      for (const agency of targets) {
+        if (live.has(agency.id)) continue;
+        const row = await insertReferral(tx, {
+          tracebackId: t.id,
+          agencyId: agency.id,
+          agency: agency.name,
+          note,
+          referredBy: actor.userId,
+          referredAt: now,
+        });
+        referred.push(row.id);
+        events.push({
           tracebackId: t.id,
           at: now,
           actorUserId: actor.userId,
           actor: actor.label,
           type: 'traceback.referred',
-          data: { agency, referralId: row.id, ...(note ? { note } : {}) },
-        },
-      ]);
-      return row.id;
+          data: { agencyId: agency.id, agency: agency.name, referralId: row.id, ...(note ? { note } : {}) },
+        });
+        await noticeReferral(tx, { traceback: t, agency, referralId: row.id, note, now });
+      }
+      await appendEvents(tx, events);
+      return {
+        referred,
+        already: targets
+          .filter((a) => live.has(a.id))
+          .map((a) => ({ agencyId: a.id, agency: a.name, referralId: live.get(a.id)!.id })),
+      };
     })
     .catch((err: unknown) => {
+      // Two staff referring at once serialise on the traceback lock; this is the belt to those braces.
       if (pgErrorCode(err) === '23505')
-        throw new ConflictError(`this traceback is already referred to ${agency}`);
+        throw new ConflictError('this traceback was referred meanwhile; try again');
       throw err;
     });
-  const [view] = (await referralsOf(db, tracebackId)).filter((r) => r.id === id);
-  if (!view) throw new NotFoundError('referral');
-  return presentReferral(actor, view);
+  const views = new Map((await referralsOf(db, tracebackId)).map((r) => [r.id, r]));
+  return {
+    referred: created.referred.flatMap((id) => {
+      const v = views.get(id);
+      return v ? [presentReferral(actor, v)] : [];
+    }),
+    alreadyReferred: created.already,
+  };
 }
 
 /** Withdraws a live referral: the agency's users no longer see the traceback. Withdrawing twice is a conflict. */
@@ -120,7 +165,7 @@ export async function withdrawReferral(
         actorUserId: actor.userId,
         actor: actor.label,
         type: 'traceback.referral_withdrawn',
-        data: { agency: row.agency, referralId: row.id },
+        data: { agencyId: row.agencyId, agency: row.agency, referralId: row.id },
       },
     ]);
   });
@@ -145,15 +190,9 @@ export async function listReferrals(
       can: { refer: policy.referTraceback(actor) },
     };
   }
-  const agency = await agencyOf(db, actor);
-  if (!agency) throw new NotFoundError('traceback');
-  const rows = await referralsOf(db, tracebackId, { agency });
+  const agencyId = await agencyIdOf(db, actor);
+  if (!agencyId) throw new NotFoundError('traceback');
+  const rows = await referralsOf(db, tracebackId, { agencyId });
   if (rows.length === 0) throw new NotFoundError('traceback');
   return { items: rows.map((r) => presentReferral(actor, r)), can: { refer: false } };
-}
-
-/** Agencies to offer in the referral form: of enforcement users and of past referrals (staff). */
-export async function listAgencies(ctx: CommandContext): Promise<string[]> {
-  authorize(policy.referTraceback(ctx.actor), 'route');
-  return listAgencyRows(ctx.db);
 }

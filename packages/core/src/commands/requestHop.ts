@@ -44,7 +44,7 @@ export async function requestHop(
   const seq = opts.hops
     ? opts.hops.filter((h) => h.line === opts.line).reduce((last, h) => Math.max(last, h.seq), 0) + 1
     : await nextSeq(tx, opts.traceback.id, opts.line);
-  const { receivedAt, dueAt } = hopDeadline(opts.now, provider);
+  const { receivedAt, dueAt } = hopDeadline(opts.now, provider, opts.traceback.urgentHours);
   const hop = await insertHop(tx, {
     tracebackId: opts.traceback.id,
     line: opts.line,

@@ -1,6 +1,7 @@
 import type { TPasswordChange, TUserCreate, TUserPatch } from '@hoptrace/contracts';
 import {
   deleteSessionsOfUser,
+  findAgency,
   updateUserRow,
   findProvider,
   findUser,
@@ -10,7 +11,7 @@ import {
   revokeApiKeyRow,
   setUserDisabled,
   type ApiKeyRow,
-  type UserRow,
+  type UserView,
 } from '@hoptrace/db';
 import { generateSecret, hashPassword, hashSecret, invalidateApiKeys, verifyPassword } from '../auth';
 import { audit, changedFields } from '../audit';
@@ -20,27 +21,29 @@ import { pgErrorCode } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
 
-export async function createUser(ctx: CommandContext & { input: TUserCreate }): Promise<UserRow> {
+export async function createUser(ctx: CommandContext & { input: TUserCreate }): Promise<UserView> {
   const { db, actor, input } = ctx;
   authorize(policy.manageUsers(actor), 'route');
   if (input.providerId && !(await findProvider(db, input.providerId)))
     throw InvalidInputError.field('providerId', 'is not a provider in the directory');
-  if (input.role === 'enforcement' && !input.agency?.trim())
-    throw InvalidInputError.field('agency', 'an enforcement user must name its agency');
-  if (input.role !== 'enforcement' && input.agency)
-    throw InvalidInputError.field('agency', 'only enforcement users act for an agency');
+  if (input.role === 'enforcement' && !input.agencyId)
+    throw InvalidInputError.field('agencyId', 'an enforcement user must name its agency');
+  if (input.role !== 'enforcement' && input.agencyId)
+    throw InvalidInputError.field('agencyId', 'only enforcement users act for an agency');
+  if (input.agencyId && !(await findAgency(db, input.agencyId)))
+    throw InvalidInputError.field('agencyId', 'is not an agency in the directory');
   if (await findUserByEmail(db, input.email))
     throw new ConflictError(`a user with email ${input.email} already exists`);
   if (input.password) assertStrongPassword('password', input.password, [input.email, input.name]);
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   try {
-    return await db.transaction(async (tx) => {
+    const created = await db.transaction(async (tx) => {
       const user = await insertUser(tx, {
         email: input.email.toLowerCase(),
         name: input.name,
         role: input.role,
         providerId: input.providerId ?? null,
-        agency: input.role === 'enforcement' ? (input.agency?.trim() ?? null) : null,
+        agencyId: input.role === 'enforcement' ? (input.agencyId ?? null) : null,
         passwordHash,
         createdAt: ctx.clock.now(),
       });
@@ -52,12 +55,13 @@ export async function createUser(ctx: CommandContext & { input: TUserCreate }): 
           email: user.email,
           role: user.role,
           providerId: user.providerId,
-          agency: user.agency,
+          agencyId: user.agencyId,
           password: passwordHash !== null,
         },
       });
       return user;
     });
+    return { ...created, agencyName: (await findUser(db, created.id))?.agencyName ?? null };
   } catch (err) {
     if (pgErrorCode(err) === '23505')
       throw new ConflictError(`a user with email ${input.email} already exists`);
@@ -118,7 +122,7 @@ export async function revokeApiKey(
 /** Disables (or re-enables) a user: their sessions and API keys stop working, in this process at once. */
 export async function disableUser(
   ctx: CommandContext & { userId: string; disabled: boolean },
-): Promise<UserRow> {
+): Promise<UserView> {
   const { db, actor, userId } = ctx;
   authorize(policy.manageUsers(actor), 'route');
   const row = await db.transaction(async (tx) => {
@@ -134,7 +138,7 @@ export async function disableUser(
   });
   if (!row) throw new NotFoundError('user');
   invalidateApiKeys({ userId });
-  return row;
+  return { ...row, agencyName: (await findUser(db, userId))?.agencyName ?? null };
 }
 
 /**
@@ -143,7 +147,7 @@ export async function disableUser(
  */
 export async function updateUser(
   ctx: CommandContext & { userId: string; input: TUserPatch },
-): Promise<UserRow> {
+): Promise<UserView> {
   const { db, actor, userId, input } = ctx;
   authorize(policy.manageUsers(actor), 'route');
   const user = await findUser(db, userId);
@@ -165,13 +169,15 @@ export async function updateUser(
       throw InvalidInputError.field('providerId', 'is not a provider in the directory');
   } else providerId = null;
   // The same for enforcement users and their agency.
-  let agency = input.agency !== undefined ? input.agency : role === 'enforcement' ? user.agency : null;
-  if (role !== 'enforcement' && input.agency)
-    throw InvalidInputError.field('agency', 'only enforcement users act for an agency');
+  let agencyId =
+    input.agencyId !== undefined ? input.agencyId : role === 'enforcement' ? user.agencyId : null;
+  if (role !== 'enforcement' && input.agencyId)
+    throw InvalidInputError.field('agencyId', 'only enforcement users act for an agency');
   if (role === 'enforcement') {
-    if (!agency?.trim()) throw InvalidInputError.field('agency', 'an enforcement user must name its agency');
-    agency = agency.trim();
-  } else agency = null;
+    if (!agencyId) throw InvalidInputError.field('agencyId', 'an enforcement user must name its agency');
+    if (!(await findAgency(db, agencyId)))
+      throw InvalidInputError.field('agencyId', 'is not an agency in the directory');
+  } else agencyId = null;
   const disabledAt =
     input.disabled === undefined
       ? user.disabledAt
@@ -183,13 +189,13 @@ export async function updateUser(
       ...(input.name !== undefined ? { name: input.name } : {}),
       role,
       providerId,
-      agency,
+      agencyId,
       disabledAt,
     });
     // A disabled user is signed out everywhere; a changed role or provider also ends old sessions.
-    if (disabledAt || role !== user.role || providerId !== user.providerId || agency !== user.agency)
+    if (disabledAt || role !== user.role || providerId !== user.providerId || agencyId !== user.agencyId)
       await deleteSessionsOfUser(tx, userId);
-    const changed = changedFields(user, { name: input.name, role, providerId, agency, disabledAt });
+    const changed = changedFields(user, { name: input.name, role, providerId, agencyId, disabledAt });
     if (updated && changed.length)
       await audit(tx, ctx, {
         action: 'user.updated',
@@ -202,7 +208,7 @@ export async function updateUser(
           ...(providerId !== user.providerId
             ? { providerId: { from: user.providerId, to: providerId } }
             : {}),
-          ...(agency !== user.agency ? { agency: { from: user.agency, to: agency } } : {}),
+          ...(agencyId !== user.agencyId ? { agencyId: { from: user.agencyId, to: agencyId } } : {}),
           ...(changed.includes('disabledAt') ? { disabled: disabledAt !== null } : {}),
         },
       });
@@ -210,7 +216,7 @@ export async function updateUser(
   });
   if (!row) throw new NotFoundError('user');
   invalidateApiKeys({ userId });
-  return row;
+  return { ...row, agencyName: (await findUser(db, userId))?.agencyName ?? null };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   findProviders,
   insertScheduledNotices,
   staffEmails,
+  type AgencyRow,
   type HopRow,
   type OutboxInsert,
   type ProviderRow,
@@ -19,7 +20,7 @@ import { generateSecret, hashSecret } from '../auth';
 import { DEFAULT_REMINDER_SCHEDULE, noticesFor, type ReminderSchedule } from '../clock/reminders';
 import { signerClaimsOf } from '../shaken/claims';
 import { rmdWarningsOf } from './rmdWarnings';
-import type { EmailPayload, TracebackClosedPayload } from './templates';
+import type { EmailPayload, ReferralPayload, TracebackClosedPayload } from './templates';
 
 /**
  * Notices are written to the outbox inside the transaction of the change that
@@ -62,6 +63,7 @@ async function hopPayload(
     ...(traceback.kind === 'forward'
       ? { forward: { number: traceback.callingNumber, lastHeardAt: traceback.callStartedAt.toISOString() } }
       : {}),
+    ...(traceback.urgentHours !== null ? { urgentHours: traceback.urgentHours } : {}),
   };
 }
 
@@ -72,6 +74,7 @@ function hopWebhookData(p: EmailPayload) {
     tracebackId: p.tracebackId,
     call: p.call,
     campaign: p.campaign,
+    ...(p.urgentHours ? { urgent: true, urgentHours: p.urgentHours } : {}),
     receivedAt: p.receivedAt,
     dueAt: p.dueAt,
     // A hop to the call's signer: its own PASSporT's claims (origid, attestation), nothing of the path.
@@ -244,6 +247,20 @@ export async function noticeHopAssigned(
     payload,
     webhookData: hopWebhookData(payload),
   });
+  // An urgent traceback (a live threat) goes to the provider's escalation contacts at once, not at the deadline.
+  if (traceback.urgentHours !== null && provider.escalationContacts.length > 0)
+    await enqueueOutbox(
+      tx,
+      await linkedEmailRows(tx, provider.escalationContacts, {
+        topic: 'hop.urgent',
+        key: hop.id,
+        now,
+        payload,
+        hop,
+        traceback,
+        provider,
+      }),
+    );
   const planned = noticesFor(hop, opts.schedule ?? DEFAULT_REMINDER_SCHEDULE);
   await insertScheduledNotices(
     tx,
@@ -411,4 +428,36 @@ export async function noticeTracebackClosed(
     );
   }
   await enqueueOutbox(tx, rows);
+}
+
+/** A referral's email to each contact of the agency, with a link to the traceback (through the outbox). */
+export async function noticeReferral(
+  tx: Tx,
+  opts: { traceback: TracebackRow; agency: AgencyRow; referralId: string; note: string | null; now: Date },
+): Promise<void> {
+  const { traceback, agency, referralId, note, now } = opts;
+  const payload: ReferralPayload = {
+    tracebackId: traceback.id,
+    agency: agency.name,
+    note,
+    referredAt: now.toISOString(),
+    call: {
+      startedAt: traceback.callStartedAt.toISOString(),
+      callingNumber: traceback.callingNumber,
+      calledNumber: traceback.calledNumber,
+    },
+  };
+  await enqueueOutbox(
+    tx,
+    emailRows(
+      agency.contacts.map((c) => c.email),
+      {
+        topic: 'referral.sent',
+        key: referralId,
+        now,
+        payload: payload as unknown as Record<string, unknown>,
+        tracebackId: traceback.id,
+      },
+    ),
+  );
 }

@@ -18,6 +18,8 @@ export interface EmailPayload {
   signer?: SignerClaims;
   /** On a forward request: the number the provider holds, and when it was last heard in the campaign's calls. */
   forward?: { number: string; lastHeardAt: string };
+  /** On an urgent traceback (an agency's urgent request): the hours its hops have, business hours ignored. */
+  urgentHours?: number;
 }
 
 export interface RenderedEmail {
@@ -171,8 +173,12 @@ export function renderHopEmail(topic: string, p: EmailPayload, link: string | nu
   const forward = p.forward;
   const intros = forward ? FORWARD_INTRO : signer ? SIGNER_INTRO : INTRO;
   const subjects = forward ? FORWARD_SUBJECT : signer ? SIGNER_SUBJECT : SUBJECT;
-  const intro = (intros[topic] ?? intros['hop.assigned']!)(p);
-  const subject = (subjects[topic] ?? subjects['hop.assigned']!)(p);
+  // An urgent traceback (a live threat) says so first; `hop.urgent` goes to the escalation contacts at once.
+  const urgentLead = p.urgentHours
+    ? `URGENT (a live threat): answer within ${p.urgentHours} hours of this request, at any hour — business hours do not apply.${topic === 'hop.urgent' ? ' You are listed as an escalation contact.' : ''} `
+    : '';
+  const intro = urgentLead + (intros[topic] ?? intros['hop.assigned']!)(p);
+  const subject = (p.urgentHours ? 'URGENT ' : '') + (subjects[topic] ?? subjects['hop.assigned']!)(p);
   const signed: Array<[string, string]> = signer
     ? [
         ['Origination ID (origid)', signer.origid ?? 'not given'],
@@ -263,5 +269,34 @@ export function renderStaffEmail(
     subject,
     text: lines.join('\n'),
     html: `<!doctype html><html><body style="font-family:system-ui,sans-serif">${lines.map((l) => (l ? `<p>${esc(l)}</p>` : '')).join('')}</body></html>`,
+  };
+}
+
+/** An email to an agency's contacts: a traceback was referred to it (no customer details: those are behind the link). */
+export interface ReferralPayload {
+  tracebackId: string;
+  agency: string;
+  note: string | null;
+  referredAt: string;
+  call: EmailPayload['call'];
+}
+
+export function renderReferralEmail(p: ReferralPayload, publicUrl: string): RenderedEmail {
+  const url = `${publicUrl.replace(/\/$/, '')}/tracebacks/${p.tracebackId}`;
+  const subject = `Traceback referred to ${p.agency} (call from ${p.call.callingNumber})`;
+  const lines = [
+    `A traceback has been referred to ${p.agency} for enforcement. Your agency's users can read it (the path hop by hop, the timeline and the origin) by signing in:`,
+    url,
+    '',
+    `Call: ${utc(p.call.startedAt)}, from ${p.call.callingNumber} to ${p.call.calledNumber}`,
+    `Referred: ${utc(p.referredAt)}`,
+    ...(p.note ? [`Note: ${p.note}`] : []),
+  ];
+  return {
+    subject,
+    text: lines.join('\n'),
+    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif">${lines
+      .map((l) => (l === url ? `<p><a href="${esc(url)}">${esc(url)}</a></p>` : l ? `<p>${esc(l)}</p>` : ''))
+      .join('')}</body></html>`,
   };
 }

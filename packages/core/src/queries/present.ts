@@ -65,14 +65,14 @@ export function presentCampaign(c: CampaignRow): TCampaign {
   };
 }
 
-export function presentUser(u: UserRow): TUser {
+export function presentUser(u: UserRow & { agencyName?: string | null }): TUser {
   return {
     id: u.id,
     email: u.email,
     name: u.name,
     role: u.role,
     providerId: u.providerId,
-    ...(u.agency ? { agency: u.agency } : {}),
+    ...(u.agencyId ? { agencyId: u.agencyId, ...(u.agencyName ? { agency: u.agencyName } : {}) } : {}),
     ...(u.disabledAt ? { disabled: true } : {}),
     createdAt: iso(u.createdAt),
   };
@@ -159,6 +159,7 @@ export function presentTraceback(
     status: t.status,
     outcome: t.outcome,
     flags: t.flags,
+    urgent: t.urgentHours !== null,
     call: { startedAt: iso(t.callStartedAt), callingNumber: t.callingNumber, calledNumber: t.calledNumber },
     campaignId: t.campaignId,
     firstProviderId: t.firstProviderId,

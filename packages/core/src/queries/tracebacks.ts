@@ -129,6 +129,7 @@ export async function listTracebacks(
         status: t.status,
         outcome: t.outcome,
         flags: t.flags,
+        urgent: t.urgentHours !== null,
         call: {
           startedAt: t.callStartedAt.toISOString(),
           callingNumber: t.callingNumber,
@@ -213,6 +214,7 @@ function presentHop(
     ...(t.kind === 'forward'
       ? { forward: { number: t.callingNumber, lastHeardAt: t.callStartedAt.toISOString() } }
       : {}),
+    ...(t.urgentHours !== null ? { urgent: true } : {}),
     can: {
       answer: answerable,
       attach:

@@ -1,6 +1,6 @@
 import { and, asc, eq, ilike, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../client';
-import { apiKeys, hops, providers, tracebacks, userTotp, users } from '../schema';
+import { agencies, apiKeys, hops, providers, tracebacks, userTotp, users } from '../schema';
 import { decodeCursor, type Page } from './cursor';
 import { pageOf } from './providers';
 import type { ApiKeyRow, UserRow } from './users';
@@ -282,7 +282,11 @@ export async function providerResponseHistory(
   };
 }
 
-export type UserListRow = UserRow & { providerName: string | null; twoFactor: boolean };
+export type UserListRow = UserRow & {
+  providerName: string | null;
+  agencyName: string | null;
+  twoFactor: boolean;
+};
 
 export async function listUsersWithProvider(
   db: Executor,
@@ -299,15 +303,26 @@ export async function listUsersWithProvider(
   const after = decodeCursor(page.cursor);
   if (after) conds.push(sql`(${users.createdAt}, ${users.id}) < (${after.at}, ${after.id})`);
   const rows = await db
-    .select({ user: users, providerName: providers.name, totpEnabledAt: userTotp.enabledAt })
+    .select({
+      user: users,
+      providerName: providers.name,
+      agencyName: agencies.name,
+      totpEnabledAt: userTotp.enabledAt,
+    })
     .from(users)
     .leftJoin(providers, eq(providers.id, users.providerId))
+    .leftJoin(agencies, eq(agencies.id, users.agencyId))
     .leftJoin(userTotp, eq(userTotp.userId, users.id))
     .where(conds.length ? and(...conds) : undefined)
     .orderBy(sql`${users.createdAt} DESC, ${users.id} DESC`)
     .limit(page.limit + 1);
   return pageOf(
-    rows.map((r) => ({ ...r.user, providerName: r.providerName, twoFactor: r.totpEnabledAt !== null })),
+    rows.map((r) => ({
+      ...r.user,
+      providerName: r.providerName,
+      agencyName: r.agencyName,
+      twoFactor: r.totpEnabledAt !== null,
+    })),
     page.limit,
     (r) => ({ at: r.createdAt, id: r.id }),
   );

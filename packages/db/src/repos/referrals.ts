@@ -1,4 +1,4 @@
-import { aliasedTable, and, asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { aliasedTable, and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../client';
 import { referrals, users } from '../schema';
 
@@ -14,6 +14,25 @@ export async function insertReferral(db: Executor, row: ReferralInsert): Promise
   return created;
 }
 
+/** The live referrals of a traceback among these agencies (to report the ones already referred). */
+export async function liveReferralsTo(
+  db: Executor,
+  tracebackId: string,
+  agencyIds: string[],
+): Promise<ReferralRow[]> {
+  if (agencyIds.length === 0) return [];
+  return db
+    .select()
+    .from(referrals)
+    .where(
+      and(
+        eq(referrals.tracebackId, tracebackId),
+        inArray(referrals.agencyId, agencyIds),
+        isNull(referrals.withdrawnAt),
+      ),
+    );
+}
+
 export async function findReferral(db: Executor, id: string): Promise<ReferralRow | undefined> {
   const [row] = await db.select().from(referrals).where(eq(referrals.id, id));
   return row;
@@ -23,7 +42,7 @@ export async function findReferral(db: Executor, id: string): Promise<ReferralRo
 export async function findLiveReferral(
   db: Executor,
   tracebackId: string,
-  agency: string,
+  agencyId: string,
 ): Promise<ReferralRow | undefined> {
   const [row] = await db
     .select()
@@ -31,7 +50,7 @@ export async function findLiveReferral(
     .where(
       and(
         eq(referrals.tracebackId, tracebackId),
-        eq(referrals.agency, agency),
+        eq(referrals.agencyId, agencyId),
         isNull(referrals.withdrawnAt),
       ),
     );
@@ -64,7 +83,7 @@ const withdrawer = aliasedTable(users, 'withdrawer');
 export async function referralsOf(
   db: Executor,
   tracebackId: string,
-  only?: { agency: string },
+  only?: { agencyId: string },
 ): Promise<ReferralView[]> {
   const rows = await db
     .select({ r: referrals, referredByEmail: referrer.email, withdrawnByEmail: withdrawer.email })
@@ -75,7 +94,7 @@ export async function referralsOf(
       only
         ? and(
             eq(referrals.tracebackId, tracebackId),
-            eq(referrals.agency, only.agency),
+            eq(referrals.agencyId, only.agencyId),
             isNull(referrals.withdrawnAt),
           )
         : eq(referrals.tracebackId, tracebackId),
@@ -93,20 +112,8 @@ export async function isReferredToUser(db: Executor, tracebackId: string, userId
   const [row] = await db
     .select({ one: sql<number>`1` })
     .from(referrals)
-    .innerJoin(users, eq(users.agency, referrals.agency))
+    .innerJoin(users, eq(users.agencyId, referrals.agencyId))
     .where(and(eq(users.id, userId), eq(referrals.tracebackId, tracebackId), isNull(referrals.withdrawnAt)))
     .limit(1);
   return row !== undefined;
-}
-
-/** Agencies known to the platform: of enforcement users, and of referrals (live or not), sorted. */
-export async function listAgencies(db: Executor): Promise<string[]> {
-  const rows = await db
-    .selectDistinct({ agency: sql<string>`a.agency` })
-    .from(
-      sql`(SELECT ${users.agency} AS agency FROM ${users} WHERE ${isNotNull(users.agency)}
-           UNION SELECT ${referrals.agency} FROM ${referrals}) AS a`,
-    )
-    .orderBy(sql`a.agency`);
-  return rows.map((r) => r.agency);
 }

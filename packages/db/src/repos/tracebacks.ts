@@ -156,7 +156,7 @@ export async function listTracebacks(
   if (filter.openedBefore) conds.push(sql`${tracebacks.openedAt} < ${filter.openedBefore.toISOString()}`);
   if (filter.referredToUserId)
     conds.push(
-      sql`EXISTS (SELECT 1 FROM ${referrals} JOIN ${users} ON ${users.agency} = ${referrals.agency} WHERE ${referrals.tracebackId} = ${tracebacks.id} AND ${referrals.withdrawnAt} IS NULL AND ${users.id} = ${filter.referredToUserId})`,
+      sql`EXISTS (SELECT 1 FROM ${referrals} JOIN ${users} ON ${users.agencyId} = ${referrals.agencyId} WHERE ${referrals.tracebackId} = ${tracebacks.id} AND ${referrals.withdrawnAt} IS NULL AND ${users.id} = ${filter.referredToUserId})`,
     );
   const after = decodeCursor(page.cursor);
   if (filter.sort === 'due') {

@@ -1,6 +1,6 @@
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../client';
-import { apiKeys, sessions, users } from '../schema';
+import { agencies, apiKeys, sessions, users } from '../schema';
 
 export type UserRow = typeof users.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -11,9 +11,16 @@ export async function insertUser(db: Executor, row: typeof users.$inferInsert): 
   return created;
 }
 
-export async function findUser(db: Executor, id: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(eq(users.id, id));
-  return row;
+/** A user with the name of its agency (enforcement users), for presenters. */
+export type UserView = UserRow & { agencyName: string | null };
+
+export async function findUser(db: Executor, id: string): Promise<UserView | undefined> {
+  const [row] = await db
+    .select({ u: users, agencyName: agencies.name })
+    .from(users)
+    .leftJoin(agencies, eq(agencies.id, users.agencyId))
+    .where(eq(users.id, id));
+  return row ? { ...row.u, agencyName: row.agencyName } : undefined;
 }
 
 export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
@@ -33,7 +40,7 @@ export async function countUsers(db: Executor): Promise<number> {
 export async function updateUserRow(
   db: Executor,
   id: string,
-  patch: Partial<Pick<UserRow, 'name' | 'role' | 'providerId' | 'agency' | 'passwordHash' | 'disabledAt'>>,
+  patch: Partial<Pick<UserRow, 'name' | 'role' | 'providerId' | 'agencyId' | 'passwordHash' | 'disabledAt'>>,
 ): Promise<UserRow | undefined> {
   const [row] = await db.update(users).set(patch).where(eq(users.id, id)).returning();
   return row;
