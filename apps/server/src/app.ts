@@ -38,6 +38,7 @@ import portalRoutes from './routes/portal';
 import notificationRoutes from './routes/notifications';
 import referralRoutes from './routes/referrals';
 import evidenceRoutes from './routes/evidence';
+import legalRoutes from './routes/legal';
 import shakenRoutes from './routes/shaken';
 import statisticsRoutes from './routes/statistics';
 import tracebackRoutes from './routes/tracebacks';
@@ -254,6 +255,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       api.register(portalRoutes);
       api.register(statisticsRoutes);
       api.register(attachmentRoutes, {
+        maxBytes: opts.attachmentMaxBytes ?? (Number(process.env.HOPTRACE_ATTACHMENT_MAX_BYTES) || undefined),
+      });
+      api.register(legalRoutes, {
         maxBytes: opts.attachmentMaxBytes ?? (Number(process.env.HOPTRACE_ATTACHMENT_MAX_BYTES) || undefined),
       });
     },

@@ -4,6 +4,8 @@ import {
   DEFAULT_REMINDER_SCHEDULE,
   DEFAULT_SESSION_IDLE_MINUTES,
   DEFAULT_AUDIT_HEAD_MINUTES,
+  DEFAULT_LEGAL_REMINDER_DAYS,
+  parseLegalReminderDays,
   DEFAULT_SESSION_MAX_HOURS,
   weakPasswordReason,
   generatePassword,
@@ -67,6 +69,8 @@ export interface ServerConfig {
   callRetentionDays?: number | undefined;
   /** How often the worker publishes the audit ledger's head (HOPTRACE_AUDIT_HEAD_MINUTES, default 60). */
   auditHeadMinutes?: number | undefined;
+  /** Days before a legal request's due date that staff are reminded (HOPTRACE_LEGAL_REMINDER_DAYS, default 7,2). */
+  legalReminderDays?: number[] | undefined;
   outboxLeaseMs?: number | undefined;
   /** How long an Idempotency-Key claim holds unrenewed (a request cut off by a crash frees its key after this). */
   idempotencyLeaseMs?: number | undefined;
@@ -309,6 +313,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       10_080,
       'a number of minutes',
     ),
+    legalReminderDays: parseLegalReminderDays(env.HOPTRACE_LEGAL_REMINDER_DAYS),
     outboxLeaseMs: env.HOPTRACE_OUTBOX_LEASE_MS ? Number(env.HOPTRACE_OUTBOX_LEASE_MS) : undefined,
     outboxRetryBaseMs: env.HOPTRACE_OUTBOX_RETRY_MS ? Number(env.HOPTRACE_OUTBOX_RETRY_MS) : undefined,
     idempotencyLeaseMs: intFromEnv(
@@ -429,6 +434,7 @@ async function serve(
     shaken: { verifier, signerHops: cfg.shakenSignerHops ?? 'auto' },
     callRetentionDays: cfg.callRetentionDays ?? 0,
     auditHeadMinutes: cfg.auditHeadMinutes ?? DEFAULT_AUDIT_HEAD_MINUTES,
+    legalReminderDays: cfg.legalReminderDays ?? [...DEFAULT_LEGAL_REMINDER_DAYS],
     observer: metrics.observer,
     ...(cfg.auth ? { auth: cfg.auth } : {}),
   };

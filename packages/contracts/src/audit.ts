@@ -19,6 +19,8 @@ export const AUDIT_SUBJECT_TYPES = [
   'statistics',
   'evidence_key',
   'ledger',
+  'legal_request',
+  'provider_letter',
   'none',
 ] as const;
 export const ZAuditSubjectType = z.enum(AUDIT_SUBJECT_TYPES);

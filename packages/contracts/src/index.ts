@@ -16,3 +16,4 @@ export * from './text';
 export * from './audit';
 export * from './statistics';
 export * from './evidence';
+export * from './legal';

@@ -19,6 +19,8 @@ export interface CoreSettings {
   auth?: AuthSettings;
   /** HOPTRACE_AUDIT_HEAD_MINUTES: how often the worker publishes the audit ledger's head (default 60). */
   auditHeadMinutes?: number;
+  /** HOPTRACE_LEGAL_REMINDER_DAYS: days before a legal request's due date that staff are reminded (default 7,2). */
+  legalReminderDays?: number[];
 }
 
 /**

@@ -51,3 +51,5 @@ export * from './queries/statistics';
 export * from './commands/publishStatistics';
 export * from './reports/annualReport';
 export * from './evidence/index';
+export * from './commands/legal';
+export * from './commands/letters';

@@ -29,3 +29,4 @@ export * from './errorLog';
 export * from './repos/audit';
 export * from './repos/statistics';
 export * from './repos/evidence';
+export * from './repos/legal';

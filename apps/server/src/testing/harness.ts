@@ -144,6 +144,9 @@ const COUNTED_TABLES = [
   'users',
   'apiKeys',
   'auditLedger',
+  'legalRequests',
+  'providerLetters',
+  'evidencePackages',
 ] as const satisfies ReadonlyArray<keyof typeof schema>;
 type CountedTable = (typeof COUNTED_TABLES)[number];
 

@@ -1,4 +1,4 @@
-import { hopLinkUrl, renderHopEmail, renderStaffEmail, type Clock, type EmailPayload } from '@hoptrace/core';
+import { hopLinkUrl, renderHopEmail, renderLegalReminderEmail, renderStaffEmail, type Clock, type EmailPayload } from '@hoptrace/core';
 import {
   claimOutbox,
   findWebhookEndpoint,
@@ -44,6 +44,8 @@ export function backoffMs(attempt: number, random: () => number = Math.random, f
 }
 
 function renderEmail(row: OutboxRow, publicUrl: string) {
+  if (row.topic === 'legal.reminder')
+    return renderLegalReminderEmail(row.payload as Parameters<typeof renderLegalReminderEmail>[0], publicUrl);
   if (row.topic === 'traceback.non_responsive')
     return renderStaffEmail(row.payload as Parameters<typeof renderStaffEmail>[0], publicUrl);
   const payload = row.payload as unknown as EmailPayload;

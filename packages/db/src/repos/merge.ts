@@ -9,7 +9,7 @@ import {
   tracebackShaken,
   tracebacks,
   users,
-  webhookEndpoints,
+  webhookEndpoints, providerLetters,
 } from '../schema';
 import type { ProviderRow } from './providers';
 
@@ -138,6 +138,8 @@ export async function moveProviderReferences(
     .set({ providerId: into })
     .where(eq(outbox.providerId, from))
     .returning({ id: outbox.id });
+  // Cease-and-desist letters follow the provider they were sent to (decision 0029).
+  await tx.update(providerLetters).set({ providerId: into }).where(eq(providerLetters.providerId, from));
 
   return {
     hops: count(hopRows),
