@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../client';
 import { legalRequests, providerLetters, users } from '../schema';
 import { rowsOf } from './detection';
@@ -11,8 +11,8 @@ export type ProviderLetterRow = typeof providerLetters.$inferSelect;
 export type ProviderLetterInsert = typeof providerLetters.$inferInsert;
 export type ProviderLetterMeta = Omit<ProviderLetterRow, 'documentData'>;
 
-const { documentData: _data, ...LEGAL_META } = legalRequests._.columns;
-const { documentData: _letterData, ...LETTER_META } = providerLetters._.columns;
+const { documentData: _data, ...LEGAL_META } = getTableColumns(legalRequests);
+const { documentData: _letterData, ...LETTER_META } = getTableColumns(providerLetters);
 
 export async function insertLegalRequest(db: Executor, row: LegalRequestInsert): Promise<LegalRequestMeta> {
   const [created] = await db.insert(legalRequests).values(row).returning(LEGAL_META);
