@@ -108,7 +108,9 @@ describe('legal process register', () => {
     expectProblem(await upload(h.analyst, req.id, Buffer.from('not a pdf at all')), 415);
     expectProblem(await upload(h.analyst, req.id, Buffer.concat([pdf(), Buffer.alloc(MAX)])), 413);
     expect(await h.counts()).toEqual(before);
-    expect((await h.analyst.get(`/api/v1/legal-requests/${req.id}`)).json<TLegalRequest>().document).toBeNull();
+    expect(
+      (await h.analyst.get(`/api/v1/legal-requests/${req.id}`)).json<TLegalRequest>().document,
+    ).toBeNull();
 
     const bytes = pdf();
     const res = await upload(h.analyst, req.id, bytes);
@@ -199,7 +201,10 @@ describe('legal process register', () => {
     expectProblem(await h.analyst.patch(`/api/v1/legal-requests/${req.id}`, { status: 'responded' }), 400, [
       'status',
     ]);
-    const audit = await h.db.select().from(schema.auditLedger).where(eq(schema.auditLedger.subjectId, req.id));
+    const audit = await h.db
+      .select()
+      .from(schema.auditLedger)
+      .where(eq(schema.auditLedger.subjectId, req.id));
     expect(audit.map((a) => a.action)).toEqual([
       'legal_request.created',
       'legal_request.gathered',
@@ -209,8 +214,9 @@ describe('legal process register', () => {
   });
 
   it('lists by due date, overdue requests marked, and updates fields', async () => {
-    const late = (await create({ ...REQUEST, number: 'LATE-1', receivedOn: '2026-10-01', dueOn: '2026-10-15' }))
-      .json<TLegalRequest>();
+    const late = (
+      await create({ ...REQUEST, number: 'LATE-1', receivedOn: '2026-10-01', dueOn: '2026-10-15' })
+    ).json<TLegalRequest>();
     const list = (await h.analyst.get('/api/v1/legal-requests')).json<TLegalRequestList>().items;
     expect(list[0]!.id).toBe(late.id);
     expect(list[0]).toMatchObject({ overdue: true, daysLeft: -18 });
@@ -220,9 +226,9 @@ describe('legal process register', () => {
     expectProblem(await h.analyst.patch(`/api/v1/legal-requests/${late.id}`, { dueOn: '2026-09-01' }), 400, [
       'dueOn',
     ]);
-    expect((await h.analyst.patch(`/api/v1/legal-requests/${late.id}`, { status: 'closed' })).statusCode).toBe(
-      200,
-    );
+    expect(
+      (await h.analyst.patch(`/api/v1/legal-requests/${late.id}`, { status: 'closed' })).statusCode,
+    ).toBe(200);
   });
 
   it('reminds every admin and analyst N days before the due date, once each, through the outbox', async () => {
@@ -266,7 +272,9 @@ describe('legal process register', () => {
       all.filter((r) => r.receivedOn.startsWith('2026-10')).length,
     );
     expect(stats.months.find((m) => m.month === '2026-10')?.legalRequests).toBe(1);
-    const y2025 = (await h.anonymous({ method: 'GET', url: '/api/v1/public/statistics?year=2025' })).json<TPublicStatistics>();
+    const y2025 = (
+      await h.anonymous({ method: 'GET', url: '/api/v1/public/statistics?year=2025' })
+    ).json<TPublicStatistics>();
     expect(y2025.legalRequests).toBe(0);
   });
 });
@@ -316,7 +324,9 @@ describe('cease-and-desist letters', () => {
     expect(early.hops[0]!.letters).toEqual([]);
     const late = await h.openTraceback(p1.id, { call: { ...CALL, startedAt: '2026-11-05T09:00:00Z' } });
     const view = (await h.analyst.get(`/api/v1/tracebacks/${late.id}`)).json<TTraceback>();
-    expect(view.hops[0]!.letters).toEqual([expect.objectContaining({ issuer: 'FCC', issuedOn: '2026-11-05' })]);
+    expect(view.hops[0]!.letters).toEqual([
+      expect.objectContaining({ issuer: 'FCC', issuedOn: '2026-11-05' }),
+    ]);
     // Another provider's hops carry nothing of it.
     const other = (await h.analyst.get(`/api/v1/tracebacks/${tbC.id}`)).json<TTraceback>();
     expect(other.hops[0]!.letters).toEqual([]);

@@ -112,13 +112,13 @@ export const ZLegalRequest = z.object({
   }),
   status: ZLegalStatus,
   notes: z.string().nullable(),
-  document: z.object({ name: z.string(), size: z.number().int(), sha256: z.string(), url: z.string() }).nullable(),
+  document: z
+    .object({ name: z.string(), size: z.number().int(), sha256: z.string(), url: z.string() })
+    .nullable(),
   gathered: z.object({ tracebackIds: z.array(ZUuid), at: ZIsoDateTime.nullable() }),
   packageId: ZUuid.nullable(),
   packageUrl: z.string().nullable(),
-  response: z
-    .object({ at: ZIsoDateTime, method: z.string(), note: z.string().nullable() })
-    .nullable(),
+  response: z.object({ at: ZIsoDateTime, method: z.string(), note: z.string().nullable() }).nullable(),
   createdAt: ZIsoDateTime,
   updatedAt: ZIsoDateTime,
 });
@@ -134,7 +134,10 @@ export const ZLetterCreate = z
     issuer: z.enum(LETTER_ISSUERS),
     issuedOn: ZDay,
     responseDueOn: ZDay.optional(),
-    url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
     summary: ZText(5000),
   })
   .strict()

@@ -1210,10 +1210,7 @@ export const legalRequests = pgTable(
       'legal_requests_status_check',
       sql`${t.status} in ('received', 'gathering', 'responded', 'closed')`,
     ),
-    check(
-      'legal_requests_document_check',
-      sql`(${t.documentData} is null) = (${t.documentSha256} is null)`,
-    ),
+    check('legal_requests_document_check', sql`(${t.documentData} is null) = (${t.documentSha256} is null)`),
     index('legal_requests_due_idx').on(t.dueOn, t.id),
     index('legal_requests_received_idx').on(t.receivedOn),
   ],

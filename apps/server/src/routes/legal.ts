@@ -102,7 +102,8 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     {
       schema: {
         tags,
-        summary: 'Change a legal request: agency, number, due date, scope, status (not responded), notes (staff)',
+        summary:
+          'Change a legal request: agency, number, due date, scope, status (not responded), notes (staff)',
         security: bearer,
         params: ZIdParams,
         body: ZLegalRequestPatch,
@@ -195,7 +196,8 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     {
       schema: {
         tags,
-        summary: 'Confirm the tracebacks the response covers (each among the matches); status becomes gathering (staff)',
+        summary:
+          'Confirm the tracebacks the response covers (each among the matches); status becomes gathering (staff)',
         security: bearer,
         params: ZIdParams,
         body: ZLegalGather,

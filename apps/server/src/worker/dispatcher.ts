@@ -1,4 +1,11 @@
-import { hopLinkUrl, renderHopEmail, renderLegalReminderEmail, renderStaffEmail, type Clock, type EmailPayload } from '@hoptrace/core';
+import {
+  hopLinkUrl,
+  renderHopEmail,
+  renderLegalReminderEmail,
+  renderStaffEmail,
+  type Clock,
+  type EmailPayload,
+} from '@hoptrace/core';
 import {
   claimOutbox,
   findWebhookEndpoint,

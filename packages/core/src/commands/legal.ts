@@ -174,7 +174,8 @@ export async function attachLegalDocument(
   guard(ctx);
   const fileName = cleanFileName(ctx.fileName);
   if (!fileName) throw InvalidInputError.field('name', 'must be a file name of 1 to 200 characters');
-  if (ctx.data.length === 0) throw InvalidInputError.field('(body)', 'is empty; send the PDF file as the body');
+  if (ctx.data.length === 0)
+    throw InvalidInputError.field('(body)', 'is empty; send the PDF file as the body');
   if (!isPdf(ctx.data)) throw new NotPdfError();
   return ctx.db.transaction(async (tx) => {
     const row = await locked({ ...ctx, db: tx }, ctx.id);
@@ -237,16 +238,23 @@ export async function gatherLegalRequest(
   guard(ctx);
   const ids = [...new Set(ctx.input.tracebackIds)];
   if (ids.length > MAX_TRACEBACKS_PER_PACKAGE)
-    throw InvalidInputError.field('tracebackIds', `must name at most ${MAX_TRACEBACKS_PER_PACKAGE} tracebacks`);
+    throw InvalidInputError.field(
+      'tracebackIds',
+      `must name at most ${MAX_TRACEBACKS_PER_PACKAGE} tracebacks`,
+    );
   return ctx.db.transaction(async (tx) => {
     const row = await locked({ ...ctx, db: tx }, ctx.id);
-    if (!OPEN.has(row.status)) throw new ConflictError(`the request is ${row.status}; its set can no longer change`);
+    if (!OPEN.has(row.status))
+      throw new ConflictError(`the request is ${row.status}; its set can no longer change`);
     const matches = new Set(
       (await tracebacksMatchingScope(tx, row.scope, MAX_LEGAL_MATCHES * 4)).map((t) => t.id),
     );
     const outside = ctx.input.tracebackIds.findIndex((id) => !matches.has(id));
     if (outside >= 0)
-      throw InvalidInputError.field(`tracebackIds.${outside}`, "is not among the tracebacks the request's scope matches");
+      throw InvalidInputError.field(
+        `tracebackIds.${outside}`,
+        "is not among the tracebacks the request's scope matches",
+      );
     const now = ctx.clock.now();
     const updated = await updateLegalRequest(tx, row.id, {
       gatheredTracebackIds: ids,
@@ -335,7 +343,9 @@ export function parseLegalReminderDays(raw: string | undefined): number[] {
   if (raw === undefined || raw.trim() === '') return [...DEFAULT_LEGAL_REMINDER_DAYS];
   const days = raw.split(',').map((s) => s.trim());
   if (days.some((d) => !/^\d{1,3}$/.test(d) || Number(d) > 365))
-    throw new Error('HOPTRACE_LEGAL_REMINDER_DAYS must be whole days from 0 to 365, separated by commas (e.g. 7,2)');
+    throw new Error(
+      'HOPTRACE_LEGAL_REMINDER_DAYS must be whole days from 0 to 365, separated by commas (e.g. 7,2)',
+    );
   return [...new Set(days.map(Number))].sort((a, b) => b - a);
 }
 

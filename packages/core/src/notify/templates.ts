@@ -279,7 +279,8 @@ export function renderLegalReminderEmail(
   publicUrl: string,
 ): RenderedEmail {
   const url = `${publicUrl.replace(/\/$/, '')}/legal-requests/${p.legalRequestId}`;
-  const what = p.kind === 'cid' ? 'Civil investigative demand' : p.kind === 'subpoena' ? 'Subpoena' : 'Legal request';
+  const what =
+    p.kind === 'cid' ? 'Civil investigative demand' : p.kind === 'subpoena' ? 'Subpoena' : 'Legal request';
   const when = p.daysLeft === 0 ? 'today' : p.daysLeft === 1 ? 'tomorrow' : `in ${p.daysLeft} days`;
   const subject = `Due ${when}: ${what} ${p.number} from ${p.issuingAgency} (${p.dueOn})`;
   const lines = [

@@ -94,7 +94,10 @@ export async function getTraceback(ctx: CommandContext & { tracebackId: string }
     hops.map((h) => h.providerId),
     t.callStartedAt,
   );
-  const flagged = { ...view, hops: view.hops.map((h) => ({ ...h, letters: letters.get(h.providerId) ?? [] })) };
+  const flagged = {
+    ...view,
+    hops: view.hops.map((h) => ({ ...h, letters: letters.get(h.providerId) ?? [] })),
+  };
   // Without an RMD import there is nothing to say about a hop's provider; with one, say it per hop.
   if ((await countRmdImports(db)) === 0) return flagged;
   const rmd = await rmdFilingsOfProviders(

@@ -127,19 +127,19 @@ export async function tracebacksMatchingScope(
   scope: LegalScopeQuery,
   limit: number,
 ): Promise<LegalMatchRow[]> {
-  const uuidArray = (ids: string[]) => sql`ARRAY[${sql.join(
-    ids.map((i) => sql`${i}`),
-    sql`, `,
-  )}]::uuid[]`;
-  const textArray = (xs: string[]) => sql`ARRAY[${sql.join(
-    xs.map((i) => sql`${i}`),
-    sql`, `,
-  )}]::text[]`;
+  const uuidArray = (ids: string[]) =>
+    sql`ARRAY[${sql.join(
+      ids.map((i) => sql`${i}`),
+      sql`, `,
+    )}]::uuid[]`;
+  const textArray = (xs: string[]) =>
+    sql`ARRAY[${sql.join(
+      xs.map((i) => sql`${i}`),
+      sql`, `,
+    )}]::text[]`;
   const range = [
     scope.from ? sql`t.call_started_at >= ${scope.from}::date::timestamp AT TIME ZONE 'UTC'` : sql`true`,
-    scope.to
-      ? sql`t.call_started_at < (${scope.to}::date + 1)::timestamp AT TIME ZONE 'UTC'`
-      : sql`true`,
+    scope.to ? sql`t.call_started_at < (${scope.to}::date + 1)::timestamp AT TIME ZONE 'UTC'` : sql`true`,
   ];
   const criteria = [];
   if (scope.numbers.length)

@@ -9,7 +9,8 @@ import {
   tracebackShaken,
   tracebacks,
   users,
-  webhookEndpoints, providerLetters,
+  webhookEndpoints,
+  providerLetters,
 } from '../schema';
 import type { ProviderRow } from './providers';
 
