@@ -40,6 +40,7 @@ import notificationRoutes from './routes/notifications';
 import referralRoutes from './routes/referrals';
 import evidenceRoutes from './routes/evidence';
 import agencyRoutes from './routes/agencies';
+import legalRoutes from './routes/legal';
 import shakenRoutes from './routes/shaken';
 import statisticsRoutes from './routes/statistics';
 import tracebackRoutes from './routes/tracebacks';
@@ -258,6 +259,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       api.register(statisticsRoutes);
       api.register(scorecardRoutes);
       api.register(attachmentRoutes, {
+        maxBytes: opts.attachmentMaxBytes ?? (Number(process.env.HOPTRACE_ATTACHMENT_MAX_BYTES) || undefined),
+      });
+      api.register(legalRoutes, {
         maxBytes: opts.attachmentMaxBytes ?? (Number(process.env.HOPTRACE_ATTACHMENT_MAX_BYTES) || undefined),
       });
     },

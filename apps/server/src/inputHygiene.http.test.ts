@@ -173,7 +173,7 @@ const BASES: Record<string, Json[]> = {
 /** Fields whose documented rule is to drop control characters, NUL included: cleaned, not refused. */
 const CLEANED = ['POST /api/v1/campaigns/{id}/trace-forward note', 'POST /api/v1/calls '];
 /** Text fields whose content the schema checks (a time zone, a phone number): refused by that check. */
-const CHECKED_TEXT = new Set(['timezone', 'callingNumber', 'calledNumber', 'number']);
+const CHECKED_TEXT = new Set(['timezone', 'callingNumber', 'calledNumber', 'number', 'numbers']);
 /** Query parameters a route needs to get as far as its body. */
 const QUERY: Record<string, string> = { 'POST /api/v1/calls': '?source=hygiene-feed' };
 
@@ -250,7 +250,8 @@ function probes(char: string, expected: string | null): Probe[] {
       for (const { path, free } of stringPaths(base, b)) {
         const field = path.join('.') || '(body)';
         const cleaned = CLEANED.some((c) => `${key} ${field}`.startsWith(c));
-        const checked = CHECKED_TEXT.has(path.at(-1) ?? '');
+        // An item of a list (`numbers.0`) is checked by the list's name.
+        const checked = CHECKED_TEXT.has(path.findLast((p) => !/^\d+$/.test(p)) ?? '');
         out.push({
           label: `${key} body ${field}`,
           request: {

@@ -5,6 +5,8 @@ import {
   DEFAULT_URGENT_HOURS,
   DEFAULT_SESSION_IDLE_MINUTES,
   DEFAULT_AUDIT_HEAD_MINUTES,
+  DEFAULT_LEGAL_REMINDER_DAYS,
+  parseLegalReminderDays,
   DEFAULT_SESSION_MAX_HOURS,
   weakPasswordReason,
   generatePassword,
@@ -70,6 +72,8 @@ export interface ServerConfig {
   auditHeadMinutes?: number | undefined;
   /** An urgent agency request's hops are due this many hours after they are asked, any hour (HOPTRACE_URGENT_HOURS). */
   urgentHours?: number | undefined;
+  /** Days before a legal request's due date that staff are reminded (HOPTRACE_LEGAL_REMINDER_DAYS, default 7,2). */
+  legalReminderDays?: number[] | undefined;
   outboxLeaseMs?: number | undefined;
   /** How long an Idempotency-Key claim holds unrenewed (a request cut off by a crash frees its key after this). */
   idempotencyLeaseMs?: number | undefined;
@@ -324,6 +328,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       'a number of minutes',
     ),
     urgentHours: urgentHoursFromEnv(env),
+    legalReminderDays: parseLegalReminderDays(env.HOPTRACE_LEGAL_REMINDER_DAYS),
     outboxLeaseMs: env.HOPTRACE_OUTBOX_LEASE_MS ? Number(env.HOPTRACE_OUTBOX_LEASE_MS) : undefined,
     outboxRetryBaseMs: env.HOPTRACE_OUTBOX_RETRY_MS ? Number(env.HOPTRACE_OUTBOX_RETRY_MS) : undefined,
     idempotencyLeaseMs: intFromEnv(
@@ -445,6 +450,7 @@ async function serve(
     callRetentionDays: cfg.callRetentionDays ?? 0,
     auditHeadMinutes: cfg.auditHeadMinutes ?? DEFAULT_AUDIT_HEAD_MINUTES,
     urgentHours: cfg.urgentHours ?? DEFAULT_URGENT_HOURS,
+    legalReminderDays: cfg.legalReminderDays ?? [...DEFAULT_LEGAL_REMINDER_DAYS],
     observer: metrics.observer,
     ...(cfg.auth ? { auth: cfg.auth } : {}),
   };

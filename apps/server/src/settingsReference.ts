@@ -226,6 +226,12 @@ export const SETTINGS: readonly SettingDoc[] = [
       "how often the worker publishes the audit ledger's head when it moved (in the log, and at `/api/v1/public/audit-head`); 1 to 10080",
   },
   {
+    name: 'HOPTRACE_LEGAL_REMINDER_DAYS',
+    default: '`7,2`',
+    meaning:
+      "days before a subpoena's or CID's due date that the worker emails admins and analysts (whole days, comma-separated)",
+  },
+  {
     name: 'HOPTRACE_API_KEY',
     default: '—',
     meaning: "`hoptrace agent`: the API key of one of the provider's users (`--api-key` overrides)",

@@ -21,6 +21,8 @@ export const AUDIT_SUBJECT_TYPES = [
   'traceback_request',
   'evidence_key',
   'ledger',
+  'legal_request',
+  'provider_letter',
   'none',
 ] as const;
 export const ZAuditSubjectType = z.enum(AUDIT_SUBJECT_TYPES);

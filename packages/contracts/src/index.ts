@@ -18,3 +18,4 @@ export * from './audit';
 export * from './statistics';
 export * from './evidence';
 export * from './cooperation';
+export * from './legal';

@@ -3,6 +3,7 @@ import { ZIsoDateTime, ZPageQuery, ZUuid } from './common';
 import { ZPhoneNumber } from './phone';
 import { ZCountry } from './providers';
 import { ZHopRmd } from './rmd';
+import { ZHopLetterFlag } from './legal';
 import { ZSignerRequest, ZTracebackShaken } from './shaken';
 import { storableText } from './text';
 
@@ -198,6 +199,11 @@ export const ZHopSummary = z.object({
   answer: ZAnswerOut.nullable(),
   /** The provider's RMD standing at the time of the call; present once an RMD export has been imported. */
   rmd: ZHopRmd.optional(),
+  /**
+   * Cease-and-desist letters (FCC, FTC) to the hop's provider dated on or before the call (decision 0029):
+   * a red flag; present (possibly empty) in the traceback view.
+   */
+  letters: z.array(ZHopLetterFlag).optional(),
   /** PDFs attached to the hop; present when the caller may read them. */
   attachments: z.array(ZAttachment).optional(),
 });

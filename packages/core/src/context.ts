@@ -21,6 +21,8 @@ export interface CoreSettings {
   auditHeadMinutes?: number;
   /** HOPTRACE_URGENT_HOURS (default 4): an urgent agency request's hops are due this long after they are asked, any hour. */
   urgentHours?: number;
+  /** HOPTRACE_LEGAL_REMINDER_DAYS: days before a legal request's due date that staff are reminded (default 7,2). */
+  legalReminderDays?: number[];
 }
 
 export const DEFAULT_URGENT_HOURS = 4;

@@ -56,3 +56,5 @@ export * from './evidence/index';
 export * from './cooperation/policy';
 export * from './queries/scorecards';
 export * from './commands/determinations';
+export * from './commands/legal';
+export * from './commands/letters';

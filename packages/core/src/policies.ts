@@ -101,6 +101,12 @@ export const policy = {
   readUpstreams: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),
   /** RMD imports and the matches they propose: admins (and the CLI's system actor). */
   importRmd: (a: Actor) => a.role === 'admin' || a.role === 'system',
+  /** The legal process register (subpoenas, CIDs): admins and analysts only; everyone else gets 404. */
+  manageLegalRequests: (a: Actor) => isStaff(a),
+  /** Recording a cease-and-desist letter against a provider: staff. */
+  recordLetters: (a: Actor) => isStaff(a),
+  /** A provider's cease-and-desist letters: staff, and the provider's own users. */
+  readLetters: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),
   /** The DNO list is kept by consortium staff. */
   manageDno: (a: Actor) => isStaff(a),
   /** DNO subscribers are providers' networks: staff and provider users (not a one-hop link) read the list. */

@@ -32,3 +32,4 @@ export * from './repos/audit';
 export * from './repos/statistics';
 export * from './repos/evidence';
 export * from './repos/scorecards';
+export * from './repos/legal';

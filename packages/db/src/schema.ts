@@ -5,6 +5,7 @@ import {
   boolean,
   check,
   customType,
+  date,
   doublePrecision,
   index,
   integer,
@@ -1327,4 +1328,90 @@ export const requestAttachments = pgTable(
     uploadedAt: ts('uploaded_at').notNull(),
   },
   (t) => [index('request_attachments_request_idx').on(t.requestId)],
+);
+
+/** What a legal request asks for: explicit tracebacks, numbers (E.164), a call date range, campaigns. */
+export interface LegalScopeRow {
+  tracebackIds: string[];
+  numbers: string[];
+  from: string | null;
+  to: string | null;
+  campaignIds: string[];
+}
+
+/**
+ * The legal process register (decision 0029): subpoenas and civil investigative demands received by the
+ * consortium. The issuing agency is its name as text, in one column (linked to the agencies directory
+ * later). Dates are calendar dates (`received_on` counts it in the public statistics, `due_on` drives the
+ * reminders). The document is the PDF as received, with its SHA-256. Staff confirm the tracebacks that
+ * match the scope (`gathered_traceback_ids`), answer with an evidence package and record the response.
+ */
+export const legalRequests = pgTable(
+  'legal_requests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind', { enum: ['subpoena', 'cid', 'other'] }).notNull(),
+    issuingAgency: text('issuing_agency').notNull(),
+    number: text('number').notNull(),
+    receivedOn: date('received_on', { mode: 'string' }).notNull(),
+    dueOn: date('due_on', { mode: 'string' }).notNull(),
+    scope: jsonb('scope').$type<LegalScopeRow>().notNull(),
+    status: text('status', { enum: ['received', 'gathering', 'responded', 'closed'] }).notNull(),
+    notes: text('notes'),
+    documentName: text('document_name'),
+    documentSha256: text('document_sha256'),
+    documentSize: integer('document_size'),
+    documentData: bytea('document_data'),
+    gatheredTracebackIds: uuid('gathered_traceback_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
+    gatheredAt: ts('gathered_at'),
+    packageId: uuid('package_id').references(() => evidencePackages.id),
+    respondedAt: ts('responded_at'),
+    responseMethod: text('response_method'),
+    responseNote: text('response_note'),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    check('legal_requests_kind_check', sql`${t.kind} in ('subpoena', 'cid', 'other')`),
+    check(
+      'legal_requests_status_check',
+      sql`${t.status} in ('received', 'gathering', 'responded', 'closed')`,
+    ),
+    check('legal_requests_document_check', sql`(${t.documentData} is null) = (${t.documentSha256} is null)`),
+    index('legal_requests_due_idx').on(t.dueOn, t.id),
+    index('legal_requests_received_idx').on(t.receivedOn),
+  ],
+);
+
+/**
+ * Cease-and-desist letters from the FCC or the FTC against a provider (decision 0029): its hops carry a
+ * red flag from `issued_on` on. A link or a PDF (with its SHA-256). Append-only in practice: no route
+ * changes one.
+ */
+export const providerLetters = pgTable(
+  'provider_letters',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    providerId: uuid('provider_id')
+      .notNull()
+      .references(() => providers.id),
+    issuer: text('issuer', { enum: ['FCC', 'FTC'] }).notNull(),
+    issuedOn: date('issued_on', { mode: 'string' }).notNull(),
+    responseDueOn: date('response_due_on', { mode: 'string' }),
+    url: text('url'),
+    summary: text('summary').notNull(),
+    documentName: text('document_name'),
+    documentSha256: text('document_sha256'),
+    documentData: bytea('document_data'),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    check('provider_letters_issuer_check', sql`${t.issuer} in ('FCC', 'FTC')`),
+    index('provider_letters_provider_idx').on(t.providerId, t.issuedOn),
+  ],
 );

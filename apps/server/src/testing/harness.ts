@@ -165,6 +165,9 @@ const COUNTED_TABLES = [
   'tracebackRequests',
   'requestAttachments',
   'outbox',
+  'legalRequests',
+  'providerLetters',
+  'evidencePackages',
 ] as const satisfies ReadonlyArray<keyof typeof schema>;
 type CountedTable = (typeof COUNTED_TABLES)[number];
 

@@ -2,6 +2,7 @@ import {
   hopLinkUrl,
   renderHopEmail,
   renderReferralEmail,
+  renderLegalReminderEmail,
   renderStaffEmail,
   type Clock,
   type EmailPayload,
@@ -51,6 +52,8 @@ export function backoffMs(attempt: number, random: () => number = Math.random, f
 }
 
 function renderEmail(row: OutboxRow, publicUrl: string) {
+  if (row.topic === 'legal.reminder')
+    return renderLegalReminderEmail(row.payload as Parameters<typeof renderLegalReminderEmail>[0], publicUrl);
   if (row.topic === 'traceback.non_responsive')
     return renderStaffEmail(row.payload as Parameters<typeof renderStaffEmail>[0], publicUrl);
   if (row.topic === 'referral.sent')

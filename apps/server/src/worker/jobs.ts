@@ -1,5 +1,7 @@
 import {
   autoOpenScheduled,
+  DEFAULT_LEGAL_REMINDER_DAYS,
+  sendLegalReminders,
   DEFAULT_AUDIT_HEAD_MINUTES,
   publishAuditHeadIfDue,
   refreshScorecardsIfStale,
@@ -120,6 +122,18 @@ export const JOBS: readonly JobDefinition[] = [
       ctx.log?.('audit ledger head published', { seq: head.seq, hash: head.hash });
       return 1;
     },
+  },
+  {
+    id: 'legal.reminders',
+    everyMs: 300_000,
+    // Emails to admins and analysts N days before a subpoena's or CID's due date (decision 0029); each
+    // reminder once, by its dedupe key, however often this runs and in however many workers.
+    run: (ctx) =>
+      sendLegalReminders({
+        db: ctx.db,
+        clock: ctx.clock,
+        days: ctx.settings?.legalReminderDays ?? DEFAULT_LEGAL_REMINDER_DAYS,
+      }),
   },
   {
     id: 'outbox.dispatch',

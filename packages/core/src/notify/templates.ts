@@ -300,3 +300,33 @@ export function renderReferralEmail(p: ReferralPayload, publicUrl: string): Rend
       .join('')}</body></html>`,
   };
 }
+
+/** A reminder to staff that a subpoena or CID is due soon (decision 0029); names no customer detail. */
+export function renderLegalReminderEmail(
+  p: {
+    legalRequestId: string;
+    kind: string;
+    issuingAgency: string;
+    number: string;
+    dueOn: string;
+    daysLeft: number;
+  },
+  publicUrl: string,
+): RenderedEmail {
+  const url = `${publicUrl.replace(/\/$/, '')}/legal-requests/${p.legalRequestId}`;
+  const what =
+    p.kind === 'cid' ? 'Civil investigative demand' : p.kind === 'subpoena' ? 'Subpoena' : 'Legal request';
+  const when = p.daysLeft === 0 ? 'today' : p.daysLeft === 1 ? 'tomorrow' : `in ${p.daysLeft} days`;
+  const subject = `Due ${when}: ${what} ${p.number} from ${p.issuingAgency} (${p.dueOn})`;
+  const lines = [
+    `${what} ${p.number} from ${p.issuingAgency} is due ${when}, on ${p.dueOn}.`,
+    'Gather the tracebacks it covers, build the evidence package and record the response.',
+    '',
+    `Legal request: ${url}`,
+  ];
+  return {
+    subject,
+    text: lines.join('\n'),
+    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif">${lines.map((l) => (l ? `<p>${esc(l)}</p>` : '')).join('')}</body></html>`,
+  };
+}

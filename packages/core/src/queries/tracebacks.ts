@@ -28,6 +28,7 @@ import { policy } from '../policies';
 import { decideAnswer, MAIN_LINE, SIGNER_LINE } from '../workflow';
 import { presentAnswer, presentTraceback, tracebackPermissions } from './present';
 import { hopRmdAt } from './rmd';
+import { lettersAtCall } from '../commands/letters';
 import { presentTracebackShaken, signerRequestsOf } from '../shaken/queries';
 
 async function namesOf(ctx: CommandContext, ids: string[]): Promise<Map<string, string>> {
@@ -87,15 +88,25 @@ export async function getTraceback(ctx: CommandContext & { tracebackId: string }
     ...(shaken ? { shaken } : {}),
     evidence: { can: { build: policy.evidencePackage(actor, referred) } },
   };
+  // Cease-and-desist letters to a hop's provider dated on or before the call are a red flag on the hop.
+  const letters = await lettersAtCall(
+    db,
+    hops.map((h) => h.providerId),
+    t.callStartedAt,
+  );
+  const flagged = {
+    ...view,
+    hops: view.hops.map((h) => ({ ...h, letters: letters.get(h.providerId) ?? [] })),
+  };
   // Without an RMD import there is nothing to say about a hop's provider; with one, say it per hop.
-  if ((await countRmdImports(db)) === 0) return view;
+  if ((await countRmdImports(db)) === 0) return flagged;
   const rmd = await rmdFilingsOfProviders(
     db,
     hops.map((h) => h.providerId),
   );
   return {
-    ...view,
-    hops: view.hops.map((h) => ({ ...h, rmd: hopRmdAt(rmd.get(h.providerId), t.callStartedAt) })),
+    ...flagged,
+    hops: flagged.hops.map((h) => ({ ...h, rmd: hopRmdAt(rmd.get(h.providerId), t.callStartedAt) })),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   tracebacks,
   users,
   webhookEndpoints,
+  providerLetters,
 } from '../schema';
 import type { ProviderRow } from './providers';
 
@@ -144,6 +145,8 @@ export async function moveProviderReferences(
     .set({ providerId: into })
     .where(eq(outbox.providerId, from))
     .returning({ id: outbox.id });
+  // Cease-and-desist letters follow the provider they were sent to (decision 0029).
+  await tx.update(providerLetters).set({ providerId: into }).where(eq(providerLetters.providerId, from));
 
   return {
     hops: count(hopRows),

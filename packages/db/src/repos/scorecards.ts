@@ -44,7 +44,7 @@ export interface ScorecardDbRow {
   campaigns: number;
   originActions: number;
   warnedOrTerminated: number;
-  /** Refusals and letters have no table yet: 0 (decision 0027). */
+  /** Refusals have no answer kind yet: 0 (decision 0027). Letters: cease-and-desist letters on file (decision 0029). */
   refused: number;
   letters: number;
   rmd: 'filed' | 'removed' | 'absent' | 'unknown';
@@ -183,7 +183,7 @@ function scorecardSource(f: ScorecardFilter): SQL {
       ${levelOf(sql`coalesce(e.no_upstream, 0)`, p.noUpstreamNamed)},
       ${levelOf(sql`coalesce(e.as_origin, 0)`, p.origin)},
       ${levelOf(sql`coalesce(e.as_entry, 0)`, p.entryPoint)},
-      ${levelOf(sql`0`, p.letters)},
+      ${levelOf(sql`lt.n`, p.letters)},
       (case when r.any_import and f.id is null then ${p.rmdAbsent}::int
             when f.removed_at is not null then ${p.rmdRemoved}::int else 0 end))`;
   return sql`(
@@ -196,6 +196,7 @@ function scorecardSource(f: ScorecardFilter): SQL {
       coalesce(e.origin_actions, 0) as origin_actions, coalesce(e.warned_terminated, 0) as warned_terminated,
       (case when not r.any_import then 'unknown' when f.id is null then 'absent'
             when f.removed_at is not null then 'removed' else 'filed' end) as rmd,
+      lt.n as letters,
       ${level}::int as level,
       d.id as d_id, d.status as d_status, d.decision as d_decision, d.published as d_published,
       extract(epoch from d.decided_at)::float8 as d_decided_at,
@@ -206,6 +207,8 @@ function scorecardSource(f: ScorecardFilter): SQL {
     left join e on e.provider_id = p.id
     left join provider_rmd_links l on l.provider_id = p.id
     left join rmd_filings f on f.id = l.filing_id
+    left join lateral (
+      select count(*)::int as n from provider_letters pl where pl.provider_id = p.id) lt on true
     left join lateral (
       select d.id, d.status, d.decision, d.published, d.decided_at from cooperation_determinations d
       where d.provider_id = p.id order by d.seq desc limit 1) d on true
@@ -237,7 +240,7 @@ function toRow(r: Record<string, unknown>): ScorecardDbRow {
     originActions: n('origin_actions'),
     warnedOrTerminated: n('warned_terminated'),
     refused: 0,
-    letters: 0,
+    letters: n('letters'),
     rmd: r.rmd as ScorecardDbRow['rmd'],
     level: n('level') as Level,
     determination: refOf(r, 'd'),

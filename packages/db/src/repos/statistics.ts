@@ -2,6 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../client';
 import { publishedStatistics, users } from '../schema';
 import { rowsOf } from './detection';
+import { countLegalRequestsReceived } from './legal';
 
 /**
  * The ITG's key metrics, computed from the data (decision 0028). A traceback belongs to the period
@@ -152,12 +153,11 @@ export async function keyFiguresOfYear(db: Executor, year: number): Promise<Year
 }
 
 /**
- * Subpoenas and civil investigative demands received in [from, to). The legal-process register
- * (the enforcement desk's issue) has no table yet: until it does this counts 0, and its count goes
- * here, the one place every figure reads it from (decision 0028).
+ * Subpoenas and civil investigative demands received in [from, to): the legal process register's
+ * requests by their received date (decision 0029), the one place every figure reads it from (decision 0028).
  */
-export function countLegalRequests(_db: Executor, _from: Date, _to: Date): Promise<number> {
-  return Promise.resolve(0);
+export function countLegalRequests(db: Executor, from: Date, to: Date): Promise<number> {
+  return countLegalRequestsReceived(db, from, to);
 }
 
 export type PublishedStatisticsRow = typeof publishedStatistics.$inferSelect;
