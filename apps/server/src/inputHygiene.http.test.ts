@@ -175,7 +175,10 @@ const CLEANED = ['POST /api/v1/campaigns/{id}/trace-forward note', 'POST /api/v1
 /** Text fields whose content the schema checks (a time zone, a phone number): refused by that check. */
 const CHECKED_TEXT = new Set(['timezone', 'callingNumber', 'calledNumber', 'number', 'numbers']);
 /** Query parameters a route needs to get as far as its body. */
-const QUERY: Record<string, string> = { 'POST /api/v1/calls': '?source=hygiene-feed' };
+const QUERY: Record<string, string> = {
+  'POST /api/v1/calls': '?source=hygiene-feed',
+  'GET /api/v1/rmd/filings': '?q=link',
+};
 
 /** Every path to a string in a value, with whether its schema makes it free text (no enum, format or pattern). */
 function stringPaths(

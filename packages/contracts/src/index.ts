@@ -8,6 +8,7 @@ export * from './portal';
 export * from './notifications';
 export * from './dno';
 export * from './rmd';
+export * from './rmdFilers';
 export * from './shaken';
 export * from './referrals';
 export * from './agencies';

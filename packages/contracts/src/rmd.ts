@@ -15,6 +15,8 @@ export const ZProviderRmd = z.object({
     })
     .nullable(),
   removedAt: ZIsoDateTime.nullable(),
+  /** The business address as filed (absent from responses that did not look it up). */
+  businessAddress: z.string().nullable().optional(),
 });
 export type TProviderRmd = z.infer<typeof ZProviderRmd>;
 

@@ -107,6 +107,16 @@ export const policy = {
   recordLetters: (a: Actor) => isStaff(a),
   /** A provider's cease-and-desist letters: staff, and the provider's own users. */
   readLetters: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),
+  /**
+   * The RMD's filers (public FCC records): staff, and provider users naming an upstream (their users or a
+   * one-hop link); the filing's contact is for staff only (`readRmdContacts`).
+   */
+  searchRmdFilers: (a: Actor) => isStaff(a) || a.role === 'provider',
+  readRmdContacts: (a: Actor) => isStaff(a),
+  /** Adding a filer to the directory with its RMD link set: staff, as any new directory record. */
+  addProviderFromRmd: (a: Actor) => isStaff(a),
+  /** A provider's RMD changes: staff, and the provider's own users. */
+  readProviderRmdChanges: (a: Actor, providerId: string) => isStaff(a) || memberOf(a, providerId),
   /** The DNO list is kept by consortium staff. */
   manageDno: (a: Actor) => isStaff(a),
   /** DNO subscribers are providers' networks: staff and provider users (not a one-hop link) read the list. */

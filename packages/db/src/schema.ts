@@ -910,8 +910,17 @@ export const rmdFilings = pgTable(
     firstSeenAt: ts('first_seen_at').notNull(),
     lastSeenAt: ts('last_seen_at').notNull(),
     removedAt: ts('removed_at'),
+    /**
+     * Lower-cased business name, DBA and previous DBA names, FRNs and filing number in one string for
+     * typo-tolerant search of the filers (pg_trgm). Written by a trigger (decision 0030) on every insert and update.
+     */
+    searchText: text('search_text').notNull().default(''),
   },
-  (t) => [index('rmd_filings_filing_number_idx').on(t.filingNumber), index('rmd_filings_frn_idx').on(t.frn)],
+  (t) => [
+    index('rmd_filings_filing_number_idx').on(t.filingNumber),
+    index('rmd_filings_frn_idx').on(t.frn),
+    index('rmd_filings_search_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops')),
+  ],
 );
 
 /** What each import changed, per filing. */

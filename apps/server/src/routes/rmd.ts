@@ -1,7 +1,20 @@
-import { decideRmdMatch, importRmd, listRmdMatchProposals } from '@hoptrace/core';
+import {
+  createProviderFromRmdFiling,
+  decideRmdMatch,
+  importRmd,
+  listProviderRmdChanges,
+  listRmdMatchProposals,
+  presentProviderRow,
+  searchRmdFilers,
+} from '@hoptrace/core';
 import {
   ZIdParams,
+  ZProvider,
+  ZRmdChange,
   ZRmdDecision,
+  ZRmdFilerPage,
+  ZRmdFilingQuery,
+  ZRmdFilingToProvider,
   ZRmdImportQuery,
   ZRmdImportReport,
   ZRmdProposal,
@@ -108,6 +121,66 @@ export default function rmdRoutes(app: FastifyInstance) {
         ...ctxOf(app, request),
         proposalId: request.params.id,
         decision: request.body.decision,
+      }),
+  );
+
+  r.get(
+    '/rmd/filings',
+    {
+      schema: {
+        tags: ['rmd'],
+        summary:
+          "Search the RMD's filers by business name, DBA name, FRN or filing number, typos included (staff and providers); each says whether it is in the directory. The filing's contact is shown to staff only",
+        security: bearer,
+        querystring: ZRmdFilingQuery,
+        response: { 200: ZRmdFilerPage },
+      },
+    },
+    (request) => searchRmdFilers({ ...ctxOf(app, request), query: request.query }),
+  );
+
+  r.post(
+    '/rmd/filings/:id/provider',
+    {
+      schema: {
+        tags: ['rmd'],
+        summary:
+          "Add an RMD filer to the directory (staff): the record takes the filing's name, DBA names, FRN, filing number, country and contact, and is linked to the filing. 409 when the filing is already in the directory",
+        security: bearer,
+        params: ZIdParams,
+        body: ZRmdFilingToProvider,
+        response: { 201: ZProvider },
+      },
+    },
+    async (request, reply) => {
+      const ctx = ctxOf(app, request);
+      const row = await createProviderFromRmdFiling({
+        ...ctx,
+        filingId: request.params.id,
+        input: request.body ?? {},
+      });
+      return reply.code(201).send(await presentProviderRow(ctx, row));
+    },
+  );
+
+  r.get(
+    '/providers/:id/rmd-changes',
+    {
+      schema: {
+        tags: ['rmd'],
+        summary:
+          "What RMD imports changed in the provider's linked filing (added, changed fields, removed), newest first (staff and the provider's own users)",
+        security: bearer,
+        params: ZIdParams,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        response: { 200: z.object({ items: z.array(ZRmdChange) }) },
+      },
+    },
+    (request) =>
+      listProviderRmdChanges({
+        ...ctxOf(app, request),
+        providerId: request.params.id,
+        limit: request.query.limit,
       }),
   );
 }

@@ -25,6 +25,8 @@ import type {
   TReferralList,
   TAgencyList,
   TTracebackRequestList,
+  TRmdChange,
+  TRmdFilerPage,
   TResponseTimes,
   TSession,
   TTotpStatus,
@@ -339,6 +341,25 @@ export function useProviderSearch(search: string, enabled = true) {
     queryFn: ({ signal }) => get<Page<TProvider>>(`/providers${qs({ q: search, limit: 20 })}`, signal),
     placeholderData: keepPreviousData,
     enabled,
+  });
+}
+
+/** RMD filers matching a search (two characters at least), for the picker to offer after the directory. */
+export function useRmdFilerSearch(search: string, enabled = true) {
+  return useQuery({
+    queryKey: ['rmd-filers', search] as const,
+    queryFn: ({ signal }) => get<TRmdFilerPage>(`/rmd/filings${qs({ q: search, limit: 10 })}`, signal),
+    placeholderData: keepPreviousData,
+    enabled: enabled && search.length >= 2,
+  });
+}
+
+/** What RMD imports changed in a provider's linked filing. */
+export function useProviderRmdChanges(providerId: string | undefined) {
+  return useQuery({
+    queryKey: ['rmd-changes', providerId] as const,
+    queryFn: ({ signal }) => get<{ items: TRmdChange[] }>(`/providers/${providerId}/rmd-changes`, signal),
+    enabled: !!providerId,
   });
 }
 

@@ -461,6 +461,11 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
                   value={upstreamId}
                   onChange={setUpstreamId}
                   error={errors.upstreamProviderId}
+                  // An RMD filer not in the directory: name it as a new provider, staff confirm the record.
+                  onFiler={(f) => {
+                    setUnlisted(true);
+                    setNp({ ...np, name: f.businessName ?? f.dbaNames[0] ?? '' });
+                  }}
                 />
               )}
               <Checkbox

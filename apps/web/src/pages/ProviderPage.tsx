@@ -17,7 +17,7 @@ import {
 import { lazy, Suspense, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { isApiError } from '../api/client';
-import { useProvider, useResponseTimes, useTracebacks } from '../api/queries';
+import { useProvider, useProviderRmdChanges, useResponseTimes, useTracebacks } from '../api/queries';
 import { ShakenCounts } from '../components/ShakenCounts';
 import {
   DateTime,
@@ -115,6 +115,7 @@ function ProviderView({ id, scope }: { id: string; scope: 'all' | 'self' }) {
       </Grid>
       <ScorecardSection providerId={p.id} staff={scope === 'all'} />
       <ResponseTimes providerId={p.id} />
+      {p.contacts !== undefined && <RmdChanges provider={p} />}
       <ShakenCounts providerId={p.id} />
       {scope === 'all' && <ProviderTracebacks providerId={p.id} />}
       {scope === 'self' && (
@@ -201,6 +202,54 @@ function Contacts({ provider: p }: { provider: TProvider }) {
           ))}
         </Stack>
       )}
+    </Paper>
+  );
+}
+
+const CHANGE_LABEL = {
+  added: 'Filed (seen in an import)',
+  changed: 'Filing changed',
+  removed: 'Removed from the RMD',
+};
+
+/** What RMD imports saw happen to the provider's linked filing (staff and the provider's own users). */
+function RmdChanges({ provider: p }: { provider: TProvider }) {
+  const changes = useProviderRmdChanges(p.id);
+  return (
+    <Paper withBorder p="md">
+      <Title order={2} size="h4" mb="sm">
+        RMD changes
+      </Title>
+      {changes.isPending && <Skeleton h={60} />}
+      {changes.isError && <ErrorAlert error={changes.error} />}
+      {changes.data &&
+        (changes.data.items.length === 0 ? (
+          <Text size="sm" c="dimmed">
+            {p.rmd?.status === 'absent' || !p.rmd
+              ? 'No RMD filing is linked to this provider.'
+              : 'No change recorded for its filing.'}
+          </Text>
+        ) : (
+          <Stack gap={4} component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
+            {changes.data.items.map((c) => (
+              <li key={c.id}>
+                <Text size="sm" className={c.kind === 'removed' ? 'warning-text' : undefined}>
+                  <DateTime iso={c.at} dateOnly /> · {CHANGE_LABEL[c.kind]} ({c.filingNumber})
+                  {c.kind === 'changed' && c.fields.length > 0 && (
+                    <Text span size="xs" c="dimmed">
+                      {' '}
+                      ·{' '}
+                      {c.fields
+                        .map((f) => (f && typeof f === 'object' && 'field' in f ? String(f.field) : ''))
+                        .filter(Boolean)
+                        .join(', ')}
+                    </Text>
+                  )}
+                </Text>
+              </li>
+            ))}
+          </Stack>
+        ))}
     </Paper>
   );
 }

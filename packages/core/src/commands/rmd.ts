@@ -4,18 +4,23 @@ import {
   countRmdImports,
   decideRmdProposal,
   directoryForMatching,
+  insertProvider,
   insertRmdFilings,
   insertRmdImport,
   insertRmdProposals,
   lockRmd,
+  lockRmdFiling,
   lockRmdProposal,
+  providersOfRmdFiling,
   rmdLinks,
   touchRmdFilings,
   updateRmdFiling,
   upsertRmdLink,
+  type ProviderRow,
   type RmdChangeInsert,
   type RmdFilingRow,
 } from '@hoptrace/db';
+import type { TRmdFilingToProvider } from '@hoptrace/contracts';
 import {
   createProviderMatcher,
   diffRmd,
@@ -31,6 +36,7 @@ import { audit } from '../audit';
 import type { CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
+import { DEFAULT_PROVIDER_TIMEZONE } from './providers';
 
 export interface RmdImportReport {
   importId: string;
@@ -349,5 +355,105 @@ export async function decideRmdMatch(
       details: { proposalId: proposal.id, filingId: proposal.filingId },
     });
     return { id: proposal.id, status };
+  });
+}
+
+/** English country names (as the RMD files them) to ISO 3166 codes, from the runtime's own region names. */
+let countryCodes: Map<string, string> | undefined;
+function countryCodeOf(name: string): string | undefined {
+  if (!countryCodes) {
+    countryCodes = new Map([
+      ['united states of america', 'US'],
+      ['usa', 'US'],
+    ]);
+    const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+    for (let a = 65; a <= 90; a++)
+      for (let b = 65; b <= 90; b++) {
+        const code = String.fromCharCode(a, b);
+        const n = names.of(code);
+        if (n) countryCodes.set(n.toLowerCase(), code);
+      }
+  }
+  const key = name.trim().toLowerCase();
+  return /^[a-z]{2}$/.test(key) ? key.toUpperCase() : countryCodes.get(key);
+}
+
+/**
+ * Staff add an RMD filer to the directory in one step (issue 19.4): the record takes the filing's
+ * name, DBA names, FRN, filing number, country and (when the filing has an email) its contact, and is
+ * linked to the filing (`confirmed`: a person chose it). A filing already in the directory is a
+ * conflict naming the record; a removed filing can still be added (its removal shows on the record).
+ */
+export async function createProviderFromRmdFiling(
+  ctx: CommandContext & { filingId: string; input: TRmdFilingToProvider },
+): Promise<ProviderRow> {
+  const { db, actor, clock, input } = ctx;
+  authorize(policy.addProviderFromRmd(actor), 'route');
+  const now = clock.now();
+  return db.transaction(async (tx) => {
+    const row = await lockRmdFiling(tx, ctx.filingId);
+    if (!row) throw new NotFoundError('RMD filing');
+    const existing = await providersOfRmdFiling(tx, row);
+    if (existing[0])
+      throw new ConflictError(
+        `this filing is already in the directory as ${existing[0].name} (${existing[0].id})`,
+      );
+    const f = filingOf(row);
+    const country = input.country ?? (f.country ? countryCodeOf(f.country) : 'US');
+    if (!country)
+      throw InvalidInputError.field(
+        'country',
+        `the filing's country "${f.country ?? ''}" is not one we know; give its two-letter code`,
+      );
+    const name = (row.businessName ?? f.dbaNames[0] ?? '').trim();
+    if (!name) throw InvalidInputError.field('filingId', 'the filing names no business to add');
+    const contact = f.contact;
+    const contacts =
+      input.contacts ??
+      (contact?.email
+        ? [
+            {
+              name: (contact.name ?? name).slice(0, 200),
+              email: contact.email,
+              ...(contact.phone ? { phone: contact.phone.slice(0, 40) } : {}),
+            },
+          ]
+        : []);
+    const dbaNames = [
+      ...new Set([...(f.dbaNames ?? [])].map((d) => d.trim()).filter((d) => d && d !== name)),
+    ];
+    const provider = await insertProvider(tx, {
+      name: name.slice(0, 300),
+      dbaNames: dbaNames.slice(0, 50).map((d) => d.slice(0, 300)),
+      country,
+      ocns: [...new Set(input.ocns ?? [])],
+      frn: row.frn,
+      rmdNumber: row.filingNumber,
+      timezone: input.timezone ?? DEFAULT_PROVIDER_TIMEZONE,
+      contacts,
+      verified: input.verified ?? true,
+      createdBy: actor.userId,
+    });
+    await upsertRmdLink(tx, {
+      providerId: provider.id,
+      filingId: row.id,
+      strength: 'confirmed',
+      reasons: [{ kind: 'created_from_filing' }],
+      linkedAt: now,
+      linkedBy: actor.userId,
+    });
+    await audit(tx, ctx, {
+      action: 'provider.created_from_rmd',
+      subject: 'provider',
+      subjectId: provider.id,
+      details: {
+        name: provider.name,
+        filingId: row.id,
+        filingNumber: row.filingNumber,
+        frn: row.frn,
+        verified: provider.verified,
+      },
+    });
+    return provider;
   });
 }

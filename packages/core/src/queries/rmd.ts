@@ -1,7 +1,15 @@
-import type { THopRmd, TProviderRmd } from '@hoptrace/contracts';
-import { listRmdProposals, type RmdFilingRow } from '@hoptrace/db';
+import type { THopRmd, TProviderRmd, TRmdChange, TRmdFiler, TRmdFilerPage } from '@hoptrace/contracts';
+import {
+  listRmdProposals,
+  rmdChangesOfProvider,
+  searchRmdFilings,
+  type RmdFilingHit,
+  type RmdFilingRow,
+} from '@hoptrace/db';
+import type { Actor } from '../actor';
 import type { RmdFiling } from '@hoptrace/registry';
 import type { CommandContext } from '../context';
+import { NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
 
 /** A provider's RMD standing from its linked filing (none linked: absent). */
@@ -14,6 +22,7 @@ export function presentProviderRmd(filing: RmdFilingRow | undefined): TProviderR
       implementation: null,
       providerTypes: null,
       removedAt: null,
+      businessAddress: null,
     };
   const data = filing.data as unknown as RmdFiling;
   return {
@@ -23,6 +32,7 @@ export function presentProviderRmd(filing: RmdFilingRow | undefined): TProviderR
     implementation: filing.implementation,
     providerTypes: data.providerTypes,
     removedAt: filing.removedAt?.toISOString() ?? null,
+    businessAddress: data.address ?? null,
   };
 }
 
@@ -59,6 +69,75 @@ export async function listRmdMatchProposals(
         businessName: filing.businessName,
       },
       createdAt: proposal.createdAt.toISOString(),
+    })),
+  };
+}
+
+/** A filer as the actor may see it: the filing's contact only for staff. */
+export function presentRmdFiler(actor: Actor, hit: RmdFilingHit): TRmdFiler {
+  const f = hit.filing.data as unknown as RmdFiling;
+  const out: TRmdFiler = {
+    id: hit.filing.id,
+    filingNumber: hit.filing.filingNumber,
+    frn: hit.filing.frn,
+    businessName: hit.filing.businessName,
+    dbaNames: f.dbaNames ?? [],
+    previousDbaNames: f.previousDbaNames ?? [],
+    otherFrns: f.otherFrns ?? [],
+    address: f.address ?? null,
+    country: f.country ?? null,
+    foreignProvider: f.foreignProvider ?? null,
+    implementation: hit.filing.implementation,
+    providerTypes: f.providerTypes ?? { voice: null, gateway: null, intermediate: null },
+    lastUpdated: f.lastUpdated ?? null,
+    filingUrl: f.filingUrl ?? null,
+    status: hit.filing.removedAt ? 'removed' : 'filed',
+    removedAt: hit.filing.removedAt?.toISOString() ?? null,
+    inDirectory: hit.provider,
+    can: { addToDirectory: policy.addProviderFromRmd(actor) && hit.provider === null },
+  };
+  if (policy.readRmdContacts(actor)) {
+    const c = f.contact;
+    out.contact = {
+      name: c?.name ?? null,
+      title: c?.title ?? null,
+      department: c?.department ?? null,
+      phone: c?.phone ?? null,
+      extension: c?.extension ?? null,
+      email: c?.email ?? null,
+      address: c?.address ?? null,
+    };
+  }
+  return out;
+}
+
+/**
+ * Searches every filer of the RMD (issue 19.4) by name, DBA name, FRN or filing number, typos
+ * included, each with the directory record it is linked to (or none yet).
+ */
+export async function searchRmdFilers(
+  ctx: CommandContext & { query: { q: string; limit: number; cursor?: string | undefined } },
+): Promise<TRmdFilerPage> {
+  authorize(policy.searchRmdFilers(ctx.actor), 'route');
+  const page = await searchRmdFilings(ctx.db, ctx.query);
+  return { items: page.items.map((h) => presentRmdFiler(ctx.actor, h)), nextCursor: page.nextCursor };
+}
+
+/** The changes RMD imports saw in a provider's linked filing, newest first. */
+export async function listProviderRmdChanges(
+  ctx: CommandContext & { providerId: string; limit: number },
+): Promise<{ items: TRmdChange[] }> {
+  if (!policy.readProviderRmdChanges(ctx.actor, ctx.providerId)) throw new NotFoundError('provider');
+  const rows = await rmdChangesOfProvider(ctx.db, ctx.providerId, ctx.limit);
+  return {
+    items: rows.map(({ change, importedAt, fileName }) => ({
+      id: change.id,
+      kind: change.kind,
+      filingNumber: change.key,
+      fields: change.fields,
+      at: change.at.toISOString(),
+      importedAt: importedAt.toISOString(),
+      fileName,
     })),
   };
 }

@@ -39,14 +39,14 @@ export async function updateProvider(
 /** Below this word similarity a trigram match is noise ("acme telcom" → "acme telecom" scores 0.67). */
 export const SEARCH_SIMILARITY = 0.5;
 /** Ranked results page by offset; deeper than this nobody is browsing a search. */
-const MAX_SEARCH_OFFSET = 10_000;
+export const MAX_SEARCH_OFFSET = 10_000;
 
 /** A ranked search pages by position: its cursor is an offset, opaque like the keyset ones. */
-function encodeOffsetCursor(offset: number): string {
+export function encodeOffsetCursor(offset: number): string {
   return Buffer.from(JSON.stringify(['rank', offset])).toString('base64url');
 }
 
-function decodeOffsetCursor(cursor: string | undefined): number {
+export function decodeOffsetCursor(cursor: string | undefined): number {
   if (!cursor) return 0;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -65,7 +65,7 @@ function decodeOffsetCursor(cursor: string | undefined): number {
   throw new InvalidCursorError('cursor is not one this server issued for this search');
 }
 
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * Ranks a search: 0 an exact identifier (OCN, FRN with or without its leading zeros, RMD filing

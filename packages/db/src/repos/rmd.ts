@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Executor } from '../client';
 import {
   providerRmdLinks,
@@ -8,6 +8,14 @@ import {
   rmdImports,
   rmdMatchProposals,
 } from '../schema';
+import type { Page } from './cursor';
+import {
+  decodeOffsetCursor,
+  encodeOffsetCursor,
+  likeEscape,
+  MAX_SEARCH_OFFSET,
+  SEARCH_SIMILARITY,
+} from './providers';
 
 export type RmdFilingRow = typeof rmdFilings.$inferSelect;
 export type RmdFilingInsert = typeof rmdFilings.$inferInsert;
@@ -167,4 +175,130 @@ export async function hasLiveRmdFilings(db: Executor): Promise<boolean> {
     .where(isNull(rmdFilings.removedAt))
     .limit(1);
   return row !== undefined;
+}
+
+export interface RmdFilingHit {
+  filing: RmdFilingRow;
+  /** The live directory record linked to this filing, if any. */
+  provider: { id: string; name: string } | null;
+}
+
+/**
+ * Searches the RMD's filers as the directory is searched: 0 the filing number or an FRN (with or
+ * without its leading zeros), 1 a business or DBA name that starts with the query, 2 the query
+ * anywhere in `search_text` (names, previous names, FRNs, filing number), 3 a trigram match of word
+ * similarity ≥ SEARCH_SIMILARITY. Live filings before removed ones; ranked pages by offset.
+ */
+export async function searchRmdFilings(
+  db: Executor,
+  opts: { q: string; limit: number; cursor?: string | undefined },
+): Promise<Page<RmdFilingHit>> {
+  const q = opts.q.trim();
+  const offset = decodeOffsetCursor(opts.cursor);
+  const lower = q.toLowerCase();
+  const upper = q.toUpperCase();
+  const compact = lower.replace(/\s+/g, '');
+  const exact = [sql`${rmdFilings.filingNumber} = ${upper}`];
+  if (/^\d{1,10}$/.test(q)) exact.push(sql`${rmdFilings.frn} = ${q.padStart(10, '0')}`);
+  const prefix = `${likeEscape(lower)}%`;
+  const anywhere = `%${likeEscape(lower)}%`;
+  const rank = sql<number>`CASE
+    WHEN ${or(...exact)} THEN 0
+    WHEN lower(${rmdFilings.businessName}) LIKE ${prefix}
+      OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(${rmdFilings.data}->'dbaNames') = 'array' THEN ${rmdFilings.data}->'dbaNames' ELSE '[]'::jsonb END) d WHERE lower(d) LIKE ${prefix}) THEN 1
+    WHEN ${rmdFilings.searchText} LIKE ${anywhere} THEN 2
+    ELSE 3 END`;
+  const score = sql<number>`greatest(word_similarity(${lower}, ${rmdFilings.searchText}), word_similarity(${compact}, replace(${rmdFilings.searchText}, ' ', '')))`;
+  // A whole filing number is looked up by its index; digits (an FRN or part of one) are matched as
+  // written, since a typo in a number names another filer; words also by trigram similarity. Every
+  // branch can use an index (the trigram one also holds the FRNs and filing number).
+  const match = /^RMD\d{7,}$/i.test(q)
+    ? sql`${rmdFilings.filingNumber} = ${upper}`
+    : /^\d+$/.test(q)
+      ? sql`${rmdFilings.searchText} LIKE ${anywhere}`
+      : or(sql`${rmdFilings.searchText} LIKE ${anywhere}`, sql`${lower} <% ${rmdFilings.searchText}`);
+  const rows = await db.transaction(async (tx) => {
+    // As in the directory's search: the planner underrates the trigram index next to a scan.
+    await tx.execute(
+      sql`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(SEARCH_SIMILARITY)}, true), set_config('enable_seqscan', 'off', true)`,
+    );
+    return tx
+      .select({ filing: rmdFilings, providerId: providers.id, providerName: providers.name })
+      .from(rmdFilings)
+      .leftJoin(providerRmdLinks, eq(providerRmdLinks.filingId, rmdFilings.id))
+      .leftJoin(providers, and(eq(providers.id, providerRmdLinks.providerId), isNull(providers.mergedAt)))
+      .where(match)
+      .orderBy(
+        rank,
+        sql`${rmdFilings.removedAt} IS NOT NULL`,
+        desc(score),
+        rmdFilings.businessName,
+        rmdFilings.id,
+      )
+      .limit(opts.limit + 1)
+      .offset(offset);
+  });
+  // A filing linked to several records (not merged) comes once, with the first record.
+  const seen = new Set<string>();
+  const hits: RmdFilingHit[] = [];
+  for (const r of rows) {
+    if (seen.has(r.filing.id)) continue;
+    seen.add(r.filing.id);
+    hits.push({
+      filing: r.filing,
+      provider: r.providerId && r.providerName ? { id: r.providerId, name: r.providerName } : null,
+    });
+  }
+  const items = hits.slice(0, opts.limit);
+  const next = offset + rows.slice(0, opts.limit).length;
+  return {
+    items,
+    nextCursor: rows.length > opts.limit && next <= MAX_SEARCH_OFFSET ? encodeOffsetCursor(next) : null,
+  };
+}
+
+export async function findRmdFiling(db: Executor, id: string): Promise<RmdFilingRow | undefined> {
+  const [row] = await db.select().from(rmdFilings).where(eq(rmdFilings.id, id));
+  return row;
+}
+
+/** Locks a filing while a provider is created from it (two staff adding the same filer serialise). */
+export async function lockRmdFiling(db: Executor, id: string): Promise<RmdFilingRow | undefined> {
+  const [row] = await db.select().from(rmdFilings).where(eq(rmdFilings.id, id)).for('update');
+  return row;
+}
+
+/** The live directory records linked to a filing, or carrying its filing number. */
+export async function providersOfRmdFiling(
+  db: Executor,
+  filing: { id: string; filingNumber: string | null },
+): Promise<Array<{ id: string; name: string }>> {
+  const linked = db
+    .select({ id: providerRmdLinks.providerId })
+    .from(providerRmdLinks)
+    .where(eq(providerRmdLinks.filingId, filing.id));
+  return db
+    .select({ id: providers.id, name: providers.name })
+    .from(providers)
+    .where(
+      and(
+        isNull(providers.mergedAt),
+        filing.filingNumber
+          ? or(inArray(providers.id, linked), eq(providers.rmdNumber, filing.filingNumber))
+          : inArray(providers.id, linked),
+      ),
+    )
+    .orderBy(providers.createdAt, providers.id);
+}
+
+/** A provider's RMD changes: those of the filing it is linked to, newest first. */
+export async function rmdChangesOfProvider(db: Executor, providerId: string, limit: number) {
+  return db
+    .select({ change: rmdChanges, importedAt: rmdImports.importedAt, fileName: rmdImports.fileName })
+    .from(rmdChanges)
+    .innerJoin(providerRmdLinks, eq(providerRmdLinks.filingId, rmdChanges.filingId))
+    .innerJoin(rmdImports, eq(rmdImports.id, rmdChanges.importId))
+    .where(eq(providerRmdLinks.providerId, providerId))
+    .orderBy(desc(rmdChanges.at), desc(rmdChanges.id))
+    .limit(limit);
 }
