@@ -1,3 +1,4 @@
+import { createTestDatabase } from '@hoptrace/db/testing';
 import { createHarness, type Harness } from '@hoptrace/server/testing/harness';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -174,22 +175,30 @@ describe('hoptrace agent', () => {
   it.skipIf(!process.env.DATABASE_URL)(
     '--check reports a table without the needed columns with exit 1',
     async () => {
-      const res = await hoptrace(
-        'agent',
-        '--url',
-        url,
-        '--key',
-        terminating.user.key,
-        '--pg-url',
-        process.env.DATABASE_URL!,
-        '--pg-table',
-        'providers',
-        '--check',
-      );
-      expect(res.code).toBe(1);
-      expect(res.stdout).toContain('problem: providers has no start_time column (the call time); it has id,');
-      expect(res.stderr).toContain('the records check failed');
-      expect(res.stderr).not.toMatch(/\n\s+at /);
+      // A PostgreSQL of the test's own where the table named is not a call records table.
+      const database = await createTestDatabase();
+      try {
+        const res = await hoptrace(
+          'agent',
+          '--url',
+          url,
+          '--key',
+          terminating.user.key,
+          '--pg-url',
+          database.url!,
+          '--pg-table',
+          'providers',
+          '--check',
+        );
+        expect(res.code).toBe(1);
+        expect(res.stdout).toMatch(
+          /problem: providers has no start_time column \(the call time\); it has id, /,
+        );
+        expect(res.stderr).toContain('the records check failed');
+        expect(res.stderr).not.toMatch(/\n\s+at /);
+      } finally {
+        await database.close();
+      }
     },
   );
 

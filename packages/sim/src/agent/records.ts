@@ -1,6 +1,5 @@
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import {
   findCandidates,
   normalizeNumber,

@@ -40,7 +40,7 @@ function offsetAt(ms: number, zone: string): number {
   const parts: Record<string, number> = {};
   for (const p of formatterOf(zone).formatToParts(new Date(ms)))
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second);
   return wall - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
