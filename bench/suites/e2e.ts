@@ -66,6 +66,7 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
           records: new MemoryRecords(callSet.records.get(p.key) ?? []),
           peerMap: loaded.peerMaps.get(p.key)!,
           toleranceSeconds: 10,
+          coverageSeconds: 30 * 86_400,
         }),
       ]),
     );

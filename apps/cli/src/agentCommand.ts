@@ -1,17 +1,22 @@
 import { readFileSync } from 'node:fs';
 import {
+  checkRecords,
+  checkTimeZone,
   csvRecordSource,
+  formatCheckReport,
   fetchTransport,
   jsonLineLog,
   PgRecords,
   ProviderAgent,
+  RecordFileError,
+  RecordTimeError,
   startWebhookReceiver,
   ZPeerMap,
   type RecordSource,
   type TPeerMap,
 } from '@hoptrace/sim';
 import type { Command } from 'commander';
-import { UsageError } from './main';
+import { UsageError, type CliIo } from './main';
 
 interface AgentOpts {
   url: string;
@@ -20,6 +25,11 @@ interface AgentOpts {
   pgUrl?: string;
   pgTable?: string;
   toleranceSeconds: string;
+  coverageMinutes: string;
+  cdrFormat: string;
+  timeZone?: string;
+  check?: boolean;
+  webhookHost: string;
   peerMap?: string;
   dryRun?: boolean;
   webhookPort?: string;
@@ -51,7 +61,16 @@ const positive = (name: string, v: string) => {
 };
 
 /** `hoptrace agent`: the program a provider runs beside its own call records. */
-export function registerAgentCommand(program: Command): void {
+const FORMATS = ['hoptrace', 'kamailio-acc'] as const;
+/** Named in the contract (issue #20), not read yet: refused with a clear message rather than misread. */
+const PLANNED = ['kamailio-acc-log', 'asterisk-csv', 'asterisk-pgsql', 'freeswitch-csv', 'generic'];
+
+/** `hoptrace agent`: the program a provider runs beside its own call records. Exit codes: 0 done, 1 the
+ * self-check failed, 2 the options were refused. */
+export function registerAgentCommand(
+  program: Command,
+  io: Pick<CliIo, 'stdout' | 'stderr'> & { exitCode?: number },
+): void {
   program
     .command('agent')
     .description(
@@ -69,10 +88,30 @@ export function registerAgentCommand(program: Command): void {
     )
     .option('--pg-url <url>', 'PostgreSQL holding the call records')
     .option('--pg-table <table>', 'the call records table (same columns)')
+    .option(
+      '--cdr-format <format>',
+      `the records' format: hoptrace (the columns above), kamailio-acc (the acc table, with missed_calls beside it)`,
+      'hoptrace',
+    )
+    .option(
+      '--time-zone <tz>',
+      'the zone the switch writes zoneless times in (e.g. America/Chicago); refused without it',
+    )
     .option('--tolerance-seconds <n>', 'how far a record start may be from the call time', '30')
+    .option(
+      '--coverage-minutes <n>',
+      'answer not_found only when records exist on both sides of the call within this many minutes',
+      '10',
+    )
+    .option('--check', 'check the records (columns, times, numbers, peers) against the peer map, and exit')
     .option('--peer-map <file.json>', '{"peers": {trunk: providerId}, "customers": {trunk: {name, …}}}')
     .option('--dry-run', 'decide and log, answer nothing')
     .option('--webhook-port <n>', 'receive signed hop.assigned webhooks on this port')
+    .option(
+      '--webhook-host <address>',
+      'the address the webhook listener binds to (default loopback)',
+      '127.0.0.1',
+    )
     .option('--webhook-secret <secret>', 'the endpoint secret (env HOPTRACE_WEBHOOK_SECRET)')
     .option('--poll-seconds <n>', 'poll GET /hops?status=pending this often (default 60)')
     .option('--once', 'poll once and exit')
@@ -83,12 +122,46 @@ export function registerAgentCommand(program: Command): void {
       if (opts.webhookPort && opts.pollSeconds)
         throw new UsageError('choose one way to learn of hops: --webhook-port or --poll-seconds');
       const tolerance = positive('--tolerance-seconds', opts.toleranceSeconds);
-      const peerMap = readPeerMap(opts.peerMap);
-      let records: RecordSource;
+      const coverage = positive('--coverage-minutes', opts.coverageMinutes) * 60;
+      if (PLANNED.includes(opts.cdrFormat))
+        throw new UsageError(`--cdr-format ${opts.cdrFormat} is not read yet (read: ${FORMATS.join(', ')})`);
+      if (!(FORMATS as readonly string[]).includes(opts.cdrFormat))
+        throw new UsageError(`--cdr-format must be one of ${FORMATS.join(', ')}, got "${opts.cdrFormat}"`);
+      if (opts.cdrFormat === 'kamailio-acc' && !opts.pgUrl)
+        throw new UsageError(
+          '--cdr-format kamailio-acc reads the acc table: give --pg-url URL --pg-table acc',
+        );
+      let zone: string | null = null;
       try {
-        records = opts.records ? csvRecordSource(opts.records) : new PgRecords(opts.pgUrl!, opts.pgTable!);
+        if (opts.timeZone) zone = checkTimeZone(opts.timeZone);
       } catch (err) {
         throw new UsageError((err as Error).message);
+      }
+      const peerMap = readPeerMap(opts.peerMap);
+      const fail = (message: string) => {
+        io.stderr.write(`hoptrace: ${message}\n`);
+        io.exitCode = 1;
+      };
+      let records: RecordSource;
+      try {
+        records = opts.records
+          ? csvRecordSource(opts.records, zone)
+          : new PgRecords(opts.pgUrl!, opts.pgTable!, {
+              format: opts.cdrFormat as (typeof FORMATS)[number],
+              timeZone: zone,
+            });
+      } catch (err) {
+        if (err instanceof RecordFileError || err instanceof RecordTimeError) return fail(err.message);
+        throw err;
+      }
+      // The self-check runs at every start, hop pending or not: records the agent cannot read right
+      // would otherwise turn into answers (or silence) under the provider's name.
+      const report = await checkRecords(records, peerMap);
+      if (opts.check || !report.ok) io.stdout.write(formatCheckReport(report));
+      if (!report.ok || opts.check) {
+        await records.close?.();
+        if (!report.ok) fail(`the records check failed: ${report.problems.join('; ')}`);
+        return;
       }
       const log = jsonLineLog();
       const agent = new ProviderAgent({
@@ -96,10 +169,20 @@ export function registerAgentCommand(program: Command): void {
         records,
         peerMap,
         toleranceSeconds: tolerance,
+        coverageSeconds: coverage,
         dryRun: opts.dryRun ?? false,
         log,
       });
-      log({ level: 'info', msg: 'agent started', url: opts.url, dryRun: opts.dryRun ?? false, tolerance });
+      log({
+        level: 'info',
+        msg: 'agent started',
+        url: opts.url,
+        records: report.source,
+        sampled: report.sampled,
+        warnings: report.warnings,
+        dryRun: opts.dryRun ?? false,
+        tolerance,
+      });
       // Whatever arrived while the agent was down is picked up first.
       await agent.pollOnce();
       if (opts.once) {
@@ -117,7 +200,7 @@ export function registerAgentCommand(program: Command): void {
           throw new UsageError('--webhook-port needs --webhook-secret (or HOPTRACE_WEBHOOK_SECRET)');
         const server = await startWebhookReceiver(agent, {
           port: positive('--webhook-port', opts.webhookPort),
-          host: '0.0.0.0',
+          host: opts.webhookHost,
           secret,
           log,
         });

@@ -407,7 +407,7 @@ export function buildCli(io: CliIo): Command {
       throw new UsageError(message);
     },
   );
-  registerAgentCommand(program);
+  registerAgentCommand(program, io);
   registerSimulateCommand(program, out);
   registerShaken(
     program,

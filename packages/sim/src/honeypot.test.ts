@@ -109,7 +109,10 @@ describe('the honeypot feed', () => {
       };
       for (const key of call.path) {
         const p = network.byKey.get(key)!;
-        const decision = decide(await lookups.get(key)!.candidates(hop, 10), peerMapOf(p), 10);
+        const found = await lookups
+          .get(key)!
+          .lookup(hop, { toleranceSeconds: 10, coverageSeconds: 30 * 86_400 });
+        const decision = decide(found, peerMapOf(p), 10, hop);
         const expected = truthFor(network, call, key);
         if (decision.action === 'ask_person') {
           asked++;

@@ -226,6 +226,8 @@ export class TracebackPlay {
         records: new MemoryRecords(records.get(providerKey) ?? []),
         peerMap: loaded.peerMaps.get(providerKey)!,
         toleranceSeconds: 10,
+        // A simulated switch carries a few calls a day, all of them recorded: its records cover the run.
+        coverageSeconds: 30 * 86_400,
         ...(agentLog ? { log: agentLog } : {}),
       });
       this.#agents.set(providerKey, agent);

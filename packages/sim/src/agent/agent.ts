@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { decide, type Decision, type TPeerMap } from './decide';
-import type { RecordSource } from './records';
+import { RecordFileError, type RecordSource } from './records';
 
 /** One call to the hoptrace API: over HTTP with fetch, or in process through `app.inject`. */
 export type Transport = (req: {
@@ -57,6 +57,8 @@ export interface AgentOptions {
   records: RecordSource;
   peerMap: TPeerMap;
   toleranceSeconds?: number;
+  /** not_found only where records exist on both sides of the call within this many seconds (default 600). */
+  coverageSeconds?: number;
   dryRun?: boolean;
   log?: AgentLog;
 }
@@ -78,7 +80,7 @@ export class ProviderAgent {
   readonly #seen = new Set<string>();
 
   constructor(opts: AgentOptions) {
-    this.#opts = { toleranceSeconds: 30, dryRun: false, log: () => {}, ...opts };
+    this.#opts = { toleranceSeconds: 30, coverageSeconds: 600, dryRun: false, log: () => {}, ...opts };
   }
 
   /** Reads every pending hop of this provider and handles those not seen before. */
@@ -115,11 +117,21 @@ export class ProviderAgent {
   }
 
   async handle(hop: AgentHop): Promise<HandledHop> {
-    const { log, toleranceSeconds } = this.#opts;
+    const { log, toleranceSeconds, coverageSeconds } = this.#opts;
     if (hop.status !== 'pending') {
       log({ level: 'info', msg: 'hop is not pending', hopId: hop.id, status: hop.status });
       return { hopId: hop.id, outcome: 'skipped', detail: `the hop is ${hop.status}` };
     }
+    let lookup = null;
+    if (!hop.forward)
+      try {
+        lookup = await this.#opts.records.lookup(hop.call, { toleranceSeconds, coverageSeconds });
+      } catch (err) {
+        if (!(err instanceof RecordFileError)) throw err;
+        // The records could not be read now (a database restarting): tried again on the next poll.
+        log({ level: 'error', msg: 'records unreadable', hopId: hop.id, detail: err.message });
+        return { hopId: hop.id, outcome: 'skipped', detail: err.message };
+      }
     // Call records cannot say whose customer holds a number: "no record" would be a wrong answer.
     const decision: Decision = hop.forward
       ? {
@@ -128,11 +140,7 @@ export class ProviderAgent {
           detail: `a forward request about ${hop.forward.number}: who holds it is in the subscriber records, not the call records`,
           matched: 0,
         }
-      : decide(
-          await this.#opts.records.candidates(hop.call, toleranceSeconds),
-          this.#opts.peerMap,
-          toleranceSeconds,
-        );
+      : decide(lookup, this.#opts.peerMap, toleranceSeconds, hop.call);
     const base = { hopId: hop.id, tracebackId: hop.tracebackId, call: hop.call, matched: decision.matched };
     if (decision.action === 'ask_person') {
       this.#seen.add(hop.id);

@@ -1,5 +1,8 @@
-import { normalizePhoneNumber, ORIGIN_ACTIONS, ZCustomer } from '@hoptrace/contracts';
+import { ORIGIN_ACTIONS, ZCustomer } from '@hoptrace/contracts';
 import { z } from 'zod';
+import { switchNumberOrNull } from './numbers';
+import { resolvePeer } from './peers';
+import { formatInZone } from './time';
 
 /** A call record as the agent reads it from the provider's CSV file or table. */
 export interface AgentRecord {
@@ -8,6 +11,13 @@ export interface AgentRecord {
   calledNumber: string;
   inboundPeer: string;
   outboundPeer?: string | undefined;
+  /** The P-Asserted-Identity, where the switch keeps it: the real number behind an anonymous From. */
+  assertedNumber?: string | undefined;
+}
+
+/** A record whose time has been read: `at` is epoch ms. */
+export interface TimedRecord extends AgentRecord {
+  at: number;
 }
 
 /**
@@ -42,44 +52,60 @@ export type Decision =
   | { action: 'answer'; answer: AgentAnswer; matched: number }
   | {
       action: 'ask_person';
-      reason: 'ambiguous' | 'unknown_peer' | 'unreadable_call' | 'forward_request';
+      reason: 'ambiguous' | 'unknown_peer' | 'unreadable_call' | 'forward_request' | 'no_coverage';
       detail: string;
       matched: number;
     };
 
-/** E.164 for a number as any switch writes it, or null when it cannot be read. */
+/** E.164 for a number as any switch writes it (URIs, prefixes, parameters), or null when it cannot be read. */
 export function normalizeNumber(raw: string): string | null {
-  const r = normalizePhoneNumber(raw);
-  return r.ok ? r.e164 : null;
+  return switchNumberOrNull(raw);
 }
 
-/** Record times: ISO 8601 with an offset, or `YYYY-MM-DD HH:MM:SS[.fff]` in UTC, or epoch seconds. */
-export function parseRecordTime(raw: string): number | null {
-  const s = raw.trim();
-  if (/^\d{9,11}(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
-  const iso = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s.replace(' ', 'T')}Z` : s;
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? null : ms;
+/** The calling number of a record: the P-Asserted-Identity when the From was anonymous. */
+export function callingOf(r: AgentRecord): string | null {
+  return normalizeNumber(r.callingNumber) ?? (r.assertedNumber ? normalizeNumber(r.assertedNumber) : null);
 }
 
-/** Finds the call in the records: both numbers equal once normalised, start within the tolerance. */
+/**
+ * Finds the call in records whose times are read (`at`): both numbers equal once normalised, the
+ * record's time from `tolerance` before the call to `tolerance + late` after it (`late`: switches that
+ * write the answer or final-reply time, not the start).
+ */
 export function findCandidates(
   call: HopCall,
-  records: Iterable<AgentRecord>,
+  records: Iterable<TimedRecord>,
   toleranceSeconds: number,
-): AgentRecord[] | null {
+  lateSeconds = 0,
+): TimedRecord[] | null {
   const calling = normalizeNumber(call.callingNumber);
   const called = normalizeNumber(call.calledNumber);
   const at = Date.parse(call.startedAt);
   if (!calling || !called || Number.isNaN(at)) return null;
-  const out: AgentRecord[] = [];
+  const out: TimedRecord[] = [];
   for (const r of records) {
-    const t = parseRecordTime(r.startTime);
-    if (t === null || Math.abs(t - at) > toleranceSeconds * 1000) continue;
-    if (normalizeNumber(r.calledNumber) !== called || normalizeNumber(r.callingNumber) !== calling) continue;
+    if (r.at < at - toleranceSeconds * 1000 || r.at > at + (toleranceSeconds + lateSeconds) * 1000) continue;
+    if (normalizeNumber(r.calledNumber) !== called || callingOf(r) !== calling) continue;
     out.push(r);
   }
   return out;
+}
+
+/**
+ * What the records say about the moment of the call: the nearest record before it and after it within
+ * the coverage window (null: none), and the zone a person reads their times in.
+ */
+export interface Coverage {
+  before: number | null;
+  after: number | null;
+  windowSeconds: number;
+  zone: string;
+}
+
+/** A look-up: the records that match the call, and whether the records cover its moment at all. */
+export interface Lookup {
+  candidates: TimedRecord[];
+  coverage: Coverage;
 }
 
 /**
@@ -88,55 +114,74 @@ export function findCandidates(
  * or a peer it cannot place, go to a person.
  */
 export function decide(
-  candidates: AgentRecord[] | null,
+  lookup: Lookup | null,
   peerMap: TPeerMap,
   toleranceSeconds: number,
+  call?: HopCall,
 ): Decision {
-  if (candidates === null)
+  if (lookup === null)
     return {
       action: 'ask_person',
       reason: 'unreadable_call',
       detail: 'the hop names a number or time the agent cannot read',
       matched: 0,
     };
-  if (candidates.length === 0)
+  const { candidates, coverage } = lookup;
+  if (candidates.length === 0) {
+    // "No record" is an answer only where records exist on both sides of the call: a switch that was
+    // down, a file that ends early or a wrong time zone would otherwise close the traceback wrongly.
+    if (coverage.before === null || coverage.after === null) {
+      const at = call ? Date.parse(call.startedAt) : Number.NaN;
+      const w = coverage.windowSeconds * 1000;
+      const from = coverage.before ?? at - w;
+      const to = coverage.after ?? at + w;
+      const fmt = (ms: number) => (Number.isNaN(ms) ? '?' : formatInZone(ms, coverage.zone));
+      return {
+        action: 'ask_person',
+        reason: 'no_coverage',
+        detail: `no call records between ${fmt(from)} and ${fmt(to)} ${coverage.zone} time (the call: ${fmt(at)}); not_found needs records on both sides of the call within ${Math.round(coverage.windowSeconds / 60)} min`,
+        matched: 0,
+      };
+    }
     return {
       action: 'answer',
       matched: 0,
       answer: {
         kind: 'not_found',
-        comment: `No call record matches (numbers as recorded, start within ±${toleranceSeconds} s). Answered by the hoptrace agent.`,
+        comment: `No call record matches (numbers as recorded, start within ±${toleranceSeconds} s), though records exist on both sides of the call. Answered by the hoptrace agent.`,
       },
     };
-  const peers = [...new Set(candidates.map((r) => r.inboundPeer.trim()))];
-  if (peers.length > 1)
+  }
+  const seen = [...new Set(candidates.map((r) => r.inboundPeer.trim()))];
+  const matches = seen.map((p) => resolvePeer(p, peerMap));
+  // Ambiguous when the records point at different peers (an address on two ports is one peer).
+  if (new Set(matches.map((m, i) => m?.key ?? `unmapped ${seen[i]}`)).size > 1)
     return {
       action: 'ask_person',
       reason: 'ambiguous',
-      detail: `${candidates.length} records match on different inbound peers: ${peers.join(', ')}`,
+      detail: `${candidates.length} records match on different inbound peers: ${seen.join(', ')}`,
       matched: candidates.length,
     };
-  const peer = peers[0]!;
-  const customer = peerMap.customers[peer];
-  if (customer)
+  const peer = seen.join(', ');
+  const match = matches[0];
+  if (match?.kind === 'customer')
     return {
       action: 'answer',
       matched: candidates.length,
       answer: {
         kind: 'origin',
-        customer,
+        customer: match.customer,
         action: peerMap.originAction,
         comment: `Call arrived from our customer on ${peer}. Answered by the hoptrace agent.`,
       },
     };
-  const providerId = peerMap.peers[peer];
-  if (providerId)
+  if (match?.kind === 'upstream')
     return {
       action: 'answer',
       matched: candidates.length,
       answer: {
         kind: 'upstream',
-        upstreamProviderId: providerId,
+        upstreamProviderId: match.providerId,
         comment: `Call arrived on trunk ${peer}. Answered by the hoptrace agent.`,
       },
     };

@@ -1,48 +1,128 @@
 import { createTestDatabase } from '@hoptrace/db/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkRecords } from './check';
 import { decide, ZPeerMap } from './decide';
-import { PgRecords, RecordFileError } from './records';
+import { PgRecords } from './pgRecords';
+import { RecordFileError } from './records';
+
+const UPSTREAM = '00000000-0000-4000-8000-000000000001';
+const call = {
+  startedAt: '2026-11-01T14:03:00Z',
+  callingNumber: '+12025550143',
+  calledNumber: '+13125550188',
+};
+const opts = { toleranceSeconds: 10, coverageSeconds: 600 };
 
 // The provider's own records in PostgreSQL: only where a server is given (DATABASE_URL).
 describe.skipIf(!process.env.DATABASE_URL)('call records in a PostgreSQL table', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let source: PgRecords;
+  const sources: PgRecords[] = [];
+  const source = (table: string, o: ConstructorParameters<typeof PgRecords>[2] = {}) => {
+    const s = new PgRecords(database.url!, table, o);
+    sources.push(s);
+    return s;
+  };
   beforeAll(async () => {
     database = await createTestDatabase();
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
-    // A switch's CDR table: not hoptrace's schema, a fixture standing for the provider's system.
-    await client.query(
-      'CREATE TABLE cdr (start_time timestamptz, calling_number text, called_number text, inbound_peer text)',
-    );
-    await client.query(
-      `INSERT INTO cdr VALUES
+    // Fixtures standing for the provider's systems, not hoptrace's schema. The session's zone is not
+    // the switch's: a reader that let PostgreSQL or Node pick a zone would be off by hours.
+    await client.query(`
+      CREATE TABLE cdr (start_time timestamptz, calling_number text, called_number text, inbound_peer text);
+      INSERT INTO cdr VALUES
+        ('2026-11-01T14:01:00Z', '2025550100', '13125550100', 'TG8'),
         ('2026-11-01T14:03:01Z', '2025550143', '13125550188', 'TG7'),
         ('2026-11-01T14:09:00Z', '2025550143', '13125550188', 'TG8'),
-        ('2026-11-01T14:03:02Z', '2025550199', '13125550188', 'TG8')`,
-    );
+        ('2026-11-01T14:03:02Z', '2025550199', '13125550188', 'TG8');
+      -- Kamailio's acc table (kamailio-postgres-modules) with the db_extra columns of its sample
+      -- kamailio.cfg; "time" is the switch's local wall clock (America/Chicago) at the final reply.
+      CREATE TABLE acc (id serial PRIMARY KEY, method varchar(16) NOT NULL DEFAULT '',
+        from_tag varchar(128) NOT NULL DEFAULT '', to_tag varchar(128) NOT NULL DEFAULT '',
+        callid varchar(255) NOT NULL DEFAULT '', sip_code varchar(3) NOT NULL DEFAULT '',
+        sip_reason varchar(128) NOT NULL DEFAULT '', time timestamp without time zone NOT NULL,
+        src_user varchar(64), src_domain varchar(128), src_ip varchar(64), src_port varchar(8),
+        dst_ouser varchar(64), dst_user varchar(64), dst_domain varchar(128));
+      CREATE TABLE missed_calls (LIKE acc INCLUDING DEFAULTS);
+      INSERT INTO acc (method, callid, sip_code, time, src_user, src_ip, src_port, dst_user) VALUES
+        ('INVITE', 'a1', '200', '2026-11-01 07:58:00', '2025550100', '192.0.2.10', '5060', '3125550100'),
+        ('BYE', 'a2', '200', '2026-11-01 08:03:40', '+12025550143', '192.0.2.7', '5060', '+13125550188'),
+        ('INVITE', 'a2', '200', '2026-11-01 08:03:35', '+12025550143', '192.0.2.7', '41234', '+13125550188'),
+        ('INVITE', 'a3', '200', '2026-11-01 08:10:00', '2025550101', '192.0.2.10', '5060', '3125550101');
+      INSERT INTO missed_calls (method, callid, sip_code, time, src_user, src_ip, src_port, dst_user) VALUES
+        ('INVITE', 'm1', '486', '2026-11-01 08:20:40', '0012025550177', '198.51.100.4', '5060', '3125550177');
+      CREATE TABLE wrong (calldate timestamptz, src text);
+      INSERT INTO wrong VALUES (now(), '2025550143');
+      SET TIME ZONE 'Asia/Tokyo';`);
     await client.end();
-    source = new PgRecords(database.url!, 'cdr');
   });
   afterAll(async () => {
-    await source?.close();
+    for (const s of sources) await s.close();
     await database?.close();
   });
 
   it('finds the call in the time window with the numbers normalised', async () => {
-    const call = {
-      startedAt: '2026-11-01T14:03:00Z',
-      callingNumber: '+12025550143',
-      calledNumber: '+13125550188',
-    };
-    const candidates = await source.candidates(call, 10);
-    expect(candidates?.map((r) => r.inboundPeer)).toEqual(['TG7']);
-    const peerMap = ZPeerMap.parse({ peers: { TG7: '00000000-0000-4000-8000-000000000001' } });
-    expect(decide(candidates, peerMap, 10)).toMatchObject({ action: 'answer', answer: { kind: 'upstream' } });
+    const found = await source('cdr').lookup(call, opts);
+    expect(found?.candidates.map((r) => r.inboundPeer)).toEqual(['TG7']);
+    const peerMap = ZPeerMap.parse({ peers: { TG7: UPSTREAM } });
+    expect(decide(found, peerMap, 10, call)).toMatchObject({
+      action: 'answer',
+      answer: { kind: 'upstream' },
+    });
   });
 
-  it('refuses a table name that is not an identifier', () => {
+  it("reads Kamailio's acc table in the switch's zone: INVITE rows, answer time, source address, missed calls", async () => {
+    const acc = source('acc', { format: 'kamailio-acc', timeZone: 'America/Chicago' });
+    const found = await acc.lookup(call, opts);
+    expect(found?.candidates.map((r) => [r.inboundPeer, r.startTime])).toEqual([
+      ['192.0.2.7:41234', '2026-11-01T14:03:35.000Z'],
+    ]);
+    const peerMap = ZPeerMap.parse({ peers: { '192.0.2.0/24': UPSTREAM } });
+    expect(decide(found, peerMap, 10, call)).toMatchObject({ answer: { upstreamProviderId: UPSTREAM } });
+    // A call that failed is in missed_calls, with its number written with an international prefix.
+    const missed = {
+      startedAt: '2026-11-01T14:20:30Z',
+      callingNumber: '+12025550177',
+      calledNumber: '+13125550177',
+    };
+    expect((await acc.lookup(missed, opts))?.candidates).toHaveLength(1);
+    // Records stop at 08:20:40 Chicago: a later call is not "not found", it is uncovered.
+    const later = { ...call, startedAt: '2026-11-01T14:35:00Z' };
+    expect(decide(await acc.lookup(later, opts), peerMap, 10, later)).toMatchObject({
+      action: 'ask_person',
+      reason: 'no_coverage',
+      detail: expect.stringContaining(
+        'between 2026-11-01 08:25:00 and 2026-11-01 08:45:00 America/Chicago time',
+      ) as unknown,
+    });
+    const report = await checkRecords(acc, peerMap);
+    expect(report).toMatchObject({
+      ok: true,
+      sampled: 3,
+      range: { from: '2026-11-01 07:58:00', to: '2026-11-01 08:10:00' },
+    });
+  });
+
+  it('reads the same table in a wrong zone as uncovered, never as not found', async () => {
+    const utc = source('acc', { format: 'kamailio-acc', timeZone: 'UTC' });
+    const peerMap = ZPeerMap.parse({ peers: { '192.0.2.0/24': UPSTREAM } });
+    expect(decide(await utc.lookup(call, opts), peerMap, 10, call)).toMatchObject({
+      action: 'ask_person',
+      reason: 'no_coverage',
+    });
+  });
+
+  it('refuses a zoneless table without --time-zone, a table without the columns, and a bad name', async () => {
+    const noZone = await checkRecords(source('acc', { format: 'kamailio-acc' }), ZPeerMap.parse({}));
+    expect(noZone.ok).toBe(false);
+    expect(noZone.problems.join()).toMatch(/acc.time is a timestamp without time zone: give --time-zone/);
+    const wrong = await checkRecords(source('wrong'), ZPeerMap.parse({}));
+    expect(wrong.problems.join()).toMatch(/wrong has no start_time column .*it has calldate, src/);
+    expect((await checkRecords(source('nowhere'), ZPeerMap.parse({}))).problems).toEqual([
+      'there is no table nowhere',
+    ]);
+    await expect(source('wrong').lookup(call, opts)).rejects.toThrow(RecordFileError);
     expect(() => new PgRecords(database.url!, 'cdr; DROP TABLE cdr')).toThrow(RecordFileError);
   });
 });

@@ -1,42 +1,135 @@
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
-import { findCandidates, normalizeNumber, type AgentRecord, type HopCall } from './decide';
+import {
+  findCandidates,
+  normalizeNumber,
+  type AgentRecord,
+  type HopCall,
+  type Lookup,
+  type TimedRecord,
+} from './decide';
+import { parseRecordTime, RecordTimeError } from './time';
+
+/** How far to look for a call, and for records around it (coverage). */
+export interface LookupOptions {
+  toleranceSeconds: number;
+  /** not_found needs records from this source on both sides of the call within this many seconds. */
+  coverageSeconds: number;
+}
+
+/** A sample of the records, for the start-up self-check. */
+export interface RecordSample {
+  columns: string[];
+  records: TimedRecord[];
+  /** The first/last record time of the whole source, when it can tell. */
+  range: { from: number; to: number } | null;
+}
 
 /** Where the agent looks calls up: the provider's own records. */
 export interface RecordSource {
-  /** Records that match the call (null: the hop's call cannot be read). */
-  candidates(call: HopCall, toleranceSeconds: number): Promise<AgentRecord[] | null>;
+  /** What the records are, for messages: the file or table and its format. */
+  readonly label: string;
+  /** The zone people read this source's times in (its configured zone, else UTC). */
+  readonly zone: string;
+  /** The matching records and the coverage of the call's moment (null: the hop's call cannot be read). */
+  lookup(call: HopCall, opts: LookupOptions): Promise<Lookup | null>;
+  sample(limit: number): Promise<RecordSample>;
   close?(): Promise<void>;
 }
 
 export const RECORD_COLUMNS = ['start_time', 'calling_number', 'called_number', 'inbound_peer'] as const;
 
+/** Call records could not be read: a missing column, a time that says no instant, an unreachable table. */
+export class RecordFileError extends Error {}
+
+export interface MemoryRecordsOptions {
+  /** The zone of zoneless times (null: such a time is refused). */
+  timeZone?: string | null;
+  label?: string;
+  /** Names a record in an error (default "record N"). */
+  rowName?: (index: number) => string;
+  /** Seconds a record's time may lag the call start (formats that write the answer time). */
+  lateSeconds?: number;
+}
+
+const lowerBound = (sorted: Float64Array, x: number) => {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+};
+
 /** Records held in memory, indexed by the called number as E.164 so a lookup reads a handful of rows. */
 export class MemoryRecords implements RecordSource {
-  readonly #byCalled = new Map<string, AgentRecord[]>();
+  readonly #byCalled = new Map<string, TimedRecord[]>();
+  readonly #times: Float64Array;
+  readonly #all: TimedRecord[] = [];
+  readonly #late: number;
   readonly size: number;
-  constructor(records: Iterable<AgentRecord>) {
+  readonly label: string;
+  readonly zone: string;
+  constructor(records: Iterable<AgentRecord>, opts: MemoryRecordsOptions = {}) {
+    const zone = opts.timeZone ?? null;
+    this.zone = zone ?? 'UTC';
+    this.label = opts.label ?? 'records in memory';
+    this.#late = opts.lateSeconds ?? 0;
     let n = 0;
     for (const r of records) {
+      let at: number;
+      try {
+        at = parseRecordTime(r.startTime, zone);
+      } catch (err) {
+        if (!(err instanceof RecordTimeError)) throw err;
+        throw new RecordFileError(`${opts.rowName?.(n) ?? `record ${n + 1}`}: start time ${err.message}`);
+      }
       n++;
+      const timed = { ...r, at };
+      this.#all.push(timed);
       const key = normalizeNumber(r.calledNumber);
       if (!key) continue;
       const list = this.#byCalled.get(key);
-      if (list) list.push(r);
-      else this.#byCalled.set(key, [r]);
+      if (list) list.push(timed);
+      else this.#byCalled.set(key, [timed]);
     }
     this.size = n;
+    this.#times = Float64Array.from(this.#all, (r) => r.at).sort();
   }
 
-  candidates(call: HopCall, toleranceSeconds: number): Promise<AgentRecord[] | null> {
+  lookup(call: HopCall, opts: LookupOptions): Promise<Lookup | null> {
     const called = normalizeNumber(call.calledNumber);
-    if (!called) return Promise.resolve(null);
-    return Promise.resolve(findCandidates(call, this.#byCalled.get(called) ?? [], toleranceSeconds));
+    const at = Date.parse(call.startedAt);
+    if (!called || Number.isNaN(at)) return Promise.resolve(null);
+    const candidates = findCandidates(
+      call,
+      this.#byCalled.get(called) ?? [],
+      opts.toleranceSeconds,
+      this.#late,
+    );
+    if (!candidates) return Promise.resolve(null);
+    const w = opts.coverageSeconds * 1000;
+    const i = lowerBound(this.#times, at + 1) - 1;
+    const j = lowerBound(this.#times, at);
+    const before = i >= 0 && this.#times[i]! >= at - w ? this.#times[i]! : null;
+    const after = j < this.#times.length && this.#times[j]! <= at + w ? this.#times[j]! : null;
+    return Promise.resolve({
+      candidates,
+      coverage: { before, after, windowSeconds: opts.coverageSeconds, zone: this.zone },
+    });
+  }
+
+  sample(limit: number): Promise<RecordSample> {
+    const t = this.#times;
+    return Promise.resolve({
+      columns: [],
+      records: this.#all.slice(-limit),
+      range: t.length ? { from: t[0]!, to: t[t.length - 1]! } : null,
+    });
   }
 }
-
-export class RecordFileError extends Error {}
 
 /** A CSV of call records with a header: start_time, calling_number, called_number, inbound_peer[, outbound_peer]. */
 export function readRecordsCsv(text: string): AgentRecord[] {
@@ -60,11 +153,23 @@ export function readRecordsCsv(text: string): AgentRecord[] {
     calledNumber: r.called_number ?? '',
     inboundPeer: r.inbound_peer ?? '',
     outboundPeer: r.outbound_peer,
+    assertedNumber: r.asserted_number || undefined,
   }));
 }
 
-export function csvRecordSource(file: string): MemoryRecords {
-  return new MemoryRecords(readRecordsCsv(readFileSync(file, 'utf8')));
+export function csvRecordSource(file: string, timeZone: string | null = null): MemoryRecords {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RecordFileError(`--records ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+  return new MemoryRecords(readRecordsCsv(text), {
+    timeZone,
+    label: `${file} (hoptrace columns)`,
+    // Line 1 is the header (rows with line breaks inside quotes are rare in call records).
+    rowName: (i) => `${file} line ${i + 2}`,
+  });
 }
 
 /** Writes records as the CSV the agent reads (for the simulator and tests). */
@@ -76,50 +181,4 @@ export function recordsToCsv(records: Iterable<AgentRecord>): string {
       [r.startTime, r.callingNumber, r.calledNumber, r.inboundPeer, r.outboundPeer ?? ''].map(esc).join(','),
     );
   return `${lines.join('\n')}\n`;
-}
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
-
-/**
- * The provider's own PostgreSQL table of call records (not hoptrace's database): the
- * columns of RECORD_COLUMNS, start_time a timestamptz. Rows in the time window are read and the
- * numbers compared after normalisation, since switches write them in many ways.
- */
-export class PgRecords implements RecordSource {
-  readonly #pool: pg.Pool;
-  readonly #sql: string;
-  constructor(url: string, table: string) {
-    if (!IDENTIFIER.test(table)) throw new RecordFileError(`--pg-table "${table}" is not a table name`);
-    const quoted = table
-      .split('.')
-      .map((p) => `"${p}"`)
-      .join('.');
-    this.#pool = new pg.Pool({ connectionString: url, max: 2 });
-    this.#sql = `SELECT start_time, calling_number, called_number, inbound_peer FROM ${quoted} WHERE start_time BETWEEN $1 AND $2`;
-  }
-
-  async candidates(call: HopCall, toleranceSeconds: number): Promise<AgentRecord[] | null> {
-    const at = Date.parse(call.startedAt);
-    if (Number.isNaN(at)) return null;
-    const { rows } = await this.#pool.query<{
-      start_time: Date;
-      calling_number: string;
-      called_number: string;
-      inbound_peer: string;
-    }>(this.#sql, [new Date(at - toleranceSeconds * 1000), new Date(at + toleranceSeconds * 1000)]);
-    return findCandidates(
-      call,
-      rows.map((r) => ({
-        startTime: new Date(r.start_time).toISOString(),
-        callingNumber: String(r.calling_number),
-        calledNumber: String(r.called_number),
-        inboundPeer: String(r.inbound_peer),
-      })),
-      toleranceSeconds,
-    );
-  }
-
-  close(): Promise<void> {
-    return this.#pool.end();
-  }
 }
