@@ -28,6 +28,35 @@ export function fileNameFromDisposition(header: string | undefined): string | un
   return (plain?.[1] ?? plain?.[2])?.trim();
 }
 
+/**
+ * A PDF sent as the raw request body (hop attachments, legal documents): 415 unless it comes as PDF bytes,
+ * 400 at `query.name` without a usable file name (`?name=` or Content-Disposition). The bytes themselves
+ * are checked by the core (`NotPdfError`).
+ */
+export function pdfUpload(request: {
+  headers: Record<string, string | string[] | undefined>;
+  query: { name?: string | undefined };
+  body: unknown;
+}): { raw: string; data: Buffer } {
+  const header = request.headers['content-type'];
+  const type = (typeof header === 'string' ? header : '').split(';')[0]!.trim().toLowerCase();
+  if (!ACCEPTED_TYPES.has(type) || !Buffer.isBuffer(request.body))
+    throw new HttpProblem(415, `send the file as application/pdf (got ${type || 'no content type'})`, [
+      { path: 'header.content-type', message: 'must be application/pdf' },
+    ]);
+  const disp = request.headers['content-disposition'];
+  const raw = request.query.name ?? fileNameFromDisposition(typeof disp === 'string' ? disp : undefined);
+  if (!raw)
+    throw new HttpProblem(400, 'name the file in ?name= or a Content-Disposition header', [
+      { path: 'query.name', message: 'is required' },
+    ]);
+  if (!cleanFileName(raw))
+    throw new HttpProblem(400, 'the file name is not usable', [
+      { path: 'query.name', message: 'must be a file name of at most 200 characters' },
+    ]);
+  return { raw, data: request.body };
+}
+
 /** Content-Disposition for a download: an ASCII fallback and the exact name in RFC 5987 form. */
 const disposition = (name: string) =>
   `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
@@ -58,26 +87,13 @@ export default function attachmentRoutes(app: App, opts: { maxBytes?: number }) 
       },
     },
     async (request, reply) => {
-      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (!ACCEPTED_TYPES.has(type) || !Buffer.isBuffer(request.body))
-        throw new HttpProblem(415, `send the file as application/pdf (got ${type || 'no content type'})`, [
-          { path: 'header.content-type', message: 'must be application/pdf' },
-        ]);
-      const raw = request.query.name ?? fileNameFromDisposition(request.headers['content-disposition']);
-      if (!raw)
-        throw new HttpProblem(400, 'name the file in ?name= or a Content-Disposition header', [
-          { path: 'query.name', message: 'is required' },
-        ]);
-      if (!cleanFileName(raw))
-        throw new HttpProblem(400, 'the file name is not usable', [
-          { path: 'query.name', message: 'must be a file name of at most 200 characters' },
-        ]);
+      const { raw, data } = pdfUpload(request);
       try {
         const created = await attachToHop({
           ...ctxOf(app, request),
           hopId: request.params.id,
           fileName: raw,
-          data: request.body,
+          data,
         });
         return reply.code(201).header('location', `/api/v1/attachments/${created.id}`).send(created);
       } catch (err) {

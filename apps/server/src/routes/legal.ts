@@ -1,7 +1,6 @@
 import {
   attachLegalDocument,
   buildLegalEvidencePackage,
-  cleanFileName,
   createLegalRequest,
   DEFAULT_ATTACHMENT_MAX_BYTES,
   gatherLegalRequest,
@@ -33,9 +32,8 @@ import {
 import { z } from 'zod';
 import { bearer, ctxOf, typed, type App } from '../context';
 import { HttpProblem } from '../plugins/problems';
-import { fileNameFromDisposition } from './attachments';
+import { pdfUpload } from './attachments';
 
-const ACCEPTED_TYPES = new Set(['application/pdf', 'application/octet-stream']);
 const ZUploadQuery = z.object({ name: z.string().trim().min(1, 'name the file').max(200).optional() });
 const ZLegalRequestWithPackage = ZLegalRequest.extend({ package: ZEvidencePackageCreated });
 
@@ -127,26 +125,13 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
       },
     },
     async (request) => {
-      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (!ACCEPTED_TYPES.has(type) || !Buffer.isBuffer(request.body))
-        throw new HttpProblem(415, `send the file as application/pdf (got ${type || 'no content type'})`, [
-          { path: 'header.content-type', message: 'must be application/pdf' },
-        ]);
-      const raw = request.query.name ?? fileNameFromDisposition(request.headers['content-disposition']);
-      if (!raw)
-        throw new HttpProblem(400, 'name the file in ?name= or a Content-Disposition header', [
-          { path: 'query.name', message: 'is required' },
-        ]);
-      if (!cleanFileName(raw))
-        throw new HttpProblem(400, 'the file name is not usable', [
-          { path: 'query.name', message: 'must be a file name of at most 200 characters' },
-        ]);
+      const { raw, data } = pdfUpload(request);
       try {
         return await attachLegalDocument({
           ...ctxOf(app, request),
           id: request.params.id,
           fileName: raw,
-          data: request.body,
+          data,
         });
       } catch (err) {
         if (err instanceof NotPdfError) throw new HttpProblem(415, err.message, err.errors);

@@ -215,6 +215,8 @@ describe('flushWrites', () => {
       identityHeader: null,
       note: null,
       requestedBy: null,
+      // Left out: not an urgent agency request (decision 0026).
+      urgentHours: null,
       openedAt: at,
       closedAt: at,
       updatedAt: at,
