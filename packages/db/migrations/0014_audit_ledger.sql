@@ -29,21 +29,32 @@ CREATE INDEX "audit_ledger_actor_idx" ON "audit_ledger" USING btree ("actor","se
 CREATE INDEX "audit_ledger_actor_user_idx" ON "audit_ledger" USING btree ("actor_user_id","seq");--> statement-breakpoint
 CREATE INDEX "audit_ledger_subject_idx" ON "audit_ledger" USING btree ("subject_type","subject_id","seq");--> statement-breakpoint
 CREATE INDEX "audit_ledger_action_idx" ON "audit_ledger" USING btree ("action","seq");--> statement-breakpoint
--- The ledger's chain (decision 0024). Every insert takes the head row's lock (held until commit, so
--- appends serialise and the sequence has no gaps: a rolled-back append rolls the head back too), and
--- computes hash = sha256(prev_hash ‖ entry) over the exact text it stores. `entry` is the canonical
--- JSON of the entry (jsonb's text form: keys sorted, one spacing), so anyone can recompute the chain
--- from the rows alone: `hoptrace audit verify` does, in Node.js, without these functions.
+-- The ledger's chain (decision 0024). The first append of a transaction takes the head row's lock
+-- (held until commit, so appends serialise and the sequence has no gaps: a rolled-back append rolls
+-- everything back with it), and computes hash = sha256(prev_hash ‖ entry) over the exact text it stores.
+-- `entry` is the canonical JSON of the entry (jsonb's text form: keys sorted, one spacing), so anyone
+-- can recompute the chain from the rows alone: `hoptrace audit verify` does, in Node.js, without these
+-- functions. Later appends of the same transaction continue from its tail, kept in a transaction-local
+-- setting (reverted with a rolled-back savepoint), and the head row is moved once, at commit: updating
+-- it per entry would leave one row version per entry for the next append of the same transaction to
+-- walk past.
 CREATE FUNCTION hoptrace_audit_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  head record;
+  tail text := nullif(current_setting('hoptrace.audit_tail', true), '');
+  prev_seq bigint;
+  prev_hash text;
 BEGIN
-  SELECT seq, hash INTO head FROM audit_head WHERE id = 1 FOR UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'the audit ledger has no head row' USING ERRCODE = 'data_exception';
+  IF tail IS NULL THEN
+    SELECT seq, hash INTO prev_seq, prev_hash FROM audit_head WHERE id = 1 FOR UPDATE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'the audit ledger has no head row' USING ERRCODE = 'data_exception';
+    END IF;
+  ELSE
+    prev_seq := split_part(tail, ':', 1)::bigint;
+    prev_hash := split_part(tail, ':', 2);
   END IF;
-  NEW.seq := head.seq + 1;
-  NEW.prev_hash := head.hash;
+  NEW.seq := prev_seq + 1;
+  NEW.prev_hash := prev_hash;
   NEW.details := coalesce(NEW.details, '{}'::jsonb);
   NEW.entry := jsonb_build_object(
     'seq', NEW.seq,
@@ -55,10 +66,24 @@ BEGIN
     'details', NEW.details
   )::text;
   NEW.hash := encode(sha256(convert_to(NEW.prev_hash || NEW.entry, 'UTF8')), 'hex');
-  UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+  PERFORM set_config('hoptrace.audit_tail', NEW.seq || ':' || NEW.hash, true);
   RETURN NEW;
 END;
 $$;
+--> statement-breakpoint
+-- At commit: the transaction's last entry moves the head (its lock was taken by the first append).
+CREATE FUNCTION hoptrace_audit_head_move() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.seq = split_part(nullif(current_setting('hoptrace.audit_tail', true), ''), ':', 1)::bigint THEN
+    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+  END IF;
+  RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+CREATE CONSTRAINT TRIGGER audit_ledger_head AFTER INSERT ON audit_ledger
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION hoptrace_audit_head_move();
 --> statement-breakpoint
 CREATE TRIGGER audit_ledger_chain BEFORE INSERT ON audit_ledger
   FOR EACH ROW EXECUTE FUNCTION hoptrace_audit_chain();
@@ -69,7 +94,7 @@ CREATE TRIGGER audit_ledger_append_only BEFORE UPDATE OR DELETE ON audit_ledger
 CREATE TRIGGER audit_ledger_no_truncate BEFORE TRUNCATE ON audit_ledger
   FOR EACH STATEMENT EXECUTE FUNCTION hoptrace_refuse_change();
 --> statement-breakpoint
--- The head moves only through the chain trigger above (trigger depth 2), never by a statement of its own.
+-- The head moves only from the head-move trigger above (trigger depth 2), never by a statement of its own.
 CREATE FUNCTION hoptrace_audit_head_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF pg_trigger_depth() < 2 THEN
