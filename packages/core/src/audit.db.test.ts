@@ -87,6 +87,39 @@ describe('the audit ledger', () => {
     expect((await verifyAuditLedger(env.db)).ok).toBe(true);
   });
 
+  it('continues a transaction from its tail, also after a rolled-back savepoint; the head moves at commit', async () => {
+    const before = (await readAuditHead(env.db))!;
+    await env.db.transaction(async (tx) => {
+      await audit(tx, env.ctx(env.admin), {
+        action: 'settings.changed',
+        subject: 'settings',
+        subjectId: 'a',
+      });
+      await expect(
+        tx.transaction(async (sp) => {
+          await audit(sp, env.ctx(env.admin), {
+            action: 'settings.changed',
+            subject: 'settings',
+            subjectId: 'b',
+          });
+          throw new Error('the savepoint rolls back');
+        }),
+      ).rejects.toThrow('savepoint');
+      await audit(tx, env.ctx(env.admin), {
+        action: 'settings.changed',
+        subject: 'settings',
+        subjectId: 'c',
+      });
+    });
+    const after = (await readAuditHead(env.db))!;
+    expect(after.seq).toBe(before.seq + 2);
+    const [c, a] = await listAuditEntries(env.db, { subjectType: 'settings' }, 2);
+    expect([a!.subjectId, c!.subjectId]).toEqual(['a', 'c']);
+    expect(c!.prevHash).toBe(a!.hash);
+    expect(after.hash).toBe(c!.hash);
+    expect((await verifyAuditLedger(env.db)).ok).toBe(true);
+  });
+
   it('refuses changes, removals and a moved head while its triggers are on', async () => {
     await expect(
       env.db.execute(sql`update audit_ledger set actor = 'someone else' where seq = 2`),
