@@ -240,7 +240,8 @@ export const SETTINGS: readonly SettingDoc[] = [
   {
     name: 'HOPTRACE_RMD_EVERY_HOURS',
     default: '`24`',
-    meaning: 'how often the worker re-imports `HOPTRACE_RMD_SOURCE` (an unchanged file changes nothing); 1 to 720',
+    meaning:
+      'how often the worker re-imports `HOPTRACE_RMD_SOURCE` (an unchanged file changes nothing); 1 to 720',
   },
   {
     name: 'HOPTRACE_API_KEY',

@@ -36,6 +36,10 @@ export function parseRmdSource(raw: string | undefined): RmdSource | undefined {
       throw new Error(
         `HOPTRACE_RMD_SOURCE must be an absolute file path or an https:// URL (got a ${url.protocol.replace(':', '')}: URL)`,
       );
+    if (url.username || url.password)
+      throw new Error(
+        'HOPTRACE_RMD_SOURCE must not carry credentials in the URL (user:password@); a token in the query is kept out of the logs',
+      );
     return { kind: 'url', url: url.toString(), display: displayUrl(url) };
   }
   if (!isAbsolute(value))

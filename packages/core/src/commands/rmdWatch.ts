@@ -99,7 +99,10 @@ export async function alertRmdUpstreams(
   const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     if ((await countRmdImports(tx)) === 0) return { pairs: 0, emails: 0, webhooks: 0 };
-    const pairs = await recentUpstreamsOutsideRmd(tx, new Date(now.getTime() - RMD_WATCH_LOOKBACK_DAYS * DAY_MS));
+    const pairs = await recentUpstreamsOutsideRmd(
+      tx,
+      new Date(now.getTime() - RMD_WATCH_LOOKBACK_DAYS * DAY_MS),
+    );
     const sent = await noticeRmdUpstreamsRemoved(tx, pairs, now);
     if (ctx.sha256)
       await writeSetting(

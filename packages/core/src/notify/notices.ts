@@ -489,7 +489,11 @@ export async function noticeRmdUpstreamsRemoved(
 ): Promise<{ emails: number; webhooks: number }> {
   const emails: OutboxInsert[] = [];
   const hooks: OutboxInsert[] = [];
-  const endpoints = await endpointsFor(tx, [...new Set(pairs.map((p) => p.downstreamId))], 'rmd.upstream_removed');
+  const endpoints = await endpointsFor(
+    tx,
+    [...new Set(pairs.map((p) => p.downstreamId))],
+    'rmd.upstream_removed',
+  );
   for (const p of pairs) {
     const removal = p.filingId && p.removedAt ? `${p.filingId}:${p.removedAt.toISOString()}` : 'absent';
     const key = `${p.downstreamId}:${p.upstreamId}:${removal}`;
