@@ -6,6 +6,7 @@ import {
   DEFAULT_SESSION_IDLE_MINUTES,
   DEFAULT_AUDIT_HEAD_MINUTES,
   DEFAULT_LEGAL_REMINDER_DAYS,
+  DEFAULT_RMD_EVERY_HOURS,
   parseLegalReminderDays,
   DEFAULT_SESSION_MAX_HOURS,
   weakPasswordReason,
@@ -43,6 +44,7 @@ import { SERVER_API_KEY_PER_MINUTE, type LimitSettings } from './plugins/limits'
 import { ensureWebBuild } from './webBuild';
 import { createEmailTransport } from './worker/email';
 import { startWorker, type RunningWorker } from './worker/jobs';
+import { parseRmdSource, rmdReader, type RmdSource } from './worker/rmdSource';
 import type { WebhookPolicy } from './worker/webhooks';
 
 export interface ServerConfig {
@@ -74,6 +76,10 @@ export interface ServerConfig {
   urgentHours?: number | undefined;
   /** Days before a legal request's due date that staff are reminded (HOPTRACE_LEGAL_REMINDER_DAYS, default 7,2). */
   legalReminderDays?: number[] | undefined;
+  /** Where the worker re-imports the RMD export from (HOPTRACE_RMD_SOURCE: absolute path or https URL). */
+  rmdSource?: RmdSource | undefined;
+  /** How often (HOPTRACE_RMD_EVERY_HOURS, default 24). */
+  rmdEveryHours?: number | undefined;
   outboxLeaseMs?: number | undefined;
   /** How long an Idempotency-Key claim holds unrenewed (a request cut off by a crash frees its key after this). */
   idempotencyLeaseMs?: number | undefined;
@@ -231,6 +237,15 @@ function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number)
 }
 
 /** A whole number setting between `min` and `max`, or its default when unset. */
+/** HOPTRACE_RMD_SOURCE, checked at start-up (a bad value stops the server with what to write instead). */
+function rmdSourceFromEnv(env: NodeJS.ProcessEnv): RmdSource | undefined {
+  try {
+    return parseRmdSource(env.HOPTRACE_RMD_SOURCE);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
 function intFromEnv(
   env: NodeJS.ProcessEnv,
   name: string,
@@ -329,6 +344,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     ),
     urgentHours: urgentHoursFromEnv(env),
     legalReminderDays: parseLegalReminderDays(env.HOPTRACE_LEGAL_REMINDER_DAYS),
+    rmdSource: rmdSourceFromEnv(env),
+    rmdEveryHours: intFromEnv(
+      env,
+      'HOPTRACE_RMD_EVERY_HOURS',
+      DEFAULT_RMD_EVERY_HOURS,
+      1,
+      720,
+      'a number of hours',
+    ),
     outboxLeaseMs: env.HOPTRACE_OUTBOX_LEASE_MS ? Number(env.HOPTRACE_OUTBOX_LEASE_MS) : undefined,
     outboxRetryBaseMs: env.HOPTRACE_OUTBOX_RETRY_MS ? Number(env.HOPTRACE_OUTBOX_RETRY_MS) : undefined,
     idempotencyLeaseMs: intFromEnv(
@@ -554,6 +578,15 @@ async function serve(
         clock,
         settings,
         detection: new CampaignDetection(database.db, clock, { verifier }),
+        ...(cfg.rmdSource
+          ? {
+              rmdWatch: {
+                everyHours: cfg.rmdEveryHours ?? DEFAULT_RMD_EVERY_HOURS,
+                read: rmdReader(cfg.rmdSource),
+                source: cfg.rmdSource.kind === 'file' ? cfg.rmdSource.path : cfg.rmdSource.display,
+              },
+            }
+          : {}),
         dispatcher: {
           db: database.db,
           clock,

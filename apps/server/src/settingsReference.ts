@@ -232,6 +232,18 @@ export const SETTINGS: readonly SettingDoc[] = [
       "days before a subpoena's or CID's due date that the worker emails admins and analysts (whole days, comma-separated)",
   },
   {
+    name: 'HOPTRACE_RMD_SOURCE',
+    default: '—',
+    meaning:
+      "where the worker re-imports the FCC's Robocall Mitigation Database export from: an absolute file path, or an `https://` URL (public addresses only); unset: no scheduled import. Downstream providers are then told of upstreams they named that are not in the RMD",
+  },
+  {
+    name: 'HOPTRACE_RMD_EVERY_HOURS',
+    default: '`24`',
+    meaning:
+      'how often the worker re-imports `HOPTRACE_RMD_SOURCE` (an unchanged file changes nothing); 1 to 720',
+  },
+  {
     name: 'HOPTRACE_API_KEY',
     default: '—',
     meaning: "`hoptrace agent`: the API key of one of the provider's users (`--api-key` overrides)",

@@ -6,6 +6,7 @@ export const WEBHOOK_EVENT_NAMES = [
   'hop.reminder',
   'hop.closed',
   'traceback.closed',
+  'rmd.upstream_removed',
 ] as const;
 
 export const ZWebhookCreate = z.object({

@@ -32,6 +32,7 @@ export * from './dnoList';
 export * from './commands/dno';
 export * from './queries/dno';
 export * from './commands/rmd';
+export * from './commands/rmdWatch';
 export * from './queries/rmd';
 export * from './commands/bulkAnswers';
 export * from './commands/mergeProviders';

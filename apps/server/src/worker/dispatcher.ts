@@ -3,6 +3,8 @@ import {
   renderHopEmail,
   renderReferralEmail,
   renderLegalReminderEmail,
+  renderRmdUpstreamRemovedEmail,
+  type RmdUpstreamRemovedPayload,
   renderStaffEmail,
   type Clock,
   type EmailPayload,
@@ -54,6 +56,8 @@ export function backoffMs(attempt: number, random: () => number = Math.random, f
 function renderEmail(row: OutboxRow, publicUrl: string) {
   if (row.topic === 'legal.reminder')
     return renderLegalReminderEmail(row.payload as Parameters<typeof renderLegalReminderEmail>[0], publicUrl);
+  if (row.topic === 'rmd.upstream_removed')
+    return renderRmdUpstreamRemovedEmail(row.payload as unknown as RmdUpstreamRemovedPayload);
   if (row.topic === 'traceback.non_responsive')
     return renderStaffEmail(row.payload as Parameters<typeof renderStaffEmail>[0], publicUrl);
   if (row.topic === 'referral.sent')

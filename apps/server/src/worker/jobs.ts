@@ -1,5 +1,7 @@
 import {
   autoOpenScheduled,
+  rmdWatchScheduled,
+  type RmdExport,
   DEFAULT_LEGAL_REMINDER_DAYS,
   sendLegalReminders,
   DEFAULT_AUDIT_HEAD_MINUTES,
@@ -25,6 +27,8 @@ export interface JobContext {
   settings?: CoreSettings;
   /** Campaign detection over arriving call records (absent: the job does nothing). */
   detection?: CampaignDetection;
+  /** RMD watch (HOPTRACE_RMD_SOURCE, decision 0032): where the export is read from and how often. */
+  rmdWatch?: { everyHours: number; read: () => Promise<RmdExport>; source: string };
   /** The worker's log (a job that publishes something says it here). */
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
@@ -134,6 +138,38 @@ export const JOBS: readonly JobDefinition[] = [
         clock: ctx.clock,
         days: ctx.settings?.legalReminderDays ?? DEFAULT_LEGAL_REMINDER_DAYS,
       }),
+  },
+  {
+    id: 'rmd.watch',
+    everyMs: 300_000,
+    // Once per HOPTRACE_RMD_EVERY_HOURS period (claimed by one worker): the RMD export re-imported from
+    // HOPTRACE_RMD_SOURCE when it changed, then downstream providers told of upstreams outside the RMD.
+    async run(ctx) {
+      const watch = ctx.rmdWatch;
+      if (!watch) return 0;
+      const result = await rmdWatchScheduled({
+        db: ctx.db,
+        clock: ctx.clock,
+        actor: systemActor('rmd-watch'),
+        everyHours: watch.everyHours,
+        read: watch.read,
+      });
+      if (!result) return 0;
+      if (result.status === 'unchanged') {
+        ctx.log?.('RMD export unchanged; nothing imported', { source: watch.source });
+        return 0;
+      }
+      const s = result.import!.stats;
+      ctx.log?.('RMD export imported', {
+        source: watch.source,
+        added: s.added,
+        changed: s.changed,
+        removed: s.removed,
+        alertEmails: result.alerts?.emails ?? 0,
+        alertWebhooks: result.alerts?.webhooks ?? 0,
+      });
+      return s.added + s.changed + s.removed;
+    },
   },
   {
     id: 'outbox.dispatch',

@@ -15,12 +15,19 @@ import {
   type ScheduledNoticeRow,
   type TracebackRow,
   type Tx,
+  type UpstreamOutsideRmdRow,
 } from '@hoptrace/db';
 import { generateSecret, hashSecret } from '../auth';
 import { DEFAULT_REMINDER_SCHEDULE, noticesFor, type ReminderSchedule } from '../clock/reminders';
 import { signerClaimsOf } from '../shaken/claims';
 import { rmdWarningsOf } from './rmdWarnings';
-import type { EmailPayload, ReferralPayload, TracebackClosedPayload } from './templates';
+import type {
+  EmailPayload,
+  ReferralPayload,
+  RmdUpstreamRemovedPayload,
+  TracebackClosedPayload,
+} from './templates';
+import { RMD_ACCEPTANCE_RULE } from './rmdWarnings';
 
 /**
  * Notices are written to the outbox inside the transaction of the change that
@@ -31,7 +38,13 @@ import type { EmailPayload, ReferralPayload, TracebackClosedPayload } from './te
 
 export const LINK_LIFETIME_AFTER_CLOSE_MS = 7 * 24 * 3_600_000;
 
-export const WEBHOOK_EVENTS = ['hop.assigned', 'hop.reminder', 'hop.closed', 'traceback.closed'] as const;
+export const WEBHOOK_EVENTS = [
+  'hop.assigned',
+  'hop.reminder',
+  'hop.closed',
+  'traceback.closed',
+  'rmd.upstream_removed',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 const messageId = () => `<${randomUUID()}@hoptrace>`;
@@ -93,7 +106,7 @@ async function webhookRows(
     now: Date;
     data: (providerId: string) => unknown;
     hop?: HopRow;
-    tracebackId: string;
+    tracebackId: string | null;
   },
 ): Promise<OutboxInsert[]> {
   const endpoints = await endpointsFor(tx, opts.providerIds, opts.event);
@@ -126,7 +139,7 @@ function emailRows(
     payload: EmailPayload | Record<string, unknown>;
     secrets?: Record<string, string>;
     hop?: HopRow;
-    tracebackId: string;
+    tracebackId: string | null;
     providerId?: string;
   },
 ): OutboxInsert[] {
@@ -460,4 +473,75 @@ export async function noticeReferral(
       },
     ),
   );
+}
+
+/**
+ * RMD watch (decision 0032): each downstream provider is told, once per removal, that an upstream it named
+ * in its recent answers is absent from or was removed from the RMD: email to its contacts and the
+ * `rmd.upstream_removed` webhook. The dedupe key names the downstream, the upstream and the removal (the
+ * filing and its removal date, or "absent"), so a re-run writes nothing and a filing that comes back and is
+ * removed again is a new removal. Returns the rows written (new ones only) by channel.
+ */
+export async function noticeRmdUpstreamsRemoved(
+  tx: Tx,
+  pairs: UpstreamOutsideRmdRow[],
+  now: Date,
+): Promise<{ emails: number; webhooks: number }> {
+  const emails: OutboxInsert[] = [];
+  const hooks: OutboxInsert[] = [];
+  const endpoints = await endpointsFor(
+    tx,
+    [...new Set(pairs.map((p) => p.downstreamId))],
+    'rmd.upstream_removed',
+  );
+  for (const p of pairs) {
+    const removal = p.filingId && p.removedAt ? `${p.filingId}:${p.removedAt.toISOString()}` : 'absent';
+    const key = `${p.downstreamId}:${p.upstreamId}:${removal}`;
+    const payload: RmdUpstreamRemovedPayload = {
+      providerName: p.downstreamName,
+      timezone: p.downstreamTimezone,
+      upstreamProviderId: p.upstreamId,
+      upstreamName: p.upstreamName,
+      rmdStatus: p.removedAt ? 'removed' : 'absent',
+      removedAt: p.removedAt?.toISOString() ?? null,
+      filingNumber: p.filingNumber,
+      hops: p.hops,
+      lastNamedAt: p.lastNamedAt.toISOString(),
+      yourHopIds: p.hopIds,
+      rule: RMD_ACCEPTANCE_RULE,
+    };
+    const mine = emailRows(
+      p.downstreamContacts.map((c) => c.email),
+      {
+        topic: 'rmd.upstream_removed',
+        key,
+        now,
+        payload: payload as unknown as Record<string, unknown>,
+        tracebackId: null,
+        providerId: p.downstreamId,
+      },
+    );
+    const { providerName: _n, timezone: _t, ...data } = payload;
+    const theirs = endpoints
+      .filter((e) => e.providerId === p.downstreamId)
+      .map((e) => ({
+        channel: 'webhook' as const,
+        topic: 'rmd.upstream_removed',
+        dedupeKey: `webhook:rmd.upstream_removed:${key}:${e.id}`,
+        recipient: e.url,
+        payload: { event: 'rmd.upstream_removed', occurredAt: now.toISOString(), data },
+        messageId: messageId(),
+        nextAttemptAt: now,
+        createdAt: now,
+        tracebackId: null,
+        hopId: null,
+        providerId: e.providerId,
+        endpointId: e.id,
+      }));
+    emails.push(...mine);
+    hooks.push(...theirs);
+  }
+  const sentEmails = await enqueueOutbox(tx, emails);
+  const sentHooks = await enqueueOutbox(tx, hooks);
+  return { emails: sentEmails, webhooks: sentHooks };
 }

@@ -330,3 +330,38 @@ export function renderLegalReminderEmail(
     html: `<!doctype html><html><body style="font-family:system-ui,sans-serif">${lines.map((l) => (l ? `<p>${esc(l)}</p>` : '')).join('')}</body></html>`,
   };
 }
+
+/** RMD watch (decision 0032): an upstream a provider named recently is absent from or removed from the RMD. */
+export interface RmdUpstreamRemovedPayload {
+  providerName: string;
+  timezone: string;
+  upstreamProviderId: string;
+  upstreamName: string;
+  rmdStatus: 'removed' | 'absent';
+  removedAt: string | null;
+  filingNumber: string | null;
+  /** How many of the provider's recent answers named this upstream. */
+  hops: number;
+  lastNamedAt: string;
+  yourHopIds: string[];
+  rule: string;
+}
+
+export function renderRmdUpstreamRemovedEmail(p: RmdUpstreamRemovedPayload): RenderedEmail {
+  const standing =
+    p.rmdStatus === 'removed'
+      ? `was removed from the FCC's Robocall Mitigation Database (RMD)${p.removedAt ? ` on ${p.removedAt.slice(0, 10)}` : ''}${p.filingNumber ? ` (filing ${p.filingNumber})` : ''}`
+      : "is not in the FCC's Robocall Mitigation Database (RMD)";
+  const subject = `Your upstream ${p.upstreamName} ${p.rmdStatus === 'removed' ? 'was removed from' : 'is not in'} the Robocall Mitigation Database`;
+  const lines = [
+    `${p.providerName}: ${p.upstreamName}, which you named as the provider that handed you traffic in ${p.hops} traceback answer${p.hops === 1 ? '' : 's'} (the latest ${both(p.lastNamedAt, p.timezone)}), ${standing}.`,
+    `FCC rules (${p.rule}) forbid accepting traffic from a provider that is not in the RMD. Review your interconnection with ${p.upstreamName}.`,
+    '',
+    `Reference: your hop${p.yourHopIds.length === 1 ? '' : 's'} ${p.yourHopIds.join(', ')}.`,
+  ];
+  return {
+    subject,
+    text: lines.join('\n'),
+    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif">${lines.map((l) => (l ? `<p>${esc(l)}</p>` : '')).join('')}</body></html>`,
+  };
+}

@@ -302,3 +302,61 @@ export async function rmdChangesOfProvider(db: Executor, providerId: string, lim
     .orderBy(desc(rmdChanges.at), desc(rmdChanges.id))
     .limit(limit);
 }
+
+/** An upstream that a downstream provider named in its recent answers and that is not in the RMD now. */
+export interface UpstreamOutsideRmdRow {
+  downstreamId: string;
+  downstreamName: string;
+  downstreamTimezone: string;
+  downstreamContacts: Array<{ email: string }>;
+  upstreamId: string;
+  upstreamName: string;
+  /** The upstream's linked filing when it was removed; null when it has no filing at all (absent). */
+  filingId: string | null;
+  filingNumber: string | null;
+  removedAt: Date | null;
+  /** How many of the downstream's hops answered since `since` named this upstream. */
+  hops: number;
+  lastNamedAt: Date;
+  /** The downstream's own hops that named it, newest first (at most 20). */
+  hopIds: string[];
+}
+
+/**
+ * Pairs (downstream, upstream) where the downstream answered a hop since `since` naming the upstream, and
+ * the upstream is absent from the RMD (no linked filing) or its linked filing was removed (RMD watch,
+ * decision 0032). Merged-away records and a provider naming itself are left out. One grouped statement.
+ */
+export async function recentUpstreamsOutsideRmd(db: Executor, since: Date): Promise<UpstreamOutsideRmdRow[]> {
+  const result = await db.execute(sql`
+    select h.provider_id as "downstreamId", d.name as "downstreamName", d.timezone as "downstreamTimezone",
+      d.contacts as "downstreamContacts", h.upstream_provider_id as "upstreamId", u.name as "upstreamName",
+      f.id as "filingId", f.filing_number as "filingNumber", f.removed_at as "removedAt",
+      count(*)::int as hops, max(h.answered_at) as "lastNamedAt",
+      to_json((array_agg(h.id::text order by h.answered_at desc, h.id))[1:20]) as "hopIds"
+    from hops h
+    join providers u on u.id = h.upstream_provider_id and u.merged_into_id is null
+    join providers d on d.id = h.provider_id and d.merged_into_id is null
+    left join provider_rmd_links l on l.provider_id = u.id
+    left join rmd_filings f on f.id = l.filing_id
+    where h.answer_kind = 'upstream' and h.answered_at >= ${since.toISOString()}::timestamptz
+      and h.provider_id <> h.upstream_provider_id
+      and (f.id is null or f.removed_at is not null)
+    group by h.provider_id, d.name, d.timezone, d.contacts, h.upstream_provider_id, u.name, f.id, f.filing_number, f.removed_at
+    order by h.provider_id, h.upstream_provider_id`);
+  const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+  return (result as { rows: Array<Record<string, unknown>> }).rows.map((r) => ({
+    downstreamId: String(r.downstreamId),
+    downstreamName: String(r.downstreamName),
+    downstreamTimezone: String(r.downstreamTimezone),
+    downstreamContacts: json<Array<{ email: string }>>(r.downstreamContacts) ?? [],
+    upstreamId: String(r.upstreamId),
+    upstreamName: String(r.upstreamName),
+    filingId: (r.filingId as string | null) ?? null,
+    filingNumber: (r.filingNumber as string | null) ?? null,
+    removedAt: r.removedAt === null ? null : new Date(r.removedAt as string | Date),
+    hops: Number(r.hops),
+    lastNamedAt: new Date(r.lastNamedAt as string | Date),
+    hopIds: json<string[]>(r.hopIds) ?? [],
+  }));
+}
