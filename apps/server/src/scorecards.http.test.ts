@@ -154,11 +154,21 @@ describe('scorecards', () => {
     expect(d).toMatchObject({ status: 'non_cooperative', decision: 'confirmed', published: false });
     expect(d.evidence.counts.nonResponsive).toBe(3);
     expect(await publishedNonCooperative(h.db)).toEqual([]);
+    // Confirmed but not published: nobody is named publicly.
+    const publicList = () => h.anonymous({ method: 'GET', url: '/api/v1/public/non-cooperative-providers' });
+    expect((await publicList()).json()).toEqual({ items: [] });
 
     const published = await h.analyst.patch(`/api/v1/determinations/${d.id}`, { published: true });
     expect(published.statusCode, published.body).toBe(200);
     expect(published.json<TDetermination>().published).toBe(true);
     expect((await publishedNonCooperative(h.db)).map((p) => p.providerId)).toEqual([b.id]);
+    // Published: named on the public list, without signing in, with the reasons and no one else.
+    const named = await publicList();
+    expect(named.statusCode, named.body).toBe(200);
+    expect(named.headers['cache-control']).toBe('public, max-age=300');
+    const items = named.json<{ items: { providerName: string; reasons: string[] }[] }>().items;
+    expect(items.map((p) => p.providerName)).toEqual(['Fictional Silent Carrier']);
+    expect(items[0]!.reasons.join(' ')).toMatch(/3/);
 
     expectProblem(await b.user.patch(`/api/v1/determinations/${d.id}`, { published: false }), 404);
     expectProblem(await b.user.get(`/api/v1/determinations/${d.id}`), 404);
