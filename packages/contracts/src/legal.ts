@@ -8,6 +8,7 @@ export const LEGAL_STATUSES = ['received', 'gathering', 'responded', 'closed'] a
 export const ZLegalKind = z.enum(LEGAL_KINDS);
 export const ZLegalStatus = z.enum(LEGAL_STATUSES);
 export type TLegalStatus = z.infer<typeof ZLegalStatus>;
+export type TLegalKind = z.infer<typeof ZLegalKind>;
 
 const ZDay = z.iso.date();
 const ZText = (max: number) => z.string().trim().min(1, 'must not be blank').max(max);

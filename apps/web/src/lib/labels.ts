@@ -2,6 +2,7 @@ import type {
   TAnswerChannel,
   TCampaignStatus,
   TEvent,
+  TLegalKind,
   THopStatus,
   TOriginAction,
   TOutcome,
@@ -256,4 +257,10 @@ export const COOPERATION_COLOR: Record<'cooperative' | 'watch' | 'non_cooperativ
   cooperative: 'gray',
   watch: 'orange',
   non_cooperative: 'red',
+};
+
+export const LEGAL_KIND_LABEL: Record<TLegalKind, string> = {
+  subpoena: 'Subpoena',
+  cid: 'Civil investigative demand',
+  other: 'Other',
 };
