@@ -8,6 +8,8 @@ const portal = inject('portal');
 
 const PDF = Buffer.from('%PDF-1.4\n% Subpoena (fictional)\ntrailer << >>\n%%EOF\n', 'latin1');
 const day = (d: Date) => d.toISOString().slice(0, 10);
+/** The agency of the browser tier's demo enforcement user (apps/web/test/node/demo.ts). */
+const AGENCY = 'State AG Robocall Unit (test)';
 
 /**
  * The legal process register and cease-and-desist letters in a real browser: an analyst records a subpoena
@@ -68,7 +70,12 @@ describe.skipIf(!portal)('legal requests and cease-and-desist letters', () => {
     expect(await fieldError(form.getByLabel(/^Traceback ids/))).toMatch(/at least one traceback/);
 
     const number = `SUB-${stamp}`;
-    await form.getByLabel(/^Issuing agency/).fill('State AG Robocall Unit (test)');
+    // The agency chosen from the directory names the request as well.
+    const directory = form.getByLabel(/^Issuing agency, from the directory/);
+    await directory.click();
+    await directory.fill('State AG');
+    await analyst.getByRole('option', { name: AGENCY }).click();
+    expect(await form.getByLabel(/^Issuing agency, as named/).inputValue()).toBe(AGENCY);
     await form.getByLabel(/^Number/).fill(number);
     const today = day(new Date());
     await form.getByLabel(/^Received on/).fill(today);
@@ -124,7 +131,7 @@ describe.skipIf(!portal)('legal requests and cease-and-desist letters', () => {
     await respond.getByLabel(/^Sent at/).fill(sentAt);
     await respond.getByLabel(/^How/).fill('email to counsel');
     await respond.getByRole('button', { name: 'Record the response' }).click();
-    const response = analyst.getByRole('region', { name: 'Response' });
+    const response = analyst.getByRole('region', { name: 'Response', exact: true });
     await response.waitFor();
     expect(await text(response)).toContain('email to counsel');
 
@@ -145,6 +152,17 @@ describe.skipIf(!portal)('legal requests and cease-and-desist letters', () => {
     await row.waitFor();
     expect(await text(row, { lower: true })).toContain('responded');
     expect(await row.getByTestId('overdue').count()).toBe(0);
+
+    // The issuing agency's enforcement user sees it on their home page, status only.
+    const agency = (await signedIn(browser, url, sessions[demo.enforcement.email])).page;
+    await agency.goto('/requests');
+    const issued = agency.getByRole('table', { name: 'Legal requests your agency issued' });
+    const mine = issued.locator(`[data-legal-id="${legalId}"]`);
+    await mine.waitFor();
+    expect(await text(mine, { lower: true })).toContain(`${number.toLowerCase()} subpoena`);
+    expect(await text(mine, { lower: true })).toContain('responded');
+    expect(await agency.getByText('subpoena.pdf').count()).toBe(0);
+    await agency.context().close();
   });
 
   it('a request past its due date is marked overdue in the list', async () => {

@@ -24,6 +24,7 @@ import type {
   TPublishedNonCooperativeList,
   TReferralList,
   TAgencyList,
+  TIssuedLegalRequestList,
   TLegalMatchList,
   TLegalRequest,
   TLegalRequestList,
@@ -121,6 +122,7 @@ export const keys = {
   legalRequests: ['legal-requests'] as const,
   legalRequest: (id: string) => ['legal-requests', 'one', id] as const,
   legalMatches: (id: string) => ['legal-requests', 'matches', id] as const,
+  issuedLegalRequests: ['legal-requests', 'issued'] as const,
   letters: (providerId: string) => ['letters', providerId] as const,
   /** Every read of the audit ledger starts with `audit`. */
   audit: (filters: AuditFilters) => ['audit', filters] as const,
@@ -535,4 +537,12 @@ export const useProviderLetters = (providerId: string | undefined) =>
     queryKey: keys.letters(providerId ?? ''),
     queryFn: ({ signal }) => get<TLetterList>(`/providers/${providerId}/letters`, signal),
     enabled: !!providerId,
+  });
+
+/** The legal requests an enforcement user's agency issued, status only. */
+export const useIssuedLegalRequests = () =>
+  useQuery({
+    queryKey: keys.issuedLegalRequests,
+    queryFn: async ({ signal }) =>
+      (await get<TIssuedLegalRequestList>('/agency/legal-requests', signal)).items,
   });

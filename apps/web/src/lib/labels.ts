@@ -3,6 +3,7 @@ import type {
   TCampaignStatus,
   TEvent,
   TLegalKind,
+  TLegalStatus,
   THopStatus,
   TOriginAction,
   TOutcome,
@@ -263,4 +264,18 @@ export const LEGAL_KIND_LABEL: Record<TLegalKind, string> = {
   subpoena: 'Subpoena',
   cid: 'Civil investigative demand',
   other: 'Other',
+};
+
+export const LEGAL_STATUS_LABEL: Record<TLegalStatus, string> = {
+  received: 'Received',
+  gathering: 'Gathering',
+  responded: 'Responded',
+  closed: 'Closed',
+};
+
+export const LEGAL_STATUS_COLOR: Record<TLegalStatus, string> = {
+  received: 'blue',
+  gathering: 'yellow',
+  responded: 'teal',
+  closed: 'gray',
 };

@@ -1,8 +1,7 @@
-import { LEGAL_KINDS, ZLegalRequestCreate, type TLegalRequest, type TLegalStatus } from '../lib/contracts';
+import { LEGAL_KINDS, ZLegalRequestCreate, type TLegalRequest } from '../lib/contracts';
 import {
   Alert,
   Anchor,
-  Autocomplete,
   Badge,
   Button,
   Checkbox,
@@ -36,26 +35,13 @@ import {
   SectionCard,
 } from '../components/common';
 import { fieldErrorsOf, focusFirstError, listOf, type FieldErrors } from '../lib/forms';
-import { LEGAL_KIND_LABEL } from '../lib/labels';
-
-const STATUS_LABEL: Record<TLegalStatus, string> = {
-  received: 'Received',
-  gathering: 'Gathering',
-  responded: 'Responded',
-  closed: 'Closed',
-};
-const STATUS_COLOR: Record<TLegalStatus, string> = {
-  received: 'blue',
-  gathering: 'yellow',
-  responded: 'teal',
-  closed: 'gray',
-};
+import { LEGAL_KIND_LABEL, LEGAL_STATUS_COLOR, LEGAL_STATUS_LABEL } from '../lib/labels';
 
 function LegalStatus({ r }: { r: TLegalRequest }) {
   return (
     <Group gap={4} wrap="nowrap">
-      <Badge color={STATUS_COLOR[r.status]} variant="light">
-        {STATUS_LABEL[r.status]}
+      <Badge color={LEGAL_STATUS_COLOR[r.status]} variant="light">
+        {LEGAL_STATUS_LABEL[r.status]}
       </Badge>
       {r.overdue && (
         <Badge color="red" data-testid="overdue">
@@ -145,6 +131,7 @@ function LegalRequestForm({ onClose }: { onClose: () => void }) {
   const agencies = useAgencies(true);
   const [kind, setKind] = useState<string | null>('subpoena');
   const [issuingAgency, setIssuingAgency] = useState('');
+  const [issuingAgencyId, setIssuingAgencyId] = useState<string | null>(null);
   const [number, setNumber] = useState('');
   const [receivedOn, setReceivedOn] = useState('');
   const [dueOn, setDueOn] = useState('');
@@ -191,6 +178,7 @@ function LegalRequestForm({ onClose }: { onClose: () => void }) {
     const body = {
       kind,
       issuingAgency,
+      ...(issuingAgencyId ? { issuingAgencyId } : {}),
       number,
       receivedOn,
       dueOn,
@@ -213,7 +201,7 @@ function LegalRequestForm({ onClose }: { onClose: () => void }) {
     setErrors({});
     save.mutate(parsed.data);
   }
-  const shown = ['kind', 'issuingAgency', 'number', 'receivedOn', 'dueOn', 'notes'];
+  const shown = ['kind', 'issuingAgency', 'issuingAgencyId', 'number', 'receivedOn', 'dueOn', 'notes'];
   return (
     <Modal opened onClose={onClose} title="Record a legal request" size="lg">
       <form onSubmit={submit} noValidate aria-label="Record a legal request">
@@ -233,13 +221,30 @@ function LegalRequestForm({ onClose }: { onClose: () => void }) {
               />
             </Grid.Col>
             <Grid.Col span={{ base: 12, sm: 6 }}>
-              <Autocomplete
+              <Select
+                id="issuingAgencyId"
+                label="Issuing agency, from the directory"
+                description="Its enforcement users then see where the request stands"
+                searchable
+                clearable
+                placeholder={agencies.isError ? 'The directory could not be loaded' : 'Not in the directory'}
+                data={(agencies.data ?? []).map((a) => ({ value: a.id, label: a.name }))}
+                value={issuingAgencyId}
+                onChange={(v) => {
+                  setIssuingAgencyId(v);
+                  const chosen = agencies.data?.find((a) => a.id === v);
+                  if (chosen) setIssuingAgency(chosen.name);
+                }}
+                error={errors.issuingAgencyId}
+              />
+            </Grid.Col>
+            <Grid.Col span={12}>
+              <TextInput
                 id="issuingAgency"
-                label="Issuing agency"
+                label="Issuing agency, as named on the document"
                 required
-                data={[...new Set((agencies.data ?? []).map((a) => a.name))]}
                 value={issuingAgency}
-                onChange={setIssuingAgency}
+                onChange={(e) => setIssuingAgency(e.currentTarget.value)}
                 error={errors.issuingAgency}
               />
             </Grid.Col>
@@ -379,7 +384,15 @@ export function LegalRequestPage() {
       <Stack>
         <SectionCard title="The request">
           <SimpleGrid cols={{ base: 1, sm: 3 }} component="dl" spacing="sm">
-            <Field label="Issuing agency">{r.issuingAgency}</Field>
+            <Field label="Issuing agency">
+              {r.issuingAgency}
+              {!r.issuingAgencyId && (
+                <Text span size="xs" c="dimmed">
+                  {' '}
+                  (not linked to the directory)
+                </Text>
+              )}
+            </Field>
             <Field label="Received on">{r.receivedOn}</Field>
             <Field label="Due on">
               {r.dueOn} ({daysLeftText(r)})
