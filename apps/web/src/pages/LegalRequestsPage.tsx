@@ -40,11 +40,11 @@ import { LEGAL_KIND_LABEL, LEGAL_STATUS_COLOR, LEGAL_STATUS_LABEL } from '../lib
 function LegalStatus({ r }: { r: TLegalRequest }) {
   return (
     <Group gap={4} wrap="nowrap">
-      <Badge color={LEGAL_STATUS_COLOR[r.status]} variant="light">
+      <Badge color={LEGAL_STATUS_COLOR[r.status]} variant="light" style={{ flexShrink: 0 }}>
         {LEGAL_STATUS_LABEL[r.status]}
       </Badge>
       {r.overdue && (
-        <Badge color="red" data-testid="overdue">
+        <Badge color="red" data-testid="overdue" style={{ flexShrink: 0 }}>
           Overdue
         </Badge>
       )}
@@ -52,8 +52,10 @@ function LegalStatus({ r }: { r: TLegalRequest }) {
   );
 }
 
+const stillOpen = (r: TLegalRequest) => r.status === 'received' || r.status === 'gathering';
+
 function daysLeftText(r: TLegalRequest): string {
-  if (r.status === 'responded' || r.status === 'closed') return '—';
+  if (!stillOpen(r)) return '—';
   if (r.daysLeft < 0) return `${-r.daysLeft} days overdue`;
   if (r.daysLeft === 0) return 'due today';
   return `${r.daysLeft} days left`;
@@ -82,7 +84,7 @@ export function LegalRequestsPage() {
       ) : list.data.length === 0 ? (
         <Text c="dimmed">No legal requests on file.</Text>
       ) : (
-        <Table.ScrollContainer minWidth={720}>
+        <Table.ScrollContainer minWidth={900}>
           <Table aria-label="Legal requests" verticalSpacing="xs" highlightOnHover>
             <Table.Thead>
               <Table.Tr>
@@ -97,19 +99,23 @@ export function LegalRequestsPage() {
             <Table.Tbody>
               {list.data.map((r) => (
                 <Table.Tr key={r.id} data-legal-id={r.id} data-overdue={r.overdue || undefined}>
-                  <Table.Td fw={600}>
+                  <Table.Td fw={600} style={{ whiteSpace: 'nowrap' }}>
                     <Anchor component={Link} to={`/legal/${r.id}`}>
                       {r.number}
                     </Anchor>
                   </Table.Td>
                   <Table.Td>{LEGAL_KIND_LABEL[r.kind]}</Table.Td>
                   <Table.Td>{r.issuingAgency}</Table.Td>
-                  <Table.Td className="tabular">{r.receivedOn}</Table.Td>
-                  <Table.Td className="tabular">
-                    {r.dueOn}{' '}
-                    <Text span size="xs" c={r.overdue ? 'red' : 'dimmed'}>
-                      ({daysLeftText(r)})
-                    </Text>
+                  <Table.Td className="tabular" style={{ whiteSpace: 'nowrap' }}>
+                    {r.receivedOn}
+                  </Table.Td>
+                  <Table.Td className="tabular" style={{ whiteSpace: 'nowrap' }}>
+                    {r.dueOn}
+                    {stillOpen(r) && (
+                      <Text size="xs" c={r.overdue ? 'red' : 'dimmed'}>
+                        {daysLeftText(r)}
+                      </Text>
+                    )}
                   </Table.Td>
                   <Table.Td>
                     <LegalStatus r={r} />
@@ -375,7 +381,6 @@ export function LegalRequestPage() {
   if (request.isPending) return <Loading />;
   if (request.isError) return <ErrorAlert error={request.error} title="Could not load the legal request" />;
   const r = request.data;
-  const open = r.status === 'received' || r.status === 'gathering';
   return (
     <>
       <PageTitle title={`Legal request ${r.number}`} right={<LegalStatus r={r} />}>
@@ -424,7 +429,7 @@ export function LegalRequestPage() {
             </Field>
             {r.notes && <Field label="Notes">{r.notes}</Field>}
           </SimpleGrid>
-          {open && <DocumentUpload r={r} />}
+          {stillOpen(r) && <DocumentUpload r={r} />}
         </SectionCard>
         <Matches r={r} />
         <PackageSection r={r} />
@@ -473,7 +478,7 @@ function DocumentUpload({ r }: { r: TLegalRequest }) {
 function Matches({ r }: { r: TLegalRequest }) {
   const matches = useLegalMatches(r.id);
   const refresh = useRefresh(r.id);
-  const open = r.status === 'received' || r.status === 'gathering';
+  const isOpen = stillOpen(r);
   const [chosen, setChosen] = useState<Set<string> | null>(null);
   const gathered = new Set(r.gathered.tracebackIds);
   const selected =
@@ -485,7 +490,7 @@ function Matches({ r }: { r: TLegalRequest }) {
       notifications.show({
         color: 'teal',
         title: 'Set confirmed',
-        message: `${next.gathered.tracebackIds.length} tracebacks gathered`,
+        message: `${next.gathered.tracebackIds.length} ${next.gathered.tracebackIds.length === 1 ? 'traceback' : 'tracebacks'} gathered`,
       });
       await refresh(next);
     },
@@ -501,7 +506,7 @@ function Matches({ r }: { r: TLegalRequest }) {
       title="Matching tracebacks"
       testId="legal-matches"
       right={
-        open && (
+        isOpen && (
           <Button
             onClick={() => gather.mutate()}
             loading={gather.isPending}
@@ -552,7 +557,7 @@ function Matches({ r }: { r: TLegalRequest }) {
                       <Checkbox
                         aria-label={`Gather traceback ${m.id}`}
                         checked={selected.has(m.id)}
-                        disabled={!open}
+                        disabled={!isOpen}
                         onChange={(e) => toggle(m.id, e.currentTarget.checked)}
                       />
                     </Table.Td>
