@@ -332,3 +332,90 @@ describe('cease-and-desist letters', () => {
     expect(other.hops[0]!.letters).toEqual([]);
   });
 });
+
+describe('legal requests linked to the agencies directory', () => {
+  interface Issued {
+    items: Array<Record<string, unknown> & { id: string; status: string }>;
+  }
+  const agencyIdNamed = async (name: string) => {
+    const list = (await h.admin.get('/api/v1/agencies')).json<{
+      items: Array<{ id: string; name: string }>;
+    }>();
+    const found = list.items.find((a) => a.name === name);
+    expect(found, name).toBeDefined();
+    return found!.id;
+  };
+  const issued = async (caller: Caller) => {
+    const res = await caller.get('/api/v1/agency/legal-requests');
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json<Issued>().items;
+  };
+
+  it("an agency's enforcement users see the requests it issued, status only; others see none or 404", async () => {
+    const other = await h.user('enforcement', undefined, 'Other Agency (test)');
+    const agencyId = await agencyIdNamed('Test Agency');
+    const linked = (
+      await create({ ...REQUEST, number: 'SUB-LINKED-1', issuingAgencyId: agencyId })
+    ).json<TLegalRequest>();
+    expect(linked.issuingAgencyId).toBe(agencyId);
+    const unlinked = (await create({ ...REQUEST, number: 'SUB-UNLINKED-1' })).json<TLegalRequest>();
+    expect(unlinked.issuingAgencyId).toBeNull();
+    await upload(h.analyst, linked.id, pdf());
+
+    const mine = await issued(enforcement);
+    expect(mine.map((r) => r.id)).toEqual([linked.id]);
+    // What it is and where it stands; no scope (numbers), notes, document or package.
+    expect(Object.keys(mine[0]!).sort()).toEqual(
+      ['dueOn', 'id', 'kind', 'number', 'overdue', 'receivedOn', 'respondedAt', 'status'].sort(),
+    );
+    expect(mine[0]).toMatchObject({ number: 'SUB-LINKED-1', status: 'received', respondedAt: null });
+    expect(await issued(other)).toEqual([]);
+    // The register itself stays staff only.
+    expectProblem(await enforcement.get(`/api/v1/legal-requests/${linked.id}`), 404);
+    expectProblem(await enforcement.get(`/api/v1/legal-requests/${linked.id}/document`), 404);
+    // Staff have the register; providers nothing: the agency view is 404 for both.
+    for (const caller of [h.analyst, h.admin, p1.user])
+      expectProblem(await caller.get('/api/v1/agency/legal-requests'), 404);
+    expect((await h.anonymous({ method: 'GET', url: '/api/v1/agency/legal-requests' })).statusCode).toBe(401);
+
+    // Linked to another agency, it moves; unlinked, nobody outside staff sees it.
+    const otherId = await agencyIdNamed('Other Agency (test)');
+    const moved = await h.analyst.patch(`/api/v1/legal-requests/${linked.id}`, { issuingAgencyId: otherId });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(await issued(enforcement)).toEqual([]);
+    expect((await issued(other)).map((r) => r.id)).toEqual([linked.id]);
+    await h.analyst.patch(`/api/v1/legal-requests/${linked.id}`, { issuingAgencyId: null });
+    expect(await issued(other)).toEqual([]);
+  });
+
+  it('an agency not in the directory is a 400 at issuingAgencyId, nothing written', async () => {
+    const before = await h.counts();
+    const missing = '00000000-0000-4000-8000-000000000001';
+    const problem = expectProblem(await create({ ...REQUEST, issuingAgencyId: missing }), 400);
+    expect(problem.errors?.map((e) => e.path)).toContain('issuingAgencyId');
+    expectProblem(await create({ ...REQUEST, issuingAgencyId: 'nope' }), 400);
+    const req = (await h.analyst.get('/api/v1/legal-requests')).json<TLegalRequestList>().items[0]!;
+    const before2 = await h.counts();
+    expect(before2).toEqual(before);
+    const patched = expectProblem(
+      await h.analyst.patch(`/api/v1/legal-requests/${req.id}`, { issuingAgencyId: missing, notes: 'x' }),
+      400,
+    );
+    expect(patched.errors?.map((e) => e.path)).toContain('issuingAgencyId');
+    expect(await h.counts()).toEqual(before);
+  });
+
+  it('an agency a legal request points at stays in the directory (409)', async () => {
+    const res = await h.admin.post('/api/v1/agencies', {
+      name: 'County DA (test)',
+      kind: 'local',
+      contacts: [],
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const { id } = res.json<{ id: string }>();
+    await create({ ...REQUEST, number: 'SUB-DA-1', issuingAgencyId: id });
+    const before = await h.counts();
+    expectProblem(await h.admin.request({ method: 'DELETE', url: `/api/v1/agencies/${id}` }), 409);
+    expect(await h.counts()).toEqual(before);
+  });
+});

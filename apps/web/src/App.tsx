@@ -110,6 +110,16 @@ const routes: RouteObject[] = [
                     lazy: page(() => import('./pages/CampaignPage'), 'CampaignPage'),
                   },
                   { path: '/calls', lazy: page(() => import('./pages/CallsPage'), 'CallsPage') },
+                  {
+                    path: '/legal',
+                    loader: prefetch(() => queryClient.prefetchQuery(q.legalRequests())),
+                    lazy: page(() => import('./pages/LegalRequestsPage'), 'LegalRequestsPage'),
+                  },
+                  {
+                    path: '/legal/:id',
+                    loader: prefetch((a) => queryClient.prefetchQuery(q.legalRequest(id(a)))),
+                    lazy: page(() => import('./pages/LegalRequestsPage'), 'LegalRequestPage'),
+                  },
                 ],
               },
               {

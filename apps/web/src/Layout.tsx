@@ -39,6 +39,7 @@ function useNavItems(): NavItem[] {
         { to: '/tracebacks', label: 'Tracebacks' },
         { to: '/tracebacks/new', label: 'Open a traceback' },
         { to: '/requests', label: 'Agency requests' },
+        { to: '/legal', label: 'Legal requests' },
         { to: '/providers', label: 'Providers' },
         { to: '/scorecards', label: 'Scorecards' },
         { to: '/campaigns', label: 'Campaigns' },

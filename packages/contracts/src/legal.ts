@@ -8,6 +8,7 @@ export const LEGAL_STATUSES = ['received', 'gathering', 'responded', 'closed'] a
 export const ZLegalKind = z.enum(LEGAL_KINDS);
 export const ZLegalStatus = z.enum(LEGAL_STATUSES);
 export type TLegalStatus = z.infer<typeof ZLegalStatus>;
+export type TLegalKind = z.infer<typeof ZLegalKind>;
 
 const ZDay = z.iso.date();
 const ZText = (max: number) => z.string().trim().min(1, 'must not be blank').max(max);
@@ -37,8 +38,10 @@ export type TLegalScope = z.infer<typeof ZLegalScope>;
 export const ZLegalRequestCreate = z
   .object({
     kind: ZLegalKind,
-    /** The issuing agency's name (linked to the agencies directory later). */
+    /** The issuing agency's name, as on the document. */
     issuingAgency: ZText(200),
+    /** The issuing agency in the directory, if it is there: its enforcement users then see the request's status. */
+    issuingAgencyId: ZUuid.optional(),
     number: ZText(100),
     receivedOn: ZDay,
     dueOn: ZDay,
@@ -55,6 +58,8 @@ export type TLegalRequestCreate = z.infer<typeof ZLegalRequestCreate>;
 export const ZLegalRequestPatch = z
   .object({
     issuingAgency: ZText(200).optional(),
+    /** null: not linked to the directory. */
+    issuingAgencyId: ZUuid.nullable().optional(),
     number: ZText(100).optional(),
     dueOn: ZDay.optional(),
     scope: ZLegalScope.optional(),
@@ -97,6 +102,7 @@ export const ZLegalRequest = z.object({
   id: ZUuid,
   kind: ZLegalKind,
   issuingAgency: z.string(),
+  issuingAgencyId: ZUuid.nullable(),
   number: z.string(),
   receivedOn: z.string(),
   dueOn: z.string(),
@@ -125,6 +131,24 @@ export const ZLegalRequest = z.object({
 export type TLegalRequest = z.infer<typeof ZLegalRequest>;
 export const ZLegalRequestList = z.object({ items: z.array(ZLegalRequest) });
 export type TLegalRequestList = z.infer<typeof ZLegalRequestList>;
+
+/**
+ * A legal request as the issuing agency's enforcement users see it: what it is and where it stands. No scope
+ * (numbers), notes, document, gathered set or package: the agency holds its own copy of what it sent.
+ */
+export const ZIssuedLegalRequest = z.object({
+  id: ZUuid,
+  kind: ZLegalKind,
+  number: z.string(),
+  receivedOn: z.string(),
+  dueOn: z.string(),
+  status: ZLegalStatus,
+  overdue: z.boolean(),
+  respondedAt: ZIsoDateTime.nullable(),
+});
+export type TIssuedLegalRequest = z.infer<typeof ZIssuedLegalRequest>;
+export const ZIssuedLegalRequestList = z.object({ items: z.array(ZIssuedLegalRequest) });
+export type TIssuedLegalRequestList = z.infer<typeof ZIssuedLegalRequestList>;
 
 // Cease-and-desist letters
 

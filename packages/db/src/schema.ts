@@ -1361,6 +1361,8 @@ export const legalRequests = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     kind: text('kind', { enum: ['subpoena', 'cid', 'other'] }).notNull(),
     issuingAgency: text('issuing_agency').notNull(),
+    /** The issuing agency in the directory, when it is there: its enforcement users see the request's status. */
+    issuingAgencyId: uuid('issuing_agency_id').references(() => agencies.id),
     number: text('number').notNull(),
     receivedOn: date('received_on', { mode: 'string' }).notNull(),
     dueOn: date('due_on', { mode: 'string' }).notNull(),
@@ -1393,6 +1395,7 @@ export const legalRequests = pgTable(
     check('legal_requests_document_check', sql`(${t.documentData} is null) = (${t.documentSha256} is null)`),
     index('legal_requests_due_idx').on(t.dueOn, t.id),
     index('legal_requests_received_idx').on(t.receivedOn),
+    index('legal_requests_issuing_agency_idx').on(t.issuingAgencyId, t.dueOn),
   ],
 );
 

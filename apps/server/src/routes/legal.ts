@@ -6,6 +6,7 @@ import {
   gatherLegalRequest,
   getLegalDocument,
   getLegalRequest,
+  listIssuedLegalRequests,
   listLegalRequests,
   listProviderLetters,
   matchLegalRequest,
@@ -17,6 +18,7 @@ import {
 import {
   ZEvidencePackageCreated,
   ZIdParams,
+  ZIssuedLegalRequestList,
   ZLegalGather,
   ZLegalMatchList,
   ZLegalRequest,
@@ -81,6 +83,19 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     async (request) => ({
       items: await listLegalRequests({ ...ctxOf(app, request), status: request.query.status }),
     }),
+  );
+  r.get(
+    '/agency/legal-requests',
+    {
+      schema: {
+        tags,
+        summary:
+          "The legal requests your agency issued, with their status only (enforcement users of the request's agency in the directory)",
+        security: bearer,
+        response: { 200: ZIssuedLegalRequestList },
+      },
+    },
+    async (request) => ({ items: await listIssuedLegalRequests(ctxOf(app, request)) }),
   );
   r.get(
     '/legal-requests/:id',

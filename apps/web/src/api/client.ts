@@ -83,11 +83,16 @@ function isProblem(v: unknown): v is TProblem {
 }
 
 /** Sends a file as the raw body (no multipart): `Content-Type` is the file's, its name goes in the query. */
-export async function uploadFile<T>(path: string, file: Blob, contentType: string): Promise<T> {
+export async function uploadFile<T>(
+  path: string,
+  file: Blob,
+  contentType: string,
+  method: 'POST' | 'PUT' = 'POST',
+): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', 'content-type': contentType };
   if (linkToken) headers.authorization = `HopLink ${linkToken}`;
   const res = await fetch(`/api/v1${path}`, {
-    method: 'POST',
+    method,
     headers,
     credentials: 'same-origin',
     body: file,

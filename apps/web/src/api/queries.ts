@@ -24,6 +24,11 @@ import type {
   TPublishedNonCooperativeList,
   TReferralList,
   TAgencyList,
+  TIssuedLegalRequestList,
+  TLegalMatchList,
+  TLegalRequest,
+  TLegalRequestList,
+  TLetterList,
   TTracebackRequestList,
   TRmdChange,
   TRmdFilerPage,
@@ -113,6 +118,12 @@ export const keys = {
   referrals: (tracebackId: string) => ['referrals', tracebackId] as const,
   tracebackRequests: (status?: string) => ['traceback-requests', status ?? 'all'] as const,
   agencies: ['agencies'] as const,
+  /** Every read of the legal process register starts with `legal-requests`. */
+  legalRequests: ['legal-requests'] as const,
+  legalRequest: (id: string) => ['legal-requests', 'one', id] as const,
+  legalMatches: (id: string) => ['legal-requests', 'matches', id] as const,
+  issuedLegalRequests: ['legal-requests', 'issued'] as const,
+  letters: (providerId: string) => ['letters', providerId] as const,
   /** Every read of the audit ledger starts with `audit`. */
   audit: (filters: AuditFilters) => ['audit', filters] as const,
   auditHeads: ['audit', 'heads'] as const,
@@ -237,6 +248,16 @@ export const q = {
     }),
   hop: (id: string) =>
     queryOptions({ queryKey: keys.hop(id), queryFn: ({ signal }) => get<THop>(`/hops/${id}`, signal) }),
+  legalRequests: () =>
+    queryOptions({
+      queryKey: keys.legalRequests,
+      queryFn: async ({ signal }) => (await get<TLegalRequestList>('/legal-requests', signal)).items,
+    }),
+  legalRequest: (id: string) =>
+    queryOptions({
+      queryKey: keys.legalRequest(id),
+      queryFn: ({ signal }) => get<TLegalRequest>(`/legal-requests/${id}`, signal),
+    }),
   provider: (id: string) =>
     queryOptions({
       queryKey: keys.provider(id),
@@ -496,4 +517,32 @@ export const useTracebackRequests = (status?: string) =>
     queryFn: async ({ signal }) =>
       (await get<TTracebackRequestList>(`/traceback-requests${status ? `?status=${status}` : ''}`, signal))
         .items,
+  });
+
+/** The legal process register (staff), soonest due date first. */
+export const useLegalRequests = () => useQuery(q.legalRequests());
+
+export const useLegalRequest = (id: string) => useQuery(q.legalRequest(id));
+
+/** The traces a legal request's scope names, for staff to confirm. */
+export const useLegalMatches = (id: string) =>
+  useQuery({
+    queryKey: keys.legalMatches(id),
+    queryFn: ({ signal }) => get<TLegalMatchList>(`/legal-requests/${id}/matches`, signal),
+  });
+
+/** Cease-and-desist letters against a provider (staff, and the provider's own users). */
+export const useProviderLetters = (providerId: string | undefined) =>
+  useQuery({
+    queryKey: keys.letters(providerId ?? ''),
+    queryFn: ({ signal }) => get<TLetterList>(`/providers/${providerId}/letters`, signal),
+    enabled: !!providerId,
+  });
+
+/** The legal requests an enforcement user's agency issued, status only. */
+export const useIssuedLegalRequests = () =>
+  useQuery({
+    queryKey: keys.issuedLegalRequests,
+    queryFn: async ({ signal }) =>
+      (await get<TIssuedLegalRequestList>('/agency/legal-requests', signal)).items,
   });

@@ -87,6 +87,31 @@ export function RmdBadge({ rmd, providerId }: { rmd: NonNullable<THopSummary['rm
   );
 }
 
+/**
+ * Cease-and-desist letters (FCC, FTC) the hop's provider had received by the day of the call: a red flag
+ * like an RMD removal (decision 0029), in words, not colour alone.
+ */
+export function LetterBadges({ letters }: { letters: NonNullable<THopSummary['letters']> }) {
+  if (letters.length === 0) return null;
+  return (
+    <Group gap={4}>
+      {letters.map((l) => (
+        <Tooltip
+          key={l.id}
+          label={`The ${l.issuer} sent this provider a cease-and-desist letter on ${l.issuedOn}, before this call`}
+          withArrow
+          multiline
+          w={260}
+        >
+          <Badge color="red" variant="filled" tt="none" data-letter={l.issuer}>
+            ⚠ {l.issuer} letter {l.issuedOn}
+          </Badge>
+        </Tooltip>
+      ))}
+    </Group>
+  );
+}
+
 function Answer({ hop, names, forward }: { hop: THopSummary; names: Map<string, string>; forward: boolean }) {
   const a = hop.answer;
   if (!a) return null;
@@ -135,6 +160,7 @@ function HopCard(props: {
 }) {
   const { hop } = props;
   const withdrawn = hop.status === 'withdrawn';
+  const flaggedByLetter = (hop.letters?.length ?? 0) > 0;
   return (
     <Paper
       withBorder
@@ -146,12 +172,13 @@ function HopCard(props: {
         flex: '0 0 auto',
         opacity: withdrawn ? 0.75 : 1,
         borderStyle: withdrawn ? 'dashed' : 'solid',
-        borderColor: hop.rmd?.flagged
-          ? 'var(--mantine-color-red-8)'
-          : hop.status === 'pending'
-            ? 'var(--mantine-color-blue-8)'
-            : undefined,
-        borderWidth: hop.status === 'pending' || hop.rmd?.flagged ? 2 : 1,
+        borderColor:
+          hop.rmd?.flagged || flaggedByLetter
+            ? 'var(--mantine-color-red-8)'
+            : hop.status === 'pending'
+              ? 'var(--mantine-color-blue-8)'
+              : undefined,
+        borderWidth: hop.status === 'pending' || hop.rmd?.flagged || flaggedByLetter ? 2 : 1,
       }}
       aria-label={`Hop ${hop.seq}: ${hop.providerName}`}
       data-hop-seq={hop.seq}
@@ -174,6 +201,7 @@ function HopCard(props: {
         </Group>
         <Badges hop={hop} loop={props.loop} now={props.now} />
         {hop.rmd && <RmdBadge rmd={hop.rmd} providerId={hop.providerId} />}
+        {hop.letters && <LetterBadges letters={hop.letters} />}
         <Box
           component="dl"
           m={0}

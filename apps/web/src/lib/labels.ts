@@ -2,6 +2,8 @@ import type {
   TAnswerChannel,
   TCampaignStatus,
   TEvent,
+  TLegalKind,
+  TLegalStatus,
   THopStatus,
   TOriginAction,
   TOutcome,
@@ -256,4 +258,24 @@ export const COOPERATION_COLOR: Record<'cooperative' | 'watch' | 'non_cooperativ
   cooperative: 'gray',
   watch: 'orange',
   non_cooperative: 'red',
+};
+
+export const LEGAL_KIND_LABEL: Record<TLegalKind, string> = {
+  subpoena: 'Subpoena',
+  cid: 'Civil investigative demand',
+  other: 'Other',
+};
+
+export const LEGAL_STATUS_LABEL: Record<TLegalStatus, string> = {
+  received: 'Received',
+  gathering: 'Gathering',
+  responded: 'Responded',
+  closed: 'Closed',
+};
+
+export const LEGAL_STATUS_COLOR: Record<TLegalStatus, string> = {
+  received: 'blue',
+  gathering: 'yellow',
+  responded: 'teal',
+  closed: 'gray',
 };

@@ -1,4 +1,10 @@
-import type { TProvider, TResponseTimes } from '@hoptrace/contracts';
+import {
+  LETTER_ISSUERS,
+  ZLetterCreate,
+  type TLetter,
+  type TProvider,
+  type TResponseTimes,
+} from '../lib/contracts';
 import {
   Alert,
   Anchor,
@@ -6,23 +12,37 @@ import {
   Button,
   Grid,
   Group,
+  Modal,
   Paper,
   SegmentedControl,
   SimpleGrid,
   Skeleton,
+  Select,
   Stack,
   Text,
+  Textarea,
+  TextInput,
   Title,
 } from '@mantine/core';
-import { lazy, Suspense, useState } from 'react';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
-import { isApiError } from '../api/client';
-import { useProvider, useProviderRmdChanges, useResponseTimes, useTracebacks } from '../api/queries';
+import { ApiError, isApiError, post } from '../api/client';
+import {
+  keys,
+  useProvider,
+  useProviderLetters,
+  useProviderRmdChanges,
+  useResponseTimes,
+  useTracebacks,
+} from '../api/queries';
 import { ShakenCounts } from '../components/ShakenCounts';
 import {
   DateTime,
   ErrorAlert,
   Field,
+  FormError,
   Loading,
   PageTitle,
   Phone,
@@ -34,6 +54,7 @@ import { CooperationBadge, ScorecardSection } from '../components/Cooperation';
 import { MergeProvider } from '../components/MergeProvider';
 import { ProviderForm } from '../components/ProviderForm';
 import { rowsOfList, TracebackTable } from '../components/TracebackTable';
+import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
 import { describeHours } from '../lib/labels';
 import { formatHours } from '../lib/time';
 import { useUser } from '../session';
@@ -116,6 +137,7 @@ function ProviderView({ id, scope }: { id: string; scope: 'all' | 'self' }) {
       <ScorecardSection providerId={p.id} staff={scope === 'all'} />
       <ResponseTimes providerId={p.id} />
       {p.contacts !== undefined && <RmdChanges provider={p} />}
+      {p.contacts !== undefined && <Letters providerId={p.id} staff={scope === 'all'} />}
       <ShakenCounts providerId={p.id} />
       {scope === 'all' && <ProviderTracebacks providerId={p.id} />}
       {scope === 'self' && (
@@ -329,5 +351,180 @@ function ProviderTracebacks({ providerId }: { providerId: string }) {
       )}
       <ShowMore list={list} />
     </SectionCard>
+  );
+}
+
+/** Cease-and-desist letters against the provider: staff record them; staff and the provider's own users read them. */
+function Letters({ providerId, staff }: { providerId: string; staff: boolean }) {
+  const letters = useProviderLetters(providerId);
+  const [adding, setAdding] = useState(false);
+  return (
+    <SectionCard
+      title="Cease-and-desist letters"
+      testId="letters"
+      right={
+        staff && (
+          <Button size="xs" variant="light" onClick={() => setAdding(true)}>
+            Record a letter
+          </Button>
+        )
+      }
+    >
+      {letters.isPending ? (
+        <Loading />
+      ) : letters.isError ? (
+        <ErrorAlert error={letters.error} title="Could not load the letters" />
+      ) : letters.data.items.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          No letter on file.
+        </Text>
+      ) : (
+        <Stack gap="xs">
+          <Text size="sm" c="red.8">
+            Hops through this provider in calls from a letter's date on are flagged on their tracebacks.
+          </Text>
+          {letters.data.items.map((l) => (
+            <Paper key={l.id} withBorder p="xs" data-letter-id={l.id}>
+              <Group gap="xs">
+                <Badge color="red" variant="filled" tt="none">
+                  {l.issuer}
+                </Badge>
+                <Text size="sm" fw={600} className="tabular">
+                  {l.issuedOn}
+                </Text>
+                {l.responseDueOn && (
+                  <Text size="sm" c="dimmed">
+                    response due {l.responseDueOn}
+                  </Text>
+                )}
+                {l.url && (
+                  <Anchor href={l.url} target="_blank" rel="noopener noreferrer" size="sm">
+                    the letter
+                  </Anchor>
+                )}
+                {l.document && (
+                  <Anchor href={l.document.url} download={l.document.name} size="sm">
+                    {l.document.name}
+                  </Anchor>
+                )}
+              </Group>
+              <Text size="sm" mt={4} style={{ whiteSpace: 'pre-wrap' }}>
+                {l.summary}
+              </Text>
+            </Paper>
+          ))}
+        </Stack>
+      )}
+      {adding && <LetterForm providerId={providerId} onClose={() => setAdding(false)} />}
+    </SectionCard>
+  );
+}
+
+function LetterForm({ providerId, onClose }: { providerId: string; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [issuer, setIssuer] = useState<string | null>('FCC');
+  const [issuedOn, setIssuedOn] = useState('');
+  const [responseDueOn, setResponseDueOn] = useState('');
+  const [url, setUrl] = useState('');
+  const [summary, setSummary] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const save = useMutation({
+    mutationFn: (body: unknown) => post<TLetter>(`/providers/${providerId}/letters`, body),
+    onSuccess: async (l) => {
+      notifications.show({ color: 'teal', title: 'Letter recorded', message: `${l.issuer}, ${l.issuedOn}` });
+      onClose();
+      await queryClient.invalidateQueries({ queryKey: keys.letters(providerId) });
+      // The flag on hops and the cooperation figures read the letters too.
+      await queryClient.invalidateQueries({ queryKey: keys.cooperation });
+      await queryClient.invalidateQueries({ queryKey: ['traceback'] });
+    },
+    onError: (err) => {
+      if (err instanceof ApiError) setErrors(err.fieldErrors);
+    },
+  });
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const body = {
+      issuer,
+      issuedOn,
+      ...(responseDueOn ? { responseDueOn } : {}),
+      ...(url.trim() ? { url: url.trim() } : {}),
+      summary,
+    };
+    const parsed = ZLetterCreate.safeParse(body);
+    if (!parsed.success) {
+      setErrors(fieldErrorsOf(parsed.error.issues));
+      focusFirstError();
+      return;
+    }
+    setErrors({});
+    save.mutate(parsed.data);
+  }
+  return (
+    <Modal opened onClose={onClose} title="Record a cease-and-desist letter" size="lg">
+      <form onSubmit={submit} noValidate aria-label="Record a letter">
+        <Stack>
+          <FormError
+            error={save.error}
+            shownFields={['issuer', 'issuedOn', 'responseDueOn', 'url', 'summary']}
+          />
+          <Group grow align="flex-start">
+            <Select
+              id="issuer"
+              label="Issuer"
+              required
+              allowDeselect={false}
+              data={[...LETTER_ISSUERS]}
+              value={issuer}
+              onChange={setIssuer}
+              error={errors.issuer}
+            />
+            <TextInput
+              id="issuedOn"
+              label="Dated"
+              type="date"
+              required
+              value={issuedOn}
+              onChange={(e) => setIssuedOn(e.currentTarget.value)}
+              error={errors.issuedOn}
+            />
+            <TextInput
+              id="responseDueOn"
+              label="Response due"
+              type="date"
+              value={responseDueOn}
+              onChange={(e) => setResponseDueOn(e.currentTarget.value)}
+              error={errors.responseDueOn}
+            />
+          </Group>
+          <TextInput
+            id="url"
+            label="Link to the letter"
+            placeholder="https://…"
+            value={url}
+            onChange={(e) => setUrl(e.currentTarget.value)}
+            error={errors.url}
+          />
+          <Textarea
+            id="summary"
+            label="Summary"
+            required
+            autosize
+            minRows={3}
+            value={summary}
+            onChange={(e) => setSummary(e.currentTarget.value)}
+            error={errors.summary}
+          />
+          <Group justify="flex-end">
+            <Button variant="subtle" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={save.isPending}>
+              Record
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
   );
 }

@@ -24,6 +24,7 @@ import { Link } from 'react-router';
 import { ApiError, post } from '../api/client';
 import { useTracebackRequests, useTracebacks } from '../api/queries';
 import { DateTime, ErrorAlert, Loading, PageTitle, Phone } from '../components/common';
+import { IssuedLegalRequests } from '../components/IssuedLegalRequests';
 import { PhoneField } from '../components/PhoneField';
 import { ProviderPicker } from '../components/ProviderPicker';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
@@ -402,6 +403,7 @@ function AgencyHome() {
             </Stack>
           )}
         </Paper>
+        <IssuedLegalRequests />
       </Stack>
     </>
   );

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type {
+  TIssuedLegalRequest,
   TLegalGather,
   TLegalMatchList,
   TLegalRequest,
@@ -11,13 +12,16 @@ import type {
 import {
   allStaffEmails,
   enqueueOutbox,
+  findAgency,
   findLegalDocument,
   findLegalRequest,
   insertLegalRequest,
   listLegalRequests as listLegalRequestRows,
+  listLegalRequestsIssuedBy,
   openLegalRequestsDueBy,
   tracebacksMatchingScope,
   updateLegalRequest,
+  type Executor,
   type LegalRequestMeta,
   type OutboxInsert,
 } from '@hoptrace/db';
@@ -27,6 +31,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { buildEvidencePackage, MAX_TRACEBACKS_PER_PACKAGE, type BuiltPackage } from '../evidence/build';
 import { authorize, policy } from '../policies';
 import { cleanFileName, isPdf, NotPdfError } from './attachments';
+import { agencyIdOf } from './referrals';
 
 /**
  * The legal process register (decision 0029): subpoenas and civil investigative demands. Staff enter a
@@ -53,6 +58,7 @@ export function presentLegalRequest(r: LegalRequestMeta, now: Date): TLegalReque
     id: r.id,
     kind: r.kind,
     issuingAgency: r.issuingAgency,
+    issuingAgencyId: r.issuingAgencyId,
     number: r.number,
     receivedOn: r.receivedOn,
     dueOn: r.dueOn,
@@ -95,10 +101,12 @@ export async function createLegalRequest(
   guard(ctx);
   const { input, clock, actor } = ctx;
   return ctx.db.transaction(async (tx) => {
+    if (input.issuingAgencyId) await mustBeInDirectory(tx, input.issuingAgencyId);
     const now = clock.now();
     const row = await insertLegalRequest(tx, {
       kind: input.kind,
       issuingAgency: input.issuingAgency,
+      issuingAgencyId: input.issuingAgencyId ?? null,
       number: input.number,
       receivedOn: input.receivedOn,
       dueOn: input.dueOn,
@@ -116,6 +124,34 @@ export async function createLegalRequest(
       details: { kind: row.kind, issuingAgency: row.issuingAgency, number: row.number, dueOn: row.dueOn },
     });
     return presentLegalRequest(row, now);
+  });
+}
+
+async function mustBeInDirectory(db: Executor, agencyId: string): Promise<void> {
+  if (!(await findAgency(db, agencyId)))
+    throw InvalidInputError.field('issuingAgencyId', 'is not an agency of the directory');
+}
+
+/**
+ * The legal requests an enforcement user's agency issued (linked to it in the directory), soonest due
+ * first, with their status only: no scope, notes, document or package. Everyone else: 404.
+ */
+export async function listIssuedLegalRequests(ctx: CommandContext): Promise<TIssuedLegalRequest[]> {
+  const agencyId = await agencyIdOf(ctx.db, ctx.actor);
+  if (!agencyId) throw new NotFoundError('route');
+  const now = ctx.clock.now();
+  return (await listLegalRequestsIssuedBy(ctx.db, agencyId)).map((r) => {
+    const p = presentLegalRequest(r, now);
+    return {
+      id: p.id,
+      kind: p.kind,
+      number: p.number,
+      receivedOn: p.receivedOn,
+      dueOn: p.dueOn,
+      status: p.status,
+      overdue: p.overdue,
+      respondedAt: p.response?.at ?? null,
+    };
   });
 }
 
@@ -146,9 +182,11 @@ export async function updateLegalRequestFields(
     const row = await locked(inTx, ctx.id);
     if (patch.dueOn && patch.dueOn < row.receivedOn)
       throw InvalidInputError.field('dueOn', 'must not be before receivedOn');
+    if (patch.issuingAgencyId) await mustBeInDirectory(tx, patch.issuingAgencyId);
     const now = ctx.clock.now();
     const set = {
       ...(patch.issuingAgency !== undefined ? { issuingAgency: patch.issuingAgency } : {}),
+      ...(patch.issuingAgencyId !== undefined ? { issuingAgencyId: patch.issuingAgencyId } : {}),
       ...(patch.number !== undefined ? { number: patch.number } : {}),
       ...(patch.dueOn !== undefined ? { dueOn: patch.dueOn } : {}),
       ...(patch.scope !== undefined ? { scope: patch.scope } : {}),

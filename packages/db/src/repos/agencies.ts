@@ -1,6 +1,6 @@
 import { asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../client';
-import { agencies, referrals, tracebackRequests, users } from '../schema';
+import { agencies, legalRequests, referrals, tracebackRequests, users } from '../schema';
 
 export type AgencyRow = typeof agencies.$inferSelect;
 export type AgencyInsert = typeof agencies.$inferInsert;
@@ -48,7 +48,7 @@ export async function listAgencyRows(db: Executor): Promise<AgencyRow[]> {
     .orderBy(sql`lower(${agencies.name})`, asc(agencies.id));
 }
 
-/** Whether anything points at the agency (users, referrals, requests): such an agency is not deleted. */
+/** Whether anything points at the agency (users, referrals, requests, legal requests): such an agency is not deleted. */
 export async function agencyInUse(db: Executor, id: string): Promise<boolean> {
   const [u] = await db.select({ n: count() }).from(users).where(eq(users.agencyId, id));
   const [r] = await db.select({ n: count() }).from(referrals).where(eq(referrals.agencyId, id));
@@ -56,7 +56,11 @@ export async function agencyInUse(db: Executor, id: string): Promise<boolean> {
     .select({ n: count() })
     .from(tracebackRequests)
     .where(eq(tracebackRequests.agencyId, id));
-  return (u?.n ?? 0) + (r?.n ?? 0) + (q?.n ?? 0) > 0;
+  const [l] = await db
+    .select({ n: count() })
+    .from(legalRequests)
+    .where(eq(legalRequests.issuingAgencyId, id));
+  return (u?.n ?? 0) + (r?.n ?? 0) + (q?.n ?? 0) + (l?.n ?? 0) > 0;
 }
 
 export async function deleteAgencyRow(db: Executor, id: string): Promise<boolean> {

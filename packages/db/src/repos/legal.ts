@@ -71,6 +71,16 @@ export async function listLegalRequests(
     .limit(1000);
 }
 
+/** The requests an agency of the directory issued, by due date (soonest first). */
+export async function listLegalRequestsIssuedBy(db: Executor, agencyId: string): Promise<LegalRequestMeta[]> {
+  return db
+    .select(LEGAL_META)
+    .from(legalRequests)
+    .where(eq(legalRequests.issuingAgencyId, agencyId))
+    .orderBy(asc(legalRequests.dueOn), asc(legalRequests.createdAt), asc(legalRequests.id))
+    .limit(1000);
+}
+
 /** Requests still to answer whose due date is on or before `until` (a calendar date), for the reminders. */
 export async function openLegalRequestsDueBy(db: Executor, until: string): Promise<LegalRequestMeta[]> {
   return db
