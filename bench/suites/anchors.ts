@@ -97,7 +97,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchResult[]>
         name: 'simulated year: subpoenas and CIDs',
         value: sim.legalRequests,
         unit: 'requests',
-        notes: `${itg('legal')}; no legal-process register yet (counts 0)`,
+        notes: `${itg('legal')}; the demo loads no legal requests into the register`,
       },
     );
   } finally {

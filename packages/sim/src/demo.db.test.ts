@@ -1,3 +1,4 @@
+import { computeKeyMetrics } from '@hoptrace/core';
 import { schema } from '@hoptrace/db';
 import { createTestDatabase } from '@hoptrace/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +59,20 @@ describe('the demo history', () => {
     expect(referrals.length).toBeGreaterThan(0);
     expect(new Set(referrals.map((r) => r.agency))).toEqual(new Set(['State AG Robocall Unit (demo)']));
     expect(lines.join('\n')).toContain('State AG Robocall Unit (demo)');
+    // Calibrated to the ITG's 2024 key metrics (decision 0028, "Anchors"): the simulated year's figures,
+    // computed as the public statistics compute them, sit near 4.9 hops, 10.8% of the providers
+    // non-responsive and 69% of the callers warned or terminated.
+    const year = (await computeKeyMetrics(database.db, 2026)).year;
+    console.log(`key metrics of the demo year: ${JSON.stringify(year)}`);
+    expect(year.averageHops).toBeGreaterThanOrEqual(4.6);
+    expect(year.averageHops).toBeLessThanOrEqual(5.2);
+    const nonResponsiveShare = year.nonResponsiveProviders / year.providersIdentified;
+    expect(nonResponsiveShare).toBeGreaterThanOrEqual(0.07);
+    expect(nonResponsiveShare).toBeLessThanOrEqual(0.14);
+    expect(year.callerWarnedOrTerminatedShare).toBeGreaterThanOrEqual(0.62);
+    expect(year.callerWarnedOrTerminatedShare).toBeLessThanOrEqual(0.76);
+    expect(year.foreignOriginShare).toBeGreaterThanOrEqual(0.12);
+    expect(year.foreignOriginShare).toBeLessThanOrEqual(0.28);
     expect(await isEmptyDatabase(database.db)).toBe(false);
     expect((await loadDemo({ db: database.db })).loaded).toBe(false);
   }, 180_000);

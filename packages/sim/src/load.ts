@@ -95,7 +95,7 @@ export async function loadNetwork(
     const customers: TPeerMap['customers'] = {};
     for (const c of p.customers)
       customers[c.trunk] = { name: c.name, address: c.address, contact: c.contact, accountRef: c.accountRef };
-    peerMaps.set(p.key, { peers, customers, originAction: 'investigating' });
+    peerMaps.set(p.key, { peers, customers, originAction: p.originAction });
   }
   return { providers, keyOf, campaignIds, peerMaps };
 }

@@ -1,4 +1,4 @@
-import type { TCampaignCreate } from '@hoptrace/contracts';
+import type { TCampaignCreate, TOriginAction } from '@hoptrace/contracts';
 import type { Attestation } from '@hoptrace/shaken';
 import { Random } from './random';
 import {
@@ -45,6 +45,8 @@ export interface SimProvider {
   timezone: string;
   email: string;
   answerMode: AnswerMode;
+  /** What this provider's agent says it did about a calling customer of its own (its peer map's `originAction`). */
+  originAction: TOriginAction;
   numberFormat: NumberFormat;
   /** Seconds this provider's switch clock is off by: the agent's tolerance must absorb it. */
   clockSkewSeconds: number;
@@ -100,6 +102,11 @@ export interface SimConfig {
   foreignShare: number;
   /** Shares of US providers per answer mode (normalised; foreign providers never answer). */
   answerModes: Record<AnswerMode, number>;
+  /**
+   * What an origin says it did about its calling customer: each answer a person gives draws from these
+   * weights, and each provider's agent answers one action drawn from them once (its standing policy).
+   */
+  originActions: ReadonlyArray<readonly [TOriginAction, number]>;
   /** Weights of the number of US intermediate providers in a call path. */
   intermediateWeights: ReadonlyArray<readonly [number, number]>;
   /** Robocall campaigns; each plays its own script while the library (`ROBOCALL_SCRIPTS`) has one to give. */
@@ -118,7 +125,15 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   seed: 20261123,
   counts: { originating: 8, intermediate: 14, gateway: 4, foreign: 5, terminating: 6 },
   foreignShare: 0.2,
-  answerModes: { agent: 0.45, manual: 0.35, late: 0.08, never: 0.12 },
+  // Calibrated against the ITG's 2024 key metrics (decision 0028, "Anchors"): with these shares a simulated
+  // year has ~10% of its providers non-responsive (ITG 2024: 77 of 714, 10.8%) and ~70% of its origins
+  // warning or terminating the caller (ITG 2024: 69%).
+  answerModes: { agent: 0.46, manual: 0.4, late: 0.05, never: 0.09 },
+  originActions: [
+    ['terminated', 0.36],
+    ['warned', 0.28],
+    ['investigating', 0.36],
+  ],
   // Mean 3.3 intermediates: with the terminating and originating providers a domestic path is ~5.3 hops.
   intermediateWeights: [
     [1, 0.07],
@@ -244,6 +259,7 @@ export function buildNetwork(partial: Partial<SimConfig> = {}): SimNetwork {
         timezone: foreign ? rnd.pick(FOREIGN_ZONES) : rnd.pick(US_ZONES),
         email: `traceback@${slug}.example`,
         answerMode: 'never',
+        originAction: 'investigating',
         numberFormat: rnd.pick(NUMBER_FORMATS),
         clockSkewSeconds: rnd.int(-3, 3),
         downstream: [],
@@ -368,6 +384,9 @@ export function buildNetwork(partial: Partial<SimConfig> = {}): SimNetwork {
   }
   for (const p of domesticOrigins)
     addCustomer(p, `${p.name.replace(/ Fictional$/, '')} subscriber lines (fictional)`, true);
+  // Its own stream again: what an agent answers at the origin changes nothing above.
+  const policies = new Random(config.seed + 0x0a11);
+  for (const p of providers) p.originAction = policies.weighted(config.originActions);
   return { config, providers, byKey, campaigns, legitimate };
 }
 

@@ -1,4 +1,4 @@
-import type { TOutcome } from '@hoptrace/contracts';
+import type { TOriginAction, TOutcome } from '@hoptrace/contracts';
 import {
   actOnTraceback,
   answerHop,
@@ -163,6 +163,7 @@ export class TracebackPlay {
   readonly #scheduled = new Set<string>();
   readonly #callOf = new Map<string, SimCall>();
   readonly #agents = new Map<string, ProviderAgent>();
+  readonly #actions = new Map<string, TOriginAction>();
   #opened = 0;
   /** Told after each traceback this play opens, with how many it has opened. */
   onOpened: ((opened: number) => void) | undefined;
@@ -270,6 +271,18 @@ export class TracebackPlay {
     }
   }
 
+  /**
+   * What the origin says it did, drawn from the network's weights once per traceback and provider: the
+   * same person answering the path and the signer line of one call reports the same action.
+   */
+  #originAction(tracebackId: string, providerKey: string): TOriginAction {
+    const drawn = this.#rnd.weighted(this.#opts.network.config.originActions);
+    const key = `${tracebackId}:${providerKey}`;
+    const action = this.#actions.get(key) ?? drawn;
+    this.#actions.set(key, action);
+    return action;
+  }
+
   async #personAnswers(e: { hopId: string; tracebackId: string; providerKey: string }): Promise<void> {
     const { db, clock, network, loaded } = this.#opts;
     const call = this.#callOf.get(e.tracebackId)!;
@@ -285,7 +298,7 @@ export class TracebackPlay {
           ? {
               kind: 'origin' as const,
               customer: customerInput(network, e.providerKey, truth.customerKey),
-              action: this.#rnd.pick(['terminated', 'warned', 'investigating'] as const),
+              action: this.#originAction(e.tracebackId, e.providerKey),
               ...(call.signature ? { numberHeld: call.signature.numberHeld } : {}),
             }
           : { kind: 'not_found' as const };
