@@ -27,19 +27,23 @@ interface Row {
 }
 
 /** CSV rows as arrays of fields, each with the line it starts on. */
-function csvRows(text: string, what: string): { fields: string[]; line: number }[] {
+function csvRows(text: string, what: string, delimiter = ','): { fields: string[]; line: number }[] {
+  let rows: unknown;
   try {
-    return (
-      parse(text, {
-        relax_column_count: true,
-        skip_empty_lines: true,
-        bom: true,
-        info: true,
-      }) as { record: string[]; info: { lines: number } }[]
-    ).map(({ record, info }) => ({ fields: record.map((f) => f.trim()), line: info.lines }));
+    rows = parse(text, {
+      relax_column_count: true,
+      skip_empty_lines: true,
+      bom: true,
+      info: true,
+      delimiter,
+    });
   } catch (err) {
     throw new RecordFileError(`${what} is not valid CSV: ${(err as Error).message}`);
   }
+  return (rows as { record: string[]; info: { lines: number } }[]).map(({ record, info }) => ({
+    fields: record.map((f) => f.trim()),
+    line: info.lines,
+  }));
 }
 
 /** The number in a caller ID such as `"Alice" <2025550143>`, or the text itself. */
@@ -315,20 +319,7 @@ export function readGenericCsv(text: string, mapping: TMapping, file = 'records'
   const header = mapping.header ?? byName;
   if (byName && !header)
     throw new RecordFileError('the mapping names columns by name but says the file has no header line');
-  let rows: { fields: string[]; line: number }[];
-  try {
-    rows = (
-      parse(text, {
-        relax_column_count: true,
-        skip_empty_lines: true,
-        bom: true,
-        info: true,
-        delimiter: mapping.delimiter,
-      }) as { record: string[]; info: { lines: number } }[]
-    ).map(({ record, info }) => ({ fields: record.map((f) => f.trim()), line: info.lines }));
-  } catch (err) {
-    throw new RecordFileError(`${file} is not valid CSV: ${(err as Error).message}`);
-  }
+  const rows = csvRows(text, file, mapping.delimiter);
   const names = header ? (rows.shift()?.fields ?? []) : [];
   const index = (c: string | number, what: string) => {
     if (typeof c === 'number') return c - 1;
