@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { AgentRecord } from './decide';
 import { MemoryRecords, readRecordsCsv, RecordFileError } from './records';
-import { checkTimeZone, RecordTimeError } from './time';
+import { checkTimeZone } from './time';
 
 /**
  * The call record files a switch writes, read as they are (issue #20 point 1): Asterisk's cdr_csv
@@ -389,7 +389,7 @@ export function readMapping(file: string): TMapping {
       checkTimeZone(parsed.data.timeZone);
     } catch (err) {
       throw new RecordFileError(
-        `--mapping ${file}: timeZone ${(err as RecordTimeError).message.replace(/^--time-zone /, '')}`,
+        `--mapping ${file}: timeZone ${(err as Error).message.replace(/^--time-zone /, '')}`,
       );
     }
   }
