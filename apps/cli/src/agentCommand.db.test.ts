@@ -1,7 +1,7 @@
 import { createTestDatabase } from '@hoptrace/db/testing';
 import { createHarness, type Harness } from '@hoptrace/server/testing/harness';
 import { formatInZone } from '@hoptrace/sim';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,8 @@ async function hoptrace(...args: string[]): Promise<{ code: number; stdout: stri
   }
 }
 
-describe('hoptrace agent', () => {
+// Each test starts the CLI several times (a second or more each on a loaded machine).
+describe('hoptrace agent', { timeout: 120_000 }, () => {
   let h: Harness;
   let url: string;
   let terminating: Awaited<ReturnType<Harness['provider']>>;
@@ -364,5 +365,70 @@ describe('hoptrace agent', () => {
     const unknown = await hoptrace(...base, '--cdr-format', 'opensips');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--cdr-format must be one of hoptrace, asterisk-csv');
+  });
+
+  it('reloads the peer map on SIGHUP and when its file changes, keeping the old one when the new does not read', async () => {
+    const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 1_200_000);
+    const iso = (offsetMs: number) => new Date(startedAt.getTime() + offsetMs).toISOString();
+    writeFileSync(
+      join(dir, 'reload.csv'),
+      [
+        'start_time,calling_number,called_number,inbound_peer',
+        `${iso(-120_000)},2025550100,3125550100,trunk-x`,
+        `${iso(1000)},2025550143,3125550122,trunk-r`,
+        `${iso(120_000)},2025550101,3125550101,trunk-x`,
+      ].join('\n'),
+    );
+    const mapFile = join(dir, 'reload-peers.json');
+    writeFileSync(mapFile, JSON.stringify({ peers: {} }));
+    const child = spawn(process.execPath, [
+      BIN,
+      'agent',
+      '--url',
+      url,
+      '--key',
+      terminating.user.key,
+      '--records',
+      join(dir, 'reload.csv'),
+      '--peer-map',
+      mapFile,
+      '--tolerance-seconds',
+      '10',
+      '--poll-seconds',
+      '1',
+    ]);
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = async (what: RegExp) => {
+      for (let i = 0; i < 150 && !what.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(what);
+    };
+    try {
+      await until(/"msg":"agent started"/);
+      writeFileSync(mapFile, '{"peers": {"trunk-r": "not-an-id"}}');
+      child.kill('SIGHUP');
+      await until(/peer map not reloaded: the previous one stays in force.*peers\.trunk-r/);
+      writeFileSync(mapFile, JSON.stringify({ peers: { 'trunk-r': upstream.id } }));
+      child.kill('SIGHUP');
+      await until(/"msg":"peer map reloaded","why":"SIGHUP","peers":1/);
+      const res = await h.analyst.post('/api/v1/tracebacks', {
+        call: {
+          startedAt: startedAt.toISOString(),
+          callingNumber: '+12025550143',
+          calledNumber: '+13125550122',
+        },
+        firstProviderId: terminating.id,
+      });
+      const reloadHop = res.json<{ hops: Array<{ id: string }> }>().hops[0]!.id;
+      await until(new RegExp(`"msg":"answered","hopId":"${reloadHop}"`));
+      expect((await terminating.user.get(`/api/v1/hops/${reloadHop}`)).json()).toMatchObject({
+        answer: { kind: 'upstream', upstreamProviderId: upstream.id },
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import {
   checkRecords,
   checkTimeZone,
@@ -130,6 +130,11 @@ export function registerAgentCommand(
       if (opts.pgUrl && !opts.pgTable) throw new UsageError('--pg-url needs --pg-table');
       if (opts.webhookPort && opts.pollSeconds)
         throw new UsageError('choose one way to learn of hops: --webhook-port or --poll-seconds');
+      const secret = opts.webhookSecret ?? process.env.HOPTRACE_WEBHOOK_SECRET;
+      if (opts.webhookPort && !secret)
+        throw new UsageError('--webhook-port needs --webhook-secret (or HOPTRACE_WEBHOOK_SECRET)');
+      const webhookPort = opts.webhookPort ? positive('--webhook-port', opts.webhookPort) : null;
+      const pollEvery = positive('--poll-seconds', opts.pollSeconds ?? '60') * 1000;
       const tolerance = positive('--tolerance-seconds', opts.toleranceSeconds);
       const coverage = positive('--coverage-minutes', opts.coverageMinutes) * 60;
       const format = opts.cdrFormat;
@@ -230,6 +235,43 @@ export function registerAgentCommand(
         dryRun: opts.dryRun ?? false,
         log,
       });
+      // The peer map is reloaded without a restart: on SIGHUP (systemd's ExecReload) and when its file
+      // changes (polled, so an editor that replaces the file is seen too). A map that does not read
+      // leaves the previous one in force, and says why.
+      const reloadPeerMap = (why: string) => {
+        try {
+          const next = readPeerMap(opts.peerMap);
+          agent.setPeerMap(next);
+          log({
+            level: 'info',
+            msg: 'peer map reloaded',
+            why,
+            peers: Object.keys(next.peers).length,
+            customers: Object.keys(next.customers).length,
+          });
+        } catch (err) {
+          log({
+            level: 'error',
+            msg: 'peer map not reloaded: the previous one stays in force',
+            why,
+            detail: (err as Error).message,
+          });
+        }
+      };
+      const onHup = () => reloadPeerMap('SIGHUP');
+      // Set up before the first poll, so a SIGHUP never meets the default action (ending the process).
+      const peerMapFile = opts.once ? undefined : opts.peerMap;
+      const unwatch = () => {
+        if (!peerMapFile) return;
+        process.off('SIGHUP', onHup);
+        unwatchFile(peerMapFile);
+      };
+      if (peerMapFile) {
+        process.on('SIGHUP', onHup);
+        watchFile(peerMapFile, { interval: 2000 }, (cur, prev) => {
+          if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size) reloadPeerMap('file changed');
+        });
+      }
       log({
         level: 'info',
         msg: 'agent started',
@@ -241,7 +283,13 @@ export function registerAgentCommand(
         tolerance,
       });
       // Whatever arrived while the agent was down is picked up first.
-      await agent.pollOnce();
+      try {
+        await agent.pollOnce();
+      } catch (err) {
+        // The watch would keep the process alive after the error.
+        unwatch();
+        throw err;
+      }
       if (opts.once) {
         await records.close?.();
         return;
@@ -251,26 +299,23 @@ export function registerAgentCommand(
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
-      if (opts.webhookPort) {
-        const secret = opts.webhookSecret ?? process.env.HOPTRACE_WEBHOOK_SECRET;
-        if (!secret)
-          throw new UsageError('--webhook-port needs --webhook-secret (or HOPTRACE_WEBHOOK_SECRET)');
+      if (webhookPort !== null && secret) {
         const server = await startWebhookReceiver(agent, {
-          port: positive('--webhook-port', opts.webhookPort),
+          port: webhookPort,
           host: opts.webhookHost,
           secret,
           log,
         });
         stop = () => server.close();
       } else {
-        const every = positive('--poll-seconds', opts.pollSeconds ?? '60') * 1000;
         const timer = setInterval(() => {
           agent.pollOnce().catch((err: unknown) => log({ level: 'error', msg: String(err) }));
-        }, every);
+        }, pollEvery);
         stop = () => clearInterval(timer);
       }
       await stopped;
       stop();
+      unwatch();
       await records.close?.();
       log({ level: 'info', msg: 'agent stopped' });
     });
