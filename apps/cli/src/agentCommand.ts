@@ -3,7 +3,7 @@ import {
   checkRecords,
   checkTimeZone,
   FILE_FORMATS,
-  fileRecordSource,
+  FileRecords,
   formatCheckReport,
   fetchTransport,
   jsonLineLog,
@@ -201,7 +201,7 @@ export function registerAgentCommand(
       let records: RecordSource;
       try {
         records = opts.records
-          ? fileRecordSource(opts.records, {
+          ? new FileRecords(opts.records, {
               format: format as (typeof FILE_FORMATS)[number],
               timeZone: zone,
               mapping,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { checkRecords } from './check';
 import { decide, ZPeerMap } from './decide';
 import {
   asteriskEndpoint,
+  FileRecords,
   fileRecordSource,
   readMapping,
   recordsFromText,
@@ -223,5 +224,39 @@ describe('reading the formats', () => {
       ),
     });
     expect(epoch.size).toBe(1);
+  });
+});
+
+describe('a records file the switch keeps writing', () => {
+  it('reads it again when it changed, not before the interval, and waits for a line being written', async () => {
+    const file = join(tmp, 'Master.csv');
+    const lines = readFileSync(fixture('asterisk-Master.csv'), 'utf8').split('\n');
+    writeFileSync(file, `${lines.slice(0, 2).join('\n')}\n`);
+    let now = 0;
+    const source = new FileRecords(
+      file,
+      { format: 'asterisk-csv', timeZone: 'America/Chicago' },
+      10_000,
+      () => now,
+    );
+    expect(source.size).toBe(2);
+    const third = CALLS[2]!;
+    expect((await source.lookup(third, opts))?.candidates).toEqual([]);
+    // The switch writes the third call and begins the fourth.
+    appendFileSync(file, `${lines[2]}\n${lines[3]!.slice(0, 40)}`);
+    now = 5_000;
+    expect((await source.lookup(third, opts))?.candidates).toEqual([]);
+    now = 10_000;
+    expect((await source.lookup(third, opts))?.candidates.map((r) => r.inboundPeer)).toEqual(['trunk-b']);
+    expect(source.size).toBe(3);
+    appendFileSync(file, `${lines[3]!.slice(40)}\n`);
+    now = 20_000;
+    expect((await source.lookup(CALLS[3]!, opts))?.candidates).toHaveLength(1);
+    expect(source.size).toBe(4);
+    // A row that cannot be read is an error for this look-up (the agent tries again), not a half-read.
+    appendFileSync(file, 'a,b,c\n');
+    now = 30_000;
+    await expect(source.lookup(third, opts)).rejects.toThrow(/line 5: 3 fields/);
+    expect(source.size).toBe(4);
   });
 });

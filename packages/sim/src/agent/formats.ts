@@ -1,8 +1,15 @@
 import { parse } from 'csv-parse/sync';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
-import type { AgentRecord } from './decide';
-import { MemoryRecords, readRecordsCsv, RecordFileError } from './records';
+import type { AgentRecord, HopCall, Lookup } from './decide';
+import {
+  MemoryRecords,
+  readRecordsCsv,
+  RecordFileError,
+  type LookupOptions,
+  type RecordSample,
+  type RecordSource,
+} from './records';
 import { checkTimeZone } from './time';
 
 /**
@@ -470,4 +477,89 @@ export function fileRecordSource(file: string, opts: FileSourceOptions): MemoryR
     throw new RecordFileError(`--records ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }
   return recordsFromText(text, file, opts);
+}
+
+/**
+ * A records file the switch keeps writing (Master.csv, syslog): read at start, and read again before a
+ * look-up when its size or time changed, at most every `intervalMs` (a busy switch's file changes every
+ * second). A last line without its newline is still being written and waits for the next read. A read
+ * that fails keeps nothing half-read: the error goes to the caller (the agent skips the hop and tries
+ * again on its next poll) and the next look-up reads again.
+ */
+export class FileRecords implements RecordSource {
+  #current: MemoryRecords;
+  #seen: { size: number; mtimeMs: number };
+  #checkedAt: number;
+  readonly #now: () => number;
+  constructor(
+    readonly file: string,
+    readonly opts: FileSourceOptions,
+    readonly intervalMs = 10_000,
+    now: () => number = () => Date.now(),
+  ) {
+    this.#now = now;
+    this.#seen = this.#stat();
+    this.#current = fileRecordSource(file, opts);
+    this.#checkedAt = now();
+  }
+
+  get label(): string {
+    return this.#current.label;
+  }
+  get zone(): string {
+    return this.#current.zone;
+  }
+  get size(): number {
+    return this.#current.size;
+  }
+
+  #stat(): { size: number; mtimeMs: number } {
+    try {
+      const st = statSync(this.file);
+      return { size: st.size, mtimeMs: st.mtimeMs };
+    } catch (err) {
+      throw new RecordFileError(
+        `--records ${this.file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      );
+    }
+  }
+
+  #refresh(): void {
+    const now = this.#now();
+    if (now - this.#checkedAt < this.intervalMs) return;
+    const st = this.#stat();
+    this.#checkedAt = now;
+    if (st.size === this.#seen.size && st.mtimeMs === this.#seen.mtimeMs) return;
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      throw new RecordFileError(
+        `--records ${this.file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      );
+    }
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+    const next = recordsFromText(complete, this.file, this.opts);
+    this.#current = next;
+    // Only what was read counts as seen: a partial last line makes the next look-up read again.
+    this.#seen = complete.length === text.length ? st : { size: -1, mtimeMs: st.mtimeMs };
+  }
+
+  lookup(call: HopCall, opts: LookupOptions): Promise<Lookup | null> {
+    try {
+      this.#refresh();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.#current.lookup(call, opts);
+  }
+
+  sample(limit: number): Promise<RecordSample> {
+    try {
+      this.#refresh();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.#current.sample(limit);
+  }
 }
