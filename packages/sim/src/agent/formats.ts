@@ -545,21 +545,13 @@ export class FileRecords implements RecordSource {
     this.#seen = complete.length === text.length ? st : { size: -1, mtimeMs: st.mtimeMs };
   }
 
-  lookup(call: HopCall, opts: LookupOptions): Promise<Lookup | null> {
-    try {
-      this.#refresh();
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+  async lookup(call: HopCall, opts: LookupOptions): Promise<Lookup | null> {
+    this.#refresh();
     return this.#current.lookup(call, opts);
   }
 
-  sample(limit: number): Promise<RecordSample> {
-    try {
-      this.#refresh();
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+  async sample(limit: number): Promise<RecordSample> {
+    this.#refresh();
     return this.#current.sample(limit);
   }
 }
