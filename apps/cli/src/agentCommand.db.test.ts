@@ -1,6 +1,7 @@
 import { createTestDatabase } from '@hoptrace/db/testing';
 import { createHarness, type Harness } from '@hoptrace/server/testing/harness';
-import { execFile } from 'node:child_process';
+import { formatInZone } from '@hoptrace/sim';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,8 @@ async function hoptrace(...args: string[]): Promise<{ code: number; stdout: stri
   }
 }
 
-describe('hoptrace agent', () => {
+// Each test starts the CLI several times (a second or more each on a loaded machine).
+describe('hoptrace agent', { timeout: 120_000 }, () => {
   let h: Harness;
   let url: string;
   let terminating: Awaited<ReturnType<Harness['provider']>>;
@@ -233,5 +235,200 @@ describe('hoptrace agent', () => {
       '5',
     );
     expect(both.code).toBe(2);
+  });
+
+  it('reads an Asterisk Master.csv in the switch zone and a generic CSV by mapping, and answers', async () => {
+    const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 1_800_000);
+    const res = await h.analyst.post('/api/v1/tracebacks', {
+      call: {
+        startedAt: startedAt.toISOString(),
+        callingNumber: '+12025550143',
+        calledNumber: '+13125550111',
+      },
+      firstProviderId: terminating.id,
+    });
+    const asteriskHop = res.json<{ hops: Array<{ id: string }> }>().hops[0]!.id;
+    // cdr_csv's fixed positions, the start in the switch's wall clock (America/Chicago), a record
+    // either side of the call so its moment is covered.
+    const row = (offsetMs: number, src: string, dst: string, channel: string) => {
+      const local = formatInZone(startedAt.getTime() + offsetMs, 'America/Chicago');
+      return `"","${src}","${dst}","from-trunk","""Fictional"" <${src}>","${channel}","","Dial","","${local}","${local}","${local}",60,58,"ANSWERED","DOCUMENTATION","1.1",""`;
+    };
+    writeFileSync(
+      join(dir, 'Master.csv'),
+      [
+        row(-120_000, '2025550100', '3125550100', 'SIP/trunk-b-00000001'),
+        row(1000, '2025550143', '3125550111', 'PJSIP/trunk-a-00000002'),
+        row(120_000, '2025550101', '3125550101', 'SIP/trunk-b-00000003'),
+      ].join('\n'),
+    );
+    writeFileSync(join(dir, 'trunks.json'), JSON.stringify({ peers: { 'trunk-a': upstream.id } }));
+    const asterisk = (...extra: string[]) =>
+      hoptrace(
+        'agent',
+        '--url',
+        url,
+        '--key',
+        terminating.user.key,
+        '--records',
+        join(dir, 'Master.csv'),
+        '--cdr-format',
+        'asterisk-csv',
+        '--peer-map',
+        join(dir, 'trunks.json'),
+        '--tolerance-seconds',
+        '10',
+        '--once',
+        ...extra,
+      );
+    const noZone = await asterisk('--check');
+    expect(noZone.code).toBe(1);
+    expect(noZone.stderr).toMatch(/Master\.csv line 1: start time .* has no time zone/);
+    const check = await asterisk('--time-zone', 'America/Chicago', '--check');
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stdout).toContain('(Asterisk cdr_csv)');
+    expect(check.stdout).toContain('unmapped peers: trunk-b');
+    const run = await asterisk('--time-zone', 'America/Chicago');
+    expect(run.code, run.stderr).toBe(0);
+    expect((await terminating.user.get(`/api/v1/hops/${asteriskHop}`)).json()).toMatchObject({
+      status: 'answered',
+      answer: { kind: 'upstream', upstreamProviderId: upstream.id },
+    });
+
+    // A provider's own CSV read by a mapping (positions, epoch seconds).
+    writeFileSync(
+      join(dir, 'own.csv'),
+      `${Math.floor(startedAt.getTime() / 1000) + 1};2025550143;3125550111;trunk-a\n`,
+    );
+    writeFileSync(
+      join(dir, 'mapping.json'),
+      JSON.stringify({
+        columns: { start_time: 1, calling_number: 2, called_number: 3, inbound_peer: 4 },
+        delimiter: ';',
+        timeFormat: 'epoch',
+      }),
+    );
+    const generic = await hoptrace(
+      'agent',
+      '--url',
+      url,
+      '--key',
+      terminating.user.key,
+      '--records',
+      join(dir, 'own.csv'),
+      '--cdr-format',
+      'generic',
+      '--mapping',
+      join(dir, 'mapping.json'),
+      '--peer-map',
+      join(dir, 'trunks.json'),
+      '--check',
+    );
+    expect(generic.code, generic.stderr).toBe(0);
+    expect(generic.stdout).toContain('sampled: 1 record(s)');
+    expect(generic.stdout).toContain('unmapped peers: none');
+  });
+
+  it('refuses a format on the wrong kind of source, generic without a mapping, and a bad mapping, with exit 2', async () => {
+    const base = ['agent', '--url', url, '--key', 'x', '--records', join(dir, 'records.csv')];
+    const table = await hoptrace(...base, '--cdr-format', 'kamailio-acc');
+    expect(table.code).toBe(2);
+    expect(table.stderr).toContain('--cdr-format kamailio-acc is a table: give --pg-url URL --pg-table acc');
+    const file = await hoptrace(
+      'agent',
+      '--url',
+      url,
+      '--key',
+      'x',
+      '--pg-url',
+      'postgresql://127.0.0.1:1/x',
+      '--pg-table',
+      'cdr',
+      '--cdr-format',
+      'asterisk-csv',
+    );
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain('--cdr-format asterisk-csv is a file: give --records FILE');
+    const noMapping = await hoptrace(...base, '--cdr-format', 'generic');
+    expect(noMapping.code).toBe(2);
+    expect(noMapping.stderr).toContain('--cdr-format generic needs --mapping FILE');
+    writeFileSync(join(dir, 'bad-mapping.json'), JSON.stringify({ columns: { start_time: 'a' } }));
+    const badMapping = await hoptrace(
+      ...base,
+      '--cdr-format',
+      'generic',
+      '--mapping',
+      join(dir, 'bad-mapping.json'),
+    );
+    expect(badMapping.code).toBe(2);
+    expect(badMapping.stderr).toContain('columns.calling_number');
+    const unknown = await hoptrace(...base, '--cdr-format', 'opensips');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--cdr-format must be one of hoptrace, asterisk-csv');
+  });
+
+  it('reloads the peer map on SIGHUP and when its file changes, keeping the old one when the new does not read', async () => {
+    const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 1_200_000);
+    const iso = (offsetMs: number) => new Date(startedAt.getTime() + offsetMs).toISOString();
+    writeFileSync(
+      join(dir, 'reload.csv'),
+      [
+        'start_time,calling_number,called_number,inbound_peer',
+        `${iso(-120_000)},2025550100,3125550100,trunk-x`,
+        `${iso(1000)},2025550143,3125550122,trunk-r`,
+        `${iso(120_000)},2025550101,3125550101,trunk-x`,
+      ].join('\n'),
+    );
+    const mapFile = join(dir, 'reload-peers.json');
+    writeFileSync(mapFile, JSON.stringify({ peers: {} }));
+    const child = spawn(process.execPath, [
+      BIN,
+      'agent',
+      '--url',
+      url,
+      '--key',
+      terminating.user.key,
+      '--records',
+      join(dir, 'reload.csv'),
+      '--peer-map',
+      mapFile,
+      '--tolerance-seconds',
+      '10',
+      '--poll-seconds',
+      '1',
+    ]);
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = async (what: RegExp) => {
+      for (let i = 0; i < 150 && !what.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(what);
+    };
+    try {
+      await until(/"msg":"agent started"/);
+      writeFileSync(mapFile, '{"peers": {"trunk-r": "not-an-id"}}');
+      child.kill('SIGHUP');
+      await until(/peer map not reloaded: the previous one stays in force.*peers\.trunk-r/);
+      writeFileSync(mapFile, JSON.stringify({ peers: { 'trunk-r': upstream.id } }));
+      child.kill('SIGHUP');
+      await until(/"msg":"peer map reloaded","why":"SIGHUP","peers":1/);
+      const res = await h.analyst.post('/api/v1/tracebacks', {
+        call: {
+          startedAt: startedAt.toISOString(),
+          callingNumber: '+12025550143',
+          calledNumber: '+13125550122',
+        },
+        firstProviderId: terminating.id,
+      });
+      const reloadHop = res.json<{ hops: Array<{ id: string }> }>().hops[0]!.id;
+      await until(new RegExp(`"msg":"answered","hopId":"${reloadHop}"`));
+      expect((await terminating.user.get(`/api/v1/hops/${reloadHop}`)).json()).toMatchObject({
+        answer: { kind: 'upstream', upstreamProviderId: upstream.id },
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });

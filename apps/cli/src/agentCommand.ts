@@ -1,18 +1,23 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import {
   checkRecords,
   checkTimeZone,
-  csvRecordSource,
+  FILE_FORMATS,
+  FileRecords,
   formatCheckReport,
   fetchTransport,
   jsonLineLog,
   PgRecords,
   ProviderAgent,
   RecordFileError,
+  readMapping,
   RecordTimeError,
   startWebhookReceiver,
   ZPeerMap,
+  type PgFormat,
+  type PgMapping,
   type RecordSource,
+  type TMapping,
   type TPeerMap,
 } from '@hoptrace/sim';
 import type { Command } from 'commander';
@@ -28,6 +33,7 @@ interface AgentOpts {
   coverageMinutes: string;
   cdrFormat: string;
   timeZone?: string;
+  mapping?: string;
   check?: boolean;
   webhookHost: string;
   peerMap?: string;
@@ -60,10 +66,9 @@ const positive = (name: string, v: string) => {
   return n;
 };
 
-/** `hoptrace agent`: the program a provider runs beside its own call records. */
-const FORMATS = ['hoptrace', 'kamailio-acc'] as const;
-/** Named in the contract (issue #20), not read yet: refused with a clear message rather than misread. */
-const PLANNED = ['kamailio-acc-log', 'asterisk-csv', 'asterisk-pgsql', 'freeswitch-csv', 'generic'];
+/** The formats of a table (--pg-url); those of a file (--records) are FILE_FORMATS. */
+const PG_FORMATS: readonly PgFormat[] = ['hoptrace', 'kamailio-acc', 'asterisk-pgsql', 'generic'];
+const FORMATS = [...new Set<string>([...FILE_FORMATS, ...PG_FORMATS])];
 
 /** `hoptrace agent`: the program a provider runs beside its own call records. Exit codes: 0 done, 1 the
  * self-check failed, 2 the options were refused. */
@@ -90,12 +95,16 @@ export function registerAgentCommand(
     .option('--pg-table <table>', 'the call records table (same columns)')
     .option(
       '--cdr-format <format>',
-      `the records' format: hoptrace (the columns above), kamailio-acc (the acc table, with missed_calls beside it)`,
+      `the records' format. Files (--records): hoptrace (the columns above), asterisk-csv (cdr_csv Master.csv), freeswitch-csv (mod_cdr_csv), kamailio-acc-log (acc lines in syslog), generic (--mapping). Tables (--pg-table): hoptrace, kamailio-acc (acc, with missed_calls beside it), asterisk-pgsql (cdr), generic (--mapping)`,
       'hoptrace',
     )
     .option(
       '--time-zone <tz>',
       'the zone the switch writes zoneless times in (e.g. America/Chicago); refused without it',
+    )
+    .option(
+      '--mapping <file>',
+      'generic: a JSON mapping (columns by name or position, timeFormat iso|epoch|pattern, timeZone); freeswitch-csv: the template (cdr_csv.conf.xml or one template line; default: the stock "example")',
     )
     .option('--tolerance-seconds <n>', 'how far a record start may be from the call time', '30')
     .option(
@@ -121,15 +130,29 @@ export function registerAgentCommand(
       if (opts.pgUrl && !opts.pgTable) throw new UsageError('--pg-url needs --pg-table');
       if (opts.webhookPort && opts.pollSeconds)
         throw new UsageError('choose one way to learn of hops: --webhook-port or --poll-seconds');
+      const secret = opts.webhookSecret ?? process.env.HOPTRACE_WEBHOOK_SECRET;
+      if (opts.webhookPort && !secret)
+        throw new UsageError('--webhook-port needs --webhook-secret (or HOPTRACE_WEBHOOK_SECRET)');
+      const webhookPort = opts.webhookPort ? positive('--webhook-port', opts.webhookPort) : null;
+      const pollEvery = positive('--poll-seconds', opts.pollSeconds ?? '60') * 1000;
       const tolerance = positive('--tolerance-seconds', opts.toleranceSeconds);
       const coverage = positive('--coverage-minutes', opts.coverageMinutes) * 60;
-      if (PLANNED.includes(opts.cdrFormat))
-        throw new UsageError(`--cdr-format ${opts.cdrFormat} is not read yet (read: ${FORMATS.join(', ')})`);
-      if (!(FORMATS as readonly string[]).includes(opts.cdrFormat))
-        throw new UsageError(`--cdr-format must be one of ${FORMATS.join(', ')}, got "${opts.cdrFormat}"`);
-      if (opts.cdrFormat === 'kamailio-acc' && !opts.pgUrl)
+      const format = opts.cdrFormat;
+      if (!FORMATS.includes(format))
+        throw new UsageError(`--cdr-format must be one of ${FORMATS.join(', ')}, got "${format}"`);
+      if (opts.records && !(FILE_FORMATS as readonly string[]).includes(format))
         throw new UsageError(
-          '--cdr-format kamailio-acc reads the acc table: give --pg-url URL --pg-table acc',
+          `--cdr-format ${format} is a table: give --pg-url URL --pg-table ${format === 'kamailio-acc' ? 'acc' : 'cdr'} (files: ${FILE_FORMATS.join(', ')})`,
+        );
+      if (opts.pgUrl && !PG_FORMATS.includes(format as PgFormat))
+        throw new UsageError(
+          `--cdr-format ${format} is a file: give --records FILE (tables: ${PG_FORMATS.join(', ')})`,
+        );
+      if (format === 'generic' && !opts.mapping)
+        throw new UsageError('--cdr-format generic needs --mapping FILE (the columns and the time format)');
+      if (opts.mapping && format !== 'generic' && format !== 'freeswitch-csv')
+        throw new UsageError(
+          '--mapping is read by --cdr-format generic (a JSON mapping) and freeswitch-csv (its template)',
         );
       let zone: string | null = null;
       try {
@@ -138,6 +161,39 @@ export function registerAgentCommand(
         throw new UsageError((err as Error).message);
       }
       const peerMap = readPeerMap(opts.peerMap);
+      let mapping: TMapping | undefined;
+      let template: string | undefined;
+      try {
+        if (opts.mapping && format === 'generic') mapping = readMapping(opts.mapping);
+        if (opts.mapping && format === 'freeswitch-csv') template = readFileSync(opts.mapping, 'utf8');
+      } catch (err) {
+        if (err instanceof RecordFileError) throw new UsageError(err.message);
+        throw new UsageError(
+          `--mapping ${opts.mapping}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+        );
+      }
+      let pgMapping: PgMapping | undefined;
+      if (mapping && opts.pgUrl) {
+        const c = mapping.columns;
+        const positional = Object.entries(c).filter(([, v]) => typeof v === 'number');
+        if (positional.length)
+          throw new UsageError(
+            `--mapping ${opts.mapping}: a table's columns are named, not numbered (${positional.map(([k]) => `columns.${k}`).join(', ')})`,
+          );
+        pgMapping = {
+          start_time: String(c.start_time),
+          calling_number: String(c.calling_number),
+          called_number: String(c.called_number),
+          inbound_peer: String(c.inbound_peer),
+          asserted_number: c.asserted_number === undefined ? undefined : String(c.asserted_number),
+          lateSeconds: mapping.lateSeconds,
+        };
+        if (mapping.timeZone && zone && mapping.timeZone !== zone)
+          throw new UsageError(
+            `--time-zone ${zone} and the mapping's timeZone ${mapping.timeZone} disagree: give one`,
+          );
+        zone ??= mapping.timeZone ?? null;
+      }
       const fail = (message: string) => {
         io.stderr.write(`hoptrace: ${message}\n`);
         io.exitCode = 1;
@@ -145,10 +201,16 @@ export function registerAgentCommand(
       let records: RecordSource;
       try {
         records = opts.records
-          ? csvRecordSource(opts.records, zone)
-          : new PgRecords(opts.pgUrl!, opts.pgTable!, {
-              format: opts.cdrFormat as (typeof FORMATS)[number],
+          ? new FileRecords(opts.records, {
+              format: format as (typeof FILE_FORMATS)[number],
               timeZone: zone,
+              mapping,
+              template,
+            })
+          : new PgRecords(opts.pgUrl!, opts.pgTable!, {
+              format: format as PgFormat,
+              timeZone: zone,
+              mapping: pgMapping,
             });
       } catch (err) {
         if (err instanceof RecordFileError || err instanceof RecordTimeError) return fail(err.message);
@@ -173,6 +235,43 @@ export function registerAgentCommand(
         dryRun: opts.dryRun ?? false,
         log,
       });
+      // The peer map is reloaded without a restart: on SIGHUP (systemd's ExecReload) and when its file
+      // changes (polled, so an editor that replaces the file is seen too). A map that does not read
+      // leaves the previous one in force, and says why.
+      const reloadPeerMap = (why: string) => {
+        try {
+          const next = readPeerMap(opts.peerMap);
+          agent.setPeerMap(next);
+          log({
+            level: 'info',
+            msg: 'peer map reloaded',
+            why,
+            peers: Object.keys(next.peers).length,
+            customers: Object.keys(next.customers).length,
+          });
+        } catch (err) {
+          log({
+            level: 'error',
+            msg: 'peer map not reloaded: the previous one stays in force',
+            why,
+            detail: (err as Error).message,
+          });
+        }
+      };
+      const onHup = () => reloadPeerMap('SIGHUP');
+      // Set up before the first poll, so a SIGHUP never meets the default action (ending the process).
+      const peerMapFile = opts.once ? undefined : opts.peerMap;
+      const unwatch = () => {
+        if (!peerMapFile) return;
+        process.off('SIGHUP', onHup);
+        unwatchFile(peerMapFile);
+      };
+      if (peerMapFile) {
+        process.on('SIGHUP', onHup);
+        watchFile(peerMapFile, { interval: 2000 }, (cur, prev) => {
+          if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size) reloadPeerMap('file changed');
+        });
+      }
       log({
         level: 'info',
         msg: 'agent started',
@@ -184,7 +283,13 @@ export function registerAgentCommand(
         tolerance,
       });
       // Whatever arrived while the agent was down is picked up first.
-      await agent.pollOnce();
+      try {
+        await agent.pollOnce();
+      } catch (err) {
+        // The watch would keep the process alive after the error.
+        unwatch();
+        throw err;
+      }
       if (opts.once) {
         await records.close?.();
         return;
@@ -194,26 +299,23 @@ export function registerAgentCommand(
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
-      if (opts.webhookPort) {
-        const secret = opts.webhookSecret ?? process.env.HOPTRACE_WEBHOOK_SECRET;
-        if (!secret)
-          throw new UsageError('--webhook-port needs --webhook-secret (or HOPTRACE_WEBHOOK_SECRET)');
+      if (webhookPort !== null && secret) {
         const server = await startWebhookReceiver(agent, {
-          port: positive('--webhook-port', opts.webhookPort),
+          port: webhookPort,
           host: opts.webhookHost,
           secret,
           log,
         });
         stop = () => server.close();
       } else {
-        const every = positive('--poll-seconds', opts.pollSeconds ?? '60') * 1000;
         const timer = setInterval(() => {
           agent.pollOnce().catch((err: unknown) => log({ level: 'error', msg: String(err) }));
-        }, every);
+        }, pollEvery);
         stop = () => clearInterval(timer);
       }
       await stopped;
       stop();
+      unwatch();
       await records.close?.();
       log({ level: 'info', msg: 'agent stopped' });
     });

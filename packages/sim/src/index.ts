@@ -5,6 +5,7 @@ export * from './load';
 export * from './scenario';
 export * from './agent/decide';
 export * from './agent/records';
+export * from './agent/formats';
 export * from './agent/pgRecords';
 export * from './agent/check';
 export * from './agent/time';

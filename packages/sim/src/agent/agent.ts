@@ -83,6 +83,14 @@ export class ProviderAgent {
     this.#opts = { toleranceSeconds: 30, coverageSeconds: 600, dryRun: false, log: () => {}, ...opts };
   }
 
+  /**
+   * Replaces the peer map without a restart (SIGHUP, or the file changed). Hops already left for a
+   * person stay theirs; the next hops are decided with the new map.
+   */
+  setPeerMap(peerMap: TPeerMap): void {
+    this.#opts.peerMap = peerMap;
+  }
+
   /** Reads every pending hop of this provider and handles those not seen before. */
   async pollOnce(): Promise<HandledHop[]> {
     const out: HandledHop[] = [];

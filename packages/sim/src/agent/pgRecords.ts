@@ -2,27 +2,38 @@ import pg from 'pg';
 import { findCandidates, type HopCall, type Lookup, type TimedRecord } from './decide';
 import { RecordFileError, type LookupOptions, type RecordSample, type RecordSource } from './records';
 
-export type PgFormat = 'hoptrace' | 'kamailio-acc';
+export type PgFormat = 'hoptrace' | 'kamailio-acc' | 'asterisk-pgsql' | 'generic';
+
+/** Column names of a `generic` table (from `--mapping`: names only, a table has no positions). */
+export interface PgMapping {
+  start_time: string;
+  calling_number: string;
+  called_number: string;
+  inbound_peer: string;
+  asserted_number?: string | undefined;
+  lateSeconds?: number;
+}
+
+interface Spec {
+  time: string;
+  calling: string[];
+  called: string[];
+  peer: string[];
+  port?: string;
+  /** SQL turning the peer column (`$COL`) into the peer's name (Asterisk: the channel's endpoint). */
+  peerExpr?: string;
+  asserted?: string[];
+  where?: string;
+  lateSeconds: number;
+  also?: string;
+}
 
 /**
  * Which columns hold what, per format. Kamailio's `acc.time` is when the final reply passed (the
  * answer, or the failure in `missed_calls`), so a record may lag the INVITE by the ringing time:
  * `lateSeconds` is Kamailio's default INVITE timer (fr_inv_timer, 120 s).
  */
-const FORMATS: Record<
-  PgFormat,
-  {
-    time: string;
-    calling: string[];
-    called: string[];
-    peer: string[];
-    port?: string;
-    asserted?: string[];
-    where?: string;
-    lateSeconds: number;
-    also?: string;
-  }
-> = {
+const FORMATS: Record<Exclude<PgFormat, 'generic'>, Spec> = {
   hoptrace: {
     time: 'start_time',
     calling: ['calling_number'],
@@ -41,6 +52,29 @@ const FORMATS: Record<
     lateSeconds: 120,
     also: 'missed_calls',
   },
+  // Asterisk cdr_pgsql's cdr table: calldate is the call's start; the endpoint is the channel's name
+  // without its technology and sequence number (`PJSIP/trunk-a-00000001` → `trunk-a`), as asteriskEndpoint.
+  'asterisk-pgsql': {
+    time: 'calldate',
+    calling: ['src'],
+    called: ['dst'],
+    peer: ['channel'],
+    peerExpr: `regexp_replace(regexp_replace(regexp_replace($COL, ';[0-9]+$', ''), '^[^/]*/', ''), '-[0-9a-fA-F]+$', '')`,
+    lateSeconds: 0,
+  },
+};
+
+const specOf = (format: PgFormat, mapping?: PgMapping): Spec => {
+  if (format !== 'generic') return FORMATS[format];
+  if (!mapping) throw new RecordFileError('--cdr-format generic needs --mapping FILE');
+  return {
+    time: mapping.start_time,
+    calling: [mapping.calling_number],
+    called: [mapping.called_number],
+    peer: [mapping.inbound_peer],
+    ...(mapping.asserted_number ? { asserted: [mapping.asserted_number] } : {}),
+    lateSeconds: mapping.lateSeconds ?? 0,
+  };
 };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
@@ -72,15 +106,21 @@ export class PgRecords implements RecordSource {
   readonly #pool: pg.Pool;
   readonly #table: string;
   readonly #format: PgFormat;
+  readonly #spec: Spec;
   readonly #zone: string | null;
   #parts: Promise<{ parts: Part[]; columns: string[] }> | null = null;
   readonly label: string;
   readonly zone: string;
 
-  constructor(url: string, table: string, opts: { format?: PgFormat; timeZone?: string | null } = {}) {
+  constructor(
+    url: string,
+    table: string,
+    opts: { format?: PgFormat; timeZone?: string | null; mapping?: PgMapping } = {},
+  ) {
     if (!IDENTIFIER.test(table)) throw new RecordFileError(`--pg-table "${table}" is not a table name`);
     this.#table = table;
     this.#format = opts.format ?? 'hoptrace';
+    this.#spec = specOf(this.#format, opts.mapping);
     this.#zone = opts.timeZone ?? null;
     this.zone = this.#zone ?? 'UTC';
     this.label = `table ${table} (${this.#format})`;
@@ -100,7 +140,7 @@ export class PgRecords implements RecordSource {
   }
 
   #part(table: string, cols: Map<string, string>): Part {
-    const f = FORMATS[this.#format];
+    const f = this.#spec;
     const pick = (names: string[], what: string) => {
       const found = names.find((n) => cols.has(n));
       if (!found)
@@ -137,7 +177,9 @@ export class PgRecords implements RecordSource {
     const peer =
       f.port && cols.has(f.port)
         ? `CASE WHEN ${q(f.port)} IS NULL OR ${q(f.port)}::text IN ('', '0') THEN ${q(peerCol)}::text ELSE ${q(peerCol)}::text || ':' || ${q(f.port)}::text END`
-        : `${q(peerCol)}::text`;
+        : f.peerExpr
+          ? f.peerExpr.replaceAll('$COL', `${q(peerCol)}::text`)
+          : `${q(peerCol)}::text`;
     const asserted = f.asserted?.find((n) => cols.has(n));
     return {
       from: table
@@ -163,7 +205,7 @@ export class PgRecords implements RecordSource {
       }
       if (!cols) throw new RecordFileError(`there is no table ${this.#table}`);
       const parts = [this.#part(this.#table, cols)];
-      const also = FORMATS[this.#format].also;
+      const also = this.#spec.also;
       if (also) {
         const sibling = this.#table.includes('.') ? `${this.#table.split('.')[0]}.${also}` : also;
         const siblingCols = sibling !== this.#table ? await this.#columnsOf(sibling) : null;
@@ -191,7 +233,7 @@ export class PgRecords implements RecordSource {
     const at = Date.parse(call.startedAt);
     if (Number.isNaN(at)) return null;
     const { parts } = await this.#load();
-    const late = FORMATS[this.#format].lateSeconds;
+    const late = this.#spec.lateSeconds;
     const tol = opts.toleranceSeconds * 1000;
     const w = opts.coverageSeconds * 1000;
     const rows = await this.#query<{

@@ -52,6 +52,25 @@ describe.skipIf(!process.env.DATABASE_URL)('call records in a PostgreSQL table',
         ('INVITE', 'a3', '200', '2026-11-01 08:10:00', '2025550101', '192.0.2.10', '5060', '3125550101');
       INSERT INTO missed_calls (method, callid, sip_code, time, src_user, src_ip, src_port, dst_user) VALUES
         ('INVITE', 'm1', '486', '2026-11-01 08:20:40', '0012025550177', '198.51.100.4', '5060', '3125550177');
+      -- Asterisk cdr_pgsql's cdr table as its documentation creates it (in a schema of its own here).
+      CREATE SCHEMA asterisk;
+      CREATE TABLE asterisk.cdr (calldate timestamp with time zone NOT NULL default now(),
+        clid varchar(80) NOT NULL default '', src varchar(80) NOT NULL default '',
+        dst varchar(80) NOT NULL default '', dcontext varchar(80) NOT NULL default '',
+        channel varchar(80) NOT NULL default '', dstchannel varchar(80) NOT NULL default '',
+        lastapp varchar(80) NOT NULL default '', lastdata varchar(80) NOT NULL default '',
+        duration bigint NOT NULL default '0', billsec bigint NOT NULL default '0',
+        disposition varchar(45) NOT NULL default '', amaflags bigint NOT NULL default '0',
+        accountcode varchar(20) NOT NULL default '', uniqueid varchar(150) NOT NULL default '',
+        userfield varchar(255) NOT NULL default '');
+      INSERT INTO asterisk.cdr (calldate, clid, src, dst, channel, dstchannel, lastapp, disposition) VALUES
+        ('2026-11-01 07:58:00-06', '"A" <2025550100>', '2025550100', '3125550100', 'SIP/trunk-b-00000001', '', 'Dial', 'ANSWERED'),
+        ('2026-11-01 08:03:01-06', '"A" <2025550143>', '2025550143', '3125550188', 'PJSIP/trunk-a-0000000f', 'PJSIP/3125550188-00000010', 'Dial', 'ANSWERED'),
+        ('2026-11-01 08:10:00-06', '"A" <2025550101>', '2025550101', '3125550101', 'IAX2/trunk-b-1234', '', 'Dial', 'NO ANSWER');
+      -- A provider's own table, read through a mapping of column names.
+      CREATE TABLE switch_calls (ts bigint, ani text, dnis text, ingress text);
+      INSERT INTO switch_calls VALUES (1793541480, '2025550100', '3125550100', 'TG8'),
+        (1793541781, '2025550143', '3125550188', 'TG7'), (1793542200, '2025550101', '3125550101', 'TG8');
       CREATE TABLE wrong (calldate timestamptz, src text);
       INSERT INTO wrong VALUES (now(), '2025550143');
       SET TIME ZONE 'Asia/Tokyo';`);
@@ -102,6 +121,40 @@ describe.skipIf(!process.env.DATABASE_URL)('call records in a PostgreSQL table',
       sampled: 3,
       range: { from: '2026-11-01 07:58:00', to: '2026-11-01 08:10:00' },
     });
+  });
+
+  it("reads Asterisk cdr_pgsql's cdr table: calldate, src, dst, the channel's endpoint", async () => {
+    const cdr = source('asterisk.cdr', { format: 'asterisk-pgsql' });
+    const found = await cdr.lookup({ ...call, startedAt: '2026-11-01T14:03:01Z' }, opts);
+    expect(found?.candidates.map((r) => r.inboundPeer)).toEqual(['trunk-a']);
+    const peerMap = ZPeerMap.parse({ peers: { 'trunk-a': UPSTREAM, 'trunk-b': UPSTREAM } });
+    expect(decide(found, peerMap, 10, call)).toMatchObject({ answer: { upstreamProviderId: UPSTREAM } });
+    const report = await checkRecords(cdr, peerMap);
+    expect(report).toMatchObject({ ok: true, sampled: 3, unmappedPeers: [] });
+    expect(report.columns).toContain('calldate');
+  });
+
+  it('reads a table through a mapping of its column names (epoch times)', async () => {
+    const calls = source('switch_calls', {
+      format: 'generic',
+      mapping: { start_time: 'ts', calling_number: 'ani', called_number: 'dnis', inbound_peer: 'ingress' },
+    });
+    expect((await calls.lookup(call, opts))?.candidates.map((r) => r.inboundPeer)).toEqual(['TG7']);
+    const wrong = await checkRecords(
+      source('switch_calls', {
+        format: 'generic',
+        mapping: {
+          start_time: 'ts',
+          calling_number: 'caller',
+          called_number: 'dnis',
+          inbound_peer: 'ingress',
+        },
+      }),
+      ZPeerMap.parse({}),
+    );
+    expect(wrong.problems.join()).toMatch(
+      /switch_calls has no calling number column \(caller\); it has ts, ani/,
+    );
   });
 
   it('reads the same table in a wrong zone as uncovered, never as not found', async () => {
