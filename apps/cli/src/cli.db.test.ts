@@ -158,7 +158,16 @@ describe('the hoptrace command', { timeout: 180_000 }, () => {
     writeFileSync(other, 'number,frn\nRMD1,2\n');
     const r = await hoptrace('provider', 'import', other);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('no "name" column');
+    expect(r.stderr).toContain('the first line is not a header with a "name" column');
+    // A file without its header row: the one provider line is not read as a header, nor as "0 created".
+    const headless = join(dir, 'headless.csv');
+    writeFileSync(headless, 'Fictional Telecom,,US,1234\n');
+    const h = await hoptrace('provider', 'import', headless);
+    expect(h.code).toBe(2);
+    expect(h.stderr).toContain('expected a header row with the columns name, dba_names');
+    const empty = join(dir, 'empty.csv');
+    writeFileSync(empty, '');
+    expect((await hoptrace('provider', 'import', empty)).stderr).toContain('the file is empty');
     const missing = await hoptrace('provider', 'import', join(dir, 'nope.csv'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope.csv');

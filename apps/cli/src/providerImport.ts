@@ -66,11 +66,12 @@ export async function importProvidersCsv(
   opts: { skipInvalid: boolean },
 ): Promise<{ rows: ImportRowReport[]; written: boolean; fileError?: string }> {
   const records: Array<{ line: number; row: Record<string, string> }> = [];
+  let header: string[] | null = null;
   try {
     const input = createReadStream(file);
     const parser = input.pipe(
       parse({
-        columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+        columns: (h: string[]) => (header = h.map((c) => c.trim().toLowerCase())),
         bom: true,
         skip_empty_lines: true,
         info: true,
@@ -87,13 +88,15 @@ export async function importProvidersCsv(
   } catch (err) {
     return { rows: [], written: false, fileError: err instanceof Error ? err.message : String(err) };
   }
-  const first = records[0];
-  if (first && !('name' in first.row))
+  // A file without a header row (or with another file's) is refused, never read as "0 created".
+  if (!header || !(header as string[]).includes('name'))
     return {
       rows: [],
       written: false,
-      fileError: `the header has no "name" column; expected columns: ${PROVIDER_CSV_COLUMNS.join(', ')}`,
+      fileError: `${header ? 'the first line is not a header with a "name" column' : 'the file is empty'}; expected a header row with the columns ${PROVIDER_CSV_COLUMNS.join(', ')}`,
     };
+  if (records.length === 0)
+    return { rows: [], written: false, fileError: 'the file has a header row but no providers' };
 
   const reports: ImportRowReport[] = [];
   const valid: Array<{ line: number; input: TProviderCreate }> = [];
