@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { createTestDatabase } from '@hoptrace/db/testing';
 import { createHarness, type Harness } from '@hoptrace/server/testing/harness';
 import { formatInZone } from '@hoptrace/sim';
@@ -203,6 +204,25 @@ describe('hoptrace agent', { timeout: 120_000 }, () => {
       }
     },
   );
+
+  it('a refused key or an unreachable server: one clear line and exit 1, never exit 0 or a stack trace', async () => {
+    const args = ['--records', join(dir, 'records.csv'), '--time-zone', 'UTC', '--once'];
+    const wrongKey = await hoptrace('agent', '--url', url, '--key', 'htk_not-a-real-key', ...args);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toContain('hoptrace agent: the server refused the API key (401)');
+    expect(wrongKey.stderr).not.toMatch(/\n\s+at /);
+    // A port nothing listens on: taken and let go again.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const down = await hoptrace('agent', '--url', `http://127.0.0.1:${port}`, '--key', 'x', ...args);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain(`hoptrace agent: cannot reach http://127.0.0.1:${port} (ECONNREFUSED)`);
+    expect(down.stderr).not.toMatch(/\n\s+at /);
+  });
 
   it('refuses bad options with exit code 2 and a message naming the problem', async () => {
     const noRecords = await hoptrace('agent', '--url', url, '--key', 'x');

@@ -1,5 +1,6 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import {
+  AgentRefusedError,
   checkRecords,
   checkTimeZone,
   FILE_FORMATS,
@@ -288,6 +289,21 @@ export function registerAgentCommand(
       } catch (err) {
         // The watch would keep the process alive after the error.
         unwatch();
+        await records.close?.();
+        // A refused key or an unreachable server: one line, exit 1 (a cron job or a supervisor sees it).
+        if (err instanceof AgentRefusedError) {
+          io.stderr.write(`hoptrace agent: ${err.message}\n`);
+          io.exitCode = 1;
+          return;
+        }
+        if (err instanceof TypeError && /fetch failed/i.test(err.message)) {
+          const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+          io.stderr.write(
+            `hoptrace agent: cannot reach ${opts.url} (${cause?.code ?? cause?.message ?? 'no answer'}): check --url and that the server runs\n`,
+          );
+          io.exitCode = 1;
+          return;
+        }
         throw err;
       }
       if (opts.once) {

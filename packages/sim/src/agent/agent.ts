@@ -35,6 +35,18 @@ export function fetchTransport(baseUrl: string, key: string): Transport {
   };
 }
 
+/** The server refused the agent's API key (401) or its rights (403). */
+export class AgentRefusedError extends Error {
+  constructor(readonly status: number) {
+    super(
+      status === 401
+        ? "the server refused the API key (401): check --api-key or HOPTRACE_API_KEY (a key of one of the provider's users, not revoked)"
+        : "the server refused the request (403): the API key is not a provider user's key with the api scope",
+    );
+    this.name = 'AgentRefusedError';
+  }
+}
+
 /** The part of a hop (GET /api/v1/hops) the agent reads. */
 export interface AgentHop {
   id: string;
@@ -98,6 +110,8 @@ export class ProviderAgent {
     do {
       const qs = `status=pending&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const res = await this.#opts.transport({ method: 'GET', path: `/hops?${qs}` });
+      // A refused key never gets better by waiting: said as such, so a supervisor or cron job sees it.
+      if (res.status === 401 || res.status === 403) throw new AgentRefusedError(res.status);
       if (res.status !== 200) {
         this.#opts.log({
           level: 'error',
