@@ -252,14 +252,18 @@ export const DEFAULT_AUDIT_HEAD_MINUTES = 60;
 export async function publishAuditHeadIfDue(ctx: { db: Executor; clock: Clock; everyMs: number }) {
   const last = await latestPublishedHead(ctx.db);
   if (last && ctx.clock.now().getTime() - last.publishedAt.getTime() < ctx.everyMs) return null;
-  return publishAuditHead(ctx);
+  return publishAuditHead(ctx, last);
 }
 
 /** Records the head as published (when it moved since the last time) and returns it. */
-export async function publishAuditHead(ctx: { db: Executor; clock: Clock }) {
+export async function publishAuditHead(
+  ctx: { db: Executor; clock: Clock },
+  /** The last published head, when the caller read it already. */
+  lastKnown?: Awaited<ReturnType<typeof latestPublishedHead>>,
+) {
   const head = await readAuditHead(ctx.db);
   if (!head) return null;
-  const last = await latestPublishedHead(ctx.db);
+  const last = lastKnown === undefined ? await latestPublishedHead(ctx.db) : lastKnown;
   if (last && last.seq >= head.seq) return { ...last, fresh: false };
   const row = { seq: head.seq, hash: head.hash, publishedAt: ctx.clock.now() };
   const fresh = await insertPublishedHead(ctx.db, row);

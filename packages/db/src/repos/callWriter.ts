@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { rowsOf } from './detection';
 import { insertAuditEntries } from './audit';
+import { sqlTextLiteral } from './deferred';
 
 /** One call record ready to store: checked, normalised, its id derived from (source, external id). */
 export interface CallInsert {
@@ -250,9 +251,6 @@ interface Conn {
 /** An array literal of values that need no quoting (uuids, ISO times). */
 const arrayLiteral = (values: readonly string[]) => `'{${values.join(',')}}'`;
 
-/** A text literal for SQL written out (standard_conforming_strings: only quotes need doubling). */
-const textLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
-
 /** Who stores the calls, for the audit ledger's entry of each batch (decision 0024). */
 export interface CallWriterAudit {
   actor: string;
@@ -273,8 +271,8 @@ function batchStatement(
 ): string {
   const batch = `INSERT INTO call_batches (source_id, received_at, call_ids, started_ats) VALUES (${sourceId}, '${receivedAt.toISOString()}', ${arrayLiteral(ids)}::uuid[], ${arrayLiteral(startedAts)}::timestamptz[])`;
   if (!audit) return batch;
-  const userId = audit.actorUserId === null ? 'NULL' : `${textLiteral(audit.actorUserId)}::uuid`;
-  return `WITH b AS (${batch} RETURNING id) INSERT INTO audit_ledger (at, actor, actor_user_id, action, subject_type, subject_id, details) SELECT '${audit.now().toISOString()}', ${textLiteral(audit.actor)}, ${userId}, 'calls.stored', 'call_source', '${sourceId}', jsonb_build_object('batchId', b.id, 'calls', ${ids.length}) FROM b`;
+  const userId = audit.actorUserId === null ? 'NULL' : `${sqlTextLiteral(audit.actorUserId)}::uuid`;
+  return `WITH b AS (${batch} RETURNING id) INSERT INTO audit_ledger (at, actor, actor_user_id, action, subject_type, subject_id, details) SELECT '${audit.now().toISOString()}', ${sqlTextLiteral(audit.actor)}, ${userId}, 'calls.stored', 'call_source', '${sourceId}', jsonb_build_object('batchId', b.id, 'calls', ${ids.length}) FROM b`;
 }
 
 function writerOn(conn: Conn, close: () => Promise<void>, audit?: CallWriterAudit): CallWriter {

@@ -293,7 +293,8 @@ function insertJson(table: PgTable, rows: Record<string, unknown>[], ignore: boo
 const insertTexts = new Map<string, { before: string; after: string } | null>();
 
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+/** A text literal for SQL written out (standard_conforming_strings: only quotes need doubling). */
+export const sqlTextLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** The text of an insert around its JSON parameter, or null when a default needs parameters of its own. */
 function insertText(
@@ -311,7 +312,7 @@ function insertText(
     }
     const d = defaultText(col);
     if (d === null) return null;
-    values.push(`CASE WHEN e.value::jsonb ? ${literal(col.name)} THEN ${v} ELSE ${d} END`);
+    values.push(`CASE WHEN e.value::jsonb ? ${sqlTextLiteral(col.name)} THEN ${v} ELSE ${d} END`);
   }
   const name = quoted(getTableName(table));
   return {
@@ -332,7 +333,7 @@ function defaultText(col: PgColumn): string | null {
     return rendered.params.length > 0 ? null : rendered.sql;
   }
   const type = col.getSQLType();
-  if (typeof d === 'string') return `${literal(d)}::${type}`;
+  if (typeof d === 'string') return `${sqlTextLiteral(d)}::${type}`;
   if ((typeof d === 'number' && Number.isFinite(d)) || typeof d === 'boolean') return `${String(d)}::${type}`;
   return null;
 }
