@@ -97,7 +97,46 @@ describe('lintShakenCertificate', () => {
     ['no basic constraints', { ca: null }, ['e_atis_basic_constraints']],
     ['two policies', { policies: [ShakenPolicy.v1_3, ShakenPolicy.v1_4] }, ['e_atis_certificate_policies']],
     ['a foreign policy', { policies: ['1.2.3.4'] }, ['e_atis_certificate_policies']],
-    ['no cRLIssuer', { crl: { url: 'https://sti-pa.example/crl' } }, ['e_atis_crl_distribution_struct']],
+    ['no cRLIssuer under CP v1.3', { crl: { url: 'https://sti-pa.example/crl' } }, []],
+    [
+      'no cRLIssuer under CP v1.4',
+      { crl: { url: 'https://sti-pa.example/crl' }, policies: [ShakenPolicy.v1_4] },
+      ['e_atis_crl_distribution_struct'],
+    ],
+    [
+      'no serialNumber attribute under CP v1.4',
+      {
+        subject: { country: 'US', organization: 'SP', commonName: 'SHAKEN 1234' },
+        policies: [ShakenPolicy.v1_4],
+      },
+      [],
+    ],
+    [
+      'no serialNumber attribute, issued before CP v1.3 bound leaves',
+      {
+        subject: { country: 'US', organization: 'SP', commonName: 'SHAKEN 1234' },
+        notBefore: new Date('2021-12-01T00:00:00Z'),
+      },
+      [],
+    ],
+    [
+      'the CP v1.2 OID, issued after 2022-01-10',
+      { policies: [ShakenPolicy.v1_2] },
+      ['e_atis_certificate_policies'],
+    ],
+    [
+      'the CP v1.1 OID, issued before 2022-01-10',
+      { policies: [ShakenPolicy.v1_1], notBefore: new Date('2021-06-01T00:00:00Z') },
+      [],
+    ],
+    [
+      'KeyUsage digitalSignature with 0 unused bits',
+      {
+        keyUsage: null,
+        extraExtensions: [{ oid: '2.5.29.15', critical: true, value: Uint8Array.of(0x03, 0x02, 0x00, 0x80) }],
+      },
+      ['e_incorrect_ku_encoding'],
+    ],
     [
       'an ldap CRL URL',
       { crl: { url: 'ldap://x/crl', issuerName: pki.crlSigner.name } },

@@ -103,6 +103,27 @@ const ROOT_EXTENSIONS = new Set<string>([
   Oid.keyUsage,
 ]);
 const SHAKEN_POLICIES = new Set<string>(Object.values(ShakenPolicy));
+
+/**
+ * When a rule starts to apply, by the certificate's issue date (notBefore), as zlint dates them:
+ * a requirement binds certificates issued once CAs had to conform to the document that made it.
+ */
+export const ShakenRuleDates = {
+  /** US SHAKEN CP v1.3 approved 2021-08-18; intermediates conform from then. */
+  cp1_3Ca: new Date('2021-08-18T00:00:00Z'),
+  /** ... and end-entity certificates from 2022-01-10 (approval + 145 days, zlint's reading). */
+  cp1_3Leaf: new Date('2022-01-10T00:00:00Z'),
+} as const;
+
+/** The SHAKEN CP policy OIDs in use once CP v1.3 applies (zlint `e_shaken_certificate_policies_id`). */
+const CURRENT_POLICIES = new Set<string>([ShakenPolicy.v1_3, ShakenPolicy.v1_4]);
+
+const POLICY_VERSION: Record<string, string> = {
+  [ShakenPolicy.v1_1]: '1.1',
+  [ShakenPolicy.v1_2]: '1.2',
+  [ShakenPolicy.v1_3]: '1.3',
+  [ShakenPolicy.v1_4]: '1.4',
+};
 const DN_MESSAGE =
   'The DN shall contain a Country (C=) attribute, a Common Name (CN=) attribute and an Organization (O=) attribute';
 
@@ -154,6 +175,20 @@ class Context {
   hasPolicy(oid: string): boolean {
     const policies = this.policies();
     return Array.isArray(policies) && policies.includes(oid);
+  }
+  /**
+   * The SHAKEN CP version the certificate was issued under ('1.1' … '1.4'): its single SHAKEN
+   * policy OID; null when it names none, several, or an unknown one.
+   */
+  policyVersion(): string | null {
+    const policies = this.policies();
+    if (!Array.isArray(policies)) return null;
+    const shaken = policies.filter((p) => SHAKEN_POLICIES.has(p));
+    return shaken.length === 1 ? (POLICY_VERSION[shaken[0] as string] ?? null) : null;
+  }
+  /** Issued on or after `date` (zlint's effective-date test on notBefore). */
+  issuedFrom(date: Date): boolean {
+    return this.cert.notBefore.getTime() >= date.getTime();
   }
   private spcResult: SpcResult | undefined;
   spc(): SpcResult {
@@ -227,6 +262,8 @@ function policiesRule(ctx: Context): Outcome {
       'STI certificate shall include a Certificate Policies extension containing a single SHAKEN Certificate Policy',
     );
   }
+  if (ctx.ext(Oid.certificatePolicies)?.critical)
+    return fail('The Certificate Policies extension is marked as critical');
   if (policies instanceof Error)
     return fail(`the Certificate Policies extension is malformed: ${policies.message}`);
   if (policies.length !== 1) {
@@ -237,6 +274,12 @@ function policiesRule(ctx: Context): Outcome {
   const [policy] = policies;
   if (!policy || !SHAKEN_POLICIES.has(policy)) {
     return fail(`the policy ${policy ?? ''} is not a SHAKEN Certificate Policy (2.16.840.1.114569.1.1.x)`);
+  }
+  const from = ctx.role === 'leaf' ? ShakenRuleDates.cp1_3Leaf : ShakenRuleDates.cp1_3Ca;
+  if (!CURRENT_POLICIES.has(policy) && ctx.issuedFrom(from)) {
+    return fail(
+      `the policy ${policy} (SHAKEN CP v${POLICY_VERSION[policy] ?? '?'}) is not accepted on certificates issued from ${from.toISOString().slice(0, 10)}: ${[...CURRENT_POLICIES].join(' or ')}`,
+    );
   }
   return pass;
 }
@@ -264,6 +307,9 @@ function crlDistributionRule(ctx: Context): Outcome {
 }
 
 function crlDistributionStructRule(ctx: Context): Outcome {
+  // The cRLIssuer field is a requirement of CP v1.4 certificates (zlint); earlier ones need only the URL.
+  if (ctx.policyVersion() !== '1.4')
+    return na('the cRLIssuer field is required of SHAKEN CP v1.4 certificates');
   const points = ctx.distributionPoints();
   if (points === undefined) return na('no CRL Distribution Points extension');
   if (points instanceof Error)
@@ -294,6 +340,27 @@ function keyUsageCritical(ctx: Context): Set<KeyUsageName> | Outcome {
     return fail('STI certificates shall contain a Key Usage extension marked as critical');
   if (usage instanceof Error) return fail(`the Key Usage extension is malformed: ${usage.message}`);
   return usage;
+}
+
+/**
+ * RFC 5280 §4.2.1.3 names the KeyUsage bits, and DER (X.690 §11.2.2) drops trailing zero bits of
+ * a named bit list: the last content octet is not zero and the unused-bits count is exactly its
+ * trailing zeros. zlint `e_incorrect_ku_encoding`; e.g. `03 02 00 80` (digitalSignature with 0
+ * unused bits) should be `03 02 07 80`.
+ */
+export function keyUsageEncodingProblem(value: Uint8Array): string | null {
+  if (value.length < 3 || value[0] !== 0x03 || value[1] !== value.length - 2)
+    return 'KeyUsage is not a DER BIT STRING';
+  const unused = value[2] as number;
+  if (unused > 7) return `KeyUsage declares ${unused} unused bits (at most 7)`;
+  const last = value[value.length - 1] as number;
+  if (value.length === 3) return unused === 0 ? null : 'an empty KeyUsage declares unused bits';
+  if (last === 0) return 'KeyUsage ends with a zero octet (DER drops trailing zero bits)';
+  let trailing = 0;
+  while (((last >> trailing) & 1) === 0) trailing++;
+  return trailing === unused
+    ? null
+    : `KeyUsage contains an inefficient encoding wherein the number of 'unused bits' is declared to be ${unused}, but it should be ${trailing}`;
 }
 
 function versionRule(ctx: Context): Outcome {
@@ -414,6 +481,22 @@ const RULES: readonly RuleDefinition[] = [
       return bytes === 20 ? pass : fail(`the Subject Key Identifier is ${bytes} bytes, not 20`);
     },
   },
+  {
+    rule: 'e_incorrect_ku_encoding',
+    level: 'error',
+    roles: ['leaf', 'ca', 'root'],
+    citation: 'RFC 5280 §4.2.1.3; X.690 §11.2.2 (DER of a named bit list)',
+    description:
+      "The KeyUsage BIT STRING shall be DER: no trailing zero bits, 'unused bits' exactly the trailing zeros",
+    catalog: [],
+    check(ctx) {
+      const ext = ctx.ext(Oid.keyUsage);
+      if (!ext) return na('no Key Usage extension');
+      if (ext.value[0] !== 0x03) return na('not a BIT STRING (e_atis_key_usage reports it as malformed)');
+      const problem = keyUsageEncodingProblem(ext.value);
+      return problem === null ? pass : fail(problem);
+    },
+  },
   // ---- end-entity certificates
   {
     rule: 'e_atis_version',
@@ -512,10 +595,19 @@ const RULES: readonly RuleDefinition[] = [
     citation: `${US_CP_1_3} / 3.1 Naming`,
     description: 'The subject DN shall contain exactly one serialNumber attribute',
     catalog: ['e_us_cp_subject_sn_shall'],
-    check: (ctx) =>
-      nameAttribute(ctx.cert.subject, Oid.serialNumber).length === 1
+    check(ctx) {
+      // A CP v1.3 requirement: certificates under v1.1, v1.2 or v1.4, or issued before v1.3 bound
+      // end-entity certificates, are not held to it (zlint's e_cp1_3_subject_sn). A certificate that
+      // names no SHAKEN policy at all is held to it, as zlint's own vectors are.
+      const version = ctx.policyVersion();
+      if (version !== null && version !== '1.3')
+        return na(`a SHAKEN CP v1.3 requirement; the certificate is issued under v${version}`);
+      if (!ctx.issuedFrom(ShakenRuleDates.cp1_3Leaf))
+        return na('issued before SHAKEN CP v1.3 applied to end-entity certificates (2022-01-10)');
+      return nameAttribute(ctx.cert.subject, Oid.serialNumber).length === 1
         ? pass
-        : fail('STI certificate shall include a ‘serialNumber’ attribute along with the CN'),
+        : fail('STI certificate shall include a ‘serialNumber’ attribute along with the CN');
+    },
   },
   {
     rule: 'e_atis_key_usage',
