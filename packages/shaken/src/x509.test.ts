@@ -1,5 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCrl } from './crl';
+import { crlSignedBy, parseCrl } from './crl';
 import { lintShakenCertificate } from './lint';
 import { x509 } from './peculiar';
 import { createTestPki, issueTestCertificate } from './test-pki';
@@ -72,6 +76,44 @@ describe('reading DER with @peculiar/asn1-x509', () => {
       reason: 'no CRL block (BEGIN X509 CRL) in the PEM text',
     });
   });
+
+  const hasOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).error === undefined;
+  it.skipIf(!hasOpenssl && process.env.CI !== 'true')(
+    'reads a CRL made by the openssl binary (PEM, BEGIN X509 CRL), with its revoked serial, and checks its signature',
+    async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'hoptrace-crl-'));
+      try {
+        const run = (...args: string[]) => {
+          const done = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+          if (done.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${done.stderr}`);
+        };
+        writeFileSync(path.join(dir, 'ca.key'), pki.crlSigner.privateKeyPem);
+        writeFileSync(path.join(dir, 'ca.pem'), pki.crlSigner.pem);
+        // openssl ca's database: one revoked entry (status R, expiry, revocation time, serial).
+        writeFileSync(
+          path.join(dir, 'index.txt'),
+          `R\t301231235959Z\t250601000000Z\t${pki.leaf.serialHex}\tunknown\t/CN=SHAKEN 1234\n`,
+        );
+        writeFileSync(path.join(dir, 'crlnumber'), '01\n');
+        writeFileSync(
+          path.join(dir, 'ca.cnf'),
+          '[ca]\ndefault_ca = sti_pa\n[sti_pa]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 7\n',
+        );
+        run('ca', '-config', 'ca.cnf', '-gencrl', '-keyfile', 'ca.key', '-cert', 'ca.pem', '-out', 'crl.pem');
+        const pem = readFileSync(path.join(dir, 'crl.pem'));
+        expect(pem.toString('latin1')).toMatch(/^-----BEGIN X509 CRL-----/);
+        const parsed = parseCrl(pem);
+        if (!parsed.ok) throw new Error(parsed.reason);
+        expect([...parsed.crl.revoked.keys()]).toEqual([pki.leaf.serialHex]);
+        expect(parsed.crl.revoked.get(pki.leaf.serialHex)?.toISOString()).toBe('2025-06-01T00:00:00.000Z');
+        expect(parsed.crl.issuer.text).toBe(new x509.X509Certificate(pki.crlSigner.pem).subject);
+        expect(await crlSignedBy(parsed.crl, new x509.X509Certificate(pki.crlSigner.pem))).toBe(true);
+        expect(await crlSignedBy(parsed.crl, new x509.X509Certificate(pki.root.pem))).toBe(false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('lints a certificate whose extension list @peculiar/x509 refuses as a whole', () => {
     // A Key Usage that is not a BIT STRING: X509Certificate#extensions throws for every extension,
