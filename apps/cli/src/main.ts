@@ -416,6 +416,7 @@ export function buildCli(io: CliIo): Command {
       throw new UsageError(message);
     },
     (code) => (io.exitCode = code),
+    io.cwd,
   );
   return program;
 }

@@ -28,6 +28,7 @@ import {
   readTrustStoreFile,
   type TrustStore,
   type Verifier,
+  type VerifierOptions,
 } from '@hoptrace/shaken';
 import { createSimVerifier, demoShaken, isEmptyDatabase, loadDemo } from '@hoptrace/sim';
 import type { FastifyInstance } from 'fastify';
@@ -123,9 +124,22 @@ export async function loadTrustAnchors(path: string | undefined): Promise<TrustS
 export async function buildVerifier(
   cfg: Pick<ServerConfig, 'stiTrustAnchors'>,
   demo: boolean | undefined,
+  extra: {
+    /** More trusted certificates than the configured anchors (the CLI's --intermediates, --crl-signer). */
+    add?: Pick<TrustStore, 'intermediates' | 'crlSigners'>;
+    fetch?: VerifierOptions['fetch'];
+  } = {},
 ): Promise<Verifier> {
-  const trust = await loadTrustAnchors(cfg.stiTrustAnchors);
-  return demo ? createSimVerifier(demoShaken(), { trust }) : createVerifier({ trust });
+  const base = await loadTrustAnchors(cfg.stiTrustAnchors);
+  const trust: TrustStore = {
+    anchors: base.anchors,
+    intermediates: [...base.intermediates, ...(extra.add?.intermediates ?? [])],
+    crlSigners: [...base.crlSigners, ...(extra.add?.crlSigners ?? [])],
+  };
+  const options = extra.fetch ? { fetch: extra.fetch } : {};
+  return demo
+    ? createSimVerifier(demoShaken(), { trust, ...options })
+    : createVerifier({ trust, ...options });
 }
 
 /** `HOPTRACE_REMINDER_HOURS=12,2` (hours before due) and `HOPTRACE_ESCALATE_AT_DUE=false`. */
