@@ -10,6 +10,7 @@ import {
   type RecordSample,
   type RecordSource,
 } from './records';
+import type { KamailioColumns } from './kamailio';
 import { checkTimeZone } from './time';
 
 /**
@@ -215,8 +216,17 @@ export function readFreeswitchCsv(
  * The syslog stamp has no year, so the time is the line's `timestamp=` (epoch seconds; the final
  * reply, as acc.time). INVITE lines only; other lines in the log are skipped.
  */
-export function readKamailioAccLog(text: string, file = 'syslog'): Row[] {
+export function readKamailioAccLog(text: string, file = 'syslog', columns: KamailioColumns = {}): Row[] {
   const out: Row[] = [];
+  // The names log_extra gives each value (--mapping), else the stock kamailio.cfg's.
+  const name = {
+    calling: columns.calling ?? 'src_user',
+    called: columns.called ? [columns.called] : ['dst_user', 'dst_ouser'],
+    ip: columns.srcIp ?? 'src_ip',
+    port: columns.srcPort ?? (columns.srcIp ? null : 'src_port'),
+    asserted: columns.asserted ?? 'pai_user',
+    identity: columns.identity ?? null,
+  };
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
@@ -238,16 +248,17 @@ export function readKamailioAccLog(text: string, file = 'syslog'): Row[] {
       throw new RecordFileError(
         `${file} line ${i + 1}: an acc line without timestamp= (the syslog stamp has no year, so it cannot place the call): set acc's log_extra or keep the default log format`,
       );
-    const ip = kv.get('src_ip') ?? '';
-    const port = kv.get('src_port') ?? '';
+    const ip = kv.get(name.ip) ?? '';
+    const port = name.port ? (kv.get(name.port) ?? '') : '';
     out.push({
       line: i + 1,
       record: {
         startTime: time,
-        callingNumber: kv.get('src_user') ?? '',
-        calledNumber: kv.get('dst_user') || kv.get('dst_ouser') || '',
+        callingNumber: kv.get(name.calling) ?? '',
+        calledNumber: name.called.map((n) => kv.get(n)).find(Boolean) ?? '',
         inboundPeer: ip && port && port !== '0' ? `${ip}:${port}` : ip,
-        assertedNumber: kv.get('pai_user') || undefined,
+        assertedNumber: kv.get(name.asserted) || undefined,
+        identityHeader: name.identity ? kv.get(name.identity) || undefined : undefined,
       },
     });
   }
@@ -409,6 +420,8 @@ export interface FileSourceOptions {
   /** generic: the mapping; freeswitch-csv: the template (text of cdr_csv.conf.xml or one template). */
   mapping?: TMapping;
   template?: string;
+  /** kamailio-acc-log: the log_extra names the provider configured. */
+  kamailio?: KamailioColumns;
 }
 
 /** Seconds a record's time may lag the call, per format (Kamailio writes the final reply's time). */
@@ -450,7 +463,7 @@ export function recordsFromText(text: string, file: string, opts: FileSourceOpti
       rows = readFreeswitchCsv(text, opts.template, file);
       break;
     case 'kamailio-acc-log':
-      rows = readKamailioAccLog(text, file);
+      rows = readKamailioAccLog(text, file, opts.kamailio);
       break;
     case 'generic':
       if (!opts.mapping) throw new RecordFileError('--cdr-format generic needs --mapping FILE');
