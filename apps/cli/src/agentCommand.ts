@@ -11,10 +11,12 @@ import {
   PgRecords,
   ProviderAgent,
   RecordFileError,
+  readKamailioMapping,
   readMapping,
   RecordTimeError,
   startWebhookReceiver,
   ZPeerMap,
+  type KamailioColumns,
   type PgFormat,
   type PgMapping,
   type RecordSource,
@@ -105,7 +107,7 @@ export function registerAgentCommand(
     )
     .option(
       '--mapping <file>',
-      'generic: a JSON mapping (columns by name or position, timeFormat iso|epoch|pattern, timeZone); freeswitch-csv: the template (cdr_csv.conf.xml or one template line; default: the stock "example")',
+      'generic: a JSON mapping (columns by name or position, timeFormat iso|epoch|pattern, timeZone); freeswitch-csv: the template (cdr_csv.conf.xml or one template line; default: the stock "example"); kamailio-acc / kamailio-acc-log: the switch\'s kamailio.cfg (its acc db_extra / log_extra) or JSON {"extra": "src_user=$fU;…", "columns": {…}}',
     )
     .option('--tolerance-seconds <n>', 'how far a record start may be from the call time', '30')
     .option(
@@ -151,9 +153,10 @@ export function registerAgentCommand(
         );
       if (format === 'generic' && !opts.mapping)
         throw new UsageError('--cdr-format generic needs --mapping FILE (the columns and the time format)');
-      if (opts.mapping && format !== 'generic' && format !== 'freeswitch-csv')
+      const kamailioFormat = format === 'kamailio-acc' || format === 'kamailio-acc-log';
+      if (opts.mapping && format !== 'generic' && format !== 'freeswitch-csv' && !kamailioFormat)
         throw new UsageError(
-          '--mapping is read by --cdr-format generic (a JSON mapping) and freeswitch-csv (its template)',
+          '--mapping is read by --cdr-format generic (a JSON mapping), freeswitch-csv (its template) and kamailio-acc / kamailio-acc-log (the acc extra columns)',
         );
       let zone: string | null = null;
       try {
@@ -164,7 +167,10 @@ export function registerAgentCommand(
       const peerMap = readPeerMap(opts.peerMap);
       let mapping: TMapping | undefined;
       let template: string | undefined;
+      let kamailio: KamailioColumns | undefined;
       try {
+        if (opts.mapping && kamailioFormat)
+          kamailio = readKamailioMapping(opts.mapping, format === 'kamailio-acc' ? 'db_extra' : 'log_extra');
         if (opts.mapping && format === 'generic') mapping = readMapping(opts.mapping);
         if (opts.mapping && format === 'freeswitch-csv') template = readFileSync(opts.mapping, 'utf8');
       } catch (err) {
@@ -207,11 +213,13 @@ export function registerAgentCommand(
               timeZone: zone,
               mapping,
               template,
+              kamailio,
             })
           : new PgRecords(opts.pgUrl!, opts.pgTable!, {
               format: format as PgFormat,
               timeZone: zone,
               mapping: pgMapping,
+              kamailio,
             });
       } catch (err) {
         if (err instanceof RecordFileError || err instanceof RecordTimeError) return fail(err.message);

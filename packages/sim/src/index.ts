@@ -7,6 +7,7 @@ export * from './agent/decide';
 export * from './agent/records';
 export * from './agent/formats';
 export * from './agent/pgRecords';
+export * from './agent/kamailio';
 export * from './agent/check';
 export * from './agent/time';
 export * from './agent/numbers';

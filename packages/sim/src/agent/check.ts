@@ -16,6 +16,8 @@ export interface CheckReport {
   range: { from: string; to: string; zone: string } | null;
   numbers: { readable: number; anonymous: number; unreadable: number; examples: string[] };
   unmappedPeers: string[];
+  /** Sampled records that carry the Identity header the switch received. */
+  identityHeaders: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function checkRecords(
     range: null,
     numbers: { readable: 0, anonymous: 0, unreadable: 0, examples: [] },
     unmappedPeers: [],
+    identityHeaders: 0,
   };
   let sample;
   try {
@@ -68,14 +71,19 @@ export async function checkRecords(
           report.numbers.examples.push(raw);
       }
     }
+    if (r.identityHeader) report.identityHeaders++;
     const peer = r.inboundPeer.trim();
     if (!resolvePeer(peer, peerMap)) unmapped.add(peer);
   }
   report.unmappedPeers = [...unmapped].slice(0, 50);
   const total = report.numbers.readable + report.numbers.unreadable;
-  if (total && report.numbers.readable === 0)
+  // A called number is never anonymous: a sample without one readable number reads the wrong fields
+  // (or none: Kamailio log lines whose extra names are not the ones given).
+  if (report.sampled && report.numbers.readable === 0)
     report.problems.push(
-      `no number in the sample reads as a phone number (e.g. ${report.numbers.examples.join(', ')}): are these the number columns?`,
+      total
+        ? `no number in the sample reads as a phone number (e.g. ${report.numbers.examples.join(', ')}): are these the number columns?`
+        : 'no number in the sample reads as a phone number (all empty or anonymous): are these the number columns? (Kamailio: --mapping with its acc extra columns)',
     );
   else if (report.numbers.unreadable)
     report.warnings.push(
@@ -97,6 +105,7 @@ export function formatCheckReport(r: CheckReport): string {
     `sampled: ${r.sampled} record(s)${r.range ? `, from ${r.range.from} to ${r.range.to} ${r.range.zone} time` : ''}`,
     `numbers: ${r.numbers.readable} readable, ${r.numbers.anonymous} anonymous, ${r.numbers.unreadable} unreadable`,
     `unmapped peers: ${r.unmappedPeers.length ? r.unmappedPeers.join(', ') : 'none'}`,
+    ...(r.identityHeaders ? [`identity headers: ${r.identityHeaders} of ${r.sampled} record(s)`] : []),
     ...r.warnings.map((w) => `warning: ${w}`),
     ...r.problems.map((p) => `problem: ${p}`),
     r.ok ? 'check passed' : 'check FAILED: the agent will not start',

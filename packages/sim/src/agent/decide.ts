@@ -1,5 +1,6 @@
 import { ORIGIN_ACTIONS, ZCustomer } from '@hoptrace/contracts';
 import { z } from 'zod';
+import { identitySummary } from './kamailio';
 import { switchNumberOrNull } from './numbers';
 import { resolvePeer } from './peers';
 import { formatInZone } from './time';
@@ -13,6 +14,8 @@ export interface AgentRecord {
   outboundPeer?: string | undefined;
   /** The P-Asserted-Identity, where the switch keeps it: the real number behind an anonymous From. */
   assertedNumber?: string | undefined;
+  /** The STIR/SHAKEN Identity header the switch received, where it records it (Kamailio db_extra). */
+  identityHeader?: string | undefined;
 }
 
 /** A record whose time has been read: `at` is epoch ms. */
@@ -164,6 +167,7 @@ export function decide(
     };
   const peer = seen.join(', ');
   const match = matches[0];
+  const received = receivedIdentity(candidates);
   if (match?.kind === 'customer')
     return {
       action: 'answer',
@@ -172,7 +176,7 @@ export function decide(
         kind: 'origin',
         customer: match.customer,
         action: peerMap.originAction,
-        comment: `Call arrived from our customer on ${peer}. Answered by the hoptrace agent.`,
+        comment: `Call arrived from our customer on ${peer}${received}. Answered by the hoptrace agent.`,
       },
     };
   if (match?.kind === 'upstream')
@@ -182,7 +186,7 @@ export function decide(
       answer: {
         kind: 'upstream',
         upstreamProviderId: match.providerId,
-        comment: `Call arrived on trunk ${peer}. Answered by the hoptrace agent.`,
+        comment: `Call arrived on trunk ${peer}${received}. Answered by the hoptrace agent.`,
       },
     };
   return {
@@ -191,4 +195,17 @@ export function decide(
     detail: `the call arrived on "${peer}", which the peer map does not name`,
     matched: candidates.length,
   };
+}
+
+/**
+ * What the matched records say of the STIR/SHAKEN Identity header received, for the answer's comment
+ * (until a hop answer has a field of its own for it): its attestation and certificate URL, or nothing
+ * when the switch does not record the header.
+ */
+function receivedIdentity(candidates: TimedRecord[]): string {
+  const header = candidates.find((r) => r.identityHeader)?.identityHeader;
+  if (!header) return '';
+  const s = identitySummary(header);
+  if (!s) return ', with an Identity header that does not parse';
+  return `, with a SHAKEN Identity header (attestation ${s.attest ?? 'not given'}${s.x5u ? `, certificate ${s.x5u}` : ''})`;
 }

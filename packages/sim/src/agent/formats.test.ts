@@ -1,4 +1,12 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -257,6 +265,90 @@ describe('a records file the switch keeps writing', () => {
     appendFileSync(file, 'a,b,c\n');
     now = 30_000;
     await expect(source.lookup(third, opts)).rejects.toThrow(/line 5: 3 fields/);
+    expect(source.size).toBe(4);
+  });
+});
+
+describe('following a growing file from its last offset', () => {
+  const line = (ts: number, caller: string, callee: string, peer = '192.0.2.10') =>
+    `Nov  1 08:00:00 sw1 kamailio[1]: NOTICE: acc [acc.c:275]: ACC: transaction answered: timestamp=${ts};method=INVITE;src_user=${caller};src_ip=${peer};dst_user=${callee}\n`;
+  const T = 1793541480;
+  const call = (i: number) => ({
+    startedAt: new Date((T + i * 60) * 1000).toISOString(),
+    callingNumber: `+1202555010${i}`,
+    calledNumber: `+1312555010${i}`,
+  });
+  const found = async (source: FileRecords, i: number) =>
+    (await source.lookup(call(i), opts))?.candidates.length ?? 0;
+
+  it('reads only the lines appended since the last read, and starts over when the file is rotated, truncated or rewritten', async () => {
+    const file = join(tmp, 'acc.log');
+    writeFileSync(file, line(T, '2025550100', '3125550100') + line(T + 60, '2025550101', '3125550101'));
+    let now = 0;
+    const source = new FileRecords(file, { format: 'kamailio-acc-log' }, 1000, () => now);
+    expect(source.reads).toEqual({ whole: 1, appended: 0 });
+    appendFileSync(file, line(T + 120, '2025550102', '3125550102'));
+    now += 1000;
+    expect(await found(source, 2)).toBe(1);
+    expect(source.reads).toEqual({ whole: 1, appended: 1 });
+    expect(source.size).toBe(3);
+    // Nothing changed: nothing read.
+    now += 1000;
+    expect(await found(source, 0)).toBe(1);
+    expect(source.reads).toEqual({ whole: 1, appended: 1 });
+
+    // logrotate: the file is renamed and a new one begins (another inode).
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, line(T + 180, '2025550103', '3125550103'));
+    now += 1000;
+    expect(await found(source, 3)).toBe(1);
+    expect(await found(source, 0)).toBe(0);
+    expect(source.reads).toEqual({ whole: 2, appended: 1 });
+    expect(source.size).toBe(1);
+
+    // copytruncate: the same file emptied, then written again (shorter than what was read).
+    truncateSync(file, 0);
+    appendFileSync(file, line(T + 240, '2025550104', '3125550104'));
+    now += 1000;
+    expect(await found(source, 4)).toBe(1);
+    expect(await found(source, 3)).toBe(0);
+    expect(source.reads).toEqual({ whole: 3, appended: 1 });
+
+    // Rewritten in place, longer than before: the bytes before the offset differ, so read whole.
+    writeFileSync(
+      file,
+      line(T + 300, '2025550105', '3125550105') + line(T + 360, '2025550106', '3125550106'),
+    );
+    now += 1000;
+    expect(await found(source, 5)).toBe(1);
+    expect(await found(source, 4)).toBe(0);
+    expect(source.reads).toEqual({ whole: 4, appended: 1 });
+    expect(source.size).toBe(2);
+  });
+
+  it('reads appended rows of a format with a header, and names their lines in the file', async () => {
+    const file = join(tmp, 'cdrs.csv');
+    const row = (i: number) =>
+      `${new Date((T + i * 60) * 1000).toISOString()},202555010${i},312555010${i},TG${i}\n`;
+    // The last line has no newline yet at start: it is read, and the file is read whole once more.
+    writeFileSync(file, `start_time,calling_number,called_number,inbound_peer\n${row(0)}${row(1).trimEnd()}`);
+    let now = 0;
+    const source = new FileRecords(file, { format: 'hoptrace' }, 1000, () => now);
+    expect(source.size).toBe(2);
+    appendFileSync(file, `\n${row(2)}`);
+    now += 1000;
+    expect(await found(source, 2)).toBe(1);
+    expect(source.size).toBe(3);
+    expect(source.reads).toEqual({ whole: 2, appended: 0 });
+    appendFileSync(file, row(3));
+    now += 1000;
+    expect(await found(source, 3)).toBe(1);
+    expect(source.reads).toEqual({ whole: 2, appended: 1 });
+    appendFileSync(file, '2026-11-01 08:00:00,2025550107,3125550107,TG7\n');
+    now += 1000;
+    await expect(source.lookup(call(3), opts)).rejects.toThrow(
+      /cdrs\.csv line 6: start time .* has no time zone/,
+    );
     expect(source.size).toBe(4);
   });
 });

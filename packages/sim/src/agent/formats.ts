@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { AgentRecord, HopCall, Lookup } from './decide';
 import {
@@ -10,6 +10,7 @@ import {
   type RecordSample,
   type RecordSource,
 } from './records';
+import type { KamailioColumns } from './kamailio';
 import { checkTimeZone } from './time';
 
 /**
@@ -215,8 +216,17 @@ export function readFreeswitchCsv(
  * The syslog stamp has no year, so the time is the line's `timestamp=` (epoch seconds; the final
  * reply, as acc.time). INVITE lines only; other lines in the log are skipped.
  */
-export function readKamailioAccLog(text: string, file = 'syslog'): Row[] {
+export function readKamailioAccLog(text: string, file = 'syslog', columns: KamailioColumns = {}): Row[] {
   const out: Row[] = [];
+  // The names log_extra gives each value (--mapping), else the stock kamailio.cfg's.
+  const name = {
+    calling: columns.calling ?? 'src_user',
+    called: columns.called ? [columns.called] : ['dst_user', 'dst_ouser'],
+    ip: columns.srcIp ?? 'src_ip',
+    port: columns.srcPort ?? (columns.srcIp ? null : 'src_port'),
+    asserted: columns.asserted ?? 'pai_user',
+    identity: columns.identity ?? null,
+  };
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
@@ -238,16 +248,17 @@ export function readKamailioAccLog(text: string, file = 'syslog'): Row[] {
       throw new RecordFileError(
         `${file} line ${i + 1}: an acc line without timestamp= (the syslog stamp has no year, so it cannot place the call): set acc's log_extra or keep the default log format`,
       );
-    const ip = kv.get('src_ip') ?? '';
-    const port = kv.get('src_port') ?? '';
+    const ip = kv.get(name.ip) ?? '';
+    const port = name.port ? (kv.get(name.port) ?? '') : '';
     out.push({
       line: i + 1,
       record: {
         startTime: time,
-        callingNumber: kv.get('src_user') ?? '',
-        calledNumber: kv.get('dst_user') || kv.get('dst_ouser') || '',
+        callingNumber: kv.get(name.calling) ?? '',
+        calledNumber: name.called.map((n) => kv.get(n)).find(Boolean) ?? '',
         inboundPeer: ip && port && port !== '0' ? `${ip}:${port}` : ip,
-        assertedNumber: kv.get('pai_user') || undefined,
+        assertedNumber: kv.get(name.asserted) || undefined,
+        identityHeader: name.identity ? kv.get(name.identity) || undefined : undefined,
       },
     });
   }
@@ -409,6 +420,8 @@ export interface FileSourceOptions {
   /** generic: the mapping; freeswitch-csv: the template (text of cdr_csv.conf.xml or one template). */
   mapping?: TMapping;
   template?: string;
+  /** kamailio-acc-log: the log_extra names the provider configured. */
+  kamailio?: KamailioColumns;
 }
 
 /** Seconds a record's time may lag the call, per format (Kamailio writes the final reply's time). */
@@ -428,35 +441,46 @@ const LABEL: Record<FileFormat, string> = {
   generic: 'generic, by mapping',
 };
 
-/** Records read from the text of a file in one of the file formats. */
-export function recordsFromText(text: string, file: string, opts: FileSourceOptions): MemoryRecords {
+/** The zone of a file's zoneless times: --time-zone or the mapping's, which must agree. */
+function zoneOf(opts: FileSourceOptions): string | null {
   const mappingZone = opts.mapping?.timeZone ?? null;
   const given = opts.timeZone ?? null;
   if (mappingZone && given && mappingZone !== given)
     throw new RecordFileError(
       `--time-zone ${given} and the mapping's timeZone ${mappingZone} disagree: give one`,
     );
-  const zone = given ?? mappingZone;
-  let rows: Row[];
+  return given ?? mappingZone;
+}
+
+/** Whether line 1 of a file in this format names the columns (and is not a record). */
+function hasHeader(opts: FileSourceOptions): boolean {
+  if (opts.format === 'hoptrace') return true;
+  if (opts.format !== 'generic' || !opts.mapping) return false;
+  return opts.mapping.header ?? Object.values(opts.mapping.columns).some((c) => typeof c === 'string');
+}
+
+/** The rows of a file's text in one of the file formats, each with its line in that text. */
+function rowsOfText(text: string, file: string, opts: FileSourceOptions): Row[] {
   switch (opts.format) {
     case 'hoptrace':
       // Line 1 is the header (rows with line breaks inside quotes are rare in call records).
-      rows = readRecordsCsv(text).map((record, i) => ({ record, line: i + 2 }));
-      break;
+      return readRecordsCsv(text).map((record, i) => ({ record, line: i + 2 }));
     case 'asterisk-csv':
-      rows = readAsteriskCsv(text, file);
-      break;
+      return readAsteriskCsv(text, file);
     case 'freeswitch-csv':
-      rows = readFreeswitchCsv(text, opts.template, file);
-      break;
+      return readFreeswitchCsv(text, opts.template, file);
     case 'kamailio-acc-log':
-      rows = readKamailioAccLog(text, file);
-      break;
+      return readKamailioAccLog(text, file, opts.kamailio);
     case 'generic':
       if (!opts.mapping) throw new RecordFileError('--cdr-format generic needs --mapping FILE');
-      rows = readGenericCsv(text, opts.mapping, file);
-      break;
+      return readGenericCsv(text, opts.mapping, file);
   }
+}
+
+/** Records read from the text of a file in one of the file formats. */
+export function recordsFromText(text: string, file: string, opts: FileSourceOptions): MemoryRecords {
+  const zone = zoneOf(opts);
+  const rows = rowsOfText(text, file, opts);
   return new MemoryRecords(
     rows.map((r) => r.record),
     {
@@ -479,18 +503,42 @@ export function fileRecordSource(file: string, opts: FileSourceOptions): MemoryR
   return recordsFromText(text, file, opts);
 }
 
+/** A file's identity and length, to tell an append from a rotation or a truncation. */
+interface FileState {
+  ino: number;
+  dev: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Bytes before the read offset kept to check that what was read is still there (not rewritten). */
+const TAIL_BYTES = 256;
+
 /**
- * A records file the switch keeps writing (Master.csv, syslog): read at start, and read again before a
- * look-up when its size or time changed, at most every `intervalMs` (a busy switch's file changes every
- * second). A last line without its newline is still being written and waits for the next read. A read
- * that fails keeps nothing half-read: the error goes to the caller (the agent skips the hop and tries
- * again on its next poll) and the next look-up reads again.
+ * A records file the switch keeps writing (Master.csv, syslog): read at start, then, before a look-up
+ * when its size or time changed (at most every `intervalMs`: a busy switch's file changes every
+ * second), only what was appended since: complete lines from the last offset. A file replaced
+ * (another inode: logrotate's rename), shorter than the offset (copytruncate) or whose bytes before
+ * the offset changed (rewritten in place) is read again from the start. A last line without its
+ * newline is still being written and waits for the next read. A read that fails keeps nothing
+ * half-read: the error goes to the caller (the agent skips the hop and tries again on its next poll),
+ * the offset stays and the next look-up reads again.
  */
 export class FileRecords implements RecordSource {
-  #current: MemoryRecords;
-  #seen: { size: number; mtimeMs: number };
+  #current!: MemoryRecords;
+  /** The file as last read; `size` is the offset read up to (complete lines only). */
+  #read!: FileState;
+  #seen!: { size: number; mtimeMs: number };
+  /** The bytes just before the offset, and the number of lines read. */
+  #tail = Buffer.alloc(0);
+  #lines = 0;
+  /** The header line of formats that have one, put before appended lines so they parse alike. */
+  #header = '';
+  #wholeNext = false;
   #checkedAt: number;
   readonly #now: () => number;
+  /** Reads of the whole file and of appended lines only (for tests and the decision's measurements). */
+  readonly reads = { whole: 0, appended: 0 };
   constructor(
     readonly file: string,
     readonly opts: FileSourceOptions,
@@ -498,8 +546,7 @@ export class FileRecords implements RecordSource {
     now: () => number = () => Date.now(),
   ) {
     this.#now = now;
-    this.#seen = this.#stat();
-    this.#current = fileRecordSource(file, opts);
+    this.#readWhole(this.#stat());
     this.#checkedAt = now();
   }
 
@@ -513,15 +560,96 @@ export class FileRecords implements RecordSource {
     return this.#current.size;
   }
 
-  #stat(): { size: number; mtimeMs: number } {
+  #fail(err: unknown): never {
+    throw new RecordFileError(
+      `--records ${this.file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+    );
+  }
+
+  #stat(): FileState {
     try {
       const st = statSync(this.file);
-      return { size: st.size, mtimeMs: st.mtimeMs };
+      return { ino: st.ino, dev: st.dev, size: st.size, mtimeMs: st.mtimeMs };
     } catch (err) {
-      throw new RecordFileError(
-        `--records ${this.file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
-      );
+      return this.#fail(err);
     }
+  }
+
+  /** Bytes [from, to) of the file. */
+  #bytes(from: number, to: number): Buffer {
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.file, 'r');
+      const buf = Buffer.alloc(Math.max(0, to - from));
+      let got = 0;
+      while (got < buf.length) {
+        const n = readSync(fd, buf, got, buf.length - got, from + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return buf.subarray(0, got);
+    } catch (err) {
+      return this.#fail(err);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  /** Remembers what was read up to `offset` (complete lines: `complete` the new ones, `upTo` ending at the offset). */
+  #advance(st: FileState, offset: number, complete: Buffer, upTo: Buffer) {
+    this.#read = { ...st, size: offset };
+    this.#tail = Buffer.from(upTo.subarray(Math.max(0, upTo.length - TAIL_BYTES)));
+    this.#lines += complete.reduce((n, b) => (b === 0x0a ? n + 1 : n), 0);
+    // Only what was read counts as seen: a partial last line makes the next look-up read again.
+    this.#seen = offset === st.size ? st : { size: -1, mtimeMs: st.mtimeMs };
+  }
+
+  #readWhole(st: FileState): void {
+    const buf = this.#bytes(0, st.size);
+    const complete = buf.subarray(0, buf.lastIndexOf(0x0a) + 1);
+    // At start a last line without its newline is read too (a file the switch no longer writes, or
+    // one written by hand); should the file then grow, it is read whole again, not from mid-line.
+    const first = this.#current === undefined;
+    const text = (first ? buf : complete).toString('utf8');
+    this.#current = recordsFromText(text, this.file, this.opts);
+    this.#wholeNext = first && complete.length < buf.length;
+    this.#lines = 0;
+    this.#header = hasHeader(this.opts) ? text.slice(0, text.indexOf('\n') + 1) : '';
+    this.reads.whole++;
+    this.#advance(st, complete.length, complete, complete);
+    if (this.#wholeNext) this.#seen = st;
+  }
+
+  #readAppended(st: FileState): void {
+    const from = this.#read.size;
+    const buf = this.#bytes(from - this.#tail.length, st.size);
+    if (!buf.subarray(0, this.#tail.length).equals(this.#tail)) return this.#readWhole(st);
+    const added = buf.subarray(this.#tail.length);
+    const complete = added.subarray(0, added.lastIndexOf(0x0a) + 1);
+    if (complete.length === 0) {
+      this.#seen = { size: -1, mtimeMs: st.mtimeMs };
+      return;
+    }
+    // The new lines alone, after the header where the format has one; their lines in the file.
+    const prefix = this.#header ? 1 : 0;
+    const base = this.#lines;
+    const inFile = (line: number) => base + line - prefix;
+    let rows: Row[];
+    try {
+      rows = rowsOfText(this.#header + complete.toString('utf8'), this.file, this.opts);
+    } catch (err) {
+      // The readers name lines of the text they were given: said again as lines of the file.
+      if (!(err instanceof RecordFileError)) throw err;
+      const at = `${this.file} line `;
+      const m = err.message.startsWith(at) ? /^(\d+)([\s\S]*)$/.exec(err.message.slice(at.length)) : null;
+      throw new RecordFileError(m ? `${at}${inFile(Number(m[1]))}${m[2]}` : err.message);
+    }
+    this.#current.append(
+      rows.map((r) => r.record),
+      (i) => `${this.file} line ${rows[i] ? inFile(rows[i].line) : '?'}`,
+    );
+    this.reads.appended++;
+    this.#advance(st, from + complete.length, complete, buf.subarray(0, this.#tail.length + complete.length));
   }
 
   #refresh(): void {
@@ -530,19 +658,9 @@ export class FileRecords implements RecordSource {
     const st = this.#stat();
     this.#checkedAt = now;
     if (st.size === this.#seen.size && st.mtimeMs === this.#seen.mtimeMs) return;
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch (err) {
-      throw new RecordFileError(
-        `--records ${this.file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`,
-      );
-    }
-    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-    const next = recordsFromText(complete, this.file, this.opts);
-    this.#current = next;
-    // Only what was read counts as seen: a partial last line makes the next look-up read again.
-    this.#seen = complete.length === text.length ? st : { size: -1, mtimeMs: st.mtimeMs };
+    const replaced = st.ino !== this.#read.ino || st.dev !== this.#read.dev || st.size < this.#read.size;
+    if (replaced || this.#wholeNext || this.#read.size === 0) this.#readWhole(st);
+    else this.#readAppended(st);
   }
 
   async lookup(call: HopCall, opts: LookupOptions): Promise<Lookup | null> {

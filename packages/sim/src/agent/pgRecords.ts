@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { findCandidates, type HopCall, type Lookup, type TimedRecord } from './decide';
+import type { KamailioColumns } from './kamailio';
 import { RecordFileError, type LookupOptions, type RecordSample, type RecordSource } from './records';
 
 export type PgFormat = 'hoptrace' | 'kamailio-acc' | 'asterisk-pgsql' | 'generic';
@@ -23,6 +24,7 @@ interface Spec {
   /** SQL turning the peer column (`$COL`) into the peer's name (Asterisk: the channel's endpoint). */
   peerExpr?: string;
   asserted?: string[];
+  identity?: string[];
   where?: string;
   lateSeconds: number;
   also?: string;
@@ -64,7 +66,23 @@ const FORMATS: Record<Exclude<PgFormat, 'generic'>, Spec> = {
   },
 };
 
-const specOf = (format: PgFormat, mapping?: PgMapping): Spec => {
+const specOf = (format: PgFormat, mapping?: PgMapping, kamailio?: KamailioColumns): Spec => {
+  if (format === 'kamailio-acc' && kamailio) {
+    // The provider's db_extra names the columns: a column it names replaces the stock one.
+    const { port: stockPort, ...base } = FORMATS[format];
+    const k = kamailio;
+    // The stock src_port goes with the stock src_ip; a renamed source column has the port it names.
+    const port = k.srcPort ?? (k.srcIp ? undefined : stockPort);
+    return {
+      ...base,
+      calling: k.calling ? [k.calling] : base.calling,
+      called: k.called ? [k.called] : base.called,
+      peer: k.srcIp ? [k.srcIp] : base.peer,
+      asserted: k.asserted ? [k.asserted] : (base.asserted ?? []),
+      ...(port ? { port } : {}),
+      ...(k.identity ? { identity: [k.identity] } : {}),
+    };
+  }
   if (format !== 'generic') return FORMATS[format];
   if (!mapping) throw new RecordFileError('--cdr-format generic needs --mapping FILE');
   return {
@@ -115,12 +133,18 @@ export class PgRecords implements RecordSource {
   constructor(
     url: string,
     table: string,
-    opts: { format?: PgFormat; timeZone?: string | null; mapping?: PgMapping } = {},
+    opts: {
+      format?: PgFormat;
+      timeZone?: string | null;
+      mapping?: PgMapping;
+      /** kamailio-acc: the db_extra columns the provider configured (--mapping). */
+      kamailio?: KamailioColumns;
+    } = {},
   ) {
     if (!IDENTIFIER.test(table)) throw new RecordFileError(`--pg-table "${table}" is not a table name`);
     this.#table = table;
     this.#format = opts.format ?? 'hoptrace';
-    this.#spec = specOf(this.#format, opts.mapping);
+    this.#spec = specOf(this.#format, opts.mapping, opts.kamailio);
     this.#zone = opts.timeZone ?? null;
     this.zone = this.#zone ?? 'UTC';
     this.label = `table ${table} (${this.#format})`;
@@ -181,6 +205,11 @@ export class PgRecords implements RecordSource {
           ? f.peerExpr.replaceAll('$COL', `${q(peerCol)}::text`)
           : `${q(peerCol)}::text`;
     const asserted = f.asserted?.find((n) => cols.has(n));
+    const identity = f.identity?.find((n) => cols.has(n));
+    if (f.identity && !identity)
+      throw new RecordFileError(
+        `${table} has no ${f.identity.join(' or ')} column (the Identity header, as the mapping says); it has ${[...cols.keys()].join(', ')}`,
+      );
     return {
       from: table
         .split('.')
@@ -189,7 +218,7 @@ export class PgRecords implements RecordSource {
       t,
       bound,
       timeCol: col,
-      select: `${t} AS t, ${q(calling)}::text AS calling, ${q(called)}::text AS called, ${peer} AS peer, ${asserted ? `${q(asserted)}::text` : 'NULL::text'} AS asserted`,
+      select: `${t} AS t, ${q(calling)}::text AS calling, ${q(called)}::text AS called, ${peer} AS peer, ${asserted ? `${q(asserted)}::text` : 'NULL::text'} AS asserted, ${identity ? `${q(identity)}::text` : 'NULL::text'} AS identity`,
       where: f.where ?? 'true',
     };
   }
@@ -242,6 +271,7 @@ export class PgRecords implements RecordSource {
       called: string;
       peer: string;
       asserted: string | null;
+      identity: string | null;
     }>(
       parts
         .map(
@@ -260,6 +290,7 @@ export class PgRecords implements RecordSource {
         calledNumber: String(r.called ?? ''),
         inboundPeer: String(r.peer ?? ''),
         assertedNumber: r.asserted ?? undefined,
+        identityHeader: r.identity || undefined,
       })),
       opts.toleranceSeconds,
       late,
@@ -290,6 +321,7 @@ export class PgRecords implements RecordSource {
       called: string;
       peer: string;
       asserted: string | null;
+      identity: string | null;
     }>(
       `SELECT ${main.select} FROM ${main.from} WHERE ${main.where} ORDER BY ${main.timeCol} DESC LIMIT ${Math.floor(limit)}`,
       [],
@@ -307,6 +339,7 @@ export class PgRecords implements RecordSource {
         calledNumber: String(r.called ?? ''),
         inboundPeer: String(r.peer ?? ''),
         assertedNumber: r.asserted ?? undefined,
+        identityHeader: r.identity || undefined,
       })),
       range:
         range?.from && range.to

@@ -52,6 +52,20 @@ describe.skipIf(!process.env.DATABASE_URL)('call records in a PostgreSQL table',
         ('INVITE', 'a3', '200', '2026-11-01 08:10:00', '2025550101', '192.0.2.10', '5060', '3125550101');
       INSERT INTO missed_calls (method, callid, sip_code, time, src_user, src_ip, src_port, dst_user) VALUES
         ('INVITE', 'm1', '486', '2026-11-01 08:20:40', '0012025550177', '198.51.100.4', '5060', '3125550177');
+      -- An acc table as kamailio-postgres-modules creates it, with a provider's own db_extra columns:
+      -- db_extra "caller=$fU;callee=$rU;peer_ip=$si;stir=$hdr(Identity)" (a schema of its own, with
+      -- its missed_calls beside it).
+      CREATE SCHEMA sw2;
+      CREATE TABLE sw2.acc (id serial PRIMARY KEY, method varchar(16) NOT NULL DEFAULT '',
+        from_tag varchar(128) NOT NULL DEFAULT '', to_tag varchar(128) NOT NULL DEFAULT '',
+        callid varchar(255) NOT NULL DEFAULT '', sip_code varchar(3) NOT NULL DEFAULT '',
+        sip_reason varchar(128) NOT NULL DEFAULT '', time timestamp without time zone NOT NULL,
+        caller varchar(64), callee varchar(64), peer_ip varchar(64), stir text);
+      CREATE TABLE sw2.missed_calls (LIKE sw2.acc INCLUDING DEFAULTS);
+      INSERT INTO sw2.acc (method, callid, sip_code, time, caller, callee, peer_ip, stir) VALUES
+        ('INVITE', 'e1', '200', '2026-11-01 07:58:00', '2025550100', '3125550100', '192.0.2.10', NULL),
+        ('INVITE', 'e2', '200', '2026-11-01 08:03:35', '2025550143', '3125550188', '192.0.2.7', 'eyJhbGciOiJFUzI1NiJ9.eyJhdHRlc3QiOiJBIn0.c2ln;info=<https://cert.example/a.pem>;alg=ES256;ppt=shaken'),
+        ('INVITE', 'e3', '200', '2026-11-01 08:10:00', '2025550101', '3125550101', '192.0.2.10', NULL);
       -- Asterisk cdr_pgsql's cdr table as its documentation creates it (in a schema of its own here).
       CREATE SCHEMA asterisk;
       CREATE TABLE asterisk.cdr (calldate timestamp with time zone NOT NULL default now(),
@@ -121,6 +135,43 @@ describe.skipIf(!process.env.DATABASE_URL)('call records in a PostgreSQL table',
       sampled: 3,
       range: { from: '2026-11-01 07:58:00', to: '2026-11-01 08:10:00' },
     });
+  });
+
+  it("reads an acc table by the provider's db_extra columns, with the Identity header each call came with", async () => {
+    const extra = { calling: 'caller', called: 'callee', srcIp: 'peer_ip', identity: 'stir' };
+    const acc = source('sw2.acc', { format: 'kamailio-acc', timeZone: 'America/Chicago', kamailio: extra });
+    const found = await acc.lookup(call, opts);
+    expect(found?.candidates.map((r) => [r.inboundPeer, r.identityHeader?.slice(0, 20)])).toEqual([
+      ['192.0.2.7', 'eyJhbGciOiJFUzI1NiJ9'],
+    ]);
+    const peerMap = ZPeerMap.parse({ peers: { '192.0.2.0/24': UPSTREAM } });
+    expect(decide(found, peerMap, 10, call)).toMatchObject({
+      answer: {
+        upstreamProviderId: UPSTREAM,
+        comment: expect.stringContaining(
+          'with a SHAKEN Identity header (attestation A, certificate https://cert.example/a.pem)',
+        ) as unknown,
+      },
+    });
+    expect(await checkRecords(acc, peerMap)).toMatchObject({ ok: true, sampled: 3, identityHeaders: 1 });
+    // Without the mapping, the stock columns are not there: the check names what the table has.
+    const stock = await checkRecords(
+      source('sw2.acc', { format: 'kamailio-acc', timeZone: 'America/Chicago' }),
+      peerMap,
+    );
+    expect(stock.problems.join()).toMatch(
+      /sw2.acc has no calling number column \(src_user\); it has id, method/,
+    );
+    // A mapping naming a column the table lacks says so.
+    const wrong = await checkRecords(
+      source('sw2.acc', {
+        format: 'kamailio-acc',
+        timeZone: 'America/Chicago',
+        kamailio: { ...extra, identity: 'identity' },
+      }),
+      peerMap,
+    );
+    expect(wrong.problems.join()).toMatch(/sw2.acc has no identity column \(the Identity header/);
   });
 
   it("reads Asterisk cdr_pgsql's cdr table: calldate, src, dst, the channel's endpoint", async () => {

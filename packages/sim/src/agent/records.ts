@@ -66,37 +66,62 @@ const lowerBound = (sorted: Float64Array, x: number) => {
 /** Records held in memory, indexed by the called number as E.164 so a lookup reads a handful of rows. */
 export class MemoryRecords implements RecordSource {
   readonly #byCalled = new Map<string, TimedRecord[]>();
-  readonly #times: Float64Array;
   readonly #all: TimedRecord[] = [];
   readonly #late: number;
-  readonly size: number;
   readonly label: string;
   readonly zone: string;
+  readonly #zone: string | null;
+  readonly #rowName: (index: number) => string;
+  #times: Float64Array = new Float64Array(0);
+  #size = 0;
   constructor(records: Iterable<AgentRecord>, opts: MemoryRecordsOptions = {}) {
-    const zone = opts.timeZone ?? null;
-    this.zone = zone ?? 'UTC';
+    this.#zone = opts.timeZone ?? null;
+    this.zone = this.#zone ?? 'UTC';
     this.label = opts.label ?? 'records in memory';
     this.#late = opts.lateSeconds ?? 0;
+    this.#rowName = opts.rowName ?? ((n) => `record ${n + 1}`);
+    this.append(records);
+  }
+
+  /**
+   * Adds records (a file's new lines). Every time is read first: a record that cannot be read throws,
+   * naming it, and adds nothing.
+   */
+  append(records: Iterable<AgentRecord>, rowName: (index: number) => string = this.#rowName): void {
+    const timed: TimedRecord[] = [];
     let n = 0;
     for (const r of records) {
       let at: number;
       try {
-        at = parseRecordTime(r.startTime, zone);
+        at = parseRecordTime(r.startTime, this.#zone);
       } catch (err) {
         if (!(err instanceof RecordTimeError)) throw err;
-        throw new RecordFileError(`${opts.rowName?.(n) ?? `record ${n + 1}`}: start time ${err.message}`);
+        throw new RecordFileError(`${rowName(n)}: start time ${err.message}`);
       }
       n++;
-      const timed = { ...r, at };
-      this.#all.push(timed);
-      const key = normalizeNumber(r.calledNumber);
+      timed.push({ ...r, at });
+    }
+    for (const t of timed) {
+      this.#all.push(t);
+      const key = normalizeNumber(t.calledNumber);
       if (!key) continue;
       const list = this.#byCalled.get(key);
-      if (list) list.push(timed);
-      else this.#byCalled.set(key, [timed]);
+      if (list) list.push(t);
+      else this.#byCalled.set(key, [t]);
     }
-    this.size = n;
-    this.#times = Float64Array.from(this.#all, (r) => r.at).sort();
+    this.#size += n;
+    // Merged, not sorted again: the new times are few beside those already held.
+    const added = Float64Array.from(timed, (r) => r.at).sort();
+    const old = this.#times;
+    const merged = new Float64Array(old.length + added.length);
+    for (let i = 0, j = 0, k = 0; k < merged.length; k++)
+      merged[k] = j >= added.length || (i < old.length && old[i]! <= added[j]!) ? old[i++]! : added[j++]!;
+    this.#times = merged;
+  }
+
+  /** How many records are held. */
+  get size(): number {
+    return this.#size;
   }
 
   lookup(call: HopCall, opts: LookupOptions): Promise<Lookup | null> {
