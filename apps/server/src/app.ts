@@ -14,7 +14,7 @@ import type { THop } from '@hoptrace/contracts';
 import { createVerifier, emptyTrustStore, type Verifier } from '@hoptrace/shaken';
 import type { Db } from '@hoptrace/db';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import authPlugin from './plugins/auth';
 import { safeLoggerOptions } from './logging';
 import idempotency from './plugins/idempotency';
@@ -48,6 +48,7 @@ import type { WebhookPolicy } from './worker/webhooks';
 import { createMetrics, type Metrics } from './ops/metrics';
 import type { ReadinessOptions } from './ops/ready';
 import { metricsRoute } from './ops/routes';
+import { openapiComponentSchemas, openapiTransform } from './openapi';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -201,18 +202,20 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       info: {
         title: 'hoptrace API',
         version: opts.version ?? '0.0.0',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         description:
           'Traceback of illegal robocalls, hop by hop. Authenticate with `Authorization: Bearer <api key>` or the session cookie from `POST /api/v1/auth/login`. Errors are `application/problem+json`. Lists are cursor-paginated: pass `nextCursor` back as `cursor`. POSTs honour an `Idempotency-Key` header.',
       },
       servers: [{ url: '/' }],
       components: {
+        schemas: openapiComponentSchemas,
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer' },
           cookieAuth: { type: 'apiKey', in: 'cookie', name: 'hoptrace_session' },
         },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: openapiTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());

@@ -50,6 +50,7 @@ export default function agencyRoutes(app: App) {
     '/agencies',
     {
       schema: {
+        operationId: 'listAgencies',
         tags: ['agencies'],
         summary: 'The agencies directory, by name (staff)',
         security: bearer,
@@ -62,6 +63,7 @@ export default function agencyRoutes(app: App) {
     '/agencies',
     {
       schema: {
+        operationId: 'createAgency',
         tags: ['agencies'],
         summary: 'Add an agency to the directory (admin)',
         security: bearer,
@@ -76,6 +78,7 @@ export default function agencyRoutes(app: App) {
     '/agencies/:id',
     {
       schema: {
+        operationId: 'getAgency',
         tags: ['agencies'],
         summary: 'One agency with its contacts (staff)',
         security: bearer,
@@ -89,6 +92,7 @@ export default function agencyRoutes(app: App) {
     '/agencies/:id',
     {
       schema: {
+        operationId: 'updateAgency',
         tags: ['agencies'],
         summary: "Change an agency's name, kind, jurisdiction or contacts (the list is replaced) (admin)",
         security: bearer,
@@ -103,6 +107,7 @@ export default function agencyRoutes(app: App) {
     '/agencies/:id',
     {
       schema: {
+        operationId: 'deleteAgency',
         tags: ['agencies'],
         summary: 'Remove an agency nobody points at (admin); one with users, referrals or requests: 409',
         security: bearer,
@@ -121,6 +126,7 @@ export default function agencyRoutes(app: App) {
     {
       bodyLimit: REQUEST_BODY_LIMIT,
       schema: {
+        operationId: 'createTracebackRequest',
         tags: ['traceback requests'],
         summary:
           'An agency asks for a traceback: the call, evidence (PDF, image, audio; base64), why it matters, urgency (enforcement users, for their agency)',
@@ -136,6 +142,7 @@ export default function agencyRoutes(app: App) {
     '/traceback-requests',
     {
       schema: {
+        operationId: 'listTracebackRequests',
         tags: ['traceback requests'],
         summary:
           'Requests: staff see all, pending first, urgent and calls under ten days old before the rest; an agency its own, newest first',
@@ -156,6 +163,7 @@ export default function agencyRoutes(app: App) {
     '/traceback-requests/:id',
     {
       schema: {
+        operationId: 'getTracebackRequest',
         tags: ['traceback requests'],
         summary:
           'One request with its status, evidence and, once accepted, its traceback (staff; its agency)',
@@ -170,6 +178,7 @@ export default function agencyRoutes(app: App) {
     '/traceback-requests/:id/accept',
     {
       schema: {
+        operationId: 'acceptTracebackRequest',
         tags: ['traceback requests'],
         summary:
           'Accept a pending request: opens its traceback (urgent: on the short clock), linked to it; accepting twice is 409 (staff)',
@@ -191,6 +200,7 @@ export default function agencyRoutes(app: App) {
     '/traceback-requests/:id/decline',
     {
       schema: {
+        operationId: 'declineTracebackRequest',
         tags: ['traceback requests'],
         summary: 'Decline a pending request with a reason the agency reads (staff)',
         security: bearer,
@@ -210,6 +220,7 @@ export default function agencyRoutes(app: App) {
     '/traceback-requests/:id/attachments/:attachmentId',
     {
       schema: {
+        operationId: 'downloadTracebackRequestAttachment',
         tags: ['traceback requests'],
         summary: "Download a request's evidence file (staff; its agency)",
         security: bearer,

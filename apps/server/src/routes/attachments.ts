@@ -78,6 +78,7 @@ export default function attachmentRoutes(app: App, opts: { maxBytes?: number }) 
     {
       bodyLimit: maxBytes,
       schema: {
+        operationId: 'attachHopDocument',
         tags: ['hops'],
         summary: `Attach a PDF to a hop: the file is the body (Content-Type: application/pdf), its name in ?name= or Content-Disposition; at most ${maxBytes} bytes (staff, the hop's provider)`,
         security: bearer,
@@ -106,6 +107,7 @@ export default function attachmentRoutes(app: App, opts: { maxBytes?: number }) 
     '/hops/:id/attachments',
     {
       schema: {
+        operationId: 'listHopAttachments',
         tags: ['hops'],
         summary: "A hop's attachments, oldest first, without their bytes",
         security: bearer,
@@ -121,6 +123,7 @@ export default function attachmentRoutes(app: App, opts: { maxBytes?: number }) 
     '/attachments/:id',
     {
       schema: {
+        operationId: 'downloadAttachment',
         tags: ['hops'],
         summary: 'Download an attachment (the PDF itself, as a download)',
         security: bearer,

@@ -10,6 +10,7 @@ export default function auditRoutes(app: App) {
     '/audit',
     {
       schema: {
+        operationId: 'listAuditEntries',
         tags: ['audit'],
         summary: 'The audit ledger, newest first (admins)',
         description:
@@ -25,6 +26,7 @@ export default function auditRoutes(app: App) {
     '/audit/head',
     {
       schema: {
+        operationId: 'getAuditHead',
         tags: ['audit'],
         summary: "The ledger's head now and the last published head (admins)",
         security: bearer,
@@ -44,6 +46,7 @@ export default function auditRoutes(app: App) {
     {
       config: { public: true },
       schema: {
+        operationId: 'getPublishedAuditHead',
         tags: ['audit'],
         summary: "The audit ledger's last published head (no credentials)",
         description:

@@ -43,6 +43,7 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
         },
       },
       schema: {
+        operationId: 'signIn',
         tags: ['auth'],
         summary:
           'Sign in; sets the session cookie, or answers `mfaRequired` / `mfaEnrollmentRequired` with a challenge for the next step',
@@ -62,7 +63,7 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
   );
   r.post(
     '/auth/logout',
-    { config: { public: true }, schema: { tags: ['auth'], summary: 'Sign out' } },
+    { config: { public: true }, schema: { operationId: 'signOut', tags: ['auth'], summary: 'Sign out' } },
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) await logout(app, token);
@@ -74,6 +75,7 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
     '/auth/me',
     {
       schema: {
+        operationId: 'getCurrentUser',
         tags: ['auth'],
         summary: 'The signed-in user',
         security: bearer,
@@ -91,6 +93,7 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
     '/users',
     {
       schema: {
+        operationId: 'createUser',
         tags: ['users'],
         summary: 'Create a user (admin)',
         security: bearer,
@@ -107,6 +110,7 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
     '/users/:id/api-keys',
     {
       schema: {
+        operationId: 'createApiKey',
         tags: ['users'],
         summary: 'Create an API key for a user (admin, or the user itself); the key is shown once',
         security: bearer,
@@ -135,6 +139,7 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
     '/users/:id',
     {
       schema: {
+        operationId: 'updateUser',
         tags: ['users'],
         summary:
           "Change a user's name, role and provider binding, or disable / enable them (admin); a disabled user's sessions and keys stop working",
@@ -158,6 +163,7 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
     {
       config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
       schema: {
+        operationId: 'changeOwnPassword',
         tags: ['users'],
         summary: 'Change your own password (the current one required); your other sessions end',
         security: bearer,
@@ -178,6 +184,7 @@ export default function authRoutes(app: App, opts: { secureCookies: boolean }) {
     '/users/:id/api-keys/:keyId',
     {
       schema: {
+        operationId: 'revokeApiKey',
         tags: ['users'],
         summary: 'Revoke an API key (the key owner, or an admin); a revoked key stops working',
         security: bearer,

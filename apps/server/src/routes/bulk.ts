@@ -131,6 +131,7 @@ export default function bulkRoutes(app: App) {
     '/hops/export.csv',
     {
       schema: {
+        operationId: 'exportHopsCsv',
         tags: ['hops'],
         summary:
           "The caller's hops as CSV (a provider's own; staff all), with empty answer columns to fill in and upload to /hops/bulk-answers",
@@ -158,6 +159,7 @@ export default function bulkRoutes(app: App) {
     {
       bodyLimit: bulkMaxBytes,
       schema: {
+        operationId: 'answerHopsInBulk',
         tags: ['hops'],
         summary:
           'Answer many hops from a CSV file (text/csv; columns hop_id, kind, upstream_provider_id, upstream_name, upstream_contact_email, upstream_country, customer_name, customer_address, customer_contact, customer_account_ref, action, comment). Each row is applied or refused on its own; a repeated file changes nothing. A file larger than HOPTRACE_BULK_MAX_BYTES (20 MB) or with more rows than HOPTRACE_BULK_MAX_ROWS (50,000) is refused whole with 413; a second upload while one of the same provider runs gets 429 with Retry-After.',

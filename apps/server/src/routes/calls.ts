@@ -68,6 +68,7 @@ export default function callRoutes(app: FastifyInstance, opts: { uploadLimit?: n
     '/calls',
     {
       schema: {
+        operationId: 'sendCalls',
         tags: ['calls'],
         summary:
           'Send call records (staff, or a feed key for its own source): a JSON array (or `{ "calls": [...] }`), NDJSON (`application/x-ndjson`) or CSV with a header row (`text/csv`). A record already stored (same source and externalId) is counted as known; a refused record is reported with its line (index for JSON) and field and does not stop the others unless `strict=true`',
@@ -136,6 +137,7 @@ export default function callRoutes(app: FastifyInstance, opts: { uploadLimit?: n
     '/calls',
     {
       schema: {
+        operationId: 'listCalls',
         tags: ['calls'],
         summary:
           'Call records, newest first (staff): of a source, of a campaign, or with a number as caller, called or spoken callback number',
@@ -151,6 +153,7 @@ export default function callRoutes(app: FastifyInstance, opts: { uploadLimit?: n
     '/calls/:id',
     {
       schema: {
+        operationId: 'getCall',
         tags: ['calls'],
         summary: 'One call record (staff)',
         security: bearer,
@@ -165,6 +168,7 @@ export default function callRoutes(app: FastifyInstance, opts: { uploadLimit?: n
     '/call-sources',
     {
       schema: {
+        operationId: 'listCallSources',
         tags: ['calls'],
         summary: 'The feeds of call records, with their terminating provider and call counts (staff)',
         security: bearer,
@@ -178,6 +182,7 @@ export default function callRoutes(app: FastifyInstance, opts: { uploadLimit?: n
     '/call-sources',
     {
       schema: {
+        operationId: 'createCallSource',
         tags: ['calls'],
         summary: 'Create a feed (staff); importing calls under a new name also creates one',
         security: bearer,
@@ -193,6 +198,7 @@ export default function callRoutes(app: FastifyInstance, opts: { uploadLimit?: n
     '/call-sources/:id',
     {
       schema: {
+        operationId: 'updateCallSource',
         tags: ['calls'],
         summary:
           'Change a feed: its name, description, and the provider whose network delivers its calls (where a traceback of one starts)',
@@ -210,6 +216,7 @@ export default function callRoutes(app: FastifyInstance, opts: { uploadLimit?: n
     '/call-sources/:id/feed-keys',
     {
       schema: {
+        operationId: 'listFeedKeys',
         tags: ['calls'],
         summary: "A feed's keys (staff)",
         security: bearer,
@@ -226,6 +233,7 @@ export default function callRoutes(app: FastifyInstance, opts: { uploadLimit?: n
     '/call-sources/:id/feed-keys',
     {
       schema: {
+        operationId: 'createFeedKey',
         tags: ['calls'],
         summary:
           'Make a feed key (staff): it can only send call records of this source (POST /calls). The key is shown once',
@@ -247,6 +255,7 @@ export default function callRoutes(app: FastifyInstance, opts: { uploadLimit?: n
     '/call-sources/:id/feed-keys/:keyId',
     {
       schema: {
+        operationId: 'revokeFeedKey',
         tags: ['calls'],
         summary: 'Revoke a feed key (staff)',
         security: bearer,

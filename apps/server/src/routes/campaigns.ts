@@ -34,6 +34,7 @@ export default function campaignRoutes(app: App) {
     '/campaigns',
     {
       schema: {
+        operationId: 'listCampaigns',
         tags: ['campaigns'],
         summary:
           'Campaigns (staff): ranked by volume (calls in the last 24 h, then 7 days) or growth, or newest first; with counts, caller and callback numbers, daily volume',
@@ -48,6 +49,7 @@ export default function campaignRoutes(app: App) {
     '/campaigns/auto-open',
     {
       schema: {
+        operationId: 'getAutoOpenPolicy',
         tags: ['campaigns'],
         summary: 'The policy that opens tracebacks for the worst campaigns each day (staff)',
         security: bearer,
@@ -60,6 +62,7 @@ export default function campaignRoutes(app: App) {
     '/campaigns/auto-open',
     {
       schema: {
+        operationId: 'setAutoOpenPolicy',
         tags: ['campaigns'],
         summary: 'Change the auto-open policy (staff)',
         security: bearer,
@@ -73,6 +76,7 @@ export default function campaignRoutes(app: App) {
     '/campaigns/auto-open/run',
     {
       schema: {
+        operationId: 'runAutoOpen',
         tags: ['campaigns'],
         summary:
           'Open tracebacks for the top campaigns now, as the policy says (`dryRun=true`: list what would be opened and why others are skipped)',
@@ -87,6 +91,7 @@ export default function campaignRoutes(app: App) {
     '/campaigns/:id',
     {
       schema: {
+        operationId: 'getCampaign',
         tags: ['campaigns'],
         summary:
           'One campaign (staff): volume, samples with the varying parts marked, caller and callback numbers, its tracebacks, origins and entry points, the call to trace',
@@ -101,6 +106,7 @@ export default function campaignRoutes(app: App) {
     '/campaigns/:id',
     {
       schema: {
+        operationId: 'updateCampaign',
         tags: ['campaigns'],
         summary:
           'Rename, describe, categorise, or mark as legitimate (staff); detection keeps these decisions',
@@ -117,6 +123,7 @@ export default function campaignRoutes(app: App) {
     '/campaigns/:id/merge',
     {
       schema: {
+        operationId: 'mergeCampaigns',
         tags: ['campaigns'],
         summary:
           'Fold other campaigns into this one: their calls, numbers, volume and tracebacks move here (staff)',
@@ -133,6 +140,7 @@ export default function campaignRoutes(app: App) {
     '/campaigns/:id/trace-forward',
     {
       schema: {
+        operationId: 'traceForward',
         tags: ['campaigns'],
         summary:
           "Trace forward (staff): ask the provider that holds one of the campaign's callback numbers who its customer behind the number is. One request with the 24-hour clock, notices and one-hop link; answered origin (the customer, CPNI) or not_found (not ours). Answers the request, a traceback of kind forward; 409 while one about the same number is open",
@@ -152,6 +160,7 @@ export default function campaignRoutes(app: App) {
     '/campaigns/:id/split',
     {
       schema: {
+        operationId: 'splitCampaign',
         tags: ['campaigns'],
         summary:
           'Move some calls of this campaign to a new campaign; detection never merges the two again (staff). Answers the new campaign',

@@ -32,6 +32,7 @@ export default function directoryRoutes(app: App) {
     '/providers',
     {
       schema: {
+        operationId: 'createProvider',
         tags: ['providers'],
         summary: 'Add a provider to the directory (staff)',
         security: bearer,
@@ -49,6 +50,7 @@ export default function directoryRoutes(app: App) {
     '/providers',
     {
       schema: {
+        operationId: 'searchProviders',
         tags: ['providers'],
         summary: 'Search the directory by name, DBA name, OCN, FRN or RMD filing number',
         security: bearer,
@@ -62,6 +64,7 @@ export default function directoryRoutes(app: App) {
     '/providers/:id',
     {
       schema: {
+        operationId: 'getProvider',
         tags: ['providers'],
         summary: 'One provider',
         security: bearer,
@@ -75,6 +78,7 @@ export default function directoryRoutes(app: App) {
     '/providers/:id',
     {
       schema: {
+        operationId: 'updateProvider',
         tags: ['providers'],
         summary: "Change a provider (staff; a provider's own users may change its contacts and time zone)",
         security: bearer,
@@ -93,6 +97,7 @@ export default function directoryRoutes(app: App) {
     '/providers/:id/merge',
     {
       schema: {
+        operationId: 'mergeProvider',
         tags: ['providers'],
         summary:
           'Merge this provider record into another record of the same provider, with its history (admin). The merged record stays, pointing at the one kept',
@@ -123,6 +128,7 @@ export default function directoryRoutes(app: App) {
     '/campaigns',
     {
       schema: {
+        operationId: 'createCampaign',
         tags: ['campaigns'],
         summary: 'Create a campaign (staff)',
         security: bearer,

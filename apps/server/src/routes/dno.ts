@@ -98,6 +98,7 @@ function dnoRoutes(app: FastifyInstance) {
     '/dno/entries',
     {
       schema: {
+        operationId: 'addDnoEntries',
         tags: ['dno'],
         summary:
           'Add Do-Not-Originate entries, single numbers or ranges (staff); re-adding a live entry changes nothing',
@@ -119,6 +120,7 @@ function dnoRoutes(app: FastifyInstance) {
     '/dno/entries/:id',
     {
       schema: {
+        operationId: 'retireDnoEntry',
         tags: ['dno'],
         summary: 'Retire a DNO entry (staff): it leaves the list and appears as removed in the changes',
         security: bearer,
@@ -145,6 +147,7 @@ function dnoRoutes(app: FastifyInstance) {
     {
       bodyLimit: CSV_IMPORT_LIMIT,
       schema: {
+        operationId: 'importDnoCsv',
         tags: ['dno'],
         summary:
           'Import DNO entries from CSV (`text/csv`; columns number or start,end, category, source, reason, organisation, evidence) with a report per row (staff)',
@@ -171,6 +174,7 @@ function dnoRoutes(app: FastifyInstance) {
     '/dno/list',
     {
       schema: {
+        operationId: 'getDnoList',
         tags: ['dno'],
         summary:
           'The live DNO list as JSON or CSV, streamed. `ETag` is the list version: send it back as `If-None-Match` for a 304 when nothing changed',
@@ -204,6 +208,7 @@ function dnoRoutes(app: FastifyInstance) {
     '/dno/changes',
     {
       schema: {
+        operationId: 'listDnoChanges',
         tags: ['dno'],
         summary: 'Changes to the DNO list after version `since`, oldest first (entries added and removed)',
         security: bearer,
@@ -226,6 +231,7 @@ function dnoRoutes(app: FastifyInstance) {
     '/dno/check',
     {
       schema: {
+        operationId: 'checkDnoNumber',
         tags: ['dno'],
         summary:
           'Check one number against the DNO list: its E.164 form (or why it is not valid) and the entry that lists it',
@@ -247,6 +253,7 @@ function dnoRoutes(app: FastifyInstance) {
     {
       bodyLimit: 2 * 1024 * 1024,
       schema: {
+        operationId: 'checkDnoNumbers',
         tags: ['dno'],
         summary: 'Check up to 10,000 numbers against the DNO list',
         security: bearer,

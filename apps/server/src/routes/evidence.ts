@@ -28,6 +28,7 @@ export default function evidenceRoutes(app: App) {
     {
       config: BUILD_LIMIT,
       schema: {
+        operationId: 'buildTracebackEvidencePackage',
         tags: ['evidence'],
         summary:
           'Build a signed evidence package of a traceback (staff, and enforcement users it is referred to); GET downloadUrl for the ZIP',
@@ -50,6 +51,7 @@ export default function evidenceRoutes(app: App) {
     {
       config: BUILD_LIMIT,
       schema: {
+        operationId: 'buildCampaignEvidencePackage',
         tags: ['evidence'],
         summary: "Build a signed evidence package of a campaign's tracebacks (staff); 409 when it has none",
         security: bearer,
@@ -69,6 +71,7 @@ export default function evidenceRoutes(app: App) {
     '/evidence-packages/:id/download',
     {
       schema: {
+        operationId: 'downloadEvidencePackage',
         tags: ['evidence'],
         summary:
           'Download an evidence package: the ZIP exactly as it was hashed and signed (whoever may build a package of every traceback in it)',
@@ -93,6 +96,7 @@ export default function evidenceRoutes(app: App) {
       // A public key: anyone holding a package may check it against the key the instance publishes.
       config: { public: true },
       schema: {
+        operationId: 'getEvidencePublicKey',
         tags: ['evidence'],
         summary:
           "The instance's current evidence public key, PEM (SPKI, Ed25519), as application/x-pem-file; its fingerprint in the X-Key-Fingerprint header",
@@ -112,6 +116,7 @@ export default function evidenceRoutes(app: App) {
     '/evidence/keys',
     {
       schema: {
+        operationId: 'listEvidenceKeys',
         tags: ['evidence'],
         summary:
           'Evidence keys, current and retired, with their fingerprints and public keys (staff and enforcement users)',
@@ -125,6 +130,7 @@ export default function evidenceRoutes(app: App) {
     '/evidence/keys/rotate',
     {
       schema: {
+        operationId: 'rotateEvidenceKey',
         tags: ['evidence'],
         summary:
           'Retire the current evidence key and make a new one; packages signed with the old key still verify against it (admins)',

@@ -11,6 +11,7 @@ export default function healthRoutes(app: App) {
     {
       config: { public: true },
       schema: {
+        operationId: 'getHealth',
         tags: ['system'],
         summary: 'Liveness',
         description:
@@ -29,6 +30,7 @@ export default function healthRoutes(app: App) {
     {
       config: { public: true },
       schema: {
+        operationId: 'getReadiness',
         tags: ['system'],
         summary: 'Readiness',
         description:

@@ -57,6 +57,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     '/legal-requests',
     {
       schema: {
+        operationId: 'createLegalRequest',
         tags,
         summary: 'Enter a subpoena or civil investigative demand in the register (staff)',
         security: bearer,
@@ -73,6 +74,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     '/legal-requests',
     {
       schema: {
+        operationId: 'listLegalRequests',
         tags,
         summary: 'The register, soonest due date first, overdue requests marked (staff)',
         security: bearer,
@@ -88,6 +90,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     '/agency/legal-requests',
     {
       schema: {
+        operationId: 'listIssuedLegalRequests',
         tags,
         summary:
           "The legal requests your agency issued, with their status only (enforcement users of the request's agency in the directory)",
@@ -101,6 +104,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     '/legal-requests/:id',
     {
       schema: {
+        operationId: 'getLegalRequest',
         tags,
         summary: 'One legal request (staff)',
         security: bearer,
@@ -114,6 +118,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     '/legal-requests/:id',
     {
       schema: {
+        operationId: 'updateLegalRequest',
         tags,
         summary:
           'Change a legal request: agency, number, due date, scope, status (not responded), notes (staff)',
@@ -131,6 +136,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     {
       bodyLimit: maxBytes,
       schema: {
+        operationId: 'storeLegalRequestDocument',
         tags,
         summary: `Store the request's document: the PDF is the body (Content-Type: application/pdf), its name in ?name= or Content-Disposition; at most ${maxBytes} bytes (staff)`,
         security: bearer,
@@ -158,6 +164,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     '/legal-requests/:id/document',
     {
       schema: {
+        operationId: 'downloadLegalRequestDocument',
         tags,
         summary: "Download the request's document (the PDF as received) (staff)",
         security: bearer,
@@ -182,6 +189,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     '/legal-requests/:id/matches',
     {
       schema: {
+        operationId: 'listLegalRequestMatches',
         tags,
         summary: "The tracebacks the request's scope matches now, oldest call first (staff)",
         security: bearer,
@@ -195,6 +203,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     '/legal-requests/:id/gather',
     {
       schema: {
+        operationId: 'gatherLegalRequest',
         tags,
         summary:
           'Confirm the tracebacks the response covers (each among the matches); status becomes gathering (staff)',
@@ -212,6 +221,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     {
       config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
       schema: {
+        operationId: 'buildLegalRequestEvidencePackage',
         tags,
         summary:
           'Build a signed evidence package over the gathered tracebacks and record it on the request; 409 before gathering (staff)',
@@ -236,6 +246,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     '/legal-requests/:id/response',
     {
       schema: {
+        operationId: 'recordLegalResponse',
         tags,
         summary: 'Record the response: when, how, the package sent; status becomes responded (staff)',
         security: bearer,
@@ -252,6 +263,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     '/providers/:id/letters',
     {
       schema: {
+        operationId: 'recordProviderLetter',
         tags: ['providers'],
         summary: 'Record an FCC or FTC cease-and-desist letter against a provider (staff)',
         security: bearer,
@@ -273,6 +285,7 @@ export default function legalRoutes(app: App, opts: { maxBytes?: number }) {
     '/providers/:id/letters',
     {
       schema: {
+        operationId: 'listProviderLetters',
         tags: ['providers'],
         summary: "A provider's cease-and-desist letters, newest first (staff, the provider's own users)",
         security: bearer,

@@ -54,6 +54,7 @@ export default function notificationRoutes(app: App, opts: { webhookPolicy: Webh
     '/notifications',
     {
       schema: {
+        operationId: 'listNotifications',
         tags: ['notifications'],
         summary: 'Emails and webhooks hoptrace has queued or sent, newest first (staff)',
         security: bearer,
@@ -72,6 +73,7 @@ export default function notificationRoutes(app: App, opts: { webhookPolicy: Webh
     '/providers/:id/webhooks',
     {
       schema: {
+        operationId: 'createWebhook',
         tags: ['webhooks'],
         summary:
           'Register a webhook endpoint for a provider (its own users or staff); the signing secret is shown once',
@@ -95,6 +97,7 @@ export default function notificationRoutes(app: App, opts: { webhookPolicy: Webh
     '/providers/:id/webhooks',
     {
       schema: {
+        operationId: 'listWebhooks',
         tags: ['webhooks'],
         summary: "A provider's webhook endpoints",
         security: bearer,
@@ -112,6 +115,7 @@ export default function notificationRoutes(app: App, opts: { webhookPolicy: Webh
     '/providers/:id/webhooks/:webhookId',
     {
       schema: {
+        operationId: 'deleteWebhook',
         tags: ['webhooks'],
         summary: 'Stop delivering to an endpoint (its log stays)',
         security: bearer,
@@ -131,6 +135,7 @@ export default function notificationRoutes(app: App, opts: { webhookPolicy: Webh
     '/providers/:id/webhooks/:webhookId/deliveries',
     {
       schema: {
+        operationId: 'listWebhookDeliveries',
         tags: ['webhooks'],
         summary: 'Delivery log of an endpoint, newest first: every attempt with its HTTP status or error',
         security: bearer,

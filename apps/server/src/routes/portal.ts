@@ -26,6 +26,7 @@ export default function portalRoutes(app: App) {
     '/stats/dashboard',
     {
       schema: {
+        operationId: 'getDashboard',
         tags: ['statistics'],
         summary:
           'Open tracebacks, hops overdue or due soon, opened/closed per week, time to close, outcomes, top origin and non-responsive providers (staff)',
@@ -40,6 +41,7 @@ export default function portalRoutes(app: App) {
     '/providers/names',
     {
       schema: {
+        operationId: 'getProviderNames',
         tags: ['providers'],
         summary: 'Names of providers by id (`ids=uuid,uuid`), for ids that other answers carry',
         security: bearer,
@@ -53,6 +55,7 @@ export default function portalRoutes(app: App) {
     '/providers/:id/response-times',
     {
       schema: {
+        operationId: 'getProviderResponseTimes',
         tags: ['providers'],
         summary: "A provider's requests and response times per week (staff, and the provider's own users)",
         security: bearer,
@@ -72,6 +75,7 @@ export default function portalRoutes(app: App) {
     '/users',
     {
       schema: {
+        operationId: 'listUsers',
         tags: ['users'],
         summary: 'Users, newest first, with the provider each speaks for (admin)',
         security: bearer,
@@ -85,6 +89,7 @@ export default function portalRoutes(app: App) {
     '/users/:id/api-keys',
     {
       schema: {
+        operationId: 'listApiKeys',
         tags: ['users'],
         summary: "A user's API keys, without the keys themselves (admin, or the user itself)",
         security: bearer,

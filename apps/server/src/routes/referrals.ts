@@ -16,6 +16,7 @@ export default function referralRoutes(app: App) {
     '/tracebacks/:id/referrals',
     {
       schema: {
+        operationId: 'referTraceback',
         tags: ['referrals'],
         summary:
           'Refer a traceback (open or closed) to agencies of the directory, `agencyIds` or `all`: their users may read it, origin included, and their contacts are emailed a link; agencies already referred are reported, not refused (staff)',
@@ -39,6 +40,7 @@ export default function referralRoutes(app: App) {
     '/tracebacks/:id/referrals',
     {
       schema: {
+        operationId: 'listReferrals',
         tags: ['referrals'],
         summary:
           "A traceback's referrals: staff see all (withdrawn too); an enforcement user its own agency's live one",
@@ -53,6 +55,7 @@ export default function referralRoutes(app: App) {
     '/tracebacks/:id/referrals/:referralId',
     {
       schema: {
+        operationId: 'withdrawReferral',
         tags: ['referrals'],
         summary: "Withdraw a referral: the agency's users no longer see the traceback (staff)",
         security: bearer,

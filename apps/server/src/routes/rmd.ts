@@ -46,6 +46,7 @@ export default function rmdRoutes(app: FastifyInstance) {
     '/rmd/import',
     {
       schema: {
+        operationId: 'importRmd',
         tags: ['rmd'],
         summary:
           "Import the FCC's RMD CSV export (`text/csv`, admin): records new, changed and removed filings, links strong matches and proposes weak ones. A refused file changes nothing",
@@ -89,6 +90,7 @@ export default function rmdRoutes(app: FastifyInstance) {
     '/rmd/proposals',
     {
       schema: {
+        operationId: 'listRmdMatchProposals',
         tags: ['rmd'],
         summary: 'Weak matches between RMD filings and directory providers, for an admin to accept or reject',
         security: bearer,
@@ -108,6 +110,7 @@ export default function rmdRoutes(app: FastifyInstance) {
     '/rmd/proposals/:id',
     {
       schema: {
+        operationId: 'decideRmdMatchProposal',
         tags: ['rmd'],
         summary: 'Accept (link the provider to the filing) or reject a proposed match (admin)',
         security: bearer,
@@ -128,6 +131,7 @@ export default function rmdRoutes(app: FastifyInstance) {
     '/rmd/filings',
     {
       schema: {
+        operationId: 'searchRmdFilings',
         tags: ['rmd'],
         summary:
           "Search the RMD's filers by business name, DBA name, FRN or filing number, typos included (staff and providers); each says whether it is in the directory. The filing's contact is shown to staff only",
@@ -143,6 +147,7 @@ export default function rmdRoutes(app: FastifyInstance) {
     '/rmd/filings/:id/provider',
     {
       schema: {
+        operationId: 'createProviderFromRmdFiling',
         tags: ['rmd'],
         summary:
           "Add an RMD filer to the directory (staff): the record takes the filing's name, DBA names, FRN, filing number, country and contact, and is linked to the filing. 409 when the filing is already in the directory",
@@ -167,6 +172,7 @@ export default function rmdRoutes(app: FastifyInstance) {
     '/providers/:id/rmd-changes',
     {
       schema: {
+        operationId: 'listProviderRmdChanges',
         tags: ['rmd'],
         summary:
           "What RMD imports changed in the provider's linked filing (added, changed fields, removed), newest first (staff and the provider's own users)",

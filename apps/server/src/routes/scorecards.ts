@@ -46,6 +46,7 @@ export default function scorecardRoutes(app: App) {
     '/cooperation/policy',
     {
       schema: {
+        operationId: 'getCooperationPolicy',
         tags: ['cooperation'],
         summary: 'The non-cooperation policy: window, thresholds per criterion, RMD levels (staff)',
         security: bearer,
@@ -58,6 +59,7 @@ export default function scorecardRoutes(app: App) {
     '/cooperation/policy',
     {
       schema: {
+        operationId: 'setCooperationPolicy',
         tags: ['cooperation'],
         summary: 'Change the non-cooperation policy (admin); fields left out take their defaults',
         security: bearer,
@@ -71,6 +73,7 @@ export default function scorecardRoutes(app: App) {
     '/scorecards',
     {
       schema: {
+        operationId: 'listScorecards',
         tags: ['cooperation'],
         summary:
           'Every provider’s scorecard with its computed status (staff): `sort=key` or `-key`, filters `status`, `country`, `q`, `minRequests`, keyset `cursor`; `format=csv` gives every matching row as CSV',
@@ -93,6 +96,7 @@ export default function scorecardRoutes(app: App) {
     '/scorecards/refresh',
     {
       schema: {
+        operationId: 'refreshScorecards',
         tags: ['cooperation'],
         summary: 'Recompute the scorecard table’s figures now (staff); the worker does it every five minutes',
         security: bearer,
@@ -105,6 +109,7 @@ export default function scorecardRoutes(app: App) {
     '/providers/:id/scorecard',
     {
       schema: {
+        operationId: 'getProviderScorecard',
         tags: ['cooperation'],
         summary:
           'One provider’s scorecard: requests, on time, late, never, response times, origin/entry point/hop, campaigns, actions at origin, RMD, letters, per month, and the evidence (staff; a provider’s own users see theirs)',
@@ -119,6 +124,7 @@ export default function scorecardRoutes(app: App) {
     '/providers/:id/upstreams',
     {
       schema: {
+        operationId: 'listProviderUpstreams',
         tags: ['cooperation'],
         summary:
           'The upstreams a provider named in its own answers, with how those tracebacks ended and their campaigns, per month (the provider’s own users, and staff); `format=csv` for CSV',
@@ -142,6 +148,7 @@ export default function scorecardRoutes(app: App) {
     '/providers/:id/determinations',
     {
       schema: {
+        operationId: 'reviewProviderCooperation',
         tags: ['cooperation'],
         summary:
           'Review a provider’s computed status (staff): confirm (and optionally publish) or dismiss it; the evidence is kept as it stands now. 409 when the status moved from `expectedStatus`',
@@ -164,6 +171,7 @@ export default function scorecardRoutes(app: App) {
     '/determinations',
     {
       schema: {
+        operationId: 'listDeterminations',
         tags: ['cooperation'],
         summary: 'Cooperation determinations, newest first (staff); filter by `providerId`, `published`',
         security: bearer,
@@ -177,6 +185,7 @@ export default function scorecardRoutes(app: App) {
     '/determinations/:id',
     {
       schema: {
+        operationId: 'getDetermination',
         tags: ['cooperation'],
         summary: 'One determination with its evidence snapshot (staff)',
         security: bearer,
@@ -190,6 +199,7 @@ export default function scorecardRoutes(app: App) {
     '/determinations/:id',
     {
       schema: {
+        operationId: 'updateDetermination',
         tags: ['cooperation'],
         summary:
           'Publish or withdraw a confirmed determination (staff); a dismissed one cannot be published (409)',

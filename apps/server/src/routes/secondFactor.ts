@@ -125,6 +125,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     {
       config: { public: true, rateLimit: signInLimit },
       schema: {
+        operationId: 'completeSignIn',
         tags: ['auth'],
         summary:
           'Complete a sign-in with a code from the authenticator app (or a recovery code, which is then spent); sets the session cookie',
@@ -145,6 +146,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     {
       config: { public: true, rateLimit: signInLimit },
       schema: {
+        operationId: 'startRequiredTotpSetup',
         tags: ['auth'],
         summary:
           'Enforced enrolment: with the challenge of an `mfaEnrollmentRequired` sign-in, start setting up a second factor',
@@ -162,6 +164,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     {
       config: { public: true, rateLimit: signInLimit },
       schema: {
+        operationId: 'enableRequiredTotp',
         tags: ['auth'],
         summary:
           'Enforced enrolment: confirm the new second factor with a code; signs in and returns the recovery codes (shown once)',
@@ -184,6 +187,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     '/auth/totp',
     {
       schema: {
+        operationId: 'getTotpStatus',
         tags: ['auth'],
         summary:
           'Whether your second factor is on, the recovery codes left, and whether your role requires one',
@@ -198,6 +202,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     {
       onRequest: noReplayStore,
       schema: {
+        operationId: 'startTotpSetup',
         tags: ['auth'],
         summary:
           'Start setting up TOTP: a new secret and its otpauth:// URL (for the QR code), shown this once (session only)',
@@ -216,6 +221,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     {
       onRequest: noReplayStore,
       schema: {
+        operationId: 'enableTotp',
         tags: ['auth'],
         summary:
           'Confirm the setup with a code from the app: the second factor is on; returns the recovery codes, shown once (session only)',
@@ -234,6 +240,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     '/auth/totp/disable',
     {
       schema: {
+        operationId: 'disableTotp',
         tags: ['auth'],
         summary: 'Turn the second factor off, with a code from the app or a recovery code (session only)',
         security: bearer,
@@ -252,6 +259,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     '/auth/sessions',
     {
       schema: {
+        operationId: 'listOwnSessions',
         tags: ['auth'],
         summary:
           'Your live sessions: device, address, when signed in and last used; `current` marks this one',
@@ -273,6 +281,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     '/auth/sessions/:id',
     {
       schema: {
+        operationId: 'endOwnSession',
         tags: ['auth'],
         summary: 'End one of your sessions (not the one you are using: sign out for that)',
         security: bearer,
@@ -292,6 +301,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     '/users/:id/sessions',
     {
       schema: {
+        operationId: 'listUserSessions',
         tags: ['users'],
         summary: "A user's live sessions (admin, or the user itself)",
         security: bearer,
@@ -311,6 +321,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     '/users/:id/sessions/revoke',
     {
       schema: {
+        operationId: 'endUserSessions',
         tags: ['users'],
         summary:
           "End all of a user's sessions (admin; your own: all but this one); recorded as an event. API keys are revoked apart",
@@ -333,6 +344,7 @@ export default function secondFactorRoutes(app: App, opts: { secureCookies: bool
     '/users/:id/totp/reset',
     {
       schema: {
+        operationId: 'resetUserTotp',
         tags: ['users'],
         summary:
           "Reset a user's second factor (admin; not your own): it and the recovery codes are removed; recorded as an event",

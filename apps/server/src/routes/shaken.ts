@@ -43,6 +43,7 @@ export default function shakenRoutes(app: App, opts: { verifier: Verifier }) {
       // Each verification may fetch a certificate and a CRL from the network: keep it to a human pace per caller.
       config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
       schema: {
+        operationId: 'verifyIdentityHeader',
         tags: ['shaken'],
         summary:
           'Verify a STIR/SHAKEN Identity header at the call time: signature, certificate chain to the configured STI-CA anchors, CRL, SHAKEN profile, claims; says what passed and what failed',
@@ -67,6 +68,7 @@ export default function shakenRoutes(app: App, opts: { verifier: Verifier }) {
     '/providers/:id/shaken',
     {
       schema: {
+        operationId: 'getProviderShakenRecord',
         tags: ['shaken'],
         summary:
           'STIR/SHAKEN record of a provider as a signer: tracebacks whose verified Identity header it signed, by verdict and attestation, and the inconsistencies found on them (staff)',

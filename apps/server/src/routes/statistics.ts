@@ -58,6 +58,7 @@ export default function statisticsRoutes(app: App) {
     {
       config: { public: true, rateLimit: publicLimit },
       schema: {
+        operationId: 'getPublicStatistics',
         tags: ['statistics'],
         summary:
           'Key metrics of a year and its months (no credentials): published periods as published, the rest provisional; `format=csv` for CSV',
@@ -76,6 +77,7 @@ export default function statisticsRoutes(app: App) {
     {
       config: { public: true, rateLimit: publicLimit },
       schema: {
+        operationId: 'listNonCooperativeProviders',
         tags: ['statistics'],
         summary:
           'Providers named non-cooperative (no credentials): only those whose non-cooperative determination staff confirmed and published (decision 0027)',
@@ -92,6 +94,7 @@ export default function statisticsRoutes(app: App) {
     {
       config: { public: true, rateLimit: publicLimit },
       schema: {
+        operationId: 'getPublicStatisticsCsv',
         tags: ['statistics'],
         summary: 'The key metrics of a year and its months as CSV (no credentials)',
         querystring: ZPublicStatisticsCsvQuery,
@@ -104,6 +107,7 @@ export default function statisticsRoutes(app: App) {
     '/statistics/publications',
     {
       schema: {
+        operationId: 'listStatisticsPublications',
         tags: ['statistics'],
         summary: 'Published periods with their figures and who published them (staff)',
         security: bearer,
@@ -116,6 +120,7 @@ export default function statisticsRoutes(app: App) {
     '/statistics/publications',
     {
       schema: {
+        operationId: 'publishStatistics',
         tags: ['statistics'],
         summary:
           "Publish a period's key metrics (staff): `YYYY` (the year and its months not yet published) or `YYYY-MM`; the snapshot never changes",

@@ -30,6 +30,7 @@ export default function tracebackRoutes(app: App) {
     '/tracebacks',
     {
       schema: {
+        operationId: 'openTraceback',
         tags: ['tracebacks'],
         summary: 'Open a traceback for one call; the first hop goes to firstProviderId (staff)',
         security: bearer,
@@ -47,6 +48,7 @@ export default function tracebackRoutes(app: App) {
     '/tracebacks',
     {
       schema: {
+        operationId: 'listTracebacks',
         tags: ['tracebacks'],
         summary: 'Tracebacks, newest first, filtered',
         security: bearer,
@@ -60,6 +62,7 @@ export default function tracebackRoutes(app: App) {
     '/tracebacks/:id',
     {
       schema: {
+        operationId: 'getTraceback',
         tags: ['tracebacks'],
         summary: 'One traceback with its path; the origin (CPNI) for staff only, and the read is recorded',
         security: bearer,
@@ -73,6 +76,7 @@ export default function tracebackRoutes(app: App) {
     '/tracebacks/:id/events',
     {
       schema: {
+        operationId: 'getTracebackTimeline',
         tags: ['tracebacks'],
         summary: "The traceback's timeline, oldest first",
         security: bearer,
@@ -88,6 +92,7 @@ export default function tracebackRoutes(app: App) {
     '/tracebacks/:id/actions',
     {
       schema: {
+        operationId: 'actOnTraceback',
         tags: ['tracebacks'],
         summary:
           'Steer a traceback: cancel, close with an outcome, reopen, reassign a pending hop, ask the STIR/SHAKEN signer (staff)',
@@ -107,6 +112,7 @@ export default function tracebackRoutes(app: App) {
     '/hops',
     {
       schema: {
+        operationId: 'listHops',
         tags: ['hops'],
         summary: "Hops: a provider user gets its own provider's; staff get all",
         security: bearer,
@@ -120,6 +126,7 @@ export default function tracebackRoutes(app: App) {
     '/hops/:id',
     {
       schema: {
+        operationId: 'getHop',
         tags: ['hops'],
         summary: 'One hop, as its provider sees it',
         security: bearer,
@@ -133,6 +140,7 @@ export default function tracebackRoutes(app: App) {
     '/hops/:id/answer',
     {
       schema: {
+        operationId: 'answerHop',
         tags: ['hops'],
         summary:
           'Answer a hop: upstream (a listed provider or a new one), origin (with the customer), or not_found',
