@@ -40,12 +40,59 @@ describe('end states', () => {
     expect(closed).toMatchObject({ status: 'closed', outcome: 'foreign_origin' });
     expect(closed.closedAt).toBe(h.clock.now().toISOString());
     expect(closed.hops.map((x) => x.status)).toEqual(['withdrawn']);
-    expect(closed.can).toEqual({ cancel: false, close: false, reopen: true, reassign: false });
+    expect(closed.can).toEqual({
+      cancel: false,
+      close: false,
+      reopen: true,
+      reassign: false,
+      continueAbroad: false,
+    });
     const types = (await timeline(tb.id)).map((e) => e.type);
     expect(types).toEqual(['traceback.opened', 'hop.requested', 'hop.withdrawn', 'traceback.closed']);
     // The gateway's request is gone from its inbox and can no longer be answered.
     const hop = (await gateway.user.get(`/api/v1/hops/${tb.hops[0]!.id}`)).json<THop>();
     expect(hop).toMatchObject({ status: 'withdrawn', can: { answer: false } });
+  });
+
+  it('foreign_origin on its own: a US provider names one listed abroad; the gateway is the entry point; staff continue abroad', async () => {
+    const terminating = await h.provider();
+    const gateway = await h.provider();
+    const abroad = await h.provider({ name: 'Fictional Manila Voice', country: 'PH' });
+    const tb = await h.openTraceback(terminating.id);
+    let res = await answer(terminating, tb.hops[0]!.id, { kind: 'upstream', upstreamProviderId: gateway.id });
+    expect(res.statusCode, res.body).toBe(200);
+    const gatewayHop = (await tracebackOf(tb.id)).hops[1]!;
+    res = await answer(gateway, gatewayHop.id, { kind: 'upstream', upstreamProviderId: abroad.id });
+    expect(res.statusCode, res.body).toBe(200);
+    const closed = await tracebackOf(tb.id);
+    expect(closed).toMatchObject({
+      status: 'closed',
+      outcome: 'foreign_origin',
+      entryPointProviderId: gateway.id,
+    });
+    expect(closed.hops).toHaveLength(2);
+    expect(closed.can).toMatchObject({ reopen: true, continueAbroad: true });
+    const why = (await timeline(tb.id)).find((e) => e.type === 'traceback.closed')!;
+    expect(why.data).toMatchObject({ reason: 'foreign_upstream', entryPointProviderId: gateway.id });
+    // The gateway sees its own hop and that it is the entry point.
+    const asGateway = await gateway.user.get(`/api/v1/tracebacks/${tb.id}`);
+    if (asGateway.statusCode === 200)
+      expect(asGateway.json<TTraceback>().entryPointProviderId).toBe(gateway.id);
+
+    expectProblem(
+      await gateway.user.post(`/api/v1/tracebacks/${tb.id}/actions`, { action: 'continue_abroad' }),
+      404,
+    );
+    res = await act(tb.id, { action: 'continue_abroad', note: 'the carrier abroad cooperates' });
+    expect(res.statusCode, res.body).toBe(200);
+    const reopened = res.json<TTraceback>();
+    expect(reopened).toMatchObject({ status: 'open', entryPointProviderId: gateway.id });
+    expect(reopened.hops.at(-1)).toMatchObject({
+      providerId: abroad.id,
+      status: 'pending',
+      namedByHopId: gatewayHop.id,
+    });
+    expectProblem(await act(tb.id, { action: 'continue_abroad' }), 409);
   });
 
   it('non_responsive: the sweep marks the overdue hop, then a late answer reopens and continues', async () => {

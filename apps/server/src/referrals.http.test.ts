@@ -139,13 +139,25 @@ describe('referrals', () => {
   it("the agency's user then lists and reads it: path, timeline, origin with the customer, attachments; read-only", async () => {
     expect(await listIds(officer)).toEqual([closed.id]);
     const item = (await officer.get('/api/v1/tracebacks')).json<{ items: TTracebackListItem[] }>().items[0]!;
-    expect(item.can).toEqual({ cancel: false, close: false, reopen: false, reassign: false });
+    expect(item.can).toEqual({
+      cancel: false,
+      close: false,
+      reopen: false,
+      reassign: false,
+      continueAbroad: false,
+    });
     await reads(officer, 200);
     const view = (await officer.get(`/api/v1/tracebacks/${closed.id}`)).json<TTraceback>();
     expect(view.hops.map((x) => x.id)).toEqual([hopA, hopB]);
     expect(view.origin).toMatchObject({ providerId: b.id, customer, action: 'warned' });
     expect(view.hops[1]!.attachments?.map((x) => x.id)).toEqual([attachmentId]);
-    expect(view.can).toEqual({ cancel: false, close: false, reopen: false, reassign: false });
+    expect(view.can).toEqual({
+      cancel: false,
+      close: false,
+      reopen: false,
+      reassign: false,
+      continueAbroad: false,
+    });
     // Its read of the customer is on the timeline like anyone's.
     const events = (await officer.get(`/api/v1/tracebacks/${closed.id}/events`)).json<{ items: TEvent[] }>();
     expect(events.items.filter((e) => e.type === 'origin.viewed').at(-1)?.actor).toBe(officer.email);
@@ -229,7 +241,13 @@ describe('referrals', () => {
     expect(await listIds(otherAgency)).toEqual([open.id]);
     const seen = (await otherAgency.get(`/api/v1/tracebacks/${open.id}`)).json<TTraceback>();
     expect(seen.status).toBe('open');
-    expect(seen.can).toEqual({ cancel: false, close: false, reopen: false, reassign: false });
+    expect(seen.can).toEqual({
+      cancel: false,
+      close: false,
+      reopen: false,
+      reassign: false,
+      continueAbroad: false,
+    });
     expectProblem(
       await otherAgency.post(`/api/v1/hops/${open.hops[0]!.id}/answer`, { kind: 'not_found' }),
       404,

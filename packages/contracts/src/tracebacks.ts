@@ -121,6 +121,11 @@ export const ZTracebackAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('reassign'), hopId: ZUuid, providerId: ZUuid, note: comment }),
   /** Ask the provider that signed the call (STIR/SHAKEN) to confirm the origin, beside the path. */
   z.object({ action: z.literal('request_signer_hop'), note: comment }),
+  /**
+   * A path that ended at the border (foreign_origin, decision 0035) goes on abroad: reopened with a request to the
+   * provider abroad the entry point named, where that provider cooperates. The entry point stays recorded.
+   */
+  z.object({ action: z.literal('continue_abroad'), note: comment }),
 ]);
 export type TTracebackAction = z.infer<typeof ZTracebackAction>;
 
@@ -226,6 +231,8 @@ export const ZTracebackActions = z.object({
   close: z.boolean(),
   reopen: z.boolean(),
   reassign: z.boolean(),
+  /** Reopen a foreign_origin path with a request to the provider abroad (decision 0035). */
+  continueAbroad: z.boolean(),
 });
 
 export const ZTraceback = z.object({
@@ -239,6 +246,11 @@ export const ZTraceback = z.object({
   call: ZCallOut,
   campaignId: ZUuid.nullable(),
   firstProviderId: ZUuid,
+  /**
+   * A call from abroad (decision 0035): the last US provider of the path, which named an upstream outside the US
+   * (the gateway). Null otherwise, and for a caller that does not see that provider's hop.
+   */
+  entryPointProviderId: ZUuid.nullable(),
   identityHeader: z.string().nullable(),
   note: z.string().nullable(),
   openedAt: ZIsoDateTime,

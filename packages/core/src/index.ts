@@ -35,6 +35,7 @@ export * from './commands/rmd';
 export * from './commands/rmdWatch';
 export * from './queries/rmd';
 export * from './commands/bulkAnswers';
+export * from './commands/openTracebacksBulk';
 export * from './commands/mergeProviders';
 export * from './commands/attachments';
 export * from './commands/referrals';

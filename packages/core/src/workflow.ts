@@ -13,6 +13,8 @@ export interface TracebackState {
   kind?: TTracebackKind;
   status: 'open' | 'closed';
   outcome: TOutcome | null;
+  /** The US provider at which the path reached the border (decision 0035). */
+  entryPointProviderId?: string | null;
 }
 
 export interface HopState {
@@ -22,6 +24,8 @@ export interface HopState {
   providerId: string;
   status: THopStatus;
   dueAt: Date;
+  /** The upstream an `upstream` answer named. */
+  upstreamProviderId?: string | null;
 }
 
 /** `field`: the refusal is about the request's form (a 400 at that field), not the state (a 409). */
@@ -42,6 +46,8 @@ export type AnswerDecision =
         | { kind: 'request_upstream'; providerId: string }
         | { kind: 'loop'; providerId: string }
         | { kind: 'close'; outcome: 'origin_identified' | 'dead_end' }
+        /** The named upstream is abroad: the path ends at the border, the answering provider is the entry point. */
+        | { kind: 'foreign'; providerId: string }
         | { kind: 'record_only' };
     };
 
@@ -56,7 +62,15 @@ export function decideAnswer(input: {
   traceback: TracebackState;
   hop: HopState;
   hops: HopState[];
-  answer: { kind: 'upstream'; upstreamProviderId: string } | { kind: 'origin' } | { kind: 'not_found' };
+  answer:
+    | {
+        kind: 'upstream';
+        upstreamProviderId: string;
+        /** A US provider names one the directory lists outside the US (decision 0035). */
+        crossesBorder?: boolean | undefined;
+      }
+    | { kind: 'origin' }
+    | { kind: 'not_found' };
   now: Date;
 }): AnswerDecision {
   const { traceback, hop, hops, answer, now } = input;
@@ -102,6 +116,9 @@ export function decideAnswer(input: {
       return { ok: true, late, reopens, then: { kind: 'close', outcome: 'dead_end' } };
     case 'upstream': {
       const seen = pathProviders(hops);
+      // A forward request never gets here (refused above): only a call's path reaches a border.
+      if (answer.crossesBorder && !seen.has(answer.upstreamProviderId))
+        return { ok: true, late, reopens, then: { kind: 'foreign', providerId: answer.upstreamProviderId } };
       const kind = seen.has(answer.upstreamProviderId) ? 'loop' : 'request_upstream';
       return { ok: true, late, reopens, then: { kind, providerId: answer.upstreamProviderId } };
     }
@@ -124,7 +141,8 @@ export type ActionRequest =
   | { action: 'close'; outcome: TOutcome }
   | { action: 'reopen'; providerId?: string | undefined }
   | { action: 'reassign'; hopId: string; providerId: string }
-  | { action: 'request_signer_hop' };
+  | { action: 'request_signer_hop' }
+  | { action: 'continue_abroad' };
 
 /** The line that asks the call's STIR/SHAKEN signer directly (see shaken/). */
 export const SIGNER_LINE = 'signer';
@@ -191,6 +209,17 @@ export function decideAction(
         return { ok: false, reason: 'the hop is already addressed to that provider' };
       return { ok: true, kind: 'reassign', hop, providerId: req.providerId };
     }
+    case 'continue_abroad': {
+      // The path ended at the border; a provider abroad that cooperates is asked as any upstream.
+      const abroad = foreignUpstreamOf(traceback, hops);
+      if (!abroad)
+        return {
+          ok: false,
+          reason:
+            'only a traceback closed as foreign_origin at a named provider abroad can be continued abroad',
+        };
+      return { ok: true, kind: 'reopen', request: abroad };
+    }
     case 'request_signer_hop':
       if (forward) return { ok: false, reason: 'a forward request has no call, so no signer to ask' };
       if (traceback.status !== 'open') return { ok: false, reason: 'the traceback is closed' };
@@ -203,6 +232,23 @@ export function decideAction(
         return { ok: false, reason: 'the signer has already been asked' };
       return { ok: true, kind: 'signer_hop', providerId: signer.providerId };
   }
+}
+
+/**
+ * The provider abroad a foreign_origin traceback stopped at: the upstream its entry point named, when that
+ * answer ended the path (null otherwise, e.g. closed by hand before anyone named a provider abroad).
+ */
+export function foreignUpstreamOf(
+  traceback: TracebackState,
+  hops: HopState[],
+): { providerId: string; namedByHopId: string } | null {
+  if (traceback.status !== 'closed' || traceback.outcome !== 'foreign_origin') return null;
+  const path = hops.filter((h) => h.line === MAIN_LINE);
+  const last = path[path.length - 1];
+  // The entry point's own answer ended the path: it named the provider abroad.
+  if (!last || last.status !== 'answered' || !last.upstreamProviderId) return null;
+  if (last.providerId !== traceback.entryPointProviderId) return null;
+  return { providerId: last.upstreamProviderId, namedByHopId: last.id };
 }
 
 /** A pending hop whose deadline has passed makes the traceback non-responsive. */

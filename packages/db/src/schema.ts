@@ -502,6 +502,12 @@ export const tracebacks = pgTable(
      * hours ignored (HOPTRACE_URGENT_HOURS when it was accepted). Null: the FCC business-hours rule.
      */
     urgentHours: integer('urgent_hours'),
+    /**
+     * A call from abroad (decision 0035): the last US provider of the path, the one that named an upstream the
+     * directory lists outside the US (the gateway). Set when the path reaches the border, kept when staff
+     * continue the path abroad.
+     */
+    entryPointProviderId: uuid('entry_point_provider_id').references(() => providers.id),
     openedAt: ts('opened_at').notNull(),
     closedAt: ts('closed_at'),
     updatedAt: ts('updated_at').notNull(),

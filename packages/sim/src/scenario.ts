@@ -396,7 +396,8 @@ export class TracebackPlay {
         case 'foreign': {
           const tb = await findTraceback(db, e.tracebackId);
           const hop = await findHop(db, e.hopId);
-          // Staff close it as foreign: the gateway is known, the provider abroad is not bound to answer.
+          // A US provider naming one abroad ends the path by itself (decision 0035), so this is only reached by a
+          // provider abroad asked directly: staff close it as foreign, the provider abroad is not bound to answer.
           if (tb?.status === 'open' && hop?.status === 'pending')
             await actOnTraceback({
               ...this.#ctxFor(analyst),

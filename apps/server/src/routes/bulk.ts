@@ -3,15 +3,18 @@ import { Readable } from 'node:stream';
 import {
   applyBulkAnswers,
   BULK_ANSWER_COLUMNS,
+  BULK_OPEN_COLUMNS,
   BulkFileTooLarge,
   listHops,
+  openTracebacksBulk,
   yieldToEventLoop,
   type Actor,
+  type BulkOpenResult,
   type BulkResult,
 } from '@hoptrace/core';
 import { csvRow, HOP_STATUSES, type THop } from '@hoptrace/contracts';
 import { claimBusySlot, releaseBusySlot, renewBusySlot } from '@hoptrace/db';
-import { errorCodes as fastifyErrors } from 'fastify';
+import { errorCodes as fastifyErrors, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { bearer, ctxOf, typed, type App } from '../context';
 import { rateLimitProblem } from '../plugins/limits';
@@ -39,6 +42,22 @@ const ZBulkResult = z.object({
   unchanged: z.number().int(),
   refused: z.number().int(),
   rows: z.array(ZBulkRowResult),
+});
+
+const ZBulkOpenResult = z.object({
+  total: z.number().int(),
+  opened: z.number().int(),
+  existing: z.number().int(),
+  refused: z.number().int(),
+  rows: z.array(
+    z.object({
+      line: z.number().int(),
+      status: z.enum(['opened', 'existing', 'refused']),
+      tracebackId: z.string().nullable(),
+      reason: z.string().optional(),
+      errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  ),
 });
 
 const EXPORT_COLUMNS = [
@@ -77,10 +96,10 @@ function exportRow(h: THop): string {
  * so that every process counts the same uploads, and renewed while the upload runs; null when all are
  * taken. A process that dies leaves its slot until the lease lapses.
  */
-async function claimUploadSlot(app: App, actor: Actor, atOnce: number) {
+async function claimUploadSlot(app: App, actor: Actor, atOnce: number, kind = 'bulk-answers') {
   const owner =
     actor.role === 'provider' && actor.providerId ? `provider:${actor.providerId}` : `user:${actor.userId}`;
-  const names = Array.from({ length: atOnce }, (_, i) => `bulk-answers:${owner}:${i}`);
+  const names = Array.from({ length: atOnce }, (_, i) => `${kind}:${owner}:${i}`);
   const holder = randomUUID();
   const leaseEnd = () => new Date(app.limitsClock.now().getTime() + SLOT_LEASE_MS);
   const name = await claimBusySlot(app.db, names, holder, app.limitsClock.now(), leaseEnd());
@@ -98,7 +117,7 @@ async function claimUploadSlot(app: App, actor: Actor, atOnce: number) {
 }
 
 /** The report as JSON text, built a slice of rows at a time with turns of the event loop between. */
-async function reportJson(result: BulkResult): Promise<string> {
+async function reportJson(result: BulkResult | BulkOpenResult): Promise<string> {
   const { rows, ...counts } = result;
   const parts: string[] = [];
   for (let i = 0; i < rows.length; i += 2_000) {
@@ -115,7 +134,7 @@ async function reportJson(result: BulkResult): Promise<string> {
 
 /** Bulk answers: download the pending hops as CSV, upload a CSV of answers, get a per-row report. */
 export default function bulkRoutes(app: App) {
-  const { bulkMaxBytes, bulkMaxRows, bulkUploadsAtOnce } = app.limits;
+  const { bulkMaxBytes, bulkMaxRows } = app.limits;
   // Only these routes take CSV bodies; everywhere else the API stays JSON-only. The body stays a
   // stream, read as it arrives and counted against the size limit.
   app.addContentTypeParser(['text/csv', 'application/csv'], (request, payload, done) => {
@@ -169,43 +188,84 @@ export default function bulkRoutes(app: App) {
     },
     async (request, reply) => {
       const ctx = ctxOf(app, request);
-      const body: unknown = request.body;
-      if (!(body instanceof Readable))
-        throw new HttpProblem(
-          415,
-          `send the answers as text/csv (got ${request.headers['content-type'] ?? 'no content type'})`,
-        );
-      let tooLarge = false;
-      body.once('error', (err) => {
-        if (err instanceof UploadTooLarge) tooLarge = true;
-      });
-      const slot = await claimUploadSlot(app, ctx.actor, bulkUploadsAtOnce);
-      if (!slot) {
-        body.resume();
-        reply.header('retry-after', String(BUSY_RETRY_SECONDS));
-        throw rateLimitProblem(
-          `an upload of answers from your ${ctx.actor.role === 'provider' ? 'provider' : 'account'} is already running (at most ${bulkUploadsAtOnce} at once); send this one when it has finished`,
-          BUSY_RETRY_SECONDS,
-        );
-      }
-      try {
-        const result = await applyBulkAnswers({ ...ctx, input: body, maxRows: bulkMaxRows });
-        // Sent as JSON text (Fastify sends a string as it is): the report of a large file is written in
-        // slices, not by one serializer call. Its shape is the schema's (ZBulkResult), as documented.
-        const json = await reportJson(result);
-        return reply.type('application/json; charset=utf-8').send(json as unknown as BulkResult);
-      } catch (err) {
-        if (tooLarge || err instanceof UploadTooLarge)
-          throw new HttpProblem(
-            413,
-            `the file is larger than the ${bulkMaxBytes} bytes this server accepts (HOPTRACE_BULK_MAX_BYTES); nothing was applied: split it into smaller files`,
-          );
-        if (err instanceof BulkFileTooLarge)
-          throw new HttpProblem(413, `${err.message}; nothing was applied`);
-        throw err;
-      } finally {
-        await slot.release();
-      }
+      const result = await withUpload(app, request, reply, 'bulk-answers', 'answers', (body) =>
+        applyBulkAnswers({ ...ctx, input: body, maxRows: bulkMaxRows }),
+      );
+      // Sent as JSON text (Fastify sends a string as it is): the report of a large file is written in
+      // slices, not by one serializer call. Its shape is the schema's (ZBulkResult), as documented.
+      return reply
+        .type('application/json; charset=utf-8')
+        .send((await reportJson(result)) as unknown as BulkResult);
     },
   );
+  r.post(
+    '/tracebacks/bulk',
+    {
+      bodyLimit: bulkMaxBytes,
+      schema: {
+        tags: ['tracebacks'],
+        summary: `Open many tracebacks from a CSV file (text/csv; columns ${BULK_OPEN_COLUMNS.join(', ')}; first_provider and campaign by id or exact name). Each row is opened or refused on its own, with its line and each wrong column; a row whose call (time, both numbers, first provider) already has a traceback is reported "existing" with it, so a repeated file opens nothing twice. Staff only. Size and row limits as for bulk answers (413); one upload per user at a time (429).`,
+        security: bearer,
+        response: { 200: ZBulkOpenResult },
+      },
+    },
+    async (request, reply) => {
+      const ctx = ctxOf(app, request);
+      const dno = await app.dno.current();
+      const result = await withUpload(app, request, reply, 'bulk-open', 'tracebacks', (body) =>
+        openTracebacksBulk({ ...ctx, input: body, maxRows: bulkMaxRows, dno }),
+      );
+      return reply
+        .type('application/json; charset=utf-8')
+        .send((await reportJson(result)) as unknown as BulkOpenResult);
+    },
+  );
+}
+
+/**
+ * A CSV upload run under one of the caller's upload slots: a body that is not CSV is a 415, a busy slot a
+ * 429 with Retry-After, a file over the byte or row limit a 413 (nothing applied).
+ */
+async function withUpload<T>(
+  app: App,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  kind: string,
+  what: string,
+  run: (body: Readable) => Promise<T>,
+): Promise<T> {
+  const { bulkMaxBytes, bulkUploadsAtOnce } = app.limits;
+  const body: unknown = request.body;
+  const actor = ctxOf(app, request).actor;
+  if (!(body instanceof Readable))
+    throw new HttpProblem(
+      415,
+      `send the ${what} as text/csv (got ${request.headers['content-type'] ?? 'no content type'})`,
+    );
+  let tooLarge = false;
+  body.once('error', (err) => {
+    if (err instanceof UploadTooLarge) tooLarge = true;
+  });
+  const slot = await claimUploadSlot(app, actor, bulkUploadsAtOnce, kind);
+  if (!slot) {
+    body.resume();
+    reply.header('retry-after', String(BUSY_RETRY_SECONDS));
+    throw rateLimitProblem(
+      `an upload of ${what} from your ${actor.role === 'provider' ? 'provider' : 'account'} is already running (at most ${bulkUploadsAtOnce} at once); send this one when it has finished`,
+      BUSY_RETRY_SECONDS,
+    );
+  }
+  try {
+    return await run(body);
+  } catch (err) {
+    if (tooLarge || err instanceof UploadTooLarge)
+      throw new HttpProblem(
+        413,
+        `the file is larger than the ${bulkMaxBytes} bytes this server accepts (HOPTRACE_BULK_MAX_BYTES); nothing was applied: split it into smaller files`,
+      );
+    if (err instanceof BulkFileTooLarge) throw new HttpProblem(413, `${err.message}; nothing was applied`);
+    throw err;
+  } finally {
+    await slot.release();
+  }
 }

@@ -21,7 +21,7 @@ const LINE_TITLE: Record<string, string> = {
   path: 'Path, from the provider that delivered the call upstream',
 };
 
-function Badges({ hop, loop, now }: { hop: THopSummary; loop: boolean; now: number }) {
+function Badges({ hop, loop, entry, now }: { hop: THopSummary; loop: boolean; entry: boolean; now: number }) {
   const overdue = hop.status === 'pending' && Date.parse(hop.dueAt) <= now;
   return (
     <Group gap={4}>
@@ -37,6 +37,13 @@ function Badges({ hop, loop, now }: { hop: THopSummary; loop: boolean; now: numb
         <Tooltip label="The deadline has passed with no answer" withArrow>
           <Badge color="red" variant="filled" tt="none">
             Overdue
+          </Badge>
+        </Tooltip>
+      )}
+      {entry && (
+        <Tooltip label="The last US provider: it named an upstream outside the US" withArrow>
+          <Badge color="indigo" variant="filled" tt="none">
+            US entry point
           </Badge>
         </Tooltip>
       )}
@@ -154,6 +161,8 @@ function HopCard(props: {
   /** A hop of a forward request: asked whose customer holds a number. */
   forward: boolean;
   loop: boolean;
+  /** The US entry point of a call from abroad (decision 0035). */
+  entry: boolean;
   now: number;
   names: Map<string, string>;
   linkProviders: boolean;
@@ -199,7 +208,7 @@ function HopCard(props: {
             </Text>
           )}
         </Group>
-        <Badges hop={hop} loop={props.loop} now={props.now} />
+        <Badges hop={hop} loop={props.loop} entry={props.entry} now={props.now} />
         {hop.rmd && <RmdBadge rmd={hop.rmd} providerId={hop.providerId} />}
         {hop.letters && <LetterBadges letters={hop.letters} />}
         <Box
@@ -281,6 +290,11 @@ export function PathChain(props: { traceback: TTraceback; loopHopIds: Set<string
                     hop={hop}
                     forward={props.traceback.kind === 'forward'}
                     loop={props.loopHopIds.has(hop.id)}
+                    entry={
+                      line === 'path' &&
+                      hop.status === 'answered' &&
+                      hop.providerId === props.traceback.entryPointProviderId
+                    }
                     now={now}
                     names={names}
                     linkProviders={props.linkProviders}

@@ -9,13 +9,22 @@ import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
 import { OUTCOME_HELP, OUTCOME_LABEL } from '../lib/labels';
 import { ProviderPicker } from './ProviderPicker';
 
-type Action = 'cancel' | 'close' | 'reopen' | 'reassign';
+type Action = 'cancel' | 'close' | 'reopen' | 'reassign' | 'continueAbroad';
 
 const TITLE: Record<Action, string> = {
   cancel: 'Cancel the traceback',
   close: 'Close with an outcome',
   reopen: 'Reopen the traceback',
   reassign: 'Reassign a request',
+  continueAbroad: 'Continue abroad',
+};
+
+const BUTTON: Record<Action, string> = {
+  cancel: 'Cancel…',
+  close: 'Close…',
+  reopen: 'Reopen…',
+  reassign: 'Reassign…',
+  continueAbroad: 'Continue abroad…',
 };
 
 const EXPLAIN: Record<Action, string> = {
@@ -25,12 +34,16 @@ const EXPLAIN: Record<Action, string> = {
     'The inquiry resumes. Name a provider to ask it next, or leave it empty to ask the last provider that did not answer again.',
   reassign:
     'The waiting request is withdrawn and the same question goes to the provider you choose, with a new deadline.',
+  continueAbroad:
+    'The path ended at its US entry point. If the provider abroad that it named cooperates, the traceback reopens with a request to it; the entry point stays recorded.',
 };
 
 /** The steering actions the API says this viewer may take now (`can`), each behind a short form. */
 export function TracebackActions({ traceback }: { traceback: TTraceback }) {
   const [open, setOpen] = useState<Action | null>(null);
-  const available = (['reassign', 'reopen', 'close', 'cancel'] as const).filter((a) => traceback.can[a]);
+  const available = (['reassign', 'continueAbroad', 'reopen', 'close', 'cancel'] as const).filter(
+    (a) => traceback.can[a],
+  );
   if (available.length === 0) return null;
   return (
     <>
@@ -42,7 +55,7 @@ export function TracebackActions({ traceback }: { traceback: TTraceback }) {
             color={a === 'cancel' ? 'red' : undefined}
             onClick={() => setOpen(a)}
           >
-            {a === 'cancel' ? 'Cancel…' : a === 'close' ? 'Close…' : a === 'reopen' ? 'Reopen…' : 'Reassign…'}
+            {BUTTON[a]}
           </Button>
         ))}
       </Group>
@@ -91,7 +104,7 @@ function ActionForm({
   function submit(e: FormEvent) {
     e.preventDefault();
     const body = {
-      action,
+      action: action === 'continueAbroad' ? 'continue_abroad' : action,
       note: note.trim() || undefined,
       ...(action === 'close' ? { outcome: outcome ?? undefined } : {}),
       ...(action === 'reopen' && providerId ? { providerId } : {}),

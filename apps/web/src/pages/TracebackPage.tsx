@@ -209,6 +209,9 @@ function PathEnd({ traceback: t }: { traceback: TTraceback }) {
   const last = path[path.length - 1];
   let text: string | null = null;
   const forward = t.kind === 'forward';
+  const entry = t.entryPointProviderId
+    ? path.find((h) => h.providerId === t.entryPointProviderId)
+    : undefined;
   if (t.status === 'open' && waiting) text = `Waiting for ${waiting.providerName} to answer.`;
   else if (forward && t.outcome === 'origin_identified' && last)
     text = `${last.providerName}: the number is its customer's.`;
@@ -222,7 +225,9 @@ function PathEnd({ traceback: t }: { traceback: TTraceback }) {
   else if (t.outcome === 'dead_end' && last)
     text = `Stopped: ${last.providerName} has no record of the call.`;
   else if (t.outcome === 'foreign_origin')
-    text = 'The call entered the country from abroad at the last provider shown.';
+    text = entry
+      ? `The call entered the US from abroad at ${entry.providerName} (entry point).`
+      : 'The call entered the country from abroad at the last provider shown.';
   else if (t.outcome === 'cancelled') text = 'Cancelled by staff.';
   return text ? (
     <Text size="sm" mt="sm" data-testid="path-end">

@@ -8,7 +8,9 @@ import {
   updateHop,
   updateTraceback,
   type EventInsert,
+  type HopRow,
   type TracebackRow,
+  type Tx,
 } from '@hoptrace/db';
 import { observeCommitted, type CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
@@ -18,6 +20,16 @@ import { requestSignerHop, signerHopEligible } from '../shaken/open';
 import { decideAction, MAIN_LINE } from '../workflow';
 import { closeTraceback } from './closeTraceback';
 import { requestHop } from './requestHop';
+
+/** The last provider of the path (answered or asked) whose directory entry is in the US. */
+async function lastUsProviderOnPath(tx: Tx, hops: HopRow[]): Promise<string | null> {
+  const path = hops.filter((h) => h.line === MAIN_LINE && h.status !== 'withdrawn').reverse();
+  for (const h of path) {
+    const p = await findProvider(tx, h.providerId);
+    if (p && p.country.toUpperCase() === 'US') return p.id;
+  }
+  return null;
+}
 
 /** Analyst steering: cancel, close with an outcome, reopen, reassign a pending hop, ask the signer. */
 export async function actOnTraceback(
@@ -52,6 +64,11 @@ export async function actOnTraceback(
           events,
           note,
         });
+        // Closed abroad by hand: the entry point is still the last US provider of the path (decision 0035).
+        if (decision.outcome === 'foreign_origin' && !traceback.entryPointProviderId) {
+          const entry = await lastUsProviderOnPath(tx, hops);
+          if (entry) traceback = await updateTraceback(tx, traceback.id, { entryPointProviderId: entry });
+        }
         break;
       case 'reopen':
         traceback = await updateTraceback(tx, traceback.id, {
@@ -60,7 +77,19 @@ export async function actOnTraceback(
           closedAt: null,
           updatedAt: now,
         });
-        events.push({ ...base, type: 'traceback.reopened', data: note ? { note } : {} });
+        events.push({
+          ...base,
+          type: 'traceback.reopened',
+          data: {
+            ...(note ? { note } : {}),
+            ...(input.action === 'continue_abroad' && decision.request
+              ? {
+                  reason: 'continued abroad: the provider outside the US is asked as the next upstream',
+                  providerId: decision.request.providerId,
+                }
+              : {}),
+          },
+        });
         if (decision.request)
           await requestHop(tx, {
             schedule: ctx.settings?.reminders,

@@ -31,6 +31,9 @@ import { presentHopsAs, presentViewsAs } from '../queries/tracebacks';
 import { closeTraceback } from './closeTraceback';
 import { requestHop } from './requestHop';
 
+/** The directory's default country is the US; a provider without one counts as domestic. */
+const isUs = (country: string | null | undefined) => (country ?? 'US').toUpperCase() === 'US';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface AnswerResult {
@@ -183,6 +186,11 @@ async function answerWithin(
     if (!upstream) throw InvalidInputError.field('upstreamProviderId', 'is not a provider in the directory');
     upstreamId = input.upstreamProviderId;
   }
+  // A US provider naming one abroad ends the path at the border (decision 0035); a provider abroad that staff
+  // asked (continue abroad) names its own upstream as any other.
+  const upstreamCountry =
+    input.kind === 'upstream' ? (upstream?.country ?? input.upstreamProvider?.country ?? 'US') : 'US';
+  const crossesBorder = isUs(named.get(hop.providerId)?.country) && !isUs(upstreamCountry);
   const decision = decideAnswer({
     traceback,
     hop,
@@ -190,7 +198,7 @@ async function answerWithin(
     answer:
       input.kind === 'upstream'
         ? // A provider named for the first time cannot already be in the path.
-          { kind: 'upstream', upstreamProviderId: upstreamId ?? 'new-provider' }
+          { kind: 'upstream', upstreamProviderId: upstreamId ?? 'new-provider', crossesBorder }
         : { kind: input.kind },
     now,
   });
@@ -310,21 +318,26 @@ async function answerWithin(
       });
       break;
     case 'close':
+    case 'foreign':
       traceback = await closeTraceback(tx, {
         traceback,
         hops: hops.filter((h) => h.id !== hop.id),
         closedHops: [answered],
         changedHops: closed,
-        outcome: then.outcome,
+        outcome: then.kind === 'foreign' ? 'foreign_origin' : then.outcome,
         now,
         actor,
         events,
+        border:
+          then.kind === 'foreign'
+            ? { entryPointProviderId: hop.providerId, foreignProviderId: upstreamId ?? then.providerId }
+            : undefined,
       });
       break;
     case 'record_only':
       break;
   }
-  if (then.kind !== 'close') {
+  if (then.kind !== 'close' && then.kind !== 'foreign') {
     const flagLoop = then.kind === 'loop' && !traceback.flags.includes('loop');
     traceback = await patchTraceback(tx, traceback, {
       updatedAt: now,

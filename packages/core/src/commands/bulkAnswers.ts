@@ -59,7 +59,7 @@ export class BulkFileTooLarge extends Error {
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The body in slices of at most PARSE_SLICE_BYTES, with a turn of the event loop between them. */
-async function* inSlices(
+export async function* inSlices(
   input: AsyncIterable<string | Uint8Array> | string,
 ): AsyncGenerator<string | Uint8Array> {
   const chunks = typeof input === 'string' ? [input] : input;

@@ -27,6 +27,11 @@ export async function closeTraceback(
     actor: Actor;
     events: EventInsert[];
     note?: string | undefined;
+    /**
+     * The path reached the border (decision 0035): the US provider that named an upstream abroad is recorded as
+     * the entry point, and the timeline says why the traceback closed.
+     */
+    border?: { entryPointProviderId: string; foreignProviderId: string } | undefined;
   },
 ): Promise<TracebackRow> {
   const { traceback, now, actor, events } = opts;
@@ -58,13 +63,25 @@ export async function closeTraceback(
     actorUserId: actor.userId,
     actor: actor.label,
     type: 'traceback.closed',
-    data: { outcome: opts.outcome, ...(opts.note ? { note: opts.note } : {}) },
+    data: {
+      outcome: opts.outcome,
+      ...(opts.note ? { note: opts.note } : {}),
+      ...(opts.border
+        ? {
+            reason: 'foreign_upstream',
+            detail: 'the upstream named is listed outside the US: the path ends at its US entry point',
+            entryPointProviderId: opts.border.entryPointProviderId,
+            foreignProviderId: opts.border.foreignProviderId,
+          }
+        : {}),
+    },
   });
   const closed = await patchTraceback(tx, traceback, {
     status: 'closed',
     outcome: opts.outcome,
     closedAt: now,
     updatedAt: now,
+    ...(opts.border ? { entryPointProviderId: opts.border.entryPointProviderId } : {}),
   });
   const hops = [...current.values()].sort((a, b) =>
     a.line === b.line ? a.seq - b.seq : a.line < b.line ? -1 : 1,

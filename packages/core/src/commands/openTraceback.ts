@@ -5,6 +5,7 @@ import {
   findProvider,
   insertTraceback,
   type EventInsert,
+  type ProviderRow,
   type TracebackRow,
   type Tx,
 } from '@hoptrace/db';
@@ -16,7 +17,7 @@ import { MAIN_LINE } from '../workflow';
 import { requestHop } from './requestHop';
 
 /** A call minutes in the future is clock skew between systems; more than that is a mistake. */
-const FUTURE_SKEW_MS = 5 * 60_000;
+export const FUTURE_SKEW_MS = 5 * 60_000;
 
 /** What openTraceback needs of the DNO list: the entry that lists a calling number, if any. */
 export interface DnoCheck {
@@ -46,90 +47,115 @@ export async function openTraceback(
   const shaken = await verifyAtCallTime(ctx.settings, input);
   const committed: EventInsert[] = [];
   const opened = await db.transaction(async (tx) => {
-    if (!(await findProvider(tx, input.firstProviderId)))
-      throw InvalidInputError.field('firstProviderId', 'is not a provider in the directory');
+    const provider = await findProvider(tx, input.firstProviderId);
+    if (!provider) throw InvalidInputError.field('firstProviderId', 'is not a provider in the directory');
     if (input.campaignId && !(await findCampaign(tx, input.campaignId)))
       throw InvalidInputError.field('campaignId', 'is not a known campaign');
-    const traceback = await insertTraceback(tx, {
-      status: 'open',
-      ...(dnoEntry ? { flags: ['spoofed_dno'] } : {}),
-      callStartedAt: input.call.startedAt,
-      callingNumber: input.call.callingNumber,
-      calledNumber: input.call.calledNumber,
-      campaignId: input.campaignId ?? null,
-      callId: input.callId ?? null,
-      firstProviderId: input.firstProviderId,
-      identityHeader: input.identityHeader ?? null,
-      note: input.note ?? null,
-      requestedBy: actor.userId,
-      urgentHours: ctx.urgentHours ?? null,
-      openedAt: now,
-      updatedAt: now,
-    });
-    const events: EventInsert[] = [
-      {
-        tracebackId: traceback.id,
-        at: now,
-        actorUserId: actor.userId,
-        actor: actor.label,
-        type: 'traceback.opened',
-        data: {
-          call: {
-            startedAt: input.call.startedAt.toISOString(),
-            callingNumber: input.call.callingNumber,
-            calledNumber: input.call.calledNumber,
-          },
-          campaignId: input.campaignId ?? null,
-          ...(input.note ? { note: input.note } : {}),
-          ...(input.callId ? { callId: input.callId } : {}),
-          ...(input.openedBecause ? { openedBecause: input.openedBecause } : {}),
-          ...(ctx.fromRequestId ? { requestId: ctx.fromRequestId } : {}),
-          ...(ctx.urgentHours !== undefined ? { urgent: true, urgentHours: ctx.urgentHours } : {}),
-        },
-      },
-    ];
-    if (dnoEntry)
-      events.push({
-        tracebackId: traceback.id,
-        at: now,
-        actorUserId: actor.userId,
-        actor: actor.label,
-        type: 'traceback.flagged',
-        data: {
-          flag: 'spoofed_dno',
-          number: input.call.callingNumber,
-          dnoEntry: {
-            id: dnoEntry.id,
-            category: dnoEntry.category,
-            start: dnoEntry.start,
-            end: dnoEntry.end,
-          },
-        },
-      });
-    await requestHop(tx, {
-      schedule: ctx.settings?.reminders,
-      traceback,
-      providerId: input.firstProviderId,
-      line: MAIN_LINE,
-      namedByHopId: null,
-      now,
-      actor,
-      events,
-      field: 'firstProviderId',
-    });
-    const recorded = await recordShakenAtOpen(tx, {
-      traceback,
-      shaken,
-      now,
-      actor,
-      events,
-      settings: ctx.settings,
-    });
+    const { traceback, events } = await writeOpening(tx, { ...ctx, input, dnoEntry, now, shaken, provider });
     if (ctx.within) await ctx.within(tx, traceback);
     await appendEvents(tx, events);
     committed.push(...events);
-    return recorded;
+    return traceback;
   });
   observeCommitted(ctx.settings, committed);
   return opened;
+}
+
+/**
+ * The writes of one opening, inside the caller's transaction, once the input is checked: the traceback, its
+ * timeline, the first request (with its notices) and the STIR/SHAKEN result. Shared by `openTraceback` and
+ * bulk opening (which holds the writes of many openings for one statement); the caller appends the events.
+ */
+export async function writeOpening(
+  tx: Tx,
+  ctx: CommandContext & {
+    input: TTracebackOpen;
+    dnoEntry: ReturnType<DnoCheck['check']>;
+    now: Date;
+    shaken: Awaited<ReturnType<typeof verifyAtCallTime>>;
+    /** The first provider's directory row when the caller already read it. */
+    provider?: ProviderRow | undefined;
+    urgentHours?: number | undefined;
+    fromRequestId?: string | undefined;
+  },
+): Promise<{ traceback: TracebackRow; events: EventInsert[] }> {
+  const { actor, input, dnoEntry, now, shaken } = ctx;
+  const traceback = await insertTraceback(tx, {
+    status: 'open',
+    ...(dnoEntry ? { flags: ['spoofed_dno'] } : {}),
+    callStartedAt: input.call.startedAt,
+    callingNumber: input.call.callingNumber,
+    calledNumber: input.call.calledNumber,
+    campaignId: input.campaignId ?? null,
+    callId: input.callId ?? null,
+    firstProviderId: input.firstProviderId,
+    identityHeader: input.identityHeader ?? null,
+    note: input.note ?? null,
+    requestedBy: actor.userId,
+    urgentHours: ctx.urgentHours ?? null,
+    openedAt: now,
+    updatedAt: now,
+  });
+  const events: EventInsert[] = [
+    {
+      tracebackId: traceback.id,
+      at: now,
+      actorUserId: actor.userId,
+      actor: actor.label,
+      type: 'traceback.opened',
+      data: {
+        call: {
+          startedAt: input.call.startedAt.toISOString(),
+          callingNumber: input.call.callingNumber,
+          calledNumber: input.call.calledNumber,
+        },
+        campaignId: input.campaignId ?? null,
+        ...(input.note ? { note: input.note } : {}),
+        ...(input.callId ? { callId: input.callId } : {}),
+        ...(input.openedBecause ? { openedBecause: input.openedBecause } : {}),
+        ...(ctx.fromRequestId ? { requestId: ctx.fromRequestId } : {}),
+        ...(ctx.urgentHours !== undefined ? { urgent: true, urgentHours: ctx.urgentHours } : {}),
+      },
+    },
+  ];
+  if (dnoEntry)
+    events.push({
+      tracebackId: traceback.id,
+      at: now,
+      actorUserId: actor.userId,
+      actor: actor.label,
+      type: 'traceback.flagged',
+      data: {
+        flag: 'spoofed_dno',
+        number: input.call.callingNumber,
+        dnoEntry: {
+          id: dnoEntry.id,
+          category: dnoEntry.category,
+          start: dnoEntry.start,
+          end: dnoEntry.end,
+        },
+      },
+    });
+  await requestHop(tx, {
+    schedule: ctx.settings?.reminders,
+    traceback,
+    providerId: input.firstProviderId,
+    provider: ctx.provider,
+    hops: [],
+    line: MAIN_LINE,
+    namedByHopId: null,
+    now,
+    actor,
+    events,
+    field: 'firstProviderId',
+  });
+  const recorded = await recordShakenAtOpen(tx, {
+    traceback,
+    shaken,
+    now,
+    actor,
+    events,
+    settings: ctx.settings,
+  });
+  return { traceback: recorded, events };
 }

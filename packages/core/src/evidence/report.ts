@@ -82,6 +82,11 @@ export async function renderReport(header: Header, cases: TEvidenceTracebackFile
     field('Opened', when(t.openedAt));
     field('Status', `${t.status}${t.outcome ? ` (${t.outcome.replace(/_/g, ' ')})` : ''}`);
     if (t.closedAt) field('Closed', when(t.closedAt));
+    if (t.entryPointProviderId)
+      field(
+        'US entry point (gateway)',
+        t.hops.find((h) => h.providerId === t.entryPointProviderId)?.providerName ?? t.entryPointProviderId,
+      );
     if (t.flags.length) field('Flags', t.flags.join(', '));
     if (t.note) field('Note', t.note);
 

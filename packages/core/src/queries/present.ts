@@ -124,12 +124,25 @@ const PROBES: Record<keyof TTraceback['can'], (hops: HopRow[]) => ActionRequest>
     const pending = hops.find((h) => h.status === 'pending');
     return { action: 'reassign', hopId: pending?.id ?? 'none', providerId: 'probe' };
   },
+  continueAbroad: () => ({ action: 'continue_abroad' }),
 };
 
 export function tracebackPermissions(actor: Actor, t: TracebackRow, hops: HopRow[]): TTraceback['can'] {
   const steer = policy.steerTraceback(actor);
   const can = (k: keyof TTraceback['can']) => steer && decideAction(t, hops, PROBES[k](hops)).ok;
-  return { cancel: can('cancel'), close: can('close'), reopen: can('reopen'), reassign: can('reassign') };
+  return {
+    cancel: can('cancel'),
+    close: can('close'),
+    reopen: can('reopen'),
+    reassign: can('reassign'),
+    continueAbroad: can('continueAbroad'),
+  };
+}
+
+/** The entry point, for a caller that sees its hop (a provider user sees only its own). */
+export function presentEntryPoint(t: TracebackRow, hops: HopRow[]): string | null {
+  const id = t.entryPointProviderId;
+  return id && hops.some((h) => h.providerId === id) ? id : null;
 }
 
 export function presentTraceback(
@@ -163,6 +176,7 @@ export function presentTraceback(
     call: { startedAt: iso(t.callStartedAt), callingNumber: t.callingNumber, calledNumber: t.calledNumber },
     campaignId: t.campaignId,
     firstProviderId: t.firstProviderId,
+    entryPointProviderId: presentEntryPoint(t, hops),
     identityHeader: t.identityHeader,
     note: t.note,
     openedAt: iso(t.openedAt),

@@ -26,7 +26,7 @@ import { referredToActor } from '../commands/referrals';
 import { NotFoundError } from '../errors';
 import { policy } from '../policies';
 import { decideAnswer, MAIN_LINE, SIGNER_LINE } from '../workflow';
-import { presentAnswer, presentTraceback, tracebackPermissions } from './present';
+import { presentAnswer, presentEntryPoint, presentTraceback, tracebackPermissions } from './present';
 import { hopRmdAt } from './rmd';
 import { lettersAtCall } from '../commands/letters';
 import { presentTracebackShaken, signerRequestsOf } from '../shaken/queries';
@@ -148,6 +148,7 @@ export async function listTracebacks(
         },
         campaignId: t.campaignId,
         firstProviderId: t.firstProviderId,
+        entryPointProviderId: presentEntryPoint(t, own),
         note: t.note,
         openedAt: t.openedAt.toISOString(),
         closedAt: t.closedAt ? t.closedAt.toISOString() : null,

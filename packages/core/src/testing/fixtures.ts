@@ -28,14 +28,14 @@ export async function setupCore(start = '2026-11-02T15:00:00Z') {
     'portal',
   );
   let n = 0;
-  async function provider(name?: string) {
+  async function provider(name?: string, country = 'US') {
     n++;
     const p = await createProvider({
       ...ctx(analyst),
       input: {
         name: name ?? `Fictional Telecom ${n}`,
         dbaNames: [],
-        country: 'US',
+        country,
         ocns: [String(1000 + n)],
         contacts: [{ name: 'NOC', email: `noc${n}@provider${n}.example` }],
         escalationContacts: [],

@@ -301,17 +301,19 @@ export async function campaignTracebackRows(
   const result = await db.execute(sql`
     select t.id, t.status, t.outcome, t.opened_at, t.closed_at, t.call_started_at, t.calling_number,
       (select count(*)::int from hops h where h.traceback_id = t.id and h.line = 'path') as hops,
-      o.provider_id as origin_id, op.name as origin_name, e.provider_id as entry_id, ep.name as entry_name
+      o.provider_id as origin_id, op.name as origin_name, ep.id as entry_id, ep.name as entry_name
     from tracebacks t
     left join lateral (
       select h.provider_id from hops h where h.traceback_id = t.id and h.line = 'path' and h.answer_kind = 'origin'
       order by h.seq desc limit 1) o on true
     left join providers op on op.id = o.provider_id
+    -- Stored since decision 0035; tracebacks closed abroad before it: the last US provider of the path.
     left join lateral (
       select h.provider_id from hops h join providers p on p.id = h.provider_id
       where h.traceback_id = t.id and h.line = 'path' and p.country = 'US' and t.outcome = 'foreign_origin'
+        and t.entry_point_provider_id is null
       order by h.seq desc limit 1) e on true
-    left join providers ep on ep.id = e.provider_id
+    left join providers ep on ep.id = coalesce(t.entry_point_provider_id, e.provider_id)
     where t.campaign_id = ${campaignId} and t.kind = 'trace'
     order by t.opened_at desc limit ${limit}`);
   return rowsOf<Record<string, unknown>>(result).map((r) => ({

@@ -83,6 +83,11 @@ export async function moveProviderReferences(
     .set({ firstProviderId: into })
     .where(eq(tracebacks.firstProviderId, from))
     .returning({ id: tracebacks.id });
+  // The entry point answered a hop of its traceback, so that traceback is among those locked.
+  await tx
+    .update(tracebacks)
+    .set({ entryPointProviderId: into })
+    .where(eq(tracebacks.entryPointProviderId, from));
   const userRows = await tx
     .update(users)
     .set({ providerId: into })

@@ -155,3 +155,15 @@ export function pageOf<T>(rows: T[], limit: number, key: (row: T) => { at: Date;
 }
 
 export type { ContactRow };
+
+/** Directory entries (not merged away) whose name is one of these, case aside: a file may name its provider. */
+export async function findProvidersByNames(db: Executor, names: string[]): Promise<ProviderRow[]> {
+  if (names.length === 0) return [];
+  const lowered = [...new Set(names.map((n) => n.toLowerCase()))];
+  return db
+    .select()
+    .from(providers)
+    .where(
+      and(isNull(providers.mergedIntoId), sql`lower(${providers.name}) = any(${sql.param(lowered)}::text[])`),
+    );
+}

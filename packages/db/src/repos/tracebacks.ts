@@ -17,6 +17,12 @@ export type EventRow = typeof events.$inferSelect;
 export type EventInsert = typeof events.$inferInsert;
 
 export async function insertTraceback(db: Executor, row: TracebackInsert): Promise<TracebackRow> {
+  if (defersWrites(db)) {
+    // Held with the transaction's other writes (bulk opening): the row is built here, id included.
+    const full = tracebackRowOf({ ...row, id: row.id ?? randomUUID() });
+    await insertOrDefer(db, tracebacks, [full]);
+    return full;
+  }
   const [created] = await db.insert(tracebacks).values(row).returning();
   if (!created) throw new Error('insert into tracebacks returned no row');
   return created;
@@ -196,6 +202,31 @@ export async function insertHop(db: Executor, row: HopInsert): Promise<HopRow> {
   const [created] = await db.insert(hops).values(row).returning();
   if (!created) throw new Error('insert into hops returned no row');
   return created;
+}
+
+/** The row the database would store for this insert (the schema's defaults filled in). */
+function tracebackRowOf(row: TracebackInsert & { id: string }): TracebackRow {
+  return {
+    id: row.id,
+    kind: row.kind ?? 'trace',
+    status: row.status,
+    outcome: row.outcome ?? null,
+    flags: row.flags ?? [],
+    callStartedAt: row.callStartedAt,
+    callingNumber: row.callingNumber,
+    calledNumber: row.calledNumber,
+    campaignId: row.campaignId ?? null,
+    callId: row.callId ?? null,
+    firstProviderId: row.firstProviderId,
+    identityHeader: row.identityHeader ?? null,
+    note: row.note ?? null,
+    requestedBy: row.requestedBy ?? null,
+    urgentHours: row.urgentHours ?? null,
+    entryPointProviderId: row.entryPointProviderId ?? null,
+    openedAt: row.openedAt,
+    closedAt: row.closedAt ?? null,
+    updatedAt: row.updatedAt,
+  };
 }
 
 /** The row the database would store for this insert (the schema's defaults filled in). */
@@ -430,4 +461,28 @@ export async function appendEvents(db: Executor, rows: EventInsert[]): Promise<v
 
 export async function listEvents(db: Executor, tracebackId: string): Promise<EventRow[]> {
   return db.select().from(events).where(eq(events.tracebackId, tracebackId)).orderBy(asc(events.id));
+}
+
+/** A traceback of a call already opened: what bulk opening compares a row with. */
+export interface OpenedCallRow {
+  id: string;
+  callStartedAt: Date;
+  callingNumber: string;
+  calledNumber: string;
+  firstProviderId: string;
+}
+
+/** Traces (any status) of calls from these calling numbers, by the calling-number index. */
+export async function tracebacksOfCallingNumbers(db: Executor, numbers: string[]): Promise<OpenedCallRow[]> {
+  if (numbers.length === 0) return [];
+  return db
+    .select({
+      id: tracebacks.id,
+      callStartedAt: tracebacks.callStartedAt,
+      callingNumber: tracebacks.callingNumber,
+      calledNumber: tracebacks.calledNumber,
+      firstProviderId: tracebacks.firstProviderId,
+    })
+    .from(tracebacks)
+    .where(and(inArray(tracebacks.callingNumber, [...new Set(numbers)]), eq(tracebacks.kind, 'trace')));
 }
