@@ -13,6 +13,8 @@ export interface AgentRecord {
   outboundPeer?: string | undefined;
   /** The P-Asserted-Identity, where the switch keeps it: the real number behind an anonymous From. */
   assertedNumber?: string | undefined;
+  /** The SIP Identity header the call arrived with, where the switch records it (decision 0034). */
+  identityHeader?: string | undefined;
 }
 
 /** A record whose time has been read: `at` is epoch ms. */
@@ -38,13 +40,21 @@ export interface HopCall {
   calledNumber: string;
 }
 
+/** What the call arrived with, from the record (sent only where the record has the Identity header). */
+export interface AgentReceived {
+  identityHeader: string;
+  fromNumber?: string;
+  paiNumber?: string;
+}
+
 export type AgentAnswer =
-  | { kind: 'upstream'; upstreamProviderId: string; comment: string }
+  | { kind: 'upstream'; upstreamProviderId: string; comment: string; received?: AgentReceived }
   | {
       kind: 'origin';
       customer: z.input<typeof ZCustomer>;
       action: (typeof ORIGIN_ACTIONS)[number];
       comment: string;
+      received?: AgentReceived;
     }
   | { kind: 'not_found'; comment: string };
 
@@ -65,6 +75,25 @@ export function normalizeNumber(raw: string): string | null {
 /** The calling number of a record: the P-Asserted-Identity when the From was anonymous. */
 export function callingOf(r: AgentRecord): string | null {
   return normalizeNumber(r.callingNumber) ?? (r.assertedNumber ? normalizeNumber(r.assertedNumber) : null);
+}
+
+/**
+ * What the matched records say the call arrived with: the Identity header of the first record that
+ * has one, with its From and P-Asserted-Identity numbers where they read as numbers. Records without
+ * the header say nothing (a switch that does not log it is not a call that came without one).
+ */
+export function receivedOf(records: readonly AgentRecord[]): { received: AgentReceived } | object {
+  const r = records.find((x) => x.identityHeader?.trim());
+  if (!r) return {};
+  const from = normalizeNumber(r.callingNumber);
+  const pai = r.assertedNumber ? normalizeNumber(r.assertedNumber) : null;
+  return {
+    received: {
+      identityHeader: r.identityHeader!.trim(),
+      ...(from ? { fromNumber: from } : {}),
+      ...(pai ? { paiNumber: pai } : {}),
+    },
+  };
 }
 
 /**
@@ -173,6 +202,7 @@ export function decide(
         customer: match.customer,
         action: peerMap.originAction,
         comment: `Call arrived from our customer on ${peer}. Answered by the hoptrace agent.`,
+        ...receivedOf(candidates),
       },
     };
   if (match?.kind === 'upstream')
@@ -183,6 +213,7 @@ export function decide(
         kind: 'upstream',
         upstreamProviderId: match.providerId,
         comment: `Call arrived on trunk ${peer}. Answered by the hoptrace agent.`,
+        ...receivedOf(candidates),
       },
     };
   return {

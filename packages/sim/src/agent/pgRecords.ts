@@ -11,6 +11,7 @@ export interface PgMapping {
   called_number: string;
   inbound_peer: string;
   asserted_number?: string | undefined;
+  identity_header?: string | undefined;
   lateSeconds?: number;
 }
 
@@ -23,6 +24,8 @@ interface Spec {
   /** SQL turning the peer column (`$COL`) into the peer's name (Asterisk: the channel's endpoint). */
   peerExpr?: string;
   asserted?: string[];
+  /** The Identity header the call arrived with, where the table keeps it (decision 0034). */
+  identity?: string[];
   where?: string;
   lateSeconds: number;
   also?: string;
@@ -39,6 +42,7 @@ const FORMATS: Record<Exclude<PgFormat, 'generic'>, Spec> = {
     calling: ['calling_number'],
     called: ['called_number'],
     peer: ['inbound_peer'],
+    identity: ['identity_header'],
     lateSeconds: 0,
   },
   'kamailio-acc': {
@@ -73,6 +77,7 @@ const specOf = (format: PgFormat, mapping?: PgMapping): Spec => {
     called: [mapping.called_number],
     peer: [mapping.inbound_peer],
     ...(mapping.asserted_number ? { asserted: [mapping.asserted_number] } : {}),
+    ...(mapping.identity_header ? { identity: [mapping.identity_header] } : {}),
     lateSeconds: mapping.lateSeconds ?? 0,
   };
 };
@@ -181,6 +186,7 @@ export class PgRecords implements RecordSource {
           ? f.peerExpr.replaceAll('$COL', `${q(peerCol)}::text`)
           : `${q(peerCol)}::text`;
     const asserted = f.asserted?.find((n) => cols.has(n));
+    const identity = f.identity?.find((n) => cols.has(n));
     return {
       from: table
         .split('.')
@@ -189,7 +195,7 @@ export class PgRecords implements RecordSource {
       t,
       bound,
       timeCol: col,
-      select: `${t} AS t, ${q(calling)}::text AS calling, ${q(called)}::text AS called, ${peer} AS peer, ${asserted ? `${q(asserted)}::text` : 'NULL::text'} AS asserted`,
+      select: `${t} AS t, ${q(calling)}::text AS calling, ${q(called)}::text AS called, ${peer} AS peer, ${asserted ? `${q(asserted)}::text` : 'NULL::text'} AS asserted, ${identity ? `${q(identity)}::text` : 'NULL::text'} AS identity`,
       where: f.where ?? 'true',
     };
   }
@@ -242,6 +248,7 @@ export class PgRecords implements RecordSource {
       called: string;
       peer: string;
       asserted: string | null;
+      identity: string | null;
     }>(
       parts
         .map(
@@ -260,6 +267,7 @@ export class PgRecords implements RecordSource {
         calledNumber: String(r.called ?? ''),
         inboundPeer: String(r.peer ?? ''),
         assertedNumber: r.asserted ?? undefined,
+        identityHeader: r.identity ?? undefined,
       })),
       opts.toleranceSeconds,
       late,
@@ -290,6 +298,7 @@ export class PgRecords implements RecordSource {
       called: string;
       peer: string;
       asserted: string | null;
+      identity: string | null;
     }>(
       `SELECT ${main.select} FROM ${main.from} WHERE ${main.where} ORDER BY ${main.timeCol} DESC LIMIT ${Math.floor(limit)}`,
       [],
@@ -307,6 +316,7 @@ export class PgRecords implements RecordSource {
         calledNumber: String(r.called ?? ''),
         inboundPeer: String(r.peer ?? ''),
         assertedNumber: r.asserted ?? undefined,
+        identityHeader: r.identity ?? undefined,
       })),
       range:
         range?.from && range.to
