@@ -193,6 +193,7 @@ export function registerAgentCommand(
           called_number: String(c.called_number),
           inbound_peer: String(c.inbound_peer),
           asserted_number: c.asserted_number === undefined ? undefined : String(c.asserted_number),
+          identity_header: c.identity_header === undefined ? undefined : String(c.identity_header),
           lateSeconds: mapping.lateSeconds,
         };
         if (mapping.timeZone && zone && mapping.timeZone !== zone)

@@ -264,6 +264,212 @@ describe('a traceback opened with an Identity header', () => {
   });
 });
 
+describe('STIR/SHAKEN along the path (what each provider received)', () => {
+  it('verifies a header a hop received, flags a signer that is not the origin and counts it on that provider', async () => {
+    const { terminating, transit, signer, spc, identity } = await setup(auto);
+    const origin = await auto.provider();
+    // The terminating provider's header was signed by the signer; so was the one the transit received.
+    const header = identity({ attest: 'A' });
+    const tb = await openSigned(auto, terminating.id, header);
+    const first = tb.hops.find((h) => h.line === 'path')!;
+    const a1 = await terminating.user.post(`/api/v1/hops/${first.id}/answer`, {
+      kind: 'upstream',
+      upstreamProviderId: transit.id,
+      received: { identityHeader: header, fromNumber: `+${ORIG}` },
+    });
+    expect(a1.statusCode, a1.body).toBe(200);
+    const transitHop = (await detail(auto, tb.id)).hops.find((h) => h.line === 'path' && h.seq === 2)!;
+    const a2 = await transit.user.post(`/api/v1/hops/${transitHop.id}/answer`, {
+      kind: 'upstream',
+      upstreamProviderId: origin.id,
+      received: { identityHeader: `Identity: ${header}`, paiNumber: `+${ORIG}` },
+    });
+    expect(a2.statusCode, a2.body).toBe(200);
+    const originHop = (await detail(auto, tb.id)).hops.find((h) => h.line === 'path' && h.seq === 3)!;
+    // The origin received the call from its customer without a header.
+    const a3 = await origin.user.post(`/api/v1/hops/${originHop.id}/answer`, {
+      kind: 'origin',
+      customer: { name: 'Fictional Dialer LLC' },
+      action: 'warned',
+      received: { identityHeader: 'none' },
+    });
+    expect(a3.statusCode, a3.body).toBe(200);
+
+    const closed = await detail(auto, tb.id);
+    expect(closed.outcome).toBe('origin_identified');
+    expect(closed.flags).toContain('shaken_path_signer_not_origin');
+    expect(closed.flags).not.toContain('shaken_header_dropped');
+    expect(closed.flags).not.toContain('shaken_header_replaced');
+    const onTransit = closed.hops.find((h) => h.id === transitHop.id)!;
+    expect(onTransit.received).toMatchObject({
+      identity: 'signed',
+      paiNumber: `+${ORIG}`,
+      verdict: 'valid',
+      attest: 'A',
+      spc,
+      signer: { providerId: signer.id, name: signer.name },
+      flags: [{ code: 'shaken_path_signer_not_origin', providerId: signer.id }],
+    });
+    expect(onTransit.received!.certificate!.notAfter).toBeTruthy();
+    expect(closed.hops.find((h) => h.id === originHop.id)!.received).toMatchObject({
+      identity: 'none',
+      verdict: null,
+      flags: [],
+    });
+    const counts = (
+      await auto.analyst.get(`/api/v1/providers/${signer.id}/shaken`)
+    ).json<TProviderShakenCounts>();
+    expect(counts.path).toEqual({ shaken_path_signer_not_origin: 1 });
+    expect(
+      (await auto.analyst.get(`/api/v1/providers/${transit.id}/shaken`)).json<TProviderShakenCounts>().path,
+    ).toEqual({});
+    // Providers never read the path.
+    expect((await transit.user.get(`/api/v1/tracebacks/${tb.id}`)).statusCode).toBe(404);
+  });
+
+  it('flags a header dropped or replaced by the provider that passed the call on, and an A attestation on a number not held', async () => {
+    const { terminating, transit, signer, identity } = await setup(auto);
+    const other = await setup(auto);
+    const tb = await openSigned(auto, terminating.id, identity({ attest: 'A' }));
+    const first = tb.hops.find((h) => h.line === 'path')!;
+    // The terminating provider got a header signed by another provider than the one the transit received.
+    await terminating.user.post(`/api/v1/hops/${first.id}/answer`, {
+      kind: 'upstream',
+      upstreamProviderId: transit.id,
+    });
+    const transitHop = (await detail(auto, tb.id)).hops.find((h) => h.line === 'path' && h.seq === 2)!;
+    const a2 = await transit.user.post(`/api/v1/hops/${transitHop.id}/answer`, {
+      kind: 'upstream',
+      upstreamProviderId: signer.id,
+      received: { identityHeader: other.identity({ attest: 'A' }) },
+    });
+    expect(a2.statusCode, a2.body).toBe(200);
+    const signerHop = (await detail(auto, tb.id)).hops.find((h) => h.line === 'path' && h.seq === 3)!;
+    const a3 = await signer.user.post(`/api/v1/hops/${signerHop.id}/answer`, {
+      kind: 'origin',
+      customer: { name: 'Fictional Spoofer LLC' },
+      action: 'warned',
+      numberHeld: false,
+      received: { identityHeader: 'NONE', fromNumber: `+${ORIG}` },
+    });
+    expect(a3.statusCode, a3.body).toBe(200);
+    const closed = await detail(auto, tb.id);
+    expect(closed.flags).toEqual(
+      expect.arrayContaining([
+        'shaken_header_replaced',
+        'shaken_path_signer_not_origin',
+        'shaken_path_attest_a_number_not_held',
+      ]),
+    );
+    expect(closed.hops.find((h) => h.id === transitHop.id)!.received!.flags).toEqual(
+      expect.arrayContaining([
+        { code: 'shaken_header_replaced', providerId: transit.id },
+        { code: 'shaken_path_signer_not_origin', providerId: other.signer.id },
+        { code: 'shaken_path_attest_a_number_not_held', providerId: other.signer.id },
+      ]),
+    );
+    expect(
+      (await auto.analyst.get(`/api/v1/providers/${transit.id}/shaken`)).json<TProviderShakenCounts>().path,
+    ).toEqual({ shaken_header_replaced: 1 });
+    const timeline = (await auto.analyst.get(`/api/v1/tracebacks/${tb.id}/events`)).json<{
+      items: TEvent[];
+    }>().items;
+    expect(timeline.filter((e) => e.type === 'traceback.flagged').map((e) => e.data.flag)).toEqual(
+      expect.arrayContaining(['shaken_header_replaced', 'shaken_path_attest_a_number_not_held']),
+    );
+  });
+
+  it('flags a signed header passed on without it, and an expired certificate at the call time', async () => {
+    const { terminating, transit } = await setup(auto);
+    const now = auto.clock.now().getTime();
+    const expired = fx.pki.issueLeaf({
+      spc: '9EXP',
+      notBefore: new Date(now - 30 * 86_400_000),
+      notAfter: new Date(now - 2 * 86_400_000),
+    });
+    fx.server.route('/expired-path.pem', { body: expired.pem + fx.pki.intermediate.pem });
+    const stale = fx.identity({
+      now: new Date(callNow(auto).startedAt),
+      x5u: fx.server.url('/expired-path.pem'),
+      key: expired.privateKey,
+    });
+    // No header at the terminating provider, though its upstream received one.
+    const tb2 = await openSigned(auto, terminating.id, undefined);
+    await terminating.user.post(`/api/v1/hops/${tb2.hops[0]!.id}/answer`, {
+      kind: 'upstream',
+      upstreamProviderId: transit.id,
+      received: { identityHeader: 'none' },
+    });
+    const t2 = (await detail(auto, tb2.id)).hops.find((h) => h.seq === 2)!;
+    const a = await transit.user.post(`/api/v1/hops/${t2.id}/answer`, {
+      kind: 'origin',
+      customer: { name: 'Fictional Caller Co' },
+      action: 'investigating',
+      received: { identityHeader: stale },
+    });
+    expect(a.statusCode, a.body).toBe(200);
+    const closed = await detail(auto, tb2.id);
+    expect(closed.flags).toEqual(
+      expect.arrayContaining(['shaken_header_dropped', 'shaken_path_cert_expired_or_revoked']),
+    );
+    expect(closed.hops.find((h) => h.id === t2.id)!.received).toMatchObject({ verdict: 'invalid' });
+  });
+
+  it('takes what was received from a bulk answers file (optional columns), refusing a bad row by its column', async () => {
+    const { signer, identity } = await setup(auto);
+    const origin = await auto.provider();
+    const a = await openSigned(auto, origin.id, undefined);
+    const b = await openSigned(auto, origin.id, undefined);
+    const header = identity();
+    const csv = [
+      'hop_id,kind,customer_name,action,received_identity,received_from,received_pai',
+      `${a.hops[0]!.id},origin,Fictional Dialer LLC,warned,"${header}",+${ORIG},`,
+      `${b.hops[0]!.id},origin,Fictional Dialer LLC,warned,none,,12`,
+    ].join('\n');
+    const res = await origin.user.request({
+      method: 'POST',
+      url: '/api/v1/hops/bulk-answers',
+      payload: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const report = res.json<{
+      applied: number;
+      refused: number;
+      rows: { status: string; errors?: { path: string }[] }[];
+    }>();
+    expect(report).toMatchObject({ applied: 1, refused: 1 });
+    expect(report.rows.find((r) => r.status === 'refused')!.errors![0]!.path).toBe('received_pai');
+    const view = await detail(auto, a.id);
+    expect(view.hops[0]!.received).toMatchObject({
+      identity: 'signed',
+      fromNumber: `+${ORIG}`,
+      verdict: 'valid',
+      signer: { providerId: signer.id },
+    });
+    expect(view.flags).toContain('shaken_path_signer_not_origin');
+  });
+
+  it('refuses a bad received field naming it', async () => {
+    const { terminating, transit } = await setup(auto);
+    const tb = await openSigned(auto, terminating.id, undefined);
+    const res = await terminating.user.post(`/api/v1/hops/${tb.hops[0]!.id}/answer`, {
+      kind: 'upstream',
+      upstreamProviderId: transit.id,
+      received: { paiNumber: 'not a number' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('paiNumber');
+    const empty = await terminating.user.post(`/api/v1/hops/${tb.hops[0]!.id}/answer`, {
+      kind: 'upstream',
+      upstreamProviderId: transit.id,
+      received: {},
+    });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.body).toContain('identityHeader');
+  });
+});
+
 describe('manual signer hops (HOPTRACE_SHAKEN_SIGNER_HOPS=manual)', () => {
   it('waits for an analyst to ask the signer, once', async () => {
     const { terminating, signer, identity } = await setup(manual);

@@ -102,4 +102,22 @@ describe.skipIf(!tier)('STIR/SHAKEN in the portal', () => {
     expect(await claim.innerText()).toContain('WF-77');
     expect(await analyst.getByRole('heading', { name: 'Origin customer (CPNI)' }).count()).toBe(0);
   });
+
+  it('shows on the path where the call was signed, by whom, and the flag counted against the signer', async () => {
+    await analyst.goto(`/tracebacks/${portal.pathTracebackId}`);
+    const received = analyst.locator('[data-received="signed"]');
+    await received.waitFor();
+    const text = await received.innerText();
+    expect(text).toContain(`Received signed (A) by ${signerName}, valid`);
+    expect(await received.locator('[data-path-flag="shaken_path_signer_not_origin"]').innerText()).toContain(
+      'Signer is not the origin',
+    );
+    expect(await analyst.locator('[data-received="none"]').innerText()).toContain(
+      'Received without an Identity header',
+    );
+    await analyst.goto(`/providers/${signerProviderId}`);
+    const count = analyst.locator('[data-path-count="shaken_path_signer_not_origin"]');
+    await count.waitFor();
+    expect(await count.innerText()).toContain(': 1');
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZPhoneNumber } from './phone';
 
 export const ZShakenVerify = z.object({
   /** The SIP Identity header value (with or without `Identity:`), folded or not. */
@@ -57,6 +58,65 @@ export type TShakenInconsistency = (typeof SHAKEN_INCONSISTENCIES)[number];
 
 export const SHAKEN_VERDICTS = ['valid', 'invalid', 'error'] as const;
 
+/** What a provider says it received with the call (hop answer `received`): `identityHeader` "none" = no Identity header. */
+export const ZReceivedSignalling = z
+  .object({
+    /** The SIP Identity header as received (with or without `Identity:`), or "none" when the call came without one. */
+    identityHeader: z.string().trim().min(1).max(8192).optional(),
+    /** The From number as received (any common format). */
+    fromNumber: ZPhoneNumber.optional(),
+    /** The P-Asserted-Identity number as received. */
+    paiNumber: ZPhoneNumber.optional(),
+  })
+  .refine((v) => v.identityHeader !== undefined || v.fromNumber !== undefined || v.paiNumber !== undefined, {
+    message: 'give identityHeader (or "none"), fromNumber or paiNumber',
+    path: ['identityHeader'],
+  });
+export type TReceivedSignalling = z.infer<typeof ZReceivedSignalling>;
+
+/** An Identity header value that says the call came without one. */
+export const isNoIdentity = (v: string): boolean => v.trim().toLowerCase() === 'none';
+
+/**
+ * Flags from what the providers along the path received (decision 0034), each counted against a provider:
+ * signed by a provider that is not the origin (the signer); A attestation on a number the origin's customer
+ * does not hold (the signer); a signed header passed on without it, or re-signed (the provider that passed
+ * it on); a certificate expired or revoked at the call time (the signer); an invalid signature (nobody).
+ */
+export const SHAKEN_PATH_FLAGS = [
+  'shaken_path_signer_not_origin',
+  'shaken_path_attest_a_number_not_held',
+  'shaken_header_dropped',
+  'shaken_header_replaced',
+  'shaken_path_cert_expired_or_revoked',
+  'shaken_path_invalid_signature',
+] as const;
+export type TShakenPathFlag = (typeof SHAKEN_PATH_FLAGS)[number];
+
+/** What a hop's provider received, as verified at the call time (staff view of the path). */
+export const ZHopReceived = z.object({
+  /** `signed`: an Identity header was received; `none`: the provider says none came; null: not reported. */
+  identity: z.enum(['signed', 'none']).nullable(),
+  identityHeader: z.string().nullable(),
+  fromNumber: z.string().nullable(),
+  paiNumber: z.string().nullable(),
+  /** The verification at the call time (null without a header). */
+  verdict: z.enum(SHAKEN_VERDICTS).nullable(),
+  reason: z.string().nullable(),
+  attest: z.string().nullable(),
+  origTn: z.string().nullable(),
+  spc: z.string().nullable(),
+  /** The directory provider holding the certificate's SPC as an OCN. */
+  signer: z.object({ providerId: z.string(), name: z.string() }).nullable(),
+  certificate: z
+    .object({ subject: z.string(), issuer: z.string(), notBefore: z.string(), notAfter: z.string() })
+    .nullable(),
+  failedChecks: z.array(z.object({ code: z.string(), status: z.string(), detail: z.string() })),
+  /** Path flags raised at this hop, each with the provider it is counted against (null: nobody). */
+  flags: z.array(z.object({ code: z.enum(SHAKEN_PATH_FLAGS), providerId: z.string().nullable() })),
+});
+export type THopReceived = z.infer<typeof ZHopReceived>;
+
 /** A traceback's Identity header as hoptrace verified it at the call time (staff view). */
 export const ZTracebackShaken = z.object({
   verifiedAt: z.string(),
@@ -102,5 +162,7 @@ export const ZProviderShakenCounts = z.object({
   byVerdict: z.record(z.string(), z.number().int()),
   byAttest: z.record(z.string(), z.number().int()),
   inconsistencies: z.record(z.string(), z.number().int()),
+  /** Path flags (SHAKEN_PATH_FLAGS) counted against this provider: tracebacks per flag. */
+  path: z.record(z.string(), z.number().int()),
 });
 export type TProviderShakenCounts = z.infer<typeof ZProviderShakenCounts>;

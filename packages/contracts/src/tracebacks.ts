@@ -4,7 +4,7 @@ import { ZPhoneNumber } from './phone';
 import { ZCountry } from './providers';
 import { ZHopRmd } from './rmd';
 import { ZHopLetterFlag } from './legal';
-import { ZSignerRequest, ZTracebackShaken } from './shaken';
+import { ZHopReceived, ZReceivedSignalling, ZSignerRequest, ZTracebackShaken } from './shaken';
 import { storableText } from './text';
 
 export const TRACEBACK_STATUSES = ['open', 'closed'] as const;
@@ -88,6 +88,8 @@ export const ZHopAnswer = storableText(
         kind: z.literal('upstream'),
         upstreamProviderId: ZUuid.optional(),
         upstreamProvider: ZNewProvider.optional(),
+        /** What the provider received with the call from that upstream (STIR/SHAKEN along the path). */
+        received: ZReceivedSignalling.optional(),
         comment,
       })
       .superRefine((v, ctx) => {
@@ -106,6 +108,8 @@ export const ZHopAnswer = storableText(
       action: z.enum(ORIGIN_ACTIONS),
       /** Whether the customer holds (is assigned or licensed) the calling number; weighs A attestations. */
       numberHeld: z.boolean().optional(),
+      /** What the provider received with the call from its customer. */
+      received: ZReceivedSignalling.optional(),
       comment,
     }),
     z.object({ kind: z.literal('not_found'), comment }),
@@ -211,6 +215,8 @@ export const ZHopSummary = z.object({
   letters: z.array(ZHopLetterFlag).optional(),
   /** PDFs attached to the hop; present when the caller may read them. */
   attachments: z.array(ZAttachment).optional(),
+  /** What the hop's provider received with the call (Identity header, From, P-Asserted-Identity), verified; staff view. */
+  received: ZHopReceived.optional(),
 });
 export type THopSummary = z.infer<typeof ZHopSummary>;
 

@@ -573,6 +573,15 @@ export const hops = pgTable(
     answeredVia: text('answered_via'),
     late: boolean('late').notNull().default(false),
     closedAt: ts('closed_at'),
+    /** The Identity header the provider says it received with the call, or 'none' (decision 0034). */
+    receivedIdentity: text('received_identity'),
+    /** The From and P-Asserted-Identity numbers it received (E.164). */
+    receivedFrom: text('received_from'),
+    receivedPai: text('received_pai'),
+    /** The verification of `received_identity` at the call time (verdict, attest, SPC, signer, certificate, checks). */
+    receivedShaken: jsonb('received_shaken').$type<Record<string, unknown>>(),
+    /** An origin answer's word on whether the customer holds the calling number. */
+    numberHeld: boolean('number_held'),
   },
   (t) => [
     uniqueIndex('hops_traceback_line_seq_key').on(t.tracebackId, t.line, t.seq),
@@ -1025,6 +1034,29 @@ export const tracebackShaken = pgTable(
     result: jsonb('result').$type<Record<string, unknown>>().notNull(),
   },
   (t) => [index('traceback_shaken_signer_idx').on(t.signerProviderId)],
+);
+
+/**
+ * Flags from what the providers along a path received (decision 0034): one row per traceback, hop and
+ * flag, with the provider it is counted against (null: nobody). Raised, never withdrawn.
+ */
+export const shakenPathFlags = pgTable(
+  'shaken_path_flags',
+  {
+    tracebackId: uuid('traceback_id')
+      .notNull()
+      .references(() => tracebacks.id),
+    hopId: uuid('hop_id')
+      .notNull()
+      .references(() => hops.id),
+    code: text('code').notNull(),
+    providerId: uuid('provider_id').references(() => providers.id),
+    at: ts('at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tracebackId, t.hopId, t.code] }),
+    index('shaken_path_flags_provider_idx').on(t.providerId, t.code),
+  ],
 );
 
 /** Files attached to a hop's answer (PDF evidence). Immutable once written. */

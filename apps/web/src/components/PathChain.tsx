@@ -2,7 +2,8 @@ import type { THopSummary, TTraceback } from '@hoptrace/contracts';
 import { Anchor, Badge, Box, Group, Paper, Stack, Text, Tooltip } from '@mantine/core';
 import { Link } from 'react-router';
 import { useProvider } from '../api/queries';
-import { ACTION_LABEL, CHANNEL_LABEL } from '../lib/labels';
+import { ACTION_LABEL, CHANNEL_LABEL, HOP_FLAG_LABEL } from '../lib/labels';
+import { formatPhone } from '../lib/phone';
 import { AttachmentList } from './Attachments';
 import { DateTime, HopStatus, useNow } from './common';
 import { IconArrowDown, IconArrowRight } from './icons';
@@ -119,6 +120,57 @@ export function LetterBadges({ letters }: { letters: NonNullable<THopSummary['le
   );
 }
 
+/**
+ * What the hop's provider received with the call (decision 0034): signed or not, by whom, with which
+ * attestation, and the path flags raised here (where the header was dropped or replaced), in words.
+ */
+export function ReceivedSignalling({ received }: { received: NonNullable<THopSummary['received']> }) {
+  const r = received;
+  let text: string;
+  if (r.identity === 'none') text = 'Received without an Identity header';
+  else if (r.identity === null) text = 'Identity header not reported';
+  else {
+    const by = r.signer?.name ?? (r.spc ? `SPC ${r.spc} (not in the directory)` : 'an unknown signer');
+    const verdict = r.verdict === 'valid' ? 'valid' : r.verdict === 'invalid' ? 'invalid' : 'not checked';
+    text = `Received signed${r.attest ? ` (${r.attest})` : ''} by ${by}, ${verdict}`;
+  }
+  const numbers = [
+    r.fromNumber ? `From ${formatPhone(r.fromNumber)}` : null,
+    r.paiNumber ? `PAI ${formatPhone(r.paiNumber)}` : null,
+  ].filter(Boolean);
+  return (
+    <Stack gap={2} data-received={r.identity ?? 'unreported'}>
+      <Text size="xs" fw={600}>
+        STIR/SHAKEN: {text}
+      </Text>
+      {r.reason && (
+        <Text size="xs" c="dimmed">
+          {r.reason}
+        </Text>
+      )}
+      {r.certificate && (
+        <Text size="xs" c="dimmed">
+          Certificate valid {r.certificate.notBefore.slice(0, 10)} to {r.certificate.notAfter.slice(0, 10)}
+        </Text>
+      )}
+      {numbers.length > 0 && (
+        <Text size="xs" c="dimmed">
+          {numbers.join(' · ')}
+        </Text>
+      )}
+      {r.flags.length > 0 && (
+        <Group gap={4}>
+          {r.flags.map((f) => (
+            <Badge key={f.code} color="red" variant="filled" tt="none" data-path-flag={f.code}>
+              ⚠ {HOP_FLAG_LABEL[f.code] ?? f.code}
+            </Badge>
+          ))}
+        </Group>
+      )}
+    </Stack>
+  );
+}
+
 function Answer({ hop, names, forward }: { hop: THopSummary; names: Map<string, string>; forward: boolean }) {
   const a = hop.answer;
   if (!a) return null;
@@ -170,6 +222,7 @@ function HopCard(props: {
   const { hop } = props;
   const withdrawn = hop.status === 'withdrawn';
   const flaggedByLetter = (hop.letters?.length ?? 0) > 0;
+  const flaggedByPath = (hop.received?.flags.length ?? 0) > 0;
   return (
     <Paper
       withBorder
@@ -182,12 +235,12 @@ function HopCard(props: {
         opacity: withdrawn ? 0.75 : 1,
         borderStyle: withdrawn ? 'dashed' : 'solid',
         borderColor:
-          hop.rmd?.flagged || flaggedByLetter
+          hop.rmd?.flagged || flaggedByLetter || flaggedByPath
             ? 'var(--mantine-color-red-8)'
             : hop.status === 'pending'
               ? 'var(--mantine-color-blue-8)'
               : undefined,
-        borderWidth: hop.status === 'pending' || hop.rmd?.flagged || flaggedByLetter ? 2 : 1,
+        borderWidth: hop.status === 'pending' || hop.rmd?.flagged || flaggedByLetter || flaggedByPath ? 2 : 1,
       }}
       aria-label={`Hop ${hop.seq}: ${hop.providerName}`}
       data-hop-seq={hop.seq}
@@ -242,6 +295,7 @@ function HopCard(props: {
           </Text>
         </Box>
         <Answer hop={hop} names={props.names} forward={props.forward} />
+        {hop.received && <ReceivedSignalling received={hop.received} />}
         <AttachmentList items={hop.attachments} />
       </Stack>
     </Paper>

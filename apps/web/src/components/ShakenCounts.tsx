@@ -1,5 +1,6 @@
 import { Badge, Group, Paper, Skeleton, Text, Title } from '@mantine/core';
 import { useProviderShaken } from '../api/queries';
+import { FLAG_LABEL } from '../lib/labels';
 import { STAFF, useUser } from '../session';
 import { ErrorAlert } from './common';
 import { INCONSISTENCY_LABEL } from './ShakenPanel';
@@ -46,6 +47,20 @@ export function ShakenCounts({ providerId }: { providerId: string }) {
             </Group>
           </>
         ))}
+      {counts.data && Object.keys(counts.data.path).length > 0 && (
+        <>
+          <Text size="sm" mt="sm" mb="xs" fw={600}>
+            Along traced paths (what providers received)
+          </Text>
+          <Group gap="xs" data-path-counts>
+            {Object.entries(counts.data.path).map(([code, n]) => (
+              <Badge key={code} color="red" variant="light" tt="none" data-path-count={code}>
+                {FLAG_LABEL[code] ?? code}: {n}
+              </Badge>
+            ))}
+          </Group>
+        </>
+      )}
     </Paper>
   );
 }

@@ -138,6 +138,22 @@ export const FLAG_LABEL: Record<string, string> = {
   shaken_attest_a_number_not_held: 'A attestation, number not held',
   shaken_cert_expired_or_revoked: 'Certificate expired or revoked',
   shaken_invalid_signature: 'Invalid signature',
+  shaken_path_signer_not_origin: 'Signed along the path by a provider that is not the origin',
+  shaken_path_attest_a_number_not_held: 'A attestation along the path, number not held',
+  shaken_header_dropped: 'Identity header dropped along the path',
+  shaken_header_replaced: 'Identity header replaced (re-signed) along the path',
+  shaken_path_cert_expired_or_revoked: 'Certificate expired or revoked along the path',
+  shaken_path_invalid_signature: 'Invalid signature along the path',
+};
+
+/** A path flag as shown on the hop it was raised at (decision 0034). */
+export const HOP_FLAG_LABEL: Record<string, string> = {
+  shaken_path_signer_not_origin: 'Signer is not the origin',
+  shaken_path_attest_a_number_not_held: 'A attestation, number not held by the origin’s customer',
+  shaken_header_dropped: 'Passed the call on without this header',
+  shaken_header_replaced: 'Passed the call on with another header (re-signed)',
+  shaken_path_cert_expired_or_revoked: 'Certificate expired or revoked at the call time',
+  shaken_path_invalid_signature: 'Invalid signature',
 };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

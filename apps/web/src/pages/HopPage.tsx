@@ -267,6 +267,8 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
   const [customer, setCustomer] = useState({ name: '', address: '', contact: '', accountRef: '' });
   const [action, setAction] = useState<string | null>(null);
   const [comment, setComment] = useState('');
+  // What the provider received with the call (STIR/SHAKEN along the path, decision 0034); optional.
+  const [received, setReceived] = useState({ identity: '', none: false, from: '', pai: '' });
   const [file, setFile] = useState<File | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const attempt = useRef(idempotencyKey());
@@ -308,6 +310,15 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
 
   const opt = (s: string) => (s.trim() ? s.trim() : undefined);
 
+  function receivedOf() {
+    const r = {
+      identityHeader: received.none ? 'none' : opt(received.identity),
+      fromNumber: opt(received.from),
+      paiNumber: opt(received.pai),
+    };
+    return Object.values(r).some((v) => v !== undefined) ? { received: r } : {};
+  }
+
   function body() {
     const c = opt(comment);
     switch (kind) {
@@ -323,8 +334,9 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
                 contactPhone: opt(np.contactPhone),
               },
               comment: c,
+              ...receivedOf(),
             }
-          : { kind, upstreamProviderId: upstreamId ?? undefined, comment: c };
+          : { kind, upstreamProviderId: upstreamId ?? undefined, comment: c, ...receivedOf() };
       case 'origin':
         return {
           kind,
@@ -336,6 +348,7 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
           },
           action: action ?? undefined,
           comment: c,
+          ...receivedOf(),
         };
       case 'not_found':
         return { kind, comment: c };
@@ -581,6 +594,55 @@ function AnswerForm({ hop, mode }: { hop: THop; mode: Mode }) {
                 error={errors.action}
                 maw={360}
               />
+            </Stack>
+          )}
+
+          {(kind === 'upstream' || kind === 'origin') && !hop.forward && (
+            <Stack gap="xs" component="fieldset" style={{ border: 0, padding: 0, margin: 0 }}>
+              <Text component="legend" size="sm" fw={600}>
+                What you received with the call (optional)
+              </Text>
+              <Text size="xs" c="dimmed">
+                From your signalling records: the SIP Identity header as it reached you, and the From and
+                P-Asserted-Identity numbers. It is checked at the time of the call.
+              </Text>
+              <Checkbox
+                label="The call came without an Identity header"
+                checked={received.none}
+                onChange={(e) => setReceived({ ...received, none: e.currentTarget.checked })}
+              />
+              {!received.none && (
+                <Textarea
+                  id="received.identityHeader"
+                  label="Identity header as received"
+                  autosize
+                  minRows={2}
+                  value={received.identity}
+                  onChange={(e) => setReceived({ ...received, identity: e.currentTarget.value })}
+                  error={errors['received.identityHeader']}
+                  styles={{ input: { fontFamily: 'monospace', fontSize: 12 } }}
+                />
+              )}
+              <Grid>
+                <Grid.Col span={{ base: 12, sm: 6 }}>
+                  <TextInput
+                    id="received.fromNumber"
+                    label="From number received"
+                    value={received.from}
+                    onChange={(e) => setReceived({ ...received, from: e.currentTarget.value })}
+                    error={errors['received.fromNumber']}
+                  />
+                </Grid.Col>
+                <Grid.Col span={{ base: 12, sm: 6 }}>
+                  <TextInput
+                    id="received.paiNumber"
+                    label="P-Asserted-Identity number received"
+                    value={received.pai}
+                    onChange={(e) => setReceived({ ...received, pai: e.currentTarget.value })}
+                    error={errors['received.paiNumber']}
+                  />
+                </Grid.Col>
+              </Grid>
             </Stack>
           )}
 

@@ -1,6 +1,7 @@
-import { ZProviderCreate, ZTracebackOpen, ZUserCreate } from '@hoptrace/contracts';
+import { ZHopAnswer, ZProviderCreate, ZTracebackOpen, ZUserCreate } from '@hoptrace/contracts';
 import {
   actorFor,
+  answerHop,
   createProvider,
   createUser,
   login,
@@ -74,9 +75,57 @@ export async function startShakenPortal(opts: { spc: string; origid: string }): 
     });
     const signerHop = (await hopsOf(db, tb.id)).find((h) => h.line === 'signer');
     if (!signerHop) throw new Error('no hop to the signer was opened');
+
+    // Along the path (decision 0034): a second call, whose terminating provider reports the header it
+    // received, signed by the signer; the transit then answers that the call originated with its customer.
+    const transit = await createProvider({
+      ...system,
+      input: ZProviderCreate.parse({
+        name: 'Fernhollow Fictional Transit',
+        contacts: [{ name: 'Desk', email: 'tb@fernhollow.example' }],
+      }),
+    });
+    const settings = { shaken: { verifier: fx.verifier(), signerHops: 'manual' as const } };
+    const staffActor = actorFor((await findUser(db, staff.row.id))!, 'portal');
+    const header = fx.identity({ now: startedAt });
+    const path = await openTraceback({
+      ...system,
+      actor: staffActor,
+      settings,
+      input: ZTracebackOpen.parse({
+        call: { startedAt: startedAt.toISOString(), callingNumber: `+${ORIG}`, calledNumber: `+${DEST}` },
+        firstProviderId: terminating.id,
+      }),
+    });
+    const [first] = await hopsOf(db, path.id);
+    await answerHop({
+      ...system,
+      actor: staffActor,
+      settings,
+      hopId: first!.id,
+      input: ZHopAnswer.parse({
+        kind: 'upstream',
+        upstreamProviderId: transit.id,
+        received: { identityHeader: header, fromNumber: `+${ORIG}` },
+      }),
+    });
+    const second = (await hopsOf(db, path.id)).find((h) => h.seq === 2)!;
+    await answerHop({
+      ...system,
+      actor: staffActor,
+      settings,
+      hopId: second.id,
+      input: ZHopAnswer.parse({
+        kind: 'origin',
+        customer: { name: 'Fictional Dialer LLC' },
+        action: 'warned',
+        received: { identityHeader: 'none' },
+      }),
+    });
     return {
       url: portal.url,
       tracebackId: tb.id,
+      pathTracebackId: path.id,
       signerHopId: signerHop.id,
       signer: { id: signer.id, name: signerName },
       tokens: { analyst: staff.token, signer: signerUser.token },

@@ -2,6 +2,8 @@
 export interface ShakenPortal {
   url: string;
   tracebackId: string;
+  /** A traceback closed at its origin whose terminating provider reported a header signed by the signer. */
+  pathTracebackId: string;
   signerHopId: string;
   signer: { id: string; name: string };
   /** Session tokens of the analyst and of the signer's provider user. */

@@ -25,6 +25,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { policy } from '../policies';
 import { noticeHopClosed } from '../notify/notices';
 import { noteShakenAnswer } from '../shaken/consistency';
+import { raiseReceivedPathFlags, verifyReceivedAnswers, type ReceivedColumns } from '../shaken/received';
 import { decideAnswer } from '../workflow';
 import { GroupCommit, type GroupCommitOptions, type ItemOutcome } from '../groupCommit';
 import { presentHopsAs, presentViewsAs } from '../queries/tracebacks';
@@ -79,8 +80,17 @@ export async function answerHop(
 export async function answerHops(
   ctx: Omit<CommandContext, 'actor'> & { items: AnswerItem[] },
 ): Promise<AnswerOutcome[]> {
+  if (ctx.items.length === 0) return [];
+  // Headers the providers received are verified before the transaction (certificates may be fetched).
+  const received = await verifyReceivedAnswers(ctx.db, ctx.settings, ctx.items, (id) => UUID.test(id));
+  return answerVerified(ctx, received);
+}
+
+async function answerVerified(
+  ctx: Omit<CommandContext, 'actor'> & { items: AnswerItem[] },
+  received: Map<AnswerItem, ReceivedColumns>,
+): Promise<AnswerOutcome[]> {
   const { db, items } = ctx;
-  if (items.length === 0) return [];
   const namedIds = [
     ...new Set(
       items.flatMap((i) =>
@@ -118,7 +128,7 @@ export async function answerHops(
           // Answers to one traceback in one batch see each other, in order.
           const current = tracebacks.get(traceback.id)!;
           const hops = hopsByTraceback.get(current.id) ?? [];
-          const result = await answerWithin(tx, ctx, item, current, hops, named);
+          const result = await answerWithin(tx, ctx, item, current, hops, named, received.get(item));
           tracebacks.set(current.id, result.traceback);
           committed.push(...result.events);
           hopsByTraceback.set(current.id, [
@@ -152,7 +162,7 @@ export async function answerHops(
     const outcomes: AnswerOutcome[] = [];
     for (const item of items) {
       try {
-        const [one] = await answerHops({ ...ctx, items: [item] });
+        const [one] = await answerVerified({ ...ctx, items: [item] }, received);
         outcomes.push(one!);
       } catch (err) {
         outcomes.push({ ok: false, error: err });
@@ -170,6 +180,7 @@ async function answerWithin(
   locked: TracebackRow,
   hops: HopRow[],
   named: Map<string, ProviderRow>,
+  received: ReceivedColumns | undefined,
 ): Promise<AnswerResult & { closed: Map<string, HopRow>; events: EventInsert[] }> {
   const { clock } = ctx;
   const { actor, hopId, input } = item;
@@ -253,6 +264,8 @@ async function answerWithin(
     answeredVia: actor.channel,
     late: decision.late,
     closedAt: now,
+    ...received,
+    ...(input.kind === 'origin' && input.numberHeld !== undefined ? { numberHeld: input.numberHeld } : {}),
   });
   await noticeHopClosed(tx, { traceback, hop: answered, now, status: 'answered', late: decision.late });
   if (input.kind === 'origin') {
@@ -284,6 +297,13 @@ async function answerWithin(
     },
   });
   await noteShakenAnswer(tx, { traceback, hop, input });
+  traceback = await raiseReceivedPathFlags(tx, {
+    traceback,
+    hops: hops.map((h) => (h.id === answered.id ? answered : h)),
+    now,
+    actor,
+    events,
+  });
 
   let nextHop: HopRow | null = null;
   const closed = new Map<string, HopRow>();

@@ -23,6 +23,10 @@ export const BULK_ANSWER_COLUMNS = [
   'customer_account_ref',
   'action',
   'comment',
+  // What the provider received with the call (optional; decision 0034): the Identity header or "none".
+  'received_identity',
+  'received_from',
+  'received_pai',
 ] as const;
 
 /** Where each field of the answer contract comes from in a row, to name the column in an error. */
@@ -38,6 +42,9 @@ const COLUMN_OF: Record<string, string> = {
   'customer.accountRef': 'customer_account_ref',
   action: 'action',
   comment: 'comment',
+  'received.identityHeader': 'received_identity',
+  'received.fromNumber': 'received_from',
+  'received.paiNumber': 'received_pai',
 };
 
 /** The most rows a file may have unless the caller says otherwise (the size of the largest export). */
@@ -114,6 +121,13 @@ function answerOf(
     };
     candidate.action = v('action');
   }
+  const received = {
+    identityHeader: v('received_identity'),
+    fromNumber: v('received_from'),
+    paiNumber: v('received_pai'),
+  };
+  if (kind !== 'not_found' && Object.values(received).some((x) => x !== undefined))
+    candidate.received = received;
   const parsed = ZHopAnswer.safeParse(candidate);
   if (parsed.success) return { ok: true, answer: parsed.data };
   return {

@@ -113,6 +113,7 @@ export async function renderReport(header: Header, cases: TEvidenceTracebackFile
       text(
         `  RMD at the time of the call: ${h.rmd ? `${RMD[h.rmd.status] ?? h.rmd.status}${h.rmd.flagged ? ' (red flag)' : ''}` : 'no RMD import to compare with'}.`,
       );
+      if (h.received) text(`  ${receivedLine(h.received)}`);
       for (const a of c.attachments.filter((x) => x.hopId === h.id))
         text(`  Attachment ${a.path} (${a.size} bytes, SHA-256 ${a.sha256})`);
     }
@@ -156,4 +157,21 @@ export async function renderReport(header: Header, cases: TEvidenceTracebackFile
   });
   doc.end();
   return done;
+}
+
+/** What the hop's provider received with the call (decision 0034), in one line. */
+function receivedLine(
+  r: NonNullable<TEvidenceTracebackFile['traceback']['hops'][number]['received']>,
+): string {
+  const header =
+    r.identity === 'none'
+      ? 'no Identity header'
+      : r.identity === null
+        ? 'Identity header not reported'
+        : `an Identity header signed${r.attest ? ` (${r.attest})` : ''} by ${r.signer?.name ?? (r.spc ? `SPC ${r.spc}` : 'an unknown signer')}, ${r.verdict ?? 'not checked'}`;
+  const numbers = [r.fromNumber && `From ${r.fromNumber}`, r.paiNumber && `PAI ${r.paiNumber}`].filter(
+    Boolean,
+  );
+  const flags = r.flags.map((f) => f.code).join(', ');
+  return `Received with the call: ${header}${numbers.length ? `; ${numbers.join(', ')}` : ''}.${flags ? ` Flags: ${flags}.` : ''}`;
 }

@@ -30,6 +30,7 @@ import { presentAnswer, presentEntryPoint, presentTraceback, tracebackPermission
 import { hopRmdAt } from './rmd';
 import { lettersAtCall } from '../commands/letters';
 import { presentTracebackShaken, signerRequestsOf } from '../shaken/queries';
+import { presentReceived } from '../shaken/received';
 
 async function namesOf(ctx: CommandContext, ids: string[]): Promise<Map<string, string>> {
   const rows = await findProviders(ctx.db, [...new Set(ids)]);
@@ -94,9 +95,14 @@ export async function getTraceback(ctx: CommandContext & { tracebackId: string }
     hops.map((h) => h.providerId),
     t.callStartedAt,
   );
+  // What each provider received with the call (STIR/SHAKEN along the path), where it said.
+  const received = await presentReceived(db, t.id, hops);
   const flagged = {
     ...view,
-    hops: view.hops.map((h) => ({ ...h, letters: letters.get(h.providerId) ?? [] })),
+    hops: view.hops.map((h) => {
+      const r = received.get(h.id);
+      return { ...h, letters: letters.get(h.providerId) ?? [], ...(r ? { received: r } : {}) };
+    }),
   };
   // Without an RMD import there is nothing to say about a hop's provider; with one, say it per hop.
   if ((await countRmdImports(db)) === 0) return flagged;

@@ -4,3 +4,5 @@ export { verifyAtCallTime, recordShakenAtOpen, requestSignerHop, signerHopEligib
 export type { ShakenAtOpen } from './open';
 export { evaluateShakenOnClose, noteShakenAnswer } from './consistency';
 export { presentTracebackShaken, signerRequestsOf, getProviderShakenCounts } from './queries';
+export { presentReceived, receivedHopOf, verifyReceivedAnswers } from './received';
+export type { ReceivedColumns } from './received';

@@ -32,15 +32,23 @@ export async function verifyAtCallTime(
   input: TTracebackOpen,
 ): Promise<ShakenAtOpen | null> {
   if (!input.identityHeader) return null;
+  return verifyIdentityAt(settings, {
+    identity: input.identityHeader,
+    callTime: input.call.startedAt,
+    orig: input.call.callingNumber,
+    dest: input.call.calledNumber,
+  });
+}
+
+/** One Identity header verified at the call time with the configured verifier; never throws. */
+export async function verifyIdentityAt(
+  settings: CoreSettings | undefined,
+  input: { identity: string; callTime: Date; orig: string; dest: string },
+): Promise<ShakenAtOpen> {
   const verifier = settings?.shaken?.verifier;
   if (!verifier) return { result: null, reason: 'no STIR/SHAKEN verifier is configured' };
   try {
-    const result = await verifier.verifyIdentity({
-      identity: input.identityHeader,
-      callTime: input.call.startedAt,
-      orig: input.call.callingNumber,
-      dest: input.call.calledNumber,
-    });
+    const result = await verifier.verifyIdentity(input);
     return { result, reason: verdictOf(result) === 'error' ? errorReasonOf(result) : null };
   } catch (err) {
     return {
@@ -50,7 +58,7 @@ export async function verifyAtCallTime(
   }
 }
 
-function jsonOf(r: ShakenVerification): Record<string, unknown> {
+export function jsonOf(r: ShakenVerification): Record<string, unknown> {
   return {
     ok: r.ok,
     verstat: r.verstat,

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ShakenVerification } from './port';
-import { credentialInconsistencies, pathInconsistencies, verdictOf, type ShakenHop } from './rules';
+import {
+  credentialInconsistencies,
+  passportOf,
+  pathInconsistencies,
+  receivedPathFlags,
+  verdictOf,
+  type ReceivedHop,
+  type ShakenHop,
+} from './rules';
 
 const check = (code: string, status: 'pass' | 'fail' | 'indeterminate') => ({
   code,
@@ -100,5 +108,103 @@ describe('path inconsistencies', () => {
     expect(
       pathInconsistencies({ ...base, signerProviderId: null, hops: [h('1', 'O', { answerKind: 'origin' })] }),
     ).toEqual([]);
+  });
+});
+
+describe('receivedPathFlags (what the providers along the path received)', () => {
+  const H1 = 'aaa.bbb.ccc;info=<https://a.example/x.pem>;alg=ES256;ppt=shaken';
+  const H2 = 'ddd.eee.fff;info=<https://b.example/y.pem>;alg=ES256;ppt=shaken';
+  const hop = (id: string, over: Partial<ReceivedHop> = {}): ReceivedHop => ({
+    id,
+    line: 'path',
+    providerId: `p-${id}`,
+    status: 'answered',
+    answerKind: 'upstream',
+    namedByHopId: null,
+    receivedIdentity: null,
+    spc: null,
+    signerProviderId: null,
+    attest: null,
+    credential: [],
+    numberHeld: null,
+    ...over,
+  });
+  const signed = (h: string, signer: string, over: Partial<ReceivedHop> = {}) => ({
+    receivedIdentity: h,
+    spc: `spc-${signer}`,
+    signerProviderId: signer,
+    attest: 'A',
+    ...over,
+  });
+
+  it('compares PASSporTs, not their parameters or folding', () => {
+    expect(passportOf(`Identity: aaa.bbb.\r\n ccc;info=<x>`)).toBe(passportOf(`aaa.bbb.ccc;alg=ES256`));
+    expect(passportOf(H1)).not.toBe(passportOf(H2));
+  });
+
+  it('names the provider that passed a signed header on without it, or with another', () => {
+    const flags = receivedPathFlags({
+      terminatingHeader: null,
+      hops: [
+        hop('1', { receivedIdentity: 'none' }),
+        hop('2', { namedByHopId: '1', ...signed(H1, 'S') }),
+        hop('3', { namedByHopId: '2', ...signed(H2, 'T') }),
+      ],
+    });
+    expect(flags).toEqual([
+      { hopId: '2', code: 'shaken_header_dropped', providerId: 'p-2' },
+      { hopId: '3', code: 'shaken_header_replaced', providerId: 'p-3' },
+    ]);
+  });
+
+  it('takes the traceback header for a terminating hop that reported none; a header first seen downstream is no flag', () => {
+    const hops = [hop('1'), hop('2', { namedByHopId: '1', ...signed(H1, 'S') })];
+    expect(receivedPathFlags({ terminatingHeader: `Identity: ${H1}`, hops })).toEqual([]);
+    expect(receivedPathFlags({ terminatingHeader: H2, hops })).toEqual([
+      { hopId: '2', code: 'shaken_header_replaced', providerId: 'p-2' },
+    ]);
+    expect(
+      receivedPathFlags({
+        terminatingHeader: H1,
+        hops: [hop('1'), hop('2', { namedByHopId: '1', receivedIdentity: 'none' })],
+      }),
+    ).toEqual([]);
+  });
+
+  it('once the origin is known: a signer not the origin and an A attestation on a number not held, against the signer', () => {
+    const flags = receivedPathFlags({
+      terminatingHeader: null,
+      hops: [
+        hop('1', signed(H1, 'S')),
+        hop('2', { namedByHopId: '1', answerKind: 'origin', numberHeld: false, receivedIdentity: 'none' }),
+      ],
+    });
+    expect(flags).toEqual([
+      { hopId: '1', code: 'shaken_path_signer_not_origin', providerId: 'S' },
+      { hopId: '1', code: 'shaken_path_attest_a_number_not_held', providerId: 'S' },
+    ]);
+    // Signed by the origin itself: nothing.
+    expect(
+      receivedPathFlags({
+        terminatingHeader: null,
+        hops: [hop('1', signed(H1, 'p-2')), hop('2', { namedByHopId: '1', answerKind: 'origin' })],
+      }),
+    ).toEqual([]);
+  });
+
+  it('an expired certificate counts against the signer; a forged signature names nobody and proves nothing about the signer', () => {
+    const flags = receivedPathFlags({
+      terminatingHeader: null,
+      hops: [
+        hop('1', signed(H1, 'S', { credential: ['shaken_cert_expired_or_revoked'] })),
+        hop('2', { namedByHopId: '1', ...signed(H1, 'S', { credential: ['shaken_invalid_signature'] }) }),
+        hop('3', { namedByHopId: '2', answerKind: 'origin' }),
+      ],
+    });
+    expect(flags).toEqual([
+      { hopId: '1', code: 'shaken_path_cert_expired_or_revoked', providerId: 'S' },
+      { hopId: '1', code: 'shaken_path_signer_not_origin', providerId: 'S' },
+      { hopId: '2', code: 'shaken_path_invalid_signature', providerId: null },
+    ]);
   });
 });

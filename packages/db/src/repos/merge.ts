@@ -8,6 +8,7 @@ import {
   providers,
   rmdMatchProposals,
   tracebackShaken,
+  shakenPathFlags,
   tracebacks,
   users,
   webhookEndpoints,
@@ -140,6 +141,7 @@ export async function moveProviderReferences(
     .set({ signerProviderId: into })
     .where(eq(tracebackShaken.signerProviderId, from))
     .returning({ id: tracebackShaken.tracebackId });
+  await tx.update(shakenPathFlags).set({ providerId: into }).where(eq(shakenPathFlags.providerId, from));
   // A determination is about the provider, whose history now lives in `into`: it moves with it.
   await tx
     .update(cooperationDeterminations)

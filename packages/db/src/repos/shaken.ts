@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../client';
-import { providers, tracebackShaken } from '../schema';
+import { hops, providers, shakenPathFlags, tracebacks, tracebackShaken } from '../schema';
+import { insertOrDefer } from './deferred';
 import type { ProviderRow } from './providers';
 
 export type TracebackShakenRow = typeof tracebackShaken.$inferSelect;
@@ -69,6 +70,46 @@ export interface ShakenSignerCounts {
   byVerdict: Record<string, number>;
   byAttest: Record<string, number>;
   inconsistencies: Record<string, number>;
+  /** Path flags counted against the provider: tracebacks per flag. */
+  path: Record<string, number>;
+}
+
+export type ShakenPathFlagRow = typeof shakenPathFlags.$inferSelect;
+
+/** The call of each hop (the traceback's call time and numbers), by hop id: what a received header is verified against. */
+export async function callsOfHops(
+  db: Executor,
+  hopIds: string[],
+): Promise<Map<string, { startedAt: Date; callingNumber: string; calledNumber: string }>> {
+  if (hopIds.length === 0) return new Map();
+  const rows = await db
+    .select({
+      hopId: hops.id,
+      startedAt: tracebacks.callStartedAt,
+      callingNumber: tracebacks.callingNumber,
+      calledNumber: tracebacks.calledNumber,
+    })
+    .from(hops)
+    .innerJoin(tracebacks, eq(tracebacks.id, hops.tracebackId))
+    .where(inArray(hops.id, [...new Set(hopIds)]));
+  return new Map(rows.map(({ hopId, ...call }) => [hopId, call]));
+}
+
+/** Raises path flags (held with the batch's writes when the transaction defers them); a flag raised before stays as it was. */
+export async function raiseShakenPathFlags(
+  db: Executor,
+  rows: Array<typeof shakenPathFlags.$inferInsert>,
+): Promise<void> {
+  await insertOrDefer(db, shakenPathFlags, rows, { ignoreConflicts: true });
+}
+
+/** The path flags of a traceback. */
+export async function shakenPathFlagsOf(db: Executor, tracebackId: string): Promise<ShakenPathFlagRow[]> {
+  return db
+    .select()
+    .from(shakenPathFlags)
+    .where(eq(shakenPathFlags.tracebackId, tracebackId))
+    .orderBy(asc(shakenPathFlags.at), asc(shakenPathFlags.code));
 }
 
 /** Tracebacks signed by a provider, by verdict and attestation, and the inconsistencies found on them. */
@@ -87,7 +128,21 @@ export async function shakenCountsOfSigner(db: Executor, providerId: string): Pr
     .from(sql`${tracebackShaken}, unnest(${tracebackShaken.inconsistencies}) AS code`)
     .where(eq(tracebackShaken.signerProviderId, providerId))
     .groupBy(sql`code`);
-  const counts: ShakenSignerCounts = { signed: 0, byVerdict: {}, byAttest: {}, inconsistencies: {} };
+  const path = await db
+    .select({
+      code: shakenPathFlags.code,
+      n: sql<number>`count(DISTINCT ${shakenPathFlags.tracebackId})::int`,
+    })
+    .from(shakenPathFlags)
+    .where(eq(shakenPathFlags.providerId, providerId))
+    .groupBy(shakenPathFlags.code);
+  const counts: ShakenSignerCounts = {
+    signed: 0,
+    byVerdict: {},
+    byAttest: {},
+    inconsistencies: {},
+    path: Object.fromEntries(path.map((p) => [p.code, p.n])),
+  };
   for (const g of groups) {
     counts.signed += g.n;
     counts.byVerdict[g.verdict] = (counts.byVerdict[g.verdict] ?? 0) + g.n;

@@ -250,6 +250,11 @@ function hopRowOf(row: HopInsert & { id: string }): HopRow {
     answeredVia: row.answeredVia ?? null,
     late: row.late ?? false,
     closedAt: row.closedAt ?? null,
+    receivedIdentity: row.receivedIdentity ?? null,
+    receivedFrom: row.receivedFrom ?? null,
+    receivedPai: row.receivedPai ?? null,
+    receivedShaken: row.receivedShaken ?? null,
+    numberHeld: row.numberHeld ?? null,
   };
 }
 

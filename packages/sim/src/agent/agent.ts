@@ -210,7 +210,12 @@ export class ProviderAgent {
 function redact(decision: Decision): Record<string, unknown> | undefined {
   if (decision.action !== 'answer') return undefined;
   const a = decision.answer;
-  return a.kind === 'origin' ? { kind: a.kind, action: a.action } : { ...a };
+  // The Identity header is long and says nothing a person needs in the log: only that it was sent.
+  const received = a.kind !== 'not_found' && a.received ? { received: 'identity header sent' } : {};
+  if (a.kind === 'origin') return { kind: a.kind, action: a.action, ...received };
+  if (a.kind === 'upstream')
+    return { kind: a.kind, upstreamProviderId: a.upstreamProviderId, comment: a.comment, ...received };
+  return { ...a };
 }
 
 /** Checks `Hoptrace-Signature: t=…,v1=…` (HMAC-SHA256 of `t.body`) as the server signs webhooks. */

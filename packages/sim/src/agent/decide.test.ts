@@ -45,6 +45,33 @@ const run = async (
   );
 
 describe('the agent decision', () => {
+  it('sends the Identity header the call arrived with, with its From and PAI, only where the record has it', async () => {
+    const header = 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln;info=<https://cert.example/sp.pem>;alg=ES256;ppt=shaken';
+    const d = await run([
+      ...around,
+      rec({ identityHeader: ` ${header} `, assertedNumber: 'sip:+12025550143@gw.example' }),
+    ]);
+    expect(d).toMatchObject({
+      action: 'answer',
+      answer: {
+        kind: 'upstream',
+        received: { identityHeader: header, fromNumber: '+12025550143', paiNumber: '+12025550143' },
+      },
+    });
+    const origin = await run([...around, rec({ inboundPeer: 'CUST-0001', identityHeader: header })]);
+    expect(origin).toMatchObject({ answer: { kind: 'origin', received: { identityHeader: header } } });
+    // A record without the header says nothing about it (not "none").
+    const plain = await run([...around, rec()]);
+    expect(plain.action === 'answer' && 'received' in plain.answer).toBe(false);
+  });
+
+  it('reads the Identity header from a hoptrace records CSV', () => {
+    const [r] = readRecordsCsv(
+      'start_time,calling_number,called_number,inbound_peer,identity_header\n2026-11-01T14:03:01Z,2025550143,3125550188,TG101-01,"abc.def.ghi;info=<https://x.example/a.pem>"\n',
+    );
+    expect(r!.identityHeader).toBe('abc.def.ghi;info=<https://x.example/a.pem>');
+  });
+
   it('answers upstream from the trunk, whatever way the switch wrote the numbers', async () => {
     for (const [calling, called] of [
       ['2025550143', '3125550188'],

@@ -14,7 +14,7 @@ export interface AgentRecord {
   outboundPeer?: string | undefined;
   /** The P-Asserted-Identity, where the switch keeps it: the real number behind an anonymous From. */
   assertedNumber?: string | undefined;
-  /** The STIR/SHAKEN Identity header the switch received, where it records it (Kamailio db_extra). */
+  /** The SIP Identity header the call arrived with, where the switch records it (decision 0034). */
   identityHeader?: string | undefined;
 }
 
@@ -41,13 +41,21 @@ export interface HopCall {
   calledNumber: string;
 }
 
+/** What the call arrived with, from the record (sent only where the record has the Identity header). */
+export interface AgentReceived {
+  identityHeader: string;
+  fromNumber?: string;
+  paiNumber?: string;
+}
+
 export type AgentAnswer =
-  | { kind: 'upstream'; upstreamProviderId: string; comment: string }
+  | { kind: 'upstream'; upstreamProviderId: string; comment: string; received?: AgentReceived }
   | {
       kind: 'origin';
       customer: z.input<typeof ZCustomer>;
       action: (typeof ORIGIN_ACTIONS)[number];
       comment: string;
+      received?: AgentReceived;
     }
   | { kind: 'not_found'; comment: string };
 
@@ -68,6 +76,25 @@ export function normalizeNumber(raw: string): string | null {
 /** The calling number of a record: the P-Asserted-Identity when the From was anonymous. */
 export function callingOf(r: AgentRecord): string | null {
   return normalizeNumber(r.callingNumber) ?? (r.assertedNumber ? normalizeNumber(r.assertedNumber) : null);
+}
+
+/**
+ * What the matched records say the call arrived with: the Identity header of the first record that
+ * has one, with its From and P-Asserted-Identity numbers where they read as numbers. Records without
+ * the header say nothing (a switch that does not log it is not a call that came without one).
+ */
+export function receivedOf(records: readonly AgentRecord[]): { received: AgentReceived } | object {
+  const r = records.find((x) => x.identityHeader?.trim());
+  if (!r) return {};
+  const from = normalizeNumber(r.callingNumber);
+  const pai = r.assertedNumber ? normalizeNumber(r.assertedNumber) : null;
+  return {
+    received: {
+      identityHeader: r.identityHeader!.trim(),
+      ...(from ? { fromNumber: from } : {}),
+      ...(pai ? { paiNumber: pai } : {}),
+    },
+  };
 }
 
 /**
@@ -177,6 +204,7 @@ export function decide(
         customer: match.customer,
         action: peerMap.originAction,
         comment: `Call arrived from our customer on ${peer}${received}. Answered by the hoptrace agent.`,
+        ...receivedOf(candidates),
       },
     };
   if (match?.kind === 'upstream')
@@ -187,6 +215,7 @@ export function decide(
         kind: 'upstream',
         upstreamProviderId: match.providerId,
         comment: `Call arrived on trunk ${peer}${received}. Answered by the hoptrace agent.`,
+        ...receivedOf(candidates),
       },
     };
   return {
@@ -199,7 +228,7 @@ export function decide(
 
 /**
  * What the matched records say of the STIR/SHAKEN Identity header received, for the answer's comment
- * (until a hop answer has a field of its own for it): its attestation and certificate URL, or nothing
+ * (the answer also carries the header itself, as `received`): its attestation and certificate URL, or nothing
  * when the switch does not record the header.
  */
 function receivedIdentity(candidates: TimedRecord[]): string {

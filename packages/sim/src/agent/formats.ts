@@ -276,6 +276,8 @@ export const ZMapping = z.strictObject({
     called_number: ZColumn,
     inbound_peer: ZColumn,
     asserted_number: ZColumn.optional(),
+    /** The SIP Identity header the call arrived with (decision 0034). */
+    identity_header: ZColumn.optional(),
   }),
   /** Whether line 1 names the columns (default: when any column is given by name). */
   header: z.boolean().optional(),
@@ -352,8 +354,9 @@ export function readGenericCsv(text: string, mapping: TMapping, file = 'records'
     called: index(cols.called_number, 'called_number'),
     peer: index(cols.inbound_peer, 'inbound_peer'),
     asserted: cols.asserted_number === undefined ? -1 : index(cols.asserted_number, 'asserted_number'),
+    identity: cols.identity_header === undefined ? -1 : index(cols.identity_header, 'identity_header'),
   };
-  const width = Math.max(at.time, at.calling, at.called, at.peer, at.asserted) + 1;
+  const width = Math.max(at.time, at.calling, at.called, at.peer, at.asserted, at.identity) + 1;
   const pattern =
     mapping.timeFormat === 'iso' || mapping.timeFormat === 'epoch' ? null : timePattern(mapping.timeFormat);
   return rows.map(({ fields, line }) => {
@@ -384,6 +387,7 @@ export function readGenericCsv(text: string, mapping: TMapping, file = 'records'
         calledNumber: fields[at.called]!,
         inboundPeer: fields[at.peer]!,
         assertedNumber: at.asserted >= 0 ? fields[at.asserted] || undefined : undefined,
+        identityHeader: at.identity >= 0 ? fields[at.identity] || undefined : undefined,
       },
     };
   });

@@ -12,6 +12,7 @@ export interface PgMapping {
   called_number: string;
   inbound_peer: string;
   asserted_number?: string | undefined;
+  identity_header?: string | undefined;
   lateSeconds?: number;
 }
 
@@ -24,6 +25,7 @@ interface Spec {
   /** SQL turning the peer column (`$COL`) into the peer's name (Asterisk: the channel's endpoint). */
   peerExpr?: string;
   asserted?: string[];
+  /** The Identity header the call arrived with, where the table keeps it (decision 0034). */
   identity?: string[];
   where?: string;
   lateSeconds: number;
@@ -41,6 +43,7 @@ const FORMATS: Record<Exclude<PgFormat, 'generic'>, Spec> = {
     calling: ['calling_number'],
     called: ['called_number'],
     peer: ['inbound_peer'],
+    identity: ['identity_header'],
     lateSeconds: 0,
   },
   'kamailio-acc': {
@@ -91,6 +94,7 @@ const specOf = (format: PgFormat, mapping?: PgMapping, kamailio?: KamailioColumn
     called: [mapping.called_number],
     peer: [mapping.inbound_peer],
     ...(mapping.asserted_number ? { asserted: [mapping.asserted_number] } : {}),
+    ...(mapping.identity_header ? { identity: [mapping.identity_header] } : {}),
     lateSeconds: mapping.lateSeconds ?? 0,
   };
 };

@@ -179,6 +179,7 @@ export function readRecordsCsv(text: string): AgentRecord[] {
     inboundPeer: r.inbound_peer ?? '',
     outboundPeer: r.outbound_peer,
     assertedNumber: r.asserted_number || undefined,
+    identityHeader: r.identity_header || undefined,
   }));
 }
 
