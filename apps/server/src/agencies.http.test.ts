@@ -441,7 +441,9 @@ describe('urgent requests', () => {
     // The escalation contacts get it at once, marked urgent, with the deadline.
     await worker.tick();
     const noc = mailTo('noc@terminating.example');
+    // The welcome it got when the provider was added (issue 19.5), then the urgent request at once.
     expect(noc.map((m) => m.subject)).toEqual([
+      expect.stringMatching(/: you are now a traceback contact on hoptrace$/),
       expect.stringMatching(/^URGENT Traceback request: call from/),
     ]);
     expect(noc[0]!.text).toContain('URGENT (a live threat): answer within 4 hours');

@@ -6,6 +6,7 @@ import {
   renderRmdUpstreamRemovedEmail,
   type RmdUpstreamRemovedPayload,
   renderStaffEmail,
+  renderWelcomeEmail,
   type Clock,
   type EmailPayload,
 } from '@hoptrace/core';
@@ -54,6 +55,8 @@ export function backoffMs(attempt: number, random: () => number = Math.random, f
 }
 
 function renderEmail(row: OutboxRow, publicUrl: string) {
+  if (row.topic === 'provider.welcome')
+    return renderWelcomeEmail(row.payload as unknown as Parameters<typeof renderWelcomeEmail>[0], publicUrl);
   if (row.topic === 'legal.reminder')
     return renderLegalReminderEmail(row.payload as Parameters<typeof renderLegalReminderEmail>[0], publicUrl);
   if (row.topic === 'rmd.upstream_removed')

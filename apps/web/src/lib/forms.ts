@@ -1,4 +1,4 @@
-import type { TProblem } from '@hoptrace/contracts';
+import { isStockMessage, type TProblem } from '@hoptrace/contracts';
 import type { z } from 'zod';
 
 /** Field errors keyed by the dotted path the API uses (`call.callingNumber`, `customer.name`). */
@@ -7,13 +7,13 @@ export type FieldErrors = Record<string, string>;
 type Issue = z.core.$ZodIssue;
 
 /**
- * zod's default messages are written for developers ("Too small: expected
- * string to have >=1 characters"); people filling in a form get these. Custom
- * messages from the contracts (the phone number reasons, OCN format) pass through.
+ * The contracts word zod's issues for people after a field's name ("name: must not be empty", contracts
+ * `describeIssue`); a form shows the message under the field, so it gets a form's wording ("Required").
+ * Custom messages from the contracts (the phone number reasons, OCN format) pass through.
  */
 export function messageFor(issue: Issue): string {
-  // A message the contract wrote itself is already for people; only zod's stock wording is replaced.
-  if (!/^(Too small|Too big|Invalid|Expected)/.test(issue.message)) return issue.message;
+  // A message the contract wrote itself is already for people; only the stock wording is replaced.
+  if (!isStockMessage(issue)) return issue.message;
   switch (issue.code) {
     case 'too_small':
       if (issue.origin === 'string')

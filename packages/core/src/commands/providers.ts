@@ -8,6 +8,7 @@ import {
 import { audit, changedFields } from '../audit';
 import type { CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
+import { noticeContactsWelcome } from '../notify/notices';
 import { authorize, policy, PROVIDER_SELF_SERVICE_FIELDS } from '../policies';
 
 /** Providers named without a time zone keep the consortium's default until someone knows better. */
@@ -33,6 +34,7 @@ export async function createProvider(ctx: CommandContext & { input: TProviderCre
       verified: input.verified ?? true,
       createdBy: actor.userId,
     });
+    await noticeContactsWelcome(tx, { provider: row, now: ctx.clock.now() });
     await audit(tx, ctx, {
       action: 'provider.created',
       subject: 'provider',
@@ -67,6 +69,8 @@ export async function updateProvider(
   const row = await db.transaction(async (tx) => {
     const updated = await updateProviderRow(tx, providerId, patch, clock.now());
     const changed = changedFields(current, patch as Partial<ProviderRow>);
+    if (updated && (changed.includes('contacts') || changed.includes('escalationContacts')))
+      await noticeContactsWelcome(tx, { provider: updated, before: current, now: clock.now() });
     if (updated && changed.length)
       await audit(tx, ctx, {
         action: 'provider.updated',

@@ -33,6 +33,7 @@ import {
   type RmdParseResult,
 } from '@hoptrace/registry';
 import { audit } from '../audit';
+import { noticeContactsWelcome } from '../notify/notices';
 import type { CommandContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
@@ -442,6 +443,7 @@ export async function createProviderFromRmdFiling(
       linkedAt: now,
       linkedBy: actor.userId,
     });
+    await noticeContactsWelcome(tx, { provider, now });
     await audit(tx, ctx, {
       action: 'provider.created_from_rmd',
       subject: 'provider',

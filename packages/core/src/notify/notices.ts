@@ -26,6 +26,7 @@ import type {
   ReferralPayload,
   RmdUpstreamRemovedPayload,
   TracebackClosedPayload,
+  WelcomePayload,
 } from './templates';
 import { RMD_ACCEPTANCE_RULE } from './rmdWarnings';
 
@@ -544,4 +545,50 @@ export async function noticeRmdUpstreamsRemoved(
   const sentEmails = await enqueueOutbox(tx, emails);
   const sentHooks = await enqueueOutbox(tx, hooks);
   return { emails: sentEmails, webhooks: sentHooks };
+}
+
+/**
+ * A provider contact added for the first time (issue 19.5) is welcomed: one email explaining traceback
+ * requests, the 24-hour rule and the ways to answer. The dedupe key names the provider and the address, so an
+ * address is welcomed once per provider however often it is removed and added again. `before` is the provider
+ * as it was (absent for a new one): only addresses it did not list are new.
+ */
+export async function noticeContactsWelcome(
+  tx: Tx,
+  opts: { provider: ProviderRow; before?: ProviderRow; now: Date },
+): Promise<number> {
+  const { provider, before, now } = opts;
+  const known = new Set(
+    [...(before?.contacts ?? []), ...(before?.escalationContacts ?? [])].map((c) => c.email.toLowerCase()),
+  );
+  const seen = new Set<string>();
+  const rows: OutboxInsert[] = [];
+  const roles = [
+    ['contact', provider.contacts],
+    ['escalation', provider.escalationContacts],
+  ] as const;
+  for (const [role, contacts] of roles)
+    for (const c of contacts) {
+      const address = c.email.toLowerCase();
+      if (known.has(address) || seen.has(address)) continue;
+      seen.add(address);
+      const payload: WelcomePayload = {
+        providerId: provider.id,
+        providerName: provider.name,
+        contactName: c.name,
+        timezone: provider.timezone,
+        role,
+      };
+      rows.push(
+        ...emailRows([address], {
+          topic: 'provider.welcome',
+          key: provider.id,
+          now,
+          payload: payload as unknown as Record<string, unknown>,
+          tracebackId: null,
+          providerId: provider.id,
+        }),
+      );
+    }
+  return enqueueOutbox(tx, rows);
 }

@@ -365,3 +365,69 @@ export function renderRmdUpstreamRemovedEmail(p: RmdUpstreamRemovedPayload): Ren
     html: `<!doctype html><html><body style="font-family:system-ui,sans-serif">${lines.map((l) => (l ? `<p>${esc(l)}</p>` : '')).join('')}</body></html>`,
   };
 }
+
+/**
+ * A provider contact's first email from hoptrace (issue 19.5): what a traceback request is, the 24-hour rule and
+ * the ways to answer, before the first request arrives. Names no call and no customer.
+ */
+export interface WelcomePayload {
+  providerId: string;
+  providerName: string;
+  contactName: string;
+  timezone: string;
+  /** Traceback contacts receive the requests; escalation contacts hear of those that ran out of time. */
+  role: 'contact' | 'escalation';
+}
+
+export function renderWelcomeEmail(p: WelcomePayload, publicUrl: string): RenderedEmail {
+  const base = publicUrl.replace(/\/$/, '');
+  const subject = `${p.providerName}: you are now a traceback contact on hoptrace`;
+  const role =
+    p.role === 'escalation'
+      ? `You are listed as an escalation contact for ${p.providerName} on hoptrace, the traceback portal: you will hear from us when a traceback request to ${p.providerName} reaches its deadline without an answer, and at once for an urgent one.`
+      : `You are listed as a traceback contact for ${p.providerName} on hoptrace, the traceback portal: traceback requests to ${p.providerName} will be emailed to this address.`;
+  const what =
+    'A traceback request asks about one illegal robocall that passed through your network: which provider handed you the call (your upstream), or, if your customer placed it, who that customer is. Each provider in the path is asked in turn until the call is traced to where it started.';
+  const rule = `Please answer within 24 hours of receipt (47 CFR 64.1200(n)(1)). A request that arrives outside business hours counts as received at 8:00 a.m. the next business day (Monday to Friday, US federal holidays excepted) in your time zone, ${p.timezone}. Each request states its deadline.`;
+  const ways: Array<[string, string]> = [
+    [
+      'The link in the email',
+      'each request email carries a link that answers that one request, no password needed.',
+    ],
+    ['The portal', `sign in at ${base}/inbox to see every open request and answer it.`],
+    [
+      'The API',
+      `answer from your own systems with an API key (made on the portal): ${base}/api/docs describes it, and webhooks can tell you of new requests.`,
+    ],
+    [
+      'A bulk file',
+      'download your open requests as CSV from the portal or the API, fill in the answer columns, and upload the file: each row is checked and applied on its own.',
+    ],
+  ];
+  const closing =
+    'Answer "upstream" with the provider that handed you the call, "origin" if your customer placed it (and what you did about it), or "not found". If this address should not receive traceback requests, ask the traceback consortium to change your provider\'s contacts.';
+  const text = [
+    `Hello ${p.contactName},`,
+    '',
+    role,
+    '',
+    what,
+    '',
+    rule,
+    '',
+    'You can answer in any of four ways:',
+    ...ways.map(([k, v]) => `- ${k}: ${v}`),
+    '',
+    closing,
+  ].join('\n');
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1a1a1a">
+<p>Hello ${esc(p.contactName)},</p>
+<p>${esc(role)}</p>
+<p>${esc(what)}</p>
+<p><b>${esc(rule)}</b></p>
+<p>You can answer in any of four ways:</p>
+<ul>${ways.map(([k, v]) => `<li><b>${esc(k)}</b>: ${esc(v)}</li>`).join('')}</ul>
+<p>${esc(closing)}</p>
+</body></html>`;
+  return { subject, text, html };
+}
