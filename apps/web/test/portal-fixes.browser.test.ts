@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { NO_PORTAL } from './support/portal';
 import { launchChromium, signedIn } from './support/browser';
-import { text, until } from './support/page';
+import { fieldError, pickProvider, text, until } from './support/page';
 
 const portal = inject('portal');
 
@@ -71,7 +71,6 @@ describe.skipIf(!portal)('the portal where its users stumbled', () => {
     await analyst.goto('/tracebacks?status=closed');
     const table = analyst.getByRole('table', { name: 'Tracebacks' });
     await table.waitFor();
-    await analyst.screenshot({ path: '/tmp/pa/list.png', fullPage: true });
     const badges = table.locator('.mantine-Badge-root');
     expect(await badges.count()).toBeGreaterThan(10);
     const cut = await badges.evaluateAll((all) =>
@@ -180,5 +179,116 @@ describe.skipIf(!portal)('the portal where its users stumbled', () => {
     expect(await text(analyst.getByTestId('path-end'))).toBe(
       `Stopped: ${mountain.name} has no record of the call.`,
     );
+  });
+
+  it("a provider's response-time chart draws answers that came within minutes", async () => {
+    const created = await analyst.request.post('/api/v1/providers', {
+      data: {
+        name: 'Swiftwater Relay (fictional)',
+        contacts: [{ name: 'Desk', email: 'desk@swiftwater.example' }],
+      },
+    });
+    expect(created.status(), await created.text()).toBe(201);
+    const provider = (await created.json()) as { id: string };
+    for (const n of ['0123', '0124']) {
+      const opened = await analyst.request.post('/api/v1/tracebacks', {
+        data: {
+          call: { startedAt: callAt, callingNumber: `(415) 555-${n}`, calledNumber: '(312) 555-0191' },
+          firstProviderId: provider.id,
+        },
+      });
+      expect(opened.status(), await opened.text()).toBe(201);
+      const hop = ((await opened.json()) as { hops: Array<{ id: string }> }).hops[0]!;
+      // Staff answer for it at once: a response time of (about) zero minutes.
+      const answered = await analyst.request.post(`/api/v1/hops/${hop.id}/answer`, {
+        data: { kind: 'not_found' },
+      });
+      expect(answered.status(), await answered.text()).toBe(200);
+    }
+    await analyst.goto(`/providers/${provider.id}`);
+    const chart = analyst.getByTestId('response-time-chart');
+    await chart.waitFor();
+    expect(await chart.getAttribute('data-unit')).toBe('min');
+    // The axis has a scale (it had none when every answer came within the minute).
+    const ticks = chart.locator('.recharts-cartesian-axis-tick-value', { hasText: / min$/ });
+    await until(async () => expect(await ticks.count()).toBeGreaterThan(1), 'ticks on the minutes axis');
+    const bars = await chart
+      .locator('path.recharts-rectangle')
+      .evaluateAll((paths) => paths.map((p) => p.getBoundingClientRect().height));
+    expect(bars.length).toBe(1);
+    expect(bars[0]).toBeGreaterThan(0);
+  });
+
+  it('campaign cards say how many they hold', async () => {
+    await analyst.goto(`/campaigns/${demo.campaigns[0]!.id}`);
+    const card = analyst.getByRole('region', { name: 'Tracebacks' });
+    await card.locator('tbody tr').first().waitFor();
+    const rows = await card.locator('tbody tr').count();
+    expect(rows).toBeGreaterThan(0);
+    expect(await card.locator('[data-count]').innerText()).toBe(String(rows));
+    for (const title of ['Caller numbers', 'Origins', 'Entry points'])
+      expect(await analyst.getByRole('region', { name: title }).locator('[data-count]').count()).toBe(1);
+  });
+
+  it("the header shows a provider desk's whole name", async () => {
+    const quill = demo.providers[4]!;
+    const { context, page } = await signedIn(browser, url, sessions[quill.user.email]);
+    await page.goto('/inbox');
+    const name = page.getByTestId('account-menu').getByText(`${quill.name} desk`);
+    await name.waitFor();
+    expect(await name.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
+    await context.close();
+  });
+
+  it('on a validation error the upstream search list opens below the message, not over it', async () => {
+    const asked = demo.providers[5]!;
+    const opened = await analyst.request.post('/api/v1/tracebacks', {
+      data: {
+        call: { startedAt: callAt, callingNumber: '(617) 555-0133', calledNumber: '(312) 555-0191' },
+        firstProviderId: asked.id,
+      },
+    });
+    expect(opened.status(), await opened.text()).toBe(201);
+    const hop = ((await opened.json()) as { hops: Array<{ id: string }> }).hops[0]!;
+    const { context, page } = await signedIn(browser, url, sessions[asked.user.email]);
+    await page.goto(`/hops/${hop.id}`);
+    await page.getByLabel('Another provider handed us the call').check();
+    await page.getByRole('button', { name: 'Send the answer' }).click();
+    const box = page.getByRole('combobox', { name: /^Upstream provider/ });
+    expect(await fieldError(box)).toMatch(/^Choose the provider/);
+    await box.fill(demo.providers[6]!.name.slice(0, 6));
+    const list = page.getByRole('listbox');
+    await list.waitFor();
+    const [m, l] = await Promise.all([
+      page.locator(`[id="${(await box.getAttribute('id'))!}-error"]`).boundingBox(),
+      list.boundingBox(),
+    ]);
+    expect(m && l).toBeTruthy();
+    // The list starts below the message's bottom (or ends above its top): they never overlap.
+    expect(l!.y >= m!.y + m!.height || l!.y + l!.height <= m!.y).toBe(true);
+    await pickProvider(page, /^Upstream provider/, demo.providers[6]!.name);
+    await context.close();
+  });
+
+  it('a page opened from the foot of another starts at its top, its title clear of the header', async () => {
+    await analyst.goto('/dashboard');
+    await analyst.getByTestId('dashboard').waitFor();
+    await analyst.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await until(
+      async () => expect(await analyst.evaluate(() => window.scrollY)).toBeGreaterThan(100),
+      'scrolled',
+    );
+    await analyst
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Open a traceback' })
+      .click();
+    await analyst.waitForURL('**/tracebacks/new');
+    await until(
+      async () => expect(await analyst.evaluate(() => window.scrollY)).toBe(0),
+      'the top of the page',
+    );
+    const header = await analyst.locator('header').boundingBox();
+    const title = await analyst.getByRole('heading', { level: 1 }).boundingBox();
+    expect(title!.y).toBeGreaterThanOrEqual(header!.y + header!.height);
   });
 });
