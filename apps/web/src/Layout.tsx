@@ -12,7 +12,16 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
-import { Link, Outlet, useLocation, useNavigate, useNavigation } from 'react-router';
+import { useEffect, useRef } from 'react';
+import {
+  Link,
+  NavigationType,
+  Outlet,
+  useLocation,
+  useNavigate,
+  useNavigation,
+  useNavigationType,
+} from 'react-router';
 import { post } from './api/client';
 import { useHops } from './api/queries';
 import { IconRoute } from './components/icons';
@@ -78,6 +87,22 @@ function currentItem(items: NavItem[], path: string): string | undefined {
     .sort((a, b) => b.to.length - a.to.length)[0]?.to;
 }
 
+/**
+ * A link to another page opens it at its top, as a browser does between documents (the router keeps
+ * the window's scroll otherwise, so a form opened from the foot of the dashboard began half-way down);
+ * back and forward keep where the page was, and a change of filters (same page) keeps the list in view.
+ */
+function useScrollToTopOnNewPage() {
+  const { pathname } = useLocation();
+  const type = useNavigationType();
+  const shown = useRef(pathname);
+  useEffect(() => {
+    if (shown.current === pathname) return;
+    shown.current = pathname;
+    if (type !== NavigationType.Pop) window.scrollTo(0, 0);
+  }, [pathname, type]);
+}
+
 export function Layout() {
   const user = useUser();
   const [opened, { toggle, close }] = useDisclosure();
@@ -85,6 +110,7 @@ export function Layout() {
   const location = useLocation();
   const navigation = useNavigation();
   const navigate = useNavigate();
+  useScrollToTopOnNewPage();
   const queryClient = useQueryClient();
   const current = currentItem(items, location.pathname);
 
@@ -139,7 +165,7 @@ export function Layout() {
             <Menu.Target>
               <UnstyledButton aria-label={`Account menu for ${user.name}`} data-testid="account-menu">
                 <Group gap="xs" wrap="nowrap">
-                  <Text size="sm" fw={600} visibleFrom="xs" truncate maw={200}>
+                  <Text size="sm" fw={600} visibleFrom="xs" truncate maw={{ xs: 260, md: 480 }}>
                     {user.name}
                   </Text>
                   <Badge variant="light" tt="none">

@@ -1,6 +1,6 @@
 import type { TRole, TUser } from '@hoptrace/contracts';
 import { Navigate, Outlet, useLocation } from 'react-router';
-import { useMe } from './api/queries';
+import { useMe, useProvider } from './api/queries';
 import { ErrorAlert, Loading } from './components/common';
 import { ForbiddenPage } from './pages/ErrorPages';
 
@@ -57,4 +57,14 @@ export function useUser(): TUser {
 
 export function RoleHome() {
   return <Navigate to={homeOf(useUser())} replace />;
+}
+
+/**
+ * The zone a provider user's deadlines are shown in: its provider's own (the one its business hours
+ * run in). Undefined for anyone else, and for a visitor on a one-hop link: the device's zone then.
+ */
+export function useDeadlineZone(): string | undefined {
+  const me = useMe();
+  const provider = useProvider(me.data?.role === 'provider' ? me.data.providerId : null);
+  return provider.data?.timezone;
 }

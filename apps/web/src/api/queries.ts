@@ -345,7 +345,9 @@ export const useTracebacks = (filters: TracebackFilters, limit = 25) =>
   useInfiniteQuery({ ...q.tracebacks(filters, limit), placeholderData: keepPreviousData });
 
 export const useTraceback = (id: string) => useQuery(q.traceback(id));
-export const useTimeline = (id: string) => useQuery(q.events(id));
+/** A traceback's timeline; with `pollMs`, read again that often while the page is visible. */
+export const useTimeline = (id: string, pollMs: number | false = false) =>
+  useQuery({ ...q.events(id), refetchInterval: pollMs });
 
 export const useHops = (status: THopStatus, limit = 50, enabled = true) =>
   useInfiniteQuery({

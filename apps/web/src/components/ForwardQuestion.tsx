@@ -1,13 +1,22 @@
 import type { THop } from '@hoptrace/contracts';
 import { Paper, SimpleGrid, Text } from '@mantine/core';
-import { DateTime, Field, Phone } from './common';
+import { CallTime, DateTime, Field, Phone } from './common';
 import { HopCampaign } from './HopCampaign';
 
 /**
  * What a forward request asks its provider: not about a call, but whose customer holds a number it
  * holds (the callback number a robocall campaign tells people to call).
  */
-export function ForwardQuestion({ hop, forward }: { hop: THop; forward: NonNullable<THop['forward']> }) {
+export function ForwardQuestion({
+  hop,
+  forward,
+  zone,
+}: {
+  hop: THop;
+  forward: NonNullable<THop['forward']>;
+  /** The provider's own zone, for its deadline. */
+  zone: string | undefined;
+}) {
   return (
     <Paper withBorder p="md" data-testid="forward-question">
       <Text mb="sm">
@@ -19,13 +28,13 @@ export function ForwardQuestion({ hop, forward }: { hop: THop; forward: NonNulla
           <Phone e164={forward.number} />
         </Field>
         <Field label="Last heard in the campaign's calls">
-          <DateTime iso={forward.lastHeardAt} />
+          <CallTime iso={forward.lastHeardAt} />
         </Field>
         <Field label="Requested">
-          <DateTime iso={hop.requestedAt} />
+          <DateTime iso={hop.requestedAt} timeZone={zone} />
         </Field>
         <Field label="Due">
-          <DateTime iso={hop.dueAt} />
+          <DateTime iso={hop.dueAt} timeZone={zone} />
         </Field>
       </SimpleGrid>
       <HopCampaign campaign={hop.campaign} />

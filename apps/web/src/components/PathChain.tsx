@@ -276,7 +276,7 @@ function HopCard(props: {
             <DateTime iso={hop.requestedAt} compact />
           </Text>
           <Text size="xs" c="dimmed" component="dt">
-            Received
+            Counted as received
           </Text>
           <Text size="xs" component="dd" m={0}>
             <DateTime iso={hop.receivedAt} compact />

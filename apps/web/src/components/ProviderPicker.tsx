@@ -80,6 +80,9 @@ export function ProviderPicker(
     <Select
       {...rest}
       error={addError ?? rest.error}
+      // The message sits above the box: the list opens below it when the field is focused for its error,
+      // and would otherwise cover the message it was focused for.
+      inputWrapperOrder={['label', 'description', 'error', 'input']}
       disabled={adding !== null}
       searchable
       clearable

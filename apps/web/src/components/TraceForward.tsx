@@ -151,7 +151,7 @@ function Answer({ f }: { f: TCampaignForward }) {
 /** A campaign's forward requests: whom each number was asked of, by when, and (for staff) the customer. */
 export function ForwardRequests({ items }: { items: TCampaignForward[] }) {
   return (
-    <SectionCard title="Trace-forward" testId="forward-requests">
+    <SectionCard title="Trace-forward" count={items.length} testId="forward-requests">
       <Text size="xs" c="dimmed" mb="xs">
         Requests to the providers that hold its callback numbers. Customer details are CPNI: your view of them
         is recorded on the request.

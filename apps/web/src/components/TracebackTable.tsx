@@ -1,7 +1,15 @@
 import type { TCampaignDetail, TOutcome, TTracebackListItem } from '@hoptrace/contracts';
 import { Anchor, Badge, Group, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
-import { Countdown, DateTime, Phone, TracebackStatus } from './common';
+import {
+  CallTime,
+  Countdown,
+  DateTime,
+  Phone,
+  SortableTh,
+  TracebackStatus,
+  type SortDirection,
+} from './common';
 
 /** A provider a row links to (its origin or US entry point). */
 interface ProviderRef {
@@ -50,6 +58,13 @@ const HEADER: Record<TracebackColumn, string> = {
 // Status sits between the provider columns and the opening time, wherever a table shows them.
 const BEFORE_STATUS: TracebackColumn[] = ['campaign', 'nowAt', 'due', 'hops', 'origin', 'entryPoint'];
 
+/** Headers that sort the list (on the server): each names the list's sort it asks for. */
+export interface TableSort {
+  current: string;
+  columns: Partial<Record<TracebackColumn, { sort: string; direction: SortDirection }>>;
+  onSort: (sort: string) => void;
+}
+
 /** Rows from the traceback list, with the names the page looked up (`…` while they load). */
 export function rowsOfList(
   items: TTracebackListItem[],
@@ -66,7 +81,9 @@ export function rowsOfList(
     loop: t.flags.includes('loop'),
     urgent: t.urgent,
     campaign: t.campaignId ? (lookups.campaigns?.get(t.campaignId) ?? '…') : '—',
-    nowAt: t.currentProviderId ? (lookups.providers?.get(t.currentProviderId) ?? '…') : '—',
+    // A closed traceback is at no one: its last provider is in its path, not waiting.
+    nowAt:
+      t.status === 'open' && t.currentProviderId ? (lookups.providers?.get(t.currentProviderId) ?? '…') : '—',
     hops: t.hopCount,
     openedAt: t.openedAt,
     dueAt: t.dueAt,
@@ -103,14 +120,14 @@ function Cell({ row, column }: { row: TracebackRow; column: TracebackColumn }) {
     case 'campaign':
     case 'nowAt':
       return (
-        <Text size="sm" truncate maw={200}>
+        <Text size="sm" truncate maw={150}>
           {row[column] ?? '—'}
         </Text>
       );
     case 'due':
       if (!row.dueAt) return <Text size="sm">—</Text>;
       return (
-        <Group gap={4} wrap="nowrap">
+        <Group gap={4} wrap="nowrap" className="no-shrink">
           <Countdown dueAt={row.dueAt} />
           {row.overdue && (
             <Badge color="red" variant="light" tt="none" size="sm">
@@ -134,6 +151,19 @@ function Cell({ row, column }: { row: TracebackRow; column: TracebackColumn }) {
   }
 }
 
+function Header({ column, sort }: { column: TracebackColumn; sort: TableSort | undefined }) {
+  const by = sort?.columns[column];
+  if (!sort || !by) return <Table.Th>{HEADER[column]}</Table.Th>;
+  return (
+    <SortableTh
+      label={HEADER[column]}
+      active={sort.current === by.sort}
+      direction={by.direction}
+      onSort={() => sort.onSort(by.sort)}
+    />
+  );
+}
+
 /** Tracebacks as a table: the call (a link to the traceback), its numbers, the chosen columns, its status. */
 export function TracebackTable({
   rows,
@@ -141,7 +171,9 @@ export function TracebackTable({
   label,
   minWidth = 520,
   striped = false,
+  sort,
 }: {
+  sort?: TableSort | undefined;
   rows: TracebackRow[];
   columns?: TracebackColumn[];
   label: string;
@@ -158,11 +190,11 @@ export function TracebackTable({
             <Table.Th>Call</Table.Th>
             <Table.Th>{rows.some((r) => r.calledNumber) ? 'From → to' : 'From'}</Table.Th>
             {before.map((c) => (
-              <Table.Th key={c}>{HEADER[c]}</Table.Th>
+              <Header key={c} column={c} sort={sort} />
             ))}
             <Table.Th>Status</Table.Th>
             {after.map((c) => (
-              <Table.Th key={c}>{HEADER[c]}</Table.Th>
+              <Header key={c} column={c} sort={sort} />
             ))}
           </Table.Tr>
         </Table.Thead>
@@ -171,7 +203,7 @@ export function TracebackTable({
             <Table.Tr key={t.id} data-traceback-id={t.id}>
               <Table.Td>
                 <Anchor component={Link} to={`/tracebacks/${t.id}`} size="sm">
-                  <DateTime iso={t.callStartedAt} compact />
+                  <CallTime iso={t.callStartedAt} compact />
                 </Anchor>
               </Table.Td>
               <Table.Td>
@@ -196,7 +228,7 @@ export function TracebackTable({
                 </Table.Td>
               ))}
               <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                <Group gap={4} wrap="nowrap">
+                <Group gap={4} wrap="nowrap" className="no-shrink">
                   <TracebackStatus status={t.status} outcome={t.outcome} />
                   {t.loop && (
                     <Badge color="grape" variant="light" tt="none">

@@ -3,7 +3,7 @@ import type { TDashboard, TPublicMonth, TResponseTimes } from '@hoptrace/contrac
 import { BarChart, LineChart } from '@mantine/charts';
 import { Table, VisuallyHidden } from '@mantine/core';
 import type { ReactNode } from 'react';
-import { formatLocalDate } from '../lib/time';
+import { formatLocalDate, responseScale } from '../lib/time';
 
 /**
  * The charts, in their own chunk (recharts is most of its weight): pages show
@@ -73,23 +73,36 @@ export function OpenedClosedChart({ perWeek }: { perWeek: TDashboard['perWeek'] 
 }
 
 export function ResponseTimeChart({ perWeek }: { perWeek: TResponseTimes['perWeek'] }) {
+  // Answers within minutes would be bars of height zero on an hours axis: such a provider's chart was empty.
+  const scale = responseScale(perWeek.map((w) => w.medianHours));
+  const series = `Median ${scale.unit === 'min' ? 'minutes' : 'hours'} to answer`;
   return (
     <ChartWithTable
-      caption="Median hours from receipt to answer, per week"
-      columns={['Week of', 'Requests', 'Answered', 'Median hours']}
-      rows={perWeek.map((w) => [formatLocalDate(w.weekStart), w.requested, w.answered, w.medianHours ?? '—'])}
+      caption={`${series}, from receipt, per week`}
+      columns={['Week of', 'Requests', 'Answered', series]}
+      rows={perWeek.map((w, i) => [
+        formatLocalDate(w.weekStart),
+        w.requested,
+        w.answered,
+        scale.values[i] ?? '—',
+      ])}
     >
       <BarChart
         h={200}
-        data={perWeek.map((w) => ({
-          week: formatLocalDate(w.weekStart),
-          'Median hours to answer': w.medianHours ?? 0,
-        }))}
+        data={perWeek.map((w, i) => ({ week: formatLocalDate(w.weekStart), [series]: scale.values[i] }))}
         dataKey="week"
-        series={[{ name: 'Median hours to answer', color: 'blue.8' }]}
-        referenceLines={[{ y: 24, label: '24 h deadline', color: 'red.8' }]}
+        series={[{ name: series, color: 'blue.8' }]}
+        // A week answered within the minute still shows a sliver; a week with no answer shows nothing.
+        barProps={{ minPointSize: 2 }}
+        yAxisProps={{ domain: [0, scale.max], allowDecimals: false }}
+        unit={` ${scale.unit}`}
+        referenceLines={
+          scale.deadline === null ? [] : [{ y: scale.deadline, label: '24 h deadline', color: 'red.8' }]
+        }
         gridAxis="y"
         tickLine="y"
+        data-testid="response-time-chart"
+        data-unit={scale.unit}
       />
     </ChartWithTable>
   );

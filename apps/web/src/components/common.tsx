@@ -8,9 +8,11 @@ import {
   Loader,
   Paper,
   Stack,
+  Table,
   Text,
   Title,
   Tooltip,
+  UnstyledButton,
 } from '@mantine/core';
 import { useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
@@ -22,28 +24,40 @@ import {
   OUTCOME_LABEL,
 } from '../lib/labels';
 import { formatPhone } from '../lib/phone';
-import { countdown, formatLocal, formatLocalCompact, formatLocalDate, formatUtc, tickFor } from '../lib/time';
+import { CALL_TIME_ZONE, countdown, formatInstant, formatUtc, tickFor } from '../lib/time';
 import { IconAlert, IconClock } from './icons';
 
-/** A date in the viewer's time zone; the UTC instant on hover. */
+/**
+ * A date, its zone named: the viewer's own unless `timeZone` says otherwise (a provider's deadlines in
+ * its own zone, a call in UTC). On hover, the same instant in the other zone people need: UTC, or the
+ * viewer's own when the date is shown in another.
+ */
 export function DateTime({
   iso,
   dateOnly = false,
   compact = false,
+  timeZone,
 }: {
   iso: string | null | undefined;
   dateOnly?: boolean;
   compact?: boolean;
+  timeZone?: string | undefined;
 }) {
   if (!iso) return <Text span>—</Text>;
-  const text = dateOnly ? formatLocalDate(iso) : compact ? formatLocalCompact(iso) : formatLocal(iso);
+  const text = formatInstant(iso, { style: dateOnly ? 'date' : compact ? 'compact' : 'full', timeZone });
+  const hover = timeZone ? `${formatInstant(iso)}, your time` : formatUtc(iso);
   return (
-    <Tooltip label={formatUtc(iso)} withArrow openDelay={200}>
+    <Tooltip label={hover} withArrow openDelay={200}>
       <time dateTime={iso} className="tabular" style={{ whiteSpace: 'nowrap' }}>
         {text}
       </time>
     </Tooltip>
   );
+}
+
+/** The time of a call, in the zone it is entered in and call records use (UTC). */
+export function CallTime(props: { iso: string | null | undefined; compact?: boolean }) {
+  return <DateTime {...props} timeZone={CALL_TIME_ZONE} />;
 }
 
 export function Phone({ e164 }: { e164: string }) {
@@ -66,11 +80,20 @@ export function useNow(dueAt?: string): number {
 
 const URGENCY_COLOR = { overdue: 'red', soon: 'orange', later: 'blue' } as const;
 
-export function Countdown({ dueAt, size = 'sm' }: { dueAt: string; size?: 'sm' | 'md' | 'lg' }) {
+/** A deadline counting down; on hover, when it falls (in `timeZone`, a provider's own, else the viewer's). */
+export function Countdown({
+  dueAt,
+  size = 'sm',
+  timeZone,
+}: {
+  dueAt: string;
+  size?: 'sm' | 'md' | 'lg';
+  timeZone?: string | undefined;
+}) {
   const now = useNow(dueAt);
   const c = countdown(dueAt, now);
   return (
-    <Tooltip label={`Due ${formatLocal(dueAt)} · ${formatUtc(dueAt)}`} withArrow>
+    <Tooltip label={`Due ${formatInstant(dueAt, { timeZone })} · ${formatUtc(dueAt)}`} withArrow>
       <Badge
         size={size}
         variant={c.urgency === 'later' ? 'light' : 'filled'}
@@ -174,14 +197,19 @@ export function Field({ label, children }: { label: string; children: ReactNode 
   );
 }
 
-/** A titled section of a page: a bordered card with its h2 and, on the right, its own actions or links. */
+/**
+ * A titled section of a page: a bordered card with its h2 (and how many things it holds, when it is a
+ * list) and, on the right, its own actions or links.
+ */
 export function SectionCard({
   title,
+  count,
   right,
   children,
   testId,
 }: {
   title: string;
+  count?: number | undefined;
   right?: ReactNode;
   children: ReactNode;
   testId?: string;
@@ -189,9 +217,16 @@ export function SectionCard({
   return (
     <Paper withBorder p="md" component="section" aria-label={title} data-testid={testId}>
       <Group justify="space-between" mb="sm" wrap="wrap" gap="xs">
-        <Title order={2} size="h4">
-          {title}
-        </Title>
+        <Group gap="xs" wrap="nowrap">
+          <Title order={2} size="h4">
+            {title}
+          </Title>
+          {count !== undefined && (
+            <Badge variant="light" color="gray" tt="none" className="tabular" data-count={count}>
+              {count}
+            </Badge>
+          )}
+        </Group>
         {right}
       </Group>
       {children}
@@ -248,5 +283,40 @@ export function FormError({
         ? error.message
         : elsewhere.map(([k, m]) => <div key={k}>{k === '(form)' ? m : `${k}: ${m}`}</div>)}
     </Alert>
+  );
+}
+
+export type SortDirection = 'ascending' | 'descending';
+
+/**
+ * A column header that sorts its table: a button named by the column, the order in force announced
+ * through aria-sort and drawn as an arrow.
+ */
+export function SortableTh({
+  label,
+  active,
+  direction,
+  onSort,
+}: {
+  label: string;
+  active: boolean;
+  direction: SortDirection;
+  onSort: () => void;
+}) {
+  return (
+    <Table.Th aria-sort={active ? direction : undefined} data-sort-active={active || undefined}>
+      <UnstyledButton
+        onClick={onSort}
+        fz="sm"
+        fw={700}
+        title={`Sort by ${label.toLowerCase()}, ${direction === 'ascending' ? 'soonest or A–Z' : 'newest'} first`}
+        style={{ whiteSpace: 'nowrap' }}
+      >
+        {label}
+        <span aria-hidden="true" style={{ opacity: active ? 1 : 0.35, marginLeft: 4 }}>
+          {direction === 'ascending' ? '↑' : '↓'}
+        </span>
+      </UnstyledButton>
+    </Table.Th>
   );
 }

@@ -4,10 +4,13 @@ import {
   endOfLocalDay,
   formatDuration,
   formatHours,
+  formatInstant,
   formatUtc,
   parseCallTime,
+  responseScale,
   startOfLocalDay,
   tickFor,
+  zoneName,
 } from './time';
 
 const now = Date.parse('2026-11-02T15:00:00Z');
@@ -90,5 +93,73 @@ describe('dates', () => {
     expect(endOfLocalDay('2026-12-31')).toBe(new Date(2027, 0, 1).toISOString());
     expect(startOfLocalDay('')).toBeUndefined();
     expect(startOfLocalDay('2026-1-2')).toBeUndefined();
+  });
+});
+
+describe('formatInstant: every time names its zone', () => {
+  const at = '2026-11-02T15:00:00.000Z';
+  it("a call in UTC, a deadline in the provider's own zone, each saying which", () => {
+    expect(formatInstant(at, { timeZone: 'UTC' })).toBe('Nov 2, 2026, 3:00 PM UTC');
+    expect(formatInstant(at, { timeZone: 'America/Chicago' })).toBe('Nov 2, 2026, 9:00 AM CST');
+    expect(formatInstant(at, { timeZone: 'America/Los_Angeles' })).toBe('Nov 2, 2026, 7:00 AM PST');
+  });
+
+  it('summer time is named as such', () => {
+    expect(formatInstant('2026-07-01T15:00:00Z', { timeZone: 'America/New_York' })).toBe(
+      'Jul 1, 2026, 11:00 AM EDT',
+    );
+    expect(zoneName('2026-07-01T15:00:00Z', 'America/New_York')).toBe('EDT');
+    expect(zoneName(at, 'UTC')).toBe('UTC');
+  });
+
+  it('compact: the year left out in the same year of that zone, a date alone in another', () => {
+    expect(formatInstant(at, { style: 'compact', timeZone: 'UTC', now })).toBe('Nov 2, 3:00 PM UTC');
+    expect(formatInstant('2025-12-31T23:30:00Z', { style: 'compact', timeZone: 'UTC', now })).toBe(
+      'Dec 31, 2025',
+    );
+    // 2027-01-01 00:30 UTC is still New Year's Eve of 2026 in Chicago.
+    const nye = Date.parse('2027-01-01T00:30:00Z');
+    expect(
+      formatInstant('2026-12-31T20:00:00Z', { style: 'compact', timeZone: 'America/Chicago', now: nye }),
+    ).toBe('Dec 31, 2:00 PM CST');
+  });
+
+  it('a date alone carries no zone', () => {
+    expect(formatInstant(at, { style: 'date', timeZone: 'UTC' })).toBe('Nov 2, 2026');
+  });
+
+  it("without a zone: the viewer's own, still named", () => {
+    expect(formatInstant(at)).toMatch(/\d{1,2}:00 [AP]M \S+$/);
+  });
+});
+
+describe('responseScale', () => {
+  it('answers within minutes are drawn in minutes, on an axis that is never empty', () => {
+    expect(responseScale([0, null, 0])).toEqual({
+      unit: 'min',
+      values: [0, null, 0],
+      max: 10,
+      deadline: null,
+    });
+    expect(responseScale([0.5, 1.25])).toEqual({ unit: 'min', values: [30, 75], max: 80, deadline: null });
+  });
+
+  it('hours otherwise, with the 24-hour deadline on the axis', () => {
+    expect(responseScale([3.04, null, 30])).toEqual({
+      unit: 'h',
+      values: [3, null, 30],
+      max: 30,
+      deadline: 24,
+    });
+    expect(responseScale([2, 5])).toMatchObject({ unit: 'h', max: 24, deadline: 24 });
+  });
+
+  it('no answer at all: nothing drawn, still an axis', () => {
+    expect(responseScale([null, null])).toEqual({
+      unit: 'min',
+      values: [null, null],
+      max: 10,
+      deadline: null,
+    });
   });
 });

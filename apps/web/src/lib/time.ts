@@ -1,40 +1,85 @@
 /**
- * Dates are shown in the viewer's time zone, with the UTC instant on hover;
- * deadlines as a countdown. Everything takes `now` so it can be tested.
+ * Every time shown says its zone: the viewer's own by default, a provider's own for its deadlines, and
+ * UTC for a call's time (the zone the open form and call records use). Everything takes `now` where it
+ * matters so it can be tested.
  */
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-const local = new Intl.DateTimeFormat(undefined, {
-  year: 'numeric',
-  month: 'short',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: '2-digit',
-});
-const localDate = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
-const localShort = new Intl.DateTimeFormat(undefined, {
-  month: 'short',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: '2-digit',
-});
+/** `full`: date and time; `compact`: the year only when it is not this one; `date`: the day alone. */
+export type InstantStyle = 'full' | 'compact' | 'date';
+
+const OPTIONS: Record<'full' | 'short' | 'date', Intl.DateTimeFormatOptions> = {
+  full: {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  },
+  short: { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' },
+  date: { year: 'numeric', month: 'short', day: 'numeric' },
+};
+
+// Building a DateTimeFormat is slow next to using one; a table draws hundreds of dates.
+const formats = new Map<string, Intl.DateTimeFormat>();
+function formatOf(kind: keyof typeof OPTIONS, timeZone: string | undefined): Intl.DateTimeFormat {
+  const key = `${kind} ${timeZone ?? ''}`;
+  let f = formats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(undefined, { ...OPTIONS[kind], ...(timeZone ? { timeZone } : {}) });
+    formats.set(key, f);
+  }
+  return f;
+}
 
 export const viewerTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-export function formatLocal(iso: string, format: Intl.DateTimeFormat = local): string {
-  return format.format(new Date(iso));
+const yearIn = (at: number, timeZone: string | undefined): string =>
+  formatOf('date', timeZone)
+    .formatToParts(at)
+    .find((p) => p.type === 'year')?.value ?? '';
+
+/**
+ * An instant in a time zone (the viewer's when none is given), its zone named: `Nov 1, 2026, 2:03 PM UTC`,
+ * compact `Nov 1, 8:03 AM CST`. A date alone carries no zone.
+ */
+export function formatInstant(
+  iso: string,
+  opts: { style?: InstantStyle; timeZone?: string | undefined; now?: number } = {},
+): string {
+  const at = Date.parse(iso);
+  const style = opts.style ?? 'full';
+  if (style === 'date') return formatOf('date', opts.timeZone).format(at);
+  if (style === 'compact') {
+    const sameYear = yearIn(at, opts.timeZone) === yearIn(opts.now ?? Date.now(), opts.timeZone);
+    return formatOf(sameYear ? 'short' : 'date', opts.timeZone).format(at);
+  }
+  return formatOf('full', opts.timeZone).format(at);
 }
 
-export const formatLocalDate = (iso: string): string => formatLocal(iso, localDate);
+/** The zone's short name at that instant, as dates show it: `UTC`, `CST`, `GMT+1`. */
+export function zoneName(iso: string, timeZone?: string): string {
+  return (
+    formatOf('full', timeZone)
+      .formatToParts(Date.parse(iso))
+      .find((p) => p.type === 'timeZoneName')?.value ?? ''
+  );
+}
+
+/** A call's time: in UTC, the zone the open form takes it in and providers' call records use. */
+export const CALL_TIME_ZONE = 'UTC';
+
+export const formatLocal = (iso: string): string => formatInstant(iso);
+
+export const formatLocalDate = (iso: string): string => formatInstant(iso, { style: 'date' });
 
 /** For tables and cards: the year only when it is not this one (the full instant is on hover). */
-export function formatLocalCompact(iso: string, now = Date.now()): string {
-  const sameYear = new Date(iso).getFullYear() === new Date(now).getFullYear();
-  return sameYear ? formatLocal(iso, localShort) : formatLocal(iso, localDate);
-}
+export const formatLocalCompact = (iso: string, now = Date.now()): string =>
+  formatInstant(iso, { style: 'compact', now });
 
 /** `2026-11-02 15:00:00 UTC`: unambiguous, and what providers' call records use. */
 export function formatUtc(iso: string): string {
@@ -139,4 +184,27 @@ export function endOfLocalDay(day: string): string | undefined {
   if (!m) return undefined;
   const at = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1);
   return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
+}
+
+export interface ResponseScale {
+  /** Minutes when every median is under two hours (so answers within minutes still show), else hours. */
+  unit: 'min' | 'h';
+  /** Each week's median in that unit; null for a week with no answer (nothing drawn, not a zero). */
+  values: Array<number | null>;
+  /** The top of the axis: never zero, so the axis has ticks even when every answer came at once. */
+  max: number;
+  /** The 24-hour deadline, drawn when the axis is in hours. */
+  deadline: number | null;
+}
+
+/** How to draw a provider's median response times per week, from zero minutes to days. */
+export function responseScale(medianHours: Array<number | null>): ResponseScale {
+  const known = medianHours.filter((h): h is number => h !== null);
+  const top = Math.max(0, ...known);
+  if (top < 2) {
+    const values = medianHours.map((h) => (h === null ? null : Math.round(h * 600) / 10));
+    return { unit: 'min', values, max: Math.max(10, Math.ceil((top * 60) / 10) * 10), deadline: null };
+  }
+  const values = medianHours.map((h) => (h === null ? null : Math.round(h * 10) / 10));
+  return { unit: 'h', values, max: Math.max(24, Math.ceil(top)), deadline: 24 };
 }

@@ -165,7 +165,7 @@ function CampaignView({ c }: { c: TCampaignDetail }) {
       <Samples c={c} />
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, md: 6 }}>
-          <NumberCounts title="Caller numbers" items={c.callerNumberCounts} />
+          <NumberCounts title="Caller numbers" items={c.callerNumberCounts} total={c.distinctCallerNumbers} />
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 6 }}>
           <NumberCounts
@@ -178,6 +178,7 @@ function CampaignView({ c }: { c: TCampaignDetail }) {
       <ForwardRequests items={c.forwardRequests} />
       <SectionCard
         title="Tracebacks"
+        count={c.tracebacks.length}
         right={
           <Anchor component={Link} to={`/tracebacks?campaignId=${c.id}`} size="sm">
             All, with filters
@@ -376,15 +377,18 @@ function Samples({ c }: { c: TCampaignDetail }) {
 function NumberCounts({
   title,
   items,
+  total,
   action,
 }: {
   title: string;
   items: TCampaignDetail['callerNumberCounts'];
+  /** How many numbers there are in all, when the list shows only the most frequent. */
+  total?: number;
   /** Something to do with each number (trace forward a callback number). */
   action?: ((number: string) => ReactNode) | undefined;
 }) {
   return (
-    <SectionCard title={title}>
+    <SectionCard title={title} count={total ?? items.length}>
       {items.length === 0 ? (
         <Text size="sm" c="dimmed">
           None.
@@ -433,7 +437,7 @@ function ProviderCounts({
   items: TCampaignDetail['origins'];
 }) {
   return (
-    <SectionCard title={title}>
+    <SectionCard title={title} count={items.length}>
       <Text size="xs" c="dimmed" mb="xs">
         {help}, with how many of its tracebacks.
       </Text>

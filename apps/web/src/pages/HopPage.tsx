@@ -26,6 +26,7 @@ import { Link, Navigate, useLocation, useParams } from 'react-router';
 import { ApiError, idempotencyKey, isApiError, post, setLinkToken } from '../api/client';
 import { keys, useHop, useProvider } from '../api/queries';
 import {
+  CallTime,
   Countdown,
   DateTime,
   ErrorAlert,
@@ -49,6 +50,7 @@ import { IconLock, IconRoute } from '../components/icons';
 import { ProviderPicker } from '../components/ProviderPicker';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
 import { ACTION_LABEL, answerLabel, CHANNEL_LABEL } from '../lib/labels';
+import { useDeadlineZone } from '../session';
 import { ExpiredPage, NotFoundPage } from './ErrorPages';
 
 type Mode = 'portal' | 'link';
@@ -97,6 +99,7 @@ function LinkHopPage({ id, token }: { id: string; token: string }) {
 
 function HopView({ id, mode }: { id: string; mode: Mode }) {
   const hop = useHop(id);
+  const zone = useDeadlineZone();
   if (hop.isPending) return <Loading label="Loading the request" />;
   if (hop.isError) {
     if (mode === 'link' && isApiError(hop.error, 410)) return <ExpiredPage />;
@@ -114,12 +117,22 @@ function HopView({ id, mode }: { id: string; mode: Mode }) {
     <Stack gap="lg" maw={960}>
       <PageTitle
         title={title}
-        right={h.can.answer ? <Countdown dueAt={h.dueAt} size="lg" /> : <HopStatus status={h.status} />}
+        right={
+          h.can.answer ? (
+            <Countdown dueAt={h.dueAt} size="lg" timeZone={zone} />
+          ) : (
+            <HopStatus status={h.status} />
+          )
+        }
       >
         {title}
       </PageTitle>
       {h.signer && <SignerRequest hop={h} signer={h.signer} />}
-      {h.forward ? <ForwardQuestion hop={h} forward={h.forward} /> : <CallFacts hop={h} />}
+      {h.forward ? (
+        <ForwardQuestion hop={h} forward={h.forward} zone={zone} />
+      ) : (
+        <CallFacts hop={h} zone={zone} />
+      )}
       {h.can.answer ? <AnswerForm hop={h} mode={mode} /> : <GivenAnswer hop={h} mode={mode} />}
       {(!!h.attachments?.length || (h.can.attach && !h.can.answer)) && (
         <Paper withBorder p="md" aria-labelledby="evidence-title">
@@ -205,7 +218,8 @@ function SignerRequest({ hop, signer }: { hop: THop; signer: NonNullable<THop['s
   );
 }
 
-function CallFacts({ hop }: { hop: THop }) {
+/** The call (in UTC, as entered) and the request's times, in the provider's own zone when it is known. */
+function CallFacts({ hop, zone }: { hop: THop; zone: string | undefined }) {
   return (
     <Paper withBorder p="md">
       <Text mb="sm">
@@ -221,7 +235,7 @@ function CallFacts({ hop }: { hop: THop }) {
       </Text>
       <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} component="dl" m={0} spacing="sm">
         <Field label="Call time">
-          <DateTime iso={hop.call.startedAt} />
+          <CallTime iso={hop.call.startedAt} />
         </Field>
         <Field label="Calling number">
           <Phone e164={hop.call.callingNumber} />
@@ -233,13 +247,13 @@ function CallFacts({ hop }: { hop: THop }) {
           <Field label="Handed to">{hop.namedBy ? hop.namedBy.providerName : 'You delivered the call'}</Field>
         )}
         <Field label="Requested">
-          <DateTime iso={hop.requestedAt} />
+          <DateTime iso={hop.requestedAt} timeZone={zone} />
         </Field>
         <Field label="Counted as received">
-          <DateTime iso={hop.receivedAt} />
+          <DateTime iso={hop.receivedAt} timeZone={zone} />
         </Field>
         <Field label="Due">
-          <DateTime iso={hop.dueAt} />
+          <DateTime iso={hop.dueAt} timeZone={zone} />
         </Field>
       </SimpleGrid>
       <HopCampaign campaign={hop.campaign} />

@@ -2,9 +2,10 @@ import type { THop } from '@hoptrace/contracts';
 import { Anchor, Badge, Button, Card, EmptyState, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import { useHops } from '../api/queries';
-import { Countdown, DateTime, ErrorAlert, Loading, PageTitle, Phone } from '../components/common';
+import { CallTime, Countdown, DateTime, ErrorAlert, Loading, PageTitle, Phone } from '../components/common';
 import { IconCheck, IconInbox } from '../components/icons';
 import { ACTION_LABEL, answerLabel, CHANNEL_LABEL } from '../lib/labels';
+import { useDeadlineZone } from '../session';
 
 function CallLine({ hop }: { hop: THop }) {
   if (hop.forward)
@@ -26,6 +27,7 @@ function CallLine({ hop }: { hop: THop }) {
 /** Requests waiting for this provider's answer, the nearest deadline first. */
 export function InboxPage() {
   const hops = useHops('pending');
+  const zone = useDeadlineZone();
   // A provider marked non-responsive may still answer late, which resumes the traceback.
   const late = useHops('non_responsive');
   const items = [...(hops.data?.pages ?? []), ...(late.data?.pages ?? [])]
@@ -66,7 +68,7 @@ export function InboxPage() {
             <Group justify="space-between" align="flex-start" wrap="wrap" gap="sm">
               <Stack gap={4}>
                 <Group gap="xs">
-                  <Countdown dueAt={hop.dueAt} />
+                  <Countdown dueAt={hop.dueAt} timeZone={zone} />
                   {hop.urgent && (
                     <Badge color="red" variant="filled" tt="none" data-urgent>
                       Urgent: a live threat, due within hours at any hour
@@ -80,7 +82,7 @@ export function InboxPage() {
                 </Group>
                 <CallLine hop={hop} />
                 <Text size="xs" c="dimmed">
-                  {hop.forward ? 'Last heard' : 'Call at'} <DateTime iso={hop.call.startedAt} />
+                  {hop.forward ? 'Last heard' : 'Call at'} <CallTime iso={hop.call.startedAt} />
                   {hop.campaign ? ` · ${hop.campaign.name}` : ''}
                   {hop.forward
                     ? ''
@@ -121,6 +123,7 @@ export function InboxPage() {
 /** What this provider has answered, newest request first. */
 export function AnsweredPage() {
   const hops = useHops('answered');
+  const zone = useDeadlineZone();
   const items = hops.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <>
@@ -156,7 +159,7 @@ export function AnsweredPage() {
               </Group>
               <CallLine hop={hop} />
               <Text size="xs" c="dimmed">
-                Answered <DateTime iso={hop.answeredAt} compact />
+                Answered <DateTime iso={hop.answeredAt} compact timeZone={zone} />
                 {hop.answeredVia ? ` via ${CHANNEL_LABEL[hop.answeredVia]}` : ''}
               </Text>
               <Anchor component={Link} to={`/hops/${hop.id}`} size="sm">

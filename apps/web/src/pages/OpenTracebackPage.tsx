@@ -23,7 +23,7 @@ import { PhoneField } from '../components/PhoneField';
 import { ProviderPicker } from '../components/ProviderPicker';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
 import { decodeIdentityHeader } from '../lib/identity';
-import { formatLocal, parseCallTime, viewerTimeZone } from '../lib/time';
+import { CALL_TIME_ZONE, formatInstant, formatLocal, parseCallTime } from '../lib/time';
 
 export function OpenTracebackPage() {
   const navigate = useNavigate();
@@ -125,7 +125,7 @@ export function OpenTracebackPage() {
                   error={errors['call.startedAt']}
                   description={
                     time.ok
-                      ? `${formatLocal(time.iso)} your time (${viewerTimeZone()})`
+                      ? `Saved as ${formatInstant(time.iso, { timeZone: CALL_TIME_ZONE })}: ${formatInstant(time.iso)} your time`
                       : 'As in the call record'
                   }
                   inputWrapperOrder={['label', 'input', 'description', 'error']}

@@ -14,10 +14,12 @@ import {
   Text,
   Title,
 } from '@mantine/core';
+import { useEffect, useRef } from 'react';
 import { Link, useParams } from 'react-router';
 import { isApiError } from '../api/client';
 import { useCampaign, useTimeline, useTraceback } from '../api/queries';
 import {
+  CallTime,
   DateTime,
   ErrorAlert,
   Field,
@@ -38,12 +40,27 @@ import { formatPhone } from '../lib/phone';
 import { STAFF, useUser } from '../session';
 import { NotFoundPage } from './ErrorPages';
 
+const TIMELINE_POLL_MS = 5_000;
+
+function useRefetchOnNewEvents(count: number | undefined, refetch: () => Promise<unknown>) {
+  const seen = useRef(count);
+  useEffect(() => {
+    if (count === undefined) return;
+    if (seen.current !== undefined && count !== seen.current) void refetch();
+    seen.current = count;
+  }, [count, refetch]);
+}
+
 export function TracebackPage() {
   const { id = '' } = useParams();
   const user = useUser();
   const tb = useTraceback(id);
-  // The timeline loads beside the traceback, not after it.
-  const events = useTimeline(id);
+  // The timeline loads beside the traceback, not after it. While the traceback is open it is read
+  // again every few seconds, and a new event (a provider answered, the clock marked a hop late)
+  // reloads the traceback: the timeline is cheap and holds no customer details, whereas each read
+  // of a traceback with an origin is a recorded read of them.
+  const events = useTimeline(id, tb.data?.status === 'open' ? TIMELINE_POLL_MS : false);
+  useRefetchOnNewEvents(events.data?.length, tb.refetch);
   if (tb.isPending) return <Loading label="Loading the traceback" />;
   if (tb.isError)
     return isApiError(tb.error, 404) || isApiError(tb.error, 400) ? (
@@ -126,7 +143,7 @@ function CallCard({ traceback: t, linkCampaign }: { traceback: TTraceback; linkC
         <Grid.Col span={{ base: 12, md: 7 }}>
           <SimpleGrid cols={{ base: 1, xs: 2 }} component="dl" m={0} spacing="sm">
             <Field label={forward ? "Last heard in the campaign's calls" : 'Call time'}>
-              <DateTime iso={t.call.startedAt} />
+              <CallTime iso={t.call.startedAt} />
             </Field>
             {forward ? (
               <Field label="Callback number">

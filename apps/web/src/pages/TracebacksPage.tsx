@@ -260,6 +260,14 @@ export function TracebacksPage() {
           label={title}
           minWidth={760}
           striped
+          sort={{
+            current: params.get('sort') ?? 'opened',
+            columns: {
+              due: { sort: 'due', direction: 'ascending' },
+              opened: { sort: 'opened', direction: 'descending' },
+            },
+            onSort: (s) => set('sort', s === 'opened' ? null : s),
+          }}
         />
       )}
       <ShowMore list={list} centered />
