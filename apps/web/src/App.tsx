@@ -116,6 +116,10 @@ const routes: RouteObject[] = [
                     lazy: page(() => import('./pages/LegalRequestsPage'), 'LegalRequestsPage'),
                   },
                   {
+                    path: '/notifications',
+                    lazy: page(() => import('./pages/NotificationsPage'), 'NotificationsPage'),
+                  },
+                  {
                     path: '/legal/:id',
                     loader: prefetch((a) => queryClient.prefetchQuery(q.legalRequest(id(a)))),
                     lazy: page(() => import('./pages/LegalRequestsPage'), 'LegalRequestPage'),
@@ -149,6 +153,10 @@ const routes: RouteObject[] = [
                     path: '/admin/agencies',
                     lazy: page(() => import('./pages/AgenciesPage'), 'AgenciesPage'),
                   },
+                  {
+                    path: '/admin/rmd',
+                    lazy: page(() => import('./pages/RmdProposalsPage'), 'RmdProposalsPage'),
+                  },
                 ],
               },
               {
@@ -177,6 +185,7 @@ const routes: RouteObject[] = [
               {
                 element: <RoleGate roles={[...STAFF, 'provider']} />,
                 children: [
+                  { path: '/dno', lazy: page(() => import('./pages/DnoPage'), 'DnoPage') },
                   {
                     path: '/hops/:id',
                     loader: prefetch((a) => queryClient.prefetchQuery(q.hop(id(a)))),

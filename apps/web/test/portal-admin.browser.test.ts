@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { NO_PORTAL } from './support/portal';
+import { demoRmdExport } from './support/rmd';
 import { launchChromium, signedIn, signInWithForm, newContext } from './support/browser';
 import { fieldError, text, until } from './support/page';
 import { totpCode, totpStep } from './support/totp';
@@ -29,15 +30,9 @@ describe.skipIf(!portal)('attachments, RMD flags, user admin and provider settin
     analyst = (await signedIn(browser, url, sessions[demo.analyst.email])).page;
     admin = (await signedIn(browser, url, sessions[demo.admin.email])).page;
     // An RMD export that lists the other demo providers (by filing number), so the import is a real one.
-    const rows = demo.providers
-      .filter((_, i) => i % 4 !== 3)
-      .map(
-        (p, i) =>
-          `"${p.name}",RMD00${String(51_000 + demo.providers.indexOf(p) * 13).padStart(5, '0')},${31_000 + i}`,
-      );
     const imported = await admin.request.post('/api/v1/rmd/import?fileName=browser-test.csv', {
       headers: { 'content-type': 'text/csv' },
-      data: ['business_name,number,frn', ...rows].join('\n'),
+      data: demoRmdExport(demo),
     });
     expect(imported.status(), await imported.text()).toBe(200);
     const opened = await analyst.request.post('/api/v1/tracebacks', {

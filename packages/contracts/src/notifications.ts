@@ -66,3 +66,4 @@ export const ZNotification = z.object({
   createdAt: ZIsoDateTime,
   sentAt: ZIsoDateTime.nullable(),
 });
+export type TNotification = z.infer<typeof ZNotification>;

@@ -76,5 +76,6 @@ export const ZRmdProposal = z.object({
   }),
   createdAt: ZIsoDateTime,
 });
+export type TRmdProposal = z.infer<typeof ZRmdProposal>;
 
 export const ZRmdDecision = z.object({ decision: z.enum(['accept', 'reject']) }).strict();

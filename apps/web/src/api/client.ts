@@ -117,6 +117,18 @@ export async function downloadFile(path: string): Promise<Blob> {
   return res.blob();
 }
 
+/** Hands a blob to the browser as a download named `name`. */
+export function saveBlob(blob: Blob, name: string): void {
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 60_000);
+}
+
 /** Whether requests speak for a one-hop link (plain links to API files would then lack its token). */
 export const hasLinkToken = () => linkToken !== null;
 

@@ -14,6 +14,9 @@ import type {
   TScorecardPage,
   TUpstreams,
   TDashboard,
+  TDnoEntry,
+  TNotification,
+  TRmdProposal,
   TPublicStatistics,
   TEvent,
   THop,
@@ -134,6 +137,9 @@ export const keys = {
   cooperationPolicy: ['cooperation', 'policy'] as const,
   determinations: (providerId: string) => ['cooperation', 'determinations', providerId] as const,
   upstreams: (id: string, months: number) => ['upstreams', id, months] as const,
+  dno: ['dno'] as const,
+  rmdProposals: (status: string) => ['rmd-proposals', status] as const,
+  notifications: (filters: NotificationFilters) => ['notifications', filters] as const,
 };
 
 export interface AuditFilters {
@@ -454,6 +460,37 @@ export function useUsers(filters: { role?: string | undefined; q?: string | unde
     queryKey: keys.users(filters),
     queryFn: ({ pageParam, signal }) =>
       get<Page<TUserListItem>>(`/users${qs({ ...filters, limit: 50, cursor: pageParam })}`, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: nextCursor,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export interface NotificationFilters {
+  channel?: 'email' | 'webhook' | undefined;
+  status?: 'pending' | 'sent' | 'dead' | undefined;
+}
+
+/** The live DNO list, whole (the API streams it; the portal filters it in the page). */
+export const useDnoList = () =>
+  useQuery({
+    queryKey: keys.dno,
+    queryFn: ({ signal }) => get<{ version: number; entries: TDnoEntry[] }>('/dno/list', signal),
+  });
+
+export const useRmdProposals = (status: 'pending' | 'accepted' | 'rejected') =>
+  useQuery({
+    queryKey: keys.rmdProposals(status),
+    queryFn: async ({ signal }) =>
+      (await get<{ items: TRmdProposal[] }>(`/rmd/proposals${qs({ status, limit: 500 })}`, signal)).items,
+  });
+
+/** Emails and webhooks queued or sent, newest first (staff). */
+export function useNotifications(filters: NotificationFilters) {
+  return useInfiniteQuery({
+    queryKey: keys.notifications(filters),
+    queryFn: ({ pageParam, signal }) =>
+      get<Page<TNotification>>(`/notifications${qs({ ...filters, limit: 50, cursor: pageParam })}`, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: nextCursor,
     placeholderData: keepPreviousData,

@@ -3,7 +3,7 @@ import { Anchor, Button, FileInput, Group, Stack, Text, Tooltip } from '@mantine
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ApiError, downloadFile, hasLinkToken, qs, uploadFile } from '../api/client';
+import { ApiError, downloadFile, hasLinkToken, qs, saveBlob, uploadFile } from '../api/client';
 import { keys } from '../api/queries';
 import { DateTime } from './common';
 
@@ -87,14 +87,7 @@ function DownloadLink({ a }: { a: TAttachment }) {
       onClick={() => {
         setBusy(true);
         void downloadFile(`/attachments/${a.id}`)
-          .then((blob) => {
-            const url = URL.createObjectURL(blob);
-            const link = document.createElement('a');
-            link.href = url;
-            link.download = a.name;
-            link.click();
-            setTimeout(() => URL.revokeObjectURL(url), 10_000);
-          })
+          .then((blob) => saveBlob(blob, a.name))
           .catch((e: unknown) =>
             notifications.show({ color: 'red', title: 'Download failed', message: String(e) }),
           )

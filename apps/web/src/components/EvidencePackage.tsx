@@ -2,7 +2,7 @@ import type { TEvidencePackageCreated } from '../lib/contracts';
 import { Button } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation } from '@tanstack/react-query';
-import { downloadFile, post } from '../api/client';
+import { downloadFile, post, saveBlob } from '../api/client';
 import { IconDownload } from './icons';
 
 const API = '/api/v1';
@@ -19,14 +19,7 @@ export function EvidencePackageButton({ path, onBuilt }: { path: string; onBuilt
       return { built, blob: await downloadFile(url) };
     },
     onSuccess: ({ built, blob }) => {
-      const href = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = href;
-      a.download = `evidence-${built.id}.zip`;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(href), 60_000);
+      saveBlob(blob, `evidence-${built.id}.zip`);
       notifications.show({
         color: 'teal',
         title: 'Evidence package built',

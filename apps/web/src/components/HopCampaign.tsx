@@ -6,7 +6,8 @@ import { CATEGORY_LABEL } from '../lib/labels';
 export function HopCampaign({ campaign }: { campaign: THop['campaign'] }) {
   if (!campaign) return null;
   return (
-    <Alert variant="light" color="gray" mt="md" title={`Campaign: ${campaign.name}`}>
+    // A description, not an alert: Mantine's Alert is role="alert" unless told otherwise.
+    <Alert variant="light" color="gray" mt="md" role="note" title={`Campaign: ${campaign.name}`}>
       {campaign.category && (
         <Text size="xs" c="dimmed" mb={4}>
           {CATEGORY_LABEL[campaign.category] ?? campaign.category}

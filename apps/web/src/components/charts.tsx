@@ -10,6 +10,12 @@ import { formatLocalDate, responseScale } from '../lib/time';
  * their numbers first and draw the pictures when this arrives. Each chart has
  * its data as a table for screen readers.
  */
+/**
+ * The drawing is hidden from assistive technology (the table says it all), so nothing in it may take
+ * focus: recharts 3 makes the SVG a focusable "accessibility layer" unless told not to.
+ */
+const NOT_FOCUSABLE = { accessibilityLayer: false } as const;
+
 function ChartWithTable(props: {
   caption: string;
   columns: string[];
@@ -52,6 +58,7 @@ export function OpenedClosedChart({ perWeek }: { perWeek: TDashboard['perWeek'] 
       rows={perWeek.map((w) => [formatLocalDate(w.weekStart), w.opened, w.closed])}
     >
       <BarChart
+        barChartProps={NOT_FOCUSABLE}
         h={240}
         data={perWeek.map((w) => ({
           week: formatLocalDate(w.weekStart),
@@ -88,6 +95,7 @@ export function ResponseTimeChart({ perWeek }: { perWeek: TResponseTimes['perWee
       ])}
     >
       <BarChart
+        barChartProps={NOT_FOCUSABLE}
         h={200}
         data={perWeek.map((w, i) => ({ week: formatLocalDate(w.weekStart), [series]: scale.values[i] }))}
         dataKey="week"
@@ -119,6 +127,7 @@ export function MonthlyTracebacksChart({ months }: { months: TPublicMonth[] }) {
       rows={months.map((m) => [m.month, m.tracebacks, m.providersIdentified, m.nonResponsiveProviders])}
     >
       <BarChart
+        barChartProps={NOT_FOCUSABLE}
         h={260}
         data={months.map((m) => ({
           month: m.month,
@@ -154,6 +163,7 @@ export function MonthlySharesChart({ months }: { months: TPublicMonth[] }) {
       ])}
     >
       <LineChart
+        lineChartProps={NOT_FOCUSABLE}
         h={220}
         data={months.map((m) => ({
           month: m.month,
@@ -230,6 +240,7 @@ export function DailyVolumeChart({ dailyVolume }: { dailyVolume: number[] }) {
       rows={days.map((d) => [d.day, d.calls])}
     >
       <BarChart
+        barChartProps={NOT_FOCUSABLE}
         h={200}
         data={days.map((d) => ({ day: d.day.slice(5), Calls: d.calls }))}
         dataKey="day"

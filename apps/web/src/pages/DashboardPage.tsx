@@ -249,11 +249,12 @@ function Body({ d }: { d: TDashboard }) {
                     {o.count}
                   </Text>
                 </Group>
+                {/* Whole percents: a screen reader reads the value out ("52%", not "52.083333333333336%"). */}
                 <Progress
-                  value={closed ? (o.count / closed) * 100 : 0}
+                  value={closed ? Math.round((o.count / closed) * 100) : 0}
                   color={`${OUTCOME_COLOR[o.outcome]}.8`}
                   size="sm"
-                  aria-hidden="true"
+                  aria-label={`${OUTCOME_LABEL[o.outcome]}, share of those closed`}
                 />
               </li>
             ))}

@@ -24,7 +24,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, Navigate, useLocation, useParams } from 'react-router';
 import { ApiError, idempotencyKey, isApiError, post, setLinkToken } from '../api/client';
-import { keys, useHop, useProvider } from '../api/queries';
+import { keys, useHop, useHops, useProvider } from '../api/queries';
 import {
   CallTime,
   Countdown,
@@ -50,7 +50,7 @@ import { IconLock, IconRoute } from '../components/icons';
 import { ProviderPicker } from '../components/ProviderPicker';
 import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
 import { ACTION_LABEL, answerLabel, CHANNEL_LABEL } from '../lib/labels';
-import { useDeadlineZone } from '../session';
+import { useDeadlineZone, useUser } from '../session';
 import { ExpiredPage, NotFoundPage } from './ErrorPages';
 
 type Mode = 'portal' | 'link';
@@ -134,6 +134,7 @@ function HopView({ id, mode }: { id: string; mode: Mode }) {
         <CallFacts hop={h} zone={zone} />
       )}
       {h.can.answer ? <AnswerForm hop={h} mode={mode} /> : <GivenAnswer hop={h} mode={mode} />}
+      {mode === 'portal' && !h.can.answer && <NextRequest current={h.id} />}
       {(!!h.attachments?.length || (h.can.attach && !h.can.answer)) && (
         <Paper withBorder p="md" aria-labelledby="evidence-title">
           <Title order={2} size="h4" mb="sm" id="evidence-title">
@@ -146,6 +147,43 @@ function HopView({ id, mode }: { id: string; mode: Mode }) {
         </Paper>
       )}
     </Stack>
+  );
+}
+
+/**
+ * After an answer, the way on for a provider's user: the waiting request due soonest (the inbox's order), or
+ * back to the inbox when nothing else waits.
+ */
+function NextRequest({ current }: { current: string }) {
+  const user = useUser();
+  const isProvider = user.role === 'provider';
+  const pending = useHops('pending', 50, isProvider);
+  if (!isProvider || !pending.isSuccess) return null;
+  const waiting = pending.data.pages
+    .flatMap((p) => p.items)
+    .filter((h) => h.can.answer && h.id !== current)
+    .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
+  const next = waiting[0];
+  return (
+    <Group data-testid="next-request">
+      {next ? (
+        <>
+          <Button component={Link} to={`/hops/${next.id}`}>
+            Next request
+          </Button>
+          <Text size="sm" c="dimmed">
+            {waiting.length} more waiting for your answer
+          </Text>
+        </>
+      ) : (
+        <>
+          <Text size="sm">Nothing else is waiting for your answer.</Text>
+          <Button component={Link} to="/inbox" variant="light">
+            Back to your inbox
+          </Button>
+        </>
+      )}
+    </Group>
   );
 }
 

@@ -1,7 +1,20 @@
 import type { THop } from '@hoptrace/contracts';
-import { Anchor, Badge, Button, Card, EmptyState, Group, SimpleGrid, Stack, Text } from '@mantine/core';
+import {
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Checkbox,
+  EmptyState,
+  Group,
+  SimpleGrid,
+  Stack,
+  Text,
+} from '@mantine/core';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { useHops } from '../api/queries';
+import { BulkAnswers } from '../components/BulkAnswers';
 import { CallTime, Countdown, DateTime, ErrorAlert, Loading, PageTitle, Phone } from '../components/common';
 import { IconCheck, IconInbox } from '../components/icons';
 import { ACTION_LABEL, answerLabel, CHANNEL_LABEL } from '../lib/labels';
@@ -34,6 +47,16 @@ export function InboxPage() {
     .flatMap((p) => p.items)
     .filter((h) => h.can.answer)
     .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  // Only what is still listed counts: an answered request leaves the selection with the list.
+  const selected = new Set(items.filter((h) => picked.has(h.id)).map((h) => h.id));
+  const toggle = (id: string, on: boolean) =>
+    setPicked((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
   return (
     <>
       <PageTitle title="Inbox">Inbox</PageTitle>
@@ -55,6 +78,18 @@ export function InboxPage() {
           py="xl"
         />
       )}
+      {items.length > 0 && (
+        <>
+          <BulkAnswers selected={selected} hops={items} />
+          <Checkbox
+            my="sm"
+            label={`Select all ${items.length} listed`}
+            checked={selected.size === items.length}
+            indeterminate={selected.size > 0 && selected.size < items.length}
+            onChange={(e) => setPicked(e.currentTarget.checked ? new Set(items.map((h) => h.id)) : new Set())}
+          />
+        </>
+      )}
       <Stack
         gap="sm"
         component="ul"
@@ -66,31 +101,43 @@ export function InboxPage() {
         {items.map((hop) => (
           <Card key={hop.id} withBorder component="li" padding="md" data-hop-id={hop.id}>
             <Group justify="space-between" align="flex-start" wrap="wrap" gap="sm">
-              <Stack gap={4}>
-                <Group gap="xs">
-                  <Countdown dueAt={hop.dueAt} timeZone={zone} />
-                  {hop.urgent && (
-                    <Badge color="red" variant="filled" tt="none" data-urgent>
-                      Urgent: a live threat, due within hours at any hour
-                    </Badge>
-                  )}
-                  {hop.status === 'non_responsive' && (
-                    <Badge color="red" variant="light" tt="none">
-                      Marked non-responsive: a late answer reopens it
-                    </Badge>
-                  )}
-                </Group>
-                <CallLine hop={hop} />
-                <Text size="xs" c="dimmed">
-                  {hop.forward ? 'Last heard' : 'Call at'} <CallTime iso={hop.call.startedAt} />
-                  {hop.campaign ? ` · ${hop.campaign.name}` : ''}
-                  {hop.forward
-                    ? ''
-                    : hop.namedBy
-                      ? ` · named by ${hop.namedBy.providerName}`
-                      : ' · you delivered the call'}
-                </Text>
-              </Stack>
+              <Group align="flex-start" gap="sm" wrap="nowrap">
+                <Checkbox
+                  mt={4}
+                  checked={selected.has(hop.id)}
+                  onChange={(e) => toggle(hop.id, e.currentTarget.checked)}
+                  aria-label={
+                    hop.forward
+                      ? `Select the request about the number ${hop.forward.number}`
+                      : `Select the request about the call from ${hop.call.callingNumber}`
+                  }
+                />
+                <Stack gap={4}>
+                  <Group gap="xs">
+                    <Countdown dueAt={hop.dueAt} timeZone={zone} />
+                    {hop.urgent && (
+                      <Badge color="red" variant="filled" tt="none" data-urgent>
+                        Urgent: a live threat, due within hours at any hour
+                      </Badge>
+                    )}
+                    {hop.status === 'non_responsive' && (
+                      <Badge color="red" variant="light" tt="none">
+                        Marked non-responsive: a late answer reopens it
+                      </Badge>
+                    )}
+                  </Group>
+                  <CallLine hop={hop} />
+                  <Text size="xs" c="dimmed">
+                    {hop.forward ? 'Last heard' : 'Call at'} <CallTime iso={hop.call.startedAt} />
+                    {hop.campaign ? ` · ${hop.campaign.name}` : ''}
+                    {hop.forward
+                      ? ''
+                      : hop.namedBy
+                        ? ` · named by ${hop.namedBy.providerName}`
+                        : ' · you delivered the call'}
+                  </Text>
+                </Stack>
+              </Group>
               <Button
                 component={Link}
                 to={`/hops/${hop.id}`}

@@ -208,7 +208,11 @@ export function LoginPage() {
           )}
         </Paper>
         <Text size="xs" c="dimmed" ta="center" mt="md">
-          Providers and tools can also use the <Anchor href="/api/docs">API</Anchor>.
+          Providers and tools can also use the{' '}
+          <Anchor href="/api/docs" underline="always">
+            API
+          </Anchor>
+          .
         </Text>
       </main>
     </Container>
