@@ -387,6 +387,21 @@ describe('hoptrace agent', { timeout: 120_000 }, () => {
     expect(unknown.stderr).toContain('--cdr-format must be one of hoptrace, asterisk-csv');
   });
 
+  it("refuses a Kamailio mapping without acc's extra columns, with exit 2", async () => {
+    const base = ['agent', '--url', url, '--key', 'x', '--records', join(dir, 'records.csv')];
+    // A kamailio.cfg without acc's log_extra says nothing of where the numbers are.
+    writeFileSync(join(dir, 'kamailio.cfg'), '#!KAMAILIO\nloadmodule "acc.so"\n');
+    const noExtra = await hoptrace(
+      ...base,
+      '--cdr-format',
+      'kamailio-acc-log',
+      '--mapping',
+      join(dir, 'kamailio.cfg'),
+    );
+    expect(noExtra.code).toBe(2);
+    expect(noExtra.stderr).toContain('neither JSON nor a kamailio.cfg with modparam("acc", "log_extra", …)');
+  });
+
   it('reloads the peer map on SIGHUP and when its file changes, keeping the old one when the new does not read', async () => {
     const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 1_200_000);
     const iso = (offsetMs: number) => new Date(startedAt.getTime() + offsetMs).toISOString();

@@ -172,7 +172,8 @@ const UAC = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 type Provider = Awaited<ReturnType<Harness['provider']>>;
 
 describe.skipIf(skipReason !== null)('the agent against real Kamailio switches (issue #20 lab)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hoptrace-lab-'));
+  // Made in beforeAll: a skipped suite's body still runs to collect its tests.
+  let dir: string;
   // Addresses of this run only (loopback is 127/8), so the lab never meets another one on port 5060.
   const net = `127.${randomInt(1, 250)}.${randomInt(1, 250)}`;
   const ip = {
@@ -217,6 +218,7 @@ describe.skipIf(skipReason !== null)('the agent against real Kamailio switches (
   };
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hoptrace-lab-'));
     h = await createHarness(new Date().toISOString());
     url = await h.app.listen({ port: 0, host: '127.0.0.1' });
     originating = await h.provider();
@@ -325,7 +327,8 @@ describe.skipIf(skipReason !== null)('the agent against real Kamailio switches (
         (readFileSync(join(dir, 'sw1.log'), 'utf8').match(/ACC: transaction answered/g) ?? []).length === 3,
       'sw1 acc lines',
     );
-  }, 60_000);
+    // Generous for a loaded CI machine: the whole file took 53-74 s here at load 27 on 2 cores.
+  }, 120_000);
 
   afterAll(async () => {
     for (const c of children) c.kill('SIGTERM');
@@ -341,7 +344,7 @@ describe.skipIf(skipReason !== null)('the agent against real Kamailio switches (
     );
     await h?.close();
     for (const name of databases) await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const agent = async (provider: Provider, ...args: string[]) => {
@@ -472,5 +475,5 @@ describe.skipIf(skipReason !== null)('the agent against real Kamailio switches (
     }>();
     expect(traceback).toMatchObject({ status: 'closed', outcome: 'origin_identified' });
     expect(traceback.hops.map((x) => x.providerId)).toEqual([terminating.id, transit.id, originating.id]);
-  }, 90_000);
+  }, 180_000);
 });
