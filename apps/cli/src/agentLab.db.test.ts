@@ -471,9 +471,15 @@ describe.skipIf(skipReason !== null)('the agent against real Kamailio switches (
     const traceback = (await h.analyst.get(`/api/v1/tracebacks/${tracebackId}`)).json<{
       status: string;
       outcome: string;
-      hops: Array<{ providerId: string; status: string }>;
+      hops: Array<{ providerId: string; status: string; received?: Record<string, unknown> }>;
     }>();
     expect(traceback).toMatchObject({ status: 'closed', outcome: 'origin_identified' });
     expect(traceback.hops.map((x) => x.providerId)).toEqual([terminating.id, transit.id, originating.id]);
+    // The terminating agent sent the Identity header its switch received as the answer's own field
+    // (STIR/SHAKEN along the path): kept on its hop.
+    expect(traceback.hops[0]!.received).toMatchObject({
+      identity: 'signed',
+      identityHeader: rows[0]!.stir,
+    });
   }, 180_000);
 });
