@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { spcFromExtensionValue, decodeTnAuthList, type SpcResult } from './tn-auth-list';
 import {
   Oid,
@@ -1041,7 +1041,18 @@ export function lintParsedCertificate(
   return { parsed: true, role, passed: errors.length === 0, findings, errors };
 }
 
-/** Lints the first certificate of a PEM text, or a DER certificate, against the SHAKEN profile. */
+/**
+ * Results by role and SHA-256 of the DER, most recently used last: a deployment meets the same
+ * few certificates over and over (each provider's signing certificate and its CA's), and a lint
+ * depends on nothing but the bytes and the role.
+ */
+const LINT_CACHE_SIZE = 1024;
+const lintCache = new Map<string, Extract<LintResult, { parsed: true }>>();
+
+/**
+ * Lints the first certificate of a PEM text, or a DER certificate, against the SHAKEN profile.
+ * Results are cached by the certificate's bytes; treat them as read-only.
+ */
 export function lintShakenCertificate(
   certificate: string | Uint8Array,
   options: LintOptions = {},
@@ -1051,11 +1062,21 @@ export function lintShakenCertificate(
   }
   const derBytes = typeof certificate === 'string' ? pemCertificates(certificate)[0] : certificate;
   if (!derBytes) return { parsed: false, reason: 'no CERTIFICATE block found' };
+  const key = `${options.role ?? 'auto'}:${createHash('sha256').update(derBytes).digest('base64')}`;
+  const cached = lintCache.get(key);
+  if (cached) {
+    lintCache.delete(key);
+    lintCache.set(key, cached);
+    return cached;
+  }
   let cert: ParsedCertificate;
   try {
     cert = parseCertificateDer(derBytes);
   } catch (error) {
     return { parsed: false, reason: `not a valid X.509 certificate (${describeError(error)})` };
   }
-  return lintParsedCertificate(cert, options);
+  const result = lintParsedCertificate(cert, options);
+  lintCache.set(key, result);
+  if (lintCache.size > LINT_CACHE_SIZE) lintCache.delete(lintCache.keys().next().value as string);
+  return result;
 }

@@ -1,6 +1,19 @@
 import { createHash, createPublicKey, type KeyObject, type webcrypto } from 'node:crypto';
 import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
+import {
+  Tag,
+  bigintOf,
+  booleanOf,
+  children,
+  contentOf,
+  expectTag,
+  oidOf,
+  readWhole,
+  stringOf,
+  timeOf,
+  type Tlv,
+} from './der';
 import { x509 } from './peculiar';
 
 /**
@@ -70,12 +83,34 @@ export function toDistinguishedName(name: asn1X509.Name): DistinguishedName {
   };
 }
 
+/** A Name read from its DER (SEQUENCE OF SET OF AttributeTypeAndValue); `der` is the bytes as encoded. */
+function distinguishedNameFromDer(buf: Uint8Array, tlv: Tlv): DistinguishedName {
+  expectTag(tlv, Tag.sequence, 'a Name');
+  const attributes: NameAttribute[] = [];
+  for (const rdn of children(buf, tlv)) {
+    expectTag(rdn, Tag.set, 'a RelativeDistinguishedName');
+    for (const atv of children(buf, rdn)) {
+      const [type, value] = children(buf, expectTag(atv, Tag.sequence, 'an AttributeTypeAndValue'));
+      if (!type || !value) throw new Error('DER: an AttributeTypeAndValue needs a type and a value');
+      attributes.push({ oid: oidOf(buf, type), value: stringOf(buf, value) });
+    }
+  }
+  const der = buf.slice(tlv.start, tlv.end);
+  let text: string | undefined;
+  return {
+    attributes,
+    der,
+    get text() {
+      return (text ??= new x509.Name(der, NAME_LABELS).toString());
+    },
+  };
+}
+
 export interface RawExtension {
   oid: string;
   critical: boolean;
   /** The extnValue contents. */
   value: Uint8Array;
-  asn: asn1X509.Extension;
 }
 
 export interface ParsedCertificate {
@@ -121,31 +156,94 @@ function curveOf(spki: asn1X509.SubjectPublicKeyInfo): string | null {
   }
 }
 
-/** Parses one DER certificate. Throws on malformed input; the exported entry points wrap it. */
+/** DER of the named-curve OIDs of id-ecPublicKey keys that SHAKEN meets, by hex. */
+const NAMED_CURVES: Record<string, string> = {
+  '06082a8648ce3d030107': 'P-256',
+  '06052b81040022': 'P-384',
+  '06052b81040023': 'P-521',
+};
+
+/**
+ * Parses one DER certificate. Throws on malformed input; the exported entry points wrap it. The
+ * fields the linter reads come from a direct DER walk (./der.ts); the @peculiar/asn1-x509 structure
+ * and the @peculiar/x509 view are built on first use (the verifier's keys and chains).
+ */
 export function parseCertificateDer(der: Uint8Array): ParsedCertificate {
-  const asn = AsnParser.parse(der, asn1X509.Certificate);
-  const tbs = asn.tbsCertificate;
-  const serial = integerValue(tbs.serialNumber);
+  const [tbsTlv, outerAlg, signature, extra] = children(
+    der,
+    expectTag(readWhole(der), Tag.sequence, 'a Certificate'),
+  );
+  if (extra || !signature)
+    throw new Error('DER: a Certificate is tbsCertificate, signatureAlgorithm, signature');
+  expectTag(signature, Tag.bitString, 'the signature BIT STRING');
+  const parts = children(der, expectTag(tbsTlv, Tag.sequence, 'a TBSCertificate'));
+  let at = 0;
+  let version = 1;
+  if (parts[0]?.tag === 0xa0) {
+    const [v] = children(der, parts[0]);
+    const n = bigintOf(der, expectTag(v, Tag.integer, 'the version'));
+    if (n < 0n || n > 2n) throw new Error(`unknown certificate version ${n}`);
+    version = Number(n) + 1;
+    at++;
+  }
+  const take = (tag: number, what: string) => expectTag(parts[at++], tag, what);
+  const serial = bigintOf(der, take(Tag.integer, 'the serialNumber'));
+  take(Tag.sequence, 'the signature AlgorithmIdentifier');
+  const issuer = distinguishedNameFromDer(der, take(Tag.sequence, 'the issuer'));
+  const [notBefore, notAfter] = children(der, take(Tag.sequence, 'the validity'));
+  if (!notBefore || !notAfter) throw new Error('DER: validity needs notBefore and notAfter');
+  const subject = distinguishedNameFromDer(der, take(Tag.sequence, 'the subject'));
+  const spkiTlv = take(Tag.sequence, 'the subjectPublicKeyInfo');
+  const [spkiAlg, spkiKey] = children(der, spkiTlv);
+  expectTag(spkiKey, Tag.bitString, 'the subjectPublicKey');
+  const [keyOid, keyParams] = children(der, expectTag(spkiAlg, Tag.sequence, 'the key AlgorithmIdentifier'));
+  const publicKeyAlgorithm = oidOf(der, expectTag(keyOid, Tag.oid, 'the key algorithm'));
+  const extensions: RawExtension[] = [];
+  for (const part of parts.slice(at)) {
+    if (part.tag === 0x81 || part.tag === 0x82) continue; // issuerUniqueID, subjectUniqueID
+    if (part.tag !== 0xa3) throw new Error('DER: unexpected field in the TBSCertificate');
+    const [list, more] = children(der, part);
+    if (more) throw new Error('DER: one Extensions list');
+    for (const ext of children(der, expectTag(list, Tag.sequence, 'the Extensions'))) {
+      const fields = children(der, expectTag(ext, Tag.sequence, 'an Extension'));
+      const critical = fields.length === 3 ? booleanOf(der, fields[1] as Tlv) : false;
+      const value = expectTag(fields[fields.length - 1], Tag.octetString, 'the extnValue');
+      if (fields.length < 2 || fields.length > 3)
+        throw new Error('DER: an Extension is extnID, critical, extnValue');
+      extensions.push({ oid: oidOf(der, fields[0] as Tlv), critical, value: contentOf(der, value) });
+    }
+  }
+  const [sigOid] = children(der, expectTag(outerAlg, Tag.sequence, 'the signatureAlgorithm'));
+  const signatureAlgorithm = oidOf(der, expectTag(sigOid, Tag.oid, 'the signature algorithm'));
+  let curve: string | null | undefined =
+    publicKeyAlgorithm !== Oid.ecPublicKey
+      ? null
+      : keyParams
+        ? NAMED_CURVES[Buffer.from(der.subarray(keyParams.start, keyParams.end)).toString('hex')]
+        : undefined;
+  let asn: asn1X509.Certificate | undefined;
+  let wrapped: x509.X509Certificate | undefined;
   return {
     der,
-    asn,
-    x509: new x509.X509Certificate(asn),
-    version: tbs.version + 1,
+    get asn() {
+      return (asn ??= AsnParser.parse(der, asn1X509.Certificate));
+    },
+    get x509() {
+      return (wrapped ??= new x509.X509Certificate(this.asn));
+    },
+    version,
     serial,
     serialHex: serialKey(serial),
-    signatureAlgorithm: asn.signatureAlgorithm.algorithm,
-    publicKeyAlgorithm: tbs.subjectPublicKeyInfo.algorithm.algorithm,
-    publicKeyCurve: curveOf(tbs.subjectPublicKeyInfo),
-    issuer: toDistinguishedName(tbs.issuer),
-    subject: toDistinguishedName(tbs.subject),
-    notBefore: tbs.validity.notBefore.getTime(),
-    notAfter: tbs.validity.notAfter.getTime(),
-    extensions: (tbs.extensions ?? []).map((ext) => ({
-      oid: ext.extnID,
-      critical: ext.critical,
-      value: new Uint8Array(ext.extnValue.buffer),
-      asn: ext,
-    })),
+    signatureAlgorithm,
+    publicKeyAlgorithm,
+    get publicKeyCurve() {
+      return curve === undefined ? (curve = curveOf(this.asn.tbsCertificate.subjectPublicKeyInfo)) : curve;
+    },
+    issuer,
+    subject,
+    notBefore: timeOf(der, notBefore),
+    notAfter: timeOf(der, notAfter),
+    extensions,
   };
 }
 
@@ -183,10 +281,13 @@ function normaliseDnValue(value: string): string {
 // Extensions, decoded by @peculiar/x509's extension classes. Each throws on malformed input;
 // callers catch.
 
-type ExtensionClass<T> = new (raw: ArrayBuffer) => T;
+/** The SEQUENCE that fills an extension's value, and its elements. */
+function sequenceValue(ext: RawExtension, what: string): Tlv[] {
+  return children(ext.value, expectTag(readWhole(ext.value), Tag.sequence, what));
+}
 
-function decodeWith<T>(ext: RawExtension, type: ExtensionClass<T>): T {
-  return new type(AsnConvert.serialize(ext.asn));
+function hexOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
 }
 
 export interface BasicConstraints {
@@ -195,8 +296,13 @@ export interface BasicConstraints {
 }
 
 export function decodeBasicConstraints(ext: RawExtension): BasicConstraints {
-  const bc = decodeWith(ext, x509.BasicConstraintsExtension);
-  return { ca: bc.ca, pathLength: bc.pathLength ?? null };
+  const buf = ext.value;
+  const fields = sequenceValue(ext, 'BasicConstraints');
+  let at = 0;
+  const ca = fields[0]?.tag === Tag.boolean ? booleanOf(buf, fields[at++] as Tlv) : false;
+  const length = fields[at] ? bigintOf(buf, fields[at++] as Tlv) : null;
+  if (at !== fields.length) throw new Error('DER: BasicConstraints is cA, pathLenConstraint');
+  return { ca, pathLength: length === null ? null : Number(length) };
 }
 
 export type KeyUsageName = keyof typeof x509.KeyUsageFlags;
@@ -210,12 +316,21 @@ export function keyUsageFlags(usages: readonly KeyUsageName[]): x509.KeyUsageFla
 }
 
 export function decodeKeyUsage(ext: RawExtension): Set<KeyUsageName> {
-  const { usages } = decodeWith(ext, x509.KeyUsagesExtension);
+  const tlv = expectTag(readWhole(ext.value), Tag.bitString, 'KeyUsage (a BIT STRING)');
+  const bits = contentOf(ext.value, tlv);
+  if (bits.length === 0 || (bits[0] as number) > 7) throw new Error('DER: a malformed BIT STRING');
+  // RFC 5280 bit i (the most significant bit of the first octet is bit 0) is KeyUsageFlags' 1 << i.
+  let usages = 0;
+  for (let i = 1; i < bits.length && i < 4; i++)
+    for (let b = 0; b < 8; b++) if (((bits[i] as number) >> (7 - b)) & 1) usages |= 1 << ((i - 1) * 8 + b);
   return new Set(KEY_USAGE_NAMES.filter((name) => (usages & x509.KeyUsageFlags[name]) !== 0));
 }
 
 export function decodeCertificatePolicies(ext: RawExtension): string[] {
-  return [...decodeWith(ext, x509.CertificatePolicyExtension).policies];
+  return sequenceValue(ext, 'CertificatePolicies').map((info) => {
+    const [id] = children(ext.value, expectTag(info, Tag.sequence, 'a PolicyInformation'));
+    return oidOf(ext.value, expectTag(id, Tag.oid, 'a policyIdentifier'));
+  });
 }
 
 export interface DistributionPoint {
@@ -225,25 +340,49 @@ export interface DistributionPoint {
   crlIssuers: DistinguishedName[];
 }
 
+/** GeneralNames (implicitly tagged): the URIs ([6] IA5String) and directory names ([4] Name). */
+function generalNames(buf: Uint8Array, tlv: Tlv): { uris: string[]; names: DistinguishedName[] } {
+  const uris: string[] = [];
+  const names: DistinguishedName[] = [];
+  for (const name of children(buf, tlv)) {
+    if (name.tag === 0x86) uris.push(Buffer.from(contentOf(buf, name)).toString('latin1'));
+    else if (name.tag === 0xa4) {
+      const [inner, more] = children(buf, name);
+      if (!inner || more) throw new Error('DER: a directoryName holds one Name');
+      names.push(distinguishedNameFromDer(buf, inner));
+    }
+  }
+  return { uris, names };
+}
+
 export function decodeCrlDistributionPoints(ext: RawExtension): DistributionPoint[] {
-  return decodeWith(ext, x509.CRLDistributionPointsExtension).distributionPoints.map((dp) => ({
-    uris: (dp.distributionPoint?.fullName ?? []).flatMap((n) =>
-      n.uniformResourceIdentifier ? [n.uniformResourceIdentifier] : [],
-    ),
-    crlIssuers: (dp.cRLIssuer ?? []).flatMap((n) =>
-      n.directoryName ? [toDistinguishedName(n.directoryName)] : [],
-    ),
-  }));
+  const buf = ext.value;
+  return sequenceValue(ext, 'CRLDistributionPoints').map((dp) => {
+    const point: DistributionPoint = { uris: [], crlIssuers: [] };
+    for (const field of children(buf, expectTag(dp, Tag.sequence, 'a DistributionPoint'))) {
+      if (field.tag === 0xa0) {
+        const [name, more] = children(buf, field);
+        if (!name || more) throw new Error('DER: a DistributionPointName holds one name');
+        if (name.tag === 0xa0) point.uris = generalNames(buf, name).uris;
+        else if (name.tag !== 0xa1) throw new Error('DER: a malformed DistributionPointName');
+      } else if (field.tag === 0xa2) point.crlIssuers = generalNames(buf, field).names;
+      else if (field.tag !== 0x81) throw new Error('DER: unexpected field in a DistributionPoint');
+    }
+    return point;
+  });
 }
 
 /** The keyIdentifier of an Authority Key Identifier, as hex; null when it has none. */
 export function decodeAuthorityKeyIdentifier(ext: RawExtension): string | null {
-  return decodeWith(ext, x509.AuthorityKeyIdentifierExtension).keyId ?? null;
+  const keyId = sequenceValue(ext, 'AuthorityKeyIdentifier').find((f) => f.tag === 0x80);
+  return keyId ? hexOf(contentOf(ext.value, keyId)) : null;
 }
 
 /** The Subject Key Identifier as hex. */
 export function decodeSubjectKeyIdentifier(ext: RawExtension): string {
-  return decodeWith(ext, x509.SubjectKeyIdentifierExtension).keyId;
+  return hexOf(
+    contentOf(ext.value, expectTag(readWhole(ext.value), Tag.octetString, 'SubjectKeyIdentifier')),
+  );
 }
 
 /** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits of a DER SubjectPublicKeyInfo. */
@@ -265,6 +404,11 @@ export function pemDecode(text: string, label: string): Uint8Array[] {
     .replace(/^[ \t]+|[ \t]+$/gm, '')
     .split(/(?<=-----END [^-\n]+-----)/)
     .flatMap((block) => {
+      // The common case, a bare base64 body, is decoded by Buffer; anything else (headers such as
+      // Proc-Type, odd line breaks) goes through PemConverter as before.
+      const simple = SIMPLE_PEM.exec(block);
+      if (simple && simple[1] === label && simple[1] === simple[3])
+        return [new Uint8Array(Buffer.from((simple[2] ?? '').replace(/\r?\n/g, ''), 'base64'))];
       try {
         return x509.PemConverter.decodeWithHeaders(block)
           .filter((pem) => pem.type === label)
@@ -274,6 +418,10 @@ export function pemDecode(text: string, label: string): Uint8Array[] {
       }
     });
 }
+
+/** One PEM block whose body is nothing but base64 lines (groups: label, body, end label). */
+const SIMPLE_PEM =
+  /-----BEGIN ([A-Z0-9 ]+)-----\r?\n((?:[A-Za-z0-9+/]+\r?\n)*[A-Za-z0-9+/]*={0,2}\r?\n)-----END ([A-Z0-9 ]+)-----$/;
 
 export function pemCertificates(text: string): Uint8Array[] {
   return pemDecode(text, x509.PemConverter.CertificateTag);
