@@ -181,7 +181,7 @@ describe.skipIf(!portal)('bulk answers, next request, DNO list, RMD matches, sen
     );
     expect(await provider.getByRole('button', { name: /Remove|Add an entry/ }).count()).toBe(0);
 
-    await table.getByRole('button', { name: /^Remove \(202\) 555-0199/ }).click();
+    await table.getByRole('button', { name: /^Remove \+1 202-555-0199/ }).click();
     await analyst.getByLabel('Why (optional)').fill('Entered in error');
     await analyst.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
     await until(async () => expect(await table.locator('tbody tr').count()).toBe(0), 'the entry gone');
