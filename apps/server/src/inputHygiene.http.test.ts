@@ -173,7 +173,15 @@ const BASES: Record<string, Json[]> = {
 /** Fields whose documented rule is to drop control characters, NUL included: cleaned, not refused. */
 const CLEANED = ['POST /api/v1/campaigns/{id}/trace-forward note', 'POST /api/v1/calls '];
 /** Text fields whose content the schema checks (a time zone, a phone number): refused by that check. */
-const CHECKED_TEXT = new Set(['timezone', 'callingNumber', 'calledNumber', 'number', 'numbers']);
+const CHECKED_TEXT = new Set([
+  'timezone',
+  'callingNumber',
+  'calledNumber',
+  'number',
+  'numbers',
+  'fromNumber',
+  'paiNumber',
+]);
 /** Query parameters a route needs to get as far as its body. */
 const QUERY: Record<string, string> = {
   'POST /api/v1/calls': '?source=hygiene-feed',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startShakenPortal, type ShakenPortal } from './support/shaken';
 import { launchChromium, signedIn } from './support/browser';
-import { until } from './support/page';
+import { fieldError, until } from './support/page';
 
 // Only to know whether the browser tier runs (Chromium present); this file starts its own portal.
 const tier = inject('portal');
@@ -119,5 +119,26 @@ describe.skipIf(!tier)('STIR/SHAKEN in the portal', () => {
     const count = analyst.locator('[data-path-count="shaken_path_signer_not_origin"]');
     await count.waitFor();
     expect(await count.innerText()).toContain(': 1');
+  });
+
+  it('the answer form takes what the call arrived with, checks it, and sends it', async () => {
+    await signerPage.goto(`/hops/${portal.form.hopId}`);
+    const form = signerPage.getByRole('form', { name: 'Your answer' });
+    await form.getByLabel('We originated it: the caller is our customer').check();
+    await form.getByLabel(/^Customer name/).fill('Fictional Dialer LLC');
+    await form.getByRole('combobox', { name: /^What you did/ }).click();
+    await signerPage.getByRole('option', { name: 'Customer warned' }).click();
+    await form.getByLabel('Identity header as received').fill(portal.form.header);
+    await form.getByLabel('From number received').fill('not a number');
+    await form.getByRole('button', { name: 'Send the answer' }).click();
+    expect(await fieldError(form.getByLabel('From number received'))).toMatch(/phone number|characters/);
+    await form.getByLabel('From number received').fill('+1 202 555 0143');
+    await form.getByRole('button', { name: 'Send the answer' }).click();
+    await signerPage.getByTestId('given-answer').waitFor();
+    const res = await analyst.request.get(`/api/v1/tracebacks/${portal.form.tracebackId}`);
+    const view = (await res.json()) as {
+      hops: Array<{ received?: { identity: string; fromNumber: string } }>;
+    };
+    expect(view.hops[0]!.received).toMatchObject({ identity: 'signed', fromNumber: '+12025550143' });
   });
 });

@@ -122,8 +122,20 @@ export async function startShakenPortal(opts: { spc: string; origid: string }): 
         received: { identityHeader: 'none' },
       }),
     });
+    // A request to the signer on the main path of a third call, for its user to answer in the portal form.
+    const formTraceback = await openTraceback({
+      ...system,
+      actor: staffActor,
+      settings,
+      input: ZTracebackOpen.parse({
+        call: { startedAt: startedAt.toISOString(), callingNumber: `+${ORIG}`, calledNumber: `+${DEST}` },
+        firstProviderId: signer.id,
+      }),
+    });
+    const [formHop] = await hopsOf(db, formTraceback.id);
     return {
       url: portal.url,
+      form: { tracebackId: formTraceback.id, hopId: formHop!.id, header },
       tracebackId: tb.id,
       pathTracebackId: path.id,
       signerHopId: signerHop.id,

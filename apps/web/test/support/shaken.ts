@@ -4,6 +4,8 @@ export interface ShakenPortal {
   tracebackId: string;
   /** A traceback closed at its origin whose terminating provider reported a header signed by the signer. */
   pathTracebackId: string;
+  /** A pending path hop of the signer's, to answer in the form, and a header for it to report. */
+  form: { tracebackId: string; hopId: string; header: string };
   signerHopId: string;
   signer: { id: string; name: string };
   /** Session tokens of the analyst and of the signer's provider user. */
