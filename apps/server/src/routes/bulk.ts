@@ -203,6 +203,7 @@ export default function bulkRoutes(app: App) {
     {
       bodyLimit: bulkMaxBytes,
       schema: {
+        operationId: 'openTracebacksBulk',
         tags: ['tracebacks'],
         summary: `Open many tracebacks from a CSV file (text/csv; columns ${BULK_OPEN_COLUMNS.join(', ')}; first_provider and campaign by id or exact name). Each row is opened or refused on its own, with its line and each wrong column; a row whose call (time, both numbers, first provider) already has a traceback is reported "existing" with it, so a repeated file opens nothing twice. Staff only. Size and row limits as for bulk answers (413); one upload per user at a time (429).`,
         security: bearer,
