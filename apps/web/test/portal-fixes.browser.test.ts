@@ -22,7 +22,7 @@ const shown = (iso: string, timeZone: string) =>
 async function column(page: Page, table: string, header: string): Promise<string[]> {
   return page.getByRole('table', { name: table }).evaluate((t, h) => {
     const heads = [...t.querySelectorAll('thead th')].map((th) =>
-      th.textContent?.replace(/[↑↓]/g, '').trim(),
+      th.textContent?.replace(/[↑↓↕]/g, '').trim(),
     );
     const i = heads.indexOf(h);
     if (i < 0) throw new Error(`no column ${h} in ${heads.join(', ')}`);
@@ -290,5 +290,25 @@ describe.skipIf(!portal)('the portal where its users stumbled', () => {
     const header = await analyst.locator('header').boundingBox();
     const title = await analyst.getByRole('heading', { level: 1 }).boundingBox();
     expect(title!.y).toBeGreaterThanOrEqual(header!.y + header!.height);
+  });
+
+  it('the users table sorts by name, email and when added', async () => {
+    const { context, page } = await signedIn(browser, url, sessions[demo.admin.email]);
+    await page.goto('/admin/users');
+    await page.getByRole('table', { name: 'Users' }).waitFor();
+    const added = page.getByRole('columnheader', { name: /^Added/ });
+    expect(await added.getAttribute('aria-sort')).toBe('descending');
+    for (const by of ['Name', 'Email'] as const) {
+      const header = page.getByRole('columnheader', { name: new RegExp(`^${by}`) });
+      await header.getByRole('button').click();
+      await until(async () => {
+        expect(await header.getAttribute('aria-sort')).toBe('ascending');
+        const cells = (await column(page, 'Users', by)).map((c) => c.replace(/ Disabled$/, '').toLowerCase());
+        expect(cells.length).toBeGreaterThan(10);
+        expect(cells).toEqual([...cells].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      }, `users by ${by}`);
+      expect(await added.getAttribute('aria-sort')).toBeNull();
+    }
+    await context.close();
   });
 });

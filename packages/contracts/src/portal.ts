@@ -98,8 +98,13 @@ export const ZProviderNamesQuery = z.object({
 export const ZProviderNames = z.object({ items: z.array(z.object({ id: ZUuid, name: z.string() })) });
 export type TProviderNames = z.infer<typeof ZProviderNames>;
 
+/** `added`: newest first (the default); `name`, `email`: A to Z, case ignored. */
+export const USER_SORTS = ['added', 'name', 'email'] as const;
+export type TUserSort = (typeof USER_SORTS)[number];
+
 export const ZUserListQuery = ZPageQuery.extend({
   role: z.enum(ROLES).optional(),
+  sort: z.enum(USER_SORTS).optional().describe('added (default): newest first; name, email: A to Z'),
   /** Part of the email or the name. */
   q: z.string().trim().max(200).optional(),
 });

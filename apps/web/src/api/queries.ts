@@ -1,4 +1,5 @@
 import type {
+  TUserSort,
   TApiKey,
   TAuditHead,
   TAuditHeads,
@@ -113,7 +114,7 @@ export const keys = {
   autoOpen: ['campaigns', 'auto-open'] as const,
   calls: (filters: CallFilters, limit: number) => ['calls', filters, limit] as const,
   callSources: ['call-sources'] as const,
-  users: (filters: { role?: string | undefined; q?: string | undefined }) => ['users', filters] as const,
+  users: (filters: UserFilters) => ['users', filters] as const,
   apiKeys: (userId: string) => ['api-keys', userId] as const,
   totp: ['totp'] as const,
   /** Your sessions (`me`) or a user's (their id): every sessions read starts with `sessions`. */
@@ -455,7 +456,14 @@ export const useAutoOpenPolicy = () =>
 export const useCalls = (filters: CallFilters, enabled = true, limit = 50) =>
   useInfiniteQuery({ ...q.calls(filters, limit), placeholderData: keepPreviousData, enabled });
 
-export function useUsers(filters: { role?: string | undefined; q?: string | undefined }) {
+export interface UserFilters {
+  role?: string | undefined;
+  q?: string | undefined;
+  /** `name`, `email` (A to Z) or the default, newest first. */
+  sort?: TUserSort | undefined;
+}
+
+export function useUsers(filters: UserFilters) {
   return useInfiniteQuery({
     queryKey: keys.users(filters),
     queryFn: ({ pageParam, signal }) =>

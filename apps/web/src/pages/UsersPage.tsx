@@ -1,4 +1,11 @@
-import { ROLES, ZUserCreate, type TRole, type TUser, type TUserListItem } from '../lib/contracts';
+import {
+  ROLES,
+  ZUserCreate,
+  type TRole,
+  type TUser,
+  type TUserListItem,
+  type TUserSort,
+} from '../lib/contracts';
 import {
   Alert,
   Anchor,
@@ -22,7 +29,14 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { ApiError, post } from '../api/client';
 import { useUsers } from '../api/queries';
-import { DateTime, ErrorAlert, Loading, PageTitle } from '../components/common';
+import {
+  DateTime,
+  ErrorAlert,
+  Loading,
+  PageTitle,
+  SortableTh,
+  type SortDirection,
+} from '../components/common';
 import { IconSearch } from '../components/icons';
 import { AgencyPicker } from '../components/AgencyPicker';
 import { ProviderPicker } from '../components/ProviderPicker';
@@ -38,7 +52,15 @@ export function UsersPage() {
   const [role, setRole] = useState<string | null>(null);
   const [q, setQ] = useState('');
   const [debounced] = useDebouncedValue(q.trim(), 250);
-  const users = useUsers({ role: role ?? undefined, q: debounced || undefined });
+  const [sort, setSort] = useState<TUserSort>('added');
+  const users = useUsers({
+    role: role ?? undefined,
+    q: debounced || undefined,
+    sort: sort === 'added' ? undefined : sort,
+  });
+  const header = (label: string, by: TUserSort, direction: SortDirection) => (
+    <SortableTh label={label} active={sort === by} direction={direction} onSort={() => setSort(by)} />
+  );
   const [adding, setAdding] = useState(false);
   const [accessOf, setAccessOf] = useState<TUserListItem | null>(null);
   const [editing, setEditing] = useState<TUserListItem | null>(null);
@@ -76,11 +98,11 @@ export function UsersPage() {
           <Table striped aria-label="Users">
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Email</Table.Th>
+                {header('Name', 'name', 'ascending')}
+                {header('Email', 'email', 'ascending')}
                 <Table.Th>Role</Table.Th>
                 <Table.Th>Provider</Table.Th>
-                <Table.Th>Added</Table.Th>
+                {header('Added', 'added', 'descending')}
                 <Table.Th>
                   <span className="visually-hidden">Actions</span>
                 </Table.Th>

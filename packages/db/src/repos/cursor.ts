@@ -42,3 +42,28 @@ export function decodeCursor(cursor: string | undefined): { at: string; id: stri
   }
   throw new InvalidCursorError('cursor is not one this server issued');
 }
+
+/** A cursor over a text key (a name, an email, as the list orders them) and the row's id. */
+export function encodeTextCursor(key: { key: string; id: string }): string {
+  return Buffer.from(JSON.stringify(['text', key.key, key.id])).toString('base64url');
+}
+
+export function decodeTextCursor(cursor: string | undefined): { key: string; id: string } | undefined {
+  if (!cursor) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 3 &&
+      value[0] === 'text' &&
+      typeof value[1] === 'string' &&
+      value[1].length <= 1000 &&
+      typeof value[2] === 'string' &&
+      UUID.test(value[2])
+    )
+      return { key: value[1], id: value[2] };
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidCursorError('cursor is not one this server issued');
+}

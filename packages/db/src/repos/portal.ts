@@ -1,7 +1,7 @@
 import { and, asc, eq, ilike, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../client';
 import { agencies, apiKeys, hops, providers, tracebacks, userTotp, users } from '../schema';
-import { decodeCursor, type Page } from './cursor';
+import { decodeCursor, decodeTextCursor, encodeTextCursor, type Page } from './cursor';
 import { pageOf } from './providers';
 import type { ApiKeyRow, UserRow } from './users';
 
@@ -290,7 +290,12 @@ export type UserListRow = UserRow & {
 
 export async function listUsersWithProvider(
   db: Executor,
-  filter: { role?: UserRow['role'] | undefined; q?: string | undefined },
+  filter: {
+    role?: UserRow['role'] | undefined;
+    q?: string | undefined;
+    /** `added` (default): newest first; `name`, `email`: A to Z, case ignored (keyset on the key and the id). */
+    sort?: 'added' | 'name' | 'email' | undefined;
+  },
   page: { limit: number; cursor?: string | undefined },
 ): Promise<Page<UserListRow>> {
   const conds: SQL[] = [];
@@ -300,32 +305,44 @@ export async function listUsersWithProvider(
     const cond = or(ilike(users.email, like), ilike(users.name, like));
     if (cond) conds.push(cond);
   }
-  const after = decodeCursor(page.cursor);
-  if (after) conds.push(sql`(${users.createdAt}, ${users.id}) < (${after.at}, ${after.id})`);
+  const byText = filter.sort === 'name' || filter.sort === 'email' ? filter.sort : null;
+  const textKey = byText === 'email' ? sql`lower(${users.email})` : sql`lower(${users.name})`;
+  if (byText) {
+    const after = decodeTextCursor(page.cursor);
+    if (after) conds.push(sql`(${textKey}, ${users.id}) > (${after.key}, ${after.id})`);
+  } else {
+    const after = decodeCursor(page.cursor);
+    if (after) conds.push(sql`(${users.createdAt}, ${users.id}) < (${after.at}, ${after.id})`);
+  }
   const rows = await db
     .select({
       user: users,
       providerName: providers.name,
       agencyName: agencies.name,
       totpEnabledAt: userTotp.enabledAt,
+      // The key as PostgreSQL lowers it, so the next page starts exactly where this one ended.
+      sortKey: sql<string>`${textKey}`,
     })
     .from(users)
     .leftJoin(providers, eq(providers.id, users.providerId))
     .leftJoin(agencies, eq(agencies.id, users.agencyId))
     .leftJoin(userTotp, eq(userTotp.userId, users.id))
     .where(conds.length ? and(...conds) : undefined)
-    .orderBy(sql`${users.createdAt} DESC, ${users.id} DESC`)
+    .orderBy(byText ? sql`${textKey} ASC, ${users.id} ASC` : sql`${users.createdAt} DESC, ${users.id} DESC`)
     .limit(page.limit + 1);
-  return pageOf(
-    rows.map((r) => ({
-      ...r.user,
-      providerName: r.providerName,
-      agencyName: r.agencyName,
-      twoFactor: r.totpEnabledAt !== null,
-    })),
-    page.limit,
-    (r) => ({ at: r.createdAt, id: r.id }),
-  );
+  const items = rows.map((r) => ({
+    ...r.user,
+    providerName: r.providerName,
+    agencyName: r.agencyName,
+    twoFactor: r.totpEnabledAt !== null,
+  }));
+  if (!byText) return pageOf(items, page.limit, (r) => ({ at: r.createdAt, id: r.id }));
+  const last = rows[page.limit - 1];
+  return {
+    items: items.slice(0, page.limit),
+    nextCursor:
+      rows.length > page.limit && last ? encodeTextCursor({ key: last.sortKey, id: last.user.id }) : null,
+  };
 }
 
 /** A user's API keys, newest first; the rows hold only hashes. */
