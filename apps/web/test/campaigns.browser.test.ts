@@ -206,6 +206,22 @@ describe.skipIf(!portal)('campaigns', () => {
       .waitFor();
   });
 
+  it('opens one traceback per selected call, at the provider that terminated it', async () => {
+    await page.goto(`/campaigns/${cruise}`);
+    const samples = page.getByTestId('samples');
+    const boxes = samples.getByRole('checkbox', { name: /^Select the call of / });
+    await boxes.first().waitFor();
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await samples.getByRole('button', { name: 'Open 2 tracebacks' }).click();
+    await page.getByText('2 tracebacks opened').waitFor();
+    const list = await ok<{ items: Array<{ firstProviderId: string }> }>(
+      await page.request.get(`${url}/api/v1/tracebacks?campaignId=${cruise}&limit=50`),
+    );
+    expect(list.items.length).toBeGreaterThanOrEqual(2);
+    expect(list.items.every((t) => t.firstProviderId === demo.providers[0]!.id)).toBe(true);
+  });
+
   it('traces a callback number forward to the provider that holds it', async () => {
     await page.goto(`/campaigns/${ssa}`);
     const numbers = page.getByRole('table', { name: 'Callback numbers spoken' });

@@ -255,3 +255,26 @@ export const ZAutoOpenResult = z.object({
   items: z.array(ZAutoOpenPlanItem),
 });
 export type TAutoOpenResult = z.infer<typeof ZAutoOpenResult>;
+
+/** Calls of a campaign selected to trace: one traceback each (POST /campaigns/:id/tracebacks). */
+export const ZOpenCalls = z.object({
+  callIds: z.array(ZUuid).min(1).max(100),
+  note: z.string().trim().max(5000).optional(),
+});
+export type TOpenCalls = z.infer<typeof ZOpenCalls>;
+
+export const ZOpenCallsResult = z.object({
+  opened: z.number().int(),
+  existing: z.number().int(),
+  refused: z.number().int(),
+  items: z.array(
+    z.object({
+      callId: ZUuid,
+      /** `existing`: the call already has a traceback (`tracebackId`); asking again opens nothing. */
+      status: z.enum(['opened', 'existing', 'refused']),
+      tracebackId: ZUuid.nullable(),
+      reason: z.string().optional(),
+    }),
+  ),
+});
+export type TOpenCallsResult = z.infer<typeof ZOpenCallsResult>;

@@ -9,6 +9,7 @@ import {
   splitCampaign,
   traceForward,
   updateCampaign,
+  openTracebacksOfCalls,
 } from '@hoptrace/core';
 import {
   ZAutoOpenPolicy,
@@ -23,6 +24,8 @@ import {
   ZPage,
   ZTraceback,
   ZTraceForward,
+  ZOpenCalls,
+  ZOpenCallsResult,
 } from '@hoptrace/contracts';
 import { z } from 'zod';
 import { bearer, ctxOf, typed, type App } from '../context';
@@ -135,6 +138,28 @@ export default function campaignRoutes(app: App) {
     },
     (request) =>
       mergeCampaigns({ ...ctxOf(app, request), campaignId: request.params.id, absorb: request.body.absorb }),
+  );
+  r.post(
+    '/campaigns/:id/tracebacks',
+    {
+      schema: {
+        tags: ['campaigns'],
+        summary:
+          "Open a traceback for each selected call of the campaign (staff), at the provider that terminated it (its source's carrier), as auto-open does; a call that already has one is reported with it, a call that cannot be traced is refused with the reason (decision 0035)",
+        security: bearer,
+        params: ZIdParams,
+        body: ZOpenCalls,
+        response: { 200: ZOpenCallsResult },
+      },
+    },
+    async (request) =>
+      openTracebacksOfCalls({
+        ...ctxOf(app, request),
+        campaignId: request.params.id,
+        callIds: request.body.callIds,
+        note: request.body.note,
+        dno: await app.dno.current(),
+      }),
   );
   r.post(
     '/campaigns/:id/trace-forward',

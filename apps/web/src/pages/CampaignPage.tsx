@@ -4,6 +4,7 @@ import {
   ZCampaignSplit,
   type TCampaignCallSample,
   type TCampaignDetail,
+  type TOpenCallsResult,
 } from '../lib/contracts';
 import {
   Alert,
@@ -293,20 +294,60 @@ function Samples({ c }: { c: TCampaignDetail }) {
   const traceable = c.status !== 'legitimate' && c.status !== 'merged';
   const toggle = (id: string, on: boolean) =>
     setSelected((s) => (on ? [...s, id] : s.filter((x) => x !== id)));
+  const queryClient = useQueryClient();
+  // One traceback per selected call, at the provider that terminated it (POST /campaigns/:id/tracebacks).
+  const openCalls = useMutation({
+    mutationFn: (callIds: string[]) => post<TOpenCallsResult>(`/campaigns/${c.id}/tracebacks`, { callIds }),
+    onSuccess: async (r) => {
+      const refused = r.items.find((i) => i.status === 'refused');
+      notifications.show({
+        color: r.refused ? 'yellow' : 'teal',
+        title: `${r.opened} traceback${r.opened === 1 ? '' : 's'} opened`,
+        message:
+          [
+            r.existing ? `${r.existing} already traced` : '',
+            refused ? `${r.refused} not opened: ${refused.reason ?? ''}` : '',
+          ]
+            .filter(Boolean)
+            .join('; ') || 'Each starts at the provider that terminated its call.',
+      });
+      setSelected([]);
+      await queryClient.invalidateQueries({ queryKey: keys.campaign(c.id) });
+      await queryClient.invalidateQueries({ queryKey: ['tracebacks'] });
+    },
+    onError: (err) =>
+      notifications.show({ color: 'red', title: 'No traceback opened', message: err.message }),
+  });
   return (
     <SectionCard
       title="Recent calls"
       testId="samples"
       right={
         c.status !== 'merged' && (
-          <Button
-            variant="light"
-            size="xs"
-            disabled={selected.length === 0}
-            onClick={() => setSplitting(true)}
-          >
-            {selected.length ? `Split ${selected.length} into a new campaign…` : 'Select calls to split off'}
-          </Button>
+          <Group gap="xs">
+            {traceable && (
+              <Button
+                size="xs"
+                disabled={selected.length === 0}
+                loading={openCalls.isPending}
+                onClick={() => openCalls.mutate(selected)}
+              >
+                {selected.length
+                  ? `Open ${selected.length} traceback${selected.length === 1 ? '' : 's'}`
+                  : 'Select calls to trace'}
+              </Button>
+            )}
+            <Button
+              variant="light"
+              size="xs"
+              disabled={selected.length === 0}
+              onClick={() => setSplitting(true)}
+            >
+              {selected.length
+                ? `Split ${selected.length} into a new campaign…`
+                : 'Select calls to split off'}
+            </Button>
+          </Group>
         )
       }
     >

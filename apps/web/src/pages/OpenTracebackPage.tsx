@@ -18,6 +18,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ApiError, idempotencyKey, post } from '../api/client';
 import { useCampaigns } from '../api/queries';
+import { BulkOpenUpload } from '../components/BulkOpenUpload';
 import { PageTitle } from '../components/common';
 import { PhoneField } from '../components/PhoneField';
 import { ProviderPicker } from '../components/ProviderPicker';
@@ -253,6 +254,7 @@ export function OpenTracebackPage() {
           </Group>
         </Stack>
       </form>
+      <BulkOpenUpload />
     </>
   );
 }

@@ -18,6 +18,7 @@ import {
   listCampaignsRanked,
   mergeCampaigns,
   openedBy,
+  openTracebacksOfCalls,
   setAutoOpenPolicy,
   splitCampaign,
   updateCampaign,
@@ -303,5 +304,46 @@ describe('scheduled auto-open', () => {
     expect(autoOpenSlot(new Date('2026-12-01T23:59:00Z'), 1440)).toBe('2026-12-01T00:00:00.000Z');
     // Periods that do not divide a day start again at midnight.
     expect(autoOpenSlot(new Date('2026-12-02T00:03:00Z'), 7)).toBe('2026-12-02T00:00:00.000Z');
+  });
+});
+
+describe('opening tracebacks from selected calls of a campaign', () => {
+  it('opens one per call at the provider that terminated it, reports calls already traced, refuses others', async () => {
+    const warranty = await campaignOf('car warranty');
+    const pharmacy = await campaignOf('pharmacy');
+    const picked = (await listCallsFor({ ...ctx(), query: { campaignId: warranty.id, limit: 3 } })).items;
+    const stranger = (await listCallsFor({ ...ctx(), query: { campaignId: pharmacy.id, limit: 1 } }))
+      .items[0]!;
+    const callIds = [...picked.map((c) => c.id), stranger.id];
+    const run = await openTracebacksOfCalls({ ...ctx(), campaignId: warranty.id, callIds });
+    // Auto-open (above) may have traced one of them already: it is reported with its traceback.
+    expect(run.opened + run.existing).toBe(3);
+    expect(run.opened).toBeGreaterThanOrEqual(2);
+    expect(run.refused).toBe(1);
+    expect(run.items[3]).toMatchObject({
+      callId: stranger.id,
+      status: 'refused',
+      reason: 'not a call of this campaign',
+    });
+    for (const [i, item] of run.items.slice(0, 3).entries()) {
+      const tb = await getTraceback({ ...ctx(), tracebackId: item.tracebackId! });
+      expect(tb).toMatchObject({ campaignId: warranty.id, firstProviderId: terminatingId });
+      expect(tb.call.callingNumber).toBe(picked[i]!.callingNumber);
+      const opened = (await getTimeline({ ...ctx(), tracebackId: tb.id })).find(
+        (e) => e.type === 'traceback.opened',
+      );
+      expect(opened?.data).toMatchObject({ callId: picked[i]!.id });
+    }
+    const again = await openTracebacksOfCalls({
+      ...ctx(),
+      campaignId: warranty.id,
+      callIds: callIds.slice(0, 3),
+    });
+    expect(again).toMatchObject({ opened: 0, existing: 3, refused: 0 });
+    expect(again.items.map((i) => i.tracebackId)).toEqual(run.items.slice(0, 3).map((i) => i.tracebackId));
+    const { actor } = await env.provider();
+    await expect(
+      openTracebacksOfCalls({ ...env.ctx(actor), campaignId: warranty.id, callIds }),
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 });

@@ -9,6 +9,8 @@ import {
   type TCampaignListQuery,
   type TCampaignPatch,
   type TCampaignRanked,
+  type TOpenCallsResult,
+  type TTracebackOpen,
 } from '@hoptrace/contracts';
 import {
   bumpDetectorVersion,
@@ -17,6 +19,7 @@ import {
   campaignTracebackRows,
   countAutoOpenedSince,
   dailyVolumes,
+  findCall,
   findCallSource,
   findCampaign,
   insertCampaign,
@@ -30,6 +33,7 @@ import {
   rebuildCampaignRollups,
   representativeCallOf,
   topCampaignNumbers,
+  tracebacksOfCalls,
   writeSetting,
   schema,
   type CampaignCallSample,
@@ -42,10 +46,10 @@ import {
 import { eq, sql } from 'drizzle-orm';
 import { audit } from '../audit';
 import type { CommandContext } from '../context';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError } from '../errors';
 import { authorize, policy } from '../policies';
 import { presentCampaign } from '../queries/present';
-import { openTraceback } from '../commands/openTraceback';
+import { openTraceback, type DnoCheck } from '../commands/openTraceback';
 import { forwardRequestsOf } from './forward';
 
 const MAX_OFFSET = 10_000;
@@ -528,15 +532,13 @@ export async function autoOpenTracebacks(
       skip(`no call of the last ${p.windowDays} days with an exact time and both numbers`);
       continue;
     }
-    const source = await findCallSource(ctx.db, call.sourceId);
-    if (!source?.terminatingProviderId) {
-      skip(
-        `source "${source?.name ?? call.sourceId}" has no terminating provider: set it to trace its calls`,
-      );
+    const first = await firstHopOfCall(ctx.db, call);
+    if (!first.ok) {
+      skip(first.reason);
       continue;
     }
     item.callId = call.id;
-    item.firstProviderId = source.terminatingProviderId;
+    item.firstProviderId = first.providerId;
     budget--;
     if (ctx.dryRun) {
       items.push({
@@ -546,18 +548,11 @@ export async function autoOpenTracebacks(
       });
       continue;
     }
-    const traceback = await openTraceback({
-      ...ctx,
+    const traceback = await openTracebackOfCall(ctx, {
+      call,
+      firstProviderId: first.providerId,
+      campaignId: r.id,
       input: {
-        call: {
-          startedAt: call.startedAt,
-          callingNumber: call.callingNumber!,
-          calledNumber: call.calledNumber!,
-        },
-        firstProviderId: source.terminatingProviderId,
-        campaignId: r.id,
-        callId: call.id,
-        ...(call.identityHeader ? { identityHeader: call.identityHeader } : {}),
         note: `Opened automatically for campaign "${campaign.name}": rank ${i + 1} by volume, ${r.calls24h} calls in the last 24 hours, ${r.calls7d} in 7 days (policy: ${describe}).`,
         openedBecause: {
           kind: 'campaign_rank',
@@ -579,6 +574,124 @@ export async function autoOpenTracebacks(
 }
 
 /** The slot of `everyMinutes` that `at` falls in, named by its start (slots of a day start at midnight UTC). */
+/** A call of a campaign to trace: what auto-open and opening from selected calls read of it. */
+type TraceableCall = Pick<
+  CampaignCallSample,
+  'id' | 'startedAt' | 'callingNumber' | 'calledNumber' | 'sourceId' | 'identityHeader'
+> & { startedAtPrecision?: string | null };
+
+/** The first hop of a call's traceback: the provider that terminated it (its source's carrier), or why there is none. */
+async function firstHopOfCall(
+  db: Executor,
+  call: TraceableCall,
+): Promise<{ ok: true; providerId: string } | { ok: false; reason: string }> {
+  if (!call.callingNumber || !call.calledNumber)
+    return { ok: false, reason: 'the call record lacks the calling or the called number' };
+  if (call.startedAtPrecision && call.startedAtPrecision !== 'second')
+    return { ok: false, reason: 'the call record has no exact time (to the second)' };
+  const source = await findCallSource(db, call.sourceId);
+  if (!source?.terminatingProviderId)
+    return {
+      ok: false,
+      reason: `source "${source?.name ?? call.sourceId}" has no terminating provider: set it to trace its calls`,
+    };
+  return { ok: true, providerId: source.terminatingProviderId };
+}
+
+/** Opens the traceback of one call record, at its first hop, with its Identity header when it has one. */
+async function openTracebackOfCall(
+  ctx: CommandContext,
+  opts: {
+    call: TraceableCall;
+    firstProviderId: string;
+    campaignId: string;
+    input: Pick<TTracebackOpen, 'note' | 'openedBecause'>;
+    dno?: DnoCheck | undefined;
+  },
+) {
+  const { call } = opts;
+  return openTraceback({
+    ...ctx,
+    dno: opts.dno,
+    input: {
+      call: {
+        startedAt: call.startedAt,
+        callingNumber: call.callingNumber!,
+        calledNumber: call.calledNumber!,
+      },
+      firstProviderId: opts.firstProviderId,
+      campaignId: opts.campaignId,
+      callId: call.id,
+      ...(call.identityHeader ? { identityHeader: call.identityHeader } : {}),
+      ...opts.input,
+    },
+  });
+}
+
+/** At most this many calls are opened in one request (each is its own traceback and transaction). */
+export const MAX_CALLS_TO_OPEN = 100;
+
+/**
+ * One traceback for each selected call of a campaign, its first hop the provider that terminated the call,
+ * as auto-open does. A call that already has a traceback is reported with it (asking twice opens nothing
+ * twice); a call of another campaign, unknown, or that cannot be traced is refused with the reason, without
+ * stopping the others.
+ */
+export async function openTracebacksOfCalls(
+  ctx: CommandContext & {
+    campaignId: string;
+    callIds: string[];
+    note?: string | undefined;
+    dno?: DnoCheck | undefined;
+  },
+): Promise<TOpenCallsResult> {
+  authorize(policy.openTraceback(ctx.actor), 'route');
+  const campaign = await findCampaign(ctx.db, ctx.campaignId);
+  if (!campaign) throw new NotFoundError('campaign');
+  const ids = [...new Set(ctx.callIds)];
+  const traced = await tracebacksOfCalls(ctx.db, campaign.id, ids);
+  const items: TOpenCallsResult['items'] = [];
+  for (const callId of ids) {
+    const existing = traced.get(callId);
+    if (existing) {
+      items.push({
+        callId,
+        status: 'existing',
+        tracebackId: existing,
+        reason: 'this call already has a traceback',
+      });
+      continue;
+    }
+    const call = await findCall(ctx.db, callId);
+    if (!call || call.campaignId !== campaign.id) {
+      items.push({ callId, status: 'refused', tracebackId: null, reason: 'not a call of this campaign' });
+      continue;
+    }
+    const first = await firstHopOfCall(ctx.db, call);
+    if (!first.ok) {
+      items.push({ callId, status: 'refused', tracebackId: null, reason: first.reason });
+      continue;
+    }
+    try {
+      const tb = await openTracebackOfCall(ctx, {
+        call,
+        firstProviderId: first.providerId,
+        campaignId: campaign.id,
+        dno: ctx.dno,
+        input: {
+          note: ctx.note ?? `Opened from the calls of campaign "${campaign.name}".`,
+        },
+      });
+      items.push({ callId, status: 'opened', tracebackId: tb.id });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      items.push({ callId, status: 'refused', tracebackId: null, reason: err.message });
+    }
+  }
+  const count = (s: string) => items.filter((i) => i.status === s).length;
+  return { opened: count('opened'), existing: count('existing'), refused: count('refused'), items };
+}
+
 export function autoOpenSlot(at: Date, everyMinutes: number): string {
   const ms = everyMinutes * 60_000;
   const day = Math.floor(at.getTime() / 86_400_000) * 86_400_000;

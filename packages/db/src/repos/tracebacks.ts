@@ -491,3 +491,21 @@ export async function tracebacksOfCallingNumbers(db: Executor, numbers: string[]
     .from(tracebacks)
     .where(and(inArray(tracebacks.callingNumber, [...new Set(numbers)]), eq(tracebacks.kind, 'trace')));
 }
+
+/**
+ * The traceback of each of these call records of a campaign that has one (the latest opened); read through
+ * the campaign's index, as call_id has none.
+ */
+export async function tracebacksOfCalls(
+  db: Executor,
+  campaignId: string,
+  callIds: string[],
+): Promise<Map<string, string>> {
+  if (callIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: tracebacks.id, callId: tracebacks.callId })
+    .from(tracebacks)
+    .where(and(eq(tracebacks.campaignId, campaignId), inArray(tracebacks.callId, callIds)))
+    .orderBy(asc(tracebacks.openedAt));
+  return new Map(rows.map((r) => [r.callId!, r.id]));
+}
