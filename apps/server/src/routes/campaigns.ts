@@ -143,6 +143,7 @@ export default function campaignRoutes(app: App) {
     '/campaigns/:id/tracebacks',
     {
       schema: {
+        operationId: 'openCampaignCallTracebacks',
         tags: ['campaigns'],
         summary:
           "Open a traceback for each selected call of the campaign (staff), at the provider that terminated it (its source's carrier), as auto-open does; a call that already has one is reported with it, a call that cannot be traced is refused with the reason (decision 0035)",
