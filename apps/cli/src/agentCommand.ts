@@ -25,6 +25,7 @@ import {
 } from '@hoptrace/sim';
 import type { Command } from 'commander';
 import { UsageError, type CliIo } from './main';
+import { inputFile } from './usage';
 
 interface AgentOpts {
   url: string;
@@ -77,7 +78,7 @@ const FORMATS = [...new Set<string>([...FILE_FORMATS, ...PG_FORMATS])];
  * self-check failed, 2 the options were refused. */
 export function registerAgentCommand(
   program: Command,
-  io: Pick<CliIo, 'stdout' | 'stderr'> & { exitCode?: number },
+  io: Pick<CliIo, 'stdout' | 'stderr' | 'cwd'> & { exitCode?: number },
 ): void {
   program
     .command('agent')
@@ -131,6 +132,13 @@ export function registerAgentCommand(
       if (Boolean(opts.records) === Boolean(opts.pgUrl))
         throw new UsageError('give the call records: either --records FILE.csv or --pg-url URL --pg-table T');
       if (opts.pgUrl && !opts.pgTable) throw new UsageError('--pg-url needs --pg-table');
+      // Every file option is checked alike before anything starts (usage.ts).
+      for (const [option, name] of [
+        ['--records', opts.records],
+        ['--mapping', opts.mapping],
+        ['--peer-map', opts.peerMap],
+      ] as const)
+        if (name) inputFile(io.cwd, name, option);
       if (opts.webhookPort && opts.pollSeconds)
         throw new UsageError('choose one way to learn of hops: --webhook-port or --poll-seconds');
       const secret = opts.webhookSecret ?? process.env.HOPTRACE_WEBHOOK_SECRET;

@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,28 +8,21 @@ import { attachToHop, systemActor, systemClock } from '@hoptrace/core';
 import { openDatabase, schema, type Database } from '@hoptrace/db';
 import { loadDemo } from '@hoptrace/sim';
 import { eq } from 'drizzle-orm';
+import { runBinary, runMain, type CliResult } from './testing/cli';
 
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../bin/hoptrace.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hoptrace-backup-'));
 const dataDir = (name: string) => join(dir, name);
 
-async function hoptrace(
-  where: { dataDir?: string; url?: string },
+/**
+ * `hoptrace ARGS` on the database at `where`: in this process as bin/hoptrace.js runs it (testing/cli.ts),
+ * or with `binary` the real binary (the first backup and restore).
+ */
+function hoptrace(
+  where: { dataDir?: string; url?: string; binary?: boolean },
   ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    HOPTRACE_DATA_DIR: where.dataDir ?? dataDir('unused'),
-    DATABASE_URL: where.url ?? '',
-  };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+): Promise<CliResult> {
+  const env = { HOPTRACE_DATA_DIR: where.dataDir ?? dataDir('unused'), DATABASE_URL: where.url ?? '' };
+  return where.binary ? runBinary(args, env) : runMain(args, env);
 }
 
 /** Every row of every table as text, sorted, and every sequence's position: two equal dumps are the same data. */
@@ -118,7 +108,6 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// Each case starts the real binary (tsx and PGlite boot each time): slow on a loaded machine.
 describe('hoptrace backup and restore', { timeout: 240_000 }, () => {
   it('round-trips the embedded database: every row, sequence and partition comes back identical', async () => {
     for (const t of [
@@ -133,7 +122,7 @@ describe('hoptrace backup and restore', { timeout: 240_000 }, () => {
     ])
       expect(source[t]?.length, t).toBeGreaterThan(0);
 
-    const b = await hoptrace({ dataDir: dataDir('a') }, 'backup', backupFile);
+    const b = await hoptrace({ dataDir: dataDir('a'), binary: true }, 'backup', backupFile);
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toMatch(
       /backup of embedded, .*: \d+ tables, [\d,]+ rows, .* written to .*demo\.backup\.gz/,
@@ -142,7 +131,7 @@ describe('hoptrace backup and restore', { timeout: 240_000 }, () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('exists: give another name, or --force to replace it');
 
-    const r = await hoptrace({ dataDir: dataDir('b') }, 'restore', backupFile);
+    const r = await hoptrace({ dataDir: dataDir('b'), binary: true }, 'restore', backupFile);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/restored \d+ tables, [\d,]+ rows into embedded/);
     expect(await dumpOf({ dataDir: dataDir('b') })).toEqual(source);

@@ -13,6 +13,7 @@ import {
 } from '@hoptrace/db';
 import { configFromEnv } from '@hoptrace/server';
 import type { CliIo } from './main';
+import { inputFile } from './usage';
 
 type Refuse = (message: string) => never;
 
@@ -117,9 +118,7 @@ export function registerBackupCommands(program: Command, io: CliIo, version: str
     )
     .option('--force', 'replace the data of a database that is in use')
     .action(async (name: string, opts: { force?: boolean }) => {
-      const file = resolve(io.cwd, name);
-      if (!existsSync(file)) refuse(`${name}: no such file`);
-      if (!statSync(file).isFile()) refuse(`${name}: not a file`);
+      const file = inputFile(io.cwd, name);
       const started = Date.now();
       try {
         const result = await withOwnDatabase(refuse, async (database, where) => {

@@ -1,27 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runBinary, runMain } from './testing/cli';
 
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../bin/hoptrace.js', import.meta.url));
 const data = (f: string) => fileURLToPath(new URL(`./testdata/${f}`, import.meta.url));
-// The real binary on an embedded database in a temporary directory, as cli.db.test.ts drives it.
+// On an embedded database in a temporary directory: the command in this process as bin/hoptrace.js runs it
+// (testing/cli.ts), and the real binary for the first import.
 const dir = mkdtempSync(join(tmpdir(), 'hoptrace-calls-'));
-const env = { ...process.env, HOPTRACE_DATA_DIR: join(dir, 'data'), DATABASE_URL: '' };
-
-async function hoptrace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const env = { HOPTRACE_DATA_DIR: join(dir, 'data'), DATABASE_URL: '' };
+const hoptrace = (...args: string[]) => runMain(args, env);
+const binary = (...args: string[]) => runBinary(args, env);
 
 interface Exported {
   externalId: string;
@@ -41,12 +31,13 @@ async function exported(source: string): Promise<Exported[]> {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// Each case starts the real binary several times (tsx and PGlite boot each time): slow on a loaded machine.
 describe('hoptrace calls', { timeout: 240_000 }, () => {
   it('imports a CSV, reporting refused rows by line and field, and stores the good ones', async () => {
-    const r = await hoptrace('calls', 'import', data('calls-mixed.csv'), '--source', 'trap-csv');
+    const r = await binary('calls', 'import', data('calls-mixed.csv'), '--source', 'trap-csv');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('line 5 (hp-3): refused: startedAt: "2026-02-30" is not a calendar day');
+    expect(r.stdout).toContain(
+      'line 5 (hp-3): refused: column started_at: "2026-02-30" is not a calendar day',
+    );
     expect(r.stdout).toContain('line 7: refused: row: has 2 fields where the header has 7');
     expect(r.stdout).toMatch(/trap-csv \(new source\): 3 accepted, 0 already known, 2 refused/);
     const calls = await exported('trap-csv');
@@ -72,7 +63,7 @@ describe('hoptrace calls', { timeout: 240_000 }, () => {
       '--strict',
     );
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('line 5 (hp-3): refused: startedAt');
+    expect(r.stdout).toContain('line 5 (hp-3): refused: column started_at');
     expect(r.stdout).toContain('0 accepted, 0 already known, 2 refused; nothing written (--strict)');
     // Not even the source it named for the first time is kept.
     const none = await hoptrace('calls', 'export', '--source', 'trap-strict');
@@ -94,12 +85,12 @@ describe('hoptrace calls', { timeout: 240_000 }, () => {
   it('refuses a missing file, a folder and a name it cannot read a format from, with exit 2', async () => {
     const missing = await hoptrace('calls', 'import', join(dir, 'nope.csv'), '--source', 'trap-x');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('nope.csv: no such file');
+    expect(missing.stderr).toBe(`hoptrace: cannot read ${join(dir, 'nope.csv')}: no such file\n`);
     const folder = join(dir, 'folder.csv');
     mkdirSync(folder);
     const isDir = await hoptrace('calls', 'import', folder, '--source', 'trap-x');
     expect(isDir.code).toBe(2);
-    expect(isDir.stderr).toContain('folder.csv: not a file');
+    expect(isDir.stderr).toContain('folder.csv: it is a folder, not a file');
     const unknown = await hoptrace('calls', 'import', data('calls-unknown.txt'), '--source', 'trap-x');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(

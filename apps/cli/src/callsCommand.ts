@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -13,10 +13,11 @@ import {
   type IngestProgress,
   type RawCallRecord,
 } from '@hoptrace/core';
-import { ZSourceName } from '@hoptrace/contracts';
+import { columnLocation, ZSourceName } from '@hoptrace/contracts';
 import { buildVerifier, configFromEnv } from '@hoptrace/server';
 import { progressBar } from './rmdImport';
 import type { CliIo } from './main';
+import { inputFile } from './usage';
 
 type WithDatabase = <T>(fn: (ctx: CommandContext) => Promise<T>) => Promise<T>;
 
@@ -41,9 +42,7 @@ export async function importCallsFile(
     stderr?: CliIo['stderr'];
   },
 ): Promise<{ refused: string } | { exitCode: number }> {
-  if (!existsSync(file)) return { refused: `${file}: no such file` };
   const stat = statSync(file);
-  if (!stat.isFile()) return { refused: `${file}: not a file` };
   const source = ZSourceName.safeParse(opts.source);
   if (!source.success)
     return { refused: `--source: ${source.error.issues[0]?.message ?? 'is not a source name'}` };
@@ -77,9 +76,16 @@ export async function importCallsFile(
     });
     bar.done();
     const seconds = (performance.now() - started) / 1000;
+    // A field at fault is named as the file names it: a CSV column (started_at), a JSONL field (startedAt).
+    const where = (path: string) =>
+      path === 'row' || path === 'line' || path.startsWith('[')
+        ? path
+        : format === 'csv'
+          ? columnLocation({ name: path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) })
+          : `field ${path}`;
     for (const r of result.refusals)
       opts.out(
-        `line ${r.line}${r.externalId ? ` (${r.externalId})` : ''}: refused: ${r.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}\n`,
+        `line ${r.line}${r.externalId ? ` (${r.externalId})` : ''}: refused: ${r.errors.map((e) => `${where(e.path)}: ${e.message}`).join('; ')}\n`,
       );
     if (result.refused > result.refusals.length)
       opts.out(`… and ${result.refused - result.refusals.length} more refused records\n`);
@@ -121,8 +127,9 @@ export function registerCallsCommand(
     .action(async (file: string, opts: { source: string; strict?: boolean; format?: string }) => {
       if (opts.format && !['csv', 'jsonl', 'json', 'ndjson'].includes(opts.format))
         usage(`--format must be csv or jsonl, got "${opts.format}"`);
+      const path = inputFile(io.cwd, file);
       const result = await withDatabase((ctx) =>
-        importCallsFile(ctx, resolve(io.cwd, file), {
+        importCallsFile(ctx, path, {
           source: opts.source,
           strict: opts.strict ?? false,
           format: opts.format,

@@ -1,42 +1,48 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { findUserByEmail, openDatabase, schema } from '@hoptrace/db';
-import { afterAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { findUserByEmail, schema } from '@hoptrace/db';
+import { createTestDatabase } from '@hoptrace/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliOn, runBinary, type CliResult } from './testing/cli';
 
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../bin/hoptrace.js', import.meta.url));
 const data = (f: string) => fileURLToPath(new URL(`./testdata/${f}`, import.meta.url));
-// The CLI is a door of its own: drive the real binary on an embedded database in a temporary directory.
 const dir = mkdtempSync(join(tmpdir(), 'hoptrace-cli-'));
-const env = { ...process.env, HOPTRACE_DATA_DIR: join(dir, 'data'), DATABASE_URL: '' };
+// Most cases run the command in this process on one test database (testing/cli.ts); the real binary, on an
+// embedded database in a temporary directory, keeps the cases that cross the process boundary.
+const binary = (...args: string[]) =>
+  runBinary(args, { HOPTRACE_DATA_DIR: join(dir, 'data'), DATABASE_URL: '' });
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let hoptrace: (...args: string[]) => Promise<CliResult>;
 
-async function hoptrace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+beforeAll(async () => {
+  database = await createTestDatabase();
+  hoptrace = cliOn(database, { cwd: dir });
+});
+afterAll(async () => {
+  await database.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-// Each case starts the real binary several times (tsx and PGlite boot each time): slow on a loaded machine.
 describe('the hoptrace command', { timeout: 180_000 }, () => {
-  it('prints its version and help', async () => {
-    expect((await hoptrace('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    const help = await hoptrace('--help');
+  it('the real binary prints its version and help, migrates, and refuses bad input with exit code 2 and one line', async () => {
+    expect((await binary('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = await binary('--help');
     expect(help.code).toBe(0);
     for (const cmd of ['start', 'migrate', 'user', 'provider']) expect(help.stdout).toContain(cmd);
+    expect((await binary('migrate')).stdout).toContain('migrations applied (pglite)');
+    const badRole = await binary('user', 'create', '--email', 'x@example.test', '--role', 'wizard');
+    expect(badRole).toMatchObject({ code: 2, stdout: '' });
+    expect(badRole.stderr).toBe('hoptrace: --role: must be one of admin, analyst, provider, enforcement\n');
+    const missing = await binary('provider', 'import', join(dir, 'nope.csv'));
+    expect(missing).toMatchObject({ code: 2, stdout: '' });
+    expect(missing.stderr).toBe(`hoptrace: cannot read ${join(dir, 'nope.csv')}: no such file\n`);
   });
 
-  it('migrates, creates users, and refuses bad input with exit code 2 and a clear message', async () => {
-    expect((await hoptrace('migrate')).stdout).toContain('migrations applied (pglite)');
+  it('creates users, and refuses bad input with exit code 2 and a clear message', async () => {
+    expect((await hoptrace('migrate')).stdout).toContain('migrations applied');
     const ok = await hoptrace(
       'user',
       'create',
@@ -114,17 +120,12 @@ describe('the hoptrace command', { timeout: 180_000 }, () => {
   });
 
   it('removes a lost second factor (user reset-mfa); an unknown email is refused', async () => {
-    const database = await openDatabase({ dataDir: join(dir, 'data') });
-    try {
-      const ana = await findUserByEmail(database.db, 'ana@example.test');
-      await database.db.insert(schema.userTotp).values({
-        userId: ana!.id,
-        secret: 'plain.JBSWY3DPEHPK3PXP',
-        enabledAt: new Date(),
-      });
-    } finally {
-      await database.close();
-    }
+    const ana = await findUserByEmail(database.db, 'ana@example.test');
+    await database.db.insert(schema.userTotp).values({
+      userId: ana!.id,
+      secret: 'plain.JBSWY3DPEHPK3PXP',
+      enabledAt: new Date(),
+    });
     const reset = await hoptrace('user', 'reset-mfa', '--email', 'ANA@example.test');
     expect(reset.code, reset.stderr).toBe(0);
     expect(reset.stdout).toContain('second factor of ana@example.test removed');
@@ -139,14 +140,25 @@ describe('the hoptrace command', { timeout: 180_000 }, () => {
     expect(first.stdout).toContain('2 created, 0 skipped, 0 invalid');
     const again = await hoptrace('provider', 'import', data('providers-good.csv'));
     expect(again.stdout).toContain('0 created, 2 skipped, 0 invalid');
+    // Each new provider's contact is welcomed (issue 19.5): one email in the outbox per address, not twice.
+    const welcomes = await database.db
+      .select({ recipient: schema.outbox.recipient })
+      .from(schema.outbox)
+      .where(eq(schema.outbox.topic, 'provider.welcome'));
+    expect(welcomes.length).toBe(2);
+    expect(new Set(welcomes.map((w) => w.recipient)).size).toBe(2);
   });
 
   it('refuses a file with invalid rows as a whole, naming each row and field', async () => {
     const r = await hoptrace('provider', 'import', data('providers-bad.csv'));
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('line 3: invalid');
-    expect(r.stdout).toMatch(/line 4: invalid .*timezone/);
-    expect(r.stdout).toMatch(/line 4: invalid .*contacts\.0\.email/);
+    // Said for people, at the line and column (issue 19.8), not zod's "Too small: expected string to have >=1 characters".
+    expect(r.stdout).toContain('line 3: invalid  — column 1 (name): must not be empty\n');
+    expect(r.stdout).toContain('line 4: invalid Bad Zone Carrier — column 7 (timezone): ');
+    expect(r.stdout).toContain(
+      'column 9 (contact_email): must be an email address, like noc@carrier.example\n',
+    );
+    expect(r.stdout).not.toMatch(/Too small|Invalid|expected string/);
     expect(r.stdout).toContain('nothing written');
     const skip = await hoptrace('provider', 'import', data('providers-bad.csv'), '--skip-invalid');
     expect(skip.code).toBe(0);
@@ -168,8 +180,58 @@ describe('the hoptrace command', { timeout: 180_000 }, () => {
     const empty = join(dir, 'empty.csv');
     writeFileSync(empty, '');
     expect((await hoptrace('provider', 'import', empty)).stderr).toContain('the file is empty');
-    const missing = await hoptrace('provider', 'import', join(dir, 'nope.csv'));
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('nope.csv');
+  });
+
+  it('says a missing file alike in every command that reads one: "cannot read FILE: no such file", exit 2', async () => {
+    mkdirSync(join(dir, 'folder.csv'));
+    const commands: string[][] = [
+      ['provider', 'import', 'FILE'],
+      ['rmd', 'import', 'FILE'],
+      ['calls', 'import', 'FILE', '--source', 'trap'],
+      ['restore', 'FILE'],
+      ['evidence', 'verify', 'FILE'],
+      ['evidence', 'verify', data('providers-good.csv'), '--public-key', 'FILE'],
+      ['agent', '--url', 'http://127.0.0.1:9', '--key', 'k', '--records', 'FILE'],
+      [
+        'agent',
+        '--url',
+        'http://127.0.0.1:9',
+        '--key',
+        'k',
+        '--records',
+        data('providers-good.csv'),
+        '--peer-map',
+        'FILE',
+      ],
+      [
+        'agent',
+        '--url',
+        'http://127.0.0.1:9',
+        '--key',
+        'k',
+        '--records',
+        data('providers-good.csv'),
+        '--cdr-format',
+        'generic',
+        '--mapping',
+        'FILE',
+      ],
+    ];
+    for (const args of commands) {
+      const option = args[args.indexOf('FILE') - 1]!.startsWith('--')
+        ? `${args[args.indexOf('FILE') - 1]!}: `
+        : '';
+      for (const [name, why] of [
+        ['nope.csv', 'no such file'],
+        ['folder.csv', 'it is a folder, not a file'],
+      ] as const) {
+        const r = await hoptrace(...args.map((a) => (a === 'FILE' ? name : a)));
+        expect({ args: args.join(' '), code: r.code, stderr: r.stderr }).toEqual({
+          args: args.join(' '),
+          code: 2,
+          stderr: `hoptrace: ${option}cannot read ${name}: ${why}\n`,
+        });
+      }
+    }
   });
 });

@@ -3,13 +3,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unzipSync, zipSync } from 'fflate';
 import type { TEvidencePackageCreated, THop, TTraceback } from '@hoptrace/contracts';
 import { createHarness, type Harness } from '@hoptrace/server/testing/harness';
+import { runBinary, runMain, type Env } from './testing/cli';
 
 /**
  * `hoptrace evidence verify` as a real process on a package built by the server: exit 0 when it is intact,
@@ -18,7 +18,6 @@ import { createHarness, type Harness } from '@hoptrace/server/testing/harness';
  */
 
 const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../bin/hoptrace.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hoptrace-evidence-'));
 const customer = {
   name: 'Pellucid Harbor Voice Ltd',
@@ -28,20 +27,14 @@ const customer = {
 };
 const loa = Buffer.from('%PDF-1.4\n% call detail records (test)\n%%EOF\n', 'latin1');
 
-async function hoptrace(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, HOPTRACE_DATA_DIR: join(dir, 'no-database-here'), DATABASE_URL: '', ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `evidence verify` needs no database: in this process (testing/cli.ts), the real binary for the first case. */
+const env = (extra: Env) => ({
+  HOPTRACE_DATA_DIR: join(dir, 'no-database-here'),
+  DATABASE_URL: '',
+  ...extra,
+});
+const hoptrace = (args: string[], extra: Env = {}) => runMain(args, env(extra));
+const binary = (args: string[], extra: Env = {}) => runBinary(args, env(extra));
 
 let h: Harness;
 let traceback: TTraceback;
@@ -105,7 +98,7 @@ describe('hoptrace evidence verify', () => {
     const fingerprint = String(
       (await h.anonymous({ method: 'GET', url: '/api/v1/evidence/public-key' })).headers['x-key-fingerprint'],
     );
-    const withKey = await hoptrace(['evidence', 'verify', zipPath, '--public-key', keyPath]);
+    const withKey = await binary(['evidence', 'verify', zipPath, '--public-key', keyPath]);
     expect(withKey, withKey.stderr).toMatchObject({ code: 0 });
     expect(withKey.stdout).toBe(`verified: 5 files, signed by key ${fingerprint}\n`);
     const own = await hoptrace(['evidence', 'verify', zipPath]);
@@ -167,7 +160,7 @@ describe('hoptrace evidence verify', () => {
         /NOT VERIFIED: manifest\.sig was made with key [0-9a-f]{64}, not with/,
       ],
       [[zipPath, '--public-key', zipPath], 1, /NOT VERIFIED: --public-key is not a PEM public key/],
-      [['does-not-exist.zip'], 2, /does-not-exist\.zip does not exist/],
+      [['does-not-exist.zip'], 2, /^hoptrace: cannot read .*does-not-exist\.zip: no such file\n$/],
       [[], 2, /missing required argument 'file'/],
     ];
     for (const [args, code, message] of cases) {

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { rotateEvidenceKey, verifyEvidencePackage, type CommandContext } from '@hoptrace/core';
+import { inputFile } from './usage';
 
 /** Larger than any package hoptrace builds (200 tracebacks with their attachments); refused before reading. */
 const MAX_PACKAGE_BYTES = 2 * 1024 * 1024 * 1024;
@@ -13,19 +13,16 @@ interface Io {
   exitCode?: number;
 }
 
-/** A file's bytes, or a usage error naming the option and what is wrong. */
-function readInput(path: string, what: string, fail: (message: string) => never): Buffer {
-  try {
-    if (statSync(path).size > MAX_PACKAGE_BYTES)
-      fail(`${what} ${path} is too large to be an evidence package`);
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail(`${what} ${path} does not exist`);
-    if (code === 'EISDIR') fail(`${what} ${path} is a directory`);
-    if (code === 'EACCES') fail(`${what} ${path} cannot be read (permission denied)`);
-    throw err;
-  }
+/** A file's bytes, or a usage error naming the option and what is wrong (`cannot read FILE: no such file`). */
+function readInput(
+  cwd: string,
+  name: string,
+  option: string | undefined,
+  fail: (message: string) => never,
+): Buffer {
+  const path = inputFile(cwd, name, option);
+  if (statSync(path).size > MAX_PACKAGE_BYTES) fail(`${name} is too large to be an evidence package`);
+  return readFileSync(path);
 }
 
 /**
@@ -53,10 +50,10 @@ export function registerEvidenceCommand(
       "the instance's public key (PEM, from GET /api/v1/evidence/public-key); without it, the package's own public-key.pem, which proves integrity only",
     )
     .action((file: string, opts: { publicKey?: string }) => {
-      const zip = readInput(resolve(io.cwd, file), 'the file', fail);
+      const zip = readInput(io.cwd, file, undefined, fail);
       const publicKeyPem =
         opts.publicKey !== undefined
-          ? readInput(resolve(io.cwd, opts.publicKey), '--public-key', fail).toString('utf8')
+          ? readInput(io.cwd, opts.publicKey, '--public-key', fail).toString('utf8')
           : undefined;
       const result = verifyEvidencePackage(zip, publicKeyPem !== undefined ? { publicKeyPem } : {});
       if (!result.ok) {

@@ -44,13 +44,13 @@ import { registerAuditCommands } from './auditCommand';
 import { registerBackupCommands } from './backupCommand';
 import { registerReportCommands } from './reportCommand';
 import { registerEvidenceCommand } from './evidenceCommand';
+import { inputFile, UsageError } from './usage';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-/** Exit codes: 0 done, 1 failed, 2 the input was refused. */
-export class UsageError extends Error {}
+export { UsageError } from './usage';
 
 /** The command ran in the server that owns the data directory, which printed its output; this is its exit code. */
 class RanInServer extends Error {
@@ -345,8 +345,9 @@ export function buildCli(io: CliIo): Command {
     )
     .option('--skip-invalid', 'import the valid rows even when some rows are invalid')
     .action(async (file: string, opts: { skipInvalid?: boolean }) => {
+      const path = inputFile(io.cwd, file);
       const result = await withDatabase((_db, ctx) =>
-        importProvidersCsv(ctx, resolve(io.cwd, file), { skipInvalid: opts.skipInvalid ?? false }),
+        importProvidersCsv(ctx, path, { skipInvalid: opts.skipInvalid ?? false }),
       );
       if (result.fileError) throw new UsageError(`${file}: ${result.fileError}`);
       for (const r of result.rows)
@@ -370,8 +371,9 @@ export function buildCli(io: CliIo): Command {
       const noticedAt = opts.noticedAt ? new Date(opts.noticedAt) : undefined;
       if (noticedAt && Number.isNaN(noticedAt.getTime()))
         throw new UsageError(`--noticed-at must be a date, got "${opts.noticedAt}"`);
+      const path = inputFile(io.cwd, file);
       const result = await withDatabase((_db, ctx) =>
-        importRmdFile(ctx, resolve(io.cwd, file), { noticedAt, out, stderr: io.stderr }),
+        importRmdFile(ctx, path, { noticedAt, out, stderr: io.stderr }),
       );
       if ('refused' in result)
         throw new UsageError(`the file was refused, nothing imported: ${result.refused}`);
@@ -408,7 +410,7 @@ export function buildCli(io: CliIo): Command {
     },
   );
   registerAgentCommand(program, io);
-  registerSimulateCommand(program, out);
+  registerSimulateCommand(program, out, io.stderr);
   registerShaken(
     program,
     out,
@@ -435,8 +437,15 @@ export function printFailure(
   write(`hoptrace: ${errorSummary(err)}\n${frames ? `${frames}\n` : ''}`);
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const io = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() };
+/** The `hoptrace` command as bin/hoptrace.js runs it: on the database the environment names. */
+export async function main(
+  argv: string[],
+  io: Omit<CliIo, 'withDatabase' | 'exitCode'> = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+  },
+): Promise<number> {
   return runCli(argv, { ...io, withDatabase: localDatabase(argv, io) });
 }
 

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { createProvider, type CommandContext } from '@hoptrace/core';
-import { ZProviderCreate, type TProviderCreate } from '@hoptrace/contracts';
+import { columnLocation, issuePath, ZProviderCreate, type TProviderCreate } from '@hoptrace/contracts';
 import { listProviders, type Db } from '@hoptrace/db';
 
 export const PROVIDER_CSV_COLUMNS = [
@@ -23,6 +23,20 @@ export interface ImportRowReport {
   name: string;
   detail?: string;
 }
+
+/** The column a field of the provider contract is read from. */
+const COLUMN_OF: Record<string, (typeof PROVIDER_CSV_COLUMNS)[number]> = {
+  name: 'name',
+  dbaNames: 'dba_names',
+  country: 'country',
+  ocns: 'ocns',
+  frn: 'frn',
+  rmdNumber: 'rmd_number',
+  timezone: 'timezone',
+  'contacts.0.name': 'contact_name',
+  'contacts.0.email': 'contact_email',
+  'contacts.0.phone': 'contact_phone',
+};
 
 const list = (v: string | undefined) =>
   (v ?? '')
@@ -108,7 +122,17 @@ export async function importProvidersCsv(
         line,
         status: 'invalid',
         name: row.name ?? '',
-        detail: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; '),
+        // Each problem at its column (the line leads the report): `column 9 (contact_email): must be an email address, …`.
+        detail: parsed.error.issues
+          .map((i) => {
+            const path = issuePath(i.path);
+            const column = COLUMN_OF[path] ?? COLUMN_OF[path.replace(/\.\d+$/, '')];
+            const at = column
+              ? columnLocation({ name: column, number: (header ?? []).indexOf(column) + 1 || undefined })
+              : path || 'row';
+            return `${at}: ${i.message}`;
+          })
+          .join('; '),
       });
   }
   if (reports.length && !opts.skipInvalid) return { rows: reports, written: false };

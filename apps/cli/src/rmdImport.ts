@@ -1,29 +1,41 @@
-import { existsSync } from 'node:fs';
 import { importRmd, InvalidInputError, type CommandContext, type RmdImportReport } from '@hoptrace/core';
 import type { CsvProgress } from '@hoptrace/registry';
 
 /**
- * A progress bar on stderr, redrawn in place with `\r` and only when it visibly moves; nothing
- * when stderr is not a terminal (logs and pipes get the summary only).
+ * A progress bar on stderr, redrawn in place with `\r` and only when it visibly moves. When stderr is not a
+ * terminal: nothing (logs and pipes get the summary only), or with `lines`, one line at each tenth of the way,
+ * so a long run in a log or CI shows that it moves.
  */
-export function progressBar(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): {
+export function progressBar(
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+  opts: { unit?: string; lines?: boolean } = {},
+): {
   update(p: CsvProgress): void;
   done(): void;
 } {
   const width = 30;
+  const unit = opts.unit ?? 'rows';
   let last = '';
+  let lastTenth = 0;
   const tty = stream.isTTY;
   return {
     update(p) {
-      if (!tty) return;
       const fraction = p.totalBytes ? Math.min(1, p.bytesRead / p.totalBytes) : null;
+      if (!tty) {
+        const tenth = fraction === null ? 0 : Math.floor(fraction * 10);
+        if (opts.lines && tenth > lastTenth) {
+          lastTenth = tenth;
+          stream.write(`${tenth * 10}%: ${p.records.toLocaleString('en-US')} ${unit}\n`);
+        }
+        return;
+      }
       const filled = fraction === null ? 0 : Math.round(fraction * width);
       const line =
         fraction === null
-          ? `reading… ${p.records.toLocaleString('en-US')} rows`
+          ? `reading… ${p.records.toLocaleString('en-US')} ${unit}`
           : `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)
               .toString()
-              .padStart(3)}%  ${p.records.toLocaleString('en-US')} rows`;
+              .padStart(3)}%  ${p.records.toLocaleString('en-US')} ${unit}`;
       if (line !== last) stream.write(`\r${line}`);
       last = line;
     },
@@ -42,7 +54,6 @@ export async function importRmdFile(
     stderr?: NodeJS.WritableStream & { isTTY?: boolean };
   },
 ): Promise<RmdImportReport | { refused: string }> {
-  if (!existsSync(file)) return { refused: `${file}: no such file` };
   const bar = progressBar(opts.stderr);
   try {
     const report = await importRmd({

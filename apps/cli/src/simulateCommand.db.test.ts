@@ -1,6 +1,8 @@
+import { Writable } from 'node:stream';
 import { buildNetwork } from '@hoptrace/sim';
 import { describe, expect, it } from 'vitest';
 import { main } from './main';
+import { progressBar } from './rmdImport';
 import { formatDuration, simulate, simulateLoop } from './simulateCommand';
 
 const MINUTE = 60_000;
@@ -8,7 +10,18 @@ const MINUTE = 60_000;
 describe('hoptrace simulate', () => {
   it('runs a scenario with agents through the API and prints the outcome mix and time to outcome', async () => {
     let printed = '';
-    const summary = await simulate({ tracebacks: 40, seed: 3, out: (s) => (printed += s) });
+    // Progress on stderr (issue 19.8): not a terminal, a line at each tenth of the tracebacks opened.
+    let progress = '';
+    const stderr = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        progress += chunk.toString();
+        done();
+      },
+    });
+    const summary = await simulate({ tracebacks: 40, seed: 3, out: (s) => (printed += s), stderr });
+    expect(progress.split('\n').filter(Boolean)).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((t) => `${t * 10}%: ${t * 4} tracebacks opened`),
+    );
     expect(summary.tracebacks).toBe(40);
     expect(summary.answers.wrong_upstream).toBe(0);
     expect(summary.answers.agent).toBeGreaterThan(0);
@@ -55,6 +68,30 @@ describe('hoptrace simulate', () => {
     expect(await main(['node', 'hoptrace', 'simulate', '--loop', '--tracebacks', '5'])).toBe(2);
     expect(await main(['node', 'hoptrace', 'simulate', '--days', '2'])).toBe(2);
     expect(await main(['node', 'hoptrace', 'simulate', '--loop', '--campaigns', '99'])).toBe(2);
+  });
+
+  it('draws the progress bar in place on a terminal', () => {
+    let drawn = '';
+    const tty = Object.assign(
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          drawn += chunk.toString();
+          done();
+        },
+      }),
+      { isTTY: true },
+    );
+    const bar = progressBar(tty, { unit: 'tracebacks opened', lines: true });
+    for (let i = 1; i <= 4; i++) bar.update({ bytesRead: i, totalBytes: 4, records: i });
+    bar.done();
+    expect(drawn).toBe(
+      [1, 2, 3, 4]
+        .map(
+          (i) =>
+            `\r[${'#'.repeat(Math.round((i / 4) * 30)).padEnd(30, '.')}] ${String(i * 25).padStart(3)}%  ${i} tracebacks opened`,
+        )
+        .join('') + '\n',
+    );
   });
 
   it('formats durations for people', () => {

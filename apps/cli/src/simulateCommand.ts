@@ -19,6 +19,7 @@ import {
 } from '@hoptrace/sim';
 import type { Command } from 'commander';
 import { UsageError } from './main';
+import { progressBar } from './rmdImport';
 
 const HOUR = 3_600_000;
 
@@ -34,6 +35,8 @@ export interface SimulateOptions {
   tracebacks: number;
   seed: number;
   out: (s: string) => void;
+  /** Progress goes here (issue 19.8: the default run takes minutes): a bar on a terminal, a line a tenth otherwise. */
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
 interface Simulation {
@@ -94,6 +97,7 @@ export async function simulate(opts: SimulateOptions): Promise<ReturnType<typeof
       opts.out(
         `simulating ${opts.tracebacks} tracebacks on ${network.providers.length} fictional providers (seed ${opts.seed}, ${database.url ? 'PostgreSQL' : 'embedded'})…\n`,
       );
+      const bar = opts.stderr ? progressBar(opts.stderr, { unit: 'tracebacks opened', lines: true }) : null;
       const result: ScenarioResult = await runScenario({
         db: database.db,
         clock,
@@ -103,7 +107,9 @@ export async function simulate(opts: SimulateOptions): Promise<ReturnType<typeof
         analyst,
         openAt: (call) => new Date(call.startedAt.getTime() + 2 * HOUR),
         transportFor: (key) => injectTransport(app, loaded.providers.get(key)!.apiKey!),
+        onOpened: (opened, total) => bar?.update({ bytesRead: opened, totalBytes: total, records: opened }),
       });
+      bar?.done();
       const s = summarize(result);
       const pct = (n: number) => `${((100 * n) / s.tracebacks).toFixed(1)}%`;
       opts.out('\noutcome mix\n');
@@ -232,7 +238,11 @@ const int = (name: string, raw: string, min: number, max: number): number => {
   return n;
 };
 
-export function registerSimulateCommand(program: Command, out: (s: string) => void): void {
+export function registerSimulateCommand(
+  program: Command,
+  out: (s: string) => void,
+  stderr: NodeJS.WritableStream & { isTTY?: boolean },
+): void {
   program
     .command('simulate')
     .description(
@@ -281,7 +291,7 @@ export function registerSimulateCommand(program: Command, out: (s: string) => vo
         const loopOnly = ['days', 'campaigns', 'callsPerDay', 'json'].find(given);
         if (loopOnly)
           throw new UsageError(`--${loopOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --loop`);
-        await simulate({ tracebacks: int('tracebacks', opts.tracebacks, 1, 100_000), seed, out });
+        await simulate({ tracebacks: int('tracebacks', opts.tracebacks, 1, 100_000), seed, out, stderr });
       },
     );
 }

@@ -159,13 +159,15 @@ export function issuesText(
   return issues.map((i) => `${name(issuePath(i.path))}: ${i.message}`).join('; ');
 }
 
+/** A column of a file: `column 9 (contact_email)`, counted from 1 and named by its header. */
+export function columnLocation(column: { name: string; number?: number | undefined }): string {
+  return column.number ? `column ${column.number} (${column.name})` : `column ${column.name}`;
+}
+
 /**
  * Where in a file: `line 4, column 9 (contact_email)`; the column only when it is known. Lines count from 1 with
- * the header, as editors and spreadsheets number them; columns count from 1 and are named by their header.
+ * the header, as editors and spreadsheets number them.
  */
 export function fileLocation(line: number, column?: { name: string; number?: number | undefined }): string {
-  if (!column) return `line ${line}`;
-  return column.number
-    ? `line ${line}, column ${column.number} (${column.name})`
-    : `line ${line}, column ${column.name}`;
+  return column ? `line ${line}, ${columnLocation(column)}` : `line ${line}`;
 }
