@@ -83,6 +83,14 @@ describe('hoptrace shaken verify', { timeout: 60_000 }, () => {
     const time = await inProcess(['shaken', 'verify', 'x', '--call-time', 'teatime']);
     expect(time.code).toBe(2);
     expect(time.stderr).toContain('--call-time');
+    // A missing file is worded as every command words it (issue 19.8).
+    for (const option of ['--trust', '--intermediates', '--crl-signer']) {
+      const missing = await inProcess(['shaken', 'verify', 'x', option, 'missing.pem']);
+      expect(missing.code, option).toBe(2);
+      expect(missing.stderr.trim(), option).toBe(
+        `hoptrace: ${option}: cannot read missing.pem: no such file`,
+      );
+    }
   });
 });
 
@@ -235,7 +243,7 @@ describe('hoptrace shaken sign', { timeout: 60_000 }, () => {
     ];
     const cases: Array<[string[], string]> = [
       [['--key', 'rsa.key'], '--key rsa.key: not an EC P-256 private key'],
-      [['--key', 'missing.key'], '--key missing.key: cannot read the file'],
+      [['--key', 'missing.key'], '--key: cannot read missing.key: no such file'],
       [['--attest', 'D'], '--attest must be A, B or C'],
       [['--orig', 'call me'], '--orig must be a telephone number'],
       [['--iat', 'yesterday'], '--iat must be an ISO 8601 time'],

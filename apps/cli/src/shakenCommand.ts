@@ -1,6 +1,5 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { buildVerifier, configFromEnv } from '@hoptrace/server';
 import { presentVerification } from '@hoptrace/server/routes/shaken';
@@ -11,6 +10,7 @@ import {
   type TrustStore,
   type VerificationResult,
 } from '@hoptrace/shaken';
+import { inputFile } from './usage';
 
 /** The one line `shaken verify` starts with: the verdict, then who signed what, or the first problem. */
 export function verdictLine(r: VerificationResult): string {
@@ -46,7 +46,7 @@ export function registerShaken(
     option: string,
   ): Promise<TrustStore['anchors']> => {
     if (path === undefined) return [];
-    const read = await readTrustStoreFile(resolve(cwd, path));
+    const read = await readTrustStoreFile(inputFile(cwd, path, option));
     if (!read.ok) fail(`${option} ${path}: ${read.reason}`);
     return read.store.anchors;
   };
@@ -101,7 +101,7 @@ export function registerShaken(
           fail(`--call-time must be an ISO 8601 time, got "${opts.callTime}"`);
         const cfg = configFromEnv();
         const verifier = await buildVerifier(
-          { stiTrustAnchors: opts.trust ? resolve(cwd, opts.trust) : cfg.stiTrustAnchors },
+          { stiTrustAnchors: opts.trust ? inputFile(cwd, opts.trust, '--trust') : cfg.stiTrustAnchors },
           // The server trusts the demo's STI-CA on an embedded database (no DATABASE_URL) unless --no-demo.
           opts.demo && !cfg.databaseUrl,
           {
@@ -181,12 +181,7 @@ export function registerShaken(
         )
           fail(`--origid must be a UUID, got "${opts.origid}"`);
         let privateKey: KeyObject | undefined;
-        let text: string | undefined;
-        try {
-          text = readFileSync(resolve(cwd, opts.key), 'utf8');
-        } catch {
-          fail(`--key ${opts.key}: cannot read the file`);
-        }
+        const text = readFileSync(inputFile(cwd, opts.key, '--key'), 'utf8');
         try {
           privateKey = createPrivateKey(text);
         } catch {
