@@ -217,6 +217,8 @@ describe('flushWrites', () => {
       requestedBy: null,
       // Left out: not an urgent agency request (decision 0026).
       urgentHours: null,
+      // Left out: no foreign entry point (decision 0035).
+      entryPointProviderId: null,
       openedAt: at,
       closedAt: at,
       updatedAt: at,
