@@ -27,6 +27,8 @@ interface Spec {
   asserted?: string[];
   /** The Identity header the call arrived with, where the table keeps it (decision 0034). */
   identity?: string[];
+  /** The identity column was named by the operator (a mapping): its absence is an error, not "not recorded". */
+  identityNamed?: boolean;
   where?: string;
   lateSeconds: number;
   also?: string;
@@ -83,7 +85,7 @@ const specOf = (format: PgFormat, mapping?: PgMapping, kamailio?: KamailioColumn
       peer: k.srcIp ? [k.srcIp] : base.peer,
       asserted: k.asserted ? [k.asserted] : (base.asserted ?? []),
       ...(port ? { port } : {}),
-      ...(k.identity ? { identity: [k.identity] } : {}),
+      ...(k.identity ? { identity: [k.identity], identityNamed: true } : {}),
     };
   }
   if (format !== 'generic') return FORMATS[format];
@@ -94,7 +96,7 @@ const specOf = (format: PgFormat, mapping?: PgMapping, kamailio?: KamailioColumn
     called: [mapping.called_number],
     peer: [mapping.inbound_peer],
     ...(mapping.asserted_number ? { asserted: [mapping.asserted_number] } : {}),
-    ...(mapping.identity_header ? { identity: [mapping.identity_header] } : {}),
+    ...(mapping.identity_header ? { identity: [mapping.identity_header], identityNamed: true } : {}),
     lateSeconds: mapping.lateSeconds ?? 0,
   };
 };
@@ -210,7 +212,7 @@ export class PgRecords implements RecordSource {
           : `${q(peerCol)}::text`;
     const asserted = f.asserted?.find((n) => cols.has(n));
     const identity = f.identity?.find((n) => cols.has(n));
-    if (f.identity && !identity)
+    if (f.identityNamed && f.identity && !identity)
       throw new RecordFileError(
         `${table} has no ${f.identity.join(' or ')} column (the Identity header, as the mapping says); it has ${[...cols.keys()].join(', ')}`,
       );
