@@ -268,20 +268,16 @@ async function ingestInto(
   });
   let inFlight: Promise<void> = Promise.resolve();
   try {
+    // Records sent twice within a batch are found by the writer (known after their first occurrence).
     const builder = new CallBatchBuilder();
-    // Records sent twice within the batch being built: known after their first occurrence.
-    let repeated = 0;
     let failure: { error: unknown } | null = null;
     let records = 0;
     const flush = async () => {
       // The next batch is read and checked while this one is written; across batches the stored
       // keys tell what is known.
       const prepared = builder.take();
-      const known = repeated;
-      repeated = 0;
       await inFlight;
       if (failure) throw failure.error;
-      result.alreadyKnown += known;
       inFlight = writeWithRetry(writer, prepared).then(
         (written) => {
           result.accepted += written.inserted.length;
@@ -303,7 +299,7 @@ async function ingestInto(
         const prepared = prepare(slice, source, ctx.clock.now(), dno, retainedFrom(ctx));
         if (!input.strict) refuse(prepared.refusals);
         for (const row of prepared.rows) {
-          if (!builder.add(row)) repeated++;
+          builder.add(row);
           if (builder.size >= batchSize) await flush();
         }
         // Every reply of the database to the batch being written waits for this process to be free:
@@ -311,7 +307,7 @@ async function ingestInto(
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
-    if (builder.size || repeated) await flush();
+    if (builder.size) await flush();
     await inFlight;
     if (failure) throw (failure as { error: unknown }).error;
     progress(records);
