@@ -71,7 +71,16 @@ function perturb(script: string): string {
 }
 
 const calls: DetectCall[] = [];
-for (let i = 0; i < total + warm; i++) calls.push({ id: `b${i}`, transcript: perturb(pick(scripts)) });
+// Dated over 30 days in arrival order, as a feed: the date window (maxGapDays) is checked for every
+// candidate, and holds nothing apart.
+const start = Date.UTC(2026, 10, 1);
+const span = 30 * 86_400_000;
+for (let i = 0; i < total + warm; i++)
+  calls.push({
+    id: `b${i}`,
+    transcript: perturb(pick(scripts)),
+    startedAt: start + Math.floor((i * span) / (total + warm)),
+  });
 const distinct = new Set(calls.map((c) => c.transcript)).size;
 
 // Incremental: warm the detector (JIT and clusters), then time assignment in batches of 1,000.

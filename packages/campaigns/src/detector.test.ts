@@ -207,6 +207,66 @@ describe('Detector', () => {
     expect(d.size).toBe(1);
   });
 
+  it('keeps a script apart from the same words more than maxGapDays later, except identical transcripts', () => {
+    const d = new Detector({ maxGapDays: 90 }, counter());
+    const variant = WARRANTY.replace('vehicle', 'car');
+    const out = d.assign([
+      call(WARRANTY, { startedAt: '2021-01-10' }),
+      call(variant, { startedAt: new Date('2021-03-01T12:00:00Z') }),
+      // 91 days after the cluster's last call: another campaign, though the words are alike.
+      call(WARRANTY.replace('vehicle', 'truck'), { startedAt: '2021-05-31' }),
+      // The same recording as the first call: always its cluster.
+      call(WARRANTY, { startedAt: '2023-01-01' }),
+      // No date: not held apart.
+      call(WARRANTY.replace('vehicle', 'auto'), { startedAt: null }),
+      // Within 90 days of the second cluster (and more than 90 after the first's last dated call
+      // but the first cluster now runs to 2023 by its exact call; nearer in words wins).
+      call(WARRANTY.replace('vehicle', 'truck').replace('now', 'today'), { startedAt: '2021-06-15' }),
+    ]);
+    expect(out.map((a) => [a.clusterId, a.reason])).toEqual([
+      ['k0', 'new'],
+      ['k0', 'similar'],
+      ['k1', 'new'],
+      ['k0', 'exact'],
+      [expect.stringMatching(/^k[01]$/), 'similar'],
+      ['k1', 'similar'],
+    ]);
+    // Without dates, or with maxGapDays 0, they are one.
+    const plain = new Detector({ maxGapDays: 0 }, counter());
+    const again = plain.assign([
+      call(WARRANTY, { startedAt: '2021-01-10' }),
+      call(WARRANTY.replace('vehicle', 'truck'), { startedAt: '2022-05-31' }),
+    ]);
+    expect(again[1]).toMatchObject({ clusterId: 'k0', reason: 'similar' });
+  });
+
+  it('proposes no merge across a gap of more than maxGapDays, and keeps the dates in the profile', () => {
+    const d = new Detector({ threshold: 0.99, mergeThreshold: 0.4, maxGapDays: 90 }, counter());
+    d.assign([
+      call(WARRANTY, { startedAt: '2021-01-10' }),
+      call(WARRANTY, { startedAt: '2021-02-10' }),
+      call(WARRANTY.replace('vehicle', 'car'), { startedAt: '2021-04-01' }),
+      call(WARRANTY.replace('vehicle', 'truck'), { startedAt: '2022-01-01' }),
+    ]);
+    expect(d.proposeMerges().map((p) => [p.keepId, p.absorbId])).toEqual([['k0', 'k1']]);
+    const changes = d.takeChanges();
+    const k0 = changes.find((c) => c.id === 'k0')?.profile as Record<string, unknown>;
+    expect([k0.d0, k0.d1]).toEqual([Date.UTC(2021, 0, 10) / 86_400_000, Date.UTC(2021, 1, 10) / 86_400_000]);
+    // A reloaded detector keeps the dates: the late variant still stays apart.
+    const restored = new Detector({ maxGapDays: 90 }, counter(10));
+    restored.load(changes.map((c) => ({ id: c.id, profile: c.profile, size: c.size })));
+    expect(
+      restored.assign([call(WARRANTY.replace('now', 'today'), { startedAt: '2021-12-20' })])[0],
+    ).toMatchObject({ clusterId: 'k2', reason: 'similar' });
+    // Merged, the range covers both.
+    restored.merge('k0', 'k1');
+    const merged = restored.takeChanges().find((c) => c.id === 'k0')?.profile as Record<string, unknown>;
+    expect([merged.d0, merged.d1]).toEqual([
+      Date.UTC(2021, 0, 10) / 86_400_000,
+      Date.UTC(2021, 3, 1) / 86_400_000,
+    ]);
+  });
+
   it('loads version 1 profiles (without callback numbers) and writes version 2', () => {
     const d = new Detector({}, counter());
     d.assign([call(`${WARRANTY} Call 833-555-0142.`), call(`${WARRANTY.slice(20)} Call 833-555-0142.`)]);

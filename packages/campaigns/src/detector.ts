@@ -12,6 +12,8 @@ export interface DetectCall {
   calledNumber?: string | null;
   /** Opaque string from the feed: equal strings = same audio. */
   audioFingerprint?: string | null;
+  /** When the call was made (a Date, epoch milliseconds or an ISO string); used with `maxGapDays`. */
+  startedAt?: Date | number | string | null;
 }
 
 export interface DetectorOptions {
@@ -35,6 +37,13 @@ export interface DetectorOptions {
   maxFeatures: number;
   /** How many of a call's rarest known features are used to find candidate clusters. */
   candidateFeatures: number;
+  /**
+   * A call joins a cluster by similarity, and two clusters merge, only when their dates come within
+   * this many days of each other (a campaign runs for a bounded period; the same script years later
+   * is another campaign). 0: dates are not used. Exact transcripts and fingerprints join whatever the
+   * date; calls and clusters without a date are not held apart.
+   */
+  maxGapDays: number;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = Object.freeze({
@@ -45,6 +54,7 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = Object.freeze({
   minCalls: 5,
   maxFeatures: 400,
   candidateFeatures: 12,
+  maxGapDays: 90,
 });
 
 /** Persistable state of one cluster: JSON-serialisable, bounded, versioned. Opaque to callers. */
@@ -113,6 +123,9 @@ interface ProfileJson {
   /** The cached Σ idf × count and the call count it was summed at, so a reload scores alike. */
   w: number;
   wa: number;
+  /** First and last day (days since 1970-01-01 UTC) of its dated calls; absent when it has none. */
+  d0?: number;
+  d1?: number;
 }
 
 class Cluster {
@@ -130,6 +143,9 @@ class Cluster {
   callbackCounts: number[] = [];
   example = '';
   neighbour = 0;
+  /** First and last day of its dated calls (first > last: none dated). */
+  first = Number.POSITIVE_INFINITY;
+  last = Number.NEGATIVE_INFINITY;
   /** Σ idf × count over the profile, and the global call count when it was last summed. */
   weighted = 0;
   weightedAt = -1;
@@ -244,6 +260,9 @@ export class Detector {
   private found: Cluster[] = [];
   private readonly linked = { clusters: [] as Cluster[], reasons: [] as string[] };
   private top = new Int32Array(64);
+  /** Candidates must have a day within [windowLo, windowHi] (set by assignOne and proposeMerges). */
+  private windowLo = Number.NEGATIVE_INFINITY;
+  private windowHi = Number.POSITIVE_INFINITY;
 
   constructor(options?: Partial<DetectorOptions>, hooks?: { newId?: () => string }) {
     this.options = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
@@ -307,6 +326,8 @@ export class Detector {
     keep.n += absorb.n;
     keep.size += absorb.size;
     keep.neighbour += absorb.neighbour;
+    if (absorb.first < keep.first) keep.first = absorb.first;
+    if (absorb.last > keep.last) keep.last = absorb.last;
     for (const x of absorb.exact) pushBounded(keep.exact, x, MAX_EXACT);
     for (const a of absorb.fingerprints) pushBounded(keep.fingerprints, a, MAX_FINGERPRINTS);
     for (let k = 0; k < absorb.callbacks.length; k++)
@@ -351,8 +372,12 @@ export class Detector {
       let best: Cluster | null = null;
       let bestSim = -1;
       let bestReason: MergeProposal['reason'] = 'text';
+      this.setWindow(small.first, small.last);
       const eligible = (big: Cluster) =>
-        big !== small && isLarger(big, small) && !(keptApart && keptApart.has(pairKey(small.id, big.id)));
+        big !== small &&
+        isLarger(big, small) &&
+        this.inWindow(big) &&
+        !(keptApart && keptApart.has(pairKey(small.id, big.id)));
       const found = this.candidates(probe, CANDIDATES_SCORED * 4);
       for (let k = 0; k < found.length; k++) {
         const big = found[k] as Cluster;
@@ -379,6 +404,7 @@ export class Detector {
         order.push(small);
       }
     }
+    this.setWindow(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
     // Smallest absorbed first: a cluster takes in what is proposed into it before it is itself
     // absorbed (into a larger one), so applying the list once in order applies every proposal.
     const at = out
@@ -436,6 +462,8 @@ export class Detector {
     scanFeatures(call.transcript, q);
     if (q.len === 0) return { clusterId: null, similarity: 0 };
     this.weigh(q);
+    const day = dayOf(call.startedAt);
+    this.setWindow(day, day);
     const best = this.nearest(q);
     return { clusterId: best.cluster?.id ?? null, similarity: best.similarity };
   }
@@ -467,7 +495,9 @@ export class Detector {
       cluster = this.byFingerprint.get(fingerprint)?.alive() ?? null;
       if (cluster) reason = 'fingerprint';
     }
+    const day = dayOf(call.startedAt);
     if (!cluster && hasWords) {
+      this.setWindow(day, day);
       const best = this.nearest(q);
       if (best.cluster && best.similarity >= this.options.threshold) {
         cluster = best.cluster;
@@ -483,6 +513,10 @@ export class Detector {
     }
 
     cluster.size++;
+    if (!Number.isNaN(day)) {
+      if (day < cluster.first) cluster.first = day;
+      if (day > cluster.last) cluster.last = day;
+    }
     if (hasWords) {
       this.addFeatures(cluster, q);
       pushBounded(cluster.exact, q.exact, MAX_EXACT);
@@ -500,6 +534,25 @@ export class Detector {
     if (created || !this.changed.has(cluster))
       this.changed.set(cluster, created || this.changed.get(cluster) === true);
     return { callId: call.id, clusterId: cluster.id, similarity, reason };
+  }
+
+  /**
+   * Candidates from now on must have dates within `maxGapDays` of [first, last] (first > last or NaN:
+   * no date, every cluster is a candidate). Clusters without a date always are.
+   */
+  private setWindow(first: number, last: number): void {
+    const gap = this.options.maxGapDays;
+    if (gap > 0 && first <= last) {
+      this.windowLo = first - gap;
+      this.windowHi = last + gap;
+    } else {
+      this.windowLo = Number.NEGATIVE_INFINITY;
+      this.windowHi = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  private inWindow(c: Cluster): boolean {
+    return c.first > c.last || (c.last >= this.windowLo && c.first <= this.windowHi);
   }
 
   private idf(f: number): number {
@@ -710,6 +763,7 @@ export class Detector {
       }
       top[at] = i;
     }
+    const windowed = this.windowLo !== Number.NEGATIVE_INFINITY;
     for (let k = 0; k < size; k++) {
       const i = top[k] as number;
       const w = weights[i] as number;
@@ -720,7 +774,8 @@ export class Detector {
           if (c.stamp !== stamp) {
             c.stamp = stamp;
             c.score = 0;
-            found.push(c);
+            if (windowed && !this.inWindow(c)) c.score = Number.NEGATIVE_INFINITY;
+            else found.push(c);
           }
           c.score += w;
         }
@@ -728,7 +783,8 @@ export class Detector {
         if (p.stamp !== stamp) {
           p.stamp = stamp;
           p.score = 0;
-          found.push(p);
+          if (windowed && !this.inWindow(p)) p.score = Number.NEGATIVE_INFINITY;
+          else found.push(p);
         }
         p.score += w;
       }
@@ -824,6 +880,13 @@ function fingerprintKey(fingerprint: string): string {
   );
 }
 
+/** Days since 1970-01-01 UTC (whole days), NaN without a usable date. */
+function dayOf(at: Date | number | string | null | undefined): number {
+  if (at === null || at === undefined) return NaN;
+  const ms = at instanceof Date ? at.getTime() : typeof at === 'number' ? at : Date.parse(at);
+  return Number.isFinite(ms) ? Math.floor(ms / 86_400_000) : NaN;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
@@ -844,6 +907,10 @@ function writeProfile(c: Cluster): ClusterProfile {
     w: c.weighted,
     wa: c.weightedAt,
   };
+  if (c.first <= c.last) {
+    profile.d0 = c.first;
+    profile.d1 = c.last;
+  }
   return profile as unknown as ClusterProfile;
 }
 
@@ -876,6 +943,10 @@ function readProfile(c: Cluster, profile: ClusterProfile, scratch: FeatureSet): 
       c.addCallback((Number(p.t[k]) >>> 0) & 0x3fffffff, Math.max(1, Number(p.tc[k]) || 1));
   c.weighted = Number(p.w) || 0;
   c.weightedAt = typeof p.wa === 'number' ? p.wa : -1;
+  if (typeof p.d0 === 'number' && typeof p.d1 === 'number' && p.d0 <= p.d1) {
+    c.first = p.d0;
+    c.last = p.d1;
+  }
 }
 
 /** A profile built from scratch from some calls (used when an analyst splits a campaign). */
@@ -900,6 +971,11 @@ export function profileOf(calls: DetectCall[], options?: Partial<DetectorOptions
     if (call.audioFingerprint)
       pushBounded(c.fingerprints, fingerprintKey(call.audioFingerprint), MAX_FINGERPRINTS);
     if (isNeighbourSpoof(call.callingNumber, call.calledNumber)) c.neighbour++;
+    const day = dayOf(call.startedAt);
+    if (!Number.isNaN(day)) {
+      if (day < c.first) c.first = day;
+      if (day > c.last) c.last = day;
+    }
   }
   if (counts.size > maxFeatures) {
     const entries = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]);

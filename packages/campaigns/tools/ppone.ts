@@ -34,5 +34,11 @@ export function loadPpone(): PponeRow[] {
 }
 
 export function toCall(row: PponeRow): DetectCall {
-  return { id: row.id, transcript: row.transcript, language: row.language, callingNumber: row.callerNumber };
+  return {
+    id: row.id,
+    transcript: row.transcript,
+    language: row.language,
+    callingNumber: row.callerNumber,
+    startedAt: row.startedAt,
+  };
 }

@@ -170,6 +170,7 @@ if (simCount > 0) {
       callingNumber: r.callingNumber,
       calledNumber: r.calledNumber,
       audioFingerprint: r.audioFingerprint,
+      startedAt: r.startedAt,
     });
     truth.push(c.truth.campaignKey);
   }

@@ -117,3 +117,71 @@ describe('CampaignDetection, pipelined', () => {
     );
   });
 });
+
+describe('CampaignDetection, dates', () => {
+  const ingestAt = async (source: string, transcripts: string[], from: Date) =>
+    ingestCalls({
+      ...env.ctx(env.analyst),
+      input: {
+        source,
+        batchSize: 10,
+        records: async function* () {
+          yield await Promise.resolve(
+            transcripts.map((transcript, i) => ({
+              line: i + 1,
+              fields: {
+                externalId: `${source}-${i}`,
+                startedAt: new Date(from.getTime() + i * 3_600_000).toISOString(),
+                callingNumber: `+1415555${String(1000 + i)}`,
+                calledNumber: '+14155550199',
+                transcript,
+              },
+            })),
+          );
+        },
+      },
+    });
+  const campaignsOf = (source: string) =>
+    rows<{ campaign_id: string; n: number }>(
+      sql`select c.campaign_id, count(*)::int as n from call_view c join call_sources s on s.id = c.source_id
+          where s.name = ${source} group by 1 order by 2 desc`,
+    );
+
+  it('makes the same words half a year later a campaign of its own; a repeated recording joins its first', async () => {
+    const script =
+      'Final notice from the vehicle service department. Your factory warranty on file has lapsed, press 1 to reinstate your coverage.';
+    const variant = script.replace('Final notice', 'Last courtesy call').replace('press 1', 'press one now');
+    await ingestAt(
+      'spring',
+      Array.from({ length: 6 }, () => script),
+      new Date('2026-03-02T10:00:00Z'),
+    );
+    await new CampaignDetection(env.db, env.clock).runToCompletion();
+    const [spring] = await campaignsOf('spring');
+    expect(spring?.n).toBe(6);
+
+    // A second process (profiles and their dates from the database), 200 days on: the reworded
+    // script starts a campaign of its own, and consolidation leaves the two apart.
+    await ingestAt(
+      'autumn',
+      Array.from({ length: 6 }, () => variant),
+      new Date('2026-09-18T10:00:00Z'),
+    );
+    await new CampaignDetection(env.db, env.clock).runToCompletion();
+    const [autumn] = await campaignsOf('autumn');
+    expect(autumn?.n).toBe(6);
+    expect(autumn?.campaign_id).not.toBe(spring?.campaign_id);
+
+    // The reworded script within the spring campaign's months joins it.
+    await ingestAt('april', [variant.replace('now', 'today')], new Date('2026-04-20T10:00:00Z'));
+    await new CampaignDetection(env.db, env.clock).runToCompletion();
+    expect((await campaignsOf('april'))[0]?.campaign_id).toBe(spring?.campaign_id);
+
+    // The spring recording itself in the autumn joins its campaign whatever the date; the campaign
+    // now runs into the autumn, so the autumn variant is folded into it.
+    await ingestAt('replay', [script], new Date('2026-09-20T10:00:00Z'));
+    await new CampaignDetection(env.db, env.clock).runToCompletion();
+    expect((await campaignsOf('replay'))[0]?.campaign_id).toBe(spring?.campaign_id);
+    expect((await campaignsOf('autumn'))[0]?.campaign_id).toBe(spring?.campaign_id);
+  });
+});

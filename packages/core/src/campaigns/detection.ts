@@ -194,6 +194,7 @@ export class CampaignDetection {
           callingNumber: c.callingNumber,
           calledNumber: c.calledNumber,
           audioFingerprint: c.audioFingerprint,
+          startedAt: c.startedAt,
         }));
         const assignments = detector.assign(input);
         const changes = detector.takeChanges();

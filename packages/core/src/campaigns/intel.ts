@@ -400,7 +400,14 @@ export async function splitCampaign(
     for (const c of [from, part]) {
       const calls = await campaignCalls(tx, c.id, { limit: PROFILE_SAMPLE });
       const profile = calls.length
-        ? profileOf(calls.map((k) => ({ id: k.id, transcript: k.transcript, language: k.language })))
+        ? profileOf(
+            calls.map((k) => ({
+              id: k.id,
+              transcript: k.transcript,
+              language: k.language,
+              startedAt: k.startedAt,
+            })),
+          )
         : null;
       await tx
         .update(schema.campaigns)
