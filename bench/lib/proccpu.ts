@@ -55,6 +55,14 @@ export function ownCpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
+/**
+ * CPU seconds of this process's children that have exited and been waited for (a command the
+ * benchmark ran to its end): the difference of two readings is what the commands in between used.
+ */
+export function reapedCpuSeconds(): number {
+  return statOf('/proc/self/stat')?.reaped ?? NaN;
+}
+
 /** CPU seconds per thread of this process ("name#tid"), to tell the server's thread from the load's. */
 export function threadCpuSeconds(): Map<string, number> {
   const out = new Map<string, number>();
