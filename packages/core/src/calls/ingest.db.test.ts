@@ -367,6 +367,7 @@ describe('ingestCalls', () => {
     const before = await counts();
     const result = await ingest('feed-big', {
       records: batches(list, 999),
+      batchSize: 5000,
       onProgress: (p) => progress.push(p.accepted),
     });
     expect(result).toMatchObject({ accepted: 12_000, alreadyKnown: 0, refused: 0 });
@@ -380,7 +381,7 @@ describe('ingestCalls', () => {
     expect(sizes).toEqual([5000, 5000, 2000]);
     // Half known, half new, in one import: the known ones are skipped in every batch.
     const mixed = [...list.slice(6000), ...Array.from({ length: 6000 }, (_, i) => record(`big-new-${i}`))];
-    const again = await ingest('feed-big', { records: batches(mixed, 5000) });
+    const again = await ingest('feed-big', { records: batches(mixed, 5000), batchSize: 5000 });
     expect(again).toMatchObject({ accepted: 6000, alreadyKnown: 6000 });
     expect((await counts()).keys).toBe(before.keys + 18_000);
   }, 120_000);

@@ -19,8 +19,13 @@ import { DnoList, type DnoSnapshot } from '../dnoList';
 import { authorize, policy } from '../policies';
 import type { RawCallRecord } from './records';
 
-/** Records per COPY batch: large enough to amortise a round trip, small enough to keep memory flat. */
-export const CALL_BATCH_SIZE = 5000;
+/**
+ * Records per COPY batch (and per detection batch): large enough to amortise a batch's fixed cost
+ * at the database (its commit, its `call_batches` row, two COPY statements: 20,000 a batch took 11%
+ * less of the server's CPU than 5,000 over a million records), small enough to keep memory flat
+ * (about 7 MB of COPY data a batch).
+ */
+export const CALL_BATCH_SIZE = 20_000;
 /** Records checked at once before the database's replies get their turn (see ingestInto). */
 const CHECK_SLICE = 500;
 /** How far after its receipt a call may say it started (clock skew between a feed and hoptrace). */
