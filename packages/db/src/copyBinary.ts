@@ -10,6 +10,8 @@
  */
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** The signature, the flags and the (empty) header extension's length. */
+export const COPY_BINARY_HEADER_BYTES = SIGNATURE.length + 8;
 /** Milliseconds from the Unix epoch to PostgreSQL's (2000-01-01T00:00:00Z). */
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 2 ** 32;
