@@ -186,7 +186,7 @@ export async function simulateLoop(opts: SimulateLoopOptions): Promise<SimulateL
       } else {
         const p = result.policy;
         say(
-          `\nauto-open every ${p.everyMinutes} min, top ${p.topK}, at most ${p.maxPerDay} a day, a campaign again after ${p.retraceAfterHours} h; detection makes a campaign of ${result.minCalls} similar calls\n`,
+          `\nauto-open every ${p.everyMinutes} min, top ${p.topK}, at most ${p.maxPerDay} a day, a campaign again after ${p.retraceAfterHours} h${p.retraceUnresolved ? ' (at once after a traceback without an origin)' : ''}; detection makes a campaign of ${result.minCalls} similar calls\n`,
         );
         say(
           `\n${'campaign'.padEnd(44)} ${'calls'.padStart(6)}  ${'first call (UTC)'.padEnd(16)}  ${'5th call'.padStart(9)}  ${'detected'.padStart(9)}  ${'opened'.padStart(9)}  ${'origin'.padStart(9)}  tracebacks\n`,
