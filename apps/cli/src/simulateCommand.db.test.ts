@@ -58,6 +58,9 @@ describe('hoptrace simulate', () => {
     expect(summary.originAnswers.total).toBeGreaterThan(0);
     expect(summary.outcomes.origin_identified).toBeGreaterThan(0);
     expect(summary.answers.wrong_upstream).toBe(0);
+    // The honeypots received the calls signed: auto-open traced verified calls and asked their signers.
+    expect(summary.signerHops).toBeGreaterThan(0);
+    expect(printed).toMatch(/first call → signer's origin +median .*signer hops\)/);
     // Lawful senders and one-off calls were kept out: every traceback traces a campaign's call.
     expect(campaigns.reduce((n, c) => n + c.tracebacks, 0)).toBe(summary.tracebacks);
     expect(printed).toMatch(/first call → traceback opened +median \d/);

@@ -186,7 +186,7 @@ export async function simulateLoop(opts: SimulateLoopOptions): Promise<SimulateL
       } else {
         const p = result.policy;
         say(
-          `\nauto-open every ${p.everyMinutes} min, top ${p.topK}, at most ${p.maxPerDay} a day, a campaign again after ${p.retraceAfterHours} h; detection makes a campaign of ${result.minCalls} similar calls\n`,
+          `\nauto-open every ${p.everyMinutes} min, top ${p.topK}, at most ${p.maxPerDay} a day, a campaign again after ${p.retraceAfterHours} h${p.retraceUnresolved ? ' (at once after a traceback without an origin)' : ''}; detection makes a campaign of ${result.minCalls} similar calls\n`,
         );
         say(
           `\n${'campaign'.padEnd(44)} ${'calls'.padStart(6)}  ${'first call (UTC)'.padEnd(16)}  ${'5th call'.padStart(9)}  ${'detected'.padStart(9)}  ${'opened'.padStart(9)}  ${'origin'.padStart(9)}  tracebacks\n`,
@@ -212,6 +212,9 @@ export async function simulateLoop(opts: SimulateLoopOptions): Promise<SimulateL
         say(`  detected → traceback opened     ${f(s.detectedToOpenedMs)}\n`);
         say(`first call → origin identified    ${f(s.firstCallToOriginMs)}  (campaigns placed at home)\n`);
         say(`first call → entry point          ${f(s.firstCallToEntryMs)}  (campaigns from abroad)\n`);
+        say(
+          `first call → signer's origin      ${f(s.firstCallToSignerOriginMs)}  (the signer line's claim, ${s.signerHops} signer hops)\n`,
+        );
         const pct = (n: number) => `${((100 * n) / Math.max(1, s.tracebacks)).toFixed(1)}%`;
         say(`\noutcome mix of the ${s.tracebacks} tracebacks auto-open opened\n`);
         for (const [k, v] of Object.entries(s.outcomes).sort((a, b) => b[1] - a[1]))

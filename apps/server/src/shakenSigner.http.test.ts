@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TEvent, TTraceback } from '@hoptrace/contracts';
-import { renderHopEmail, type EmailPayload } from '@hoptrace/core';
+import { CampaignDetection, renderHopEmail, type EmailPayload } from '@hoptrace/core';
 import { schema } from '@hoptrace/db';
 import { createVerifier } from '@hoptrace/shaken';
 import { DEST, ORIG, startShakenFixture, type ShakenFixture } from '@hoptrace/shaken/testing';
 import { and, eq } from 'drizzle-orm';
 import { createHarness, type Harness } from './testing/harness';
+import { JOBS } from './worker/jobs';
 
 // The signer line's loose ends: what the signer is told (email, webhook data) and how its own origin
 // answer is presented next to the path's (a traceback can hold two origin records).
@@ -163,5 +164,59 @@ describe('two origin records: the path origin and the signer claim', () => {
       hopId: signerHop.id,
       customer: { name: 'Only Signer Customer Fictional' },
     });
+  });
+});
+
+describe('auto-open, as the worker runs it', () => {
+  it("verifies the traced call's Identity header and asks its signer, as a traceback opened by hand", async () => {
+    const spc = '8900';
+    const leaf = fx.pki.issueLeaf({ spc });
+    fx.server.route(`/signer-${spc}.pem`, { body: leaf.pem + fx.pki.intermediate.pem });
+    const terminating = await h.provider();
+    const signer = await h.provider({ ocns: [spc] });
+    const source = await h.analyst.post('/api/v1/call-sources', {
+      name: 'hp-signed',
+      terminatingProviderId: terminating.id,
+    });
+    expect(source.statusCode, source.body).toBe(201);
+    // Six honeypot calls of one script, each signed by the provider holding SPC 8900.
+    const now = h.clock.now().getTime();
+    const records = Array.from({ length: 6 }, (_, i) => {
+      const startedAt = new Date(now - (10 - i) * 60_000);
+      return {
+        externalId: `signed-${i}`,
+        startedAt: startedAt.toISOString(),
+        callingNumber: `+${ORIG}`,
+        calledNumber: `+${DEST}`,
+        transcript: `This is the final notice about the extended warranty on your vehicle. Press one to speak to a specialist now, reference ${4100 + i}.`,
+        identityHeader: fx.identity({
+          now: startedAt,
+          x5u: fx.server.url(`/signer-${spc}.pem`),
+          key: leaf.privateKey,
+          origid: ORIGID,
+        }),
+      };
+    });
+    const sent = await h.analyst.post('/api/v1/calls?source=hp-signed', records);
+    expect(sent.statusCode, sent.body).toBe(200);
+    const settings = h.app.settings;
+    await new CampaignDetection(h.db, h.clock, { verifier: settings.shaken!.verifier! }).runToCompletion();
+    const policy = await h.analyst.request({
+      method: 'PUT',
+      url: '/api/v1/campaigns/auto-open',
+      payload: { enabled: true, topK: 10 },
+    });
+    expect(policy.statusCode, policy.body).toBe(200);
+
+    const job = JOBS.find((j) => j.id === 'campaigns.auto-open')!;
+    expect(await job.run({ db: h.db, clock: h.clock, dispatcher: {} as never, settings })).toBe(1);
+    const [opened] = await h.db
+      .select()
+      .from(schema.tracebacks)
+      .where(eq(schema.tracebacks.firstProviderId, terminating.id));
+    const tb = await detail(opened!.id);
+    expect(tb.shaken?.verdict).toBe('valid');
+    expect(tb.hops.find((x) => x.line === 'signer')?.providerId).toBe(signer.id);
+    expect(tb.hops.find((x) => x.line === 'path')?.providerId).toBe(terminating.id);
   });
 });

@@ -208,15 +208,16 @@ export const ZCampaignDetail = ZCampaignRanked.extend({
   /** Providers that answered as origin of its calls, and (calls from abroad) the US entry points. */
   origins: z.array(ZProviderCount),
   entryPoints: z.array(ZProviderCount),
-  /** The call hoptrace would trace now (recent, exact time, both numbers, verified signature first). */
+  /** The call hoptrace would trace now (recent, exact time, both numbers, not traced yet, verified signature first). */
   representativeCall: ZCampaignCallSample.nullable(),
 });
 export type TCampaignDetail = z.infer<typeof ZCampaignDetail>;
 
 /**
  * Opening tracebacks for the worst campaigns by itself: every `everyMinutes`, each of the top `topK`
- * campaigns with no open traceback and none opened in the last `retraceAfterHours` gets one, at most
- * `maxPerDay` in any 24 hours. A policy saved before the last three fields existed reads with their
+ * campaigns with no open traceback and none opened in the last `retraceAfterHours` gets one (a
+ * traceback that closed without an origin does not count, with `retraceUnresolved`), at most
+ * `maxPerDay` in any 24 hours. A policy saved before the last four fields existed reads with their
  * defaults.
  */
 export const ZAutoOpenPolicy = z.object({
@@ -233,6 +234,11 @@ export const ZAutoOpenPolicy = z.object({
   maxPerDay: z.number().int().min(1).max(1000).default(20),
   /** A campaign with a traceback opened in the last this many hours is not traced again yet (0: as soon as none is open). */
   retraceAfterHours: z.number().int().min(0).max(720).default(24),
+  /**
+   * A campaign whose traceback closed without an origin (non-responsive, dead end) is traced again at
+   * the next run, from another of its calls, without waiting `retraceAfterHours` (false: it waits too).
+   */
+  retraceUnresolved: z.boolean().default(true),
 });
 export type TAutoOpenPolicy = z.infer<typeof ZAutoOpenPolicy>;
 /** A policy as written: the fields left out take their defaults. */

@@ -28,6 +28,7 @@ import {
 import type { LoadedNetwork } from './load';
 import type { SimNetwork } from './network';
 import { TracebackPlay, type ScenarioResult } from './scenario';
+import { createSimShaken, createSimVerifier, type SimShaken } from './shaken';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -54,6 +55,12 @@ export interface LoopOptions {
   /** Auto-open policy (default `LOOP_AUTO_OPEN`). */
   policy?: TAutoOpenPolicyInput;
   transportFor?: (providerKey: string) => Transport;
+  /**
+   * Signs the feeds' calls (STIR/SHAKEN) in the network's shares (`planSignature`): default the
+   * network's simulated STI-CA, which the loop's verifier trusts unless `settings` brings a verifier of
+   * its own; null sends every call without an Identity header.
+   */
+  shaken?: SimShaken | null;
   /** After each simulated day of the feeds. */
   onDay?: (day: number, totals: { records: number; detected: number; opened: number }) => void;
 }
@@ -80,6 +87,10 @@ export interface LoopCampaign {
   entryAt: Date | null;
   /** Providers that answered "origin" in its tracebacks, and whether each is its true origin. */
   origins: Array<{ providerKey: string; true: boolean }>;
+  /** Its tracebacks that asked the call's signer (a valid A or B signature naming a directory provider). */
+  signerHops: number;
+  /** When the signer line first answered "origin" naming its true origin (a claim: the outcome comes from the path). */
+  signerOriginAt: Date | null;
 }
 
 export interface LoopResult {
@@ -110,11 +121,18 @@ export interface LoopResult {
  */
 export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
   const { db, clock, network, loaded, analyst } = opts;
+  // Honeypot carriers receive most robocalls signed: the feeds carry the Identity headers the network
+  // signs, and detection and opening verify them against the simulated STI-CA.
+  const sim = opts.shaken === undefined ? createSimShaken(network) : opts.shaken;
+  const settings: CoreSettings | undefined =
+    sim && !opts.settings?.shaken?.verifier
+      ? { ...opts.settings, shaken: { ...opts.settings?.shaken, verifier: createSimVerifier(sim) } }
+      : opts.settings;
   const step = (opts.stepMinutes ?? 1) * MINUTE;
   const from = opts.from.getTime();
   const to = from + opts.days * DAY;
   clock.set(from);
-  const ctx: CommandContext = { db, clock, actor: analyst, settings: opts.settings };
+  const ctx: CommandContext = { db, clock, actor: analyst, settings };
   const policy = await setAutoOpenPolicy({ ...ctx, input: opts.policy ?? LOOP_AUTO_OPEN });
 
   const sources = defaultHoneypotSources(network);
@@ -138,7 +156,7 @@ export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
     activity: staggeredActivity(network, period),
     // Lost and doubled provider records, in the network's shares: some answers need a person.
     trouble: true,
-    shaken: null,
+    shaken: sim,
     backgroundPerProvider: 20,
   });
   const byCallId = new Map<string, HoneypotCall>();
@@ -151,12 +169,12 @@ export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
     loaded,
     records: feed.records,
     analyst,
-    ...(opts.settings ? { settings: opts.settings } : {}),
+    ...(settings ? { settings } : {}),
     ...(opts.transportFor ? { transportFor: opts.transportFor } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed + 3 } : {}),
   });
-  const detection = new CampaignDetection(db, clock, { verifier: opts.settings?.shaken?.verifier });
-  const worker = { db, clock, actor: systemActor('campaigns'), settings: opts.settings };
+  const detection = new CampaignDetection(db, clock, { verifier: settings?.shaken?.verifier });
+  const worker = { db, clock, actor: systemActor('campaigns'), settings };
   const detectedAt = new Map<string, Date>();
   const classified = new Set<string>();
   let legitimate = 0;
@@ -258,6 +276,8 @@ export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
       originAt: null,
       entryAt: null,
       origins: [],
+      signerHops: 0,
+      signerOriginAt: null,
     };
   });
   const byKey = new Map(campaigns.map((c) => [c.key, c]));
@@ -272,11 +292,16 @@ export async function runLoop(opts: LoopOptions): Promise<LoopResult> {
       campaign.originAt = earliest(campaign.originAt, t.closedAt);
     if (t.closedAt && t.outcome === 'foreign_origin')
       campaign.entryAt = earliest(campaign.entryAt, t.closedAt);
-    for (const hop of await hopsOf(db, t.tracebackId))
-      if (hop.line === 'path' && hop.answerKind === 'origin') {
-        const providerKey = loaded.keyOf.get(hop.providerId) ?? hop.providerId;
+    for (const hop of await hopsOf(db, t.tracebackId)) {
+      const providerKey = loaded.keyOf.get(hop.providerId) ?? hop.providerId;
+      if (hop.line === 'path' && hop.answerKind === 'origin')
         campaign.origins.push({ providerKey, true: providerKey === call.path[0] });
+      if (hop.line === 'signer') {
+        campaign.signerHops++;
+        if (hop.answerKind === 'origin' && hop.answeredAt && providerKey === call.path[0])
+          campaign.signerOriginAt = earliest(campaign.signerOriginAt, hop.answeredAt);
       }
+    }
   }
   return {
     policy,
@@ -335,6 +360,9 @@ export function summarizeLoop(result: LoopResult) {
     firstCallToOpenedMs: figure(called.map((c) => span(c.firstCallAt, c.openedAt))),
     firstCallToOriginMs: figure(domestic.map((c) => span(c.firstCallAt, c.originAt))),
     firstCallToEntryMs: figure(foreign.map((c) => span(c.firstCallAt, c.entryAt))),
+    /** The signer line's first true origin answer (a claim; the outcome comes from the path). */
+    firstCallToSignerOriginMs: figure(domestic.map((c) => span(c.firstCallAt, c.signerOriginAt))),
+    signerHops: result.campaigns.reduce((n, c) => n + c.signerHops, 0),
     outcomes,
     originAnswers: { total: origins.length, true: origins.filter((o) => o.true).length },
     answers: result.scenario.answers,

@@ -84,8 +84,11 @@ export const JOBS: readonly JobDefinition[] = [
           db: ctx.db,
           clock: ctx.clock,
           actor: systemActor('campaigns'),
-          // Only the observer (metrics): auto-open's other settings are as they were.
-          settings: ctx.settings?.observer ? { observer: ctx.settings.observer } : undefined,
+          // The worker's settings, as for a traceback opened by hand: the STIR/SHAKEN verifier (the
+          // representative call's Identity header is verified and its signer asked), the reminder
+          // schedule, the observer. Until decision 0041 only the observer was passed, so an
+          // automatically opened traceback never asked the signer.
+          settings: ctx.settings,
         }),
       ),
   },

@@ -273,7 +273,8 @@ function RepresentativeCall({ c }: { c: TCampaignDetail }) {
     <SectionCard title="The call to trace" testId="representative-call">
       {!call ? (
         <Text size="sm" c="dimmed">
-          No recent call of this campaign has an exact time and both numbers, so none can be traced now.
+          No recent call of this campaign that has no traceback yet has an exact time and both numbers, so
+          none can be traced now.
         </Text>
       ) : (
         <Stack gap="xs">

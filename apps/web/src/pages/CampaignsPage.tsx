@@ -307,7 +307,8 @@ function AutoOpenPanel() {
         Every few minutes, open a traceback for each of the campaigns ranked highest by volume that has no
         open one and was not traced lately, from its most traceable recent call: a new campaign gets its
         traceback within minutes of being detected. Every 1440 minutes runs it once a day; tracing again after
-        0 hours traces a campaign again as soon as none of its tracebacks is open.
+        0 hours traces a campaign again as soon as none of its tracebacks is open. A traceback that ends
+        without an origin can leave its campaign to be traced again, from another call, at the next run.
       </Text>
       {policy.isPending && <Skeleton h={80} />}
       {policy.isError && <ErrorAlert error={policy.error} />}
@@ -324,6 +325,7 @@ function AutoOpenPanel() {
                 'everyMinutes',
                 'maxPerDay',
                 'retraceAfterHours',
+                'retraceUnresolved',
               ]}
             />
             <Switch
@@ -397,6 +399,14 @@ function AutoOpenPanel() {
                 w={160}
               />
             </Group>
+            <Switch
+              label="Trace a campaign again at once when its traceback ends without an origin (non-responsive, dead end)"
+              checked={draft.retraceUnresolved}
+              onChange={(e) => {
+                const retraceUnresolved = e.currentTarget.checked;
+                setDraft((d) => (d ? { ...d, retraceUnresolved } : d));
+              }}
+            />
             <Group gap="xs">
               <Button type="submit" loading={save.isPending}>
                 Save the policy

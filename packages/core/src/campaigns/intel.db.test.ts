@@ -299,6 +299,54 @@ describe('scheduled auto-open', () => {
     expect(plan.items.filter((i) => i.action === 'open')).toEqual([]);
   });
 
+  it('traces a campaign again at once, from another call, when its traceback ends without an origin', async () => {
+    const policy = {
+      enabled: true,
+      topK: 3,
+      windowDays: 10,
+      minCalls24h: 0,
+      everyMinutes: 5,
+      maxPerDay: 100,
+      retraceAfterHours: 24,
+      retraceUnresolved: false,
+    };
+    await setAutoOpenPolicy({ ...ctx(), input: policy });
+    const system = env.ctx(systemActor('campaigns'));
+    // The traceback opened by the test above, still open: it ends at a dead end.
+    const [last] = await env.db
+      .select()
+      .from(schema.tracebacks)
+      .where(eq(schema.tracebacks.status, 'open'))
+      .orderBy(desc(schema.tracebacks.openedAt))
+      .limit(1);
+    expect(last?.campaignId).toBeTruthy();
+    await actOnTraceback({
+      ...ctx(),
+      tracebackId: last!.id,
+      input: { action: 'close', outcome: 'dead_end', note: 'test: no record of the call' },
+    });
+    const itemOf = (r: Awaited<ReturnType<typeof autoOpenTracebacks>> | null) =>
+      r?.items.find((i) => i.campaignId === last!.campaignId);
+
+    // Without retraceUnresolved it waits the 24 hours like after any traceback.
+    env.clock.advance(5 * 60_000);
+    const waits = await autoOpenScheduled(system);
+    expect(itemOf(waits)).toMatchObject({ action: 'skip' });
+    expect(itemOf(waits)!.reason).toContain("under the policy's 24 hours ago");
+
+    // With it (the default), the next period traces the campaign again, from a call not traced yet.
+    await setAutoOpenPolicy({ ...ctx(), input: { ...policy, retraceUnresolved: undefined } });
+    env.clock.advance(5 * 60_000);
+    const again = itemOf(await autoOpenScheduled(system));
+    expect(again).toMatchObject({ action: 'open' });
+    expect(again!.tracebackId).toBeTruthy();
+    expect(again!.callId).not.toBe(last!.callId);
+
+    // Still one open traceback per campaign: the next period opens nothing more for it.
+    env.clock.advance(5 * 60_000);
+    expect(itemOf(await autoOpenScheduled(system))?.reason).toContain('open already');
+  });
+
   it('names a period by its start', () => {
     expect(autoOpenSlot(new Date('2026-12-01T10:07:59Z'), 5)).toBe('2026-12-01T10:05:00.000Z');
     expect(autoOpenSlot(new Date('2026-12-01T23:59:00Z'), 1440)).toBe('2026-12-01T00:00:00.000Z');
@@ -311,14 +359,20 @@ describe('opening tracebacks from selected calls of a campaign', () => {
   it('opens one per call at the provider that terminated it, reports calls already traced, refuses others', async () => {
     const warranty = await campaignOf('car warranty');
     const pharmacy = await campaignOf('pharmacy');
-    const picked = (await listCallsFor({ ...ctx(), query: { campaignId: warranty.id, limit: 3 } })).items;
+    // Auto-open (above) traced some of its calls already: one of them, and two that nobody traced.
+    const traced = new Set((await env.db.select().from(schema.tracebacks)).map((t) => t.callId));
+    const all = (await listCallsFor({ ...ctx(), query: { campaignId: warranty.id, limit: 12 } })).items;
+    const picked = [
+      ...all.filter((c) => traced.has(c.id)).slice(0, 1),
+      ...all.filter((c) => !traced.has(c.id)),
+    ].slice(0, 3);
+    expect(picked.filter((c) => traced.has(c.id))).toHaveLength(1);
     const stranger = (await listCallsFor({ ...ctx(), query: { campaignId: pharmacy.id, limit: 1 } }))
       .items[0]!;
     const callIds = [...picked.map((c) => c.id), stranger.id];
     const run = await openTracebacksOfCalls({ ...ctx(), campaignId: warranty.id, callIds });
-    // Auto-open (above) may have traced one of them already: it is reported with its traceback.
-    expect(run.opened + run.existing).toBe(3);
-    expect(run.opened).toBeGreaterThanOrEqual(2);
+    expect(run.existing).toBe(1);
+    expect(run.opened).toBe(2);
     expect(run.refused).toBe(1);
     expect(run.items[3]).toMatchObject({
       callId: stranger.id,

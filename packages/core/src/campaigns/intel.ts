@@ -464,7 +464,8 @@ export async function setAutoOpenPolicy(
 
 /**
  * Opens tracebacks for the campaigns ranked highest by volume (policy `topK`), at most one open
- * traceback per campaign, none for a campaign traced in the last `retraceAfterHours`, and at most
+ * traceback per campaign, none for a campaign traced in the last `retraceAfterHours` (unless that
+ * traceback closed without an origin and the policy says `retraceUnresolved`), and at most
  * `maxPerDay` opened automatically in any 24 hours: for each, the representative call of the last
  * `windowDays`, its first hop the provider that terminated it (the source's carrier). Each says on
  * its timeline why it was opened. `dryRun` lists what would be opened and why the others are
@@ -495,6 +496,7 @@ export async function autoOpenTracebacks(
       ctx.db,
       ranked.map((r) => r.id),
       new Date(now.getTime() - p.retraceAfterHours * 3_600_000),
+      { skipUnresolved: p.retraceUnresolved },
     ),
   ]);
   let budget = p.maxPerDay - openedToday;
@@ -536,7 +538,9 @@ export async function autoOpenTracebacks(
       new Date(now.getTime() - p.windowDays * 86_400_000),
     );
     if (!call) {
-      skip(`no call of the last ${p.windowDays} days with an exact time and both numbers`);
+      skip(
+        `no call of the last ${p.windowDays} days with an exact time and both numbers that is not traced yet`,
+      );
       continue;
     }
     const first = await firstHopOfCall(ctx.db, call);

@@ -229,8 +229,9 @@ export async function campaignCalls(
 }
 
 /**
- * The call to trace for a campaign: within the window, an exact time, both numbers, and a verified
- * Identity header if any has one (then any header, then the newest).
+ * The call to trace for a campaign: within the window, an exact time, both numbers, no traceback of
+ * it yet (tracing a call again asks the same providers the same question), and a verified Identity
+ * header if any has one (then any header, then the newest).
  */
 export async function representativeCallOf(
   db: Executor,
@@ -242,6 +243,7 @@ export async function representativeCallOf(
     from call_view
     where campaign_id = ${campaignId} and started_at >= ${since.toISOString()}::timestamptz
       and started_at_precision = 'second' and calling_number is not null and called_number is not null
+      and not exists (select 1 from tracebacks t where t.campaign_id = ${campaignId} and t.call_id = call_view.id)
     order by (shaken_status = 'valid') desc nulls last, (identity_header is not null) desc, started_at desc
     limit 1`);
   const r = rowsOf<Record<string, unknown>>(result)[0];
@@ -258,16 +260,24 @@ export async function countAutoOpenedSince(db: Executor, since: Date): Promise<n
   return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
 }
 
-/** The latest opening since `since` of a traceback of each of these campaigns (those without one are left out). */
+/** Outcomes of a traceback that closed without an origin (nor an entry point abroad). */
+export const UNRESOLVED_OUTCOMES = ['non_responsive', 'dead_end'] as const;
+
+/**
+ * The latest opening since `since` of a traceback of each of these campaigns (those without one are
+ * left out); with `skipUnresolved`, tracebacks that closed without an origin are not counted.
+ */
 export async function lastTracebackOpenedAt(
   db: Executor,
   campaignIds: string[],
   since: Date,
+  opts: { skipUnresolved?: boolean } = {},
 ): Promise<Map<string, Date>> {
   if (!campaignIds.length) return new Map();
   const result = await db.execute(sql`
     select campaign_id, max(opened_at) as at from tracebacks
     where campaign_id = any(${sql.param(campaignIds)}::uuid[]) and opened_at >= ${since.toISOString()}::timestamptz
+      ${opts.skipUnresolved ? sql`and (status <> 'closed' or outcome is null or outcome <> all(${sql.param([...UNRESOLVED_OUTCOMES])}::text[]))` : sql``}
     group by campaign_id`);
   return new Map(
     rowsOf<{ campaign_id: string; at: string | Date }>(result).map((r) => [r.campaign_id, new Date(r.at)]),
