@@ -1,6 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { openDatabase, type Database } from './client';
+import { MIGRATIONS_DIR, openDatabase, type Database } from './client';
 
 /**
  * A fresh, migrated database for one test file: PGlite in memory by default, or
@@ -10,6 +14,8 @@ import { openDatabase, type Database } from './client';
 export async function createTestDatabase(): Promise<Database & { url?: string }> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
+    const template = process.env.VITEST ? await migratedTemplate() : undefined;
+    if (template) return openDatabase({ loadDataDir: template });
     const database = await openDatabase({});
     await database.migrate();
     return database;
@@ -34,4 +40,60 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
       await dropper.end();
     },
   };
+}
+
+const CACHE_DIR = fileURLToPath(new URL('../../../node_modules/.cache/hoptrace-test', import.meta.url));
+let templateInProcess: Promise<Blob> | undefined;
+
+/**
+ * Under vitest, a PGlite data directory migrated once and copied into each test file's database:
+ * a new PGlite runs initdb and every migration (several seconds per file), loading a copy does
+ * neither (decision 0042). The copy is kept as a file named by the migrations' and PGlite's
+ * content, so test files in other workers and later runs reuse it and a changed migration builds
+ * a new one. The migrations themselves still run in full on PostgreSQL, for every file.
+ */
+function migratedTemplate(): Promise<Blob> {
+  templateInProcess ??= (async () => {
+    const file = join(CACHE_DIR, `pglite-${templateKey()}.tar`);
+    try {
+      return new Blob([readFileSync(file)]);
+    } catch {
+      // Not built yet: build it here.
+    }
+    const database = await openDatabase({});
+    try {
+      await database.migrate();
+      const client = (database.db as unknown as { $client: { dumpDataDir(c: 'none'): Promise<Blob> } })
+        .$client;
+      const dump = await client.dumpDataDir('none');
+      mkdirSync(CACHE_DIR, { recursive: true });
+      // Written whole under another name, then renamed: a worker never reads half a file.
+      const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+      renameSync(partial, file);
+      return dump;
+    } finally {
+      await database.close();
+    }
+  })();
+  return templateInProcess;
+}
+
+function templateKey(): string {
+  const hash = createHash('sha256');
+  // PGlite's own package.json (its version), found above its entry point: its exports hide it.
+  let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  hash.update(readFileSync(join(dir, 'package.json')));
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else hash.update(entry.name).update(readFileSync(path));
+    }
+  };
+  walk(MIGRATIONS_DIR);
+  return hash.digest('hex').slice(0, 16);
 }
