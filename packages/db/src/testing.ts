@@ -21,14 +21,15 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
     return database;
   }
   const name = `hoptrace_t_${randomBytes(6).toString('hex')}`;
+  const template = process.env.VITEST ? await postgresTemplate(serverUrl) : undefined;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const database = await openDatabase({ url: url.toString() });
-  await database.migrate();
+  if (!template) await database.migrate();
   return {
     ...database,
     url: url.toString(),
@@ -40,6 +41,55 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
       await dropper.end();
     },
   };
+}
+
+const TEMPLATE_LOCK_KEY = 7_461_530_216;
+const templatesInProcess = new Map<string, Promise<string>>();
+
+/**
+ * Under vitest on PostgreSQL, a database migrated once per server database (DATABASE_URL) and
+ * migration set, `<that database>_tpl_<key>`, from which each test file's database is created
+ * (CREATE DATABASE … TEMPLATE: a file copy, where migrating takes a second or more). Built under an
+ * advisory lock by whichever worker comes first, under another name and renamed when complete. It
+ * is kept for the next run; .ci/run drops it with its own database.
+ */
+function postgresTemplate(serverUrl: string): Promise<string> {
+  let made = templatesInProcess.get(serverUrl);
+  if (!made) {
+    made = buildPostgresTemplate(serverUrl);
+    templatesInProcess.set(serverUrl, made);
+  }
+  return made;
+}
+
+async function buildPostgresTemplate(serverUrl: string): Promise<string> {
+  const base = decodeURIComponent(new URL(serverUrl).pathname.slice(1)) || 'postgres';
+  const name = `${base}_tpl_${templateKey()}`;
+  if (!/^[a-z0-9_]{1,63}$/.test(name))
+    throw new Error(`DATABASE_URL names a database (${base}) a test template cannot be named after`);
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount) return name;
+    const building = `${name.slice(0, 57)}_build`;
+    await admin.query(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${building}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${building}`;
+    const database = await openDatabase({ url: url.toString(), poolSize: 1 });
+    try {
+      await database.migrate();
+    } finally {
+      await database.close();
+    }
+    await admin.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+    return name;
+  } finally {
+    await admin.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY]).catch(() => undefined);
+    await admin.end();
+  }
 }
 
 const CACHE_DIR = fileURLToPath(new URL('../../../node_modules/.cache/hoptrace-test', import.meta.url));
