@@ -11,6 +11,15 @@ import { defineConfig } from 'vitest/config';
 // sockets at some point. The db and http files run without module isolation: a worker imports the
 // server, the core and the database layer once for all its files instead of once per file (each
 // file still opens its own database and app, so no state is shared through them).
+// These db files run the CLI on an embedded data directory whatever DATABASE_URL says (they set it empty
+// for the command): the PostgreSQL pass would run exactly what the PGlite pass ran, so it leaves them out.
+const EMBEDDED_ONLY = [
+  'apps/cli/src/dataDirOwner.db.test.ts',
+  'apps/cli/src/rmdImport.db.test.ts',
+  'apps/cli/src/reportCommand.db.test.ts',
+  'apps/cli/src/callsCommand.db.test.ts',
+];
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -30,6 +39,7 @@ export default defineConfig({
         test: {
           name: 'db',
           include: ['packages/*/src/**/*.db.test.ts', 'apps/*/src/**/*.db.test.ts'],
+          exclude: ['**/node_modules/**', ...(process.env.DATABASE_URL ? EMBEDDED_ONLY : [])],
           isolate: false,
         },
       },
