@@ -2,29 +2,20 @@ import { createServer, type AddressInfo } from 'node:net';
 import { createTestDatabase } from '@hoptrace/db/testing';
 import { createHarness, type Harness } from '@hoptrace/server/testing/harness';
 import { formatInZone } from '@hoptrace/sim';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBinary, runMain, type CliResult } from './testing/cli';
 
-const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../bin/hoptrace.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hoptrace-agent-'));
 
-async function hoptrace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `hoptrace ARGS` in this process (testing/cli.ts); the first case and the SIGHUP case run the real binary. */
+const hoptrace = (...args: string[]): Promise<CliResult> => runMain(args);
 
-// Each test starts the CLI several times (a second or more each on a loaded machine).
 describe('hoptrace agent', { timeout: 120_000 }, () => {
   let h: Harness;
   let url: string;
@@ -81,30 +72,30 @@ describe('hoptrace agent', { timeout: 120_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const agent = (...extra: string[]) =>
-    hoptrace(
-      'agent',
-      '--url',
-      url,
-      '--key',
-      terminating.user.key,
-      '--records',
-      join(dir, 'records.csv'),
-      '--peer-map',
-      join(dir, 'peers.json'),
-      '--tolerance-seconds',
-      '10',
-      '--once',
-      ...extra,
-    );
+  const agentArgs = (...extra: string[]) => [
+    'agent',
+    '--url',
+    url,
+    '--key',
+    terminating.user.key,
+    '--records',
+    join(dir, 'records.csv'),
+    '--peer-map',
+    join(dir, 'peers.json'),
+    '--tolerance-seconds',
+    '10',
+    '--once',
+    ...extra,
+  ];
+  const agent = (...extra: string[]) => hoptrace(...agentArgs(...extra));
 
-  it('decides in dry-run mode without answering, then answers and logs the decision', async () => {
-    const dry = await agent('--dry-run');
+  it('decides in dry-run mode without answering, then answers and logs the decision (the real binary)', async () => {
+    const dry = await runBinary(agentArgs('--dry-run'));
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('"msg":"would answer (dry run)"');
     expect((await terminating.user.get(`/api/v1/hops/${hopId}`)).json()).toMatchObject({ status: 'pending' });
 
-    const real = await agent();
+    const real = await runBinary(agentArgs());
     expect(real.code, real.stderr).toBe(0);
     const line = real.stdout
       .trim()

@@ -243,7 +243,7 @@ export function registerAgentCommand(
         if (!report.ok) fail(`the records check failed: ${report.problems.join('; ')}`);
         return;
       }
-      const log = jsonLineLog();
+      const log = jsonLineLog((line) => void io.stdout.write(line));
       const agent = new ProviderAgent({
         transport: fetchTransport(opts.url, opts.key),
         records,

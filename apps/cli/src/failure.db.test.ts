@@ -40,7 +40,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  process.env.DATABASE_URL = saved.url;
+  // Assigning undefined would set the string "undefined", which the next file in this worker would read.
+  if (saved.url === undefined) delete process.env.DATABASE_URL;
+  else process.env.DATABASE_URL = saved.url;
   if (saved.dataDir === undefined) delete process.env.HOPTRACE_DATA_DIR;
   else process.env.HOPTRACE_DATA_DIR = saved.dataDir;
   await dropDatabase?.();

@@ -70,14 +70,20 @@ export interface OpenDatabaseOptions {
    * process that tries to open it is told who holds it.
    */
   command?: string | undefined;
+  /** An in-memory PGlite starts from this copy of a data directory (PGlite's `dumpDataDir`) instead of an empty one. */
+  loadDataDir?: Blob | undefined;
 }
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
   if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 10);
-  return openPglite(opts.dataDir, opts.command ?? 'hoptrace');
+  return openPglite(opts.dataDir, opts.command ?? 'hoptrace', opts.loadDataDir);
 }
 
-async function openPglite(dataDir: string | undefined, command: string): Promise<Database> {
+async function openPglite(
+  dataDir: string | undefined,
+  command: string,
+  loadDataDir: Blob | undefined,
+): Promise<Database> {
   const inMemory = !dataDir || dataDir.startsWith('memory://');
   let lock: DataDirLock | undefined;
   if (!inMemory) {
@@ -86,7 +92,7 @@ async function openPglite(dataDir: string | undefined, command: string): Promise
     lock = lockDataDir(dataDir, command);
   }
   // pg_trgm backs the directory's typo-tolerant search (migration 0006).
-  const options = { extensions: { pg_trgm } };
+  const options = { extensions: { pg_trgm }, ...(loadDataDir && inMemory ? { loadDataDir } : {}) };
   let client: PGlite;
   try {
     client = inMemory ? new PGlite(options) : new PGlite(dataDir, options);

@@ -27,6 +27,10 @@ export async function startMailbox(port = 0, opts: { parse?: boolean } = {}) {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      // A sender's pooled connections stay open; on stop() smtp-server waits this long for them to
+      // leave, then answers 421 and closes them, as a server going down does. Its default is 30 s,
+      // which each test file paid at its end.
+      closeTimeout: 200,
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
