@@ -225,7 +225,7 @@ export async function run(opts: { quick: boolean }): Promise<BenchResult[]> {
         name: "the stored rows COPYed into tables shaped like hoptrace's (storage floor)",
         value: round(written / floor.seconds),
         unit: 'records/s',
-        notes: `${round(floor.seconds, 1)} s; PostgreSQL CPU ${perRecord(floor.pgCpu)} µs a record (calls with its two indexes, call_keys with its key)`,
+        notes: `${round(floor.seconds, 1)} s; PostgreSQL CPU ${perRecord(floor.pgCpu)} µs a record (calls with its primary key, call_keys with its key)`,
       },
       {
         name: 'import against the storage floor',

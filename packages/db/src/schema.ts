@@ -362,7 +362,8 @@ export const calls = pgTable('calls', callRecordColumns(), (t) => [
   // Time first: a feed arrives roughly in time order, so new keys land at the right edge of the
   // index. A call is found by id through `call_keys`, which gives its start.
   primaryKey({ name: 'calls_pk', columns: [t.startedAt, t.id] }),
-  index('calls_calling_idx').on(t.callingNumber, t.startedAt),
+  // No index on the calling number (migration 0025, decision 0015): no query read through it, and it
+  // was a quarter of the database's work on every imported call.
 ]);
 
 /**
