@@ -27,6 +27,7 @@ import { useHops } from './api/queries';
 import { IconRoute } from './components/icons';
 import { ROLE_LABEL } from './lib/labels';
 import { useUser } from './session';
+import { InsideMain } from './landmark';
 
 interface NavItem {
   to: string;
@@ -217,7 +218,9 @@ export function Layout() {
         <VisuallyHidden aria-live="polite">
           {navigation.state === 'loading' ? 'Loading page' : ''}
         </VisuallyHidden>
-        <Outlet />
+        <InsideMain.Provider value={true}>
+          <Outlet />
+        </InsideMain.Provider>
       </AppShell.Main>
     </AppShell>
   );

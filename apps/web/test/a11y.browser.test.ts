@@ -92,6 +92,34 @@ describe.skipIf(!portal)('accessibility: axe on every page, for every role', () 
   );
 
   it(
+    'one main landmark on a page, error pages standing alone or inside the portal alike',
+    async () => {
+      const mains = async (page: Page, route: string) => {
+        await page.goto(route);
+        await page.locator('h1').first().waitFor();
+        return `${route}: ${await page.locator('main, [role="main"]').count()}`;
+      };
+      const out = await as(null);
+      const admin = await as(demo.admin.email);
+      const counts = [
+        await mains(out, '/expired'),
+        await mains(out, '/login'),
+        await mains(admin, '/expired'),
+        await mains(admin, '/no-such-page'),
+        await mains(admin, '/dashboard'),
+      ];
+      expect(counts).toEqual([
+        '/expired: 1',
+        '/login: 1',
+        '/expired: 1',
+        '/no-such-page: 1',
+        '/dashboard: 1',
+      ]);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'an admin: every staff page and the admin pages',
     async () => {
       const page = await as(demo.admin.email);

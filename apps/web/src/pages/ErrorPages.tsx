@@ -2,13 +2,16 @@ import { Anchor, Button, Container, Group, Stack, Text, Title } from '@mantine/c
 import { useEffect, type ReactNode } from 'react';
 import { isRouteErrorResponse, Link, useRouteError } from 'react-router';
 import { IconLock, IconSearch, IconClock, IconAlert } from '../components/icons';
+import { useInsideMain } from '../landmark';
 
 function ErrorLayout(props: { icon: ReactNode; title: string; code: string; children: ReactNode }) {
   useEffect(() => {
     document.title = `${props.title} · hoptrace`;
   }, [props.title]);
+  // Standing alone (/expired, a crash at the root), the page is its own main landmark.
+  const insideMain = useInsideMain();
   return (
-    <Container size="sm" py={64}>
+    <Container size="sm" py={64} {...(insideMain ? {} : { component: 'main' as const, id: 'main' })}>
       <Stack align="center" ta="center" gap="md" data-error-page={props.code}>
         <Text c="blue.9" aria-hidden="true">
           {props.icon}

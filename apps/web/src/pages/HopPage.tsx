@@ -52,6 +52,7 @@ import { fieldErrorsOf, focusFirstError, type FieldErrors } from '../lib/forms';
 import { ACTION_LABEL, answerLabel, CHANNEL_LABEL } from '../lib/labels';
 import { useDeadlineZone, useUser } from '../session';
 import { ExpiredPage, NotFoundPage } from './ErrorPages';
+import { InsideMain } from '../landmark';
 
 type Mode = 'portal' | 'link';
 
@@ -91,7 +92,9 @@ function LinkHopPage({ id, token }: { id: string; token: string }) {
         </Text>
       </Group>
       <main id="main">
-        <HopView id={id} mode="link" />
+        <InsideMain.Provider value={true}>
+          <HopView id={id} mode="link" />
+        </InsideMain.Provider>
       </main>
     </Container>
   );
