@@ -20,6 +20,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'tr
 
 interface Operation {
   operationId?: string;
+  requestBody?: { required?: boolean; content: Record<string, unknown> };
   security?: Record<string, string[]>[];
   responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
 }
@@ -106,6 +107,23 @@ describe('the OpenAPI document', () => {
     expect(codes('get', '/api/v1/public/statistics')).toContain('429');
     // A file upload without a body schema still refuses a body too large or of another type.
     expect(codes('post', '/api/v1/hops/{id}/attachments')).toEqual(expect.arrayContaining(['413', '415']));
+  });
+
+  it('documents the body of every operation that takes one, files by their media types', () => {
+    const withoutBody: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops))
+        if (METHODS.includes(method) && op.responses['415'] && !op.requestBody)
+          withoutBody.push(`${method.toUpperCase()} ${path}`);
+    expect(withoutBody).toEqual([]);
+    const types = (method: string, path: string) =>
+      Object.keys(doc.paths[path]![method]!.requestBody!.content);
+    expect(types('post', '/api/v1/tracebacks/bulk')).toEqual(['text/csv']);
+    expect(types('post', '/api/v1/hops/{id}/attachments')).toEqual([
+      'application/pdf',
+      'application/octet-stream',
+    ]);
+    expect(types('post', '/api/v1/calls')).toEqual(['application/json', 'application/x-ndjson', 'text/csv']);
   });
 
   it('marks public routes `security: []` and every other route with the bearer key or the session', () => {

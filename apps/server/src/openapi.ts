@@ -94,6 +94,22 @@ const SUCCESS: Record<string, Record<string, unknown>> = {
   },
 };
 
+const text = { schema: { type: 'string' } };
+const pdf = { schema: binary };
+
+/**
+ * The request bodies of routes that read a file as it is (CSV, NDJSON, a PDF) rather than JSON through a
+ * schema: by media type, beside the JSON one where the route also takes JSON.
+ */
+const UPLOADS: Record<string, Record<string, unknown>> = {
+  'POST /api/v1/dno/import': { 'text/csv': text },
+  'POST /api/v1/hops/bulk-answers': { 'text/csv': text },
+  'POST /api/v1/tracebacks/bulk': { 'text/csv': text },
+  'POST /api/v1/hops/:id/attachments': { 'application/pdf': pdf, 'application/octet-stream': pdf },
+  'PUT /api/v1/legal-requests/:id/document': { 'application/pdf': pdf, 'application/octet-stream': pdf },
+  'POST /api/v1/calls': { 'application/x-ndjson': text, 'text/csv': text },
+};
+
 type RouteLike = Pick<RouteOptions, 'method' | 'url' | 'schema' | 'config' | 'bodyLimit'>;
 
 /**
@@ -163,10 +179,23 @@ export function openapiTransform(input: TransformInput): ReturnType<typeof jsonS
     for (const [status, response] of Object.entries(SUCCESS[`${method} ${route.url}`] ?? {}))
       responses[status] ??= response;
   for (const status of problemStatuses(route)) responses[status] ??= problemResponse(status);
+  // A file upload's body by media type (@fastify/swagger's `body.content`), the JSON one kept.
+  const uploads = methodsOf(route)
+    .map((method) => UPLOADS[`${method} ${route.url}`])
+    .find(Boolean);
+  const body = uploads
+    ? {
+        content: {
+          ...(schema.body ? { 'application/json': { schema: schema.body } } : {}),
+          ...uploads,
+        },
+      }
+    : schema.body;
   return {
     ...result,
     schema: {
       ...schema,
+      ...(body ? { body } : {}),
       security: isPublic ? [] : ((schema.security as typeof bearer | undefined) ?? bearer),
       response: responses,
     },
