@@ -40,6 +40,7 @@ import { registerSimulateCommand } from './simulateCommand';
 import { importRmdFile } from './rmdImport';
 import { registerShaken } from './shakenCommand';
 import { registerCallsCommand, registerCampaignsCommand } from './callsCommand';
+import { registerTracebacksCommand } from './tracebacksCommand';
 import { registerAuditCommands } from './auditCommand';
 import { registerBackupCommands } from './backupCommand';
 import { registerReportCommands } from './reportCommand';
@@ -378,6 +379,14 @@ export function buildCli(io: CliIo): Command {
       if ('refused' in result)
         throw new UsageError(`the file was refused, nothing imported: ${result.refused}`);
     });
+  registerTracebacksCommand(
+    program,
+    io,
+    (fn) => withDatabase((_db, ctx) => fn(ctx)),
+    (message) => {
+      throw new UsageError(message);
+    },
+  );
   registerCallsCommand(
     program,
     io,
