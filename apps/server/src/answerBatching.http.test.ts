@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import type { THop, TTraceback } from '@hoptrace/contracts';
+import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, expectProblem, type Harness } from './testing/harness';
@@ -98,6 +99,20 @@ describe('hop answers arriving together', () => {
     const twiceTb = await h.openTraceback(providers[2]!.id);
 
     const before = { ...h.app.answers.stats };
+    // The burst meets the hops locked for a moment, so its answers queue behind the first batch however
+    // slowly a loaded machine lets the client get them out (without it, a starved client could send
+    // them one batch apart). Released once answers wait, or after 3 s.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const held = h.db.transaction(async (tx) => {
+      await tx.execute(sql`LOCK TABLE hops IN EXCLUSIVE MODE`);
+      await released;
+    });
+    const waited = (async () => {
+      const until = Date.now() + 3000;
+      while (h.app.answers.waiting < 10 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      release();
+    })();
     const replies = await burst([
       ...good.map((g) => ({ p: g.p, hopId: g.tb.hops[0]!.id, body: g.body })),
       { p: providers[3]!, hopId: randomUUID(), body: { kind: 'not_found' } },
@@ -110,6 +125,7 @@ describe('hop answers arriving together', () => {
       },
       { p: providers[2]!, hopId: twiceTb.hops[0]!.id, body: { kind: 'not_found' } },
     ]);
+    await Promise.all([held, waited]);
     const goodReplies = replies.slice(0, 40);
     const [unknown, already, foreign, ...twice] = replies.slice(40) as [Reply, Reply, Reply, Reply, Reply];
     const after = h.app.answers.stats;
