@@ -516,6 +516,9 @@ async function serve(
   // for it), so a new user sees hoptrace up within seconds rather than after the whole load.
   const loadingDemo = demo && (await isEmptyDatabase(database.db));
   const startup: StartupState = { demo: loadingDemo ? 'loading' : 'done' };
+  // Without the demo the first admin exists before the server answers, so a sign-in right after the
+  // health check succeeds (the demo needs an empty database, so with it the admin comes after).
+  if (!loadingDemo) await ensureAdmin(database, clock, cfg, print);
   let worker: RunningWorker | null = null;
   const readiness: ReadinessOptions = {
     worker: () => worker?.status() ?? null,
@@ -583,7 +586,7 @@ async function serve(
     });
     startup.demo = 'done';
   }
-  await ensureAdmin(database, clock, cfg, print);
+  if (loadingDemo) await ensureAdmin(database, clock, cfg, print);
   if (cfg.role !== 'web') {
     const email = createEmailTransport({ smtpUrl: cfg.smtpUrl, mailDir: join(cfg.dataDir, 'mail') });
     const running = startWorker(
