@@ -379,56 +379,22 @@ export function buildCli(io: CliIo): Command {
       if ('refused' in result)
         throw new UsageError(`the file was refused, nothing imported: ${result.refused}`);
     });
-  registerTracebacksCommand(
-    program,
-    io,
-    (fn) => withDatabase((_db, ctx) => fn(ctx)),
-    (message) => {
-      throw new UsageError(message);
-    },
-  );
-  registerCallsCommand(
-    program,
-    io,
-    (fn) => withDatabase((_db, ctx) => fn(ctx)),
-    (message) => {
-      throw new UsageError(message);
-    },
-  );
-  registerCampaignsCommand(program, io, (fn) => withDatabase((_db, ctx) => fn(ctx)));
-  registerAuditCommands(
-    program,
-    io,
-    (fn) => withDatabase((_db, ctx) => fn(ctx)),
-    (message) => {
-      throw new UsageError(message);
-    },
-  );
-  registerReportCommands(program, io, withDatabase, (message) => {
+  // What the command modules are given: the database as a command context, and how a refusal of
+  // their input ends the command (exit 2, one line).
+  const withContext = <T>(fn: (ctx: CommandContext) => Promise<T>) => withDatabase((_db, ctx) => fn(ctx));
+  const usage = (message: string): never => {
     throw new UsageError(message);
-  });
-  registerBackupCommands(program, io, VERSION, (message) => {
-    throw new UsageError(message);
-  });
-  registerEvidenceCommand(
-    program,
-    io,
-    (fn) => withDatabase((_db, ctx) => fn(ctx)),
-    (message) => {
-      throw new UsageError(message);
-    },
-  );
+  };
+  registerTracebacksCommand(program, io, withContext, usage);
+  registerCallsCommand(program, io, withContext, usage);
+  registerCampaignsCommand(program, io, withContext);
+  registerAuditCommands(program, io, withContext, usage);
+  registerReportCommands(program, io, withDatabase, usage);
+  registerBackupCommands(program, io, VERSION, usage);
+  registerEvidenceCommand(program, io, withContext, usage);
   registerAgentCommand(program, io);
   registerSimulateCommand(program, out, io.stderr);
-  registerShaken(
-    program,
-    out,
-    (message) => {
-      throw new UsageError(message);
-    },
-    (code) => (io.exitCode = code),
-    io.cwd,
-  );
+  registerShaken(program, out, usage, (code) => (io.exitCode = code), io.cwd);
   return program;
 }
 

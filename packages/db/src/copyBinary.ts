@@ -86,11 +86,6 @@ export class CopyBinaryWriter {
     return this;
   }
 
-  /** A uuid in its text form (8-4-4-4-12 hex digits), as 16 bytes. */
-  uuid(text: string): this {
-    return this.uuidBytes(uuidBytes(text));
-  }
-
   /** A uuid's 16 bytes (from `uuidBytes`: one parse for each table a row goes to). */
   uuidBytes(bytes: Uint8Array): this {
     this.room(20);

@@ -72,7 +72,7 @@ export interface PreparedCallBatch {
   callEnds: Int32Array;
 }
 
-/** Bytes a batch's COPY data is started with: the last batch's size, so a batch grows its buffer rarely. */
+/** The least a batch's COPY buffer starts with; after the first batch, the last one's size and an eighth. */
 const INITIAL_BYTES = 1 << 16;
 /** A `call_keys` row in the binary format: field count, uuid, timestamptz. */
 const KEY_ROW_BYTES = 2 + 4 + 16 + 4 + 8;
