@@ -43,7 +43,8 @@ export async function createTestDatabase(): Promise<Database & { url?: string }>
   };
 }
 
-const TEMPLATE_LOCK_KEY = 7_461_530_216;
+// Any fixed number of its own (migrations hold 7_461_530_215, the call writer's partitions 7_461_530_216).
+const TEMPLATE_LOCK_KEY = 7_461_530_217;
 const templatesInProcess = new Map<string, Promise<string>>();
 
 /**
